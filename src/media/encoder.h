@@ -1,0 +1,43 @@
+/* Video encoding with GStreamer: appsrc → convert → encoder → appsink, built in code.
+ * Hardware first (va, vaapi, nvcodec, v4l2), else x264 zerolatency / openh264 / vp8. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/capture.h"
+#include "rtc/codec.h"
+
+struct encoder_info {
+	const char *name;    /* element factory name, e.g. "x264enc" */
+	enum rtc_codec codec;
+	bool hardware;
+};
+
+/* Fills `out` with the encoders this machine has, hardware first. Returns the count. */
+size_t encoder_probe(struct encoder_info *out, size_t cap);
+
+struct encoder_config {
+	const char *name;    /* "auto" or NULL: best available for codec */
+	enum rtc_codec codec;
+	unsigned max_fps;    /* frames above this rate are dropped (newest wins) */
+	unsigned bitrate_kbps;
+};
+
+/* Called on the encoder's streaming thread for each encoded frame (H.264: Annex-B access
+ * unit; VP8: one frame). `ready_us` is the capture frame's ready time, carried through. */
+typedef void (*encoder_output_fn)(void *data, const uint8_t *frame, size_t len, bool keyframe,
+				  uint32_t rtp_ts, int64_t ready_us);
+
+struct encoder *encoder_new(const struct encoder_config *config, encoder_output_fn output,
+			    void *data, GError **error);
+void encoder_free(struct encoder *enc); /* accepts NULL; stops the pipeline first */
+
+const char *encoder_get_name(struct encoder *enc);
+
+/* Main thread. Copies the frame in and encodes it (damage decides whether it is worth it). */
+void encoder_push(struct encoder *enc, const struct capture_frame *frame);
+/* Any thread. The next output is a keyframe, even if the screen stays still. */
+void encoder_request_keyframe(struct encoder *enc);

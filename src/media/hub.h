@@ -1,0 +1,36 @@
+/* The hub fans one encode out to every viewer: it packetizes each frame once, keeps a
+ * short history for retransmission (NACK), and hands the packets to each peer. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtc/codec.h"
+
+struct rtc_peer;
+
+struct hub *hub_new(enum rtc_codec codec, uint32_t video_ssrc);
+void hub_free(struct hub *hub); /* accepts NULL; no peers may remain */
+
+/* Main thread. After hub_remove_peer returns, the encoder thread no longer uses the peer. */
+void hub_add_peer(struct hub *hub, struct rtc_peer *peer);
+void hub_remove_peer(struct hub *hub, struct rtc_peer *peer);
+size_t hub_peer_count(struct hub *hub);
+
+/* Encoder thread: packetize once, send to every connected peer. */
+void hub_push_video(struct hub *hub, const uint8_t *frame, size_t len, bool keyframe,
+		    uint32_t rtp_ts, int64_t ready_us);
+
+/* Main thread, on a NACK from `peer`: resend that packet to it if still in history. */
+void hub_retransmit(struct hub *hub, struct rtc_peer *peer, uint16_t seq);
+
+struct hub_stats {
+	uint64_t frames;
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t retransmits;
+	/* frame ready (capture) → last packet handed to the sockets, microseconds */
+	int64_t last_latency_us;
+};
+void hub_get_stats(struct hub *hub, struct hub_stats *out);

@@ -1,0 +1,60 @@
+/* One viewer's WebRTC connection: ICE (libnice) → DTLS-SRTP (GnuTLS, libsrtp2) →
+ * RTP out, RTCP in. Lives on the GLib main loop, except rtc_peer_send_rtp, which the
+ * encoder thread calls so a packet reaches the socket without a hop through the loop. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtc/codec.h"
+
+struct rtc_cert; /* our DTLS certificate, shared by every peer (rtc/dtls.h) */
+
+struct rtc_peer_config {
+	struct rtc_cert *cert;
+	enum rtc_codec codec;
+	uint32_t video_ssrc;
+	const char *stun_host; /* NULL: host candidates only */
+	unsigned stun_port;
+	const char *turn_host; /* NULL: no relay */
+	unsigned turn_port;
+	const char *turn_user;
+	const char *turn_pass;
+};
+
+enum rtc_peer_state {
+	RTC_PEER_NEW = 0,
+	RTC_PEER_CONNECTING, /* ICE checks or the DTLS handshake under way */
+	RTC_PEER_CONNECTED,  /* SRTP keys in place: media flows */
+	RTC_PEER_FAILED,     /* ICE or DTLS failed; the reason was passed along */
+	RTC_PEER_CLOSED,
+};
+
+struct rtc_peer_listener {
+	/* A local ICE candidate to trickle ("candidate:…", no "a="), mid "0". */
+	void (*candidate)(void *data, const char *candidate);
+	void (*state)(void *data, enum rtc_peer_state state, const char *reason);
+	/* The browser asked for a keyframe (PLI or FIR). */
+	void (*keyframe)(void *data);
+	/* The browser lost this video packet: resend it if still in history. */
+	void (*nack)(void *data, uint16_t seq);
+};
+
+struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
+			      const struct rtc_peer_listener *listener, void *data,
+			      GError **error);
+void rtc_peer_free(struct rtc_peer *peer); /* accepts NULL */
+
+/* Gathers host candidates, then returns the offer (with them inside); g_free it. */
+char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error);
+bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GError **error);
+/* A trickled remote candidate, "candidate:…" with or without "a="; "" ends them. */
+bool rtc_peer_add_candidate(struct rtc_peer *peer, const char *candidate, GError **error);
+
+enum rtc_peer_state rtc_peer_get_state(struct rtc_peer *peer);
+
+/* Any thread. Protects one RTP packet and sends it; dropped (cheaply) until connected.
+ * Updates the counters the Sender Reports carry. */
+void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len);

@@ -1,0 +1,48 @@
+/* RTCP (RFC 3550, RFC 4585, RFC 5104): the compound packets a browser sends us
+ * (RR, SR, SDES, BYE, generic NACK, PLI, FIR, REMB, transport-cc) and the SR we send.
+ * The parser is a pure function of (buf, len). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum rtcp_event_type {
+	RTCP_EV_RR = 0,  /* one report block (from an RR or an SR) */
+	RTCP_EV_NACK,    /* one lost sequence number (each PID/BLP bit expanded) */
+	RTCP_EV_PLI,
+	RTCP_EV_FIR,
+	RTCP_EV_REMB,
+	RTCP_EV_BYE,
+};
+
+struct rtcp_event {
+	enum rtcp_event_type type;
+	uint32_t sender_ssrc;
+	uint32_t media_ssrc; /* the stream the event is about */
+	union {
+		struct {
+			uint8_t fraction_lost;
+			int32_t cumulative_lost;
+			uint32_t highest_seq;
+			uint32_t jitter;
+			uint32_t lsr;
+			uint32_t dlsr;
+		} rr;
+		uint16_t nack_seq;
+		uint64_t remb_bps;
+	};
+};
+
+typedef void (*rtcp_event_fn)(void *data, const struct rtcp_event *ev);
+
+/* Walks a compound packet and reports each event. Returns false (having reported the
+ * events before the fault) when the packet is malformed. */
+bool rtcp_parse(const uint8_t *buf, size_t len, rtcp_event_fn fn, void *data);
+
+/* True if the packet (after the RFC 7983 demux put it in 128..191) is RTCP, not RTP. */
+bool rtcp_is_rtcp(const uint8_t *buf, size_t len);
+
+/* Builds a Sender Report with no report blocks. Returns its length, 0 if cap < 28. */
+size_t rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
+		     uint32_t packets, uint32_t octets);

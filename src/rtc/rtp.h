@@ -1,0 +1,42 @@
+/* RTP packets (RFC 3550) and the payload formats we send: H.264 (RFC 6184,
+ * packetization-mode=1: single NAL units and FU-A) and VP8 (RFC 7741). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtc/codec.h"
+
+struct rtp_header {
+	uint8_t payload_type;
+	bool marker;
+	uint16_t seq;
+	uint32_t timestamp;
+	uint32_t ssrc;
+	size_t header_len; /* bytes before the payload (CSRCs and extension included) */
+	size_t payload_len; /* padding excluded */
+};
+
+/* Parses the fixed header, CSRCs, extension and padding; false when malformed. */
+bool rtp_header_parse(const uint8_t *buf, size_t len, struct rtp_header *out);
+
+/* One packetizer per outgoing stream; not thread-safe (the encoder thread owns it). */
+struct rtp_packetizer {
+	enum rtc_codec codec;
+	uint8_t payload_type;
+	uint32_t ssrc;
+	uint16_t seq;         /* next sequence number */
+	uint8_t playout_delay_id; /* 0: no extension; else one-byte id, min = max = 0 */
+	uint16_t vp8_picture_id; /* 15-bit, VP8 only */
+};
+
+void rtp_packetizer_init(struct rtp_packetizer *p, enum rtc_codec codec, uint32_t ssrc);
+
+/* Called once per packet, in order; the last packet of the frame has the marker bit. */
+typedef void (*rtp_emit_fn)(void *data, const uint8_t *pkt, size_t len);
+
+/* Splits one encoded frame (H.264: Annex-B byte stream, one access unit; VP8: one
+ * frame) into packets of at most RTC_RTP_MAX bytes. Returns the number of packets. */
+size_t rtp_packetize(struct rtp_packetizer *p, const uint8_t *frame, size_t len,
+		     uint32_t timestamp, bool keyframe, rtp_emit_fn emit, void *data);

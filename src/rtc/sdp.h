@@ -1,0 +1,60 @@
+/* SDP for our one shape of session (JSEP subset): the server offers sendonly video
+ * (and later audio and one data channel), BUNDLE + rtcp-mux only; the browser answers.
+ * The parser is a pure function of (buf, len) so a fuzzer can call it. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtc/codec.h"
+
+#define SDP_MAX_REMOTE_CANDIDATES 32
+#define SDP_MAX_LEN (64 * 1024)
+
+struct sdp_offer_params {
+	uint64_t session_id;
+	const char *ice_ufrag; /* ours, 4..256 ice-chars */
+	const char *ice_pwd;   /* ours, 22..256 ice-chars */
+	const char *fingerprint; /* our DTLS certificate, "AB:CD:…" SHA-256, uppercase hex */
+	const char *const *candidates; /* NULL-terminated "candidate:…" strings (no "a="), may be NULL */
+	enum rtc_codec codec;
+	uint32_t video_ssrc;
+	const char *cname;
+	bool audio;        /* add a sendonly Opus m-line (mid "1") */
+	uint32_t audio_ssrc;
+	bool data;         /* add the SCTP data-channel m-line (mid "2") */
+};
+
+/* Returns a newly allocated offer (CRLF line ends); free with g_free. */
+char *sdp_offer_build(const struct sdp_offer_params *p);
+
+enum sdp_setup {
+	SDP_SETUP_ACTPASS = 0,
+	SDP_SETUP_ACTIVE,  /* the answerer is the DTLS client: we are the server */
+	SDP_SETUP_PASSIVE, /* the answerer is the DTLS server: we connect */
+};
+
+struct sdp_answer {
+	char ice_ufrag[257];
+	char ice_pwd[257];
+	uint8_t fingerprint[32]; /* sha-256 of the peer's DTLS certificate */
+	enum sdp_setup setup;
+	bool video;              /* video m-line accepted (port != 0, recvonly/sendrecv) */
+	bool video_codec_ok;     /* the answer kept our payload type for the offered codec */
+	bool playout_delay;      /* the answer kept the playout-delay extension */
+	bool audio;
+	bool data;
+	uint16_t sctp_port;
+	uint32_t max_message_size;
+	size_t n_candidates;
+	char candidates[SDP_MAX_REMOTE_CANDIDATES][256]; /* "candidate:…" without "a=" */
+};
+
+/* Parses a browser's answer to our offer. Rejects (with a message saying why) an answer
+ * without ICE credentials or a sha-256 fingerprint, or one that declines video. */
+bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GError **error);
+
+/* "AB:CD:…" → 32 bytes; false on any other shape. */
+bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t out[32]);

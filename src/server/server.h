@@ -1,0 +1,46 @@
+/* HTTPS + WebSocket front door (libsoup 3): static client assets from a GResource and
+ * /ws for signaling, admitted only with a valid token and a matching Origin, checked
+ * before the upgrade. Failed attempts are rate limited per address. */
+#pragma once
+
+#include <gio/gio.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/auth.h"
+
+#define SERVER_MAX_CLIENTS 16       /* WebSocket viewers at once */
+#define SERVER_MAX_MESSAGE (64 * 1024) /* one signaling message */
+
+struct server_config {
+	const char *host; /* listen address; NULL or "" = every interface */
+	unsigned port;
+	GTlsCertificate *cert;
+	const struct auth_key *key;
+};
+
+struct server_client; /* one admitted WebSocket viewer */
+
+struct server_listener {
+	/* A viewer was admitted with these rights. */
+	void (*open)(void *data, struct server_client *client, uint32_t scope);
+	/* One text message, at most SERVER_MAX_MESSAGE bytes (larger ones close the socket). */
+	void (*message)(void *data, struct server_client *client, const char *text, size_t len);
+	/* The socket closed; `client` is freed after this returns. */
+	void (*closed)(void *data, struct server_client *client);
+};
+
+struct server *server_new(const struct server_config *config,
+			  const struct server_listener *listener, void *data, GError **error);
+void server_free(struct server *server); /* accepts NULL; closes every client */
+
+/* The port actually bound (useful with port 0 in tests). */
+unsigned server_get_port(struct server *server);
+
+void server_client_send(struct server_client *client, const char *text);
+/* Closes with a WebSocket close code and a reason the browser shows. */
+void server_client_close(struct server_client *client, unsigned short code, const char *reason);
+void server_client_set_data(struct server_client *client, void *data);
+void *server_client_get_data(struct server_client *client);
+const char *server_client_get_address(struct server_client *client);

@@ -1,0 +1,30 @@
+/* Signaling messages on /ws (docs/protocol.md): JSON objects with a "type".
+ * Parsing is a pure function of (buf, len); building returns a new string. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum signal_type {
+	SIGNAL_ANSWER = 0, /* {"type":"answer","sdp":"…"} */
+	SIGNAL_CANDIDATE,  /* {"type":"candidate","candidate":"…","sdpMid":"0"}; "" = end */
+	SIGNAL_KEYFRAME,   /* {"type":"keyframe"} — the client saw a broken picture */
+	SIGNAL_PING,       /* {"type":"ping"} → {"type":"pong"} */
+};
+
+struct signal_msg {
+	enum signal_type type;
+	char *sdp;       /* SIGNAL_ANSWER, g_free */
+	char *candidate; /* SIGNAL_CANDIDATE, g_free */
+};
+
+/* Fills `msg` or fails with an error message fit to send back to the client. */
+bool signal_parse(const char *buf, size_t len, struct signal_msg *msg, GError **error);
+void signal_msg_clear(struct signal_msg *msg);
+
+char *signal_build_offer(const char *sdp);
+char *signal_build_candidate(const char *candidate); /* NULL: end of candidates */
+char *signal_build_hello(uint32_t scope, unsigned width, unsigned height, const char *codec);
+char *signal_build_error(const char *code, const char *message);
+char *signal_build_bye(const char *reason);
