@@ -1,0 +1,417 @@
+/* wayrtc: parses options and wires the modules — capture → encoder → hub → peers, and the
+ * server that admits viewers. Nothing else lives here. */
+#define LOG_MODULE "wayrtc"
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "log.h"
+#include "media/capture.h"
+#include "media/encoder.h"
+#include "media/hub.h"
+#include "rtc/dtls.h"
+#include "server/cert.h"
+#include "server/server.h"
+#include "server/state.h"
+#include "viewer.h"
+#include "virtual.h"
+
+#define SCOPE_ALL (AUTH_SCOPE_VIEW | AUTH_SCOPE_CONTROL | AUTH_SCOPE_CLIPBOARD | AUTH_SCOPE_AUDIO)
+#define SCOPE_VIEW_ONLY (AUTH_SCOPE_VIEW | AUTH_SCOPE_AUDIO)
+
+static const char summary[] =
+	"Shares a Wayland desktop with any web browser over WebRTC.\n"
+	"\n"
+	"  wayrtc [OPTION…] [-- COMMAND ARGS…]   share; prints “URL https://HOST:PORT/#token=…”\n"
+	"  wayrtc token [--scope=RIGHTS] [--ttl=DURATION]\n"
+	"                                       print a new link for the running configuration\n"
+	"  wayrtc encoders                      list the video encoders found, hardware first\n"
+	"\n"
+	"With --source=virtual (the default where no Wayland desktop runs) wayrtc starts its own\n"
+	"headless desktop, wayrtc-session, and runs COMMAND in it (default: the foot terminal).\n"
+	"Settings may also be given in $XDG_CONFIG_HOME/wayrtc/config.ini, group [wayrtc], with\n"
+	"the option names as keys (listen=0.0.0.0:8443). Keys and certificate live in\n"
+	"$XDG_STATE_HOME/wayrtc/.";
+
+static bool option_cb(const char *name, const char *value, void *data, GError **error)
+{
+	struct config *config = data;
+
+	return config_set(config, name + 2, value ? value : "true", error);
+}
+
+#define OPT(name, arg, desc)                                                                       \
+	{name, 0, 0, G_OPTION_ARG_CALLBACK, (void *)option_cb, desc, arg}
+
+static const GOptionEntry share_entries[] = {
+	OPT("source", "auto|portal|wlr|virtual",
+	    "What to share (auto: a wlroots desktop on $WAYLAND_DISPLAY, else a virtual one)"),
+	OPT("listen", "HOST:PORT", "Where to listen (default: every interface, port 8443)"),
+	{"view-only", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (void *)option_cb,
+	 "Every link may watch, none may control", NULL},
+	OPT("size", "WxH", "Size of the virtual desktop (default 1280x720)"),
+	OPT("encoder", "auto|NAME", "Video encoder element (see “wayrtc encoders”)"),
+	OPT("codec", "h264|vp8", "Video codec (default h264)"),
+	OPT("max-fps", "N", "Most frames per second to send (default 60)"),
+	OPT("bitrate", "KBPS", "Target video bitrate in kbit/s (default 8000)"),
+	OPT("ttl", "DURATION", "How long the printed link stays valid (default 24h)"),
+	OPT("stun", "HOST[:PORT]", "STUN server for viewers behind NAT"),
+	OPT("turn", "HOST[:PORT]", "TURN server to relay through"),
+	OPT("turn-user", "NAME", "TURN user name"),
+	OPT("turn-password", "SECRET", "TURN password"),
+	{NULL},
+};
+
+/* The address printed in the link: the listen address if one was given, else the first
+ * non-loopback IPv4 address (the viewer is usually another device), else localhost. */
+static char *link_host(const struct config *config)
+{
+	struct ifaddrs *ifa, *it;
+	char buf[INET6_ADDRSTRLEN];
+	char *host = NULL;
+
+	if (config->listen_host && strcmp(config->listen_host, "0.0.0.0") &&
+	    strcmp(config->listen_host, "::")) {
+		if (strchr(config->listen_host, ':'))
+			return g_strdup_printf("[%s]", config->listen_host);
+		return g_strdup(config->listen_host);
+	}
+	if (getifaddrs(&ifa) == 0) {
+		for (it = ifa; it && !host; it = it->ifa_next) {
+			if (!it->ifa_addr || it->ifa_addr->sa_family != AF_INET ||
+			    (it->ifa_flags & IFF_LOOPBACK) || !(it->ifa_flags & IFF_UP))
+				continue;
+			inet_ntop(AF_INET, &((struct sockaddr_in *)it->ifa_addr)->sin_addr, buf,
+				  sizeof(buf));
+			host = g_strdup(buf);
+		}
+		freeifaddrs(ifa);
+	}
+	return host ? host : g_strdup("localhost");
+}
+
+static void print_link(const struct config *config, unsigned port, const struct auth_key *key,
+		       uint32_t scope, int64_t ttl_s)
+{
+	g_autofree char *host = link_host(config);
+	g_autofree char *token = auth_token_mint(key, scope, ttl_s);
+
+	/* stdout carries exactly this line: scripts rely on it. */
+	printf("URL https://%s:%u/#token=%s\n", host, port, token);
+	fflush(stdout);
+}
+
+static bool load_config(struct config *config, GError **error)
+{
+	g_autofree char *path =
+		g_build_filename(g_get_user_config_dir(), "wayrtc", "config.ini", NULL);
+
+	config_init(config);
+	return config_load_file(config, path, error);
+}
+
+static bool load_key(struct auth_key *key, GError **error)
+{
+	g_autofree char *dir = state_dir_get(error);
+
+	return dir && auth_key_load_or_create(dir, key, error);
+}
+
+static int cmd_token(int argc, char **argv)
+{
+	g_autofree char *scope_text = NULL, *ttl_text = NULL;
+	const GOptionEntry entries[] = {
+		{"scope", 0, 0, G_OPTION_ARG_STRING, &scope_text,
+		 "Rights: view, control, clipboard, audio (default: all)", "LIST"},
+		{"ttl", 0, 0, G_OPTION_ARG_STRING, &ttl_text,
+		 "How long the link stays valid (default 24h)", "DURATION"},
+		{NULL},
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- print a new link");
+	g_autoptr(GError) error = NULL;
+	struct config config;
+	struct auth_key key;
+	uint32_t scope = SCOPE_ALL;
+	int64_t ttl;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) || !load_config(&config, &error))
+		goto fail;
+	ttl = config.ttl_s;
+	if (scope_text && !auth_scope_parse(scope_text, &scope, &error))
+		goto fail;
+	if (ttl_text && !config_parse_duration(ttl_text, &ttl)) {
+		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--ttl: “%s” is not a duration such as 90s, 30m, 12h or 7d", ttl_text);
+		goto fail;
+	}
+	if (config.view_only)
+		scope &= SCOPE_VIEW_ONLY;
+	if (!(scope & AUTH_SCOPE_VIEW)) {
+		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--scope: a link needs at least the right “view”");
+		goto fail;
+	}
+	if (!load_key(&key, &error))
+		goto fail;
+	print_link(&config, config.listen_port, &key, scope, ttl);
+	config_clear(&config);
+	return 0;
+fail:
+	fprintf(stderr, "wayrtc token: %s\n", error->message);
+	return 2;
+}
+
+static int cmd_encoders(void)
+{
+	struct encoder_info infos[32];
+	size_t n;
+
+	gst_init(NULL, NULL);
+	n = encoder_probe(infos, G_N_ELEMENTS(infos));
+	if (n == 0) {
+		fprintf(stderr, "wayrtc: no video encoder found; install gstreamer1.0-plugins-ugly "
+				"(x264) or gstreamer1.0-plugins-good (vp8)\n");
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		printf("%-16s %-5s %s\n", infos[i].name, rtc_codec_name(infos[i].codec),
+		       infos[i].hardware ? "hardware" : "software");
+	return 0;
+}
+
+void app_quit(struct app *app, int status, const char *reason)
+{
+	if (reason)
+		log_info("stopping: %s", reason);
+	for (GList *l = app->viewers; l; l = l->next)
+		viewer_say_bye(l->data, reason ? reason : "the share has ended");
+	app->exit_status = status;
+	g_main_loop_quit(app->loop);
+}
+
+static void on_frame(void *data, const struct capture_frame *frame)
+{
+	struct app *app = data;
+
+	if (app->width != frame->width || app->height != frame->height) {
+		log_info("sharing %ux%u", frame->width, frame->height);
+		app->width = frame->width;
+		app->height = frame->height;
+	}
+	encoder_push(app->encoder, frame);
+}
+
+static void on_capture_closed(void *data, const char *reason)
+{
+	app_quit(data, 1, reason);
+}
+
+static const struct capture_listener capture_listener = {
+	.frame = on_frame,
+	.closed = on_capture_closed,
+};
+
+/* Encoder thread: straight into the hub, no hop through the main loop. */
+static void on_encoded(void *data, const uint8_t *frame, size_t len, bool keyframe,
+		       uint32_t rtp_ts, int64_t ready_us)
+{
+	struct app *app = data;
+
+	hub_push_video(app->hub, frame, len, keyframe, rtp_ts, ready_us);
+}
+
+static void on_session_exit(void *data, const char *reason)
+{
+	app_quit(data, 1, reason);
+}
+
+static void on_viewer_open(void *data, struct server_client *client, uint32_t scope)
+{
+	struct app *app = data;
+	struct viewer *viewer;
+
+	if (app->config.view_only)
+		scope &= SCOPE_VIEW_ONLY;
+	viewer = viewer_new(app, client, scope);
+	server_client_set_data(client, viewer);
+	app->viewers = g_list_prepend(app->viewers, viewer);
+}
+
+static void on_viewer_message(void *data, struct server_client *client, const char *text,
+			      size_t len)
+{
+	viewer_handle_message(server_client_get_data(client), text, len);
+}
+
+static void on_viewer_closed(void *data, struct server_client *client)
+{
+	struct app *app = data;
+	struct viewer *viewer = server_client_get_data(client);
+
+	app->viewers = g_list_remove(app->viewers, viewer);
+	viewer_free(viewer);
+}
+
+static const struct server_listener server_listener = {
+	.open = on_viewer_open,
+	.message = on_viewer_message,
+	.closed = on_viewer_closed,
+};
+
+static bool on_signal(void *data)
+{
+	app_quit(data, 0, "interrupted");
+	return G_SOURCE_REMOVE;
+}
+
+/* auto: a wlroots desktop on $WAYLAND_DISPLAY if it offers screencopy, else a virtual one. */
+static bool start_capture(struct app *app, const char *const *command, GError **error)
+{
+	enum source_kind source = app->config.source;
+	g_autoptr(GError) local = NULL;
+
+	if (source == SOURCE_PORTAL) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+			    "--source=portal is not available yet; use --source=wlr on a wlroots "
+			    "desktop or --source=virtual");
+		return false;
+	}
+	if (source == SOURCE_AUTO && g_getenv("WAYLAND_DISPLAY")) {
+		app->capture = capture_wlr_new(NULL, &capture_listener, app, &local);
+		if (app->capture)
+			return true;
+		log_info("not sharing $WAYLAND_DISPLAY (%s); starting a virtual desktop",
+			 local->message);
+	}
+	if (source == SOURCE_WLR) {
+		app->capture = capture_wlr_new(NULL, &capture_listener, app, error);
+		return app->capture != NULL;
+	}
+	app->session = virtual_session_start(app->config.width, app->config.height, command,
+					     on_session_exit, app, error);
+	if (!app->session)
+		return false;
+	app->capture = capture_wlr_new(virtual_session_display(app->session), &capture_listener,
+				       app, error);
+	return app->capture != NULL;
+}
+
+static int cmd_share(int argc, char **argv)
+{
+	g_auto(GStrv) command = NULL;
+	g_autoptr(GOptionContext) ctx = g_option_context_new("[-- COMMAND ARGS…]");
+	g_autoptr(GOptionGroup) group = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *state = NULL, *fingerprint = NULL;
+	g_autoptr(GTlsCertificate) tls = NULL;
+	const GOptionEntry rest[] = {
+		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &command, NULL, NULL},
+		{NULL},
+	};
+	struct app app = {0};
+	struct encoder_config ec;
+	struct server_config sc;
+
+	if (!load_config(&app.config, &error))
+		goto fail;
+	g_option_context_set_summary(ctx, summary);
+	group = g_option_group_new(NULL, NULL, NULL, &app.config, NULL);
+	g_option_group_add_entries(group, share_entries);
+	g_option_group_add_entries(group, rest);
+	g_option_context_set_main_group(ctx, g_steal_pointer(&group));
+	if (!g_option_context_parse(ctx, &argc, &argv, &error))
+		goto fail;
+	if (command && command[0] && app.config.source != SOURCE_VIRTUAL &&
+	    app.config.source != SOURCE_AUTO) {
+		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+			    "a COMMAND runs only inside a virtual desktop (--source=virtual)");
+		goto fail;
+	}
+	if (command && command[0])
+		app.config.source = SOURCE_VIRTUAL;
+
+	gst_init(NULL, NULL);
+	state = state_dir_get(&error);
+	if (!state || !auth_key_load_or_create(state, &app.key, &error))
+		goto fail;
+	tls = cert_load_or_create(state, &fingerprint, &error);
+	if (!tls)
+		goto fail;
+	app.dtls_cert = rtc_cert_new(&error);
+	if (!app.dtls_cert)
+		goto fail;
+
+	app.loop = g_main_loop_new(NULL, FALSE);
+	app.video_ssrc = g_random_int();
+	app.hub = hub_new(app.config.codec, app.video_ssrc);
+	ec = (struct encoder_config){
+		.name = app.config.encoder,
+		.codec = app.config.codec,
+		.max_fps = app.config.max_fps,
+		.bitrate_kbps = app.config.bitrate_kbps,
+	};
+	app.encoder = encoder_new(&ec, on_encoded, &app, &error);
+	if (!app.encoder)
+		goto out;
+	log_info("encoding %s with %s", rtc_codec_name(app.config.codec),
+		 encoder_get_name(app.encoder));
+	if (!start_capture(&app, (const char *const *)command, &error))
+		goto out;
+
+	sc = (struct server_config){
+		.host = app.config.listen_host,
+		.port = app.config.listen_port,
+		.cert = tls,
+		.key = &app.key,
+	};
+	app.server = server_new(&sc, &server_listener, &app, &error);
+	if (!app.server)
+		goto out;
+	log_info("certificate SHA-256 %s", fingerprint);
+	print_link(&app.config, server_get_port(app.server), &app.key,
+		   app.config.view_only ? SCOPE_VIEW_ONLY : SCOPE_ALL, app.config.ttl_s);
+
+	g_unix_signal_add(SIGINT, on_signal, &app);
+	g_unix_signal_add(SIGTERM, on_signal, &app);
+	g_main_loop_run(app.loop);
+
+out:
+	if (error)
+		app.exit_status = 1;
+	server_free(app.server); /* closes every viewer first */
+	capture_destroy(app.capture);
+	encoder_free(app.encoder);
+	virtual_session_stop(app.session);
+	hub_free(app.hub);
+	rtc_cert_free(app.dtls_cert);
+	if (app.loop)
+		g_main_loop_unref(app.loop);
+	config_clear(&app.config);
+	if (error) {
+		fprintf(stderr, "wayrtc: %s\n", error->message);
+		return 1;
+	}
+	return app.exit_status;
+fail:
+	fprintf(stderr, "wayrtc: %s\n", error->message);
+	config_clear(&app.config);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	log_init(LOG_INFO);
+	if (argc > 1 && strcmp(argv[1], "token") == 0)
+		return cmd_token(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "encoders") == 0)
+		return cmd_encoders();
+	return cmd_share(argc, argv);
+}

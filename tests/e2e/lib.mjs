@@ -1,0 +1,187 @@
+// Shared helpers for the browser end-to-end tests: start wayrtc (and sway) as a user would,
+// read the printed link, drive Debian's Chromium with Playwright, read decoded pixels.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import https from 'node:https';
+import { chromium } from 'playwright-core';
+
+export const build = process.env.WAYRTC_BUILD ?? path.resolve('build');
+export const wayrtcBin = path.join(build, 'src', 'wayrtc');
+export const sessionBin = path.join(build, 'src', 'compositor', 'wayrtc-session');
+export const patternBin = path.join(build, 'tests', 'clients', 'wayrtc-test-pattern');
+
+const CHROMIUM_FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--ignore-certificate-errors', '--autoplay-policy=no-user-gesture-required',
+];
+
+export function tmpDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dir, 0o700);
+  return dir;
+}
+
+// Starts wayrtc and resolves with the link from its `URL https://…` line.
+export function startWayrtc(args, { env = {}, timeoutMs = 20000 } = {}) {
+  const home = tmpDir('wayrtc-e2e-');
+  const child = spawn(wayrtcBin, args, {
+    env: {
+      ...process.env,
+      XDG_STATE_HOME: path.join(home, 'state'),
+      XDG_CONFIG_HOME: path.join(home, 'config'),
+      XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR ?? tmpDir('wayrtc-run-'),
+      WAYRTC_SESSION: sessionBin,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = [];
+  child.stderr.on('data', (d) => {
+    log.push(d.toString());
+    if (process.env.WAYRTC_E2E_VERBOSE) process.stderr.write(d);
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`no URL line within ${timeoutMs} ms; stderr:\n${log.join('')}`));
+    }, timeoutMs);
+    child.stdout.on('data', (d) => {
+      out += d.toString();
+      const m = out.match(/^URL (https:\/\/\S+)$/m);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1], log, home });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`wayrtc exited with ${code} before printing a URL:\n${log.join('')}`));
+    });
+  });
+}
+
+// Ends a process we started and waits for it; resolves with its exit code.
+export function stop(child, signal = 'SIGTERM') {
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve(child?.exitCode);
+  }
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      resolve(code);
+    });
+    child.kill(signal);
+  });
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_FLAGS,
+  });
+}
+
+// Waits until the page's <video> plays and returns its intrinsic size.
+export async function waitForVideo(page, timeoutMs = 20000) {
+  await page.waitForFunction(() => {
+    const v = document.getElementById('screen');
+    return v && v.videoWidth > 0 && v.readyState >= 2 && v.currentTime > 0;
+  }, null, { timeout: timeoutMs, polling: 100 });
+  return page.evaluate(() => {
+    const v = document.getElementById('screen');
+    return { width: v.videoWidth, height: v.videoHeight };
+  });
+}
+
+// Decoded pixel values at fractional positions of the video frame.
+export async function samplePixels(page, points) {
+  return page.evaluate((pts) => {
+    const v = document.getElementById('screen');
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    const g = c.getContext('2d', { willReadFrequently: true });
+    g.drawImage(v, 0, 0);
+    return pts.map(([fx, fy]) => {
+      const d = g.getImageData(Math.floor(fx * c.width), Math.floor(fy * c.height), 1, 1).data;
+      return [d[0], d[1], d[2]];
+    });
+  }, points);
+}
+
+export const QUADRANTS = [
+  { at: [0.25, 0.25], rgb: [255, 0, 0], name: 'top-left red' },
+  { at: [0.75, 0.25], rgb: [0, 255, 0], name: 'top-right green' },
+  { at: [0.25, 0.75], rgb: [0, 0, 255], name: 'bottom-left blue' },
+  { at: [0.75, 0.75], rgb: [255, 255, 255], name: 'bottom-right white' },
+];
+
+// Codec tolerance: colour conversion and quantisation move flat colours a little.
+export const TOLERANCE = 48;
+
+export function colourClose(got, want, tol = TOLERANCE) {
+  return got.every((c, i) => Math.abs(c - want[i]) <= tol);
+}
+
+// Waits until every quadrant shows its colour (the first frames may still be coming in).
+export async function expectPattern(page, assert, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  let got;
+  for (;;) {
+    got = await samplePixels(page, QUADRANTS.map((q) => q.at));
+    if (QUADRANTS.every((q, i) => colourClose(got[i], q.rgb))) return got;
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  QUADRANTS.forEach((q, i) => {
+    assert.ok(colourClose(got[i], q.rgb), `${q.name}: got rgb(${got[i]}) want rgb(${q.rgb})`);
+  });
+  return got;
+}
+
+// A raw WebSocket upgrade attempt; resolves with the HTTP status the server answered.
+export function tryUpgrade(url, { protocols, origin } = {}) {
+  const u = new URL(url);
+  const headers = {
+    Connection: 'Upgrade',
+    Upgrade: 'websocket',
+    'Sec-WebSocket-Version': '13',
+    'Sec-WebSocket-Key': Buffer.from(os.hostname().padEnd(16, 'x').slice(0, 16)).toString('base64'),
+  };
+  if (protocols) headers['Sec-WebSocket-Protocol'] = protocols.join(', ');
+  if (origin) headers.Origin = origin;
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: u.hostname, port: u.port, path: '/ws', method: 'GET', headers,
+      rejectUnauthorized: false,
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export function tokenOf(url) {
+  return new URL(url).hash.replace(/^#token=/, '');
+}
+
+export function have(cmd) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,72 @@
+// The thin path, end to end: wayrtc starts its virtual desktop with the pattern client in
+// it; Chromium opens the printed link and must show that pattern, live, at the right size.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startWayrtc, stop, launchBrowser, waitForVideo, expectPattern, patternBin, tryUpgrade,
+  tokenOf,
+} from './lib.mjs';
+
+let wayrtc;
+let browser;
+
+before(async () => {
+  wayrtc = await startWayrtc(['--source=virtual', '--size=640x480',
+    '--listen=127.0.0.1:0', '--', patternBin]);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  const code = await stop(wayrtc?.child);
+  assert.equal(code, 0, 'wayrtc exits cleanly on SIGTERM');
+});
+
+test('the printed link shows the virtual desktop with the pattern', async () => {
+  assert.match(wayrtc.url, /^https:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+\.[\w-]+\.[\w-]+$/);
+  const page = await browser.newPage();
+  await page.goto(wayrtc.url);
+  const size = await waitForVideo(page);
+  assert.deepEqual(size, { width: 640, height: 480 });
+  await expectPattern(page, assert);
+  const state = await page.evaluate(() => window.wayrtc.state);
+  assert.equal(state, 'playing');
+  await page.close();
+});
+
+test('two viewers watch at once', async () => {
+  const [a, b] = await Promise.all([browser.newPage(), browser.newPage()]);
+  await Promise.all([a.goto(wayrtc.url), b.goto(wayrtc.url)]);
+  for (const page of [a, b]) {
+    assert.deepEqual(await waitForVideo(page), { width: 640, height: 480 });
+    await expectPattern(page, assert);
+  }
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('the WebSocket refuses a missing token, a wrong token and a foreign origin', async () => {
+  const u = new URL(wayrtc.url);
+  const origin = `https://${u.host}`;
+  const token = tokenOf(wayrtc.url);
+  const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+  assert.equal(await tryUpgrade(wayrtc.url, { origin, protocols: ['wayrtc'] }), 401);
+  assert.equal(await tryUpgrade(wayrtc.url, { origin, protocols: ['wayrtc', `token.${forged}`] }),
+    401);
+  assert.equal(await tryUpgrade(wayrtc.url, {
+    origin: 'https://evil.example', protocols: ['wayrtc', `token.${token}`],
+  }), 403);
+  assert.equal(await tryUpgrade(wayrtc.url, { protocols: ['wayrtc', `token.${token}`] }), 403);
+  // and the real thing is let in
+  assert.equal(await tryUpgrade(wayrtc.url, { origin, protocols: ['wayrtc', `token.${token}`] }),
+    101);
+});
+
+test('a page with a bad token says so in words', async () => {
+  const page = await browser.newPage();
+  const u = new URL(wayrtc.url);
+  await page.goto(`${u.origin}/#token=not.a.token`);
+  await page.waitForFunction(() => window.wayrtc.state === 'refused', null, { timeout: 10000 });
+  const text = await page.textContent('#status');
+  assert.match(text, /link|token/i);
+  await page.close();
+});

@@ -1,0 +1,97 @@
+// `wayrtc --source=wlr` shares an existing wlroots desktop: headless sway (run as an
+// ordinary user, since sway refuses root) with the pattern client tiled full screen.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  startWayrtc, stop, launchBrowser, waitForVideo, expectPattern, patternBin, tmpDir, have,
+} from './lib.mjs';
+
+const SWAY_USER = 'wayrtc-test';
+let sway;
+let wayrtc;
+let browser;
+let runtime;
+
+function swayAccount() {
+  if (process.getuid() !== 0) return null;
+  try {
+    execFileSync('id', ['-u', SWAY_USER], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--create-home', '--shell', '/usr/sbin/nologin', SWAY_USER]);
+  }
+  const uid = Number(execFileSync('id', ['-u', SWAY_USER]).toString());
+  const gid = Number(execFileSync('id', ['-g', SWAY_USER]).toString());
+  return { uid, gid };
+}
+
+async function waitForSocket(dir, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const name = fs.readdirSync(dir).find((f) => /^wayland-\d+$/.test(f));
+    if (name) return path.join(dir, name);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('sway did not open a Wayland socket');
+}
+
+before(async () => {
+  if (!have('sway')) throw new Error('sway is not installed (tools/install-deps installs it)');
+  const account = swayAccount();
+  runtime = tmpDir('wayrtc-sway-');
+  // The user may not reach the build tree (e.g. under /root): give it its own copy.
+  const client = path.join(runtime, 'wayrtc-test-pattern');
+  fs.copyFileSync(patternBin, client);
+  fs.chmodSync(client, 0o755);
+  const config = path.join(runtime, 'config');
+  fs.writeFileSync(config, [
+    'output HEADLESS-1 resolution 1280x720',
+    'default_border none',
+    'default_floating_border none',
+    `exec ${client}`,
+    '',
+  ].join('\n'));
+  const env = {
+    PATH: process.env.PATH,
+    HOME: runtime,
+    XDG_RUNTIME_DIR: runtime,
+    WLR_BACKENDS: 'headless',
+    WLR_RENDERER: 'pixman',
+    WLR_LIBINPUT_NO_DEVICES: '1',
+  };
+  let cmd = 'sway';
+  let args = ['-c', config];
+  if (account) {
+    fs.chownSync(runtime, account.uid, account.gid);
+    fs.chownSync(config, account.uid, account.gid);
+    cmd = 'setpriv';
+    args = [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--clear-groups', 'sway', ...args];
+  }
+  sway = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const swayLog = [];
+  sway.stderr.on('data', (d) => swayLog.push(d.toString()));
+  const socket = await waitForSocket(runtime).catch((e) => {
+    throw new Error(`${e.message}:\n${swayLog.join('')}`);
+  });
+  wayrtc = await startWayrtc(['--source=wlr', '--listen=127.0.0.1:0'],
+    { env: { WAYLAND_DISPLAY: socket } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stop(wayrtc?.child);
+  await stop(sway);
+  if (runtime) fs.rmSync(runtime, { recursive: true, force: true });
+});
+
+test('sway, shared with --source=wlr, shows the pattern in Chromium', async () => {
+  const page = await browser.newPage();
+  await page.goto(wayrtc.url);
+  const size = await waitForVideo(page);
+  assert.deepEqual(size, { width: 1280, height: 720 });
+  await expectPattern(page, assert);
+  await page.close();
+});

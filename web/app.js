@@ -1,0 +1,196 @@
+// wayrtc browser client: reads the token from the link's #fragment (never sent in a URL),
+// opens the signaling WebSocket with it as a subprotocol, answers the server's WebRTC
+// offer and shows the desktop. Every failure is shown in words; lost sessions reconnect.
+
+const video = document.getElementById('screen');
+const statusBox = document.getElementById('status');
+const token = new URLSearchParams(location.hash.slice(1)).get('token');
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 15000;
+const PING_MS = 10000;
+
+let ws = null;
+let pc = null;
+let retryMs = RETRY_MIN_MS;
+let stopped = false;
+let pingTimer = 0;
+
+// State for people and for tests: what the client sees, in one place.
+window.wayrtc = { state: 'starting', error: null, hello: null };
+
+function show(text, kind = 'info') {
+  statusBox.textContent = text;
+  statusBox.classList.toggle('error', kind === 'error');
+  statusBox.classList.toggle('hidden', kind === 'hide');
+  if (kind === 'error') window.wayrtc.error = text;
+}
+
+function setState(state) {
+  window.wayrtc.state = state;
+}
+
+function send(msg) {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+}
+
+function closePeer() {
+  if (pc) {
+    pc.close();
+    pc = null;
+  }
+  clearInterval(pingTimer);
+}
+
+// The WebSocket API hides why an upgrade was refused; ask the server in words.
+async function explainRefusal() {
+  try {
+    const r = await fetch('/auth', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      cache: 'no-store',
+    });
+    const body = await r.json().catch(() => ({}));
+    if (r.ok) return { text: 'The desktop refused the connection; retrying…', final: false };
+    if (r.status === 401 || r.status === 403) {
+      return { text: body.message || 'This link is not valid.', final: true };
+    }
+    if (r.status === 429) {
+      return { text: 'Too many failed attempts from this address; waiting…', final: false };
+    }
+    if (r.status === 503) {
+      return { text: body.message || 'The desktop has too many viewers; retrying…', final: false };
+    }
+    return { text: `The server answered ${r.status}; retrying…`, final: false };
+  } catch {
+    return { text: 'The desktop cannot be reached (is wayrtc still running?); retrying…', final: false };
+  }
+}
+
+function reconnectLater() {
+  setTimeout(connect, retryMs);
+  retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+}
+
+function startPeer() {
+  closePeer();
+  pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+  pc.onicecandidate = (ev) => {
+    send({
+      type: 'candidate',
+      candidate: ev.candidate ? ev.candidate.candidate : '',
+      sdpMid: ev.candidate ? ev.candidate.sdpMid : '0',
+    });
+  };
+  pc.ontrack = (ev) => {
+    // Show each frame as soon as it is decoded: no jitter buffer for a desktop.
+    if ('playoutDelayHint' in ev.receiver) ev.receiver.playoutDelayHint = 0;
+    if ('jitterBufferTarget' in ev.receiver) ev.receiver.jitterBufferTarget = 0;
+    if (ev.track.kind === 'video') {
+      video.srcObject = ev.streams[0] || new MediaStream([ev.track]);
+      video.play().catch(() => {});
+    }
+  };
+  pc.onconnectionstatechange = () => {
+    const s = pc ? pc.connectionState : 'closed';
+    if (s === 'connected') {
+      setState('connected');
+      show('Connected; waiting for the first picture…');
+    } else if (s === 'failed') {
+      setState('failed');
+      show('The browser could not reach the desktop over WebRTC (no network path); retrying…',
+        'error');
+      ws.close();
+    }
+  };
+  return pc;
+}
+
+async function onOffer(sdp) {
+  const peer = startPeer();
+  await peer.setRemoteDescription({ type: 'offer', sdp });
+  const answer = await peer.createAnswer();
+  await peer.setLocalDescription(answer);
+  send({ type: 'answer', sdp: peer.localDescription.sdp });
+}
+
+async function onMessage(msg) {
+  switch (msg.type) {
+    case 'hello':
+      window.wayrtc.hello = msg;
+      show(msg.scope.includes('control') ? 'Connecting to the desktop…'
+        : 'Connecting to the desktop (view only)…');
+      break;
+    case 'offer':
+      await onOffer(msg.sdp);
+      break;
+    case 'candidate':
+      if (pc && msg.candidate) await pc.addIceCandidate({ candidate: msg.candidate, sdpMid: '0' });
+      break;
+    case 'error':
+      show(msg.message, 'error');
+      break;
+    case 'bye':
+      stopped = true;
+      setState('ended');
+      show(`The share has ended: ${msg.reason}`, 'error');
+      closePeer();
+      break;
+    default:
+      break;
+  }
+}
+
+function connect() {
+  if (stopped) return;
+  setState('connecting');
+  show('Connecting…');
+  let opened = false;
+  ws = new WebSocket(`wss://${location.host}/ws`, ['wayrtc', `token.${token}`]);
+  ws.onopen = () => {
+    opened = true;
+    retryMs = RETRY_MIN_MS;
+    pingTimer = setInterval(() => send({ type: 'ping' }), PING_MS);
+  };
+  ws.onmessage = (ev) => {
+    let msg;
+    try {
+      msg = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    onMessage(msg).catch((err) => show(`Error: ${err.message}`, 'error'));
+  };
+  ws.onclose = async (ev) => {
+    closePeer();
+    if (stopped) return;
+    if (!opened) {
+      const why = await explainRefusal();
+      show(why.text, 'error');
+      if (why.final) {
+        stopped = true;
+        setState('refused');
+        return;
+      }
+    } else if (window.wayrtc.state !== 'failed') {
+      show(ev.reason ? `Disconnected (${ev.reason}); reconnecting…` : 'Disconnected; reconnecting…',
+        'error');
+    }
+    setState('reconnecting');
+    reconnectLater();
+  };
+}
+
+video.addEventListener('resize', () => {
+  if (video.videoWidth > 0) {
+    setState('playing');
+    show('', 'hide');
+  }
+});
+
+if (!token) {
+  setState('refused');
+  show('This link has no token. Use the full link wayrtc printed (it ends in #token=…).', 'error');
+} else {
+  connect();
+}
