@@ -1,0 +1,544 @@
+/* wayrtc-test-pattern: an xdg-shell window filling whatever size it is configured to
+ * with four solid quadrants (red, green / blue, white), so a decoded frame is easy to
+ * check, and printing every input event it gets as one line on stdout:
+ *   configured WxH | pointer motion X Y | button CODE pressed|released |
+ *   axis AXIS VALUE | key CODE pressed|released | keymap
+ * (X, Y surface-local and rounded; AXIS 0 vertical, 1 horizontal; CODE evdev).
+ * --animate also repaints a small moving square on every frame callback. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <wayland-client.h>
+
+#include "xdg-shell-client-protocol.h"
+
+#define DEFAULT_WIDTH  640
+#define DEFAULT_HEIGHT 480
+/* Refuse absurd configures instead of allocating gigabytes of shared memory. */
+#define MAX_SIDE 8192
+/* Enough for double buffering with one buffer still held by the compositor. */
+#define MAX_BUFFERS        3
+#define SQUARE_SIDE        32
+#define SQUARE_STEP        4
+#define SEAT_VERSION       5
+#define COMPOSITOR_VERSION 4
+
+static const uint32_t color_red = 0xffff0000;
+static const uint32_t color_green = 0xff00ff00;
+static const uint32_t color_blue = 0xff0000ff;
+static const uint32_t color_white = 0xffffffff;
+static const uint32_t color_square = 0xff202020;
+
+struct buffer {
+	struct wl_buffer *wl_buffer;
+	uint32_t *pixels;
+	size_t size;
+	int width, height;
+	bool busy;
+};
+
+struct client {
+	struct wl_display *display;
+	struct wl_registry *registry;
+	struct wl_compositor *compositor;
+	struct wl_shm *shm;
+	struct xdg_wm_base *wm_base;
+	struct wl_seat *seat;
+	struct wl_pointer *pointer;
+	struct wl_keyboard *keyboard;
+	struct wl_surface *surface;
+	struct xdg_surface *xdg_surface;
+	struct xdg_toplevel *toplevel;
+	struct wl_callback *frame_callback;
+
+	struct buffer buffers[MAX_BUFFERS];
+	int pending_width, pending_height;
+	int width, height;
+	bool animate;
+	bool announced;
+	bool closed;
+	unsigned frame;
+};
+
+static void buffer_destroy(struct buffer *buffer)
+{
+	if (buffer->wl_buffer)
+		wl_buffer_destroy(buffer->wl_buffer);
+	if (buffer->pixels)
+		munmap(buffer->pixels, buffer->size);
+	memset(buffer, 0, sizeof(*buffer));
+}
+
+static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer)
+{
+	struct buffer *buffer = data;
+
+	buffer->busy = false;
+}
+
+static const struct wl_buffer_listener buffer_listener = {
+        .release = buffer_handle_release,
+};
+
+static bool buffer_create(struct client *client, struct buffer *buffer, int width, int height)
+{
+	int stride = width * 4;
+	size_t size = (size_t)stride * (size_t)height;
+	struct wl_shm_pool *pool;
+	int fd = memfd_create("wayrtc-test-pattern", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (ftruncate(fd, (off_t)size) < 0) {
+		close(fd);
+		return false;
+	}
+	buffer->pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (buffer->pixels == MAP_FAILED) {
+		buffer->pixels = NULL;
+		close(fd);
+		return false;
+	}
+	pool = wl_shm_create_pool(client->shm, fd, (int32_t)size);
+	buffer->wl_buffer =
+	        wl_shm_pool_create_buffer(pool, 0, width, height, stride, WL_SHM_FORMAT_XRGB8888);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	buffer->size = size;
+	buffer->width = width;
+	buffer->height = height;
+	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
+	return true;
+}
+
+/* A free buffer of the current size; stale sizes are dropped once released. */
+static struct buffer *client_next_buffer(struct client *client)
+{
+	struct buffer *free_slot = NULL;
+
+	for (int i = 0; i < MAX_BUFFERS; i++) {
+		struct buffer *buffer = &client->buffers[i];
+
+		if (buffer->wl_buffer && !buffer->busy &&
+		    (buffer->width != client->width || buffer->height != client->height))
+			buffer_destroy(buffer);
+		if (buffer->wl_buffer && !buffer->busy)
+			return buffer;
+		if (!buffer->wl_buffer && !free_slot)
+			free_slot = buffer;
+	}
+	if (!free_slot || !buffer_create(client, free_slot, client->width, client->height))
+		return NULL;
+	return free_slot;
+}
+
+static void paint_pattern(struct buffer *buffer)
+{
+	int half_w = buffer->width / 2, half_h = buffer->height / 2;
+
+	for (int y = 0; y < buffer->height; y++) {
+		uint32_t *row = buffer->pixels + (size_t)y * (size_t)buffer->width;
+		uint32_t left = y < half_h ? color_red : color_blue;
+		uint32_t right = y < half_h ? color_green : color_white;
+
+		for (int x = 0; x < buffer->width; x++)
+			row[x] = x < half_w ? left : right;
+	}
+}
+
+static void paint_square(struct buffer *buffer, unsigned frame)
+{
+	int span_x = buffer->width - SQUARE_SIDE, span_y = buffer->height - SQUARE_SIDE;
+	int x0, y0;
+
+	if (span_x <= 0 || span_y <= 0)
+		return;
+	x0 = (int)((frame * SQUARE_STEP) % (unsigned)span_x);
+	y0 = (int)((frame * SQUARE_STEP) % (unsigned)span_y);
+	for (int y = y0; y < y0 + SQUARE_SIDE; y++) {
+		for (int x = x0; x < x0 + SQUARE_SIDE; x++)
+			buffer->pixels[(size_t)y * (size_t)buffer->width + (size_t)x] =
+			        color_square;
+	}
+}
+
+static void client_draw(struct client *client);
+
+static void frame_handle_done(void *data, struct wl_callback *callback, uint32_t time)
+{
+	struct client *client = data;
+
+	wl_callback_destroy(callback);
+	client->frame_callback = NULL;
+	client->frame++;
+	client_draw(client);
+}
+
+static const struct wl_callback_listener frame_listener = {
+        .done = frame_handle_done,
+};
+
+static void client_draw(struct client *client)
+{
+	struct buffer *buffer = client_next_buffer(client);
+
+	if (!buffer) {
+		bool all_busy = true;
+
+		for (int i = 0; i < MAX_BUFFERS; i++)
+			all_busy =
+			        all_busy && client->buffers[i].wl_buffer && client->buffers[i].busy;
+		if (all_busy && client->animate) {
+			/* The compositor still holds every buffer: try again next frame. */
+			if (!client->frame_callback) {
+				client->frame_callback = wl_surface_frame(client->surface);
+				wl_callback_add_listener(client->frame_callback, &frame_listener,
+				                         client);
+			}
+			wl_surface_commit(client->surface);
+			return;
+		}
+		fprintf(stderr, "wayrtc-test-pattern: cannot get a %dx%d buffer\n", client->width,
+		        client->height);
+		client->closed = true;
+		return;
+	}
+	paint_pattern(buffer);
+	if (client->animate) {
+		paint_square(buffer, client->frame);
+		if (!client->frame_callback) {
+			client->frame_callback = wl_surface_frame(client->surface);
+			wl_callback_add_listener(client->frame_callback, &frame_listener, client);
+		}
+	}
+	wl_surface_attach(client->surface, buffer->wl_buffer, 0, 0);
+	wl_surface_damage_buffer(client->surface, 0, 0, INT32_MAX, INT32_MAX);
+	wl_surface_commit(client->surface);
+	buffer->busy = true;
+	if (!client->announced) {
+		client->announced = true;
+		printf("configured %dx%d\n", client->width, client->height);
+	}
+}
+
+static void xdg_surface_handle_configure(void *data, struct xdg_surface *xdg_surface,
+                                         uint32_t serial)
+{
+	struct client *client = data;
+	int width = client->pending_width > 0 ? client->pending_width : DEFAULT_WIDTH;
+	int height = client->pending_height > 0 ? client->pending_height : DEFAULT_HEIGHT;
+	bool resized = width != client->width || height != client->height;
+
+	xdg_surface_ack_configure(xdg_surface, serial);
+	if (width > MAX_SIDE || height > MAX_SIDE) {
+		fprintf(stderr, "wayrtc-test-pattern: refusing a %dx%d configure\n", width, height);
+		client->closed = true;
+		return;
+	}
+	client->width = width;
+	client->height = height;
+	/* Static content: repaint only when the size changed (or nothing is shown yet). An
+	 * animating client repaints from its frame callbacks anyway. */
+	if (resized || !client->announced) {
+		if (resized && client->announced)
+			printf("configured %dx%d\n", width, height);
+		if (!client->animate || !client->frame_callback)
+			client_draw(client);
+	} else {
+		wl_surface_commit(client->surface);
+	}
+}
+
+static const struct xdg_surface_listener xdg_surface_listener = {
+        .configure = xdg_surface_handle_configure,
+};
+
+static void toplevel_handle_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
+                                      int32_t height, struct wl_array *states)
+{
+	struct client *client = data;
+
+	client->pending_width = width;
+	client->pending_height = height;
+}
+
+static void toplevel_handle_close(void *data, struct xdg_toplevel *toplevel)
+{
+	struct client *client = data;
+
+	client->closed = true;
+}
+
+static const struct xdg_toplevel_listener toplevel_listener = {
+        .configure = toplevel_handle_configure,
+        .close = toplevel_handle_close,
+};
+
+static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
+{
+	xdg_wm_base_pong(wm_base, serial);
+}
+
+static const struct xdg_wm_base_listener wm_base_listener = {
+        .ping = wm_base_handle_ping,
+};
+
+static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+                                 struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
+{
+}
+
+static void pointer_handle_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+                                 struct wl_surface *surface)
+{
+}
+
+static void pointer_handle_motion(void *data, struct wl_pointer *pointer, uint32_t time,
+                                  wl_fixed_t x, wl_fixed_t y)
+{
+	printf("pointer motion %ld %ld\n", lround(wl_fixed_to_double(x)),
+	       lround(wl_fixed_to_double(y)));
+}
+
+static void pointer_handle_button(void *data, struct wl_pointer *pointer, uint32_t serial,
+                                  uint32_t time, uint32_t button, uint32_t state)
+{
+	printf("button %u %s\n", button,
+	       state == WL_POINTER_BUTTON_STATE_PRESSED ? "pressed" : "released");
+}
+
+static void pointer_handle_axis(void *data, struct wl_pointer *pointer, uint32_t time,
+                                uint32_t axis, wl_fixed_t value)
+{
+	printf("axis %u %g\n", axis, wl_fixed_to_double(value));
+}
+
+static void pointer_handle_frame(void *data, struct wl_pointer *pointer)
+{
+}
+
+static void pointer_handle_axis_source(void *data, struct wl_pointer *pointer, uint32_t source)
+{
+}
+
+static void pointer_handle_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time,
+                                     uint32_t axis)
+{
+}
+
+static void pointer_handle_axis_discrete(void *data, struct wl_pointer *pointer, uint32_t axis,
+                                         int32_t discrete)
+{
+}
+
+static const struct wl_pointer_listener pointer_listener = {
+        .enter = pointer_handle_enter,
+        .leave = pointer_handle_leave,
+        .motion = pointer_handle_motion,
+        .button = pointer_handle_button,
+        .axis = pointer_handle_axis,
+        .frame = pointer_handle_frame,
+        .axis_source = pointer_handle_axis_source,
+        .axis_stop = pointer_handle_axis_stop,
+        .axis_discrete = pointer_handle_axis_discrete,
+};
+
+static void keyboard_handle_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
+                                   int32_t fd, uint32_t size)
+{
+	close(fd);
+	printf("keymap\n");
+}
+
+static void keyboard_handle_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+                                  struct wl_surface *surface, struct wl_array *keys)
+{
+}
+
+static void keyboard_handle_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+                                  struct wl_surface *surface)
+{
+}
+
+static void keyboard_handle_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+                                uint32_t time, uint32_t key, uint32_t state)
+{
+	printf("key %u %s\n", key, state == WL_KEYBOARD_KEY_STATE_PRESSED ? "pressed" : "released");
+}
+
+static void keyboard_handle_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+                                      uint32_t depressed, uint32_t latched, uint32_t locked,
+                                      uint32_t group)
+{
+}
+
+static void keyboard_handle_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
+                                        int32_t delay)
+{
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+        .keymap = keyboard_handle_keymap,
+        .enter = keyboard_handle_enter,
+        .leave = keyboard_handle_leave,
+        .key = keyboard_handle_key,
+        .modifiers = keyboard_handle_modifiers,
+        .repeat_info = keyboard_handle_repeat_info,
+};
+
+static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct client *client = data;
+
+	if ((caps & WL_SEAT_CAPABILITY_POINTER) && !client->pointer) {
+		client->pointer = wl_seat_get_pointer(seat);
+		wl_pointer_add_listener(client->pointer, &pointer_listener, client);
+	}
+	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && !client->keyboard) {
+		client->keyboard = wl_seat_get_keyboard(seat);
+		wl_keyboard_add_listener(client->keyboard, &keyboard_listener, client);
+	}
+}
+
+static void seat_handle_name(void *data, struct wl_seat *seat, const char *name)
+{
+}
+
+static const struct wl_seat_listener seat_listener = {
+        .capabilities = seat_handle_capabilities,
+        .name = seat_handle_name,
+};
+
+static uint32_t min_version(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
+                                   const char *interface, uint32_t version)
+{
+	struct client *client = data;
+
+	if (strcmp(interface, wl_compositor_interface.name) == 0 && !client->compositor) {
+		client->compositor = wl_registry_bind(registry, name, &wl_compositor_interface,
+		                                      min_version(version, COMPOSITOR_VERSION));
+	} else if (strcmp(interface, wl_shm_interface.name) == 0 && !client->shm) {
+		client->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0 && !client->wm_base) {
+		client->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+		xdg_wm_base_add_listener(client->wm_base, &wm_base_listener, client);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !client->seat) {
+		client->seat = wl_registry_bind(registry, name, &wl_seat_interface,
+		                                min_version(version, SEAT_VERSION));
+		wl_seat_add_listener(client->seat, &seat_listener, client);
+	}
+}
+
+static void registry_handle_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {
+        .global = registry_handle_global,
+        .global_remove = registry_handle_global_remove,
+};
+
+static void client_finish(struct client *client)
+{
+	for (int i = 0; i < MAX_BUFFERS; i++)
+		buffer_destroy(&client->buffers[i]);
+	if (client->frame_callback)
+		wl_callback_destroy(client->frame_callback);
+	if (client->toplevel)
+		xdg_toplevel_destroy(client->toplevel);
+	if (client->xdg_surface)
+		xdg_surface_destroy(client->xdg_surface);
+	if (client->surface)
+		wl_surface_destroy(client->surface);
+	if (client->pointer)
+		wl_pointer_destroy(client->pointer);
+	if (client->keyboard)
+		wl_keyboard_destroy(client->keyboard);
+	if (client->seat)
+		wl_seat_destroy(client->seat);
+	if (client->wm_base)
+		xdg_wm_base_destroy(client->wm_base);
+	if (client->shm)
+		wl_shm_destroy(client->shm);
+	if (client->compositor)
+		wl_compositor_destroy(client->compositor);
+	if (client->registry)
+		wl_registry_destroy(client->registry);
+	wl_display_disconnect(client->display);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+	        {"animate", no_argument, NULL, 'a'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct client client = {0};
+	int c, ret = 0;
+
+	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			client.animate = true;
+			break;
+		case 'h':
+			printf("Usage: %s [--animate]\n"
+			       "Shows four colour quadrants; prints input events on stdout.\n",
+			       argv[0]);
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	client.display = wl_display_connect(NULL);
+	if (!client.display) {
+		fprintf(stderr, "wayrtc-test-pattern: cannot connect to the Wayland display\n");
+		return 1;
+	}
+	client.registry = wl_display_get_registry(client.display);
+	wl_registry_add_listener(client.registry, &registry_listener, &client);
+	wl_display_roundtrip(client.display);
+	if (!client.compositor || !client.shm || !client.wm_base) {
+		fprintf(stderr, "wayrtc-test-pattern: the compositor lacks wl_compositor, wl_shm "
+		                "or xdg_wm_base\n");
+		client_finish(&client);
+		return 1;
+	}
+
+	client.surface = wl_compositor_create_surface(client.compositor);
+	client.xdg_surface = xdg_wm_base_get_xdg_surface(client.wm_base, client.surface);
+	xdg_surface_add_listener(client.xdg_surface, &xdg_surface_listener, &client);
+	client.toplevel = xdg_surface_get_toplevel(client.xdg_surface);
+	xdg_toplevel_add_listener(client.toplevel, &toplevel_listener, &client);
+	xdg_toplevel_set_title(client.toplevel, "wayrtc test pattern");
+	xdg_toplevel_set_app_id(client.toplevel, "wayrtc-test-pattern");
+	wl_surface_commit(client.surface);
+
+	while (!client.closed) {
+		if (wl_display_dispatch(client.display) < 0) {
+			if (errno != EPIPE && errno != ECONNRESET)
+				fprintf(stderr, "wayrtc-test-pattern: connection lost: %s\n",
+				        strerror(errno));
+			ret = 1;
+			break;
+		}
+	}
+	client_finish(&client);
+	return ret;
+}
