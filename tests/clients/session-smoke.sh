@@ -1,12 +1,17 @@
 #!/bin/sh
 # Smoke test of wayrtc-session: start it at 640x480 with wayrtc-test-pattern inside,
 # learn the socket through --ready-fd, screenshot it with grim and check the four
-# quadrant colours, then SIGTERM it and expect exit status 0.
-# Usage: session-smoke.sh PATH/wayrtc-session PATH/wayrtc-test-pattern
+# quadrant colours; with wayrtc-test-inject also check that virtual pointer/keyboard
+# events reach the client and that an output-management mode change resizes output and
+# window; then SIGTERM it and expect exit status 0.
+# Usage: session-smoke.sh PATH/wayrtc-session PATH/wayrtc-test-pattern [PATH/wayrtc-test-inject]
 set -u
 
 SESSION=${1:?usage: session-smoke.sh wayrtc-session wayrtc-test-pattern}
 PATTERN=${2:?usage: session-smoke.sh wayrtc-session wayrtc-test-pattern}
+INJECT=${3:-}
+NEW_WIDTH=800
+NEW_HEIGHT=600
 WIDTH=640
 HEIGHT=480
 READY_TIMEOUT=10
@@ -52,18 +57,22 @@ esac
 echo "session ready on $display"
 [ -S "$tmp/$display" ] || fail "no socket $tmp/$display"
 
-i=0
-until grep -q "^configured ${WIDTH}x${HEIGHT}\$" "$tmp/client.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -le $((READY_TIMEOUT * 10)) ] || fail "the client was not configured to ${WIDTH}x${HEIGHT}"
-	kill -0 "$session_pid" 2>/dev/null || fail "the session exited early"
-	sleep 0.1
-done
+# Waits until the client printed exactly this line.
+wait_client_line() {
+	i=0
+	until grep -qx "$1" "$tmp/client.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le $((READY_TIMEOUT * 10)) ] || fail "the client never printed '$1'"
+		kill -0 "$session_pid" 2>/dev/null || fail "the session exited early"
+		sleep 0.1
+	done
+}
+wait_client_line "configured ${WIDTH}x${HEIGHT}"
 
 check_shot() {
 	WAYLAND_DISPLAY="$display" timeout 5 grim -t ppm "$tmp/shot.ppm" 2>"$tmp/grim.err" ||
 		return 2
-	python3 - "$tmp/shot.ppm" "$WIDTH" "$HEIGHT" <<'EOF'
+	python3 - "$tmp/shot.ppm" "$1" "$2" <<'EOF'
 import sys
 
 path, want_w, want_h = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -103,12 +112,35 @@ print('screenshot %dx%d with red/green/blue/white quadrants' % (w, h))
 EOF
 }
 
-n=0
-until check_shot; do
-	n=$((n + 1))
-	[ $n -lt $SHOT_ATTEMPTS ] || fail "screenshot check failed ($(cat "$tmp/grim.err" 2>/dev/null))"
-	sleep 0.1
-done
+# Retries: the first frames after a (re)configure may still show the old content.
+expect_shot() {
+	n=0
+	until check_shot "$1" "$2"; do
+		n=$((n + 1))
+		[ $n -lt $SHOT_ATTEMPTS ] ||
+			fail "screenshot check at $1x$2 failed ($(cat "$tmp/grim.err" 2>/dev/null))"
+		sleep 0.1
+	done
+}
+expect_shot $WIDTH $HEIGHT
+
+if [ -n "$INJECT" ]; then
+	# A quarter of the way in each direction lands on pixel (160,120) of the window.
+	WAYLAND_DISPLAY="$display" "$INJECT" --at=$((WIDTH / 4)),$((HEIGHT / 4)) \
+		--extent=${WIDTH}x${HEIGHT} >"$tmp/inject.out" 2>&1 ||
+		fail "wayrtc-test-inject failed: $(cat "$tmp/inject.out")"
+	for want in "pointer motion $((WIDTH / 4)) $((HEIGHT / 4))" "button 272 pressed" \
+		"button 272 released" "axis 0 10" "keymap" "key 30 pressed" "key 30 released"; do
+		wait_client_line "$want"
+	done
+	echo "virtual pointer and keyboard events reached the client"
+
+	WAYLAND_DISPLAY="$display" "$INJECT" --mode=${NEW_WIDTH}x${NEW_HEIGHT} --no-input \
+		>"$tmp/inject.out" 2>&1 || fail "output mode change failed: $(cat "$tmp/inject.out")"
+	wait_client_line "configured ${NEW_WIDTH}x${NEW_HEIGHT}"
+	expect_shot $NEW_WIDTH $NEW_HEIGHT
+	echo "output-management resized the output and the window"
+fi
 
 kill -TERM "$session_pid"
 wait "$session_pid"
