@@ -20,12 +20,18 @@
 #include <wlr/types/wlr_seat.h>
 #include <wlr/types/wlr_virtual_keyboard_v1.h>
 #include <wlr/types/wlr_virtual_pointer_v1.h>
+#include <wlr/version.h>
 #include <xkbcommon/xkbcommon.h>
+
+/* wlroots 0.15.1 never frees the wlr_keyboard of a virtual keyboard (its destroy hook
+ * is empty), 352 bytes per viewer connection; we free it once wlroots is done with it. */
+#define SESSION_FREE_VIRTUAL_KEYBOARD (WLR_VERSION_NUM == ((0 << 16) | (15 << 8) | 1))
 
 struct session_keyboard {
 	struct wl_list link; /* server.keyboards */
 	struct server *server;
 	struct wlr_input_device *device;
+	bool is_virtual;
 	struct wl_listener key;
 	struct wl_listener modifiers;
 	struct wl_listener destroy;
@@ -60,10 +66,20 @@ static void keyboard_handle_modifiers(struct wl_listener *listener, void *data)
 	wlr_seat_keyboard_notify_modifiers(seat, &keyboard->device->keyboard->modifiers);
 }
 
+static void free_leaked_keyboard(void *data)
+{
+	free(data);
+}
+
 static void keyboard_handle_destroy(struct wl_listener *listener, void *data)
 {
 	struct session_keyboard *keyboard = wl_container_of(listener, keyboard, destroy);
 	struct server *server = keyboard->server;
+
+	/* The device destroy signal comes before wlr_keyboard_destroy runs: free later. */
+	if (SESSION_FREE_VIRTUAL_KEYBOARD && keyboard->is_virtual)
+		wl_event_loop_add_idle(wl_display_get_event_loop(server->display),
+		                       free_leaked_keyboard, keyboard->device->keyboard);
 
 	wl_list_remove(&keyboard->key.link);
 	wl_list_remove(&keyboard->modifiers.link);
@@ -79,7 +95,7 @@ static void keyboard_handle_destroy(struct wl_listener *listener, void *data)
 	free(keyboard);
 }
 
-static void keyboard_add(struct server *server, struct wlr_input_device *device)
+static void keyboard_add(struct server *server, struct wlr_input_device *device, bool is_virtual)
 {
 	struct session_keyboard *keyboard = calloc(1, sizeof(*keyboard));
 
@@ -89,6 +105,7 @@ static void keyboard_add(struct server *server, struct wlr_input_device *device)
 	}
 	keyboard->server = server;
 	keyboard->device = device;
+	keyboard->is_virtual = is_virtual;
 	keyboard->key.notify = keyboard_handle_key;
 	wl_signal_add(&device->keyboard->events.key, &keyboard->key);
 	keyboard->modifiers.notify = keyboard_handle_modifiers;
@@ -132,7 +149,7 @@ static void server_handle_new_input(struct wl_listener *listener, void *data)
 			log_error("cannot compile a keymap for %s", device->name);
 		wlr_keyboard_set_repeat_info(device->keyboard, SESSION_KEY_REPEAT_RATE,
 		                             SESSION_KEY_REPEAT_DELAY_MS);
-		keyboard_add(server, device);
+		keyboard_add(server, device, false);
 		if (!server->default_keyboard)
 			server->default_keyboard = device;
 		wlr_seat_set_keyboard(server->seat, device);
@@ -151,7 +168,7 @@ static void server_handle_new_virtual_keyboard(struct wl_listener *listener, voi
 	struct wlr_virtual_keyboard_v1 *virtual_keyboard = data;
 
 	/* The client sends its own keymap; wlroots refuses keys until it has. */
-	keyboard_add(server, &virtual_keyboard->input_device);
+	keyboard_add(server, &virtual_keyboard->input_device, true);
 	log_info("virtual keyboard added");
 }
 

@@ -135,6 +135,8 @@ void server_finish(struct server *server)
 	if (!server->display)
 		return;
 	wl_display_destroy_clients(server->display);
+	/* Run deferred frees queued while the clients went away. */
+	wl_event_loop_dispatch_idle(wl_display_get_event_loop(server->display));
 	input_finish(server);
 	view_finish(server);
 	output_finish(server);

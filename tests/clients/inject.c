@@ -21,6 +21,8 @@
 
 #define MAX_SIDE   8192
 #define WHEEL_STEP 10.0
+/* Mode objects remembered so their proxies can be freed; more are ignored. */
+#define MAX_MODES 16
 
 struct inject {
 	struct wl_display *display;
@@ -29,6 +31,8 @@ struct inject {
 	struct zwlr_virtual_pointer_manager_v1 *pointer_manager;
 	struct zwlr_output_manager_v1 *output_manager;
 	struct zwlr_output_head_v1 *head; /* the first head */
+	struct zwlr_output_mode_v1 *modes[MAX_MODES];
+	size_t n_modes;
 	uint32_t serial;
 	bool done;
 	int result; /* 1 succeeded, -1 failed or cancelled */
@@ -51,6 +55,10 @@ static void head_handle_physical_size(void *data, struct zwlr_output_head_v1 *he
 static void head_handle_mode(void *data, struct zwlr_output_head_v1 *head,
                              struct zwlr_output_mode_v1 *mode)
 {
+	struct inject *inject = data;
+
+	if (inject->n_modes < MAX_MODES)
+		inject->modes[inject->n_modes++] = mode;
 }
 
 static void head_handle_enabled(void *data, struct zwlr_output_head_v1 *head, int32_t enabled)
@@ -195,7 +203,11 @@ static bool set_mode(struct inject *inject, int width, int height)
 	zwlr_output_configuration_v1_apply(config);
 	while (!inject->done && wl_display_dispatch(inject->display) >= 0)
 		;
+	/* The head configuration has no destructor request of its own. */
+	wl_proxy_destroy((struct wl_proxy *)config_head);
 	zwlr_output_configuration_v1_destroy(config);
+	/* Dispatch the new head state (a new mode object) so its proxy is tracked. */
+	wl_display_roundtrip(inject->display);
 	printf("mode %dx%d %s\n", width, height, inject->result > 0 ? "succeeded" : "failed");
 	return inject->result > 0;
 }
@@ -228,6 +240,25 @@ out:
 	xkb_keymap_unref(keymap);
 	xkb_context_unref(context);
 	return ok;
+}
+
+static void inject_finish(struct inject *inject, struct wl_registry *registry)
+{
+	/* v2 heads have no destructor request: only the proxy goes. */
+	for (size_t i = 0; i < inject->n_modes; i++)
+		wl_proxy_destroy((struct wl_proxy *)inject->modes[i]);
+	if (inject->head)
+		wl_proxy_destroy((struct wl_proxy *)inject->head);
+	if (inject->output_manager)
+		zwlr_output_manager_v1_destroy(inject->output_manager);
+	if (inject->pointer_manager)
+		zwlr_virtual_pointer_manager_v1_destroy(inject->pointer_manager);
+	if (inject->keyboard_manager)
+		zwp_virtual_keyboard_manager_v1_destroy(inject->keyboard_manager);
+	if (inject->seat)
+		wl_seat_destroy(inject->seat);
+	wl_registry_destroy(registry);
+	wl_display_disconnect(inject->display);
 }
 
 static bool parse_pair(const char *s, char sep, int *a, int *b)
@@ -302,15 +333,18 @@ int main(int argc, char **argv)
 	wl_display_roundtrip(inject.display);
 	wl_display_roundtrip(inject.display);
 
-	if (mode_w && !set_mode(&inject, mode_w, mode_h))
+	if (mode_w && !set_mode(&inject, mode_w, mode_h)) {
+		inject_finish(&inject, registry);
 		return 1;
+	}
 	if (!input) {
-		wl_display_disconnect(inject.display);
+		inject_finish(&inject, registry);
 		return 0;
 	}
 	if (!inject.seat || !inject.keyboard_manager || !inject.pointer_manager || !extent_w) {
 		fprintf(stderr, "inject: missing seat, virtual keyboard/pointer manager, or "
 		                "--extent\n");
+		inject_finish(&inject, registry);
 		return 1;
 	}
 
@@ -331,6 +365,7 @@ int main(int argc, char **argv)
 	                                                                   inject.seat);
 	if (!send_keymap(keyboard)) {
 		fprintf(stderr, "inject: cannot build a keymap\n");
+		inject_finish(&inject, registry);
 		return 1;
 	}
 	zwp_virtual_keyboard_v1_key(keyboard, t++, KEY_A, WL_KEYBOARD_KEY_STATE_PRESSED);
@@ -339,12 +374,13 @@ int main(int argc, char **argv)
 	if (wl_display_roundtrip(inject.display) < 0) {
 		fprintf(stderr, "inject: the compositor closed the connection: %s\n",
 		        strerror(errno));
+		inject_finish(&inject, registry);
 		return 1;
 	}
 	zwp_virtual_keyboard_v1_destroy(keyboard);
 	zwlr_virtual_pointer_v1_destroy(pointer);
 	wl_display_roundtrip(inject.display);
-	wl_display_disconnect(inject.display);
+	inject_finish(&inject, registry);
 	printf("injected\n");
 	return 0;
 }
