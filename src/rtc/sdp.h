@@ -42,7 +42,9 @@ struct sdp_answer {
 	uint8_t fingerprint[32]; /* sha-256 of the peer's DTLS certificate */
 	enum sdp_setup setup;
 	bool video;              /* video m-line accepted (port != 0, recvonly/sendrecv) */
-	bool video_codec_ok;     /* the answer kept our payload type for the offered codec */
+	int video_mline;
+	uint8_t video_pts[16];   /* payload types the answer kept */
+	size_t n_video_pts;
 	bool playout_delay;      /* the answer kept the playout-delay extension */
 	bool audio;
 	bool data;
@@ -55,6 +57,9 @@ struct sdp_answer {
 /* Parses a browser's answer to our offer. Rejects (with a message saying why) an answer
  * without ICE credentials or a sha-256 fingerprint, or one that declines video. */
 bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GError **error);
+
+/* Did the answer keep this payload type on the video m-line? */
+bool sdp_answer_has_pt(const struct sdp_answer *answer, uint8_t pt);
 
 /* "AB:CD:…" → 32 bytes; false on any other shape. */
 bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t out[32]);

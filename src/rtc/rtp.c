@@ -1,0 +1,210 @@
+/* RTP packets: the fixed header, the playout-delay extension, and the H.264 (RFC 6184,
+ * single NAL unit + FU-A) and VP8 (RFC 7741) payload formats. */
+#include "rtc/rtp.h"
+
+#include <glib.h>
+#include <string.h>
+
+#define RTP_HEADER 12
+#define EXT_LEN 8 /* 0xBEDE, length 1, one element: id|len, 3 bytes */
+#define H264_FU_A 28
+#define H264_AUD 9
+
+bool rtp_header_parse(const uint8_t *buf, size_t len, struct rtp_header *out)
+{
+	size_t off = RTP_HEADER, pad = 0;
+	unsigned cc;
+
+	if (len < RTP_HEADER || (buf[0] >> 6) != 2)
+		return false;
+	cc = buf[0] & 0x0f;
+	off += cc * 4;
+	if (off > len)
+		return false;
+	if (buf[0] & 0x10) {
+		size_t words;
+
+		if (off + 4 > len)
+			return false;
+		words = (size_t)buf[off + 2] << 8 | buf[off + 3];
+		off += 4 + words * 4;
+		if (off > len)
+			return false;
+	}
+	if (buf[0] & 0x20) {
+		if (len == off)
+			return false;
+		pad = buf[len - 1];
+		if (pad == 0 || pad > len - off)
+			return false;
+	}
+	out->marker = buf[1] >> 7;
+	out->payload_type = buf[1] & 0x7f;
+	out->seq = (uint16_t)(buf[2] << 8 | buf[3]);
+	out->timestamp = (uint32_t)buf[4] << 24 | buf[5] << 16 | buf[6] << 8 | buf[7];
+	out->ssrc = (uint32_t)buf[8] << 24 | buf[9] << 16 | buf[10] << 8 | buf[11];
+	out->header_len = off;
+	out->payload_len = len - off - pad;
+	return true;
+}
+
+void rtp_packetizer_init(struct rtp_packetizer *p, enum rtc_codec codec, uint32_t ssrc)
+{
+	*p = (struct rtp_packetizer){
+		.codec = codec,
+		.payload_type = rtc_codec_payload_type(codec),
+		.ssrc = ssrc,
+		.seq = (uint16_t)g_random_int(),
+		.playout_delay_id = RTC_EXT_PLAYOUT_DELAY,
+		.vp8_picture_id = (uint16_t)(g_random_int() & 0x7fff),
+	};
+}
+
+/* Writes the header (and extension) and returns its length. */
+static size_t write_header(struct rtp_packetizer *p, uint8_t *pkt, uint32_t ts, bool marker)
+{
+	size_t off = RTP_HEADER;
+
+	pkt[0] = 0x80 | (p->playout_delay_id ? 0x10 : 0);
+	pkt[1] = (uint8_t)((marker ? 0x80 : 0) | p->payload_type);
+	pkt[2] = p->seq >> 8;
+	pkt[3] = p->seq & 0xff;
+	pkt[4] = ts >> 24;
+	pkt[5] = ts >> 16;
+	pkt[6] = ts >> 8;
+	pkt[7] = ts & 0xff;
+	pkt[8] = p->ssrc >> 24;
+	pkt[9] = p->ssrc >> 16;
+	pkt[10] = p->ssrc >> 8;
+	pkt[11] = p->ssrc & 0xff;
+	p->seq++;
+	if (p->playout_delay_id) {
+		/* RFC 8285 one-byte form; min = max = 0: render as soon as decoded */
+		static const uint8_t body[] = {0xbe, 0xde, 0x00, 0x01};
+
+		memcpy(pkt + off, body, 4);
+		pkt[off + 4] = (uint8_t)(p->playout_delay_id << 4 | 2);
+		pkt[off + 5] = pkt[off + 6] = pkt[off + 7] = 0;
+		off += EXT_LEN;
+	}
+	return off;
+}
+
+static size_t header_room(const struct rtp_packetizer *p)
+{
+	return RTP_HEADER + (p->playout_delay_id ? EXT_LEN : 0);
+}
+
+/* Finds the next Annex-B start code at or after `from`; returns len if none. */
+static size_t next_start(const uint8_t *b, size_t len, size_t from, size_t *code_len)
+{
+	for (size_t i = from; i + 3 <= len; i++) {
+		if (b[i] == 0 && b[i + 1] == 0) {
+			if (b[i + 2] == 1) {
+				*code_len = 3;
+				return i;
+			}
+			if (i + 4 <= len && b[i + 2] == 0 && b[i + 3] == 1) {
+				*code_len = 4;
+				return i;
+			}
+		}
+	}
+	*code_len = 0;
+	return len;
+}
+
+static size_t h264_nal(struct rtp_packetizer *p, const uint8_t *nal, size_t len, uint32_t ts,
+		       bool last, rtp_emit_fn emit, void *data)
+{
+	uint8_t pkt[RTC_RTP_MAX];
+	size_t room = RTC_RTP_MAX - header_room(p), off, n = 0;
+
+	if (len <= room) {
+		off = write_header(p, pkt, ts, last);
+		memcpy(pkt + off, nal, len);
+		emit(data, pkt, off + len);
+		return 1;
+	}
+	/* FU-A: the NAL header's F|NRI go into the indicator, its type into the FU header */
+	uint8_t indicator = (nal[0] & 0xe0) | H264_FU_A, type = nal[0] & 0x1f;
+	size_t pos = 1, chunk_max = room - 2;
+
+	while (pos < len) {
+		size_t chunk = MIN(chunk_max, len - pos);
+		bool end = pos + chunk == len;
+
+		off = write_header(p, pkt, ts, last && end);
+		pkt[off] = indicator;
+		pkt[off + 1] = (uint8_t)((pos == 1 ? 0x80 : 0) | (end ? 0x40 : 0) | type);
+		memcpy(pkt + off + 2, nal + pos, chunk);
+		emit(data, pkt, off + 2 + chunk);
+		pos += chunk;
+		n++;
+	}
+	return n;
+}
+
+static size_t packetize_h264(struct rtp_packetizer *p, const uint8_t *au, size_t len,
+			     uint32_t ts, rtp_emit_fn emit, void *data)
+{
+	size_t code, start = next_start(au, len, 0, &code), n = 0;
+	const uint8_t *prev = NULL;
+	size_t prev_len = 0;
+
+	/* one NAL of lookahead, so the last NAL of the access unit carries the marker */
+	while (start < len) {
+		size_t begin = start + code, code2;
+		size_t stop = next_start(au, len, begin, &code2);
+		size_t nlen = stop - begin;
+
+		/* trailing zero bytes belong to the next start code, not the NAL */
+		while (nlen && au[begin + nlen - 1] == 0)
+			nlen--;
+		if (nlen && (au[begin] & 0x1f) != H264_AUD) {
+			if (prev)
+				n += h264_nal(p, prev, prev_len, ts, false, emit, data);
+			prev = au + begin;
+			prev_len = nlen;
+		}
+		start = stop;
+		code = code2;
+	}
+	if (prev)
+		n += h264_nal(p, prev, prev_len, ts, true, emit, data);
+	return n;
+}
+
+static size_t packetize_vp8(struct rtp_packetizer *p, const uint8_t *frame, size_t len,
+			    uint32_t ts, rtp_emit_fn emit, void *data)
+{
+	uint8_t pkt[RTC_RTP_MAX];
+	const size_t desc = 4; /* X|S, I, M|PictureID(15) */
+	size_t room = RTC_RTP_MAX - header_room(p) - desc, pos = 0, n = 0;
+	uint16_t pid = p->vp8_picture_id;
+
+	p->vp8_picture_id = (p->vp8_picture_id + 1) & 0x7fff;
+	while (pos < len || n == 0) {
+		size_t chunk = MIN(room, len - pos);
+		bool end = pos + chunk == len;
+		size_t off = write_header(p, pkt, ts, end);
+
+		pkt[off] = 0x80 | (pos == 0 ? 0x10 : 0);
+		pkt[off + 1] = 0x80;
+		pkt[off + 2] = (uint8_t)(0x80 | pid >> 8);
+		pkt[off + 3] = pid & 0xff;
+		memcpy(pkt + off + desc, frame + pos, chunk);
+		emit(data, pkt, off + desc + chunk);
+		pos += chunk;
+		n++;
+	}
+	return n;
+}
+
+size_t rtp_packetize(struct rtp_packetizer *p, const uint8_t *frame, size_t len,
+		     uint32_t timestamp, bool keyframe, rtp_emit_fn emit, void *data)
+{
+	if (p->codec == RTC_CODEC_VP8)
+		return packetize_vp8(p, frame, len, timestamp, emit, data);
+	return packetize_h264(p, frame, len, timestamp, emit, data);
+}
