@@ -39,5 +39,5 @@ const char *encoder_get_name(struct encoder *enc);
 
 /* Main thread. Copies the frame in and encodes it (damage decides whether it is worth it). */
 void encoder_push(struct encoder *enc, const struct capture_frame *frame);
-/* Any thread. The next output is a keyframe, even if the screen stays still. */
+/* Main thread. The next output is a keyframe, even if the screen stays still. */
 void encoder_request_keyframe(struct encoder *enc);

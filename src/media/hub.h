@@ -34,3 +34,7 @@ struct hub_stats {
 	int64_t last_latency_us;
 };
 void hub_get_stats(struct hub *hub, struct hub_stats *out);
+
+/* An extra observer of every packet sent (benchmarks and tests), under the hub's lock. */
+typedef void (*hub_sink_fn)(void *data, const uint8_t *pkt, size_t len);
+void hub_set_sink(struct hub *hub, hub_sink_fn sink, void *data);

@@ -1,0 +1,391 @@
+/* GStreamer encoding, built in code: appsrc → videoconvert → I420 → encoder → appsink.
+ * The appsink callback hands each encoded frame straight to the caller on the streaming
+ * thread: no queue between the encoder and the sockets. */
+#define LOG_MODULE "encoder"
+#include "media/encoder.h"
+
+#include <gio/gio.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <string.h>
+
+#include "log.h"
+
+#define READY_RING 32 /* frames in flight whose capture time we remember */
+#define KEYINT_MAX 600
+
+struct candidate {
+	const char *name;
+	enum rtc_codec codec;
+	bool hardware;
+};
+
+/* Hardware first; within a kind, the lowest latency first. */
+static const struct candidate candidates[] = {
+	{"vah264lpenc", RTC_CODEC_H264, true}, {"vah264enc", RTC_CODEC_H264, true},
+	{"vaapih264enc", RTC_CODEC_H264, true}, {"nvh264enc", RTC_CODEC_H264, true},
+	{"v4l2h264enc", RTC_CODEC_H264, true}, {"vavp8enc", RTC_CODEC_VP8, true},
+	{"x264enc", RTC_CODEC_H264, false},     {"openh264enc", RTC_CODEC_H264, false},
+	{"vp8enc", RTC_CODEC_VP8, false},
+};
+
+struct encoder {
+	const struct candidate *which;
+	GstElement *pipeline;
+	GstElement *src;
+	GstElement *enc;
+	encoder_output_fn output;
+	void *data;
+	unsigned max_fps;
+	guint bus_watch;
+
+	/* main thread only */
+	GstVideoInfo info;
+	int64_t first_us;
+	int64_t last_push_us;
+	GstBuffer *last;    /* the newest frame, for keyframes on a still screen */
+	GstBuffer *pending; /* a frame held back by max_fps */
+	int64_t pending_ready_us;
+	guint pending_timer;
+
+	GMutex lock; /* guards ring: main thread writes, streaming thread reads */
+	struct {
+		GstClockTime pts;
+		int64_t ready_us;
+	} ring[READY_RING];
+	unsigned ring_head;
+};
+
+size_t encoder_probe(struct encoder_info *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(candidates) && n < cap; i++) {
+		GstElementFactory *f = gst_element_factory_find(candidates[i].name);
+
+		if (!f)
+			continue;
+		gst_object_unref(f);
+		out[n++] = (struct encoder_info){candidates[i].name, candidates[i].codec,
+						 candidates[i].hardware};
+	}
+	return n;
+}
+
+static const struct candidate *choose(const struct encoder_config *config, GError **error)
+{
+	bool any = !config->name || !strcmp(config->name, "auto");
+
+	for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
+		const struct candidate *c = &candidates[i];
+		GstElementFactory *f;
+
+		if (any ? c->codec != config->codec : strcmp(c->name, config->name))
+			continue;
+		f = gst_element_factory_find(c->name);
+		if (!f)
+			continue;
+		gst_object_unref(f);
+		if (c->codec != config->codec) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+				    "the encoder %s makes %s, not %s", c->name,
+				    rtc_codec_name(c->codec), rtc_codec_name(config->codec));
+			return NULL;
+		}
+		return c;
+	}
+	if (any)
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+			    "no %s encoder found; install gstreamer1.0-plugins-ugly (x264) or "
+			    "choose --codec=vp8",
+			    rtc_codec_name(config->codec));
+	else
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+			    "the encoder “%s” is not installed or unknown (see “wayrtc encoders”)",
+			    config->name);
+	return NULL;
+}
+
+/* Lowest latency settings: no B-frames, no lookahead, keyframes on request. */
+static void configure(GstElement *enc, const char *name, const struct encoder_config *config)
+{
+	unsigned kbps = config->bitrate_kbps;
+
+	if (!strcmp(name, "x264enc")) {
+		gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
+		gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast");
+		g_object_set(enc, "bitrate", kbps, "key-int-max", KEYINT_MAX, "bframes", 0,
+			     "b-adapt", FALSE, "byte-stream", TRUE, "aud", FALSE, "threads", 2,
+			     "vbv-buf-capacity", 120, NULL);
+	} else if (!strcmp(name, "openh264enc")) {
+		gst_util_set_object_arg(G_OBJECT(enc), "complexity", "low");
+		gst_util_set_object_arg(G_OBJECT(enc), "rate-control", "bitrate");
+		g_object_set(enc, "bitrate", kbps * 1000, "gop-size", KEYINT_MAX, NULL);
+	} else if (!strcmp(name, "vp8enc")) {
+		gst_util_set_object_arg(G_OBJECT(enc), "end-usage", "cbr");
+		g_object_set(enc, "deadline", (gint64)1, "cpu-used", 16, "lag-in-frames", 0,
+			     "keyframe-max-dist", KEYINT_MAX, "target-bitrate", (int)(kbps * 1000),
+			     "threads", 2, NULL);
+		gst_util_set_object_arg(G_OBJECT(enc), "error-resilient", "default");
+	} else if (g_object_class_find_property(G_OBJECT_GET_CLASS(enc), "bitrate")) {
+		g_object_set(enc, "bitrate", kbps, NULL);
+	}
+}
+
+static int64_t ready_for(struct encoder *e, GstClockTime pts)
+{
+	int64_t ready = 0;
+
+	g_mutex_lock(&e->lock);
+	for (unsigned i = 0; i < READY_RING; i++) {
+		if (e->ring[i].pts == pts) {
+			ready = e->ring[i].ready_us;
+			break;
+		}
+	}
+	g_mutex_unlock(&e->lock);
+	return ready;
+}
+
+static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
+{
+	struct encoder *e = data;
+	GstSample *sample = gst_app_sink_pull_sample(sink);
+	GstBuffer *buf;
+	GstMapInfo map;
+
+	if (!sample)
+		return GST_FLOW_EOS;
+	buf = gst_sample_get_buffer(sample);
+	if (buf && gst_buffer_map(buf, &map, GST_MAP_READ)) {
+		GstClockTime pts = GST_BUFFER_PTS(buf);
+		uint32_t rtp_ts = (uint32_t)gst_util_uint64_scale(pts, RTC_VIDEO_CLOCK, GST_SECOND);
+		bool key = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+
+		e->output(e->data, map.data, map.size, key, rtp_ts, ready_for(e, pts));
+		gst_buffer_unmap(buf, &map);
+	}
+	gst_sample_unref(sample);
+	return GST_FLOW_OK;
+}
+
+static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *debug = NULL;
+
+	switch (GST_MESSAGE_TYPE(msg)) {
+	case GST_MESSAGE_ERROR:
+		gst_message_parse_error(msg, &err, &debug);
+		log_error("%s (%s)", err->message, debug ? debug : "");
+		break;
+	case GST_MESSAGE_WARNING:
+		gst_message_parse_warning(msg, &err, &debug);
+		log_warn("%s", err->message);
+		break;
+	default:
+		break;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+struct encoder *encoder_new(const struct encoder_config *config, encoder_output_fn output,
+			    void *data, GError **error)
+{
+	const struct candidate *which = choose(config, error);
+	GstElement *convert, *filter, *parse_filter, *sink;
+	g_autoptr(GstCaps) raw = NULL;
+	g_autoptr(GstCaps) coded = NULL;
+	GstAppSinkCallbacks callbacks = {.new_sample = on_sample};
+	GstBus *bus;
+	struct encoder *e;
+
+	if (!which)
+		return NULL;
+	e = g_new0(struct encoder, 1);
+	e->which = which;
+	e->output = output;
+	e->data = data;
+	e->max_fps = config->max_fps ? config->max_fps : 60;
+	e->first_us = -1;
+	g_mutex_init(&e->lock);
+	for (unsigned i = 0; i < READY_RING; i++)
+		e->ring[i].pts = GST_CLOCK_TIME_NONE;
+
+	e->pipeline = gst_pipeline_new("encode");
+	e->src = gst_element_factory_make("appsrc", "src");
+	convert = gst_element_factory_make("videoconvert", NULL);
+	filter = gst_element_factory_make("capsfilter", NULL);
+	e->enc = gst_element_factory_make(which->name, "enc");
+	parse_filter = gst_element_factory_make("capsfilter", NULL);
+	sink = gst_element_factory_make("appsink", "sink");
+	if (!e->src || !convert || !filter || !e->enc || !parse_filter || !sink) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+			    "GStreamer is missing appsrc, videoconvert or appsink "
+			    "(gstreamer1.0-plugins-base)");
+		goto fail;
+	}
+	g_object_set(e->src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
+		     "max-buffers", (guint64)2, NULL);
+	gst_util_set_object_arg(G_OBJECT(e->src), "leaky-type", "downstream");
+	g_object_set(convert, "n-threads", 2, NULL);
+	raw = gst_caps_from_string("video/x-raw,format=I420");
+	g_object_set(filter, "caps", raw, NULL);
+	configure(e->enc, which->name, config);
+	coded = gst_caps_from_string(which->codec == RTC_CODEC_H264
+					     ? "video/x-h264,stream-format=byte-stream,"
+					       "alignment=au,profile=constrained-baseline"
+					     : "video/x-vp8");
+	g_object_set(parse_filter, "caps", coded, NULL);
+	g_object_set(sink, "sync", FALSE, "max-buffers", 1, "drop", FALSE, "emit-signals", FALSE,
+		     NULL);
+	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, e, NULL);
+	gst_bin_add_many(GST_BIN(e->pipeline), e->src, convert, filter, e->enc, parse_filter, sink,
+			 NULL);
+	if (!gst_element_link_many(e->src, convert, filter, e->enc, parse_filter, sink, NULL)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "cannot build the %s pipeline", which->name);
+		goto fail_built;
+	}
+	bus = gst_element_get_bus(e->pipeline);
+	e->bus_watch = gst_bus_add_watch(bus, on_bus, e);
+	gst_object_unref(bus);
+	if (gst_element_set_state(e->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start %s", which->name);
+		goto fail_built;
+	}
+	return e;
+fail:
+	g_clear_object(&e->src);
+	g_clear_object(&convert);
+	g_clear_object(&filter);
+	g_clear_object(&e->enc);
+	g_clear_object(&parse_filter);
+	g_clear_object(&sink);
+fail_built:
+	encoder_free(e);
+	return NULL;
+}
+
+void encoder_free(struct encoder *e)
+{
+	if (!e)
+		return;
+	if (e->pending_timer)
+		g_source_remove(e->pending_timer);
+	if (e->bus_watch)
+		g_source_remove(e->bus_watch);
+	if (e->pipeline) {
+		gst_element_set_state(e->pipeline, GST_STATE_NULL);
+		gst_object_unref(e->pipeline);
+	}
+	gst_clear_buffer(&e->last);
+	gst_clear_buffer(&e->pending);
+	g_mutex_clear(&e->lock);
+	g_free(e);
+}
+
+const char *encoder_get_name(struct encoder *e)
+{
+	return e->which->name;
+}
+
+static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us)
+{
+	int64_t now = g_get_monotonic_time();
+	GstBuffer *buf = gst_buffer_copy(frame); /* shares memory, own timestamps */
+	GstClockTime pts;
+
+	if (e->first_us < 0)
+		e->first_us = now;
+	pts = (GstClockTime)(now - e->first_us) * GST_USECOND;
+	GST_BUFFER_PTS(buf) = pts;
+	GST_BUFFER_DURATION(buf) = GST_CLOCK_TIME_NONE;
+	g_mutex_lock(&e->lock);
+	e->ring[e->ring_head].pts = pts;
+	e->ring[e->ring_head].ready_us = ready_us;
+	e->ring_head = (e->ring_head + 1) % READY_RING;
+	g_mutex_unlock(&e->lock);
+	e->last_push_us = now;
+	gst_app_src_push_buffer(GST_APP_SRC(e->src), buf);
+}
+
+static gboolean push_pending(void *data)
+{
+	struct encoder *e = data;
+
+	e->pending_timer = 0;
+	if (e->pending) {
+		push(e, e->pending, e->pending_ready_us);
+		gst_clear_buffer(&e->pending);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* x264 needs even sizes: the frame is copied to an even-sized, tightly packed buffer,
+ * flipped if the compositor says so. */
+static GstBuffer *copy_frame(struct encoder *e, const struct capture_frame *f)
+{
+	GstVideoFormat fmt = f->format == 0x34325241 ? GST_VIDEO_FORMAT_BGRA : GST_VIDEO_FORMAT_BGRx;
+	unsigned w = f->width & ~1u, h = f->height & ~1u;
+	GstBuffer *buf;
+	GstMapInfo map;
+
+	if (w != (unsigned)GST_VIDEO_INFO_WIDTH(&e->info) ||
+	    h != (unsigned)GST_VIDEO_INFO_HEIGHT(&e->info) ||
+	    fmt != GST_VIDEO_INFO_FORMAT(&e->info)) {
+		g_autoptr(GstCaps) caps = NULL;
+
+		gst_video_info_set_format(&e->info, fmt, w, h);
+		GST_VIDEO_INFO_FPS_N(&e->info) = 0;
+		GST_VIDEO_INFO_FPS_D(&e->info) = 1;
+		caps = gst_video_info_to_caps(&e->info);
+		gst_app_src_set_caps(GST_APP_SRC(e->src), caps);
+	}
+	buf = gst_buffer_new_allocate(NULL, (gsize)w * h * 4, NULL);
+	gst_buffer_map(buf, &map, GST_MAP_WRITE);
+	for (unsigned y = 0; y < h; y++) {
+		unsigned sy = f->y_invert ? f->height - 1 - y : y;
+
+		memcpy(map.data + (size_t)y * w * 4, f->data + (size_t)sy * f->stride, (size_t)w * 4);
+	}
+	gst_buffer_unmap(buf, &map);
+	return buf;
+}
+
+void encoder_push(struct encoder *e, const struct capture_frame *frame)
+{
+	int64_t interval = G_USEC_PER_SEC / e->max_fps;
+	int64_t wait;
+
+	if (frame->width < 2 || frame->height < 2 || !frame->data)
+		return;
+	gst_clear_buffer(&e->last);
+	e->last = copy_frame(e, frame);
+	wait = e->last_push_us + interval - g_get_monotonic_time();
+	if (wait > 0) {
+		/* too soon: keep the newest and send it when the interval is up */
+		gst_clear_buffer(&e->pending);
+		e->pending = gst_buffer_ref(e->last);
+		e->pending_ready_us = frame->ready_us;
+		if (!e->pending_timer)
+			e->pending_timer = g_timeout_add(MAX(1, (guint)(wait / 1000)), push_pending,
+							 e);
+		return;
+	}
+	push(e, e->last, frame->ready_us);
+}
+
+void encoder_request_keyframe(struct encoder *e)
+{
+	GstPad *pad = gst_element_get_static_pad(e->enc, "src");
+
+	gst_pad_send_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
+									      TRUE, 0));
+	gst_object_unref(pad);
+	/* a still screen sends no frames: encode the last one again */
+	if (e->last && !e->pending)
+		push(e, e->last, g_get_monotonic_time());
+}

@@ -1,0 +1,134 @@
+/* One packetization, N viewers. The encoder thread packetizes each frame under the hub's
+ * lock, keeps every packet in a ring for NACK resends and hands it to each peer. */
+#define LOG_MODULE "hub"
+#include "media/hub.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rtc/peer.h"
+#include "rtc/rtp.h"
+
+#define HUB_HISTORY 1024 /* packets kept for retransmission: about 1 s at 8 Mbit/s */
+
+struct stored {
+	uint16_t seq;
+	uint16_t len; /* 0: empty slot */
+	uint8_t data[RTC_RTP_MAX];
+};
+
+struct hub {
+	GMutex lock; /* guards everything below */
+	struct rtp_packetizer packetizer;
+	GPtrArray *peers;
+	struct stored history[HUB_HISTORY];
+	struct hub_stats stats;
+	hub_sink_fn sink;
+	void *sink_data;
+};
+
+struct hub *hub_new(enum rtc_codec codec, uint32_t video_ssrc)
+{
+	struct hub *hub = g_new0(struct hub, 1);
+
+	g_mutex_init(&hub->lock);
+	rtp_packetizer_init(&hub->packetizer, codec, video_ssrc);
+	hub->peers = g_ptr_array_new();
+	return hub;
+}
+
+void hub_free(struct hub *hub)
+{
+	if (!hub)
+		return;
+	g_ptr_array_free(hub->peers, TRUE);
+	g_mutex_clear(&hub->lock);
+	g_free(hub);
+}
+
+void hub_add_peer(struct hub *hub, struct rtc_peer *peer)
+{
+	g_mutex_lock(&hub->lock);
+	g_ptr_array_add(hub->peers, peer);
+	g_mutex_unlock(&hub->lock);
+}
+
+void hub_remove_peer(struct hub *hub, struct rtc_peer *peer)
+{
+	g_mutex_lock(&hub->lock);
+	g_ptr_array_remove_fast(hub->peers, peer);
+	g_mutex_unlock(&hub->lock);
+}
+
+size_t hub_peer_count(struct hub *hub)
+{
+	size_t n;
+
+	g_mutex_lock(&hub->lock);
+	n = hub->peers->len;
+	g_mutex_unlock(&hub->lock);
+	return n;
+}
+
+void hub_set_sink(struct hub *hub, hub_sink_fn sink, void *data)
+{
+	g_mutex_lock(&hub->lock);
+	hub->sink = sink;
+	hub->sink_data = data;
+	g_mutex_unlock(&hub->lock);
+}
+
+/* Called with the lock held, once per packet, in order. */
+static void emit(void *data, const uint8_t *pkt, size_t len)
+{
+	struct hub *hub = data;
+	uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
+	struct stored *slot = &hub->history[seq % HUB_HISTORY];
+
+	slot->seq = seq;
+	slot->len = (uint16_t)len;
+	memcpy(slot->data, pkt, len);
+	for (guint i = 0; i < hub->peers->len; i++)
+		rtc_peer_send_rtp(g_ptr_array_index(hub->peers, i), pkt, len);
+	if (hub->sink)
+		hub->sink(hub->sink_data, pkt, len);
+	hub->stats.packets++;
+	hub->stats.bytes += len;
+}
+
+void hub_push_video(struct hub *hub, const uint8_t *frame, size_t len, bool keyframe,
+		    uint32_t rtp_ts, int64_t ready_us)
+{
+	g_mutex_lock(&hub->lock);
+	rtp_packetize(&hub->packetizer, frame, len, rtp_ts, keyframe, emit, hub);
+	hub->stats.frames++;
+	if (ready_us > 0)
+		hub->stats.last_latency_us = g_get_monotonic_time() - ready_us;
+	g_mutex_unlock(&hub->lock);
+}
+
+void hub_retransmit(struct hub *hub, struct rtc_peer *peer, uint16_t seq)
+{
+	uint8_t pkt[RTC_RTP_MAX];
+	size_t len = 0;
+	struct stored *slot;
+
+	g_mutex_lock(&hub->lock);
+	slot = &hub->history[seq % HUB_HISTORY];
+	if (slot->len && slot->seq == seq) {
+		len = slot->len;
+		memcpy(pkt, slot->data, len);
+		hub->stats.retransmits++;
+	}
+	g_mutex_unlock(&hub->lock);
+	if (len)
+		rtc_peer_send_rtp(peer, pkt, len);
+}
+
+void hub_get_stats(struct hub *hub, struct hub_stats *out)
+{
+	g_mutex_lock(&hub->lock);
+	*out = hub->stats;
+	g_mutex_unlock(&hub->lock);
+}
