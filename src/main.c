@@ -40,7 +40,7 @@ static const char summary[] =
 	"the option names as keys (listen=0.0.0.0:8443). Keys and certificate live in\n"
 	"$XDG_STATE_HOME/wayrtc/.";
 
-static bool option_cb(const char *name, const char *value, void *data, GError **error)
+static gboolean option_cb(const char *name, const char *value, void *data, GError **error)
 {
 	struct config *config = data;
 
@@ -266,7 +266,7 @@ static const struct server_listener server_listener = {
 	.closed = on_viewer_closed,
 };
 
-static bool on_signal(void *data)
+static gboolean on_signal(void *data)
 {
 	app_quit(data, 0, "interrupted");
 	return G_SOURCE_REMOVE;

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gio.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -165,8 +167,9 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 			    g_strerror(errno));
 		return NULL;
 	}
+	/* stdout is ours alone (the URL line): the desktop's output goes to stderr */
 	ok = g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
-					      G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, -1, -1, -1,
+					      G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, -1, STDERR_FILENO, -1,
 					      &pipefd[1], &target, 1, &pid, NULL, NULL, NULL,
 					      error);
 	close(pipefd[1]);

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum signal_type {
 	SIGNAL_ANSWER = 0, /* {"type":"answer","sdp":"…"} */

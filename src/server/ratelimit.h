@@ -1,0 +1,19 @@
+/* Failed attempts per client address: a token bucket per address in a bounded table.
+ * Pure: the caller passes the time, so tests need no clock. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RATELIMIT_BURST 5            /* failures allowed at once */
+#define RATELIMIT_REFILL_US 10000000 /* one more every 10 s */
+#define RATELIMIT_TABLE 1024         /* addresses remembered; the stalest is forgotten */
+
+struct ratelimit;
+
+struct ratelimit *ratelimit_new(void);
+void ratelimit_free(struct ratelimit *rl); /* accepts NULL */
+/* May this address try (again)? */
+bool ratelimit_allowed(struct ratelimit *rl, const char *address, int64_t now_us);
+/* Counts one failure against the address. */
+void ratelimit_fail(struct ratelimit *rl, const char *address, int64_t now_us);
