@@ -44,6 +44,17 @@ test('two viewers watch at once', async () => {
   await Promise.all([a.close(), b.close()]);
 });
 
+test('a page with a bad token says so in words', async () => {
+  const page = await browser.newPage();
+  const u = new URL(wayrtc.url);
+  await page.goto(`${u.origin}/#token=not.a.token`);
+  await page.waitForFunction(() => window.wayrtc.state === 'refused', null, { timeout: 10000 });
+  const text = await page.textContent('#status');
+  assert.match(text, /link|token/i);
+  await page.close();
+});
+
+// Last: its failed attempts count against this address's rate limit.
 test('the WebSocket refuses a missing token, a wrong token and a foreign origin', async () => {
   const u = new URL(wayrtc.url);
   const origin = `https://${u.host}`;
@@ -59,14 +70,4 @@ test('the WebSocket refuses a missing token, a wrong token and a foreign origin'
   // and the real thing is let in
   assert.equal(await tryUpgrade(wayrtc.url, { origin, protocols: ['wayrtc', `token.${token}`] }),
     101);
-});
-
-test('a page with a bad token says so in words', async () => {
-  const page = await browser.newPage();
-  const u = new URL(wayrtc.url);
-  await page.goto(`${u.origin}/#token=not.a.token`);
-  await page.waitForFunction(() => window.wayrtc.state === 'refused', null, { timeout: 10000 });
-  const text = await page.textContent('#status');
-  assert.match(text, /link|token/i);
-  await page.close();
 });
