@@ -219,6 +219,8 @@ static void handshake(struct rtc_dtls *dtls)
 		dtls->timer = 0;
 	}
 	if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) {
+		log_debug("%s: handshake continues, next try in %u ms",
+			  dtls->is_server ? "server" : "client", gnutls_dtls_get_timeout(dtls->session));
 		dtls->timer = g_timeout_add(MAX(1u, gnutls_dtls_get_timeout(dtls->session)),
 					    on_timeout, dtls);
 		return;
@@ -292,7 +294,9 @@ void rtc_dtls_free(struct rtc_dtls *dtls)
 
 void rtc_dtls_start(struct rtc_dtls *dtls)
 {
-	handshake(dtls);
+	/* a server has nothing to say until the client's first flight arrives */
+	if (!dtls->is_server)
+		handshake(dtls);
 }
 
 void rtc_dtls_handle(struct rtc_dtls *dtls, const uint8_t *buf, size_t len)
