@@ -193,7 +193,8 @@ static size_t packetize_vp8(struct rtp_packetizer *p, const uint8_t *frame, size
 		pkt[off + 1] = 0x80;
 		pkt[off + 2] = (uint8_t)(0x80 | pid >> 8);
 		pkt[off + 3] = pid & 0xff;
-		memcpy(pkt + off + desc, frame + pos, chunk);
+		if (chunk)
+			memcpy(pkt + off + desc, frame + pos, chunk);
 		emit(data, pkt, off + desc + chunk);
 		pos += chunk;
 		n++;

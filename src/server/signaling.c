@@ -36,6 +36,8 @@ bool signal_parse(const char *buf, size_t len, struct signal_msg *msg, GError **
 	memset(msg, 0, sizeof(*msg));
 	if (len > SDP_MAX + 1024)
 		return bad(error, "message too long");
+	if (len == 0)
+		return bad(error, "message is empty");
 	if (memchr(buf, '\0', len))
 		return bad(error, "message contains a NUL byte");
 	if (!json_parser_load_from_data(parser, buf, (gssize)len, NULL))
