@@ -56,6 +56,7 @@ struct encoder {
 		int64_t ready_us;
 	} ring[READY_RING];
 	unsigned ring_head;
+	GstClockTime pts_offset; /* streaming thread only */
 };
 
 size_t encoder_probe(struct encoder_info *out, size_t cap)
@@ -118,6 +119,7 @@ static void configure(GstElement *enc, const char *name, const struct encoder_co
 		gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast");
 		g_object_set(enc, "bitrate", kbps, "key-int-max", KEYINT_MAX, "bframes", 0,
 			     "b-adapt", FALSE, "byte-stream", TRUE, "aud", FALSE, "threads", 2,
+			     "sliced-threads", TRUE, "rc-lookahead", 0, "sync-lookahead", 0,
 			     "vbv-buf-capacity", 120, NULL);
 	} else if (!strcmp(name, "openh264enc")) {
 		gst_util_set_object_arg(G_OBJECT(enc), "complexity", "low");
@@ -161,6 +163,12 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
 	buf = gst_sample_get_buffer(sample);
 	if (buf && gst_buffer_map(buf, &map, GST_MAP_READ)) {
 		GstClockTime pts = GST_BUFFER_PTS(buf);
+
+		/* some encoders shift every timestamp (x264enc by 1000 hours, to keep DTS
+		 * positive); the first output belongs to the first input, whose PTS was 0 */
+		if (e->pts_offset == GST_CLOCK_TIME_NONE)
+			e->pts_offset = pts;
+		pts -= e->pts_offset;
 		uint32_t rtp_ts = (uint32_t)gst_util_uint64_scale(pts, RTC_VIDEO_CLOCK, GST_SECOND);
 		bool key = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
 
@@ -210,6 +218,7 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	e->data = data;
 	e->max_fps = config->max_fps ? config->max_fps : 60;
 	e->first_us = -1;
+	e->pts_offset = GST_CLOCK_TIME_NONE;
 	g_mutex_init(&e->lock);
 	for (unsigned i = 0; i < READY_RING; i++)
 		e->ring[i].pts = GST_CLOCK_TIME_NONE;
@@ -357,7 +366,9 @@ static GstBuffer *copy_frame(struct encoder *e, const struct capture_frame *f)
 
 void encoder_push(struct encoder *e, const struct capture_frame *frame)
 {
-	int64_t interval = G_USEC_PER_SEC / e->max_fps;
+	/* a frame a little early (capture jitter) goes at once: holding it back would add up
+	 * to a whole frame of latency at exactly the rate we allow */
+	int64_t interval = G_USEC_PER_SEC * 3 / 4 / e->max_fps;
 	int64_t wait;
 
 	if (frame->width < 2 || frame->height < 2 || !frame->data)
