@@ -348,7 +348,9 @@ static GstBuffer *copy_frame(struct encoder *e, const struct capture_frame *f)
 		g_autoptr(GstCaps) caps = NULL;
 
 		gst_video_info_set_format(&e->info, fmt, w, h);
-		GST_VIDEO_INFO_FPS_N(&e->info) = 0;
+		/* A nominal rate, though frames come only on change: with 0/1 (variable)
+		 * x264 holds every frame back until the next one arrives. */
+		GST_VIDEO_INFO_FPS_N(&e->info) = (int)e->max_fps;
 		GST_VIDEO_INFO_FPS_D(&e->info) = 1;
 		caps = gst_video_info_to_caps(&e->info);
 		gst_app_src_set_caps(GST_APP_SRC(e->src), caps);

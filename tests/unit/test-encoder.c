@@ -1,0 +1,167 @@
+/* The encoder: what this machine has, and that one frame comes out alone — as a keyframe
+ * with SPS/PPS — without waiting for a next frame (no frame of latency), for H.264 and VP8,
+ * even at odd sizes; a keyframe request re-encodes a still screen. */
+#include <gst/gst.h>
+#include <string.h>
+
+#include "media/encoder.h"
+
+struct out {
+	unsigned frames;
+	bool key;
+	bool sps, pps, idr;
+	int64_t ready_us;
+	GMutex lock;
+};
+
+static void on_output(void *data, const uint8_t *frame, size_t len, bool keyframe,
+		      uint32_t rtp_ts, int64_t ready_us)
+{
+	struct out *o = data;
+
+	g_mutex_lock(&o->lock);
+	o->frames++;
+	o->key = keyframe;
+	o->ready_us = ready_us;
+	o->sps = o->pps = o->idr = false;
+	for (size_t i = 0; i + 4 < len; i++) {
+		if (frame[i] == 0 && frame[i + 1] == 0 && frame[i + 2] == 1) {
+			unsigned type = frame[i + 3] & 0x1f;
+
+			o->sps |= type == 7;
+			o->pps |= type == 8;
+			o->idr |= type == 5;
+		}
+	}
+	g_mutex_unlock(&o->lock);
+}
+
+static unsigned wait_frames(struct out *o, unsigned want, int ms)
+{
+	int64_t end = g_get_monotonic_time() + ms * 1000;
+	unsigned n;
+
+	for (;;) {
+		g_main_context_iteration(NULL, FALSE);
+		g_mutex_lock(&o->lock);
+		n = o->frames;
+		g_mutex_unlock(&o->lock);
+		if (n >= want || g_get_monotonic_time() > end)
+			return n;
+		g_usleep(2000);
+	}
+}
+
+static void fill(uint8_t *data, unsigned w, unsigned h, unsigned stride, unsigned shift)
+{
+	for (unsigned y = 0; y < h; y++)
+		for (unsigned x = 0; x < w; x++) {
+			uint8_t *p = data + y * stride + x * 4;
+
+			p[0] = (uint8_t)(x + shift);
+			p[1] = (uint8_t)y;
+			p[2] = x < w / 2 ? 255 : 0;
+			p[3] = 255;
+		}
+}
+
+static void run(enum rtc_codec codec, unsigned w, unsigned h)
+{
+	struct encoder_config config = {.name = "auto", .codec = codec, .max_fps = 60,
+					.bitrate_kbps = 2000};
+	struct out o = {0};
+	g_autoptr(GError) error = NULL;
+	unsigned stride = w * 4 + 64;
+	g_autofree uint8_t *pixels = g_malloc(stride * h);
+	struct capture_frame f = {.width = w, .height = h, .stride = stride,
+				  .format = 0x34325258 /* XR24 */, .data = pixels};
+	struct encoder *enc;
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	fill(pixels, w, h, stride, 0);
+	f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	/* one frame in, one frame out: nothing waits for a successor */
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	g_assert_true(o.key);
+	g_assert_cmpint(o.ready_us, ==, f.ready_us);
+	if (codec == RTC_CODEC_H264) {
+		g_assert_true(o.sps);
+		g_assert_true(o.pps);
+		g_assert_true(o.idr);
+	}
+	/* a changed frame is a delta frame */
+	g_usleep(20000);
+	fill(pixels, w, h, stride, 9);
+	f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 2, 3000), ==, 2);
+	g_assert_false(o.key);
+	/* a still screen, and a viewer asks for a keyframe: it comes */
+	g_usleep(20000);
+	encoder_request_keyframe(enc);
+	g_assert_cmpuint(wait_frames(&o, 3, 3000), ==, 3);
+	g_assert_true(o.key);
+	encoder_free(enc);
+	g_mutex_clear(&o.lock);
+}
+
+static void test_probe(void)
+{
+	struct encoder_info infos[16];
+	size_t n = encoder_probe(infos, G_N_ELEMENTS(infos));
+	bool x264 = false, vp8 = false;
+
+	g_assert_cmpuint(n, >, 0);
+	for (size_t i = 0; i < n; i++) {
+		x264 |= strcmp(infos[i].name, "x264enc") == 0;
+		vp8 |= strcmp(infos[i].name, "vp8enc") == 0;
+		/* hardware ones come first */
+		if (i > 0)
+			g_assert_true(infos[i - 1].hardware || !infos[i].hardware);
+	}
+	g_assert_true(x264);
+	g_assert_true(vp8);
+}
+
+static void test_h264(void)
+{
+	run(RTC_CODEC_H264, 640, 480);
+}
+
+static void test_h264_odd(void)
+{
+	run(RTC_CODEC_H264, 641, 481);
+}
+
+static void test_vp8(void)
+{
+	run(RTC_CODEC_VP8, 320, 240);
+}
+
+static void test_unknown(void)
+{
+	struct encoder_config config = {.name = "nosuchenc", .codec = RTC_CODEC_H264};
+	g_autoptr(GError) error = NULL;
+
+	g_assert_null(encoder_new(&config, on_output, NULL, &error));
+	g_assert_nonnull(strstr(error->message, "nosuchenc"));
+	g_clear_error(&error);
+	config.name = "vp8enc";
+	g_assert_null(encoder_new(&config, on_output, NULL, &error));
+	g_assert_nonnull(strstr(error->message, "makes vp8"));
+}
+
+int main(int argc, char **argv)
+{
+	gst_init(&argc, &argv);
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/encoder/probe", test_probe);
+	g_test_add_func("/encoder/h264", test_h264);
+	g_test_add_func("/encoder/h264-odd-size", test_h264_odd);
+	g_test_add_func("/encoder/vp8", test_vp8);
+	g_test_add_func("/encoder/unknown", test_unknown);
+	return g_test_run();
+}
