@@ -5,6 +5,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <ifaddrs.h>
+#include <locale.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -278,12 +279,6 @@ static bool start_capture(struct app *app, const char *const *command, GError **
 	enum source_kind source = app->config.source;
 	g_autoptr(GError) local = NULL;
 
-	if (source == SOURCE_PORTAL) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-			    "--source=portal is not available yet; use --source=wlr on a wlroots "
-			    "desktop or --source=virtual");
-		return false;
-	}
 	if (source == SOURCE_AUTO && g_getenv("WAYLAND_DISPLAY")) {
 		app->capture = capture_wlr_new(NULL, &capture_listener, app, &local);
 		if (app->capture)
@@ -337,6 +332,12 @@ static int cmd_share(int argc, char **argv)
 	}
 	if (command && command[0])
 		app.config.source = SOURCE_VIRTUAL;
+	if (app.config.source == SOURCE_PORTAL) {
+		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+			    "--source=portal is not available yet; use --source=wlr on a wlroots "
+			    "desktop or --source=virtual");
+		goto fail;
+	}
 
 	gst_init(NULL, NULL);
 	state = state_dir_get(&error);
@@ -408,6 +409,7 @@ fail:
 
 int main(int argc, char **argv)
 {
+	setlocale(LC_ALL, "");
 	log_init(LOG_INFO);
 	if (argc > 1 && strcmp(argv[1], "token") == 0)
 		return cmd_token(argc - 1, argv + 1);
