@@ -39,15 +39,15 @@ static bool parse_bool(const char *text, bool *out)
 void config_init(struct config *config)
 {
 	*config = (struct config){
-		.source = SOURCE_AUTO,
-		.listen_port = CONFIG_DEFAULT_PORT,
-		.encoder = g_strdup("auto"),
-		.codec = RTC_CODEC_H264,
-		.max_fps = CONFIG_DEFAULT_FPS,
-		.bitrate_kbps = CONFIG_DEFAULT_BITRATE,
-		.width = CONFIG_DEFAULT_WIDTH,
-		.height = CONFIG_DEFAULT_HEIGHT,
-		.ttl_s = CONFIG_DEFAULT_TTL,
+	        .source = SOURCE_AUTO,
+	        .listen_port = CONFIG_DEFAULT_PORT,
+	        .encoder = g_strdup("auto"),
+	        .codec = RTC_CODEC_H264,
+	        .max_fps = CONFIG_DEFAULT_FPS,
+	        .bitrate_kbps = CONFIG_DEFAULT_BITRATE,
+	        .width = CONFIG_DEFAULT_WIDTH,
+	        .height = CONFIG_DEFAULT_HEIGHT,
+	        .ttl_s = CONFIG_DEFAULT_TTL,
 	};
 }
 
@@ -177,7 +177,7 @@ bool config_parse_duration(const char *text, int64_t *seconds)
 static bool bad_value(GError **error, const char *key, const char *value, const char *expected)
 {
 	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		    "%s: “%s” is not valid; expected %s", key, value, expected);
+	            "%s: “%s” is not valid; expected %s", key, value, expected);
 	return false;
 }
 
@@ -188,7 +188,7 @@ bool config_set(struct config *config, const char *key, const char *value, GErro
 			return bad_value(error, key, value, "auto, portal, wlr or virtual");
 	} else if (!strcmp(key, "listen")) {
 		if (!config_parse_hostport(value, CONFIG_DEFAULT_PORT, &config->listen_host,
-					   &config->listen_port))
+		                           &config->listen_port))
 			return bad_value(error, key, value, "HOST:PORT, [IPv6]:PORT or PORT");
 	} else if (!strcmp(key, "view-only")) {
 		if (!parse_bool(value, &config->view_only))
@@ -224,10 +224,11 @@ bool config_set(struct config *config, const char *key, const char *value, GErro
 		config->turn_pass = g_strdup(value);
 	} else if (!strcmp(key, "ttl")) {
 		if (!config_parse_duration(value, &config->ttl_s))
-			return bad_value(error, key, value, "a duration such as 90s, 30m, 12h or 7d");
+			return bad_value(error, key, value,
+			                 "a duration such as 90s, 30m, 12h or 7d");
 	} else {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
-			    "unknown setting “%s”", key);
+		            "unknown setting “%s”", key);
 		return false;
 	}
 	return true;
@@ -251,7 +252,7 @@ bool config_load_file(struct config *config, const char *path, GError **error)
 
 		if (!value || !config_set(config, keys[i], value, &local)) {
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s: %s", path,
-				    local ? local->message : keys[i]);
+			            local ? local->message : keys[i]);
 			return false;
 		}
 	}

@@ -15,13 +15,13 @@ enum source_kind {
 	SOURCE_VIRTUAL,
 };
 
-#define CONFIG_DEFAULT_PORT 8443
-#define CONFIG_DEFAULT_WIDTH 1280
-#define CONFIG_DEFAULT_HEIGHT 720
-#define CONFIG_DEFAULT_FPS 60
+#define CONFIG_DEFAULT_PORT    8443
+#define CONFIG_DEFAULT_WIDTH   1280
+#define CONFIG_DEFAULT_HEIGHT  720
+#define CONFIG_DEFAULT_FPS     60
 #define CONFIG_DEFAULT_BITRATE 8000 /* kbit/s */
-#define CONFIG_MAX_SIZE 8192
-#define CONFIG_DEFAULT_TTL (24 * 3600) /* seconds a printed link stays valid */
+#define CONFIG_MAX_SIZE        8192
+#define CONFIG_DEFAULT_TTL     (24 * 3600) /* seconds a printed link stays valid */
 
 struct config {
 	enum source_kind source;

@@ -41,5 +41,5 @@ void log_printf(enum log_level level, const char *module, const char *fmt, ...)
 	va_end(ap);
 	/* One fprintf per line, so lines from the encoder thread do not interleave. */
 	fprintf(stderr, "%5lld.%03ld %-5s %s: %s\n", (long long)ts.tv_sec, ts.tv_nsec / 1000000,
-		level_names[level], module, line);
+	        level_names[level], module, line);
 }

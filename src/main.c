@@ -24,22 +24,22 @@
 #include "viewer.h"
 #include "virtual.h"
 
-#define SCOPE_ALL (AUTH_SCOPE_VIEW | AUTH_SCOPE_CONTROL | AUTH_SCOPE_CLIPBOARD | AUTH_SCOPE_AUDIO)
+#define SCOPE_ALL       (AUTH_SCOPE_VIEW | AUTH_SCOPE_CONTROL | AUTH_SCOPE_CLIPBOARD | AUTH_SCOPE_AUDIO)
 #define SCOPE_VIEW_ONLY (AUTH_SCOPE_VIEW | AUTH_SCOPE_AUDIO)
 
 static const char summary[] =
-	"Shares a Wayland desktop with any web browser over WebRTC.\n"
-	"\n"
-	"  wayrtc [OPTION…] [-- COMMAND ARGS…]   share; prints “URL https://HOST:PORT/#token=…”\n"
-	"  wayrtc token [--scope=RIGHTS] [--ttl=DURATION]\n"
-	"                                       print a new link for the running configuration\n"
-	"  wayrtc encoders                      list the video encoders found, hardware first\n"
-	"\n"
-	"With --source=virtual (the default where no Wayland desktop runs) wayrtc starts its own\n"
-	"headless desktop, wayrtc-session, and runs COMMAND in it (default: the foot terminal).\n"
-	"Settings may also be given in $XDG_CONFIG_HOME/wayrtc/config.ini, group [wayrtc], with\n"
-	"the option names as keys (listen=0.0.0.0:8443). Keys and certificate live in\n"
-	"$XDG_STATE_HOME/wayrtc/.";
+        "Shares a Wayland desktop with any web browser over WebRTC.\n"
+        "\n"
+        "  wayrtc [OPTION…] [-- COMMAND ARGS…]   share; prints “URL https://HOST:PORT/#token=…”\n"
+        "  wayrtc token [--scope=RIGHTS] [--ttl=DURATION]\n"
+        "                                       print a new link for the running configuration\n"
+        "  wayrtc encoders                      list the video encoders found, hardware first\n"
+        "\n"
+        "With --source=virtual (the default where no Wayland desktop runs) wayrtc starts its own\n"
+        "headless desktop, wayrtc-session, and runs COMMAND in it (default: the foot terminal).\n"
+        "Settings may also be given in $XDG_CONFIG_HOME/wayrtc/config.ini, group [wayrtc], with\n"
+        "the option names as keys (listen=0.0.0.0:8443). Keys and certificate live in\n"
+        "$XDG_STATE_HOME/wayrtc/.";
 
 static gboolean option_cb(const char *name, const char *value, void *data, GError **error)
 {
@@ -49,25 +49,27 @@ static gboolean option_cb(const char *name, const char *value, void *data, GErro
 }
 
 #define OPT(name, arg, desc)                                                                       \
-	{name, 0, 0, G_OPTION_ARG_CALLBACK, (void *)option_cb, desc, arg}
+	{                                                                                          \
+		name, 0, 0, G_OPTION_ARG_CALLBACK, (void *)option_cb, desc, arg                    \
+	}
 
 static const GOptionEntry share_entries[] = {
-	OPT("source", "auto|portal|wlr|virtual",
-	    "What to share (auto: a wlroots desktop on $WAYLAND_DISPLAY, else a virtual one)"),
-	OPT("listen", "HOST:PORT", "Where to listen (default: every interface, port 8443)"),
-	{"view-only", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (void *)option_cb,
-	 "Every link may watch, none may control", NULL},
-	OPT("size", "WxH", "Size of the virtual desktop (default 1280x720)"),
-	OPT("encoder", "auto|NAME", "Video encoder element (see “wayrtc encoders”)"),
-	OPT("codec", "h264|vp8", "Video codec (default h264)"),
-	OPT("max-fps", "N", "Most frames per second to send (default 60)"),
-	OPT("bitrate", "KBPS", "Target video bitrate in kbit/s (default 8000)"),
-	OPT("ttl", "DURATION", "How long the printed link stays valid (default 24h)"),
-	OPT("stun", "HOST[:PORT]", "STUN server for viewers behind NAT"),
-	OPT("turn", "HOST[:PORT]", "TURN server to relay through"),
-	OPT("turn-user", "NAME", "TURN user name"),
-	OPT("turn-password", "SECRET", "TURN password"),
-	{NULL},
+        OPT("source", "auto|portal|wlr|virtual",
+            "What to share (auto: a wlroots desktop on $WAYLAND_DISPLAY, else a virtual one)"),
+        OPT("listen", "HOST:PORT", "Where to listen (default: every interface, port 8443)"),
+        {"view-only", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (void *)option_cb,
+         "Every link may watch, none may control", NULL},
+        OPT("size", "WxH", "Size of the virtual desktop (default 1280x720)"),
+        OPT("encoder", "auto|NAME", "Video encoder element (see “wayrtc encoders”)"),
+        OPT("codec", "h264|vp8", "Video codec (default h264)"),
+        OPT("max-fps", "N", "Most frames per second to send (default 60)"),
+        OPT("bitrate", "KBPS", "Target video bitrate in kbit/s (default 8000)"),
+        OPT("ttl", "DURATION", "How long the printed link stays valid (default 24h)"),
+        OPT("stun", "HOST[:PORT]", "STUN server for viewers behind NAT"),
+        OPT("turn", "HOST[:PORT]", "TURN server to relay through"),
+        OPT("turn-user", "NAME", "TURN user name"),
+        OPT("turn-password", "SECRET", "TURN password"),
+        {NULL},
 };
 
 /* The address printed in the link: the listen address if one was given, else the first
@@ -90,7 +92,7 @@ static char *link_host(const struct config *config)
 			    (it->ifa_flags & IFF_LOOPBACK) || !(it->ifa_flags & IFF_UP))
 				continue;
 			inet_ntop(AF_INET, &((struct sockaddr_in *)it->ifa_addr)->sin_addr, buf,
-				  sizeof(buf));
+			          sizeof(buf));
 			host = g_strdup(buf);
 		}
 		freeifaddrs(ifa);
@@ -99,7 +101,7 @@ static char *link_host(const struct config *config)
 }
 
 static void print_link(const struct config *config, unsigned port, const struct auth_key *key,
-		       uint32_t scope, int64_t ttl_s)
+                       uint32_t scope, int64_t ttl_s)
 {
 	g_autofree char *host = link_host(config);
 	g_autofree char *token = auth_token_mint(key, scope, ttl_s);
@@ -112,7 +114,7 @@ static void print_link(const struct config *config, unsigned port, const struct 
 static bool load_config(struct config *config, GError **error)
 {
 	g_autofree char *path =
-		g_build_filename(g_get_user_config_dir(), "wayrtc", "config.ini", NULL);
+	        g_build_filename(g_get_user_config_dir(), "wayrtc", "config.ini", NULL);
 
 	config_init(config);
 	return config_load_file(config, path, error);
@@ -129,11 +131,11 @@ static int cmd_token(int argc, char **argv)
 {
 	g_autofree char *scope_text = NULL, *ttl_text = NULL;
 	const GOptionEntry entries[] = {
-		{"scope", 0, 0, G_OPTION_ARG_STRING, &scope_text,
-		 "Rights: view, control, clipboard, audio (default: all)", "LIST"},
-		{"ttl", 0, 0, G_OPTION_ARG_STRING, &ttl_text,
-		 "How long the link stays valid (default 24h)", "DURATION"},
-		{NULL},
+	        {"scope", 0, 0, G_OPTION_ARG_STRING, &scope_text,
+	         "Rights: view, control, clipboard, audio (default: all)", "LIST"},
+	        {"ttl", 0, 0, G_OPTION_ARG_STRING, &ttl_text,
+	         "How long the link stays valid (default 24h)", "DURATION"},
+	        {NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- print a new link");
 	g_autoptr(GError) error = NULL;
@@ -150,14 +152,14 @@ static int cmd_token(int argc, char **argv)
 		goto fail;
 	if (ttl_text && !config_parse_duration(ttl_text, &ttl)) {
 		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--ttl: “%s” is not a duration such as 90s, 30m, 12h or 7d", ttl_text);
+		            "--ttl: “%s” is not a duration such as 90s, 30m, 12h or 7d", ttl_text);
 		goto fail;
 	}
 	if (config.view_only)
 		scope &= SCOPE_VIEW_ONLY;
 	if (!(scope & AUTH_SCOPE_VIEW)) {
 		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--scope: a link needs at least the right “view”");
+		            "--scope: a link needs at least the right “view”");
 		goto fail;
 	}
 	if (!load_key(&key, &error))
@@ -179,7 +181,7 @@ static int cmd_encoders(void)
 	n = encoder_probe(infos, G_N_ELEMENTS(infos));
 	if (n == 0) {
 		fprintf(stderr, "wayrtc: no video encoder found; install gstreamer1.0-plugins-ugly "
-				"(x264) or gstreamer1.0-plugins-good (vp8)\n");
+		                "(x264) or gstreamer1.0-plugins-good (vp8)\n");
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -216,13 +218,13 @@ static void on_capture_closed(void *data, const char *reason)
 }
 
 static const struct capture_listener capture_listener = {
-	.frame = on_frame,
-	.closed = on_capture_closed,
+        .frame = on_frame,
+        .closed = on_capture_closed,
 };
 
 /* Encoder thread: straight into the hub, no hop through the main loop. */
-static void on_encoded(void *data, const uint8_t *frame, size_t len, bool keyframe,
-		       uint32_t rtp_ts, int64_t ready_us)
+static void on_encoded(void *data, const uint8_t *frame, size_t len, bool keyframe, uint32_t rtp_ts,
+                       int64_t ready_us)
 {
 	struct app *app = data;
 
@@ -247,7 +249,7 @@ static void on_viewer_open(void *data, struct server_client *client, uint32_t sc
 }
 
 static void on_viewer_message(void *data, struct server_client *client, const char *text,
-			      size_t len)
+                              size_t len)
 {
 	viewer_handle_message(server_client_get_data(client), text, len);
 }
@@ -262,9 +264,9 @@ static void on_viewer_closed(void *data, struct server_client *client)
 }
 
 static const struct server_listener server_listener = {
-	.open = on_viewer_open,
-	.message = on_viewer_message,
-	.closed = on_viewer_closed,
+        .open = on_viewer_open,
+        .message = on_viewer_message,
+        .closed = on_viewer_closed,
 };
 
 static gboolean on_signal(void *data)
@@ -284,18 +286,18 @@ static bool start_capture(struct app *app, const char *const *command, GError **
 		if (app->capture)
 			return true;
 		log_info("not sharing $WAYLAND_DISPLAY (%s); starting a virtual desktop",
-			 local->message);
+		         local->message);
 	}
 	if (source == SOURCE_WLR) {
 		app->capture = capture_wlr_new(NULL, &capture_listener, app, error);
 		return app->capture != NULL;
 	}
 	app->session = virtual_session_start(app->config.width, app->config.height, command,
-					     on_session_exit, app, error);
+	                                     on_session_exit, app, error);
 	if (!app->session)
 		return false;
 	app->capture = capture_wlr_new(virtual_session_display(app->session), &capture_listener,
-				       app, error);
+	                               app, error);
 	return app->capture != NULL;
 }
 
@@ -308,8 +310,8 @@ static int cmd_share(int argc, char **argv)
 	g_autofree char *state = NULL, *fingerprint = NULL;
 	g_autoptr(GTlsCertificate) tls = NULL;
 	const GOptionEntry rest[] = {
-		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &command, NULL, NULL},
-		{NULL},
+	        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &command, NULL, NULL},
+	        {NULL},
 	};
 	struct app app = {0};
 	struct encoder_config ec;
@@ -327,15 +329,15 @@ static int cmd_share(int argc, char **argv)
 	if (command && command[0] && app.config.source != SOURCE_VIRTUAL &&
 	    app.config.source != SOURCE_AUTO) {
 		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-			    "a COMMAND runs only inside a virtual desktop (--source=virtual)");
+		            "a COMMAND runs only inside a virtual desktop (--source=virtual)");
 		goto fail;
 	}
 	if (command && command[0])
 		app.config.source = SOURCE_VIRTUAL;
 	if (app.config.source == SOURCE_PORTAL) {
 		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-			    "--source=portal is not available yet; use --source=wlr on a wlroots "
-			    "desktop or --source=virtual");
+		            "--source=portal is not available yet; use --source=wlr on a wlroots "
+		            "desktop or --source=virtual");
 		goto fail;
 	}
 
@@ -354,31 +356,31 @@ static int cmd_share(int argc, char **argv)
 	app.video_ssrc = g_random_int();
 	app.hub = hub_new(app.config.codec, app.video_ssrc);
 	ec = (struct encoder_config){
-		.name = app.config.encoder,
-		.codec = app.config.codec,
-		.max_fps = app.config.max_fps,
-		.bitrate_kbps = app.config.bitrate_kbps,
+	        .name = app.config.encoder,
+	        .codec = app.config.codec,
+	        .max_fps = app.config.max_fps,
+	        .bitrate_kbps = app.config.bitrate_kbps,
 	};
 	app.encoder = encoder_new(&ec, on_encoded, &app, &error);
 	if (!app.encoder)
 		goto out;
 	log_info("encoding %s with %s", rtc_codec_name(app.config.codec),
-		 encoder_get_name(app.encoder));
+	         encoder_get_name(app.encoder));
 	if (!start_capture(&app, (const char *const *)command, &error))
 		goto out;
 
 	sc = (struct server_config){
-		.host = app.config.listen_host,
-		.port = app.config.listen_port,
-		.cert = tls,
-		.key = &app.key,
+	        .host = app.config.listen_host,
+	        .port = app.config.listen_port,
+	        .cert = tls,
+	        .key = &app.key,
 	};
 	app.server = server_new(&sc, &server_listener, &app, &error);
 	if (!app.server)
 		goto out;
 	log_info("certificate SHA-256 %s", fingerprint);
 	print_link(&app.config, server_get_port(app.server), &app.key,
-		   app.config.view_only ? SCOPE_VIEW_ONLY : SCOPE_ALL, app.config.ttl_s);
+	           app.config.view_only ? SCOPE_VIEW_ONLY : SCOPE_ALL, app.config.ttl_s);
 
 	g_unix_signal_add(SIGINT, on_signal, &app);
 	g_unix_signal_add(SIGTERM, on_signal, &app);

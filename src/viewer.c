@@ -60,9 +60,9 @@ static void on_state(void *data, enum rtc_peer_state state, const char *reason)
 		break;
 	case RTC_PEER_FAILED:
 		log_warn("%s: %s", server_client_get_address(viewer->client),
-			 reason ? reason : "connection failed");
+		         reason ? reason : "connection failed");
 		send_json(viewer, signal_build_error("connection-failed",
-						     reason ? reason : "the connection failed"));
+		                                     reason ? reason : "the connection failed"));
 		break;
 	default:
 		break;
@@ -82,25 +82,25 @@ static void on_nack(void *data, uint16_t seq)
 }
 
 static const struct rtc_peer_listener peer_listener = {
-	.candidate = on_candidate,
-	.state = on_state,
-	.keyframe = on_keyframe,
-	.nack = on_nack,
+        .candidate = on_candidate,
+        .state = on_state,
+        .keyframe = on_keyframe,
+        .nack = on_nack,
 };
 
 struct viewer *viewer_new(struct app *app, struct server_client *client, uint32_t scope)
 {
 	struct config *config = &app->config;
 	struct rtc_peer_config pc = {
-		.cert = app->dtls_cert,
-		.codec = config->codec,
-		.video_ssrc = app->video_ssrc,
-		.stun_host = config->stun_host,
-		.stun_port = config->stun_port,
-		.turn_host = config->turn_host,
-		.turn_port = config->turn_port,
-		.turn_user = config->turn_user,
-		.turn_pass = config->turn_pass,
+	        .cert = app->dtls_cert,
+	        .codec = config->codec,
+	        .video_ssrc = app->video_ssrc,
+	        .stun_host = config->stun_host,
+	        .stun_port = config->stun_port,
+	        .turn_host = config->turn_host,
+	        .turn_port = config->turn_port,
+	        .turn_user = config->turn_user,
+	        .turn_pass = config->turn_pass,
 	};
 	g_autoptr(GError) error = NULL;
 	g_autofree char *offer = NULL;
@@ -110,7 +110,7 @@ struct viewer *viewer_new(struct app *app, struct server_client *client, uint32_
 	viewer->client = client;
 	viewer->scope = scope;
 	send_json(viewer, signal_build_hello(scope, app->width, app->height,
-					     rtc_codec_name(config->codec)));
+	                                     rtc_codec_name(config->codec)));
 	viewer->peer = rtc_peer_new(&pc, &peer_listener, viewer, &error);
 	if (viewer->peer)
 		offer = rtc_peer_create_offer(viewer->peer, &error);
@@ -156,7 +156,7 @@ void viewer_handle_message(struct viewer *viewer, const char *text, size_t len)
 		break;
 	case SIGNAL_CANDIDATE:
 		ok = rtc_peer_add_candidate(viewer->peer, msg.candidate ? msg.candidate : "",
-					    &error);
+		                            &error);
 		break;
 	case SIGNAL_KEYFRAME:
 		request_keyframe(viewer);

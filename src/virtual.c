@@ -17,8 +17,8 @@
 #include "log.h"
 
 #define READY_TIMEOUT_MS 15000
-#define STOP_TIMEOUT_MS 3000
-#define READY_FD 3
+#define STOP_TIMEOUT_MS  3000
+#define READY_FD         3
 
 struct virtual_session {
 	GPid pid;
@@ -78,10 +78,10 @@ static void session_exited(GPid pid, int status, void *data)
 	g_spawn_close_pid(pid);
 	if (WIFSIGNALED(status))
 		reason = g_strdup_printf("the virtual desktop was killed by signal %d",
-					 WTERMSIG(status));
+		                         WTERMSIG(status));
 	else
 		reason = g_strdup_printf("the virtual desktop exited with status %d",
-					 WEXITSTATUS(status));
+		                         WEXITSTATUS(status));
 	if (session->on_exit)
 		session->on_exit(session->data, reason);
 }
@@ -100,8 +100,8 @@ static char *read_ready_line(int fd, GError **error)
 
 		if (left <= 0 || poll(&pfd, 1, left) == 0) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-				    "the virtual desktop did not start within %d s",
-				    READY_TIMEOUT_MS / 1000);
+			            "the virtual desktop did not start within %d s",
+			            READY_TIMEOUT_MS / 1000);
 			return NULL;
 		}
 		n = read(fd, buf + len, sizeof(buf) - 1 - len);
@@ -116,7 +116,7 @@ static char *read_ready_line(int fd, GError **error)
 	buf[len] = '\0';
 	if (!g_str_has_prefix(buf, "WAYLAND_DISPLAY=") || !strchr(buf, '\n')) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "the virtual desktop failed to start (see its messages above)");
+		            "the virtual desktop failed to start (see its messages above)");
 		return NULL;
 	}
 	*strchr(buf, '\n') = '\0';
@@ -124,8 +124,8 @@ static char *read_ready_line(int fd, GError **error)
 }
 
 struct virtual_session *virtual_session_start(unsigned width, unsigned height,
-					      const char *const *command, virtual_exit_fn on_exit,
-					      void *data, GError **error)
+                                              const char *const *command, virtual_exit_fn on_exit,
+                                              void *data, GError **error)
 {
 	g_autofree char *binary = find_session_binary();
 	g_autofree char *size = g_strdup_printf("--size=%ux%u", width, height);
@@ -140,7 +140,7 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 
 	if (!binary) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-			    "wayrtc-session is not installed next to wayrtc nor on PATH");
+		            "wayrtc-session is not installed next to wayrtc nor on PATH");
 		return NULL;
 	}
 	if (!ensure_runtime_dir(error))
@@ -149,7 +149,7 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 		terminal = g_find_program_in_path("foot");
 		if (!terminal)
 			log_warn("no command given and no terminal (foot) installed: "
-				 "the virtual desktop starts empty");
+			         "the virtual desktop starts empty");
 	}
 	g_ptr_array_add(argv, binary);
 	g_ptr_array_add(argv, size);
@@ -164,14 +164,13 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "pipe: %s",
-			    g_strerror(errno));
+		            g_strerror(errno));
 		return NULL;
 	}
 	/* stdout is ours alone (the URL line): the desktop's output goes to stderr */
-	ok = g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
-					      G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, -1, STDERR_FILENO, -1,
-					      &pipefd[1], &target, 1, &pid, NULL, NULL, NULL,
-					      error);
+	ok = g_spawn_async_with_pipes_and_fds(
+	        NULL, (const char *const *)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+	        -1, STDERR_FILENO, -1, &pipefd[1], &target, 1, &pid, NULL, NULL, NULL, error);
 	close(pipefd[1]);
 	if (!ok) {
 		close(pipefd[0]);
@@ -189,7 +188,7 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 	session->data = data;
 	session->watch = g_child_watch_add(pid, session_exited, session);
 	log_info("virtual desktop %ux%u on %s%s%s", width, height, session->display,
-		 terminal ? " running " : "", terminal ? terminal : "");
+	         terminal ? " running " : "", terminal ? terminal : "");
 	return session;
 }
 
@@ -216,7 +215,7 @@ void virtual_session_stop(struct virtual_session *session)
 		log_warn("the virtual desktop ignored SIGTERM; killing it");
 		kill(session->pid, SIGKILL);
 		waitpid(session->pid, &status, 0);
-reaped:
+	reaped:
 		g_spawn_close_pid(session->pid);
 	}
 	g_free(session->display);

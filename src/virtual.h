@@ -10,8 +10,8 @@ typedef void (*virtual_exit_fn)(void *data, const char *reason);
 
 /* `command` may be NULL: then a terminal (foot) if one is installed. */
 struct virtual_session *virtual_session_start(unsigned width, unsigned height,
-					      const char *const *command, virtual_exit_fn on_exit,
-					      void *data, GError **error);
+                                              const char *const *command, virtual_exit_fn on_exit,
+                                              void *data, GError **error);
 /* The socket name to connect to, e.g. "wayland-1". */
 const char *virtual_session_display(struct virtual_session *session);
 /* SIGTERM, then wait (bounded) for it to go; accepts NULL. */

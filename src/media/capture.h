@@ -16,12 +16,12 @@ struct capture_rect {
 
 struct capture_frame {
 	uint32_t width, height, stride;
-	uint32_t format;   /* DRM fourcc: DRM_FORMAT_XRGB8888 ('XR24') etc., little-endian */
+	uint32_t format; /* DRM fourcc: DRM_FORMAT_XRGB8888 ('XR24') etc., little-endian */
 	bool y_invert;
 	const uint8_t *data; /* valid only during the frame callback */
 	size_t n_damage;     /* 0: the whole frame changed */
 	struct capture_rect damage[CAPTURE_MAX_DAMAGE];
-	int64_t ready_us;    /* g_get_monotonic_time() when the compositor said ready */
+	int64_t ready_us; /* g_get_monotonic_time() when the compositor said ready */
 };
 
 struct capture_listener {
@@ -46,6 +46,6 @@ struct capture {
 /* Capture the first output of the Wayland display `display` (NULL: $WAYLAND_DISPLAY)
  * with zwlr_screencopy_manager_v1, driven from the thread-default GMainContext. */
 struct capture *capture_wlr_new(const char *display, const struct capture_listener *listener,
-				void *data, GError **error);
+                                void *data, GError **error);
 
 void capture_destroy(struct capture *capture); /* accepts NULL */

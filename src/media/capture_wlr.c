@@ -14,8 +14,8 @@
 #include "media/capture.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 
-#define MAX_FAILURES 5
-#define RETRY_MS 100
+#define MAX_FAILURES        5
+#define RETRY_MS            100
 #define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24' */
 #define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24' */
 
@@ -94,9 +94,9 @@ static bool buffer_make(struct capture_wlr *c)
 		return false;
 	}
 	pool = wl_shm_create_pool(c->shm, fd, (int32_t)b->size);
-	b->buffer = wl_shm_pool_create_buffer(pool, 0, (int32_t)c->want_width,
-					      (int32_t)c->want_height, (int32_t)c->want_stride,
-					      c->want_format);
+	b->buffer =
+	        wl_shm_pool_create_buffer(pool, 0, (int32_t)c->want_width, (int32_t)c->want_height,
+	                                  (int32_t)c->want_stride, c->want_format);
 	wl_shm_pool_destroy(pool);
 	close(fd);
 	b->width = c->want_width;
@@ -123,7 +123,7 @@ static void start_copy(struct capture_wlr *c)
 }
 
 static void frame_buffer(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
-			 uint32_t width, uint32_t height, uint32_t stride)
+                         uint32_t width, uint32_t height, uint32_t stride)
 {
 	struct capture_wlr *c = data;
 
@@ -160,8 +160,8 @@ static void add_damage(struct capture_frame *f, int32_t x, int32_t y, uint32_t w
 	r->height = (uint32_t)(y2 - r->y);
 }
 
-static void frame_damage(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t x,
-			 uint32_t y, uint32_t w, uint32_t h)
+static void frame_damage(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t x, uint32_t y,
+                         uint32_t w, uint32_t h)
 {
 	struct capture_wlr *c = data;
 
@@ -169,7 +169,7 @@ static void frame_damage(void *data, struct zwlr_screencopy_frame_v1 *frame, uin
 }
 
 static void frame_ready(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t sec_hi,
-			uint32_t sec_lo, uint32_t nsec)
+                        uint32_t sec_lo, uint32_t nsec)
 {
 	struct capture_wlr *c = data;
 	struct capture_frame *f = &c->out;
@@ -179,8 +179,8 @@ static void frame_ready(void *data, struct zwlr_screencopy_frame_v1 *frame, uint
 	f->height = c->buf.height;
 	f->stride = c->buf.stride;
 	f->format = c->buf.format == WL_SHM_FORMAT_ARGB8888   ? DRM_FORMAT_ARGB8888
-		    : c->buf.format == WL_SHM_FORMAT_XRGB8888 ? DRM_FORMAT_XRGB8888
-							      : c->buf.format;
+	            : c->buf.format == WL_SHM_FORMAT_XRGB8888 ? DRM_FORMAT_XRGB8888
+	                                                      : c->buf.format;
 	f->y_invert = c->flags & ZWLR_SCREENCOPY_FRAME_V1_FLAGS_Y_INVERT;
 	f->data = c->buf.data;
 	c->failures = 0;
@@ -212,8 +212,8 @@ static void frame_failed(void *data, struct zwlr_screencopy_frame_v1 *frame)
 	c->retry = g_timeout_add(RETRY_MS, retry_frame, c);
 }
 
-static void frame_linux_dmabuf(void *data, struct zwlr_screencopy_frame_v1 *frame,
-			       uint32_t format, uint32_t width, uint32_t height)
+static void frame_linux_dmabuf(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
+                               uint32_t width, uint32_t height)
 {
 }
 
@@ -223,13 +223,13 @@ static void frame_buffer_done(void *data, struct zwlr_screencopy_frame_v1 *frame
 }
 
 static const struct zwlr_screencopy_frame_v1_listener frame_listener = {
-	.buffer = frame_buffer,
-	.flags = frame_flags,
-	.ready = frame_ready,
-	.failed = frame_failed,
-	.damage = frame_damage,
-	.linux_dmabuf = frame_linux_dmabuf,
-	.buffer_done = frame_buffer_done,
+        .buffer = frame_buffer,
+        .flags = frame_flags,
+        .ready = frame_ready,
+        .failed = frame_failed,
+        .damage = frame_damage,
+        .linux_dmabuf = frame_linux_dmabuf,
+        .buffer_done = frame_buffer_done,
 };
 
 static void request_frame(struct capture_wlr *c)
@@ -245,7 +245,7 @@ static void request_frame(struct capture_wlr *c)
 }
 
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
-			    const char *iface, uint32_t version)
+                            const char *iface, uint32_t version)
 {
 	struct capture_wlr *c = data;
 
@@ -256,7 +256,7 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	} else if (strcmp(iface, zwlr_screencopy_manager_v1_interface.name) == 0 && version >= 2) {
 		c->version = MIN(version, 3u);
 		c->manager = wl_registry_bind(registry, name, &zwlr_screencopy_manager_v1_interface,
-					      c->version);
+		                              c->version);
 	}
 }
 
@@ -265,8 +265,8 @@ static void registry_remove(void *data, struct wl_registry *registry, uint32_t n
 }
 
 static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_remove,
+        .global = registry_global,
+        .global_remove = registry_remove,
 };
 
 static gboolean on_fd(int fd, GIOCondition cond, void *data)
@@ -307,11 +307,11 @@ static void capture_wlr_destroy(struct capture *base)
 }
 
 static const struct capture_impl capture_wlr_impl = {
-	.destroy = capture_wlr_destroy,
+        .destroy = capture_wlr_destroy,
 };
 
 struct capture *capture_wlr_new(const char *display, const struct capture_listener *listener,
-				void *data, GError **error)
+                                void *data, GError **error)
 {
 	struct capture_wlr *c = g_new0(struct capture_wlr, 1);
 	const char *name = display ? display : g_getenv("WAYLAND_DISPLAY");
@@ -321,37 +321,37 @@ struct capture *capture_wlr_new(const char *display, const struct capture_listen
 	c->base.data = data;
 	if (!name) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-			    "no Wayland display to share ($WAYLAND_DISPLAY is not set)");
+		            "no Wayland display to share ($WAYLAND_DISPLAY is not set)");
 		goto fail;
 	}
 	c->display = wl_display_connect(name);
 	if (!c->display) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-			    "cannot connect to the Wayland display “%s”: %s", name,
-			    g_strerror(errno));
+		            "cannot connect to the Wayland display “%s”: %s", name,
+		            g_strerror(errno));
 		goto fail;
 	}
 	c->registry = wl_display_get_registry(c->display);
 	wl_registry_add_listener(c->registry, &registry_listener, c);
 	if (wl_display_roundtrip(c->display) < 0) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "the Wayland display “%s” closed the connection", name);
+		            "the Wayland display “%s” closed the connection", name);
 		goto fail;
 	}
 	if (!c->manager) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-			    "the compositor on “%s” does not offer wlr-screencopy (version 2 or "
-			    "later); try --source=portal",
-			    name);
+		            "the compositor on “%s” does not offer wlr-screencopy (version 2 or "
+		            "later); try --source=portal",
+		            name);
 		goto fail;
 	}
 	if (!c->shm || !c->output) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-			    "the compositor on “%s” has no output to share", name);
+		            "the compositor on “%s” has no output to share", name);
 		goto fail;
 	}
-	c->fd_watch = g_unix_fd_add(wl_display_get_fd(c->display),
-				    G_IO_IN | G_IO_ERR | G_IO_HUP, on_fd, c);
+	c->fd_watch = g_unix_fd_add(wl_display_get_fd(c->display), G_IO_IN | G_IO_ERR | G_IO_HUP,
+	                            on_fd, c);
 	request_frame(c);
 	log_info("capturing “%s” with wlr-screencopy v%u", name, c->version);
 	return &c->base;

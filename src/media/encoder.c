@@ -24,11 +24,11 @@ struct candidate {
 
 /* Hardware first; within a kind, the lowest latency first. */
 static const struct candidate candidates[] = {
-	{"vah264lpenc", RTC_CODEC_H264, true}, {"vah264enc", RTC_CODEC_H264, true},
-	{"vaapih264enc", RTC_CODEC_H264, true}, {"nvh264enc", RTC_CODEC_H264, true},
-	{"v4l2h264enc", RTC_CODEC_H264, true}, {"vavp8enc", RTC_CODEC_VP8, true},
-	{"x264enc", RTC_CODEC_H264, false},     {"openh264enc", RTC_CODEC_H264, false},
-	{"vp8enc", RTC_CODEC_VP8, false},
+        {"vah264lpenc", RTC_CODEC_H264, true},  {"vah264enc", RTC_CODEC_H264, true},
+        {"vaapih264enc", RTC_CODEC_H264, true}, {"nvh264enc", RTC_CODEC_H264, true},
+        {"v4l2h264enc", RTC_CODEC_H264, true},  {"vavp8enc", RTC_CODEC_VP8, true},
+        {"x264enc", RTC_CODEC_H264, false},     {"openh264enc", RTC_CODEC_H264, false},
+        {"vp8enc", RTC_CODEC_VP8, false},
 };
 
 struct encoder {
@@ -70,7 +70,7 @@ size_t encoder_probe(struct encoder_info *out, size_t cap)
 			continue;
 		gst_object_unref(f);
 		out[n++] = (struct encoder_info){candidates[i].name, candidates[i].codec,
-						 candidates[i].hardware};
+		                                 candidates[i].hardware};
 	}
 	return n;
 }
@@ -91,21 +91,21 @@ static const struct candidate *choose(const struct encoder_config *config, GErro
 		gst_object_unref(f);
 		if (c->codec != config->codec) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-				    "the encoder %s makes %s, not %s", c->name,
-				    rtc_codec_name(c->codec), rtc_codec_name(config->codec));
+			            "the encoder %s makes %s, not %s", c->name,
+			            rtc_codec_name(c->codec), rtc_codec_name(config->codec));
 			return NULL;
 		}
 		return c;
 	}
 	if (any)
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-			    "no %s encoder found; install gstreamer1.0-plugins-ugly (x264) or "
-			    "choose --codec=vp8",
-			    rtc_codec_name(config->codec));
+		            "no %s encoder found; install gstreamer1.0-plugins-ugly (x264) or "
+		            "choose --codec=vp8",
+		            rtc_codec_name(config->codec));
 	else
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-			    "the encoder “%s” is not installed or unknown (see “wayrtc encoders”)",
-			    config->name);
+		            "the encoder “%s” is not installed or unknown (see “wayrtc encoders”)",
+		            config->name);
 	return NULL;
 }
 
@@ -118,9 +118,9 @@ static void configure(GstElement *enc, const char *name, const struct encoder_co
 		gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
 		gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast");
 		g_object_set(enc, "bitrate", kbps, "key-int-max", KEYINT_MAX, "bframes", 0,
-			     "b-adapt", FALSE, "byte-stream", TRUE, "aud", FALSE, "threads", 2,
-			     "sliced-threads", TRUE, "rc-lookahead", 0, "sync-lookahead", 0,
-			     "vbv-buf-capacity", 120, NULL);
+		             "b-adapt", FALSE, "byte-stream", TRUE, "aud", FALSE, "threads", 2,
+		             "sliced-threads", TRUE, "rc-lookahead", 0, "sync-lookahead", 0,
+		             "vbv-buf-capacity", 120, NULL);
 	} else if (!strcmp(name, "openh264enc")) {
 		gst_util_set_object_arg(G_OBJECT(enc), "complexity", "low");
 		gst_util_set_object_arg(G_OBJECT(enc), "rate-control", "bitrate");
@@ -128,8 +128,8 @@ static void configure(GstElement *enc, const char *name, const struct encoder_co
 	} else if (!strcmp(name, "vp8enc")) {
 		gst_util_set_object_arg(G_OBJECT(enc), "end-usage", "cbr");
 		g_object_set(enc, "deadline", (gint64)1, "cpu-used", 16, "lag-in-frames", 0,
-			     "keyframe-max-dist", KEYINT_MAX, "target-bitrate", (int)(kbps * 1000),
-			     "threads", 2, NULL);
+		             "keyframe-max-dist", KEYINT_MAX, "target-bitrate", (int)(kbps * 1000),
+		             "threads", 2, NULL);
 		gst_util_set_object_arg(G_OBJECT(enc), "error-resilient", "default");
 	} else if (g_object_class_find_property(G_OBJECT_GET_CLASS(enc), "bitrate")) {
 		g_object_set(enc, "bitrate", kbps, NULL);
@@ -200,7 +200,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
 }
 
 struct encoder *encoder_new(const struct encoder_config *config, encoder_output_fn output,
-			    void *data, GError **error)
+                            void *data, GError **error)
 {
 	const struct candidate *which = choose(config, error);
 	GstElement *convert, *filter, *parse_filter, *sink;
@@ -232,30 +232,30 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	sink = gst_element_factory_make("appsink", "sink");
 	if (!e->src || !convert || !filter || !e->enc || !parse_filter || !sink) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-			    "GStreamer is missing appsrc, videoconvert or appsink "
-			    "(gstreamer1.0-plugins-base)");
+		            "GStreamer is missing appsrc, videoconvert or appsink "
+		            "(gstreamer1.0-plugins-base)");
 		goto fail;
 	}
 	g_object_set(e->src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
-		     "max-buffers", (guint64)2, NULL);
+	             "max-buffers", (guint64)2, NULL);
 	gst_util_set_object_arg(G_OBJECT(e->src), "leaky-type", "downstream");
 	g_object_set(convert, "n-threads", 2, NULL);
 	raw = gst_caps_from_string("video/x-raw,format=I420");
 	g_object_set(filter, "caps", raw, NULL);
 	configure(e->enc, which->name, config);
 	coded = gst_caps_from_string(which->codec == RTC_CODEC_H264
-					     ? "video/x-h264,stream-format=byte-stream,"
-					       "alignment=au,profile=constrained-baseline"
-					     : "video/x-vp8");
+	                                     ? "video/x-h264,stream-format=byte-stream,"
+	                                       "alignment=au,profile=constrained-baseline"
+	                                     : "video/x-vp8");
 	g_object_set(parse_filter, "caps", coded, NULL);
 	g_object_set(sink, "sync", FALSE, "max-buffers", 1, "drop", FALSE, "emit-signals", FALSE,
-		     NULL);
+	             NULL);
 	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, e, NULL);
 	gst_bin_add_many(GST_BIN(e->pipeline), e->src, convert, filter, e->enc, parse_filter, sink,
-			 NULL);
+	                 NULL);
 	if (!gst_element_link_many(e->src, convert, filter, e->enc, parse_filter, sink, NULL)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "cannot build the %s pipeline", which->name);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot build the %s pipeline",
+		            which->name);
 		goto fail_built;
 	}
 	bus = gst_element_get_bus(e->pipeline);
@@ -337,7 +337,8 @@ static gboolean push_pending(void *data)
  * flipped if the compositor says so. */
 static GstBuffer *copy_frame(struct encoder *e, const struct capture_frame *f)
 {
-	GstVideoFormat fmt = f->format == 0x34325241 ? GST_VIDEO_FORMAT_BGRA : GST_VIDEO_FORMAT_BGRx;
+	GstVideoFormat fmt =
+	        f->format == 0x34325241 ? GST_VIDEO_FORMAT_BGRA : GST_VIDEO_FORMAT_BGRx;
 	unsigned w = f->width & ~1u, h = f->height & ~1u;
 	GstBuffer *buf;
 	GstMapInfo map;
@@ -360,7 +361,8 @@ static GstBuffer *copy_frame(struct encoder *e, const struct capture_frame *f)
 	for (unsigned y = 0; y < h; y++) {
 		unsigned sy = f->y_invert ? f->height - 1 - y : y;
 
-		memcpy(map.data + (size_t)y * w * 4, f->data + (size_t)sy * f->stride, (size_t)w * 4);
+		memcpy(map.data + (size_t)y * w * 4, f->data + (size_t)sy * f->stride,
+		       (size_t)w * 4);
 	}
 	gst_buffer_unmap(buf, &map);
 	return buf;
@@ -384,8 +386,8 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 		e->pending = gst_buffer_ref(e->last);
 		e->pending_ready_us = frame->ready_us;
 		if (!e->pending_timer)
-			e->pending_timer = g_timeout_add(MAX(1, (guint)(wait / 1000)), push_pending,
-							 e);
+			e->pending_timer =
+			        g_timeout_add(MAX(1, (guint)(wait / 1000)), push_pending, e);
 		return;
 	}
 	push(e, e->last, frame->ready_us);
@@ -395,8 +397,8 @@ void encoder_request_keyframe(struct encoder *e)
 {
 	GstPad *pad = gst_element_get_static_pad(e->enc, "src");
 
-	gst_pad_send_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
-									      TRUE, 0));
+	gst_pad_send_event(
+	        pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 	gst_object_unref(pad);
 	/* a still screen sends no frames: encode the last one again */
 	if (e->last && !e->pending)

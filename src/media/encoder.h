@@ -11,7 +11,7 @@
 #include "rtc/codec.h"
 
 struct encoder_info {
-	const char *name;    /* element factory name, e.g. "x264enc" */
+	const char *name; /* element factory name, e.g. "x264enc" */
 	enum rtc_codec codec;
 	bool hardware;
 };
@@ -20,19 +20,19 @@ struct encoder_info {
 size_t encoder_probe(struct encoder_info *out, size_t cap);
 
 struct encoder_config {
-	const char *name;    /* "auto" or NULL: best available for codec */
+	const char *name; /* "auto" or NULL: best available for codec */
 	enum rtc_codec codec;
-	unsigned max_fps;    /* frames above this rate are dropped (newest wins) */
+	unsigned max_fps; /* frames above this rate are dropped (newest wins) */
 	unsigned bitrate_kbps;
 };
 
 /* Called on the encoder's streaming thread for each encoded frame (H.264: Annex-B access
  * unit; VP8: one frame). `ready_us` is the capture frame's ready time, carried through. */
 typedef void (*encoder_output_fn)(void *data, const uint8_t *frame, size_t len, bool keyframe,
-				  uint32_t rtp_ts, int64_t ready_us);
+                                  uint32_t rtp_ts, int64_t ready_us);
 
 struct encoder *encoder_new(const struct encoder_config *config, encoder_output_fn output,
-			    void *data, GError **error);
+                            void *data, GError **error);
 void encoder_free(struct encoder *enc); /* accepts NULL; stops the pipeline first */
 
 const char *encoder_get_name(struct encoder *enc);

@@ -98,7 +98,7 @@ static void emit(void *data, const uint8_t *pkt, size_t len)
 }
 
 void hub_push_video(struct hub *hub, const uint8_t *frame, size_t len, bool keyframe,
-		    uint32_t rtp_ts, int64_t ready_us)
+                    uint32_t rtp_ts, int64_t ready_us)
 {
 	g_mutex_lock(&hub->lock);
 	rtp_packetize(&hub->packetizer, frame, len, rtp_ts, keyframe, emit, hub);

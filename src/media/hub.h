@@ -20,7 +20,7 @@ size_t hub_peer_count(struct hub *hub);
 
 /* Encoder thread: packetize once, send to every connected peer. */
 void hub_push_video(struct hub *hub, const uint8_t *frame, size_t len, bool keyframe,
-		    uint32_t rtp_ts, int64_t ready_us);
+                    uint32_t rtp_ts, int64_t ready_us);
 
 /* Main thread, on a NACK from `peer`: resend that packet to it if still in history. */
 void hub_retransmit(struct hub *hub, struct rtc_peer *peer, uint16_t seq);

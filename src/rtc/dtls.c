@@ -13,12 +13,12 @@
 
 #include "log.h"
 
-#define CERT_DAYS 30
-#define DTLS_MTU 1200
+#define CERT_DAYS       30
+#define DTLS_MTU        1200
 #define DTLS_RETRANS_MS 500
-#define DTLS_TOTAL_MS 20000
-#define DTLS_MAX_QUEUE 32 /* datagrams waiting for GnuTLS to read them */
-#define PRIORITY "NORMAL:-VERS-ALL:+VERS-DTLS1.2"
+#define DTLS_TOTAL_MS   20000
+#define DTLS_MAX_QUEUE  32 /* datagrams waiting for GnuTLS to read them */
+#define PRIORITY        "NORMAL:-VERS-ALL:+VERS-DTLS1.2"
 
 struct rtc_cert {
 	gnutls_certificate_credentials_t cred;
@@ -62,8 +62,8 @@ struct rtc_cert *rtc_cert_new(GError **error)
 
 	if ((ret = gnutls_x509_privkey_init(&key)) < 0 ||
 	    (ret = gnutls_x509_privkey_generate2(key, GNUTLS_PK_ECDSA,
-						 GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
-						 0, NULL, 0)) < 0) {
+	                                         GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+	                                         0, NULL, 0)) < 0) {
 		tls_fail(error, "DTLS key", ret);
 		goto fail;
 	}
@@ -176,8 +176,8 @@ static void export_keys(struct rtc_dtls *dtls)
 	uint8_t material[2 * (RTC_SRTP_KEY_LEN + RTC_SRTP_SALT_LEN)];
 	struct rtc_srtp_keys keys;
 	const gnutls_datum_t *lk, *ls, *rk, *rs;
-	int ret = gnutls_srtp_get_keys(dtls->session, material, sizeof(material), &ck, &cs, &sk,
-				       &ss);
+	int ret =
+	        gnutls_srtp_get_keys(dtls->session, material, sizeof(material), &ck, &cs, &sk, &ss);
 
 	if (ret < 0 || ck.size != RTC_SRTP_KEY_LEN || cs.size != RTC_SRTP_SALT_LEN) {
 		fail(dtls, "the browser and wayrtc found no common SRTP protection profile");
@@ -220,16 +220,17 @@ static void handshake(struct rtc_dtls *dtls)
 	}
 	if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) {
 		log_debug("%s: handshake continues, next try in %u ms",
-			  dtls->is_server ? "server" : "client", gnutls_dtls_get_timeout(dtls->session));
+		          dtls->is_server ? "server" : "client",
+		          gnutls_dtls_get_timeout(dtls->session));
 		dtls->timer = g_timeout_add(MAX(1u, gnutls_dtls_get_timeout(dtls->session)),
-					    on_timeout, dtls);
+		                            on_timeout, dtls);
 		return;
 	}
 	if (ret < 0) {
-		g_autofree char *reason = g_strdup_printf(
-			ret == GNUTLS_E_TIMEDOUT ? "the DTLS handshake timed out"
-						 : "the DTLS handshake failed: %s",
-			gnutls_strerror(ret));
+		g_autofree char *reason =
+		        g_strdup_printf(ret == GNUTLS_E_TIMEDOUT ? "the DTLS handshake timed out"
+		                                                 : "the DTLS handshake failed: %s",
+		                        gnutls_strerror(ret));
 		fail(dtls, reason);
 		return;
 	}
@@ -238,19 +239,18 @@ static void handshake(struct rtc_dtls *dtls)
 		return;
 	}
 	dtls->done = true;
-	log_debug("handshake done (%s)", gnutls_protocol_get_name(
-						   gnutls_protocol_get_version(dtls->session)));
+	log_debug("handshake done (%s)",
+	          gnutls_protocol_get_name(gnutls_protocol_get_version(dtls->session)));
 	export_keys(dtls);
 }
 
 struct rtc_dtls *rtc_dtls_new(struct rtc_cert *cert, bool is_server,
-			      const uint8_t expected_fingerprint[32],
-			      const struct rtc_dtls_listener *listener, void *data,
-			      GError **error)
+                              const uint8_t expected_fingerprint[32],
+                              const struct rtc_dtls_listener *listener, void *data, GError **error)
 {
 	struct rtc_dtls *dtls = g_new0(struct rtc_dtls, 1);
-	unsigned flags = (is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_DATAGRAM |
-			 GNUTLS_NONBLOCK;
+	unsigned flags =
+	        (is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK;
 	int ret;
 
 	dtls->cert = cert;
@@ -261,10 +261,9 @@ struct rtc_dtls *rtc_dtls_new(struct rtc_cert *cert, bool is_server,
 	g_queue_init(&dtls->incoming);
 	if ((ret = gnutls_init(&dtls->session, flags)) < 0 ||
 	    (ret = gnutls_priority_set_direct(dtls->session, PRIORITY, NULL)) < 0 ||
-	    (ret = gnutls_credentials_set(dtls->session, GNUTLS_CRD_CERTIFICATE, cert->cred)) <
-		    0 ||
+	    (ret = gnutls_credentials_set(dtls->session, GNUTLS_CRD_CERTIFICATE, cert->cred)) < 0 ||
 	    (ret = gnutls_srtp_set_profile_direct(dtls->session, "SRTP_AES128_CM_HMAC_SHA1_80",
-						  NULL)) < 0) {
+	                                          NULL)) < 0) {
 		tls_fail(error, "DTLS session", ret);
 		rtc_dtls_free(dtls);
 		return NULL;
@@ -321,11 +320,11 @@ void rtc_dtls_handle(struct rtc_dtls *dtls, const uint8_t *buf, size_t len)
 		if (n == 0) {
 			fail(dtls, "the browser closed the connection");
 		} else if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED &&
-			   !gnutls_error_is_fatal((int)n)) {
+		           !gnutls_error_is_fatal((int)n)) {
 			continue;
 		} else if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED) {
-			g_autofree char *reason = g_strdup_printf("DTLS error: %s",
-								  gnutls_strerror((int)n));
+			g_autofree char *reason =
+			        g_strdup_printf("DTLS error: %s", gnutls_strerror((int)n));
 			fail(dtls, reason);
 		}
 		break;

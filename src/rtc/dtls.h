@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RTC_SRTP_KEY_LEN 16
+#define RTC_SRTP_KEY_LEN  16
 #define RTC_SRTP_SALT_LEN 14
 
 struct rtc_cert *rtc_cert_new(GError **error);
@@ -30,9 +30,8 @@ struct rtc_dtls_listener {
 };
 
 struct rtc_dtls *rtc_dtls_new(struct rtc_cert *cert, bool is_server,
-			      const uint8_t expected_fingerprint[32],
-			      const struct rtc_dtls_listener *listener, void *data,
-			      GError **error);
+                              const uint8_t expected_fingerprint[32],
+                              const struct rtc_dtls_listener *listener, void *data, GError **error);
 void rtc_dtls_free(struct rtc_dtls *dtls); /* accepts NULL */
 /* Starts the handshake: a client sends its first flight, a server waits for it. */
 void rtc_dtls_start(struct rtc_dtls *dtls);

@@ -15,8 +15,8 @@
 #include "rtc/srtp.h"
 
 #define GATHER_TIMEOUT_US (2 * G_USEC_PER_SEC)
-#define SR_INTERVAL_MS 1000
-#define NTP_EPOCH_OFFSET 2208988800ULL
+#define SR_INTERVAL_MS    1000
+#define NTP_EPOCH_OFFSET  2208988800ULL
 
 struct rtc_peer {
 	struct rtc_peer_config config;
@@ -96,9 +96,9 @@ static gboolean send_sr(void *data)
 	}
 	/* the RTP clock now, extrapolated from the last packet sent */
 	ts = peer->last_rtp_ts + (uint32_t)((g_get_monotonic_time() - peer->last_send_us) *
-					    RTC_VIDEO_CLOCK / G_USEC_PER_SEC);
-	len = rtcp_build_sr(buf, sizeof(buf), peer->config.video_ssrc, ntp_now(), ts,
-			    peer->packets, peer->octets);
+	                                    RTC_VIDEO_CLOCK / G_USEC_PER_SEC);
+	len = rtcp_build_sr(buf, sizeof(buf), peer->config.video_ssrc, ntp_now(), ts, peer->packets,
+	                    peer->octets);
 	ok = rtc_srtp_protect_rtcp(peer->srtp, buf, &len);
 	g_mutex_unlock(&peer->lock);
 	if (ok)
@@ -129,9 +129,9 @@ static void dtls_failed(void *data, const char *reason)
 }
 
 static const struct rtc_dtls_listener dtls_listener = {
-	.send = dtls_send,
-	.connected = dtls_connected,
-	.failed = dtls_failed,
+        .send = dtls_send,
+        .connected = dtls_connected,
+        .failed = dtls_failed,
 };
 
 static void on_rtcp_event(void *data, const struct rtcp_event *ev)
@@ -156,7 +156,7 @@ static void on_rtcp_event(void *data, const struct rtcp_event *ev)
 }
 
 static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
-		    gpointer data)
+                    gpointer data)
 {
 	struct rtc_peer *peer = data;
 	const uint8_t *b = (const uint8_t *)buf;
@@ -190,7 +190,7 @@ static void start_dtls(struct rtc_peer *peer)
 		return;
 	peer->dtls_started = true;
 	peer->dtls = rtc_dtls_new(peer->config.cert, peer->dtls_server, peer->remote_fp,
-				  &dtls_listener, peer, &error);
+	                          &dtls_listener, peer, &error);
 	if (!peer->dtls) {
 		set_state(peer, RTC_PEER_FAILED, error->message);
 		return;
@@ -199,7 +199,7 @@ static void start_dtls(struct rtc_peer *peer)
 }
 
 static void on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
-			       gpointer data)
+                               gpointer data)
 {
 	struct rtc_peer *peer = data;
 
@@ -208,9 +208,9 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
 		start_dtls(peer);
 	} else if (state == NICE_COMPONENT_STATE_FAILED) {
 		set_state(peer, RTC_PEER_FAILED,
-			  rtc_peer_get_state(peer) == RTC_PEER_CONNECTED
-				  ? "the browser stopped answering"
-				  : "the browser could not reach any of our network addresses");
+		          rtc_peer_get_state(peer) == RTC_PEER_CONNECTED
+		                  ? "the browser stopped answering"
+		                  : "the browser could not reach any of our network addresses");
 	}
 }
 
@@ -235,8 +235,7 @@ static void on_new_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer dat
 }
 
 struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
-			      const struct rtc_peer_listener *listener, void *data,
-			      GError **error)
+                              const struct rtc_peer_listener *listener, void *data, GError **error)
 {
 	struct rtc_peer *peer = g_new0(struct rtc_peer, 1);
 
@@ -246,11 +245,11 @@ struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
 	g_mutex_init(&peer->lock);
 	peer->context = g_main_context_ref_thread_default();
 	peer->agent = nice_agent_new_full(peer->context, NICE_COMPATIBILITY_RFC5245,
-					  NICE_AGENT_OPTION_ICE_TRICKLE);
+	                                  NICE_AGENT_OPTION_ICE_TRICKLE);
 	g_object_set(peer->agent, "controlling-mode", TRUE, "upnp", FALSE, NULL);
 	if (config->stun_host)
 		g_object_set(peer->agent, "stun-server", config->stun_host, "stun-server-port",
-			     config->stun_port, NULL);
+		             config->stun_port, NULL);
 	peer->stream = nice_agent_add_stream(peer->agent, 1);
 	if (!peer->stream) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "ICE: could not add a stream");
@@ -259,14 +258,14 @@ struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
 	}
 	nice_agent_set_stream_name(peer->agent, peer->stream, "video");
 	if (config->turn_host)
-		nice_agent_set_relay_info(peer->agent, peer->stream, 1, config->turn_host,
-					  config->turn_port, config->turn_user ? config->turn_user : "",
-					  config->turn_pass ? config->turn_pass : "",
-					  NICE_RELAY_TYPE_TURN_UDP);
+		nice_agent_set_relay_info(
+		        peer->agent, peer->stream, 1, config->turn_host, config->turn_port,
+		        config->turn_user ? config->turn_user : "",
+		        config->turn_pass ? config->turn_pass : "", NICE_RELAY_TYPE_TURN_UDP);
 	g_signal_connect(peer->agent, "component-state-changed", G_CALLBACK(on_component_state),
-			 peer);
+	                 peer);
 	g_signal_connect(peer->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done),
-			 peer);
+	                 peer);
 	g_signal_connect(peer->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), peer);
 	nice_agent_attach_recv(peer->agent, peer->stream, 1, peer->context, on_recv, peer);
 	return peer;
@@ -282,7 +281,7 @@ void rtc_peer_free(struct rtc_peer *peer)
 		g_signal_handlers_disconnect_by_data(peer->agent, peer);
 		if (peer->stream) {
 			nice_agent_attach_recv(peer->agent, peer->stream, 1, peer->context, NULL,
-					       NULL);
+			                       NULL);
 			nice_agent_remove_stream(peer->agent, peer->stream);
 		}
 		g_object_unref(peer->agent);
@@ -305,7 +304,7 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 
 	if (!nice_agent_gather_candidates(peer->agent, peer->stream)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "ICE: no network address to offer");
+		            "ICE: no network address to offer");
 		return NULL;
 	}
 	/* host candidates come at once; STUN and TURN ones trickle later */
@@ -332,14 +331,14 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 	g_slist_free_full(local, (GDestroyNotify)nice_candidate_free);
 	g_ptr_array_add(cands, NULL);
 	p = (struct sdp_offer_params){
-		.session_id = ((uint64_t)g_random_int() << 31) ^ g_random_int(),
-		.ice_ufrag = ufrag,
-		.ice_pwd = pwd,
-		.fingerprint = rtc_cert_fingerprint(peer->config.cert),
-		.candidates = (const char *const *)cands->pdata,
-		.codec = peer->config.codec,
-		.video_ssrc = peer->config.video_ssrc,
-		.cname = cname,
+	        .session_id = ((uint64_t)g_random_int() << 31) ^ g_random_int(),
+	        .ice_ufrag = ufrag,
+	        .ice_pwd = pwd,
+	        .fingerprint = rtc_cert_fingerprint(peer->config.cert),
+	        .candidates = (const char *const *)cands->pdata,
+	        .codec = peer->config.codec,
+	        .video_ssrc = peer->config.video_ssrc,
+	        .cname = cname,
 	};
 	set_state(peer, RTC_PEER_CONNECTING, NULL);
 	return sdp_offer_build(&p);
@@ -378,12 +377,12 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 		goto out;
 	if (!sdp_answer_has_pt(answer, rtc_codec_payload_type(peer->config.codec))) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-			    "this browser cannot decode %s video",
-			    rtc_codec_name(peer->config.codec));
+		            "this browser cannot decode %s video",
+		            rtc_codec_name(peer->config.codec));
 		goto out;
 	}
 	if (!nice_agent_set_remote_credentials(peer->agent, peer->stream, answer->ice_ufrag,
-					       answer->ice_pwd)) {
+	                                       answer->ice_pwd)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "ICE: bad remote credentials");
 		goto out;
 	}
@@ -409,7 +408,7 @@ bool rtc_peer_add_candidate(struct rtc_peer *peer, const char *candidate, GError
 	if (!g_str_has_prefix(candidate, "candidate:") || strlen(candidate) > 512 ||
 	    !add_candidate(peer, candidate)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "the ICE candidate is malformed");
+		            "the ICE candidate is malformed");
 		return false;
 	}
 	return true;

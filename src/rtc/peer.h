@@ -43,8 +43,7 @@ struct rtc_peer_listener {
 };
 
 struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
-			      const struct rtc_peer_listener *listener, void *data,
-			      GError **error);
+                              const struct rtc_peer_listener *listener, void *data, GError **error);
 void rtc_peer_free(struct rtc_peer *peer); /* accepts NULL */
 
 /* Gathers host candidates, then returns the offer (with them inside); g_free it. */

@@ -4,11 +4,11 @@
 
 #include <string.h>
 
-#define RTCP_SR 200
-#define RTCP_RR 201
-#define RTCP_BYE 203
+#define RTCP_SR    200
+#define RTCP_RR    201
+#define RTCP_BYE   203
 #define RTCP_RTPFB 205
-#define RTCP_PSFB 206
+#define RTCP_PSFB  206
 
 static uint32_t rd32(const uint8_t *b)
 {
@@ -34,12 +34,12 @@ bool rtcp_is_rtcp(const uint8_t *buf, size_t len)
 }
 
 static void report_blocks(const uint8_t *b, size_t len, unsigned count, uint32_t sender,
-			  rtcp_event_fn fn, void *data)
+                          rtcp_event_fn fn, void *data)
 {
 	for (unsigned i = 0; i < count && (i + 1) * 24 <= len; i++) {
 		const uint8_t *rb = b + i * 24;
-		struct rtcp_event ev = {.type = RTCP_EV_RR, .sender_ssrc = sender,
-					.media_ssrc = rd32(rb)};
+		struct rtcp_event ev = {
+		        .type = RTCP_EV_RR, .sender_ssrc = sender, .media_ssrc = rd32(rb)};
 		int32_t lost = (int32_t)(rb[5] << 16 | rb[6] << 8 | rb[7]);
 
 		if (lost & 0x800000)
@@ -83,8 +83,8 @@ bool rtcp_parse(const uint8_t *buf, size_t len, rtcp_event_fn fn, void *data)
 		case RTCP_BYE:
 			if (count && blen >= 4) {
 				struct rtcp_event ev = {.type = RTCP_EV_BYE,
-							.sender_ssrc = rd32(body),
-							.media_ssrc = rd32(body)};
+				                        .sender_ssrc = rd32(body),
+				                        .media_ssrc = rd32(body)};
 				fn(data, &ev);
 			}
 			break;
@@ -120,10 +120,10 @@ bool rtcp_parse(const uint8_t *buf, size_t len, rtcp_event_fn fn, void *data)
 					fn(data, &ev);
 				}
 			} else if (type == RTCP_PSFB && count == 15 && blen >= 16 &&
-				   memcmp(body + 8, "REMB", 4) == 0) {
+			           memcmp(body + 8, "REMB", 4) == 0) {
 				unsigned exp = body[13] >> 2;
-				uint64_t mant = (uint64_t)(body[13] & 3) << 16 | body[14] << 8 |
-						body[15];
+				uint64_t mant =
+				        (uint64_t)(body[13] & 3) << 16 | body[14] << 8 | body[15];
 
 				ev.type = RTCP_EV_REMB;
 				ev.remb_bps = exp > 46 ? UINT64_MAX : mant << exp;
@@ -142,7 +142,7 @@ bool rtcp_parse(const uint8_t *buf, size_t len, rtcp_event_fn fn, void *data)
 }
 
 size_t rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
-		     uint32_t packets, uint32_t octets)
+                     uint32_t packets, uint32_t octets)
 {
 	if (cap < 28)
 		return 0;

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 enum rtcp_event_type {
-	RTCP_EV_RR = 0,  /* one report block (from an RR or an SR) */
-	RTCP_EV_NACK,    /* one lost sequence number (each PID/BLP bit expanded) */
+	RTCP_EV_RR = 0, /* one report block (from an RR or an SR) */
+	RTCP_EV_NACK,   /* one lost sequence number (each PID/BLP bit expanded) */
 	RTCP_EV_PLI,
 	RTCP_EV_FIR,
 	RTCP_EV_REMB,
@@ -45,4 +45,4 @@ bool rtcp_is_rtcp(const uint8_t *buf, size_t len);
 
 /* Builds a Sender Report with no report blocks. Returns its length, 0 if cap < 28. */
 size_t rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
-		     uint32_t packets, uint32_t octets);
+                     uint32_t packets, uint32_t octets);

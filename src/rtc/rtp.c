@@ -6,9 +6,9 @@
 #include <string.h>
 
 #define RTP_HEADER 12
-#define EXT_LEN 8 /* 0xBEDE, length 1, one element: id|len, 3 bytes */
-#define H264_FU_A 28
-#define H264_AUD 9
+#define EXT_LEN    8 /* 0xBEDE, length 1, one element: id|len, 3 bytes */
+#define H264_FU_A  28
+#define H264_AUD   9
 
 bool rtp_header_parse(const uint8_t *buf, size_t len, struct rtp_header *out)
 {
@@ -51,12 +51,12 @@ bool rtp_header_parse(const uint8_t *buf, size_t len, struct rtp_header *out)
 void rtp_packetizer_init(struct rtp_packetizer *p, enum rtc_codec codec, uint32_t ssrc)
 {
 	*p = (struct rtp_packetizer){
-		.codec = codec,
-		.payload_type = rtc_codec_payload_type(codec),
-		.ssrc = ssrc,
-		.seq = (uint16_t)g_random_int(),
-		.playout_delay_id = RTC_EXT_PLAYOUT_DELAY,
-		.vp8_picture_id = (uint16_t)(g_random_int() & 0x7fff),
+	        .codec = codec,
+	        .payload_type = rtc_codec_payload_type(codec),
+	        .ssrc = ssrc,
+	        .seq = (uint16_t)g_random_int(),
+	        .playout_delay_id = RTC_EXT_PLAYOUT_DELAY,
+	        .vp8_picture_id = (uint16_t)(g_random_int() & 0x7fff),
 	};
 }
 
@@ -115,7 +115,7 @@ static size_t next_start(const uint8_t *b, size_t len, size_t from, size_t *code
 }
 
 static size_t h264_nal(struct rtp_packetizer *p, const uint8_t *nal, size_t len, uint32_t ts,
-		       bool last, rtp_emit_fn emit, void *data)
+                       bool last, rtp_emit_fn emit, void *data)
 {
 	uint8_t pkt[RTC_RTP_MAX];
 	size_t room = RTC_RTP_MAX - header_room(p), off, n = 0;
@@ -145,8 +145,8 @@ static size_t h264_nal(struct rtp_packetizer *p, const uint8_t *nal, size_t len,
 	return n;
 }
 
-static size_t packetize_h264(struct rtp_packetizer *p, const uint8_t *au, size_t len,
-			     uint32_t ts, rtp_emit_fn emit, void *data)
+static size_t packetize_h264(struct rtp_packetizer *p, const uint8_t *au, size_t len, uint32_t ts,
+                             rtp_emit_fn emit, void *data)
 {
 	size_t code, start = next_start(au, len, 0, &code), n = 0;
 	const uint8_t *prev = NULL;
@@ -175,8 +175,8 @@ static size_t packetize_h264(struct rtp_packetizer *p, const uint8_t *au, size_t
 	return n;
 }
 
-static size_t packetize_vp8(struct rtp_packetizer *p, const uint8_t *frame, size_t len,
-			    uint32_t ts, rtp_emit_fn emit, void *data)
+static size_t packetize_vp8(struct rtp_packetizer *p, const uint8_t *frame, size_t len, uint32_t ts,
+                            rtp_emit_fn emit, void *data)
 {
 	uint8_t pkt[RTC_RTP_MAX];
 	const size_t desc = 4; /* X|S, I, M|PictureID(15) */
@@ -202,8 +202,8 @@ static size_t packetize_vp8(struct rtp_packetizer *p, const uint8_t *frame, size
 	return n;
 }
 
-size_t rtp_packetize(struct rtp_packetizer *p, const uint8_t *frame, size_t len,
-		     uint32_t timestamp, bool keyframe, rtp_emit_fn emit, void *data)
+size_t rtp_packetize(struct rtp_packetizer *p, const uint8_t *frame, size_t len, uint32_t timestamp,
+                     bool keyframe, rtp_emit_fn emit, void *data)
 {
 	if (p->codec == RTC_CODEC_VP8)
 		return packetize_vp8(p, frame, len, timestamp, emit, data);

@@ -14,7 +14,7 @@ struct rtp_header {
 	uint16_t seq;
 	uint32_t timestamp;
 	uint32_t ssrc;
-	size_t header_len; /* bytes before the payload (CSRCs and extension included) */
+	size_t header_len;  /* bytes before the payload (CSRCs and extension included) */
 	size_t payload_len; /* padding excluded */
 };
 
@@ -26,9 +26,9 @@ struct rtp_packetizer {
 	enum rtc_codec codec;
 	uint8_t payload_type;
 	uint32_t ssrc;
-	uint16_t seq;         /* next sequence number */
+	uint16_t seq;             /* next sequence number */
 	uint8_t playout_delay_id; /* 0: no extension; else one-byte id, min = max = 0 */
-	uint16_t vp8_picture_id; /* 15-bit, VP8 only */
+	uint16_t vp8_picture_id;  /* 15-bit, VP8 only */
 };
 
 void rtp_packetizer_init(struct rtp_packetizer *p, enum rtc_codec codec, uint32_t ssrc);
@@ -38,5 +38,5 @@ typedef void (*rtp_emit_fn)(void *data, const uint8_t *pkt, size_t len);
 
 /* Splits one encoded frame (H.264: Annex-B byte stream, one access unit; VP8: one
  * frame) into packets of at most RTC_RTP_MAX bytes. Returns the number of packets. */
-size_t rtp_packetize(struct rtp_packetizer *p, const uint8_t *frame, size_t len,
-		     uint32_t timestamp, bool keyframe, rtp_emit_fn emit, void *data);
+size_t rtp_packetize(struct rtp_packetizer *p, const uint8_t *frame, size_t len, uint32_t timestamp,
+                     bool keyframe, rtp_emit_fn emit, void *data);

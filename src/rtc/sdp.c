@@ -14,65 +14,66 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	uint8_t pt = rtc_codec_payload_type(p->codec);
 
 	g_string_append_printf(s,
-			       "v=0\r\n"
-			       "o=- %" G_GUINT64_FORMAT " 2 IN IP4 127.0.0.1\r\n"
-			       "s=-\r\n"
-			       "t=0 0\r\n"
-			       "a=group:BUNDLE 0%s%s\r\n"
-			       "a=extmap-allow-mixed\r\n"
-			       "a=msid-semantic: WMS wayrtc\r\n",
-			       p->session_id, p->audio ? " 1" : "", p->data ? " 2" : "");
+	                       "v=0\r\n"
+	                       "o=- %" G_GUINT64_FORMAT " 2 IN IP4 127.0.0.1\r\n"
+	                       "s=-\r\n"
+	                       "t=0 0\r\n"
+	                       "a=group:BUNDLE 0%s%s\r\n"
+	                       "a=extmap-allow-mixed\r\n"
+	                       "a=msid-semantic: WMS wayrtc\r\n",
+	                       p->session_id, p->audio ? " 1" : "", p->data ? " 2" : "");
 	g_string_append_printf(s,
-			       "m=video 9 UDP/TLS/RTP/SAVPF %u\r\n"
-			       "c=IN IP4 0.0.0.0\r\n"
-			       "a=rtcp:9 IN IP4 0.0.0.0\r\n"
-			       "a=ice-ufrag:%s\r\n"
-			       "a=ice-pwd:%s\r\n"
-			       "a=ice-options:trickle\r\n"
-			       "a=fingerprint:sha-256 %s\r\n"
-			       "a=setup:actpass\r\n"
-			       "a=mid:0\r\n"
-			       "a=extmap:%u " PLAYOUT_DELAY_URI "\r\n"
-			       "a=sendonly\r\n"
-			       "a=msid:wayrtc video\r\n"
-			       "a=rtcp-mux\r\n"
-			       "a=rtcp-rsize\r\n",
-			       pt, p->ice_ufrag, p->ice_pwd, p->fingerprint, RTC_EXT_PLAYOUT_DELAY);
+	                       "m=video 9 UDP/TLS/RTP/SAVPF %u\r\n"
+	                       "c=IN IP4 0.0.0.0\r\n"
+	                       "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+	                       "a=ice-ufrag:%s\r\n"
+	                       "a=ice-pwd:%s\r\n"
+	                       "a=ice-options:trickle\r\n"
+	                       "a=fingerprint:sha-256 %s\r\n"
+	                       "a=setup:actpass\r\n"
+	                       "a=mid:0\r\n"
+	                       "a=extmap:%u " PLAYOUT_DELAY_URI "\r\n"
+	                       "a=sendonly\r\n"
+	                       "a=msid:wayrtc video\r\n"
+	                       "a=rtcp-mux\r\n"
+	                       "a=rtcp-rsize\r\n",
+	                       pt, p->ice_ufrag, p->ice_pwd, p->fingerprint, RTC_EXT_PLAYOUT_DELAY);
 	if (p->codec == RTC_CODEC_H264)
 		g_string_append_printf(s,
-				       "a=rtpmap:%u H264/90000\r\n"
-				       "a=fmtp:%u level-asymmetry-allowed=1;packetization-mode=1;"
-				       "profile-level-id=42e01f\r\n",
-				       pt, pt);
+		                       "a=rtpmap:%u H264/90000\r\n"
+		                       "a=fmtp:%u level-asymmetry-allowed=1;packetization-mode=1;"
+		                       "profile-level-id=42e01f\r\n",
+		                       pt, pt);
 	else
 		g_string_append_printf(s, "a=rtpmap:%u VP8/90000\r\n", pt);
 	g_string_append_printf(s,
-			       "a=rtcp-fb:%u nack\r\n"
-			       "a=rtcp-fb:%u nack pli\r\n"
-			       "a=rtcp-fb:%u ccm fir\r\n"
-			       "a=rtcp-fb:%u goog-remb\r\n"
-			       "a=ssrc:%u cname:%s\r\n"
-			       "a=ssrc:%u msid:wayrtc video\r\n",
-			       pt, pt, pt, pt, p->video_ssrc, p->cname, p->video_ssrc);
+	                       "a=rtcp-fb:%u nack\r\n"
+	                       "a=rtcp-fb:%u nack pli\r\n"
+	                       "a=rtcp-fb:%u ccm fir\r\n"
+	                       "a=rtcp-fb:%u goog-remb\r\n"
+	                       "a=ssrc:%u cname:%s\r\n"
+	                       "a=ssrc:%u msid:wayrtc video\r\n",
+	                       pt, pt, pt, pt, p->video_ssrc, p->cname, p->video_ssrc);
 	for (size_t i = 0; p->candidates && p->candidates[i]; i++)
 		g_string_append_printf(s, "a=%s\r\n", p->candidates[i]);
 	if (p->audio)
 		g_string_append_printf(s,
-				       "m=audio 9 UDP/TLS/RTP/SAVPF %u\r\n"
-				       "c=IN IP4 0.0.0.0\r\n"
-				       "a=mid:1\r\n"
-				       "a=sendonly\r\n"
-				       "a=rtcp-mux\r\n"
-				       "a=rtpmap:%u opus/48000/2\r\n"
-				       "a=fmtp:%u minptime=10;useinbandfec=1\r\n"
-				       "a=ssrc:%u cname:%s\r\n",
-				       RTC_PT_OPUS, RTC_PT_OPUS, RTC_PT_OPUS, p->audio_ssrc, p->cname);
+		                       "m=audio 9 UDP/TLS/RTP/SAVPF %u\r\n"
+		                       "c=IN IP4 0.0.0.0\r\n"
+		                       "a=mid:1\r\n"
+		                       "a=sendonly\r\n"
+		                       "a=rtcp-mux\r\n"
+		                       "a=rtpmap:%u opus/48000/2\r\n"
+		                       "a=fmtp:%u minptime=10;useinbandfec=1\r\n"
+		                       "a=ssrc:%u cname:%s\r\n",
+		                       RTC_PT_OPUS, RTC_PT_OPUS, RTC_PT_OPUS, p->audio_ssrc,
+		                       p->cname);
 	if (p->data)
 		g_string_append(s, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
-				   "c=IN IP4 0.0.0.0\r\n"
-				   "a=mid:2\r\n"
-				   "a=sctp-port:5000\r\n"
-				   "a=max-message-size:262144\r\n");
+		                   "c=IN IP4 0.0.0.0\r\n"
+		                   "a=mid:2\r\n"
+		                   "a=sctp-port:5000\r\n"
+		                   "a=max-message-size:262144\r\n");
 	return g_string_free(s, FALSE);
 }
 
@@ -134,8 +135,8 @@ static bool fail(GError **error, const char *msg)
 
 /* One line without its line end. Attributes of the first m-line win over later ones,
  * which all belong to the same BUNDLE transport. */
-static bool parse_line(struct parse_state *st, const char *line, size_t len,
-		       struct sdp_answer *out, GError **error)
+static bool parse_line(struct parse_state *st, const char *line, size_t len, struct sdp_answer *out,
+                       GError **error)
 {
 	const char *v;
 	size_t vlen;
@@ -155,7 +156,7 @@ static bool parse_line(struct parse_state *st, const char *line, size_t len,
 			for (size_t i = 3; i < n; i++) {
 				if (out->n_video_pts < G_N_ELEMENTS(out->video_pts))
 					out->video_pts[out->n_video_pts++] =
-						(uint8_t)g_ascii_strtoull(words[i], NULL, 10);
+					        (uint8_t)g_ascii_strtoull(words[i], NULL, 10);
 			}
 		}
 		if (st->in_data)
@@ -198,7 +199,8 @@ static bool parse_line(struct parse_state *st, const char *line, size_t len,
 		else if (vlen == 7 && !memcmp(v, "passive", 7))
 			out->setup = SDP_SETUP_PASSIVE;
 		else
-			return fail(error, "the answer's DTLS role (a=setup) must be active or passive");
+			return fail(error,
+			            "the answer's DTLS role (a=setup) must be active or passive");
 	} else if (has_prefix(line, len, "candidate:")) {
 		if (out->n_candidates < SDP_MAX_REMOTE_CANDIDATES && len < 256) {
 			memcpy(out->candidates[out->n_candidates], line, len);
@@ -208,8 +210,8 @@ static bool parse_line(struct parse_state *st, const char *line, size_t len,
 	} else if (st->in_video && has_prefix(line, len, "extmap:")) {
 		if (g_strstr_len(line, len, PLAYOUT_DELAY_URI))
 			out->playout_delay = true;
-	} else if (st->in_video && (has_prefix(line, len, "inactive") ||
-				    has_prefix(line, len, "sendonly"))) {
+	} else if (st->in_video &&
+	           (has_prefix(line, len, "inactive") || has_prefix(line, len, "sendonly"))) {
 		out->video = false;
 	} else if (st->in_data && has_prefix(line, len, "sctp-port:")) {
 		g_autofree char *n = g_strndup(line + 10, len - 10);

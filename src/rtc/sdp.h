@@ -11,20 +11,21 @@
 #include "rtc/codec.h"
 
 #define SDP_MAX_REMOTE_CANDIDATES 32
-#define SDP_MAX_LEN (64 * 1024)
+#define SDP_MAX_LEN               (64 * 1024)
 
 struct sdp_offer_params {
 	uint64_t session_id;
-	const char *ice_ufrag; /* ours, 4..256 ice-chars */
-	const char *ice_pwd;   /* ours, 22..256 ice-chars */
+	const char *ice_ufrag;   /* ours, 4..256 ice-chars */
+	const char *ice_pwd;     /* ours, 22..256 ice-chars */
 	const char *fingerprint; /* our DTLS certificate, "AB:CD:…" SHA-256, uppercase hex */
-	const char *const *candidates; /* NULL-terminated "candidate:…" strings (no "a="), may be NULL */
+	const char *const
+	        *candidates; /* NULL-terminated "candidate:…" strings (no "a="), may be NULL */
 	enum rtc_codec codec;
 	uint32_t video_ssrc;
 	const char *cname;
-	bool audio;        /* add a sendonly Opus m-line (mid "1") */
+	bool audio; /* add a sendonly Opus m-line (mid "1") */
 	uint32_t audio_ssrc;
-	bool data;         /* add the SCTP data-channel m-line (mid "2") */
+	bool data; /* add the SCTP data-channel m-line (mid "2") */
 };
 
 /* Returns a newly allocated offer (CRLF line ends); free with g_free. */
@@ -41,11 +42,11 @@ struct sdp_answer {
 	char ice_pwd[257];
 	uint8_t fingerprint[32]; /* sha-256 of the peer's DTLS certificate */
 	enum sdp_setup setup;
-	bool video;              /* video m-line accepted (port != 0, recvonly/sendrecv) */
+	bool video; /* video m-line accepted (port != 0, recvonly/sendrecv) */
 	int video_mline;
-	uint8_t video_pts[16];   /* payload types the answer kept */
+	uint8_t video_pts[16]; /* payload types the answer kept */
 	size_t n_video_pts;
-	bool playout_delay;      /* the answer kept the playout-delay extension */
+	bool playout_delay; /* the answer kept the playout-delay extension */
 	bool audio;
 	bool data;
 	uint16_t sctp_port;

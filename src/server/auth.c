@@ -14,7 +14,7 @@
 
 #include "server/state.h"
 
-#define KEY_FILE "jwt.key"
+#define KEY_FILE   "jwt.key"
 #define HEADER_MAX 256
 
 static const char *const scope_names[] = {"view", "control", "clipboard", "audio"};
@@ -28,9 +28,9 @@ bool auth_key_load_or_create(const char *state_dir, struct auth_key *key, GError
 	if (state_read_secret(state_dir, KEY_FILE, &data, &len, &local)) {
 		if (len != AUTH_KEY_LEN) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-				    "%s/%s is damaged (%zu bytes, want %d); delete it to make a "
-				    "new one (every link becomes invalid)",
-				    state_dir, KEY_FILE, len, AUTH_KEY_LEN);
+			            "%s/%s is damaged (%zu bytes, want %d); delete it to make a "
+			            "new one (every link becomes invalid)",
+			            state_dir, KEY_FILE, len, AUTH_KEY_LEN);
 			return false;
 		}
 		memcpy(key->bytes, data, AUTH_KEY_LEN);
@@ -65,8 +65,8 @@ bool auth_scope_parse(const char *text, uint32_t *out, GError **error)
 		}
 		if (!found) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-				    "unknown right “%s” (rights: view, control, clipboard, audio)",
-				    w);
+			            "unknown right “%s” (rights: view, control, clipboard, audio)",
+			            w);
 			return false;
 		}
 	}
@@ -147,8 +147,8 @@ static bool header_ok(const char *b64, size_t len)
 	       strcmp(json_object_get_string_member(obj, "alg"), "HS512") == 0;
 }
 
-bool auth_token_verify(const struct auth_key *key, const char *token, size_t len,
-		       uint32_t *scope, GError **error)
+bool auth_token_verify(const struct auth_key *key, const char *token, size_t len, uint32_t *scope,
+                       GError **error)
 {
 	g_autofree char *copy = NULL;
 	const char *dot1, *dot2, *scope_text;

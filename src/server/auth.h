@@ -14,7 +14,7 @@ enum auth_scope {
 	AUTH_SCOPE_AUDIO = 1 << 3,
 };
 
-#define AUTH_KEY_LEN 256
+#define AUTH_KEY_LEN   256
 #define AUTH_TOKEN_MAX 4096 /* longer tokens are refused unread */
 
 struct auth_key {
@@ -33,5 +33,5 @@ char *auth_token_mint(const struct auth_key *key, uint32_t scope, int64_t ttl_s)
 
 /* Checks signature, alg == HS512, exp in the future, a non-empty known scope.
  * The error says which, in words a user can act on ("the link has expired"). */
-bool auth_token_verify(const struct auth_key *key, const char *token, size_t len,
-		       uint32_t *scope, GError **error);
+bool auth_token_verify(const struct auth_key *key, const char *token, size_t len, uint32_t *scope,
+                       GError **error);

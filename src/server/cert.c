@@ -15,9 +15,9 @@
 #include "log.h"
 #include "server/state.h"
 
-#define CERT_FILE "tls.crt"
-#define KEY_FILE "tls.key"
-#define CERT_DAYS 365
+#define CERT_FILE      "tls.crt"
+#define KEY_FILE       "tls.key"
+#define CERT_DAYS      365
 #define RENEW_BEFORE_S (7 * 86400)
 
 static char *fingerprint_of(gnutls_x509_crt_t crt)
@@ -41,10 +41,10 @@ static void add_addresses(gnutls_x509_crt_t crt)
 	if (gethostname(host, sizeof(host)) == 0 && host[0]) {
 		host[sizeof(host) - 1] = '\0';
 		gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, host, strlen(host),
-						     GNUTLS_FSAN_APPEND);
+		                                     GNUTLS_FSAN_APPEND);
 	}
 	gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9,
-					     GNUTLS_FSAN_APPEND);
+	                                     GNUTLS_FSAN_APPEND);
 	if (getifaddrs(&ifa) < 0)
 		return;
 	for (struct ifaddrs *it = ifa; it; it = it->ifa_next) {
@@ -52,14 +52,14 @@ static void add_addresses(gnutls_x509_crt_t crt)
 			continue;
 		if (it->ifa_addr->sa_family == AF_INET)
 			gnutls_x509_crt_set_subject_alt_name(
-				crt, GNUTLS_SAN_IPADDRESS,
-				&((struct sockaddr_in *)it->ifa_addr)->sin_addr, 4,
-				GNUTLS_FSAN_APPEND);
+			        crt, GNUTLS_SAN_IPADDRESS,
+			        &((struct sockaddr_in *)it->ifa_addr)->sin_addr, 4,
+			        GNUTLS_FSAN_APPEND);
 		else if (it->ifa_addr->sa_family == AF_INET6)
 			gnutls_x509_crt_set_subject_alt_name(
-				crt, GNUTLS_SAN_IPADDRESS,
-				&((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr, 16,
-				GNUTLS_FSAN_APPEND);
+			        crt, GNUTLS_SAN_IPADDRESS,
+			        &((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr, 16,
+			        GNUTLS_FSAN_APPEND);
 	}
 	freeifaddrs(ifa);
 }
@@ -78,8 +78,8 @@ static bool create(const char *dir, GError **error)
 	serial[0] &= 0x7f;
 	if ((ret = gnutls_x509_privkey_init(&key)) < 0 ||
 	    (ret = gnutls_x509_privkey_generate2(key, GNUTLS_PK_ECDSA,
-						 GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
-						 0, NULL, 0)) < 0 ||
+	                                         GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+	                                         0, NULL, 0)) < 0 ||
 	    (ret = gnutls_x509_crt_init(&crt)) < 0 ||
 	    (ret = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
 	    (ret = gnutls_x509_crt_set_serial(crt, serial, sizeof(serial))) < 0 ||
@@ -90,16 +90,16 @@ static bool create(const char *dir, GError **error)
 	    (ret = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
 	    (ret = gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "TLS certificate: %s",
-			    gnutls_strerror(ret));
+		            gnutls_strerror(ret));
 		goto out;
 	}
 	add_addresses(crt);
 	if ((ret = gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0 ||
 	    (ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cert_pem)) < 0 ||
 	    (ret = gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, NULL,
-							 GNUTLS_PKCS_PLAIN, &key_pem)) < 0) {
+	                                             GNUTLS_PKCS_PLAIN, &key_pem)) < 0) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "TLS certificate: %s",
-			    gnutls_strerror(ret));
+		            gnutls_strerror(ret));
 		goto out;
 	}
 	ok = state_write_secret(dir, KEY_FILE, key_pem.data, key_pem.size, error) &&
@@ -137,14 +137,14 @@ static GTlsCertificate *load(const char *dir, char **fingerprint, GError **error
 	if (gnutls_x509_crt_import(crt, &datum, GNUTLS_X509_FMT_PEM) < 0) {
 		gnutls_x509_crt_deinit(crt);
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s/%s is not readable",
-			    dir, CERT_FILE);
+		            dir, CERT_FILE);
 		return NULL;
 	}
 	expires = gnutls_x509_crt_get_expiration_time(crt);
 	if (expires - time(NULL) < RENEW_BEFORE_S) {
 		gnutls_x509_crt_deinit(crt);
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "the TLS certificate expires soon");
+		            "the TLS certificate expires soon");
 		return NULL;
 	}
 	both = g_strconcat(cert_pem, key_pem, NULL);

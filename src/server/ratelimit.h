@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define RATELIMIT_BURST 10           /* failures allowed at once */
+#define RATELIMIT_BURST     10       /* failures allowed at once */
 #define RATELIMIT_REFILL_US 10000000 /* one more every 10 s */
-#define RATELIMIT_TABLE 1024         /* addresses remembered; the stalest is forgotten */
+#define RATELIMIT_TABLE     1024     /* addresses remembered; the stalest is forgotten */
 
 struct ratelimit;
 

@@ -11,8 +11,8 @@
 #include "server/ratelimit.h"
 
 #define TOKEN_PROTOCOL_PREFIX "token."
-#define KEEPALIVE_S 15
-#define AUTH_BODY_MAX 0 /* /auth takes no body */
+#define KEEPALIVE_S           15
+#define AUTH_BODY_MAX         0 /* /auth takes no body */
 
 /* from the generated web-resources.c */
 GResource *wayrtc_web_get_resource(void);
@@ -36,13 +36,13 @@ struct server_client {
 };
 
 static const char *const security_headers[][2] = {
-	{"Content-Security-Policy",
-	 "default-src 'self'; connect-src 'self' wss:; img-src 'self' data:; "
-	 "media-src 'self' blob:; style-src 'self'; frame-ancestors 'none'"},
-	{"X-Content-Type-Options", "nosniff"},
-	{"Referrer-Policy", "no-referrer"},
-	{"Cache-Control", "no-store"},
-	{"Cross-Origin-Opener-Policy", "same-origin"},
+        {"Content-Security-Policy",
+         "default-src 'self'; connect-src 'self' wss:; img-src 'self' data:; "
+         "media-src 'self' blob:; style-src 'self'; frame-ancestors 'none'"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "no-referrer"},
+        {"Cache-Control", "no-store"},
+        {"Cross-Origin-Opener-Policy", "same-origin"},
 };
 
 static void add_security_headers(SoupServerMessage *msg)
@@ -58,7 +58,7 @@ static void reply_json(SoupServerMessage *msg, unsigned status, const char *json
 	add_security_headers(msg);
 	soup_server_message_set_status(msg, status, NULL);
 	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, json,
-					 strlen(json));
+	                                 strlen(json));
 }
 
 static const char *remote_address(SoupServerMessage *msg)
@@ -72,7 +72,7 @@ static const char *remote_address(SoupServerMessage *msg)
 static char *token_from_protocols(SoupServerMessage *msg)
 {
 	const char *header = soup_message_headers_get_list(
-		soup_server_message_get_request_headers(msg), "Sec-WebSocket-Protocol");
+	        soup_server_message_get_request_headers(msg), "Sec-WebSocket-Protocol");
 	g_auto(GStrv) parts = NULL;
 
 	if (!header)
@@ -102,7 +102,7 @@ static bool origin_ok(SoupServerMessage *msg)
 
 /* Checks one attempt; on refusal sets the status and a JSON reason. */
 static bool admit(struct server *server, SoupServerMessage *msg, const char *token,
-		  bool check_origin, uint32_t *scope)
+                  bool check_origin, uint32_t *scope)
 {
 	const char *addr = remote_address(msg);
 	int64_t now = g_get_monotonic_time();
@@ -111,19 +111,20 @@ static bool admit(struct server *server, SoupServerMessage *msg, const char *tok
 
 	if (!ratelimit_allowed(server->ratelimit, addr, now)) {
 		log_warn("%s: refused, too many failed attempts", addr);
-		reply_json(msg, 429 /* Too Many Requests */,
-			   "{\"ok\":false,\"message\":\"too many failed attempts; wait a minute\"}");
+		reply_json(
+		        msg, 429 /* Too Many Requests */,
+		        "{\"ok\":false,\"message\":\"too many failed attempts; wait a minute\"}");
 		return false;
 	}
 	if (check_origin && !origin_ok(msg)) {
 		log_warn("%s: refused, foreign or missing Origin", addr);
 		ratelimit_fail(server->ratelimit, addr, now);
 		reply_json(msg, SOUP_STATUS_FORBIDDEN,
-			   "{\"ok\":false,\"message\":\"this page may not connect here\"}");
+		           "{\"ok\":false,\"message\":\"this page may not connect here\"}");
 		return false;
 	}
 	if (!auth_token_verify(server->config.key, token ? token : "", token ? strlen(token) : 0,
-			       scope, &error)) {
+	                       scope, &error)) {
 		g_autoptr(JsonNode) node = json_node_new(JSON_NODE_VALUE);
 		g_autofree char *quoted = NULL;
 
@@ -139,7 +140,7 @@ static bool admit(struct server *server, SoupServerMessage *msg, const char *tok
 }
 
 static void early_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,
-			  GHashTable *query, gpointer data)
+                          GHashTable *query, gpointer data)
 {
 	struct server *server = data;
 	g_autofree char *token = NULL;
@@ -152,7 +153,7 @@ static void early_handler(SoupServer *soup, SoupServerMessage *msg, const char *
 		return;
 	if (g_list_length(server->clients) >= SERVER_MAX_CLIENTS) {
 		reply_json(msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
-			   "{\"ok\":false,\"message\":\"the desktop has too many viewers\"}");
+		           "{\"ok\":false,\"message\":\"the desktop has too many viewers\"}");
 		return;
 	}
 	/* remembered until the upgrade completes, in the websocket callback */
@@ -160,20 +161,19 @@ static void early_handler(SoupServer *soup, SoupServerMessage *msg, const char *
 }
 
 static void auth_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,
-			 GHashTable *query, gpointer data)
+                         GHashTable *query, gpointer data)
 {
 	struct server *server = data;
 	const char *header = soup_message_headers_get_one(
-		soup_server_message_get_request_headers(msg), "Authorization");
+	        soup_server_message_get_request_headers(msg), "Authorization");
 	uint32_t scope;
 
 	if (soup_server_message_get_method(msg) != SOUP_METHOD_POST) {
 		soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return;
 	}
-	if (!admit(server, msg,
-		   header && g_str_has_prefix(header, "Bearer ") ? header + 7 : NULL, false,
-		   &scope))
+	if (!admit(server, msg, header && g_str_has_prefix(header, "Bearer ") ? header + 7 : NULL,
+	           false, &scope))
 		return;
 	reply_json(msg, SOUP_STATUS_OK, "{\"ok\":true}");
 }
@@ -190,7 +190,7 @@ static const char *content_type(const char *path)
 }
 
 static void static_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,
-			   GHashTable *query, gpointer data)
+                           GHashTable *query, gpointer data)
 {
 	const char *method = soup_server_message_get_method(msg);
 	g_autofree char *name = NULL;
@@ -215,7 +215,7 @@ static void static_handler(SoupServer *soup, SoupServerMessage *msg, const char 
 	}
 	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
 	soup_server_message_set_response(msg, content_type(path), SOUP_MEMORY_COPY,
-					 g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
+	                                 g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
 }
 
 static void client_free(struct server_client *client)
@@ -226,8 +226,7 @@ static void client_free(struct server_client *client)
 	g_free(client);
 }
 
-static void on_ws_message(SoupWebsocketConnection *conn, gint type, GBytes *message,
-			  gpointer data)
+static void on_ws_message(SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer data)
 {
 	struct server_client *client = data;
 	struct server *server = client->server;
@@ -236,7 +235,7 @@ static void on_ws_message(SoupWebsocketConnection *conn, gint type, GBytes *mess
 
 	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
 		server_client_close(client, SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA,
-				    "wayrtc speaks JSON text messages only");
+		                    "wayrtc speaks JSON text messages only");
 		return;
 	}
 	server->listener->message(server->data, client, text, len);
@@ -254,7 +253,7 @@ static void on_ws_closed(SoupWebsocketConnection *conn, gpointer data)
 }
 
 static void websocket_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,
-			      SoupWebsocketConnection *conn, gpointer data)
+                              SoupWebsocketConnection *conn, gpointer data)
 {
 	struct server *server = data;
 	struct server_client *client = g_new0(struct server_client, 1);
@@ -280,13 +279,15 @@ static bool listen_on(struct server *server, GError **error)
 	GSList *uris;
 
 	if (!c->host || !*c->host)
-		return soup_server_listen_all(server->soup, c->port, SOUP_SERVER_LISTEN_HTTPS, error);
+		return soup_server_listen_all(server->soup, c->port, SOUP_SERVER_LISTEN_HTTPS,
+		                              error);
 	if (strcmp(c->host, "localhost") == 0)
-		return soup_server_listen_local(server->soup, c->port, SOUP_SERVER_LISTEN_HTTPS, error);
+		return soup_server_listen_local(server->soup, c->port, SOUP_SERVER_LISTEN_HTTPS,
+		                                error);
 	addr = g_inet_address_new_from_string(c->host);
 	if (!addr) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-			    "--listen needs an IP address, not “%s”", c->host);
+		            "--listen needs an IP address, not “%s”", c->host);
 		return false;
 	}
 	sa = g_inet_socket_address_new(addr, c->port);
@@ -298,7 +299,7 @@ static bool listen_on(struct server *server, GError **error)
 }
 
 struct server *server_new(const struct server_config *config,
-			  const struct server_listener *listener, void *data, GError **error)
+                          const struct server_listener *listener, void *data, GError **error)
 {
 	static const char *protocols[] = {"wayrtc", NULL};
 	struct server *server = g_new0(struct server, 1);
@@ -310,11 +311,11 @@ struct server *server_new(const struct server_config *config,
 	server->listener = listener;
 	server->data = data;
 	server->ratelimit = ratelimit_new();
-	server->soup = soup_server_new("tls-certificate", config->cert, "server-header", "wayrtc",
-				       NULL);
+	server->soup =
+	        soup_server_new("tls-certificate", config->cert, "server-header", "wayrtc", NULL);
 	soup_server_add_early_handler(server->soup, "/ws", early_handler, server, NULL);
 	soup_server_add_websocket_handler(server->soup, "/ws", NULL, (char **)protocols,
-					  websocket_handler, server, NULL);
+	                                  websocket_handler, server, NULL);
 	soup_server_add_handler(server->soup, "/auth", auth_handler, server, NULL);
 	soup_server_add_handler(server->soup, NULL, static_handler, server, NULL);
 	if (!listen_on(server, error)) {

@@ -10,7 +10,7 @@
 
 #include "server/auth.h"
 
-#define SERVER_MAX_CLIENTS 16       /* WebSocket viewers at once */
+#define SERVER_MAX_CLIENTS 16          /* WebSocket viewers at once */
 #define SERVER_MAX_MESSAGE (64 * 1024) /* one signaling message */
 
 struct server_config {
@@ -32,7 +32,7 @@ struct server_listener {
 };
 
 struct server *server_new(const struct server_config *config,
-			  const struct server_listener *listener, void *data, GError **error);
+                          const struct server_listener *listener, void *data, GError **error);
 void server_free(struct server *server); /* accepts NULL; closes every client */
 
 /* The port actually bound (useful with port 0 in tests). */

@@ -7,7 +7,7 @@
 
 #include "server/auth.h"
 
-#define SDP_MAX (64 * 1024)
+#define SDP_MAX       (64 * 1024)
 #define CANDIDATE_MAX 1024
 
 static bool bad(GError **error, const char *msg)
@@ -21,7 +21,8 @@ static const char *string_member(JsonObject *obj, const char *name)
 {
 	JsonNode *node = json_object_get_member(obj, name);
 
-	if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+	if (!node || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
 		return NULL;
 	return json_node_get_string(node);
 }

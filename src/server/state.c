@@ -14,39 +14,38 @@ char *state_dir_get(GError **error)
 
 	if (g_mkdir_with_parents(dir, 0700) < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-			    "cannot create the state directory %s: %s", dir, g_strerror(errno));
+		            "cannot create the state directory %s: %s", dir, g_strerror(errno));
 		return NULL;
 	}
 	return g_steal_pointer(&dir);
 }
 
-bool state_read_secret(const char *dir, const char *name, char **data, size_t *len,
-		       GError **error)
+bool state_read_secret(const char *dir, const char *name, char **data, size_t *len, GError **error)
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 	struct stat st;
 
 	if (lstat(path, &st) < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
-			    g_strerror(errno));
+		            g_strerror(errno));
 		return false;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is not a regular file",
-			    path);
+		            path);
 		return false;
 	}
 	if (st.st_mode & 077) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM,
-			    "%s may be read by other users (mode %03o); fix it with chmod 600",
-			    path, st.st_mode & 0777);
+		            "%s may be read by other users (mode %03o); fix it with chmod 600",
+		            path, st.st_mode & 0777);
 		return false;
 	}
 	return g_file_get_contents(path, data, len, error);
 }
 
 bool state_write_secret(const char *dir, const char *name, const void *data, size_t len,
-			GError **error)
+                        GError **error)
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 	g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
@@ -77,7 +76,7 @@ fail_fd:
 	close(fd);
 fail:
 	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot write %s: %s",
-		    path, g_strerror(errno));
+	            path, g_strerror(errno));
 	g_unlink(tmp);
 	return false;
 }

@@ -9,7 +9,6 @@
 char *state_dir_get(GError **error); /* g_free; created if missing */
 
 /* Reads dir/name; G_FILE_ERROR_NOENT when absent; refuses a file others may read. */
-bool state_read_secret(const char *dir, const char *name, char **data, size_t *len,
-		       GError **error);
+bool state_read_secret(const char *dir, const char *name, char **data, size_t *len, GError **error);
 bool state_write_secret(const char *dir, const char *name, const void *data, size_t len,
-			GError **error);
+                        GError **error);

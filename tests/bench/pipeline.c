@@ -49,7 +49,7 @@ static void on_closed(void *data, const char *reason)
 static const struct capture_listener listener = {.frame = on_frame, .closed = on_closed};
 
 static void on_encoded(void *data, const uint8_t *frame, size_t len, bool key, uint32_t ts,
-		       int64_t ready_us)
+                       int64_t ready_us)
 {
 	struct bench *b = data;
 	int64_t encoded = g_get_monotonic_time();
@@ -101,8 +101,8 @@ int main(int argc, char **argv)
 	g_autofree char *encoder_name = NULL;
 	struct virtual_session *session;
 	struct capture *capture;
-	struct encoder_config ec = {.name = "auto", .codec = RTC_CODEC_H264, .max_fps = 60,
-				    .bitrate_kbps = 8000};
+	struct encoder_config ec = {
+	        .name = "auto", .codec = RTC_CODEC_H264, .max_fps = 60, .bitrate_kbps = 8000};
 	struct rusage ru0, ru1;
 	int64_t t0, t1;
 	GError *error = NULL;
@@ -149,9 +149,11 @@ int main(int argc, char **argv)
 	encoder_free(b.encoder);
 	virtual_session_stop(session);
 
-	cpu = ((ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+	cpu = ((ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+	       (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
 	       (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec -
-		ru0.ru_stime.tv_usec) / 1e6) /
+	        ru0.ru_stime.tv_usec) /
+	               1e6) /
 	      ((t1 - t0) / 1e6);
 	g_mutex_lock(&b.lock);
 	qsort(b.encode_ms, b.n, sizeof(double), cmp);
@@ -159,11 +161,10 @@ int main(int argc, char **argv)
 	printf("%ux%u %s: %zu frames encoded in %.1f s = %.1f fps (captured %u); "
 	       "ready→encoded p50 %.2f ms p95 %.2f ms; ready→last packet p50 %.2f ms p95 %.2f ms "
 	       "p99 %.2f ms; %.0f kbit/s; CPU %.0f%% of one core; peak RSS %ld MiB\n",
-	       w, h, encoder_name, b.n, (t1 - t0) / 1e6,
-	       b.n / ((t1 - t0) / 1e6), b.captured, pct(b.encode_ms, b.n, 0.5),
-	       pct(b.encode_ms, b.n, 0.95), pct(b.total_ms, b.n, 0.5), pct(b.total_ms, b.n, 0.95),
-	       pct(b.total_ms, b.n, 0.99), b.bytes * 8 / ((t1 - t0) / 1e6) / 1000, cpu * 100,
-	       peak_rss_kb() / 1024);
+	       w, h, encoder_name, b.n, (t1 - t0) / 1e6, b.n / ((t1 - t0) / 1e6), b.captured,
+	       pct(b.encode_ms, b.n, 0.5), pct(b.encode_ms, b.n, 0.95), pct(b.total_ms, b.n, 0.5),
+	       pct(b.total_ms, b.n, 0.95), pct(b.total_ms, b.n, 0.99),
+	       b.bytes * 8 / ((t1 - t0) / 1e6) / 1000, cpu * 100, peak_rss_kb() / 1024);
 	g_mutex_unlock(&b.lock);
 	hub_free(b.hub);
 	return 0;

@@ -66,10 +66,10 @@ static void test_refusals(void)
 	g_autofree char *valid_forge = NULL, *long_token = g_strnfill(AUTH_TOKEN_MAX + 1, 'a');
 	char *dot;
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
-	g_autofree char *exp_past = g_strdup_printf("{\"exp\":%" G_GINT64_FORMAT ",\"scope\":\"view\"}",
-						    now - 10);
-	g_autofree char *exp_future = g_strdup_printf(
-		"{\"exp\":%" G_GINT64_FORMAT ",\"scope\":\"view\"}", now + 600);
+	g_autofree char *exp_past =
+	        g_strdup_printf("{\"exp\":%" G_GINT64_FORMAT ",\"scope\":\"view\"}", now - 10);
+	g_autofree char *exp_future =
+	        g_strdup_printf("{\"exp\":%" G_GINT64_FORMAT ",\"scope\":\"view\"}", now + 600);
 
 	{
 		char *c = &tampered_sig[strlen(tampered_sig) - 2];
@@ -92,8 +92,8 @@ static void test_refusals(void)
 		uint32_t scope;
 		g_autoptr(GError) error = NULL;
 
-		g_assert_true(auth_token_verify(&key, valid_forge, strlen(valid_forge), &scope,
-						&error));
+		g_assert_true(
+		        auth_token_verify(&key, valid_forge, strlen(valid_forge), &scope, &error));
 	}
 	expired = forge("{\"alg\":\"HS512\"}", exp_past, GNUTLS_MAC_SHA512);
 	expect_refused(expired, "expired");
@@ -116,16 +116,19 @@ static void test_refusals(void)
 	expect_refused(no_exp, "expiry");
 	no_scope = forge("{\"alg\":\"HS512\"}", exp_future + 0, GNUTLS_MAC_SHA512);
 	{
-		g_autofree char *payload = g_strdup_printf("{\"exp\":%" G_GINT64_FORMAT "}", now + 60);
+		g_autofree char *payload =
+		        g_strdup_printf("{\"exp\":%" G_GINT64_FORMAT "}", now + 60);
 		g_free(no_scope);
 		no_scope = forge("{\"alg\":\"HS512\"}", payload, GNUTLS_MAC_SHA512);
 		expect_refused(no_scope, "rights");
 		g_free(payload);
-		payload = g_strdup_printf("{\"exp\":%" G_GINT64_FORMAT ",\"scope\":\"root\"}", now + 60);
+		payload = g_strdup_printf("{\"exp\":%" G_GINT64_FORMAT ",\"scope\":\"root\"}",
+		                          now + 60);
 		bad_scope = forge("{\"alg\":\"HS512\"}", payload, GNUTLS_MAC_SHA512);
 		expect_refused(bad_scope, "rights");
 		g_free(payload);
-		payload = g_strdup_printf("{\"exp\":%" G_GINT64_FORMAT ",\"scope\":\"\"}", now + 60);
+		payload =
+		        g_strdup_printf("{\"exp\":%" G_GINT64_FORMAT ",\"scope\":\"\"}", now + 60);
 		empty_scope = forge("{\"alg\":\"HS512\"}", payload, GNUTLS_MAC_SHA512);
 		expect_refused(empty_scope, "rights");
 	}

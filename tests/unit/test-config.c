@@ -93,7 +93,7 @@ static void test_set_and_file(void)
 	g_assert_no_error(error);
 
 	g_assert_true(g_file_set_contents(
-		path, "[wayrtc]\nlisten=127.0.0.1:9999\nview-only=true\ncodec=vp8\n", -1, NULL));
+	        path, "[wayrtc]\nlisten=127.0.0.1:9999\nview-only=true\ncodec=vp8\n", -1, NULL));
 	g_assert_true(config_load_file(&config, path, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(config.listen_host, ==, "127.0.0.1");

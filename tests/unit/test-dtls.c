@@ -68,9 +68,9 @@ static void side_failed(void *data, const char *reason)
 }
 
 static const struct rtc_dtls_listener listener = {
-	.send = side_send,
-	.connected = side_connected,
-	.failed = side_failed,
+        .send = side_send,
+        .connected = side_connected,
+        .failed = side_failed,
 };
 
 static void run_until(bool *a, bool *b, int timeout_ms)
@@ -129,9 +129,9 @@ static void test_handshake(void)
 	g_assert_true(server.connected);
 	g_assert_cmpuint(client.sent, >, 1); /* the dropped flight was sent again */
 	g_assert_cmpmem(client.keys.local_key, sizeof(client.keys.local_key),
-			server.keys.remote_key, sizeof(server.keys.remote_key));
+	                server.keys.remote_key, sizeof(server.keys.remote_key));
 	g_assert_cmpmem(client.keys.remote_key, sizeof(client.keys.remote_key),
-			server.keys.local_key, sizeof(server.keys.local_key));
+	                server.keys.local_key, sizeof(server.keys.local_key));
 	g_assert_true(memcmp(client.keys.local_key, client.keys.remote_key, 30) != 0);
 
 	/* the exported keys protect and unprotect SRTP between the two */

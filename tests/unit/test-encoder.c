@@ -14,8 +14,8 @@ struct out {
 	GMutex lock;
 };
 
-static void on_output(void *data, const uint8_t *frame, size_t len, bool keyframe,
-		      uint32_t rtp_ts, int64_t ready_us)
+static void on_output(void *data, const uint8_t *frame, size_t len, bool keyframe, uint32_t rtp_ts,
+                      int64_t ready_us)
 {
 	struct out *o = data;
 
@@ -67,14 +67,17 @@ static void fill(uint8_t *data, unsigned w, unsigned h, unsigned stride, unsigne
 
 static void run(enum rtc_codec codec, unsigned w, unsigned h)
 {
-	struct encoder_config config = {.name = "auto", .codec = codec, .max_fps = 60,
-					.bitrate_kbps = 2000};
+	struct encoder_config config = {
+	        .name = "auto", .codec = codec, .max_fps = 60, .bitrate_kbps = 2000};
 	struct out o = {0};
 	g_autoptr(GError) error = NULL;
 	unsigned stride = w * 4 + 64;
 	g_autofree uint8_t *pixels = g_malloc(stride * h);
-	struct capture_frame f = {.width = w, .height = h, .stride = stride,
-				  .format = 0x34325258 /* XR24 */, .data = pixels};
+	struct capture_frame f = {.width = w,
+	                          .height = h,
+	                          .stride = stride,
+	                          .format = 0x34325258 /* XR24 */,
+	                          .data = pixels};
 	struct encoder *enc;
 
 	g_mutex_init(&o.lock);

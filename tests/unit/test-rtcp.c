@@ -19,18 +19,18 @@ static void collect(void *data, const struct rtcp_event *ev)
 
 /* RR with one block for ssrc 0x11223344, then a generic NACK for seq 100 + bits 0 and 2 */
 static const uint8_t rr_nack[] = {
-	0x81, 201, 0, 7, 0, 0, 0, 1, /* RR from ssrc 1, one block */
-	0x11, 0x22, 0x33, 0x44, 0x10, 0xff, 0xff, 0xfe, /* fraction 16, lost -2 */
-	0, 0, 0x12, 0x34, 0, 0, 0, 5, 0xaa, 0xbb, 0xcc, 0xdd, 0, 0, 0x10, 0,
-	0x81, 205, 0, 3, 0, 0, 0, 1, 0x11, 0x22, 0x33, 0x44, 0, 100, 0, 5,
+        0x81, 201,  0,    7,    0,    0,    0,    1,    /* RR from ssrc 1, one block */
+        0x11, 0x22, 0x33, 0x44, 0x10, 0xff, 0xff, 0xfe, /* fraction 16, lost -2 */
+        0,    0,    0x12, 0x34, 0,    0,    0,    5,    0xaa, 0xbb, 0xcc, 0xdd, 0, 0,   0x10, 0,
+        0x81, 205,  0,    3,    0,    0,    0,    1,    0x11, 0x22, 0x33, 0x44, 0, 100, 0,    5,
 };
 
 /* PLI, FIR (one entry) and REMB (exp 2, mantissa 0x3ffff → 1048572 bps) */
 static const uint8_t psfb[] = {
-	0x81, 206, 0, 2, 0, 0, 0, 1, 0x11, 0x22, 0x33, 0x44,
-	0x84, 206, 0, 4, 0, 0, 0, 1, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44, 7, 0, 0, 0,
-	0x8f, 206, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0, 'R', 'E', 'M', 'B', 1, 0x0b, 0xff, 0xff,
-	0x11, 0x22, 0x33, 0x44,
+        0x81, 206, 0,   2,   0,    0,   0, 1,    0x11, 0x22, 0x33, 0x44, 0x84, 206,
+        0,    4,   0,   0,   0,    1,   0, 0,    0,    0,    0x11, 0x22, 0x33, 0x44,
+        7,    0,   0,   0,   0x8f, 206, 0, 5,    0,    0,    0,    1,    0,    0,
+        0,    0,   'R', 'E', 'M',  'B', 1, 0x0b, 0xff, 0xff, 0x11, 0x22, 0x33, 0x44,
 };
 
 static void test_rr_nack(void)
@@ -96,9 +96,9 @@ static void test_sr(void)
 	struct events e = {0};
 
 	g_assert_cmpuint(rtcp_build_sr(b, 27, 1, 2, 3, 4, 5), ==, 0);
-	g_assert_cmpuint(rtcp_build_sr(b, sizeof(b), 0xcafe, 0x0102030405060708ull, 90000, 10,
-				       1000),
-			 ==, 28);
+	g_assert_cmpuint(
+	        rtcp_build_sr(b, sizeof(b), 0xcafe, 0x0102030405060708ull, 90000, 10, 1000), ==,
+	        28);
 	g_assert_cmpuint(b[0], ==, 0x80);
 	g_assert_cmpuint(b[1], ==, 200);
 	g_assert_cmpuint(b[3], ==, 6);

@@ -123,14 +123,15 @@ static void test_vp8(void)
 	check_common(&c, 7, 1, RTC_PT_VP8);
 	for (guint i = 0; i < c.packets->len; i++) {
 		gsize len;
-		const uint8_t *pl = (const uint8_t *)g_bytes_get_data(g_ptr_array_index(c.packets, i),
-								      &len) + 20;
+		const uint8_t *pl =
+		        (const uint8_t *)g_bytes_get_data(g_ptr_array_index(c.packets, i), &len) +
+		        20;
 		uint16_t pid = (uint16_t)((pl[2] & 0x7f) << 8 | pl[3]);
 
-		g_assert_cmpuint(pl[0] & 0x80, ==, 0x80);             /* X */
-		g_assert_cmpuint(!!(pl[0] & 0x10), ==, i == 0);       /* S */
-		g_assert_cmpuint(pl[1], ==, 0x80);                    /* I */
-		g_assert_cmpuint(pl[2] & 0x80, ==, 0x80);             /* M: 15-bit id */
+		g_assert_cmpuint(pl[0] & 0x80, ==, 0x80);       /* X */
+		g_assert_cmpuint(!!(pl[0] & 0x10), ==, i == 0); /* S */
+		g_assert_cmpuint(pl[1], ==, 0x80);              /* I */
+		g_assert_cmpuint(pl[2] & 0x80, ==, 0x80);       /* M: 15-bit id */
 		if (i == 0)
 			pid0 = pid;
 		g_assert_cmpuint(pid, ==, pid0);
@@ -141,8 +142,9 @@ static void test_vp8(void)
 	g_ptr_array_set_size(c.packets, 0);
 	rtp_packetize(&p, frame, 10, 2, false, collect, &c);
 	{
-		const uint8_t *pl = (const uint8_t *)g_bytes_get_data(g_ptr_array_index(c.packets, 0),
-								      NULL) + 20;
+		const uint8_t *pl =
+		        (const uint8_t *)g_bytes_get_data(g_ptr_array_index(c.packets, 0), NULL) +
+		        20;
 		g_assert_cmpuint((uint16_t)((pl[2] & 0x7f) << 8 | pl[3]), ==, (pid0 + 1) & 0x7fff);
 	}
 	g_byte_array_unref(out);

@@ -18,14 +18,14 @@ static void test_offer(void)
 {
 	const char *cands[] = {"candidate:1 1 UDP 2015363327 10.0.0.2 50000 typ host", NULL};
 	struct sdp_offer_params p = {
-		.session_id = 42,
-		.ice_ufrag = "abcd",
-		.ice_pwd = "0123456789012345678901",
-		.fingerprint = "AA:BB",
-		.candidates = cands,
-		.codec = RTC_CODEC_H264,
-		.video_ssrc = 1234,
-		.cname = "c",
+	        .session_id = 42,
+	        .ice_ufrag = "abcd",
+	        .ice_pwd = "0123456789012345678901",
+	        .fingerprint = "AA:BB",
+	        .candidates = cands,
+	        .codec = RTC_CODEC_H264,
+	        .video_ssrc = 1234,
+	        .cname = "c",
 	};
 	g_autofree char *offer = sdp_offer_build(&p);
 
@@ -35,10 +35,11 @@ static void test_offer(void)
 	g_assert_nonnull(strstr(offer, "a=rtcp-mux\r\n"));
 	g_assert_nonnull(strstr(offer, "a=sendonly\r\n"));
 	g_assert_nonnull(strstr(offer, "packetization-mode=1"));
-	g_assert_nonnull(
-		strstr(offer, "a=extmap:1 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"));
+	g_assert_nonnull(strstr(
+	        offer, "a=extmap:1 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"));
 	g_assert_nonnull(strstr(offer, "a=ssrc:1234 cname:c\r\n"));
-	g_assert_nonnull(strstr(offer, "a=candidate:1 1 UDP 2015363327 10.0.0.2 50000 typ host\r\n"));
+	g_assert_nonnull(
+	        strstr(offer, "a=candidate:1 1 UDP 2015363327 10.0.0.2 50000 typ host\r\n"));
 	g_assert_null(strstr(offer, "m=audio"));
 	g_assert_null(strstr(offer, "m=application"));
 
@@ -90,7 +91,8 @@ static void test_firefox_answer(void)
 	g_assert_cmpstr(a->ice_ufrag, ==, "6f1e2d3c");
 	g_assert_cmpuint(a->fingerprint[0], ==, 0x4A); /* session-level fingerprint */
 	g_assert_cmpuint(a->n_candidates, ==, 2);
-	g_assert_cmpstr(a->candidates[0], ==, "candidate:0 1 UDP 2122252543 192.168.1.7 50331 typ host");
+	g_assert_cmpstr(a->candidates[0], ==,
+	                "candidate:0 1 UDP 2122252543 192.168.1.7 50331 typ host");
 }
 
 /* Each mutation must be refused with a message. */
@@ -127,7 +129,7 @@ static void test_fingerprint(void)
 {
 	uint8_t fp[32];
 	const char *good = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
-			   "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff";
+	                   "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff";
 
 	g_assert_true(sdp_fingerprint_parse(good, strlen(good), fp));
 	g_assert_cmpuint(fp[10], ==, 0xAA);

@@ -20,7 +20,7 @@ static void test_parse(void)
 	struct signal_msg msg;
 	const char *answer = "{\"type\":\"answer\",\"sdp\":\"v=0\\r\\n\"}";
 	const char *cand = "{\"type\":\"candidate\",\"candidate\":\"candidate:1 1 udp 1 h 1 typ "
-			   "host\",\"sdpMid\":\"0\"}";
+	                   "host\",\"sdpMid\":\"0\"}";
 	const char *end = "{\"type\":\"candidate\",\"candidate\":null}";
 	g_autofree char *huge = NULL;
 	g_autofree char *big_sdp = g_strnfill(70000, 'a');
@@ -53,15 +53,15 @@ static void test_parse(void)
 
 static void test_build(void)
 {
-	g_autofree char *hello = signal_build_hello(AUTH_SCOPE_VIEW | AUTH_SCOPE_AUDIO, 640, 480,
-						   "h264");
+	g_autofree char *hello =
+	        signal_build_hello(AUTH_SCOPE_VIEW | AUTH_SCOPE_AUDIO, 640, 480, "h264");
 	g_autofree char *offer = signal_build_offer("v=0\r\n\"x\"");
 	g_autofree char *end = signal_build_candidate(NULL);
 	g_autofree char *bye = signal_build_bye("the desktop went away");
 
 	g_assert_cmpstr(hello, ==,
-			"{\"type\":\"hello\",\"scope\":[\"view\",\"audio\"],\"width\":640,"
-			"\"height\":480,\"codec\":\"h264\"}");
+	                "{\"type\":\"hello\",\"scope\":[\"view\",\"audio\"],\"width\":640,"
+	                "\"height\":480,\"codec\":\"h264\"}");
 	g_assert_cmpstr(offer, ==, "{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\\\"x\\\"\"}");
 	g_assert_cmpstr(end, ==, "{\"type\":\"candidate\",\"candidate\":null,\"sdpMid\":\"0\"}");
 	g_assert_cmpstr(bye, ==, "{\"type\":\"bye\",\"reason\":\"the desktop went away\"}");
