@@ -275,6 +275,26 @@ static gboolean on_signal(void *data)
 	return G_SOURCE_REMOVE;
 }
 
+/* libnice takes STUN and TURN servers by address: resolve names once, at start. */
+static bool resolve(char **host, GError **error)
+{
+	g_autoptr(GResolver) resolver = NULL;
+	GList *addrs;
+
+	if (!*host || g_hostname_is_ip_address(*host))
+		return true;
+	resolver = g_resolver_get_default();
+	addrs = g_resolver_lookup_by_name(resolver, *host, NULL, error);
+	if (!addrs) {
+		g_prefix_error(error, "cannot resolve %s: ", *host);
+		return false;
+	}
+	g_free(*host);
+	*host = g_inet_address_to_string(addrs->data);
+	g_resolver_free_addresses(addrs);
+	return true;
+}
+
 /* auto: a wlroots desktop on $WAYLAND_DISPLAY if it offers screencopy, else a virtual one. */
 static bool start_capture(struct app *app, const char *const *command, GError **error)
 {
@@ -341,6 +361,8 @@ static int cmd_share(int argc, char **argv)
 		goto fail;
 	}
 
+	if (!resolve(&app.config.stun_host, &error) || !resolve(&app.config.turn_host, &error))
+		goto fail;
 	gst_init(NULL, NULL);
 	state = state_dir_get(&error);
 	if (!state || !auth_key_load_or_create(state, &app.key, &error))
