@@ -14,7 +14,6 @@
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"
 
-#define GATHER_TIMEOUT_US (2 * G_USEC_PER_SEC)
 #define SR_INTERVAL_MS    1000
 #define NTP_EPOCH_OFFSET  2208988800ULL
 
@@ -25,7 +24,7 @@ struct rtc_peer {
 	GMainContext *context;
 	NiceAgent *agent;
 	guint stream;
-	bool gathered;
+	bool offered; /* host candidates went out in the offer; others trickle */
 	struct rtc_dtls *dtls;
 	bool dtls_server;
 	bool dtls_started;
@@ -214,20 +213,13 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
 	}
 }
 
-static void on_gathering_done(NiceAgent *agent, guint stream, gpointer data)
-{
-	struct rtc_peer *peer = data;
-
-	peer->gathered = true;
-}
-
 static void on_new_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer data)
 {
 	struct rtc_peer *peer = data;
 	g_autofree char *sdp = NULL;
 
 	/* host candidates are in the offer; later ones (server-reflexive, relay) trickle */
-	if (!peer->gathered || cand->type == NICE_CANDIDATE_TYPE_HOST)
+	if (!peer->offered || cand->type == NICE_CANDIDATE_TYPE_HOST)
 		return;
 	sdp = nice_agent_generate_local_candidate_sdp(agent, cand);
 	if (sdp && peer->listener->candidate)
@@ -264,8 +256,6 @@ struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
 		        config->turn_pass ? config->turn_pass : "", NICE_RELAY_TYPE_TURN_UDP);
 	g_signal_connect(peer->agent, "component-state-changed", G_CALLBACK(on_component_state),
 	                 peer);
-	g_signal_connect(peer->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done),
-	                 peer);
 	g_signal_connect(peer->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), peer);
 	nice_agent_attach_recv(peer->agent, peer->stream, 1, peer->context, on_recv, peer);
 	return peer;
@@ -298,7 +288,6 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 	g_autofree char *ufrag = NULL, *pwd = NULL;
 	g_autofree char *cname = g_strdup_printf("wayrtc%08x", g_random_int());
 	g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-	int64_t deadline = g_get_monotonic_time() + GATHER_TIMEOUT_US;
 	GSList *local;
 	struct sdp_offer_params p;
 
@@ -307,17 +296,9 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 		            "ICE: no network address to offer");
 		return NULL;
 	}
-	/* host candidates come at once; STUN and TURN ones trickle later */
-	while (!peer->gathered && g_get_monotonic_time() < deadline) {
-		GSList *so_far = nice_agent_get_local_candidates(peer->agent, peer->stream, 1);
-		bool any = so_far != NULL;
-
-		g_slist_free_full(so_far, (GDestroyNotify)nice_candidate_free);
-		if (any && !peer->config.stun_host && !peer->config.turn_host)
-			break;
-		g_main_context_iteration(peer->context, TRUE);
-	}
-	peer->gathered = true;
+	/* Host candidates exist as soon as gathering starts and go into the offer; STUN and
+	 * TURN ones trickle later. No nested main loop here: the viewer could go away in it. */
+	peer->offered = true;
 	nice_agent_get_local_credentials(peer->agent, peer->stream, &ufrag, &pwd);
 	local = nice_agent_get_local_candidates(peer->agent, peer->stream, 1);
 	for (GSList *l = local; l; l = l->next) {
