@@ -4,7 +4,9 @@
  *   configured WxH | pointer motion X Y | button CODE pressed|released |
  *   axis AXIS VALUE | key CODE pressed|released | keymap
  * (X, Y surface-local and rounded; AXIS 0 vertical, 1 horizontal; CODE evdev).
- * --animate also repaints a small moving square on every frame callback. */
+ * --animate also repaints a small moving square on every frame callback; --clock (with
+ * --animate) paints the wall-clock time in ms as a 32-cell bar code on the top row, so a
+ * browser can tell how old the frame it shows is. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 
@@ -63,6 +66,7 @@ struct client {
 	int pending_width, pending_height;
 	int width, height;
 	bool animate;
+	bool clock;
 	bool announced;
 	bool closed;
 	unsigned frame;
@@ -170,6 +174,26 @@ static void paint_square(struct buffer *buffer, unsigned frame)
 	}
 }
 
+#define CLOCK_CELL 16 /* px per bit: survives video compression */
+#define CLOCK_BITS 32
+
+/* Bit i of (ms since the epoch, low 32 bits) is cell i of the top row: white 1, black 0. */
+static void paint_clock(struct buffer *buffer)
+{
+	struct timespec ts;
+	uint32_t ms;
+
+	if (buffer->width < CLOCK_CELL * CLOCK_BITS || buffer->height < CLOCK_CELL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint32_t)((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	for (int y = 0; y < CLOCK_CELL; y++) {
+		for (int x = 0; x < CLOCK_CELL * CLOCK_BITS; x++)
+			buffer->pixels[(size_t)y * (size_t)buffer->width + (size_t)x] =
+			        (ms >> (x / CLOCK_CELL)) & 1 ? 0xffffffff : 0xff000000;
+	}
+}
+
 static void client_draw(struct client *client);
 
 static void frame_handle_done(void *data, struct wl_callback *callback, uint32_t time)
@@ -214,6 +238,8 @@ static void client_draw(struct client *client)
 	paint_pattern(buffer);
 	if (client->animate) {
 		paint_square(buffer, client->frame);
+		if (client->clock)
+			paint_clock(buffer);
 		if (!client->frame_callback) {
 			client->frame_callback = wl_surface_frame(client->surface);
 			wl_callback_add_listener(client->frame_callback, &frame_listener, client);
@@ -484,6 +510,7 @@ int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
 	        {"animate", no_argument, NULL, 'a'},
+	        {"clock", no_argument, NULL, 'c'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -495,8 +522,11 @@ int main(int argc, char **argv)
 		case 'a':
 			client.animate = true;
 			break;
+		case 'c':
+			client.clock = true;
+			break;
 		case 'h':
-			printf("Usage: %s [--animate]\n"
+			printf("Usage: %s [--animate [--clock]]\n"
 			       "Shows four colour quadrants; prints input events on stdout.\n",
 			       argv[0]);
 			return 0;
