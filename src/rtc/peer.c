@@ -14,8 +14,8 @@
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"
 
-#define SR_INTERVAL_MS    1000
-#define NTP_EPOCH_OFFSET  2208988800ULL
+#define SR_INTERVAL_MS   1000
+#define NTP_EPOCH_OFFSET 2208988800ULL
 
 struct rtc_peer {
 	struct rtc_peer_config config;
