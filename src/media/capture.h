@@ -31,6 +31,30 @@ struct capture_listener {
 	void (*closed)(void *data, const char *reason);
 };
 
+/* What the compositor offered for one frame, and what the consumer can take. */
+struct capture_offer {
+	bool shm;               /* a wl_shm format was offered (always, in practice) */
+	uint32_t dmabuf_format; /* DRM fourcc from linux_dmabuf (screencopy v3); 0: none */
+};
+
+struct capture_import {
+	bool render_node;               /* a GPU render node to allocate DMA-BUFs on (/dev/dri) */
+	const uint32_t *dmabuf_formats; /* DRM fourccs the encoder imports zero-copy */
+	size_t n_dmabuf_formats;
+};
+
+enum capture_buffer_kind {
+	CAPTURE_BUFFER_NONE = 0, /* nothing usable: the source must give up */
+	CAPTURE_BUFFER_SHM,
+	CAPTURE_BUFFER_DMABUF,
+};
+
+/* DMA-BUF only when the compositor offers it, a render node exists to allocate it and the
+ * encoder imports that format; else shared memory. Pure, so the rule is tested here even
+ * on machines without a GPU. */
+enum capture_buffer_kind capture_choose_buffer(const struct capture_offer *offer,
+                                               const struct capture_import *import);
+
 struct capture;
 
 struct capture_impl {

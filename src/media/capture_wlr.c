@@ -41,6 +41,9 @@ struct capture_wlr {
 	struct shm_buffer buf;
 	uint32_t want_format, want_width, want_height, want_stride;
 	bool have_shm_format;
+	uint32_t dmabuf_format; /* offered by screencopy v3, 0 if none */
+	/* What the encoder imports zero-copy: empty while only software encoders exist. */
+	struct capture_import import;
 	uint32_t flags;
 	struct capture_frame out;
 	unsigned failures;
@@ -108,16 +111,22 @@ static bool buffer_make(struct capture_wlr *c)
 
 static void start_copy(struct capture_wlr *c)
 {
-	if (!c->have_shm_format) {
+	struct capture_offer offer = {c->have_shm_format, c->dmabuf_format};
+
+	switch (capture_choose_buffer(&offer, &c->import)) {
+	case CAPTURE_BUFFER_NONE:
 		close_with(c, "the compositor offers no shared-memory format for screencopy");
 		return;
+	case CAPTURE_BUFFER_DMABUF:
+		/* not reached yet: no encoder declares DMA-BUF import (c->import stays empty)
+		 * until a hardware encoder path exists; then a GBM buffer goes here. */
+	case CAPTURE_BUFFER_SHM:
+		break;
 	}
 	if (!buffer_make(c)) {
 		close_with(c, "out of memory for a screen buffer");
 		return;
 	}
-	/* DMA-BUF would be chosen here when the compositor offers linux_dmabuf and the
-	 * encoder can import it; these machines have no GPU, so SHM it is. */
 	zwlr_screencopy_frame_v1_copy_with_damage(c->frame, c->buf.buffer);
 	wl_display_flush(c->display);
 }
@@ -215,6 +224,9 @@ static void frame_failed(void *data, struct zwlr_screencopy_frame_v1 *frame)
 static void frame_linux_dmabuf(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
                                uint32_t width, uint32_t height)
 {
+	struct capture_wlr *c = data;
+
+	c->dmabuf_format = format;
 }
 
 static void frame_buffer_done(void *data, struct zwlr_screencopy_frame_v1 *frame)
@@ -239,6 +251,7 @@ static void request_frame(struct capture_wlr *c)
 	c->out.n_damage = 0;
 	c->flags = 0;
 	c->have_shm_format = false;
+	c->dmabuf_format = 0;
 	c->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, 0, c->output);
 	zwlr_screencopy_frame_v1_add_listener(c->frame, &frame_listener, c);
 	wl_display_flush(c->display);
