@@ -246,6 +246,7 @@ static void on_viewer_open(void *data, struct server_client *client, uint32_t sc
 	viewer = viewer_new(app, client, scope);
 	server_client_set_data(client, viewer);
 	app->viewers = g_list_prepend(app->viewers, viewer);
+	encoder_set_idle(app->encoder, false);
 }
 
 static void on_viewer_message(void *data, struct server_client *client, const char *text,
@@ -261,6 +262,8 @@ static void on_viewer_closed(void *data, struct server_client *client)
 
 	app->viewers = g_list_remove(app->viewers, viewer);
 	viewer_free(viewer);
+	/* nobody watching: stop encoding (the newest frame is still kept) */
+	encoder_set_idle(app->encoder, app->viewers == NULL);
 }
 
 static const struct server_listener server_listener = {
@@ -386,6 +389,7 @@ static int cmd_share(int argc, char **argv)
 	app.encoder = encoder_new(&ec, on_encoded, &app, &error);
 	if (!app.encoder)
 		goto out;
+	encoder_set_idle(app.encoder, true);
 	log_info("encoding %s with %s", rtc_codec_name(app.config.codec),
 	         encoder_get_name(app.encoder));
 	if (!start_capture(&app, (const char *const *)command, &error))

@@ -40,6 +40,7 @@ struct encoder {
 	void *data;
 	unsigned max_fps;
 	guint bus_watch;
+	bool idle;
 
 	/* main thread only */
 	GstVideoInfo info;
@@ -379,6 +380,8 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 		return;
 	gst_clear_buffer(&e->last);
 	e->last = copy_frame(e, frame);
+	if (e->idle)
+		return;
 	wait = e->last_push_us + interval - g_get_monotonic_time();
 	if (wait > 0) {
 		/* too soon: keep the newest and send it when the interval is up */
@@ -391,6 +394,11 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 		return;
 	}
 	push(e, e->last, frame->ready_us);
+}
+
+void encoder_set_idle(struct encoder *e, bool idle)
+{
+	e->idle = idle;
 }
 
 void encoder_request_keyframe(struct encoder *e)

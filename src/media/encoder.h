@@ -39,5 +39,8 @@ const char *encoder_get_name(struct encoder *enc);
 
 /* Main thread. Copies the frame in and encodes it (damage decides whether it is worth it). */
 void encoder_push(struct encoder *enc, const struct capture_frame *frame);
+/* Main thread. While idle (nobody watching) frames are only remembered, not encoded; the
+ * keyframe request of the first viewer encodes the newest one. */
+void encoder_set_idle(struct encoder *enc, bool idle);
 /* Main thread. The next output is a keyframe, even if the screen stays still. */
 void encoder_request_keyframe(struct encoder *enc);

@@ -144,6 +144,36 @@ static void test_vp8(void)
 	run(RTC_CODEC_VP8, 320, 240);
 }
 
+/* Nobody watching: frames are kept, not encoded; the first viewer's request encodes the
+ * newest. */
+static void test_idle(void)
+{
+	struct encoder_config config = {
+	        .name = "auto", .codec = RTC_CODEC_H264, .max_fps = 60, .bitrate_kbps = 2000};
+	struct out o = {0};
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	struct encoder *enc;
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, NULL);
+	encoder_set_idle(enc, true);
+	fill(pixels, 320, 240, stride, 0);
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 1, 500), ==, 0);
+	encoder_set_idle(enc, false);
+	encoder_request_keyframe(enc);
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	g_assert_true(o.key);
+	encoder_free(enc);
+	g_mutex_clear(&o.lock);
+}
+
 static void test_unknown(void)
 {
 	struct encoder_config config = {.name = "nosuchenc", .codec = RTC_CODEC_H264};
@@ -165,6 +195,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/h264", test_h264);
 	g_test_add_func("/encoder/h264-odd-size", test_h264_odd);
 	g_test_add_func("/encoder/vp8", test_vp8);
+	g_test_add_func("/encoder/idle", test_idle);
 	g_test_add_func("/encoder/unknown", test_unknown);
 	return g_test_run();
 }
