@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -12,6 +13,7 @@ struct app {
 	struct config config;
 	GMainLoop *loop;
 	int exit_status;
+	bool quitting;
 	struct auth_key key;
 	struct rtc_cert *dtls_cert;
 	struct server *server;

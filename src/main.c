@@ -190,14 +190,25 @@ static int cmd_encoders(void)
 	return 0;
 }
 
+#define BYE_FLUSH_MS 200 /* time for the "bye" messages to reach the browsers */
+
+static gboolean quit_now(void *data)
+{
+	g_main_loop_quit(data);
+	return G_SOURCE_REMOVE;
+}
+
 void app_quit(struct app *app, int status, const char *reason)
 {
+	if (app->quitting)
+		return;
+	app->quitting = true;
 	if (reason)
 		log_info("stopping: %s", reason);
 	for (GList *l = app->viewers; l; l = l->next)
 		viewer_say_bye(l->data, reason ? reason : "the share has ended");
 	app->exit_status = status;
-	g_main_loop_quit(app->loop);
+	g_timeout_add(app->viewers ? BYE_FLUSH_MS : 0, quit_now, app->loop);
 }
 
 static void on_frame(void *data, const struct capture_frame *frame)
@@ -274,7 +285,7 @@ static const struct server_listener server_listener = {
 
 static gboolean on_signal(void *data)
 {
-	app_quit(data, 0, "interrupted");
+	app_quit(data, 0, "wayrtc was stopped on the shared machine");
 	return G_SOURCE_REMOVE;
 }
 

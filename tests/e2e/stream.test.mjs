@@ -71,3 +71,14 @@ test('the WebSocket refuses a missing token, a wrong token and a foreign origin'
   assert.equal(await tryUpgrade(wayrtc.url, { origin, protocols: ['wayrtc', `token.${token}`] }),
     101);
 });
+
+// Last of all: it ends the share.
+test('stopping wayrtc tells the viewer why, and it does not reconnect', async () => {
+  const page = await browser.newPage();
+  await page.goto(wayrtc.url);
+  await waitForVideo(page);
+  wayrtc.child.kill('SIGTERM');
+  await page.waitForFunction(() => window.wayrtc.state === 'ended', null, { timeout: 10000 });
+  assert.match(await page.textContent('#status'), /share has ended: wayrtc was stopped/);
+  await page.close();
+});
