@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,6 +67,12 @@ static bool ensure_runtime_dir(GError **error)
 	g_setenv("XDG_RUNTIME_DIR", made, TRUE);
 	log_info("XDG_RUNTIME_DIR was not set; using %s", made);
 	return true;
+}
+
+/* In the child, before exec: if wayrtc dies, even by SIGKILL, the desktop goes too. */
+static void die_with_parent(void *data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
 static void session_exited(GPid pid, int status, void *data)
@@ -168,9 +175,10 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 		return NULL;
 	}
 	/* stdout is ours alone (the URL line): the desktop's output goes to stderr */
-	ok = g_spawn_async_with_pipes_and_fds(
-	        NULL, (const char *const *)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-	        -1, STDERR_FILENO, -1, &pipefd[1], &target, 1, &pid, NULL, NULL, NULL, error);
+	ok = g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
+	                                      G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL, -1,
+	                                      STDERR_FILENO, -1, &pipefd[1], &target, 1, &pid, NULL,
+	                                      NULL, NULL, error);
 	close(pipefd[1]);
 	if (!ok) {
 		close(pipefd[0]);
