@@ -1,10 +1,9 @@
 /* wlr-screencopy client: asks for each frame with copy_with_damage, which the compositor
  * answers only when something changed, so an idle desktop costs nothing. SHM buffers
- * here (no DMA-BUF without a GPU); the Wayland fd is watched from the GLib loop. */
+ * here (no DMA-BUF without a GPU); the Wayland fd is a GSource on the thread-default loop. */
 #define LOG_MODULE "capture"
 #include <errno.h>
 #include <gio/gio.h>
-#include <glib-unix.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -14,8 +13,17 @@
 #include "media/capture.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 
-#define MAX_FAILURES        5
-#define RETRY_MS            100
+/* Version 1 has no copy_with_damage: we would copy 60 identical frames a second. */
+#define SCREENCOPY_MIN_VERSION 2
+#define SCREENCOPY_MAX_VERSION 3
+#define MAX_FAILURES           5   /* consecutive `failed` events before we give up */
+#define RETRY_MS               100 /* pause before asking again after `failed` */
+/* Buffers copied into in turn, so a consumer that keeps a frame past its callback (a
+ * zero-copy import, later) does not see it overwritten by the next copy. */
+#define POOL_SIZE 2
+/* A compositor that offers absurd sizes is refused rather than obeyed. */
+#define MAX_SIDE            16384
+#define BYTES_PER_PIXEL     4
 #define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24' */
 #define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24' */
 
@@ -26,19 +34,34 @@ struct shm_buffer {
 	uint32_t width, height, stride, format; /* format: wl_shm */
 };
 
+#define WATCH_EVENTS (G_IO_IN | G_IO_ERR | G_IO_HUP)
+
+struct capture_wlr;
+
+struct wayland_source {
+	GSource base;
+	struct capture_wlr *c;
+	gpointer fd_tag;
+	bool reading; /* between wl_display_prepare_read and read/cancel */
+};
+
 struct capture_wlr {
 	struct capture base;
 	struct wl_display *display;
 	struct wl_registry *registry;
 	struct wl_shm *shm;
 	struct wl_output *output;
+	uint32_t output_global;
 	struct zwlr_screencopy_manager_v1 *manager;
 	uint32_t version;
-	guint fd_watch;
-	guint retry;
+	struct wayland_source *source;
+	GSource *retry;
 
 	struct zwlr_screencopy_frame_v1 *frame;
-	struct shm_buffer buf;
+	struct shm_buffer pool[POOL_SIZE];
+	unsigned next_buf; /* pool index the next copy goes into */
+	unsigned copy_buf; /* pool index of the copy in flight */
+	bool full_damage;  /* the next frame counts as wholly changed (new buffers) */
 	uint32_t want_format, want_width, want_height, want_stride;
 	bool have_shm_format;
 	uint32_t dmabuf_format; /* offered by screencopy v3, 0 if none */
@@ -48,20 +71,39 @@ struct capture_wlr {
 	struct capture_frame out;
 	unsigned failures;
 	bool closed;
+	bool dispatching; /* inside Wayland callbacks: destroy is deferred */
+	bool dying;
 };
 
 static void request_frame(struct capture_wlr *c);
+static void capture_wlr_free(struct capture_wlr *c);
 
 static void close_with(struct capture_wlr *c, const char *reason)
 {
 	if (c->closed)
 		return;
 	c->closed = true;
-	if (c->fd_watch) {
-		g_source_remove(c->fd_watch);
-		c->fd_watch = 0;
-	}
+	log_info("capture ended: %s", reason);
 	c->base.listener->closed(c->base.data, reason);
+}
+
+/* Why the connection died, in words a person can act on. */
+static char *display_error(struct wl_display *display)
+{
+	const struct wl_interface *iface = NULL;
+	uint32_t id;
+	int err = wl_display_get_error(display);
+
+	if (err == EPROTO) {
+		uint32_t code = wl_display_get_protocol_error(display, &iface, &id);
+
+		return g_strdup_printf("the compositor closed the connection (protocol error %u on "
+		                       "%s)",
+		                       code, iface ? iface->name : "the display");
+	}
+	if (err == 0 || err == EPIPE || err == ECONNRESET)
+		return g_strdup("the desktop's compositor went away");
+	return g_strdup_printf("lost the connection to the compositor: %s", g_strerror(err));
 }
 
 static void buffer_free(struct shm_buffer *b)
@@ -73,28 +115,28 @@ static void buffer_free(struct shm_buffer *b)
 	*b = (struct shm_buffer){0};
 }
 
-static bool buffer_make(struct capture_wlr *c)
+static bool buffer_matches(const struct capture_wlr *c, const struct shm_buffer *b)
 {
-	struct shm_buffer *b = &c->buf;
+	return b->buffer && b->width == c->want_width && b->height == c->want_height &&
+	       b->stride == c->want_stride && b->format == c->want_format;
+}
+
+static bool buffer_make(struct capture_wlr *c, struct shm_buffer *b)
+{
 	struct wl_shm_pool *pool;
 	int fd;
 
-	if (b->buffer && b->width == c->want_width && b->height == c->want_height &&
-	    b->stride == c->want_stride && b->format == c->want_format)
-		return true;
 	buffer_free(b);
 	b->size = (size_t)c->want_stride * c->want_height;
 	fd = memfd_create("wayrtc-screencopy", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)b->size) < 0) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return false;
-	}
+	if (ftruncate(fd, (off_t)b->size) < 0)
+		goto fail_fd;
 	b->data = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (b->data == MAP_FAILED) {
 		b->data = NULL;
-		close(fd);
-		return false;
+		goto fail_fd;
 	}
 	pool = wl_shm_create_pool(c->shm, fd, (int32_t)b->size);
 	b->buffer =
@@ -107,28 +149,56 @@ static bool buffer_make(struct capture_wlr *c)
 	b->stride = c->want_stride;
 	b->format = c->want_format;
 	return true;
+fail_fd:
+	close(fd);
+	b->size = 0;
+	return false;
+}
+
+/* The compositor's numbers are checked before they size a mapping. */
+static bool offer_sane(const struct capture_wlr *c)
+{
+	return c->want_width > 0 && c->want_height > 0 && c->want_width <= MAX_SIDE &&
+	       c->want_height <= MAX_SIDE && c->want_stride >= c->want_width * BYTES_PER_PIXEL &&
+	       c->want_stride <= MAX_SIDE * BYTES_PER_PIXEL * 2;
 }
 
 static void start_copy(struct capture_wlr *c)
 {
 	struct capture_offer offer = {c->have_shm_format, c->dmabuf_format};
+	struct shm_buffer *b;
 
+	if (c->closed)
+		return;
 	switch (capture_choose_buffer(&offer, &c->import)) {
 	case CAPTURE_BUFFER_NONE:
 		close_with(c, "the compositor offers no shared-memory format for screencopy");
 		return;
 	case CAPTURE_BUFFER_DMABUF:
-		/* not reached yet: no encoder declares DMA-BUF import (c->import stays empty)
-		 * until a hardware encoder path exists; then a GBM buffer goes here. */
+		/* Not reached yet: c->import stays empty until an encoder imports DMA-BUFs.
+		 * Then a GBM buffer of c->dmabuf_format, wrapped with zwp_linux_dmabuf_v1,
+		 * goes into copy_with_damage here instead of the SHM pool. */
 	case CAPTURE_BUFFER_SHM:
 		break;
 	}
-	if (!buffer_make(c)) {
-		close_with(c, "out of memory for a screen buffer");
+	if (!offer_sane(c)) {
+		close_with(c, "the compositor asked for an impossible screen buffer");
 		return;
 	}
-	zwlr_screencopy_frame_v1_copy_with_damage(c->frame, c->buf.buffer);
-	wl_display_flush(c->display);
+	b = &c->pool[c->next_buf];
+	if (!buffer_matches(c, b)) {
+		/* size or format changed: every buffer is stale, and the next frame is whole */
+		for (unsigned i = 0; i < POOL_SIZE; i++)
+			buffer_free(&c->pool[i]);
+		c->full_damage = true;
+		if (!buffer_make(c, b)) {
+			close_with(c, "out of memory for a screen buffer");
+			return;
+		}
+	}
+	c->copy_buf = c->next_buf;
+	c->next_buf = (c->next_buf + 1) % POOL_SIZE;
+	zwlr_screencopy_frame_v1_copy_with_damage(c->frame, b->buffer);
 }
 
 static void frame_buffer(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
@@ -141,6 +211,7 @@ static void frame_buffer(void *data, struct zwlr_screencopy_frame_v1 *frame, uin
 	c->want_height = height;
 	c->want_stride = stride;
 	c->have_shm_format = true;
+	/* v3 lists every buffer type, then buffer_done; v2 only this one */
 	if (c->version < 3)
 		start_copy(c);
 }
@@ -152,29 +223,50 @@ static void frame_flags(void *data, struct zwlr_screencopy_frame_v1 *frame, uint
 	c->flags = flags;
 }
 
-static void add_damage(struct capture_frame *f, int32_t x, int32_t y, uint32_t w, uint32_t h)
+/* Damage is only a hint of what changed; past the limit rectangles merge into the last. */
+static void add_damage(struct capture_frame *f, struct capture_rect r)
 {
+	struct capture_rect *last;
+	int32_t x2, y2;
+
 	if (f->n_damage < CAPTURE_MAX_DAMAGE) {
-		f->damage[f->n_damage++] = (struct capture_rect){x, y, w, h};
+		f->damage[f->n_damage++] = r;
 		return;
 	}
-	/* too many: grow the last rectangle to cover this one too */
-	struct capture_rect *r = &f->damage[CAPTURE_MAX_DAMAGE - 1];
-	int32_t x2 = MAX(r->x + (int32_t)r->width, x + (int32_t)w);
-	int32_t y2 = MAX(r->y + (int32_t)r->height, y + (int32_t)h);
-
-	r->x = MIN(r->x, x);
-	r->y = MIN(r->y, y);
-	r->width = (uint32_t)(x2 - r->x);
-	r->height = (uint32_t)(y2 - r->y);
+	last = &f->damage[CAPTURE_MAX_DAMAGE - 1];
+	x2 = MAX(last->x + (int32_t)last->width, r.x + (int32_t)r.width);
+	y2 = MAX(last->y + (int32_t)last->height, r.y + (int32_t)r.height);
+	last->x = MIN(last->x, r.x);
+	last->y = MIN(last->y, r.y);
+	last->width = (uint32_t)(x2 - last->x);
+	last->height = (uint32_t)(y2 - last->y);
 }
 
 static void frame_damage(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t x, uint32_t y,
                          uint32_t w, uint32_t h)
 {
 	struct capture_wlr *c = data;
+	const struct shm_buffer *b = &c->pool[c->copy_buf];
 
-	add_damage(&c->out, (int32_t)x, (int32_t)y, w, h);
+	/* clipped to the buffer, so nobody downstream trusts the compositor's numbers */
+	if (x >= b->width || y >= b->height || w == 0 || h == 0)
+		return;
+	w = MIN(w, b->width - x);
+	h = MIN(h, b->height - y);
+	add_damage(&c->out, (struct capture_rect){(int32_t)x, (int32_t)y, w, h});
+}
+
+static uint32_t drm_format(uint32_t shm_format)
+{
+	/* wl_shm uses its own codes for the two mandatory formats, DRM fourccs otherwise */
+	switch (shm_format) {
+	case WL_SHM_FORMAT_ARGB8888:
+		return DRM_FORMAT_ARGB8888;
+	case WL_SHM_FORMAT_XRGB8888:
+		return DRM_FORMAT_XRGB8888;
+	default:
+		return shm_format;
+	}
 }
 
 static void frame_ready(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t sec_hi,
@@ -182,20 +274,26 @@ static void frame_ready(void *data, struct zwlr_screencopy_frame_v1 *frame, uint
 {
 	struct capture_wlr *c = data;
 	struct capture_frame *f = &c->out;
+	const struct shm_buffer *b = &c->pool[c->copy_buf];
 
 	f->ready_us = g_get_monotonic_time();
-	f->width = c->buf.width;
-	f->height = c->buf.height;
-	f->stride = c->buf.stride;
-	f->format = c->buf.format == WL_SHM_FORMAT_ARGB8888   ? DRM_FORMAT_ARGB8888
-	            : c->buf.format == WL_SHM_FORMAT_XRGB8888 ? DRM_FORMAT_XRGB8888
-	                                                      : c->buf.format;
+	f->width = b->width;
+	f->height = b->height;
+	f->stride = b->stride;
+	f->format = drm_format(b->format);
 	f->y_invert = c->flags & ZWLR_SCREENCOPY_FRAME_V1_FLAGS_Y_INVERT;
-	f->data = c->buf.data;
+	f->data = b->data;
+	if (c->full_damage || f->n_damage == 0) {
+		f->n_damage = 0; /* the whole frame */
+		c->full_damage = false;
+	}
 	c->failures = 0;
 	zwlr_screencopy_frame_v1_destroy(c->frame);
 	c->frame = NULL;
+	if (c->closed)
+		return;
 	c->base.listener->frame(c->base.data, f);
+	/* at once: copy_with_damage waits in the compositor until something changes */
 	request_frame(c);
 }
 
@@ -203,8 +301,9 @@ static gboolean retry_frame(void *data)
 {
 	struct capture_wlr *c = data;
 
-	c->retry = 0;
+	g_clear_pointer(&c->retry, g_source_unref);
 	request_frame(c);
+	wl_display_flush(c->display);
 	return G_SOURCE_REMOVE;
 }
 
@@ -218,7 +317,10 @@ static void frame_failed(void *data, struct zwlr_screencopy_frame_v1 *frame)
 		close_with(c, "the compositor stopped sharing the screen");
 		return;
 	}
-	c->retry = g_timeout_add(RETRY_MS, retry_frame, c);
+	log_debug("screencopy failed, retry %u", c->failures);
+	c->retry = g_timeout_source_new(RETRY_MS);
+	g_source_set_callback(c->retry, retry_frame, c, NULL);
+	g_source_attach(c->retry, g_main_context_get_thread_default());
 }
 
 static void frame_linux_dmabuf(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
@@ -254,7 +356,6 @@ static void request_frame(struct capture_wlr *c)
 	c->dmabuf_format = 0;
 	c->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, 0, c->output);
 	zwlr_screencopy_frame_v1_add_listener(c->frame, &frame_listener, c);
-	wl_display_flush(c->display);
 }
 
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
@@ -266,8 +367,10 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(iface, wl_output_interface.name) == 0 && !c->output) {
 		c->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
-	} else if (strcmp(iface, zwlr_screencopy_manager_v1_interface.name) == 0 && version >= 2) {
-		c->version = MIN(version, 3u);
+		c->output_global = name;
+	} else if (strcmp(iface, zwlr_screencopy_manager_v1_interface.name) == 0 &&
+	           version >= SCREENCOPY_MIN_VERSION && !c->manager) {
+		c->version = MIN(version, (uint32_t)SCREENCOPY_MAX_VERSION);
 		c->manager = wl_registry_bind(registry, name, &zwlr_screencopy_manager_v1_interface,
 		                              c->version);
 	}
@@ -275,6 +378,10 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 
 static void registry_remove(void *data, struct wl_registry *registry, uint32_t name)
 {
+	struct capture_wlr *c = data;
+
+	if (c->output && name == c->output_global)
+		close_with(c, "the shared screen was removed");
 }
 
 static const struct wl_registry_listener registry_listener = {
@@ -282,30 +389,111 @@ static const struct wl_registry_listener registry_listener = {
         .global_remove = registry_remove,
 };
 
-static gboolean on_fd(int fd, GIOCondition cond, void *data)
+/* The libwayland read protocol, split over GLib's prepare/check/dispatch so that no other
+ * reader of the display can steal our events, and nothing blocks. */
+static gboolean source_prepare(GSource *base, int *timeout)
 {
-	struct capture_wlr *c = data;
+	struct wayland_source *s = (struct wayland_source *)base;
+	struct wl_display *display = s->c->display;
 
-	if ((cond & (G_IO_ERR | G_IO_HUP)) || wl_display_dispatch(c->display) < 0) {
-		c->fd_watch = 0;
-		close_with(c, "the desktop's compositor went away");
+	*timeout = -1;
+	if (s->reading)
+		return FALSE;
+	if (wl_display_prepare_read(display) != 0)
+		return TRUE; /* events already queued: dispatch them first */
+	s->reading = true;
+	/* Failures here are not final: EAGAIN leaves the rest for the next flush, and on
+	 * EPIPE the read that follows still has to see the end of the stream (and any
+	 * error event before it); other errors are recorded in the display already. A full
+	 * socket makes us wait for room too. */
+	if (wl_display_flush(display) < 0 && errno == EAGAIN)
+		g_source_modify_unix_fd(base, s->fd_tag, WATCH_EVENTS | G_IO_OUT);
+	else
+		g_source_modify_unix_fd(base, s->fd_tag, WATCH_EVENTS);
+	return FALSE;
+}
+
+static gboolean source_check(GSource *base)
+{
+	struct wayland_source *s = (struct wayland_source *)base;
+	GIOCondition revents = g_source_query_unix_fd(base, s->fd_tag);
+
+	if (s->reading) {
+		s->reading = false;
+		if (revents & G_IO_IN) {
+			/* on error the display remembers it; dispatch_pending returns -1 */
+			wl_display_read_events(s->c->display);
+		} else {
+			wl_display_cancel_read(s->c->display);
+		}
+	}
+	/* writable again: prepare flushes the rest on the next turn */
+	return (revents & (WATCH_EVENTS | G_IO_OUT)) != 0;
+}
+
+static gboolean source_dispatch(GSource *base, GSourceFunc callback, gpointer data)
+{
+	struct wayland_source *s = (struct wayland_source *)base;
+	struct capture_wlr *c = s->c;
+	GIOCondition revents = g_source_query_unix_fd(base, s->fd_tag);
+	int n;
+
+	c->dispatching = true;
+	n = wl_display_dispatch_pending(c->display);
+	c->dispatching = false;
+	if (c->dying) {
+		capture_wlr_free(c);
 		return G_SOURCE_REMOVE;
 	}
-	wl_display_flush(c->display);
+	if (n < 0 || ((revents & (G_IO_ERR | G_IO_HUP)) && !(revents & G_IO_IN))) {
+		g_autofree char *reason = display_error(c->display);
+
+		/* the source stays referenced by c->source; capture_wlr_free drops it */
+		c->dispatching = true;
+		close_with(c, reason);
+		c->dispatching = false;
+		if (c->dying)
+			capture_wlr_free(c);
+		return G_SOURCE_REMOVE;
+	}
+	if (wl_display_flush(c->display) < 0 && errno != EAGAIN)
+		log_debug("flush: %s", g_strerror(errno));
 	return G_SOURCE_CONTINUE;
 }
 
-static void capture_wlr_destroy(struct capture *base)
+static void source_finalize(GSource *base)
 {
-	struct capture_wlr *c = (struct capture_wlr *)base;
+	struct wayland_source *s = (struct wayland_source *)base;
 
-	if (c->fd_watch)
-		g_source_remove(c->fd_watch);
-	if (c->retry)
-		g_source_remove(c->retry);
+	if (s->reading && s->c)
+		wl_display_cancel_read(s->c->display);
+}
+
+static GSourceFuncs source_funcs = {
+        .prepare = source_prepare,
+        .check = source_check,
+        .dispatch = source_dispatch,
+        .finalize = source_finalize,
+};
+
+static void capture_wlr_free(struct capture_wlr *c)
+{
+	if (c->source) {
+		if (c->source->reading)
+			wl_display_cancel_read(c->display);
+		c->source->reading = false;
+		c->source->c = NULL;
+		g_source_destroy(&c->source->base);
+		g_source_unref(&c->source->base);
+	}
+	if (c->retry) {
+		g_source_destroy(c->retry);
+		g_source_unref(c->retry);
+	}
 	if (c->frame)
 		zwlr_screencopy_frame_v1_destroy(c->frame);
-	buffer_free(&c->buf);
+	for (unsigned i = 0; i < POOL_SIZE; i++)
+		buffer_free(&c->pool[i]);
 	if (c->manager)
 		zwlr_screencopy_manager_v1_destroy(c->manager);
 	if (c->output)
@@ -317,6 +505,19 @@ static void capture_wlr_destroy(struct capture *base)
 	if (c->display)
 		wl_display_disconnect(c->display);
 	g_free(c);
+}
+
+static void capture_wlr_destroy(struct capture *base)
+{
+	struct capture_wlr *c = (struct capture_wlr *)base;
+
+	/* from inside one of our own callbacks: finish dispatching, then free */
+	if (c->dispatching) {
+		c->closed = true;
+		c->dying = true;
+		return;
+	}
+	capture_wlr_free(c);
 }
 
 static const struct capture_impl capture_wlr_impl = {
@@ -332,7 +533,8 @@ struct capture *capture_wlr_new(const char *display, const struct capture_listen
 	c->base.impl = &capture_wlr_impl;
 	c->base.listener = listener;
 	c->base.data = data;
-	if (!name) {
+	c->full_damage = true;
+	if (!name || !*name) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
 		            "no Wayland display to share ($WAYLAND_DISPLAY is not set)");
 		goto fail;
@@ -353,22 +555,27 @@ struct capture *capture_wlr_new(const char *display, const struct capture_listen
 	}
 	if (!c->manager) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-		            "the compositor on “%s” does not offer wlr-screencopy (version 2 or "
+		            "this compositor (“%s”) does not offer wlr-screencopy (version %d or "
 		            "later); try --source=portal",
-		            name);
+		            name, SCREENCOPY_MIN_VERSION);
 		goto fail;
 	}
 	if (!c->shm || !c->output) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-		            "the compositor on “%s” has no output to share", name);
+		            "the compositor on “%s” has no screen to share", name);
 		goto fail;
 	}
-	c->fd_watch = g_unix_fd_add(wl_display_get_fd(c->display), G_IO_IN | G_IO_ERR | G_IO_HUP,
-	                            on_fd, c);
-	request_frame(c);
+	c->source =
+	        (struct wayland_source *)g_source_new(&source_funcs, sizeof(struct wayland_source));
+	c->source->c = c;
+	c->source->fd_tag =
+	        g_source_add_unix_fd(&c->source->base, wl_display_get_fd(c->display), WATCH_EVENTS);
+	g_source_set_name(&c->source->base, "wayrtc wlr-screencopy");
+	g_source_attach(&c->source->base, g_main_context_get_thread_default());
+	request_frame(c); /* flushed by the source's first prepare */
 	log_info("capturing “%s” with wlr-screencopy v%u", name, c->version);
 	return &c->base;
 fail:
-	capture_wlr_destroy(&c->base);
+	capture_wlr_free(c);
 	return NULL;
 }
