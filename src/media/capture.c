@@ -1,4 +1,4 @@
-/* The capture interface's one shared function. */
+/* What every capture source shares: destroy, the buffer rule, the damage test. */
 #include "media/capture.h"
 
 void capture_destroy(struct capture *capture)
@@ -17,4 +17,15 @@ enum capture_buffer_kind capture_choose_buffer(const struct capture_offer *offer
 		}
 	}
 	return offer->shm ? CAPTURE_BUFFER_SHM : CAPTURE_BUFFER_NONE;
+}
+
+bool capture_frame_changed(const struct capture_frame *frame)
+{
+	if (frame->n_damage == 0)
+		return true;
+	for (size_t i = 0; i < frame->n_damage && i < CAPTURE_MAX_DAMAGE; i++) {
+		if (frame->damage[i].width && frame->damage[i].height)
+			return true;
+	}
+	return false;
 }

@@ -19,7 +19,9 @@ struct capture_frame {
 	uint32_t format; /* DRM fourcc: DRM_FORMAT_XRGB8888 ('XR24') etc., little-endian */
 	bool y_invert;
 	const uint8_t *data; /* valid only during the frame callback */
-	size_t n_damage;     /* 0: the whole frame changed */
+	/* 0: the whole frame changed; rectangles that are all empty: nothing did (a source
+	 * may still hand such a frame over, and the encoder skips it) */
+	size_t n_damage;
 	struct capture_rect damage[CAPTURE_MAX_DAMAGE];
 	int64_t ready_us; /* g_get_monotonic_time() when the compositor said ready */
 };
@@ -54,6 +56,9 @@ enum capture_buffer_kind {
  * on machines without a GPU. */
 enum capture_buffer_kind capture_choose_buffer(const struct capture_offer *offer,
                                                const struct capture_import *import);
+
+/* False only when the frame says that nothing in it changed. */
+bool capture_frame_changed(const struct capture_frame *frame);
 
 struct capture;
 

@@ -13,8 +13,21 @@
 
 #include "log.h"
 
-#define READY_RING 32 /* frames in flight whose capture time we remember */
-#define KEYINT_MAX 600
+#define READY_RING      32  /* frames in flight whose capture time we remember */
+#define KEYINT_MAX      600 /* keyframes come on request (a viewer joins or loses one) */
+#define DEFAULT_FPS     60
+#define CONVERT_THREADS 2
+#define ENCODE_THREADS  2
+/* One frame waiting in appsrc at most: when the encoder falls behind, the newest wins. */
+#define APPSRC_MAX_BUFFERS 1
+#define BYTES_PER_PIXEL    4
+/* Capture jitter allowed before pacing holds a frame back, in quarters of an interval. */
+#define PACING_SLACK_QUARTERS 1
+
+#define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24': B G R A in memory */
+#define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24': B G R x */
+#define DRM_FORMAT_ABGR8888 0x34324241 /* 'AB24': R G B A */
+#define DRM_FORMAT_XBGR8888 0x34324258 /* 'XB24': R G B x */
 
 struct candidate {
 	const char *name;
@@ -44,12 +57,14 @@ struct encoder {
 
 	/* main thread only */
 	GstVideoInfo info;
+	uint32_t bad_format; /* last fourcc refused, so the warning comes once */
 	int64_t first_us;
 	int64_t last_push_us;
 	GstBuffer *last;    /* the newest frame, for keyframes on a still screen */
 	GstBuffer *pending; /* a frame held back by max_fps */
 	int64_t pending_ready_us;
-	guint pending_timer;
+	GSource *pending_timer; /* on the thread-default context of encoder_new */
+	GMainContext *context;
 
 	GMutex lock; /* guards ring: main thread writes, streaming thread reads */
 	struct {
@@ -119,9 +134,9 @@ static void configure(GstElement *enc, const char *name, const struct encoder_co
 		gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
 		gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast");
 		g_object_set(enc, "bitrate", kbps, "key-int-max", KEYINT_MAX, "bframes", 0,
-		             "b-adapt", FALSE, "byte-stream", TRUE, "aud", FALSE, "threads", 2,
-		             "sliced-threads", TRUE, "rc-lookahead", 0, "sync-lookahead", 0,
-		             "vbv-buf-capacity", 120, NULL);
+		             "b-adapt", FALSE, "byte-stream", TRUE, "aud", FALSE, "threads",
+		             ENCODE_THREADS, "sliced-threads", TRUE, "rc-lookahead", 0,
+		             "sync-lookahead", 0, "vbv-buf-capacity", 120, NULL);
 	} else if (!strcmp(name, "openh264enc")) {
 		gst_util_set_object_arg(G_OBJECT(enc), "complexity", "low");
 		gst_util_set_object_arg(G_OBJECT(enc), "rate-control", "bitrate");
@@ -130,7 +145,7 @@ static void configure(GstElement *enc, const char *name, const struct encoder_co
 		gst_util_set_object_arg(G_OBJECT(enc), "end-usage", "cbr");
 		g_object_set(enc, "deadline", (gint64)1, "cpu-used", 16, "lag-in-frames", 0,
 		             "keyframe-max-dist", KEYINT_MAX, "target-bitrate", (int)(kbps * 1000),
-		             "threads", 2, NULL);
+		             "threads", ENCODE_THREADS, NULL);
 		gst_util_set_object_arg(G_OBJECT(enc), "error-resilient", "default");
 	} else if (g_object_class_find_property(G_OBJECT_GET_CLASS(enc), "bitrate")) {
 		g_object_set(enc, "bitrate", kbps, NULL);
@@ -217,9 +232,10 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	e->which = which;
 	e->output = output;
 	e->data = data;
-	e->max_fps = config->max_fps ? config->max_fps : 60;
+	e->max_fps = config->max_fps ? config->max_fps : DEFAULT_FPS;
 	e->first_us = -1;
 	e->pts_offset = GST_CLOCK_TIME_NONE;
+	e->context = g_main_context_ref_thread_default();
 	g_mutex_init(&e->lock);
 	for (unsigned i = 0; i < READY_RING; i++)
 		e->ring[i].pts = GST_CLOCK_TIME_NONE;
@@ -238,9 +254,9 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 		goto fail;
 	}
 	g_object_set(e->src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
-	             "max-buffers", (guint64)2, NULL);
+	             "max-buffers", (guint64)APPSRC_MAX_BUFFERS, NULL);
 	gst_util_set_object_arg(G_OBJECT(e->src), "leaky-type", "downstream");
-	g_object_set(convert, "n-threads", 2, NULL);
+	g_object_set(convert, "n-threads", CONVERT_THREADS, NULL);
 	raw = gst_caps_from_string("video/x-raw,format=I420");
 	g_object_set(filter, "caps", raw, NULL);
 	configure(e->enc, which->name, config);
@@ -283,8 +299,10 @@ void encoder_free(struct encoder *e)
 {
 	if (!e)
 		return;
-	if (e->pending_timer)
-		g_source_remove(e->pending_timer);
+	if (e->pending_timer) {
+		g_source_destroy(e->pending_timer);
+		g_source_unref(e->pending_timer);
+	}
 	if (e->bus_watch)
 		g_source_remove(e->bus_watch);
 	if (e->pipeline) {
@@ -294,6 +312,7 @@ void encoder_free(struct encoder *e)
 	gst_clear_buffer(&e->last);
 	gst_clear_buffer(&e->pending);
 	g_mutex_clear(&e->lock);
+	g_main_context_unref(e->context);
 	g_free(e);
 }
 
@@ -326,7 +345,7 @@ static gboolean push_pending(void *data)
 {
 	struct encoder *e = data;
 
-	e->pending_timer = 0;
+	g_clear_pointer(&e->pending_timer, g_source_unref);
 	if (e->pending) {
 		push(e, e->pending, e->pending_ready_us);
 		gst_clear_buffer(&e->pending);
@@ -334,13 +353,28 @@ static gboolean push_pending(void *data)
 	return G_SOURCE_REMOVE;
 }
 
-/* x264 needs even sizes: the frame is copied to an even-sized, tightly packed buffer,
- * flipped if the compositor says so. */
-static GstBuffer *copy_frame(struct encoder *e, const struct capture_frame *f)
+static GstVideoFormat video_format(uint32_t drm_format)
 {
-	GstVideoFormat fmt =
-	        f->format == 0x34325241 ? GST_VIDEO_FORMAT_BGRA : GST_VIDEO_FORMAT_BGRx;
+	switch (drm_format) {
+	case DRM_FORMAT_XRGB8888:
+		return GST_VIDEO_FORMAT_BGRx;
+	case DRM_FORMAT_ARGB8888:
+		return GST_VIDEO_FORMAT_BGRA;
+	case DRM_FORMAT_XBGR8888:
+		return GST_VIDEO_FORMAT_RGBx;
+	case DRM_FORMAT_ABGR8888:
+		return GST_VIDEO_FORMAT_RGBA;
+	default:
+		return GST_VIDEO_FORMAT_UNKNOWN;
+	}
+}
+
+/* x264 needs even sizes: the frame is copied to an even-sized, tightly packed buffer
+ * (dropping the odd last row or column), flipped if the compositor says so. */
+static GstBuffer *copy_frame(struct encoder *e, const struct capture_frame *f, GstVideoFormat fmt)
+{
 	unsigned w = f->width & ~1u, h = f->height & ~1u;
+	size_t row = (size_t)w * BYTES_PER_PIXEL;
 	GstBuffer *buf;
 	GstMapInfo map;
 
@@ -357,13 +391,15 @@ static GstBuffer *copy_frame(struct encoder *e, const struct capture_frame *f)
 		caps = gst_video_info_to_caps(&e->info);
 		gst_app_src_set_caps(GST_APP_SRC(e->src), caps);
 	}
-	buf = gst_buffer_new_allocate(NULL, (gsize)w * h * 4, NULL);
-	gst_buffer_map(buf, &map, GST_MAP_WRITE);
+	buf = gst_buffer_new_allocate(NULL, row * h, NULL);
+	if (!buf || !gst_buffer_map(buf, &map, GST_MAP_WRITE)) {
+		gst_clear_buffer(&buf);
+		return NULL;
+	}
 	for (unsigned y = 0; y < h; y++) {
 		unsigned sy = f->y_invert ? f->height - 1 - y : y;
 
-		memcpy(map.data + (size_t)y * w * 4, f->data + (size_t)sy * f->stride,
-		       (size_t)w * 4);
+		memcpy(map.data + (size_t)y * row, f->data + (size_t)sy * f->stride, row);
 	}
 	gst_buffer_unmap(buf, &map);
 	return buf;
@@ -373,13 +409,28 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 {
 	/* a frame a little early (capture jitter) goes at once: holding it back would add up
 	 * to a whole frame of latency at exactly the rate we allow */
-	int64_t interval = G_USEC_PER_SEC * 3 / 4 / e->max_fps;
+	int64_t interval = G_USEC_PER_SEC * (4 - PACING_SLACK_QUARTERS) / 4 / e->max_fps;
+	GstVideoFormat fmt = video_format(frame->format);
+	GstBuffer *copy;
 	int64_t wait;
 
-	if (frame->width < 2 || frame->height < 2 || !frame->data)
+	if (frame->width < 2 || frame->height < 2 || !frame->data ||
+	    frame->stride / BYTES_PER_PIXEL < frame->width)
+		return;
+	if (fmt == GST_VIDEO_FORMAT_UNKNOWN) {
+		if (e->bad_format != frame->format)
+			log_warn("cannot encode frames in pixel format %08x", frame->format);
+		e->bad_format = frame->format;
+		return;
+	}
+	/* nothing changed: the last frame stands (and stays the one a keyframe repeats) */
+	if (!capture_frame_changed(frame))
+		return;
+	copy = copy_frame(e, frame, fmt);
+	if (!copy)
 		return;
 	gst_clear_buffer(&e->last);
-	e->last = copy_frame(e, frame);
+	e->last = copy;
 	if (e->idle)
 		return;
 	wait = e->last_push_us + interval - g_get_monotonic_time();
@@ -388,9 +439,11 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 		gst_clear_buffer(&e->pending);
 		e->pending = gst_buffer_ref(e->last);
 		e->pending_ready_us = frame->ready_us;
-		if (!e->pending_timer)
-			e->pending_timer =
-			        g_timeout_add(MAX(1, (guint)(wait / 1000)), push_pending, e);
+		if (!e->pending_timer) {
+			e->pending_timer = g_timeout_source_new(MAX(1, (guint)(wait / 1000)));
+			g_source_set_callback(e->pending_timer, push_pending, e, NULL);
+			g_source_attach(e->pending_timer, e->context);
+		}
 		return;
 	}
 	push(e, e->last, frame->ready_us);

@@ -174,6 +174,118 @@ static void test_idle(void)
 	g_mutex_clear(&o.lock);
 }
 
+static struct encoder *h264(struct out *o, unsigned max_fps)
+{
+	struct encoder_config config = {.name = "x264enc",
+	                                .codec = RTC_CODEC_H264,
+	                                .max_fps = max_fps,
+	                                .bitrate_kbps = 2000};
+	g_autoptr(GError) error = NULL;
+	struct encoder *enc;
+
+	g_mutex_init(&o->lock);
+	enc = encoder_new(&config, on_output, o, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(encoder_get_name(enc), ==, "x264enc");
+	return enc;
+}
+
+/* A frame that says nothing changed is not encoded; one with a real rectangle is. */
+static void test_no_damage(void)
+{
+	struct out o = {0};
+	struct encoder *enc = h264(&o, 60);
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+
+	fill(pixels, 320, 240, stride, 0);
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	g_usleep(20000);
+	f.n_damage = 2; /* two empty rectangles: nothing changed */
+	f.damage[0] = (struct capture_rect){10, 10, 0, 5};
+	f.damage[1] = (struct capture_rect){10, 10, 5, 0};
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 2, 300), ==, 1);
+	f.damage[1].height = 5;
+	fill(pixels, 320, 240, stride, 3);
+	f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 2, 3000), ==, 2);
+	g_assert_false(o.key);
+	g_assert_cmpint(o.ready_us, ==, f.ready_us);
+	encoder_free(enc);
+	g_mutex_clear(&o.lock);
+}
+
+/* Above max_fps frames are held back, and the newest of them still goes out. */
+static void test_pacing(void)
+{
+	struct out o = {0};
+	struct encoder *enc = h264(&o, 10); /* 100 ms apart */
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	int64_t newest;
+
+	for (unsigned i = 0; i < 3; i++) {
+		fill(pixels, 320, 240, stride, i * 5);
+		f.ready_us = g_get_monotonic_time();
+		encoder_push(enc, &f);
+	}
+	newest = f.ready_us;
+	/* the first at once, the third when the interval is up, the second never */
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	g_assert_cmpuint(wait_frames(&o, 3, 500), ==, 2);
+	g_assert_cmpint(o.ready_us, ==, newest);
+	encoder_free(enc);
+	g_mutex_clear(&o.lock);
+}
+
+/* The screen is resized: the next frame comes out at the new size, still tied to its
+ * capture time; frames in a pixel format we cannot take give nothing. */
+static void test_resize(void)
+{
+	struct out o = {0};
+	struct encoder *enc = h264(&o, 60);
+	g_autofree uint8_t *pixels = g_malloc(640 * 4 * 480);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = 320 * 4,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+
+	fill(pixels, 320, 240, f.stride, 0);
+	f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	g_usleep(20000);
+	f.width = 640;
+	f.height = 480;
+	f.stride = 640 * 4;
+	fill(pixels, 640, 480, f.stride, 1);
+	f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 2, 3000), ==, 2);
+	g_assert_true(o.sps); /* new size, new parameter sets */
+	g_assert_cmpint(o.ready_us, ==, f.ready_us);
+	g_usleep(20000);
+	f.format = 0x36314752; /* 'RG16': not ours */
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 3, 300), ==, 2);
+	encoder_free(enc);
+	g_mutex_clear(&o.lock);
+}
+
 static void test_unknown(void)
 {
 	struct encoder_config config = {.name = "nosuchenc", .codec = RTC_CODEC_H264};
@@ -196,6 +308,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/h264-odd-size", test_h264_odd);
 	g_test_add_func("/encoder/vp8", test_vp8);
 	g_test_add_func("/encoder/idle", test_idle);
+	g_test_add_func("/encoder/no-damage", test_no_damage);
+	g_test_add_func("/encoder/pacing", test_pacing);
+	g_test_add_func("/encoder/resize", test_resize);
 	g_test_add_func("/encoder/unknown", test_unknown);
 	return g_test_run();
 }
