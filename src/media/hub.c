@@ -10,7 +10,11 @@
 #include "rtc/peer.h"
 #include "rtc/rtp.h"
 
-#define HUB_HISTORY 1024 /* packets kept for retransmission: about 1 s at 8 Mbit/s */
+/* Packets kept for retransmission: about 1 s at 8 Mbit/s. A power of two, so that the
+ * 16-bit sequence number wraps onto the same slots. */
+#define HUB_HISTORY 1024
+G_STATIC_ASSERT((65536 % HUB_HISTORY) == 0);
+#define RTP_MIN_HEADER 12
 
 struct stored {
 	uint16_t seq;
@@ -19,7 +23,10 @@ struct stored {
 };
 
 struct hub {
-	GMutex lock; /* guards everything below */
+	/* Guards everything below. The encoder thread holds it while it packetizes and sends
+	 * one frame to every peer; the main thread takes it to change the peer list, to copy
+	 * a packet out of the history and to read the stats. */
+	GMutex lock;
 	struct rtp_packetizer packetizer;
 	GPtrArray *peers;
 	struct stored history[HUB_HISTORY];
@@ -42,6 +49,7 @@ void hub_free(struct hub *hub)
 {
 	if (!hub)
 		return;
+	g_warn_if_fail(hub->peers->len == 0);
 	g_ptr_array_free(hub->peers, TRUE);
 	g_mutex_clear(&hub->lock);
 	g_free(hub);
@@ -83,9 +91,13 @@ void hub_set_sink(struct hub *hub, hub_sink_fn sink, void *data)
 static void emit(void *data, const uint8_t *pkt, size_t len)
 {
 	struct hub *hub = data;
-	uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
-	struct stored *slot = &hub->history[seq % HUB_HISTORY];
+	struct stored *slot;
+	uint16_t seq;
 
+	if (len < RTP_MIN_HEADER || len > RTC_RTP_MAX)
+		return; /* the packetizer never makes these; the history could not hold them */
+	seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
+	slot = &hub->history[seq % HUB_HISTORY];
 	slot->seq = seq;
 	slot->len = (uint16_t)len;
 	memcpy(slot->data, pkt, len);
@@ -120,8 +132,11 @@ void hub_retransmit(struct hub *hub, struct rtc_peer *peer, uint16_t seq)
 		len = slot->len;
 		memcpy(pkt, slot->data, len);
 		hub->stats.retransmits++;
+		if (hub->sink)
+			hub->sink(hub->sink_data, pkt, len);
 	}
 	g_mutex_unlock(&hub->lock);
+	/* outside the lock: the main thread must not hold up the encoder thread's sends */
 	if (len)
 		rtc_peer_send_rtp(peer, pkt, len);
 }

@@ -35,6 +35,7 @@ struct hub_stats {
 };
 void hub_get_stats(struct hub *hub, struct hub_stats *out);
 
-/* An extra observer of every packet sent (benchmarks and tests), under the hub's lock. */
+/* An extra observer of every packet sent, retransmissions included (benchmarks and
+ * tests), called under the hub's lock on the sending thread; it must not call the hub. */
 typedef void (*hub_sink_fn)(void *data, const uint8_t *pkt, size_t len);
 void hub_set_sink(struct hub *hub, hub_sink_fn sink, void *data);
