@@ -42,7 +42,8 @@ struct wayland_source {
 	GSource base;
 	struct capture_wlr *c;
 	gpointer fd_tag;
-	bool reading; /* between wl_display_prepare_read and read/cancel */
+	GIOCondition events; /* what fd_tag watches now */
+	bool reading;        /* between wl_display_prepare_read and read/cancel */
 };
 
 struct capture_wlr {
@@ -188,9 +189,12 @@ static void start_copy(struct capture_wlr *c)
 	b = &c->pool[c->next_buf];
 	if (!buffer_matches(c, b)) {
 		/* size or format changed: every buffer is stale, and the next frame is whole */
-		for (unsigned i = 0; i < POOL_SIZE; i++)
-			buffer_free(&c->pool[i]);
-		c->full_damage = true;
+		for (unsigned i = 0; i < POOL_SIZE; i++) {
+			if (c->pool[i].buffer && !buffer_matches(c, &c->pool[i])) {
+				buffer_free(&c->pool[i]);
+				c->full_damage = true;
+			}
+		}
 		if (!buffer_make(c, b)) {
 			close_with(c, "out of memory for a screen buffer");
 			return;
@@ -395,6 +399,7 @@ static gboolean source_prepare(GSource *base, int *timeout)
 {
 	struct wayland_source *s = (struct wayland_source *)base;
 	struct wl_display *display = s->c->display;
+	GIOCondition want;
 
 	*timeout = -1;
 	if (s->reading)
@@ -406,10 +411,13 @@ static gboolean source_prepare(GSource *base, int *timeout)
 	 * EPIPE the read that follows still has to see the end of the stream (and any
 	 * error event before it); other errors are recorded in the display already. A full
 	 * socket makes us wait for room too. */
-	if (wl_display_flush(display) < 0 && errno == EAGAIN)
-		g_source_modify_unix_fd(base, s->fd_tag, WATCH_EVENTS | G_IO_OUT);
-	else
-		g_source_modify_unix_fd(base, s->fd_tag, WATCH_EVENTS);
+	want = wl_display_flush(display) < 0 && errno == EAGAIN ? WATCH_EVENTS | G_IO_OUT
+	                                                        : WATCH_EVENTS;
+	/* only on change: modifying the fd wakes the context up, every time */
+	if (want != s->events) {
+		g_source_modify_unix_fd(base, s->fd_tag, want);
+		s->events = want;
+	}
 	return FALSE;
 }
 
