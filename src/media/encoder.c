@@ -13,7 +13,9 @@
 
 #include "log.h"
 
-#define READY_RING      32  /* frames in flight whose capture time we remember */
+/* The reference caps of the GstReferenceTimestampMeta that carries each frame's capture
+ * time (g_get_monotonic_time, in ns) through the encoder to its output. */
+#define READY_REF_CAPS  "timestamp/x-wayrtc-ready"
 #define KEYINT_MAX      600 /* keyframes come on request (a viewer joins or loses one) */
 #define DEFAULT_FPS     60
 #define CONVERT_THREADS 2
@@ -57,8 +59,9 @@ struct encoder {
 
 	/* main thread only */
 	GstVideoInfo info;
-	uint32_t bad_format; /* last fourcc refused, so the warning comes once */
-	int64_t first_us;
+	uint32_t bad_format;    /* last fourcc refused, so the warning comes once */
+	int64_t first_ready_us; /* PTS 0 */
+	GstClockTime last_pts;
 	int64_t last_push_us;
 	GstBuffer *last;    /* the newest frame, for keyframes on a still screen */
 	GstBuffer *pending; /* a frame held back by max_fps */
@@ -66,12 +69,7 @@ struct encoder {
 	GSource *pending_timer; /* on the thread-default context of encoder_new */
 	GMainContext *context;
 
-	GMutex lock; /* guards ring: main thread writes, streaming thread reads */
-	struct {
-		GstClockTime pts;
-		int64_t ready_us;
-	} ring[READY_RING];
-	unsigned ring_head;
+	GstCaps *ready_ref;      /* immutable: read by both threads */
 	GstClockTime pts_offset; /* streaming thread only */
 };
 
@@ -152,21 +150,6 @@ static void configure(GstElement *enc, const char *name, const struct encoder_co
 	}
 }
 
-static int64_t ready_for(struct encoder *e, GstClockTime pts)
-{
-	int64_t ready = 0;
-
-	g_mutex_lock(&e->lock);
-	for (unsigned i = 0; i < READY_RING; i++) {
-		if (e->ring[i].pts == pts) {
-			ready = e->ring[i].ready_us;
-			break;
-		}
-	}
-	g_mutex_unlock(&e->lock);
-	return ready;
-}
-
 static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
 {
 	struct encoder *e = data;
@@ -179,16 +162,20 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
 	buf = gst_sample_get_buffer(sample);
 	if (buf && gst_buffer_map(buf, &map, GST_MAP_READ)) {
 		GstClockTime pts = GST_BUFFER_PTS(buf);
+		GstReferenceTimestampMeta *meta =
+		        gst_buffer_get_reference_timestamp_meta(buf, e->ready_ref);
+		int64_t ready_us = meta ? (int64_t)(meta->timestamp / GST_USECOND) : 0;
+		bool key = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+		uint32_t rtp_ts;
 
-		/* some encoders shift every timestamp (x264enc by 1000 hours, to keep DTS
-		 * positive); the first output belongs to the first input, whose PTS was 0 */
+		/* Some encoders shift every timestamp by a constant (x264enc by 1000 hours, to
+		 * keep DTS positive), and the first input may have been dropped by appsrc: the
+		 * first output is the origin; RTP only needs the differences. */
 		if (e->pts_offset == GST_CLOCK_TIME_NONE)
 			e->pts_offset = pts;
 		pts -= e->pts_offset;
-		uint32_t rtp_ts = (uint32_t)gst_util_uint64_scale(pts, RTC_VIDEO_CLOCK, GST_SECOND);
-		bool key = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
-
-		e->output(e->data, map.data, map.size, key, rtp_ts, ready_for(e, pts));
+		rtp_ts = (uint32_t)gst_util_uint64_scale(pts, RTC_VIDEO_CLOCK, GST_SECOND);
+		e->output(e->data, map.data, map.size, key, rtp_ts, ready_us);
 		gst_buffer_unmap(buf, &map);
 	}
 	gst_sample_unref(sample);
@@ -233,12 +220,11 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	e->output = output;
 	e->data = data;
 	e->max_fps = config->max_fps ? config->max_fps : DEFAULT_FPS;
-	e->first_us = -1;
+	e->first_ready_us = -1;
+	e->last_pts = GST_CLOCK_TIME_NONE;
 	e->pts_offset = GST_CLOCK_TIME_NONE;
+	e->ready_ref = gst_caps_new_empty_simple(READY_REF_CAPS);
 	e->context = g_main_context_ref_thread_default();
-	g_mutex_init(&e->lock);
-	for (unsigned i = 0; i < READY_RING; i++)
-		e->ring[i].pts = GST_CLOCK_TIME_NONE;
 
 	e->pipeline = gst_pipeline_new("encode");
 	e->src = gst_element_factory_make("appsrc", "src");
@@ -311,7 +297,7 @@ void encoder_free(struct encoder *e)
 	}
 	gst_clear_buffer(&e->last);
 	gst_clear_buffer(&e->pending);
-	g_mutex_clear(&e->lock);
+	gst_clear_caps(&e->ready_ref);
 	g_main_context_unref(e->context);
 	g_free(e);
 }
@@ -321,22 +307,26 @@ const char *encoder_get_name(struct encoder *e)
 	return e->which->name;
 }
 
+/* PTS is the capture time relative to the first frame, kept strictly increasing (a
+ * repeated frame for a keyframe carries the time it was asked for). */
 static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us)
 {
-	int64_t now = g_get_monotonic_time();
 	GstBuffer *buf = gst_buffer_copy(frame); /* shares memory, own timestamps */
+	int64_t now = g_get_monotonic_time();
 	GstClockTime pts;
 
-	if (e->first_us < 0)
-		e->first_us = now;
-	pts = (GstClockTime)(now - e->first_us) * GST_USECOND;
+	if (ready_us <= 0 || ready_us > now)
+		ready_us = now;
+	if (e->first_ready_us < 0)
+		e->first_ready_us = ready_us;
+	pts = (GstClockTime)MAX(ready_us - e->first_ready_us, 0) * GST_USECOND;
+	if (GST_CLOCK_TIME_IS_VALID(e->last_pts) && pts <= e->last_pts)
+		pts = e->last_pts + GST_USECOND;
+	e->last_pts = pts;
 	GST_BUFFER_PTS(buf) = pts;
 	GST_BUFFER_DURATION(buf) = GST_CLOCK_TIME_NONE;
-	g_mutex_lock(&e->lock);
-	e->ring[e->ring_head].pts = pts;
-	e->ring[e->ring_head].ready_us = ready_us;
-	e->ring_head = (e->ring_head + 1) % READY_RING;
-	g_mutex_unlock(&e->lock);
+	gst_buffer_add_reference_timestamp_meta(
+	        buf, e->ready_ref, (GstClockTime)ready_us * GST_USECOND, GST_CLOCK_TIME_NONE);
 	e->last_push_us = now;
 	gst_app_src_push_buffer(GST_APP_SRC(e->src), buf);
 }

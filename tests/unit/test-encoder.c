@@ -6,11 +6,14 @@
 
 #include "media/encoder.h"
 
+#define MAX_OUT 64
+
 struct out {
 	unsigned frames;
 	bool key;
 	bool sps, pps, idr;
 	int64_t ready_us;
+	int64_t all_ready_us[MAX_OUT]; /* of every output, in order */
 	GMutex lock;
 };
 
@@ -20,6 +23,8 @@ static void on_output(void *data, const uint8_t *frame, size_t len, bool keyfram
 	struct out *o = data;
 
 	g_mutex_lock(&o->lock);
+	if (o->frames < MAX_OUT)
+		o->all_ready_us[o->frames] = ready_us;
 	o->frames++;
 	o->key = keyframe;
 	o->ready_us = ready_us;
@@ -65,10 +70,10 @@ static void fill(uint8_t *data, unsigned w, unsigned h, unsigned stride, unsigne
 		}
 }
 
-static void run(enum rtc_codec codec, unsigned w, unsigned h)
+static void run(const char *name, enum rtc_codec codec, unsigned w, unsigned h)
 {
 	struct encoder_config config = {
-	        .name = "auto", .codec = codec, .max_fps = 60, .bitrate_kbps = 2000};
+	        .name = name, .codec = codec, .max_fps = 60, .bitrate_kbps = 2000};
 	struct out o = {0};
 	g_autoptr(GError) error = NULL;
 	unsigned stride = w * 4 + 64;
@@ -102,6 +107,7 @@ static void run(enum rtc_codec codec, unsigned w, unsigned h)
 	encoder_push(enc, &f);
 	g_assert_cmpuint(wait_frames(&o, 2, 3000), ==, 2);
 	g_assert_false(o.key);
+	g_assert_cmpint(o.ready_us, ==, f.ready_us);
 	/* a still screen, and a viewer asks for a keyframe: it comes */
 	g_usleep(20000);
 	encoder_request_keyframe(enc);
@@ -131,17 +137,30 @@ static void test_probe(void)
 
 static void test_h264(void)
 {
-	run(RTC_CODEC_H264, 640, 480);
+	run("auto", RTC_CODEC_H264, 640, 480);
 }
 
 static void test_h264_odd(void)
 {
-	run(RTC_CODEC_H264, 641, 481);
+	run("auto", RTC_CODEC_H264, 641, 481);
 }
 
 static void test_vp8(void)
 {
-	run(RTC_CODEC_VP8, 320, 240);
+	run("auto", RTC_CODEC_VP8, 320, 240);
+}
+
+/* The other software H.264 encoder, chosen by name, behaves the same. */
+static void test_openh264(void)
+{
+	GstElementFactory *f = gst_element_factory_find("openh264enc");
+
+	if (!f) {
+		g_test_skip("openh264enc not installed");
+		return;
+	}
+	gst_object_unref(f);
+	run("openh264enc", RTC_CODEC_H264, 320, 240);
 }
 
 /* Nobody watching: frames are kept, not encoded; the first viewer's request encodes the
@@ -251,6 +270,49 @@ static void test_pacing(void)
 	g_mutex_clear(&o.lock);
 }
 
+/* Frames faster than the encoder starts up: appsrc drops the older ones, and every frame
+ * that does come out still carries its own capture time; the newest is never lost. */
+static void test_burst(void)
+{
+	struct out o = {0};
+	struct encoder *enc = h264(&o, 1000);
+	unsigned stride = 640 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 480);
+	struct capture_frame f = {.width = 640,
+	                          .height = 480,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	int64_t sent[5];
+	unsigned n;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(sent); i++) {
+		fill(pixels, 640, 480, stride, i * 7);
+		f.ready_us = sent[i] = g_get_monotonic_time();
+		encoder_push(enc, &f);
+		g_usleep(2000);
+	}
+	wait_frames(&o, G_N_ELEMENTS(sent), 1000);
+	g_mutex_lock(&o.lock);
+	n = o.frames;
+	g_test_message("%u of 5 frames came out", n);
+	g_assert_cmpuint(n, >=, 1);
+	g_assert_cmpuint(n, <=, G_N_ELEMENTS(sent));
+	for (unsigned i = 0; i < n; i++) {
+		bool known = false;
+
+		for (unsigned j = 0; j < G_N_ELEMENTS(sent); j++)
+			known |= o.all_ready_us[i] == sent[j];
+		g_assert_true(known);
+		if (i > 0)
+			g_assert_cmpint(o.all_ready_us[i], >, o.all_ready_us[i - 1]);
+	}
+	g_assert_cmpint(o.all_ready_us[n - 1], ==, sent[G_N_ELEMENTS(sent) - 1]);
+	g_mutex_unlock(&o.lock);
+	encoder_free(enc);
+	g_mutex_clear(&o.lock);
+}
+
 /* The screen is resized: the next frame comes out at the new size, still tied to its
  * capture time; frames in a pixel format we cannot take give nothing. */
 static void test_resize(void)
@@ -307,10 +369,12 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/h264", test_h264);
 	g_test_add_func("/encoder/h264-odd-size", test_h264_odd);
 	g_test_add_func("/encoder/vp8", test_vp8);
+	g_test_add_func("/encoder/openh264", test_openh264);
 	g_test_add_func("/encoder/idle", test_idle);
 	g_test_add_func("/encoder/no-damage", test_no_damage);
 	g_test_add_func("/encoder/pacing", test_pacing);
 	g_test_add_func("/encoder/resize", test_resize);
+	g_test_add_func("/encoder/burst", test_burst);
 	g_test_add_func("/encoder/unknown", test_unknown);
 	return g_test_run();
 }
