@@ -1,8 +1,8 @@
 /* Server-side pipeline benchmark: a real virtual desktop (wayrtc-session) with an
  * animating client, captured with wlr-screencopy, encoded with the software encoder and
  * packetized by the hub. Per frame it measures capture-ready → encoded and capture-ready →
- * last RTP packet handed to the peers, plus frames per second, CPU and peak RSS.
- *   wayrtc-bench-pipeline WIDTHxHEIGHT SECONDS PATTERN-CLIENT */
+ * last RTP packet handed to the sink, plus frames per second, CPU and peak RSS.
+ *   wayrtc-bench-pipeline WIDTHxHEIGHT SECONDS PATTERN-CLIENT [h264|vp8] */
 #include <gst/gst.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,18 +16,24 @@
 #include "media/hub.h"
 #include "virtual.h"
 
-#define MAX_SAMPLES 20000
+#define MAX_SAMPLES  20000
+#define BITRATE_KBPS 8000
+#define MAX_FPS      60
+#define WARMUP_MS    1000
 
 struct bench {
 	struct encoder *encoder;
 	struct hub *hub;
 	GMainLoop *loop;
-	GMutex lock; /* guards the samples: encoder thread writes */
+	GMutex lock;                 /* guards the samples: encoder thread writes */
+	double copy_ms[MAX_SAMPLES]; /* main thread only */
+	size_t n_copy;
 	double encode_ms[MAX_SAMPLES];
 	double total_ms[MAX_SAMPLES];
 	size_t n;
 	unsigned captured;
 	size_t bytes;
+	int64_t last_packet_us; /* when the sink got the frame's last (marker) packet */
 };
 
 static void on_frame(void *data, const struct capture_frame *frame)
@@ -36,6 +42,9 @@ static void on_frame(void *data, const struct capture_frame *frame)
 
 	b->captured++;
 	encoder_push(b->encoder, frame);
+	/* the copy out of the shared buffer happens on the main thread, inside the push */
+	if (b->n_copy < MAX_SAMPLES)
+		b->copy_ms[b->n_copy++] = (g_get_monotonic_time() - frame->ready_us) / 1000.0;
 }
 
 static void on_closed(void *data, const char *reason)
@@ -48,6 +57,15 @@ static void on_closed(void *data, const char *reason)
 
 static const struct capture_listener listener = {.frame = on_frame, .closed = on_closed};
 
+/* Under the hub's lock, on the encoder thread: where a peer's SRTP + send would start. */
+static void on_packet(void *data, const uint8_t *pkt, size_t len)
+{
+	struct bench *b = data;
+
+	if (len > 1 && (pkt[1] & 0x80))
+		b->last_packet_us = g_get_monotonic_time();
+}
+
 static void on_encoded(void *data, const uint8_t *frame, size_t len, bool key, uint32_t ts,
                        int64_t ready_us)
 {
@@ -58,7 +76,7 @@ static void on_encoded(void *data, const uint8_t *frame, size_t len, bool key, u
 	g_mutex_lock(&b->lock);
 	if (b->n < MAX_SAMPLES && ready_us > 0) {
 		b->encode_ms[b->n] = (encoded - ready_us) / 1000.0;
-		b->total_ms[b->n] = (g_get_monotonic_time() - ready_us) / 1000.0;
+		b->total_ms[b->n] = (b->last_packet_us - ready_us) / 1000.0;
 		b->n++;
 	}
 	b->bytes += len;
@@ -101,17 +119,25 @@ int main(int argc, char **argv)
 	g_autofree char *encoder_name = NULL;
 	struct virtual_session *session;
 	struct capture *capture;
-	struct encoder_config ec = {
-	        .name = "auto", .codec = RTC_CODEC_H264, .max_fps = 60, .bitrate_kbps = 8000};
+	struct encoder_config ec = {.name = "auto",
+	                            .codec = RTC_CODEC_H264,
+	                            .max_fps = MAX_FPS,
+	                            .bitrate_kbps = BITRATE_KBPS};
 	struct rusage ru0, ru1;
+	struct hub_stats hs0, hs1;
 	int64_t t0, t1;
 	GError *error = NULL;
 	double cpu;
 
-	if (argc != 4 || !config_parse_size(argv[1], &w, &h) || !(seconds = atoi(argv[2]))) {
-		fprintf(stderr, "usage: %s WIDTHxHEIGHT SECONDS PATTERN-CLIENT\n", argv[0]);
+	if (argc < 4 || argc > 5 || !config_parse_size(argv[1], &w, &h) ||
+	    !(seconds = atoi(argv[2])) ||
+	    (argc == 5 && strcmp(argv[4], "h264") && strcmp(argv[4], "vp8"))) {
+		fprintf(stderr, "usage: %s WIDTHxHEIGHT SECONDS PATTERN-CLIENT [h264|vp8]\n",
+		        argv[0]);
 		return 2;
 	}
+	if (argc == 5 && !strcmp(argv[4], "vp8"))
+		ec.codec = RTC_CODEC_VP8;
 	log_init(LOG_WARN);
 	gst_init(NULL, NULL);
 	g_mutex_init(&b.lock);
@@ -123,7 +149,8 @@ int main(int argc, char **argv)
 	}
 	if (!session)
 		goto fail;
-	b.hub = hub_new(RTC_CODEC_H264, 1);
+	b.hub = hub_new(ec.codec, 1);
+	hub_set_sink(b.hub, on_packet, &b);
 	b.encoder = encoder_new(&ec, on_encoded, &b, &error);
 	if (!b.encoder)
 		goto fail;
@@ -131,19 +158,22 @@ int main(int argc, char **argv)
 	if (!capture)
 		goto fail;
 	/* one second of warm-up, then the measured run */
-	g_timeout_add(1000, stop, &b);
+	g_timeout_add(WARMUP_MS, stop, &b);
 	g_main_loop_run(b.loop);
 	g_mutex_lock(&b.lock);
 	b.n = 0;
 	b.bytes = 0;
 	g_mutex_unlock(&b.lock);
+	hub_get_stats(b.hub, &hs0);
 	b.captured = 0;
+	b.n_copy = 0;
 	getrusage(RUSAGE_SELF, &ru0);
 	t0 = g_get_monotonic_time();
 	g_timeout_add(seconds * 1000, stop, &b);
 	g_main_loop_run(b.loop);
 	t1 = g_get_monotonic_time();
 	getrusage(RUSAGE_SELF, &ru1);
+	hub_get_stats(b.hub, &hs1);
 	capture_destroy(capture);
 	encoder_name = g_strdup(encoder_get_name(b.encoder));
 	encoder_free(b.encoder);
@@ -156,14 +186,21 @@ int main(int argc, char **argv)
 	               1e6) /
 	      ((t1 - t0) / 1e6);
 	g_mutex_lock(&b.lock);
+	qsort(b.copy_ms, b.n_copy, sizeof(double), cmp);
 	qsort(b.encode_ms, b.n, sizeof(double), cmp);
 	qsort(b.total_ms, b.n, sizeof(double), cmp);
 	printf("%ux%u %s: %zu frames encoded in %.1f s = %.1f fps (captured %u); "
-	       "ready→encoded p50 %.2f ms p95 %.2f ms; ready→last packet p50 %.2f ms p95 %.2f ms "
-	       "p99 %.2f ms; %.0f kbit/s; CPU %.0f%% of one core; peak RSS %ld MiB\n",
+	       "ready→copied p50 %.2f ms; ready→encoded p50 %.2f ms p95 %.2f ms; ready→last packet "
+	       "p50 %.2f ms p95 %.2f ms "
+	       "p99 %.2f ms; %.1f packets/frame; %.0f kbit/s; CPU %.0f%% of one core; "
+	       "peak RSS %ld MiB\n",
 	       w, h, encoder_name, b.n, (t1 - t0) / 1e6, b.n / ((t1 - t0) / 1e6), b.captured,
-	       pct(b.encode_ms, b.n, 0.5), pct(b.encode_ms, b.n, 0.95), pct(b.total_ms, b.n, 0.5),
-	       pct(b.total_ms, b.n, 0.95), pct(b.total_ms, b.n, 0.99),
+	       pct(b.copy_ms, b.n_copy, 0.5), pct(b.encode_ms, b.n, 0.5),
+	       pct(b.encode_ms, b.n, 0.95), pct(b.total_ms, b.n, 0.5), pct(b.total_ms, b.n, 0.95),
+	       pct(b.total_ms, b.n, 0.99),
+	       hs1.frames > hs0.frames
+	               ? (double)(hs1.packets - hs0.packets) / (double)(hs1.frames - hs0.frames)
+	               : 0.0,
 	       b.bytes * 8 / ((t1 - t0) / 1e6) / 1000, cpu * 100, peak_rss_kb() / 1024);
 	g_mutex_unlock(&b.lock);
 	hub_free(b.hub);
