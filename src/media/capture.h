@@ -57,6 +57,12 @@ enum capture_buffer_kind {
 enum capture_buffer_kind capture_choose_buffer(const struct capture_offer *offer,
                                                const struct capture_import *import);
 
+/* Adds one damage rectangle from a source, clipped to the frame's width and height
+ * (which must be set); empty or outside ones are dropped, and past CAPTURE_MAX_DAMAGE
+ * rectangles merge into the last one (damage only has to cover what changed). */
+void capture_frame_add_damage(struct capture_frame *frame, uint32_t x, uint32_t y, uint32_t width,
+                              uint32_t height);
+
 /* False only when the frame says that nothing in it changed. */
 bool capture_frame_changed(const struct capture_frame *frame);
 

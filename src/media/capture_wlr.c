@@ -200,6 +200,9 @@ static void start_copy(struct capture_wlr *c)
 			return;
 		}
 	}
+	/* damage events come before ready, and are clipped to this */
+	c->out.width = b->width;
+	c->out.height = b->height;
 	c->copy_buf = c->next_buf;
 	c->next_buf = (c->next_buf + 1) % POOL_SIZE;
 	zwlr_screencopy_frame_v1_copy_with_damage(c->frame, b->buffer);
@@ -227,37 +230,12 @@ static void frame_flags(void *data, struct zwlr_screencopy_frame_v1 *frame, uint
 	c->flags = flags;
 }
 
-/* Damage is only a hint of what changed; past the limit rectangles merge into the last. */
-static void add_damage(struct capture_frame *f, struct capture_rect r)
-{
-	struct capture_rect *last;
-	int32_t x2, y2;
-
-	if (f->n_damage < CAPTURE_MAX_DAMAGE) {
-		f->damage[f->n_damage++] = r;
-		return;
-	}
-	last = &f->damage[CAPTURE_MAX_DAMAGE - 1];
-	x2 = MAX(last->x + (int32_t)last->width, r.x + (int32_t)r.width);
-	y2 = MAX(last->y + (int32_t)last->height, r.y + (int32_t)r.height);
-	last->x = MIN(last->x, r.x);
-	last->y = MIN(last->y, r.y);
-	last->width = (uint32_t)(x2 - last->x);
-	last->height = (uint32_t)(y2 - last->y);
-}
-
 static void frame_damage(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t x, uint32_t y,
                          uint32_t w, uint32_t h)
 {
 	struct capture_wlr *c = data;
-	const struct shm_buffer *b = &c->pool[c->copy_buf];
 
-	/* clipped to the buffer, so nobody downstream trusts the compositor's numbers */
-	if (x >= b->width || y >= b->height || w == 0 || h == 0)
-		return;
-	w = MIN(w, b->width - x);
-	h = MIN(h, b->height - y);
-	add_damage(&c->out, (struct capture_rect){(int32_t)x, (int32_t)y, w, h});
+	capture_frame_add_damage(&c->out, x, y, w, h);
 }
 
 static uint32_t drm_format(uint32_t shm_format)

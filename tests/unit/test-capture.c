@@ -34,6 +34,42 @@ static void test_choose(void)
 	g_assert_cmpint(capture_choose_buffer(&dmabuf_only, &software), ==, CAPTURE_BUFFER_NONE);
 }
 
+/* Damage from the compositor is clipped, empty rectangles dropped, and past the limit
+ * merged so that what changed stays covered. */
+static void test_damage(void)
+{
+	struct capture_frame f = {.width = 100, .height = 50};
+
+	g_assert_true(capture_frame_changed(&f)); /* no rectangles: all of it */
+	capture_frame_add_damage(&f, 90, 40, 1000, UINT32_MAX);
+	g_assert_cmpuint(f.n_damage, ==, 1);
+	g_assert_cmpint(f.damage[0].x, ==, 90);
+	g_assert_cmpuint(f.damage[0].width, ==, 10);
+	g_assert_cmpuint(f.damage[0].height, ==, 10);
+	capture_frame_add_damage(&f, 100, 0, 5, 5); /* outside */
+	capture_frame_add_damage(&f, 0, UINT32_MAX, 5, 5);
+	capture_frame_add_damage(&f, 3, 3, 0, 5); /* empty */
+	g_assert_cmpuint(f.n_damage, ==, 1);
+
+	f.n_damage = 0;
+	for (uint32_t i = 0; i < CAPTURE_MAX_DAMAGE + 5; i++)
+		capture_frame_add_damage(&f, i * 5, i * 2, 2, 2);
+	g_assert_cmpuint(f.n_damage, ==, CAPTURE_MAX_DAMAGE);
+	/* the last one grew over every later rectangle: (75,30) to (97,40); the 21st, at
+	 * x = 100, lies outside */
+	g_assert_cmpint(f.damage[CAPTURE_MAX_DAMAGE - 1].x, ==, 75);
+	g_assert_cmpint(f.damage[CAPTURE_MAX_DAMAGE - 1].y, ==, 30);
+	g_assert_cmpuint(f.damage[CAPTURE_MAX_DAMAGE - 1].width, ==, 22);
+	g_assert_cmpuint(f.damage[CAPTURE_MAX_DAMAGE - 1].height, ==, 10);
+	g_assert_true(capture_frame_changed(&f));
+
+	/* rectangles that are all empty: nothing changed */
+	f.n_damage = 2;
+	f.damage[0] = (struct capture_rect){1, 1, 0, 4};
+	f.damage[1] = (struct capture_rect){1, 1, 4, 0};
+	g_assert_false(capture_frame_changed(&f));
+}
+
 #define SIZE_W   320
 #define SIZE_H   240
 #define WAIT_MS  5000
@@ -246,6 +282,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/capture/choose-buffer", test_choose);
+	g_test_add_func("/capture/damage", test_damage);
 	g_test_add_func("/capture/no-display", test_no_display);
 	g_test_add_func("/capture/live", test_live);
 	g_test_add_func("/capture/still", test_still);
