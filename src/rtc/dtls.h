@@ -8,32 +8,49 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RTC_SRTP_KEY_LEN  16
-#define RTC_SRTP_SALT_LEN 14
+#include "rtc/srtp.h"
 
+#define RTC_FINGERPRINT_LEN 32 /* SHA-256 */
+
+/* ECDSA P-256, CN "wayrtc", valid for 30 days, random serial; in memory only. */
 struct rtc_cert *rtc_cert_new(GError **error);
 void rtc_cert_free(struct rtc_cert *cert); /* accepts NULL */
-/* "AB:CD:…", the SHA-256 of the certificate's DER */
+/* "AB:CD:…", uppercase, the SHA-256 of the certificate's DER */
 const char *rtc_cert_fingerprint(const struct rtc_cert *cert);
 
-struct rtc_srtp_keys {
-	uint8_t local_key[RTC_SRTP_KEY_LEN + RTC_SRTP_SALT_LEN];  /* key || salt we send with */
-	uint8_t remote_key[RTC_SRTP_KEY_LEN + RTC_SRTP_SALT_LEN]; /* the peer's */
-};
-
+/* Called on the thread-default main context of rtc_dtls_new's caller, from inside
+ * rtc_dtls_start, rtc_dtls_handle or a retransmission timer. They must not free the
+ * endpoint: defer that to an idle callback. */
 struct rtc_dtls_listener {
+	/* One datagram to the peer (at most the MTU, 1200 bytes). */
 	void (*send)(void *data, const uint8_t *buf, size_t len);
+	/* The handshake finished, the peer's certificate matched: keys in our direction. */
 	void (*connected)(void *data, const struct rtc_srtp_keys *keys);
+	/* The handshake failed (timeout, alert, certificate, no SRTP profile); in words. */
 	void (*failed)(void *data, const char *reason);
-	/* application data after the handshake (SCTP, later) */
+	/* After connected: the peer closed (close_notify) or sent a fatal alert. Optional;
+	 * `failed` is called when it is NULL. */
+	void (*closed)(void *data, const char *reason);
+	/* Application data after the handshake (SCTP, later). Optional. */
 	void (*receive)(void *data, const uint8_t *buf, size_t len);
 };
 
+/* The endpoint keeps a pointer to `cert` and `listener`: both must outlive it.
+ * `expected_fingerprint` is the SHA-256 the peer's SDP announced. */
 struct rtc_dtls *rtc_dtls_new(struct rtc_cert *cert, bool is_server,
-                              const uint8_t expected_fingerprint[32],
+                              const uint8_t expected_fingerprint[RTC_FINGERPRINT_LEN],
                               const struct rtc_dtls_listener *listener, void *data, GError **error);
 void rtc_dtls_free(struct rtc_dtls *dtls); /* accepts NULL */
-/* Starts the handshake: a client sends its first flight, a server waits for it. */
+/* Before rtc_dtls_start: the SRTP profiles to offer or accept, most wanted first
+ * (default: AEAD_AES_128_GCM, then AES128_CM_HMAC_SHA1_80). As server, GnuTLS takes the
+ * first of the client's list that is also in ours. */
+void rtc_dtls_set_profiles(struct rtc_dtls *dtls, const enum rtc_srtp_profile *profiles, size_t n);
+/* Starts the handshake: a client sends its first flight, a server waits for it (and
+ * fails if none comes in time). Datagrams handled before this are kept for it. */
 void rtc_dtls_start(struct rtc_dtls *dtls);
-/* One incoming DTLS datagram. */
+/* One incoming DTLS datagram (first byte 20..63, RFC 7983). */
 void rtc_dtls_handle(struct rtc_dtls *dtls, const uint8_t *buf, size_t len);
+/* Application data after the handshake; false if not connected or GnuTLS refused it. */
+bool rtc_dtls_send(struct rtc_dtls *dtls, const uint8_t *buf, size_t len);
+/* Sends close_notify once, if connected; the endpoint then ignores what comes in. */
+void rtc_dtls_close(struct rtc_dtls *dtls);

@@ -1,6 +1,8 @@
-/* DTLS-SRTP between two endpoints in this process, over an in-memory datagram link that
- * drops the first flight: the handshake completes, both sides derive mirrored keys, SRTP
- * round-trips with them; a wrong fingerprint fails the handshake. */
+/* DTLS-SRTP between two endpoints in this process, over an in-memory datagram link on
+ * the main loop that can lose chosen datagrams: the handshake completes (also when the
+ * first and the last flights are lost), both sides derive mirrored keys and the same
+ * profile, SRTP round-trips with them; a wrong fingerprint or no common profile fails the
+ * handshake on both sides; close_notify and application data reach the other side. */
 #include <gio/gio.h>
 #include <string.h>
 
@@ -9,14 +11,25 @@
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"
 
+#define TIMEOUT_MS   8000
+#define DTLS_CCS     20 /* ChangeCipherSpec: opens a side's last flight */
+#define MAX_DATAGRAM 1200
+
 struct side {
+	const char *name;
 	struct rtc_dtls *dtls;
 	struct side *other;
 	bool connected;
 	bool failed;
+	bool closed;
+	char *reason;
 	struct rtc_srtp_keys keys;
 	unsigned sent;
-	unsigned drop_first;
+	unsigned max_len;
+	unsigned drop_first;   /* lose this many datagrams from the start */
+	bool drop_last_flight; /* lose the first datagram that starts with a CCS */
+	unsigned dropped;
+	GByteArray *received; /* application data */
 };
 
 struct datagram {
@@ -44,8 +57,16 @@ static void side_send(void *data, const uint8_t *buf, size_t len)
 	struct datagram *d;
 
 	s->sent++;
-	if (s->drop_first && s->sent <= s->drop_first)
+	s->max_len = MAX(s->max_len, (unsigned)len);
+	if (s->sent <= s->drop_first) {
+		s->dropped++;
 		return; /* lost on the way: GnuTLS must retransmit */
+	}
+	if (s->drop_last_flight && buf[0] == DTLS_CCS) {
+		s->drop_last_flight = false;
+		s->dropped++;
+		return;
+	}
 	d = g_new(struct datagram, 1);
 	d->to = s->other;
 	d->bytes = g_bytes_new(buf, len);
@@ -56,6 +77,7 @@ static void side_connected(void *data, const struct rtc_srtp_keys *keys)
 {
 	struct side *s = data;
 
+	g_assert_false(s->connected);
 	s->connected = true;
 	s->keys = *keys;
 }
@@ -64,107 +86,325 @@ static void side_failed(void *data, const char *reason)
 {
 	struct side *s = data;
 
+	g_assert_false(s->failed);
 	s->failed = true;
+	g_free(s->reason);
+	s->reason = g_strdup(reason);
+}
+
+static void side_closed(void *data, const char *reason)
+{
+	struct side *s = data;
+
+	s->closed = true;
+	g_free(s->reason);
+	s->reason = g_strdup(reason);
+}
+
+static void side_receive(void *data, const uint8_t *buf, size_t len)
+{
+	struct side *s = data;
+
+	g_byte_array_append(s->received, buf, (guint)len);
 }
 
 static const struct rtc_dtls_listener listener = {
         .send = side_send,
         .connected = side_connected,
         .failed = side_failed,
+        .closed = side_closed,
+        .receive = side_receive,
 };
 
-static void run_until(bool *a, bool *b, int timeout_ms)
+static gboolean on_deadline(void *data)
 {
-	int64_t end = g_get_monotonic_time() + timeout_ms * 1000;
-
-	while (!(*a && *b) && g_get_monotonic_time() < end)
-		g_main_context_iteration(NULL, FALSE), g_usleep(1000);
+	*(bool *)data = true;
+	return G_SOURCE_REMOVE;
 }
 
-static void handshake(bool wrong_fp, struct side *client, struct side *server)
+/* Runs the loop until *a and *b (either of them when `any`), or the deadline. */
+static void run_until(const bool *a, const bool *b, bool any)
+{
+	bool late = false;
+	guint id = g_timeout_add(TIMEOUT_MS, on_deadline, &late);
+
+	while (!late && !(any ? (*a || *b) : (*a && *b)))
+		g_main_context_iteration(NULL, TRUE);
+	if (!late)
+		g_source_remove(id);
+}
+
+static void drain(void)
+{
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+struct link {
+	struct side client, server;
+	struct rtc_cert *client_cert, *server_cert;
+};
+
+static void link_init(struct link *l)
 {
 	g_autoptr(GError) error = NULL;
-	struct rtc_cert *cc = rtc_cert_new(&error), *sc = rtc_cert_new(&error);
+
+	memset(l, 0, sizeof(*l));
+	l->client_cert = rtc_cert_new(&error);
+	g_assert_no_error(error);
+	l->server_cert = rtc_cert_new(&error);
+	g_assert_no_error(error);
+	l->client.name = "client";
+	l->server.name = "server";
+	l->client.other = &l->server;
+	l->server.other = &l->client;
+	l->client.received = g_byte_array_new();
+	l->server.received = g_byte_array_new();
+}
+
+/* Endpoints expecting each other's real fingerprints unless told otherwise. */
+static void link_open(struct link *l, bool wrong_client_fp, bool wrong_server_fp)
+{
+	g_autoptr(GError) error = NULL;
 	uint8_t cfp[32], sfp[32];
 
-	g_assert_nonnull(cc);
-	g_assert_nonnull(sc);
-	g_assert_true(sdp_fingerprint_parse(rtc_cert_fingerprint(cc), 95, cfp));
-	g_assert_true(sdp_fingerprint_parse(rtc_cert_fingerprint(sc), 95, sfp));
-	if (wrong_fp)
+	g_assert_true(sdp_fingerprint_parse(rtc_cert_fingerprint(l->client_cert), 95, cfp));
+	g_assert_true(sdp_fingerprint_parse(rtc_cert_fingerprint(l->server_cert), 95, sfp));
+	if (wrong_client_fp)
 		cfp[5] ^= 1;
-	client->other = server;
-	server->other = client;
-	client->drop_first = 1;
-	client->dtls = rtc_dtls_new(cc, false, sfp, &listener, client, &error);
-	server->dtls = rtc_dtls_new(sc, true, cfp, &listener, server, &error);
-	g_assert_nonnull(client->dtls);
-	g_assert_nonnull(server->dtls);
-	rtc_dtls_start(server->dtls);
-	rtc_dtls_start(client->dtls);
-	if (wrong_fp)
-		run_until(&server->failed, &server->failed, 5000);
-	else
-		run_until(&client->connected, &server->connected, 5000);
-	rtc_dtls_free(client->dtls);
-	rtc_dtls_free(server->dtls);
-	client->dtls = server->dtls = NULL;
-	while (g_main_context_iteration(NULL, FALSE))
-		; /* drain datagrams still queued for the freed endpoints */
-	rtc_cert_free(cc);
-	rtc_cert_free(sc);
+	if (wrong_server_fp)
+		sfp[31] ^= 0x80;
+	l->client.dtls = rtc_dtls_new(l->client_cert, false, sfp, &listener, &l->client, &error);
+	g_assert_no_error(error);
+	l->server.dtls = rtc_dtls_new(l->server_cert, true, cfp, &listener, &l->server, &error);
+	g_assert_no_error(error);
 }
 
-static void test_handshake(void)
+static void link_start(struct link *l)
 {
-	struct side client = {0}, server = {0};
+	rtc_dtls_start(l->server.dtls);
+	rtc_dtls_start(l->client.dtls);
+}
+
+static void link_clear(struct link *l)
+{
+	rtc_dtls_free(l->client.dtls);
+	rtc_dtls_free(l->server.dtls);
+	l->client.dtls = l->server.dtls = NULL;
+	drain(); /* datagrams still queued for the freed endpoints */
+	rtc_cert_free(l->client_cert);
+	rtc_cert_free(l->server_cert);
+	g_free(l->client.reason);
+	g_free(l->server.reason);
+	g_byte_array_unref(l->client.received);
+	g_byte_array_unref(l->server.received);
+}
+
+static void assert_mirrored(struct link *l, enum rtc_srtp_profile profile)
+{
+	struct rtc_srtp_keys *c = &l->client.keys, *s = &l->server.keys;
+	size_t salt = rtc_srtp_salt_len(profile);
+	static const uint8_t zero[RTC_SRTP_MAX_SALT_LEN];
+
+	g_assert_cmpint(c->profile, ==, profile);
+	g_assert_cmpint(s->profile, ==, profile);
+	g_assert_cmpmem(c->local_key, RTC_SRTP_KEY_LEN, s->remote_key, RTC_SRTP_KEY_LEN);
+	g_assert_cmpmem(c->remote_key, RTC_SRTP_KEY_LEN, s->local_key, RTC_SRTP_KEY_LEN);
+	g_assert_cmpmem(c->local_salt, salt, s->remote_salt, salt);
+	g_assert_cmpmem(c->remote_salt, salt, s->local_salt, salt);
+	g_assert_true(memcmp(c->local_key, c->remote_key, RTC_SRTP_KEY_LEN) != 0);
+	g_assert_true(memcmp(c->local_salt, zero, salt) != 0);
+	/* bytes past the profile's salt stay zero: nothing else leaked in */
+	if (salt < RTC_SRTP_MAX_SALT_LEN)
+		g_assert_cmpmem(c->local_salt + salt, RTC_SRTP_MAX_SALT_LEN - salt, zero,
+		                RTC_SRTP_MAX_SALT_LEN - salt);
+}
+
+/* The exported keys protect on one side and unprotect on the other, both ways. */
+static void assert_srtp_works(struct link *l)
+{
 	g_autoptr(GError) error = NULL;
-	struct rtc_srtp *a, *b;
-	uint8_t pkt[64 + RTC_SRTP_TRAILER] = {0x80, 102, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9};
+	struct rtc_srtp *a = rtc_srtp_new(&l->server.keys, &error);
+	struct rtc_srtp *b = rtc_srtp_new(&l->client.keys, &error);
+	uint8_t pkt[64 + RTC_SRTCP_TRAILER] = {0x80, 102, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9};
 	uint8_t orig[64];
 	size_t len = 64;
 
-	handshake(false, &client, &server);
-	g_assert_true(client.connected);
-	g_assert_true(server.connected);
-	g_assert_cmpuint(client.sent, >, 1); /* the dropped flight was sent again */
-	g_assert_cmpmem(client.keys.local_key, sizeof(client.keys.local_key),
-	                server.keys.remote_key, sizeof(server.keys.remote_key));
-	g_assert_cmpmem(client.keys.remote_key, sizeof(client.keys.remote_key),
-	                server.keys.local_key, sizeof(server.keys.local_key));
-	g_assert_true(memcmp(client.keys.local_key, client.keys.remote_key, 30) != 0);
-
-	/* the exported keys protect and unprotect SRTP between the two */
-	a = rtc_srtp_new(&server.keys, &error);
-	b = rtc_srtp_new(&client.keys, &error);
-	g_assert_nonnull(a);
-	g_assert_nonnull(b);
+	g_assert_no_error(error);
 	for (size_t i = 12; i < 64; i++)
 		pkt[i] = (uint8_t)i;
 	memcpy(orig, pkt, 64);
-	g_assert_true(rtc_srtp_protect_rtp(a, pkt, &len));
-	g_assert_cmpuint(len, ==, 64 + 10); /* HMAC-SHA1-80 tag */
-	g_assert_true(memcmp(pkt + 12, orig + 12, 52) != 0);
+	g_assert_true(rtc_srtp_protect_rtp(a, pkt, &len, sizeof(pkt)));
+	g_assert_cmpuint(len, ==, 64 + rtc_srtp_tag_len(l->server.keys.profile));
 	g_assert_true(rtc_srtp_unprotect_rtp(b, pkt, &len));
 	g_assert_cmpmem(pkt, len, orig, 64);
+
+	memcpy(pkt, (uint8_t[]){0x81, 206, 0, 2, 0, 0, 0, 9, 0, 0, 0, 1}, 12);
+	memcpy(orig, pkt, 12);
+	len = 12;
+	g_assert_true(rtc_srtp_protect_rtcp(b, pkt, &len, sizeof(pkt)));
+	g_assert_true(rtc_srtp_unprotect_rtcp(a, pkt, &len));
+	g_assert_cmpmem(pkt, len, orig, 12);
 	rtc_srtp_free(a);
 	rtc_srtp_free(b);
 }
 
+static void test_handshake(void)
+{
+	struct link l;
+
+	link_init(&l);
+	link_open(&l, false, false);
+	link_start(&l);
+	run_until(&l.client.connected, &l.server.connected, false);
+	g_assert_true(l.client.connected);
+	g_assert_true(l.server.connected);
+	g_assert_false(l.client.failed || l.server.failed);
+	g_assert_cmpuint(l.client.max_len, <=, 1200);
+	g_assert_cmpuint(l.server.max_len, <=, 1200);
+	/* AEAD is our first choice, and the other side knows it too */
+	assert_mirrored(&l, RTC_SRTP_AEAD_AES_128_GCM);
+	assert_srtp_works(&l);
+	link_clear(&l);
+}
+
+static void test_lost_flights(void)
+{
+	struct link l;
+	int64_t start = g_get_monotonic_time();
+
+	link_init(&l);
+	l.client.drop_first = 1;          /* the ClientHello */
+	l.server.drop_last_flight = true; /* the server's ChangeCipherSpec + Finished */
+	link_open(&l, false, false);
+	link_start(&l);
+	run_until(&l.client.connected, &l.server.connected, false);
+	g_assert_true(l.client.connected);
+	g_assert_true(l.server.connected);
+	g_assert_cmpuint(l.client.dropped, ==, 1);
+	g_assert_cmpuint(l.server.dropped, ==, 1);
+	/* both losses were repaired by retransmission, each after a timeout */
+	g_assert_cmpint(g_get_monotonic_time() - start, >=, 2 * 400 * 1000);
+	assert_mirrored(&l, RTC_SRTP_AEAD_AES_128_GCM);
+	assert_srtp_works(&l);
+	link_clear(&l);
+}
+
+static void test_profile_cm(void)
+{
+	static const enum rtc_srtp_profile cm[] = {RTC_SRTP_AES128_CM_SHA1_80};
+	struct link l;
+
+	link_init(&l);
+	link_open(&l, false, false);
+	/* a client that only knows the SHA1 profile gets it from a server that knows both */
+	rtc_dtls_set_profiles(l.client.dtls, cm, 1);
+	link_start(&l);
+	run_until(&l.client.connected, &l.server.connected, false);
+	g_assert_true(l.client.connected && l.server.connected);
+	assert_mirrored(&l, RTC_SRTP_AES128_CM_SHA1_80);
+	assert_srtp_works(&l);
+	link_clear(&l);
+}
+
+static void test_no_common_profile(void)
+{
+	static const enum rtc_srtp_profile cm[] = {RTC_SRTP_AES128_CM_SHA1_80};
+	static const enum rtc_srtp_profile gcm[] = {RTC_SRTP_AEAD_AES_128_GCM};
+	struct link l;
+
+	link_init(&l);
+	link_open(&l, false, false);
+	rtc_dtls_set_profiles(l.client.dtls, cm, 1);
+	rtc_dtls_set_profiles(l.server.dtls, gcm, 1);
+	link_start(&l);
+	run_until(&l.client.failed, &l.server.failed, false);
+	g_assert_true(l.client.failed);
+	g_assert_true(l.server.failed);
+	g_assert_false(l.client.connected || l.server.connected);
+	g_assert_nonnull(strstr(l.server.reason, "SRTP"));
+	link_clear(&l);
+}
+
 static void test_wrong_fingerprint(void)
 {
-	struct side client = {0}, server = {0};
+	struct link l;
 
-	handshake(true, &client, &server);
-	g_assert_true(server.failed);
-	g_assert_false(server.connected);
+	/* the server expected another client certificate */
+	link_init(&l);
+	link_open(&l, true, false);
+	link_start(&l);
+	run_until(&l.client.failed, &l.server.failed, false);
+	g_assert_true(l.server.failed);
+	g_assert_nonnull(strstr(l.server.reason, "fingerprint"));
+	g_assert_true(l.client.failed); /* told by an alert */
+	g_assert_false(l.client.connected || l.server.connected);
+	link_clear(&l);
+
+	/* the client expected another server certificate */
+	link_init(&l);
+	link_open(&l, false, true);
+	link_start(&l);
+	run_until(&l.client.failed, &l.server.failed, false);
+	g_assert_true(l.client.failed);
+	g_assert_nonnull(strstr(l.client.reason, "fingerprint"));
+	g_assert_false(l.client.connected || l.server.connected);
+	link_clear(&l);
+}
+
+static void test_data_and_close(void)
+{
+	static const char hello[] = "sctp would go here";
+	struct link l;
+
+	link_init(&l);
+	link_open(&l, false, false);
+	g_assert_false(rtc_dtls_send(l.client.dtls, (const uint8_t *)hello, sizeof(hello)));
+	link_start(&l);
+	run_until(&l.client.connected, &l.server.connected, false);
+	g_assert_true(rtc_dtls_send(l.client.dtls, (const uint8_t *)hello, sizeof(hello)));
+	while (l.server.received->len < sizeof(hello) && g_main_context_iteration(NULL, TRUE))
+		;
+	g_assert_cmpmem(l.server.received->data, l.server.received->len, hello, sizeof(hello));
+
+	rtc_dtls_close(l.client.dtls);
+	run_until(&l.server.closed, &l.server.failed, true);
+	g_assert_true(l.server.closed);
+	g_assert_false(l.server.failed);
+	g_assert_nonnull(strstr(l.server.reason, "closed"));
+	g_assert_false(rtc_dtls_send(l.server.dtls, (const uint8_t *)hello, sizeof(hello)));
+	link_clear(&l);
+}
+
+static void test_cert(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct rtc_cert *a = rtc_cert_new(&error), *b = rtc_cert_new(&error);
+	const char *fa = rtc_cert_fingerprint(a);
+	uint8_t raw[32];
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(strlen(fa), ==, 32 * 3 - 1);
+	g_assert_true(sdp_fingerprint_parse(fa, strlen(fa), raw));
+	for (const char *c = fa; *c; c++)
+		g_assert_true(g_ascii_isxdigit(*c) ? !g_ascii_islower(*c) : *c == ':');
+	g_assert_cmpstr(fa, !=, rtc_cert_fingerprint(b)); /* fresh key each time */
+	rtc_cert_free(a);
+	rtc_cert_free(b);
+	rtc_cert_free(NULL);
+	rtc_dtls_free(NULL);
 }
 
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	log_init(LOG_WARN);
+	log_init(g_getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_ERROR);
+	g_test_add_func("/dtls/cert", test_cert);
 	g_test_add_func("/dtls/handshake", test_handshake);
+	g_test_add_func("/dtls/lost-flights", test_lost_flights);
+	g_test_add_func("/dtls/profile-sha1", test_profile_cm);
+	g_test_add_func("/dtls/no-common-profile", test_no_common_profile);
 	g_test_add_func("/dtls/wrong-fingerprint", test_wrong_fingerprint);
+	g_test_add_func("/dtls/data-and-close", test_data_and_close);
 	return g_test_run();
 }
