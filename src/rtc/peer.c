@@ -1,55 +1,98 @@
-/* One browser's connection. ICE (libnice, controlling, trickle, one component thanks to
- * BUNDLE + rtcp-mux) carries DTLS until the handshake, then SRTP/SRTCP; datagrams are told
- * apart by their first byte (RFC 7983). */
+/* One browser's connection. ICE (rtc/ice.c, controlling, trickle, one component thanks
+ * to BUNDLE + rtcp-mux) carries DTLS until the handshake, then SRTP/SRTCP; datagrams are
+ * told apart by their first byte (RFC 7983). The encoder thread sends RTP straight
+ * through SRTP to the socket; everything else runs on the main loop. */
 #define LOG_MODULE "peer"
 #include "rtc/peer.h"
 
-#include <agent.h>
 #include <gio/gio.h>
 #include <string.h>
 
 #include "log.h"
 #include "rtc/dtls.h"
+#include "rtc/ice.h"
 #include "rtc/rtcp.h"
+#include "rtc/rtp.h"
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"
 
-#define SR_INTERVAL_MS   1000
-#define NTP_EPOCH_OFFSET 2208988800ULL
+#define SR_INTERVAL_MS 1000
+/* From the answer to media: ICE checks plus the DTLS handshake. libnice in trickle mode
+ * never gives up on its own until the browser says its candidates are complete. */
+#define CONNECT_TIMEOUT_MS 30000
+#define NTP_EPOCH_OFFSET   2208988800ULL /* seconds from 1900 to 1970 */
+#define RTCP_MAX_IN        1500          /* a browser's compound RTCP fits one MTU */
+#define RTCP_SR_LEN        28
+/* RFC 7983 demultiplexing by the first byte */
+#define DEMUX_DTLS_MIN 20
+#define DEMUX_DTLS_MAX 63
+#define DEMUX_RTP_MIN  128
+#define DEMUX_RTP_MAX  191
 
 struct rtc_peer {
 	struct rtc_peer_config config;
 	const struct rtc_peer_listener *listener;
 	void *data;
 	GMainContext *context;
-	NiceAgent *agent;
-	guint stream;
-	bool offered; /* host candidates went out in the offer; others trickle */
+	struct rtc_ice *ice; /* set in _new, freed in _free: safe to use from any thread */
 	struct rtc_dtls *dtls;
-	bool dtls_server;
-	bool dtls_started;
-	uint8_t remote_fp[32];
+	bool offered;
 	bool have_answer;
-	guint sr_timer;
+	bool ice_connected;
+	GSource *sr_timer;
+	GSource *connect_timer;
 
-	GMutex lock; /* guards the fields below: encoder thread (send) vs main loop */
+	/* Guards the fields below: the encoder thread (rtc_peer_send_rtp) reads state and
+	 * srtp and updates the counters; the main loop changes state, sets srtp once and
+	 * reads the counters for the Sender Report. */
+	GMutex lock;
 	enum rtc_peer_state state;
-	struct rtc_srtp *srtp;
+	struct rtc_srtp *srtp; /* set once when DTLS is done, freed in _free */
 	uint32_t packets;
 	uint32_t octets;
-	uint32_t last_rtp_ts;
-	int64_t last_send_us;
+	bool sent_any;
+	uint32_t last_rtp_ts; /* of the newest frame sent (resends are older) */
+	int64_t last_send_us; /* when it was sent, monotonic */
 };
+
+static void destroy_source(GSource **source)
+{
+	if (*source) {
+		g_source_destroy(*source);
+		g_source_unref(*source);
+		*source = NULL;
+	}
+}
+
+static GSource *add_timeout(struct rtc_peer *peer, unsigned ms, GSourceFunc fn)
+{
+	GSource *source = g_timeout_source_new(ms);
+
+	g_source_set_callback(source, fn, peer, NULL);
+	g_source_attach(source, peer->context);
+	return source;
+}
+
+static bool is_final(enum rtc_peer_state state)
+{
+	return state == RTC_PEER_FAILED || state == RTC_PEER_CLOSED;
+}
 
 static void set_state(struct rtc_peer *peer, enum rtc_peer_state state, const char *reason)
 {
 	g_mutex_lock(&peer->lock);
-	if (peer->state == state || peer->state == RTC_PEER_CLOSED) {
+	if (peer->state == state || is_final(peer->state)) {
 		g_mutex_unlock(&peer->lock);
 		return;
 	}
 	peer->state = state;
 	g_mutex_unlock(&peer->lock);
+	if (state == RTC_PEER_CONNECTED || is_final(state))
+		destroy_source(&peer->connect_timer);
+	if (is_final(state))
+		destroy_source(&peer->sr_timer);
+	if (reason)
+		log_debug("state %d: %s", (int)state, reason);
 	if (peer->listener->state)
 		peer->listener->state(peer->data, state, reason);
 }
@@ -64,13 +107,6 @@ enum rtc_peer_state rtc_peer_get_state(struct rtc_peer *peer)
 	return state;
 }
 
-static void dtls_send(void *data, const uint8_t *buf, size_t len)
-{
-	struct rtc_peer *peer = data;
-
-	nice_agent_send(peer->agent, peer->stream, 1, len, (const char *)buf);
-}
-
 static uint64_t ntp_now(void)
 {
 	int64_t us = g_get_real_time();
@@ -83,26 +119,34 @@ static uint64_t ntp_now(void)
 static gboolean send_sr(void *data)
 {
 	struct rtc_peer *peer = data;
-	uint8_t buf[28 + RTC_SRTP_TRAILER];
-	size_t len;
+	uint8_t buf[RTCP_SR_LEN + RTC_SRTCP_TRAILER];
+	size_t len = 0;
 	uint32_t ts;
-	bool ok;
+	bool ok = false;
 
 	g_mutex_lock(&peer->lock);
-	if (!peer->srtp || !peer->last_send_us) {
-		g_mutex_unlock(&peer->lock);
-		return G_SOURCE_CONTINUE;
+	if (peer->srtp && peer->sent_any && peer->state == RTC_PEER_CONNECTED) {
+		/* the RTP clock now, extrapolated from the newest packet at 90 kHz, so the
+		 * browser can map our timestamps to wall time (lip sync, stats) */
+		int64_t elapsed = g_get_monotonic_time() - peer->last_send_us;
+
+		ts = peer->last_rtp_ts + (uint32_t)(elapsed * RTC_VIDEO_CLOCK / G_USEC_PER_SEC);
+		len = rtcp_build_sr(buf, sizeof(buf), peer->config.video_ssrc, ntp_now(), ts,
+		                    peer->packets, peer->octets);
+		ok = len && rtc_srtp_protect_rtcp(peer->srtp, buf, &len, sizeof(buf));
 	}
-	/* the RTP clock now, extrapolated from the last packet sent */
-	ts = peer->last_rtp_ts + (uint32_t)((g_get_monotonic_time() - peer->last_send_us) *
-	                                    RTC_VIDEO_CLOCK / G_USEC_PER_SEC);
-	len = rtcp_build_sr(buf, sizeof(buf), peer->config.video_ssrc, ntp_now(), ts, peer->packets,
-	                    peer->octets);
-	ok = rtc_srtp_protect_rtcp(peer->srtp, buf, &len);
 	g_mutex_unlock(&peer->lock);
 	if (ok)
-		nice_agent_send(peer->agent, peer->stream, 1, len, (const char *)buf);
+		rtc_ice_send(peer->ice, buf, len);
 	return G_SOURCE_CONTINUE;
+}
+
+static void dtls_send(void *data, const uint8_t *buf, size_t len)
+{
+	struct rtc_peer *peer = data;
+
+	/* before ICE has a pair this fails; DTLS retransmits */
+	rtc_ice_send(peer->ice, buf, len);
 }
 
 static void dtls_connected(void *data, const struct rtc_srtp_keys *keys)
@@ -118,7 +162,9 @@ static void dtls_connected(void *data, const struct rtc_srtp_keys *keys)
 	g_mutex_lock(&peer->lock);
 	peer->srtp = srtp;
 	g_mutex_unlock(&peer->lock);
-	peer->sr_timer = g_timeout_add(SR_INTERVAL_MS, send_sr, peer);
+	log_debug("SRTP with %s", rtc_srtp_profile_name(keys->profile));
+	destroy_source(&peer->sr_timer);
+	peer->sr_timer = add_timeout(peer, SR_INTERVAL_MS, send_sr);
 	set_state(peer, RTC_PEER_CONNECTED, NULL);
 }
 
@@ -127,11 +173,30 @@ static void dtls_failed(void *data, const char *reason)
 	set_state(data, RTC_PEER_FAILED, reason);
 }
 
+static void dtls_closed(void *data, const char *reason)
+{
+	set_state(data, RTC_PEER_CLOSED, reason);
+}
+
 static const struct rtc_dtls_listener dtls_listener = {
         .send = dtls_send,
         .connected = dtls_connected,
         .failed = dtls_failed,
+        .closed = dtls_closed,
 };
+
+/* Round-trip time from a report block (RFC 3550 section 6.4.1), in 1/65536 s. */
+static void log_rtt(const struct rtcp_event *ev)
+{
+	uint32_t now = (uint32_t)(ntp_now() >> 16);
+	uint32_t rtt;
+
+	if (!ev->rr.lsr || log_get_level() < LOG_DEBUG)
+		return;
+	rtt = now - ev->rr.lsr - ev->rr.dlsr;
+	log_debug("RTT %u ms, %u/256 lost, jitter %u", (unsigned)((uint64_t)rtt * 1000 / 65536),
+	          ev->rr.fraction_lost, ev->rr.jitter);
+}
 
 static void on_rtcp_event(void *data, const struct rtcp_event *ev)
 {
@@ -149,115 +214,122 @@ static void on_rtcp_event(void *data, const struct rtcp_event *ev)
 		if (peer->listener->nack)
 			peer->listener->nack(peer->data, ev->nack_seq);
 		break;
+	case RTCP_EV_RR:
+		log_rtt(ev);
+		break;
 	default:
 		break;
 	}
 }
 
-static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
-                    gpointer data)
+static void handle_rtcp(struct rtc_peer *peer, const uint8_t *buf, size_t len)
+{
+	uint8_t pkt[RTCP_MAX_IN];
+	struct rtc_srtp *srtp;
+	size_t n = len;
+
+	if (len > sizeof(pkt))
+		return;
+	g_mutex_lock(&peer->lock);
+	srtp = peer->srtp; /* lives until rtc_peer_free, which runs on this thread */
+	g_mutex_unlock(&peer->lock);
+	if (!srtp)
+		return;
+	memcpy(pkt, buf, len);
+	if (!rtc_srtp_unprotect_rtcp(srtp, pkt, &n)) {
+		log_debug("SRTCP packet refused");
+		return;
+	}
+	rtcp_parse(pkt, n, on_rtcp_event, peer);
+}
+
+static void ice_receive(void *data, const uint8_t *buf, size_t len)
 {
 	struct rtc_peer *peer = data;
-	const uint8_t *b = (const uint8_t *)buf;
 
-	if (len == 0)
-		return;
-	if (b[0] >= 20 && b[0] <= 63) {
+	if (buf[0] >= DEMUX_DTLS_MIN && buf[0] <= DEMUX_DTLS_MAX) {
 		if (peer->dtls)
-			rtc_dtls_handle(peer->dtls, b, len);
-	} else if (b[0] >= 128 && b[0] <= 191 && rtcp_is_rtcp(b, len)) {
-		uint8_t pkt[2048];
-		size_t n = len;
-		bool ok;
-
-		if (len > sizeof(pkt))
-			return;
-		memcpy(pkt, b, len);
-		g_mutex_lock(&peer->lock);
-		ok = peer->srtp && rtc_srtp_unprotect_rtcp(peer->srtp, pkt, &n);
-		g_mutex_unlock(&peer->lock);
-		if (ok)
-			rtcp_parse(pkt, n, on_rtcp_event, peer);
+			rtc_dtls_handle(peer->dtls, buf, len);
+	} else if (buf[0] >= DEMUX_RTP_MIN && buf[0] <= DEMUX_RTP_MAX) {
+		/* we only send media: RTP from the browser is not expected and dropped */
+		if (rtcp_is_rtcp(buf, len))
+			handle_rtcp(peer, buf, len);
 	}
 }
 
-static void start_dtls(struct rtc_peer *peer)
-{
-	g_autoptr(GError) error = NULL;
-
-	if (peer->dtls_started || !peer->have_answer)
-		return;
-	peer->dtls_started = true;
-	peer->dtls = rtc_dtls_new(peer->config.cert, peer->dtls_server, peer->remote_fp,
-	                          &dtls_listener, peer, &error);
-	if (!peer->dtls) {
-		set_state(peer, RTC_PEER_FAILED, error->message);
-		return;
-	}
-	rtc_dtls_start(peer->dtls);
-}
-
-static void on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
-                               gpointer data)
+static void ice_candidate(void *data, const char *candidate)
 {
 	struct rtc_peer *peer = data;
 
-	log_debug("ICE %s", nice_component_state_to_string(state));
-	if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
-		start_dtls(peer);
-	} else if (state == NICE_COMPONENT_STATE_FAILED) {
+	/* host candidates went out in the offer; server-reflexive and relay ones trickle */
+	if (!peer->offered || strstr(candidate, " typ host"))
+		return;
+	if (peer->listener->candidate)
+		peer->listener->candidate(peer->data, candidate);
+}
+
+static void ice_state(void *data, enum rtc_ice_state state)
+{
+	struct rtc_peer *peer = data;
+
+	if (state == RTC_ICE_CONNECTED) {
+		peer->ice_connected = true;
+		if (peer->dtls)
+			rtc_dtls_start(peer->dtls);
+	} else if (state == RTC_ICE_FAILED) {
 		set_state(peer, RTC_PEER_FAILED,
-		          rtc_peer_get_state(peer) == RTC_PEER_CONNECTED
-		                  ? "the browser stopped answering"
+		          peer->ice_connected
+		                  ? "the browser stopped answering (its network went away)"
 		                  : "the browser could not reach any of our network addresses");
 	}
 }
 
-static void on_new_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer data)
+static const struct rtc_ice_listener ice_listener = {
+        .candidate = ice_candidate,
+        .state = ice_state,
+        .receive = ice_receive,
+};
+
+static gboolean on_connect_timeout(void *data)
 {
 	struct rtc_peer *peer = data;
-	g_autofree char *sdp = NULL;
 
-	/* host candidates are in the offer; later ones (server-reflexive, relay) trickle */
-	if (!peer->offered || cand->type == NICE_CANDIDATE_TYPE_HOST)
-		return;
-	sdp = nice_agent_generate_local_candidate_sdp(agent, cand);
-	if (sdp && peer->listener->candidate)
-		peer->listener->candidate(peer->data, g_str_has_prefix(sdp, "a=") ? sdp + 2 : sdp);
+	g_source_unref(peer->connect_timer);
+	peer->connect_timer = NULL;
+	set_state(peer, RTC_PEER_FAILED,
+	          peer->ice_connected
+	                  ? "the secure connection (DTLS) with the browser did not complete"
+	                  : "the browser could not reach any of our network addresses");
+	return G_SOURCE_REMOVE;
 }
 
 struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
                               const struct rtc_peer_listener *listener, void *data, GError **error)
 {
 	struct rtc_peer *peer = g_new0(struct rtc_peer, 1);
+	struct rtc_ice_config ic = {
+	        .controlling = true, /* we offer */
+	        .stun_host = config->stun_host,
+	        .stun_port = config->stun_port,
+	        .turn_host = config->turn_host,
+	        .turn_port = config->turn_port,
+	        .turn_user = config->turn_user,
+	        .turn_pass = config->turn_pass,
+	};
 
 	peer->config = *config;
+	/* the strings are the caller's; nothing here outlives rtc_peer_new but the cert */
+	peer->config.stun_host = peer->config.turn_host = NULL;
+	peer->config.turn_user = peer->config.turn_pass = NULL;
 	peer->listener = listener;
 	peer->data = data;
 	g_mutex_init(&peer->lock);
 	peer->context = g_main_context_ref_thread_default();
-	peer->agent = nice_agent_new_full(peer->context, NICE_COMPATIBILITY_RFC5245,
-	                                  NICE_AGENT_OPTION_ICE_TRICKLE);
-	g_object_set(peer->agent, "controlling-mode", TRUE, "upnp", FALSE, NULL);
-	if (config->stun_host)
-		g_object_set(peer->agent, "stun-server", config->stun_host, "stun-server-port",
-		             config->stun_port, NULL);
-	peer->stream = nice_agent_add_stream(peer->agent, 1);
-	if (!peer->stream) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "ICE: could not add a stream");
+	peer->ice = rtc_ice_new(&ic, &ice_listener, peer, error);
+	if (!peer->ice) {
 		rtc_peer_free(peer);
 		return NULL;
 	}
-	nice_agent_set_stream_name(peer->agent, peer->stream, "video");
-	if (config->turn_host)
-		nice_agent_set_relay_info(
-		        peer->agent, peer->stream, 1, config->turn_host, config->turn_port,
-		        config->turn_user ? config->turn_user : "",
-		        config->turn_pass ? config->turn_pass : "", NICE_RELAY_TYPE_TURN_UDP);
-	g_signal_connect(peer->agent, "component-state-changed", G_CALLBACK(on_component_state),
-	                 peer);
-	g_signal_connect(peer->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), peer);
-	nice_agent_attach_recv(peer->agent, peer->stream, 1, peer->context, on_recv, peer);
 	return peer;
 }
 
@@ -265,18 +337,14 @@ void rtc_peer_free(struct rtc_peer *peer)
 {
 	if (!peer)
 		return;
-	if (peer->sr_timer)
-		g_source_remove(peer->sr_timer);
-	if (peer->agent) {
-		g_signal_handlers_disconnect_by_data(peer->agent, peer);
-		if (peer->stream) {
-			nice_agent_attach_recv(peer->agent, peer->stream, 1, peer->context, NULL,
-			                       NULL);
-			nice_agent_remove_stream(peer->agent, peer->stream);
-		}
-		g_object_unref(peer->agent);
+	destroy_source(&peer->sr_timer);
+	destroy_source(&peer->connect_timer);
+	if (peer->dtls) {
+		/* tell the browser now, not after its consent checks time out */
+		rtc_dtls_close(peer->dtls);
+		rtc_dtls_free(peer->dtls);
 	}
-	rtc_dtls_free(peer->dtls);
+	rtc_ice_free(peer->ice);
 	rtc_srtp_free(peer->srtp);
 	g_main_context_unref(peer->context);
 	g_mutex_clear(&peer->lock);
@@ -287,36 +355,31 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 {
 	g_autofree char *ufrag = NULL, *pwd = NULL;
 	g_autofree char *cname = g_strdup_printf("wayrtc%08x", g_random_int());
-	g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func(g_free);
-	GSList *local;
+	g_auto(GStrv) cands = NULL;
 	struct sdp_offer_params p;
 
-	if (!nice_agent_gather_candidates(peer->agent, peer->stream)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-		            "ICE: no network address to offer");
+	if (peer->offered) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "an offer was already made");
 		return NULL;
 	}
-	/* Host candidates exist as soon as gathering starts and go into the offer; STUN and
-	 * TURN ones trickle later. No nested main loop here: the viewer could go away in it. */
+	/* Host candidates exist once gathering starts (libnice makes them at once) and go in
+	 * the offer; STUN and TURN ones trickle. No nested main loop waits for more: the
+	 * viewer could go away inside it. */
+	if (!rtc_ice_gather(peer->ice, error))
+		return NULL;
 	peer->offered = true;
-	nice_agent_get_local_credentials(peer->agent, peer->stream, &ufrag, &pwd);
-	local = nice_agent_get_local_candidates(peer->agent, peer->stream, 1);
-	for (GSList *l = local; l; l = l->next) {
-		char *sdp = nice_agent_generate_local_candidate_sdp(peer->agent, l->data);
-
-		if (!sdp)
-			continue;
-		g_ptr_array_add(cands, g_strdup(g_str_has_prefix(sdp, "a=") ? sdp + 2 : sdp));
-		g_free(sdp);
+	rtc_ice_get_local_credentials(peer->ice, &ufrag, &pwd);
+	cands = rtc_ice_get_local_candidates(peer->ice);
+	if (!ufrag || !pwd || !cands[0]) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "ICE: no host candidate");
+		return NULL;
 	}
-	g_slist_free_full(local, (GDestroyNotify)nice_candidate_free);
-	g_ptr_array_add(cands, NULL);
 	p = (struct sdp_offer_params){
 	        .session_id = ((uint64_t)g_random_int() << 31) ^ g_random_int(),
 	        .ice_ufrag = ufrag,
 	        .ice_pwd = pwd,
 	        .fingerprint = rtc_cert_fingerprint(peer->config.cert),
-	        .candidates = (const char *const *)cands->pdata,
+	        .candidates = (const char *const *)cands,
 	        .codec = peer->config.codec,
 	        .video_ssrc = peer->config.video_ssrc,
 	        .cname = cname,
@@ -325,57 +388,41 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 	return sdp_offer_build(&p);
 }
 
-static bool add_candidate(struct rtc_peer *peer, const char *cand)
-{
-	g_autofree char *line = g_strconcat("a=", cand, NULL);
-	NiceCandidate *c;
-	GSList *list;
-	bool ok;
-
-	/* mDNS host names (Chrome hides local addresses) cannot be resolved here; ICE still
-	 * works through the peer-reflexive candidates the browser's checks create. */
-	if (strstr(cand, ".local "))
-		return true;
-	c = nice_agent_parse_remote_candidate_sdp(peer->agent, peer->stream, line);
-	if (!c)
-		return false;
-	list = g_slist_append(NULL, c);
-	ok = nice_agent_set_remote_candidates(peer->agent, peer->stream, 1, list) >= 0;
-	g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
-	return ok;
-}
-
 bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GError **error)
 {
-	struct sdp_answer *answer = g_new0(struct sdp_answer, 1);
-	bool ok = false;
+	g_autofree struct sdp_answer *answer = g_new0(struct sdp_answer, 1);
 
-	if (peer->have_answer) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "an answer was already given");
-		goto out;
+	if (!peer->offered || peer->have_answer) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+		            peer->offered ? "an answer was already given" : "no offer was made");
+		return false;
 	}
 	if (!sdp_answer_parse((const uint8_t *)sdp, len, answer, error))
-		goto out;
+		return false;
 	if (!sdp_answer_has_pt(answer, rtc_codec_payload_type(peer->config.codec))) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 		            "this browser cannot decode %s video",
 		            rtc_codec_name(peer->config.codec));
-		goto out;
+		return false;
 	}
-	if (!nice_agent_set_remote_credentials(peer->agent, peer->stream, answer->ice_ufrag,
-	                                       answer->ice_pwd)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "ICE: bad remote credentials");
-		goto out;
-	}
-	memcpy(peer->remote_fp, answer->fingerprint, 32);
-	peer->dtls_server = answer->setup == SDP_SETUP_ACTIVE;
+	if (!rtc_ice_set_remote_credentials(peer->ice, answer->ice_ufrag, answer->ice_pwd, error))
+		return false;
+	/* a=setup:active: the browser is the DTLS client, we serve (RFC 5763) */
+	peer->dtls = rtc_dtls_new(peer->config.cert, answer->setup == SDP_SETUP_ACTIVE,
+	                          answer->fingerprint, &dtls_listener, peer, error);
+	if (!peer->dtls)
+		return false;
 	peer->have_answer = true;
-	for (size_t i = 0; i < answer->n_candidates; i++)
-		add_candidate(peer, answer->candidates[i]);
-	ok = true;
-out:
-	g_free(answer);
-	return ok;
+	for (size_t i = 0; i < answer->n_candidates; i++) {
+		g_autoptr(GError) cand_error = NULL;
+
+		if (!rtc_ice_add_remote_candidate(peer->ice, answer->candidates[i], &cand_error))
+			log_debug("%s", cand_error->message);
+	}
+	peer->connect_timer = add_timeout(peer, CONNECT_TIMEOUT_MS, on_connect_timeout);
+	if (peer->ice_connected)
+		rtc_dtls_start(peer->dtls);
+	return true;
 }
 
 bool rtc_peer_add_candidate(struct rtc_peer *peer, const char *candidate, GError **error)
@@ -383,25 +430,20 @@ bool rtc_peer_add_candidate(struct rtc_peer *peer, const char *candidate, GError
 	if (g_str_has_prefix(candidate, "a="))
 		candidate += 2;
 	if (!*candidate) {
-		nice_agent_peer_candidate_gathering_done(peer->agent, peer->stream);
+		rtc_ice_remote_gathering_done(peer->ice);
 		return true;
 	}
-	if (!g_str_has_prefix(candidate, "candidate:") || strlen(candidate) > 512 ||
-	    !add_candidate(peer, candidate)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-		            "the ICE candidate is malformed");
-		return false;
-	}
-	return true;
+	return rtc_ice_add_remote_candidate(peer->ice, candidate, error);
 }
 
 void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 {
 	uint8_t buf[RTC_RTP_MAX + RTC_SRTP_TRAILER];
+	struct rtp_header h;
 	size_t n = len;
 	bool ok;
 
-	if (len > RTC_RTP_MAX || len < 12)
+	if (len > RTC_RTP_MAX || !rtp_header_parse(pkt, len, &h))
 		return;
 	g_mutex_lock(&peer->lock);
 	if (!peer->srtp || peer->state != RTC_PEER_CONNECTED) {
@@ -409,15 +451,19 @@ void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 		return;
 	}
 	memcpy(buf, pkt, len);
-	ok = rtc_srtp_protect_rtp(peer->srtp, buf, &n);
-	if (ok) {
+	ok = rtc_srtp_protect_rtp(peer->srtp, buf, &n, sizeof(buf));
+	if (ok && h.ssrc == peer->config.video_ssrc) {
 		peer->packets++;
-		peer->octets += (uint32_t)(len - 12);
-		peer->last_rtp_ts = (uint32_t)pkt[4] << 24 | pkt[5] << 16 | pkt[6] << 8 | pkt[7];
-		peer->last_send_us = g_get_monotonic_time();
+		peer->octets += (uint32_t)h.payload_len;
+		/* a NACK resend carries an older timestamp: it must not move the clock back */
+		if (!peer->sent_any || (int32_t)(h.timestamp - peer->last_rtp_ts) > 0) {
+			peer->last_rtp_ts = h.timestamp;
+			peer->last_send_us = g_get_monotonic_time();
+		}
+		peer->sent_any = true;
 	}
 	g_mutex_unlock(&peer->lock);
-	/* outside our lock: libnice takes its own, and may call us back holding it */
+	/* outside our lock: libnice takes its own */
 	if (ok)
-		nice_agent_send(peer->agent, peer->stream, 1, n, (const char *)buf);
+		rtc_ice_send(peer->ice, buf, n);
 }
