@@ -12,6 +12,8 @@
 
 #define SDP_MAX_REMOTE_CANDIDATES 32
 #define SDP_MAX_LEN               (64 * 1024)
+#define SDP_MAX_MLINES            8   /* we offer at most 3; more is not an answer to us */
+#define SDP_CANDIDATE_MAX         255 /* longest "candidate:…" kept; longer ones are skipped */
 
 struct sdp_offer_params {
 	uint64_t session_id;
@@ -46,17 +48,21 @@ struct sdp_answer {
 	int video_mline;
 	uint8_t video_pts[16]; /* payload types the answer kept */
 	size_t n_video_pts;
-	bool playout_delay; /* the answer kept the playout-delay extension */
+	bool playout_delay; /* the answer kept the playout-delay extension with our id */
+	uint8_t playout_delay_id; /* the id the answer gave it (0: absent) */
 	bool audio;
 	bool data;
 	uint16_t sctp_port;
 	uint32_t max_message_size;
 	size_t n_candidates;
-	char candidates[SDP_MAX_REMOTE_CANDIDATES][256]; /* "candidate:…" without "a=" */
+	/* "candidate:…" without "a=", from every m-line (all bundled), duplicates dropped */
+	char candidates[SDP_MAX_REMOTE_CANDIDATES][SDP_CANDIDATE_MAX + 1];
 };
 
-/* Parses a browser's answer to our offer. Rejects (with a message saying why) an answer
- * without ICE credentials or a sha-256 fingerprint, or one that declines video. */
+/* Parses a browser's answer to our offer. ICE credentials, fingerprint and setup come from
+ * the first bundled m-line (the BUNDLE tag, else the first), falling back to session level.
+ * Rejects (with a message saying why) an answer without ICE credentials or a sha-256
+ * fingerprint, with malformed ones anywhere, or one that declines video. */
 bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GError **error);
 
 /* Did the answer keep this payload type on the video m-line? */
