@@ -1,18 +1,52 @@
 /* Our offer, written out, and the few facts we need from a browser's answer, read line
- * by line with every length checked. */
+ * by line over (buf, len) with every length checked; nothing in the answer is trusted. */
 #include "rtc/sdp.h"
 
 #include <gio/gio.h>
-#include <stdio.h>
 #include <string.h>
 
 #define PLAYOUT_DELAY_URI "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+#define SDP_ICE_UFRAG_MIN 4 /* RFC 8839 */
+#define SDP_ICE_UFRAG_MAX 256
+#define SDP_ICE_PWD_MIN   22
+#define SDP_ICE_PWD_MAX   256
+#define SDP_EXTMAP_ID_MAX 255 /* RFC 8285: 1..14 one-byte, 15..255 two-byte */
+#define SDP_PT_MAX        127
+#define SDP_PORT_MAX      65535
+
+/* The transport attributes of one m-line, shared by every m-line that follows it. */
+static void append_transport(GString *s, const struct sdp_offer_params *p, bool rtp, unsigned mid)
+{
+	g_string_append(s, "c=IN IP4 0.0.0.0\r\n");
+	if (rtp)
+		g_string_append(s, "a=rtcp:9 IN IP4 0.0.0.0\r\n");
+	/* Every section carries the same credentials: Chromium refuses a bundled offer
+	 * whose later sections have none. */
+	g_string_append_printf(s,
+	                       "a=ice-ufrag:%s\r\n"
+	                       "a=ice-pwd:%s\r\n"
+	                       "a=ice-options:trickle\r\n"
+	                       "a=fingerprint:sha-256 %s\r\n"
+	                       "a=setup:actpass\r\n"
+	                       "a=mid:%u\r\n",
+	                       p->ice_ufrag, p->ice_pwd, p->fingerprint, mid);
+}
+
+/* A line end inside a value would let it write lines of its own. */
+static bool value_ok(const char *v)
+{
+	return v && !strpbrk(v, "\r\n");
+}
 
 char *sdp_offer_build(const struct sdp_offer_params *p)
 {
-	GString *s = g_string_sized_new(2048);
+	GString *s;
 	uint8_t pt = rtc_codec_payload_type(p->codec);
 
+	g_return_val_if_fail(value_ok(p->ice_ufrag) && value_ok(p->ice_pwd) &&
+	                             value_ok(p->fingerprint) && value_ok(p->cname),
+	                     NULL);
+	s = g_string_sized_new(2048);
 	g_string_append_printf(s,
 	                       "v=0\r\n"
 	                       "o=- %" G_GUINT64_FORMAT " 2 IN IP4 127.0.0.1\r\n"
@@ -22,22 +56,16 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	                       "a=extmap-allow-mixed\r\n"
 	                       "a=msid-semantic: WMS wayrtc\r\n",
 	                       p->session_id, p->audio ? " 1" : "", p->data ? " 2" : "");
+
+	g_string_append_printf(s, "m=video 9 UDP/TLS/RTP/SAVPF %u\r\n", pt);
+	append_transport(s, p, true, 0);
 	g_string_append_printf(s,
-	                       "m=video 9 UDP/TLS/RTP/SAVPF %u\r\n"
-	                       "c=IN IP4 0.0.0.0\r\n"
-	                       "a=rtcp:9 IN IP4 0.0.0.0\r\n"
-	                       "a=ice-ufrag:%s\r\n"
-	                       "a=ice-pwd:%s\r\n"
-	                       "a=ice-options:trickle\r\n"
-	                       "a=fingerprint:sha-256 %s\r\n"
-	                       "a=setup:actpass\r\n"
-	                       "a=mid:0\r\n"
 	                       "a=extmap:%u " PLAYOUT_DELAY_URI "\r\n"
 	                       "a=sendonly\r\n"
 	                       "a=msid:wayrtc video\r\n"
 	                       "a=rtcp-mux\r\n"
 	                       "a=rtcp-rsize\r\n",
-	                       pt, p->ice_ufrag, p->ice_pwd, p->fingerprint, RTC_EXT_PLAYOUT_DELAY);
+	                       RTC_EXT_PLAYOUT_DELAY);
 	if (p->codec == RTC_CODEC_H264)
 		g_string_append_printf(s,
 		                       "a=rtpmap:%u H264/90000\r\n"
@@ -54,26 +82,32 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	                       "a=ssrc:%u cname:%s\r\n"
 	                       "a=ssrc:%u msid:wayrtc video\r\n",
 	                       pt, pt, pt, pt, p->video_ssrc, p->cname, p->video_ssrc);
-	for (size_t i = 0; p->candidates && p->candidates[i]; i++)
-		g_string_append_printf(s, "a=%s\r\n", p->candidates[i]);
-	if (p->audio)
+	/* the first bundled section carries the candidates; no end-of-candidates: we trickle */
+	for (size_t i = 0; p->candidates && p->candidates[i]; i++) {
+		if (value_ok(p->candidates[i]))
+			g_string_append_printf(s, "a=%s\r\n", p->candidates[i]);
+	}
+
+	if (p->audio) {
+		g_string_append_printf(s, "m=audio 9 UDP/TLS/RTP/SAVPF %u\r\n", RTC_PT_OPUS);
+		append_transport(s, p, true, 1);
 		g_string_append_printf(s,
-		                       "m=audio 9 UDP/TLS/RTP/SAVPF %u\r\n"
-		                       "c=IN IP4 0.0.0.0\r\n"
-		                       "a=mid:1\r\n"
 		                       "a=sendonly\r\n"
+		                       "a=msid:wayrtc audio\r\n"
 		                       "a=rtcp-mux\r\n"
 		                       "a=rtpmap:%u opus/48000/2\r\n"
 		                       "a=fmtp:%u minptime=10;useinbandfec=1\r\n"
-		                       "a=ssrc:%u cname:%s\r\n",
-		                       RTC_PT_OPUS, RTC_PT_OPUS, RTC_PT_OPUS, p->audio_ssrc,
-		                       p->cname);
-	if (p->data)
-		g_string_append(s, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
-		                   "c=IN IP4 0.0.0.0\r\n"
-		                   "a=mid:2\r\n"
-		                   "a=sctp-port:5000\r\n"
+		                       "a=ssrc:%u cname:%s\r\n"
+		                       "a=ssrc:%u msid:wayrtc audio\r\n",
+		                       RTC_PT_OPUS, RTC_PT_OPUS, p->audio_ssrc, p->cname,
+		                       p->audio_ssrc);
+	}
+	if (p->data) {
+		g_string_append(s, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
+		append_transport(s, p, false, 2);
+		g_string_append(s, "a=sctp-port:5000\r\n"
 		                   "a=max-message-size:262144\r\n");
+	}
 	return g_string_free(s, FALSE);
 }
 
@@ -102,29 +136,109 @@ bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t out[32])
 	return true;
 }
 
-/* ice-char = ALPHA / DIGIT / "+" / "/" (RFC 8839) */
-static bool ice_chars_ok(const char *s, size_t len, size_t min, size_t max)
+/* A piece of the input; never NUL-terminated. */
+struct span {
+	const char *p;
+	size_t len;
+};
+
+static bool span_eq(struct span a, const char *s)
 {
-	if (len < min || len > max)
+	size_t n = strlen(s);
+
+	return a.len == n && memcmp(a.p, s, n) == 0;
+}
+
+static bool span_prefix(struct span a, const char *s)
+{
+	size_t n = strlen(s);
+
+	return a.len >= n && memcmp(a.p, s, n) == 0;
+}
+
+static struct span span_skip(struct span a, size_t n)
+{
+	return (struct span){a.p + n, a.len - n};
+}
+
+/* Takes the next space-separated word off *rest; false when none is left. */
+static bool span_word(struct span *rest, struct span *word)
+{
+	while (rest->len && rest->p[0] == ' ')
+		*rest = span_skip(*rest, 1);
+	if (!rest->len)
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (!g_ascii_isalnum(s[i]) && s[i] != '+' && s[i] != '/')
+	word->p = rest->p;
+	word->len = 0;
+	while (word->len < rest->len && rest->p[word->len] != ' ')
+		word->len++;
+	*rest = span_skip(*rest, word->len);
+	return true;
+}
+
+/* Plain decimal, no sign, no leading garbage, at most max. */
+static bool span_uint(struct span a, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (a.len == 0 || a.len > 10)
+		return false;
+	for (size_t i = 0; i < a.len; i++) {
+		if (!g_ascii_isdigit(a.p[i]))
+			return false;
+		v = v * 10 + (uint64_t)(a.p[i] - '0');
+	}
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* ice-char = ALPHA / DIGIT / "+" / "/" (RFC 8839) */
+static bool ice_chars_ok(struct span v, size_t min, size_t max)
+{
+	if (v.len < min || v.len > max)
+		return false;
+	for (size_t i = 0; i < v.len; i++) {
+		if (!g_ascii_isalnum(v.p[i]) && v.p[i] != '+' && v.p[i] != '/')
 			return false;
 	}
 	return true;
 }
 
-static bool has_prefix(const char *line, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
+enum direction {
+	DIR_UNSET = 0,
+	DIR_SENDRECV,
+	DIR_SENDONLY,
+	DIR_RECVONLY,
+	DIR_INACTIVE,
+};
 
-	return len >= n && memcmp(line, prefix, n) == 0;
-}
+enum media {
+	MEDIA_NONE = 0, /* session level */
+	MEDIA_VIDEO,
+	MEDIA_AUDIO,
+	MEDIA_DATA,
+	MEDIA_OTHER,
+};
+
+/* What one level (the session, or one m-line) says about the shared transport. */
+struct level {
+	struct span ufrag, pwd, mid;
+	uint8_t fingerprint[32];
+	bool have_fingerprint;
+	enum sdp_setup setup; /* ACTPASS: not given */
+};
 
 struct parse_state {
-	int mline; /* -1 before the first m-line */
-	bool in_video, in_data;
-	bool have_fp;
+	struct level level[SDP_MAX_MLINES + 1]; /* [0] the session, [1 + i] m-line i */
+	size_t n_mlines;
+	enum media media;    /* of the current m-line */
+	bool in_first_video; /* the current m-line is the first video one */
+	bool seen_video;
+	bool video_port; /* its port is not 0 */
+	enum direction session_dir, video_dir;
+	struct span bundle_tag; /* first mid of a=group:BUNDLE */
 };
 
 static bool fail(GError **error, const char *msg)
@@ -133,94 +247,170 @@ static bool fail(GError **error, const char *msg)
 	return false;
 }
 
-/* One line without its line end. Attributes of the first m-line win over later ones,
- * which all belong to the same BUNDLE transport. */
-static bool parse_line(struct parse_state *st, const char *line, size_t len, struct sdp_answer *out,
-                       GError **error)
+static bool parse_mline(struct parse_state *st, struct span line, struct sdp_answer *out,
+                        GError **error)
 {
-	const char *v;
-	size_t vlen;
+	struct span rest = span_skip(line, 2), media, port, proto, fmt;
+	uint64_t port_n, pt;
 
-	if (has_prefix(line, len, "m=")) {
-		st->mline++;
-		st->in_video = has_prefix(line, len, "m=video ");
-		st->in_data = has_prefix(line, len, "m=application ");
-		if (st->in_video && st->mline == out->video_mline) {
-			/* "m=video PORT PROTO PT PT…": keep the payload types */
-			g_autofree char *copy = g_strndup(line, len);
-			g_auto(GStrv) words = g_strsplit(copy, " ", 0);
-
-			guint n = g_strv_length(words);
-
-			out->video = n > 1 && strcmp(words[1], "0") != 0;
-			for (size_t i = 3; i < n; i++) {
-				if (out->n_video_pts < G_N_ELEMENTS(out->video_pts))
-					out->video_pts[out->n_video_pts++] =
-					        (uint8_t)g_ascii_strtoull(words[i], NULL, 10);
-			}
+	if (st->n_mlines == SDP_MAX_MLINES)
+		return fail(error, "the answer has more m-lines than our offer");
+	st->n_mlines++;
+	if (!span_word(&rest, &media) || !span_word(&rest, &port) || !span_word(&rest, &proto) ||
+	    !span_uint(port, SDP_PORT_MAX, &port_n))
+		return fail(error, "the answer has a malformed m-line");
+	st->in_first_video = false;
+	if (span_eq(media, "video")) {
+		st->media = MEDIA_VIDEO;
+		if (st->seen_video)
+			return true;
+		st->seen_video = st->in_first_video = true;
+		out->video_mline = (int)st->n_mlines - 1;
+		st->video_port = port_n != 0;
+		while (span_word(&rest, &fmt)) {
+			if (!span_uint(fmt, SDP_PT_MAX, &pt))
+				return fail(error, "the answer's video m-line has a malformed "
+				                   "payload type");
+			if (out->n_video_pts < G_N_ELEMENTS(out->video_pts))
+				out->video_pts[out->n_video_pts++] = (uint8_t)pt;
 		}
-		if (st->in_data)
-			out->data = !has_prefix(line, len, "m=application 0 ");
-		if (has_prefix(line, len, "m=audio "))
-			out->audio = !has_prefix(line, len, "m=audio 0 ");
-		return true;
+	} else if (span_eq(media, "audio")) {
+		st->media = MEDIA_AUDIO;
+		out->audio = out->audio || port_n != 0;
+	} else if (span_eq(media, "application")) {
+		st->media = MEDIA_DATA;
+		while (span_word(&rest, &fmt)) {
+			if (port_n != 0 && span_eq(fmt, "webrtc-datachannel"))
+				out->data = true;
+		}
+	} else {
+		st->media = MEDIA_OTHER;
 	}
-	if (!has_prefix(line, len, "a="))
-		return true;
-	line += 2;
-	len -= 2;
-	if (has_prefix(line, len, "ice-ufrag:") && !out->ice_ufrag[0]) {
-		v = line + 10;
-		vlen = len - 10;
-		if (!ice_chars_ok(v, vlen, 4, 256))
+	return true;
+}
+
+static void parse_extmap(struct span v, struct sdp_answer *out)
+{
+	struct span id_dir, uri, id = {0};
+	uint64_t n;
+
+	/* "ID[/direction] URI [attributes]" */
+	if (!span_word(&v, &id_dir) || !span_word(&v, &uri) || !span_eq(uri, PLAYOUT_DELAY_URI))
+		return;
+	id.p = id_dir.p;
+	while (id.len < id_dir.len && id_dir.p[id.len] != '/')
+		id.len++;
+	if (!span_uint(id, SDP_EXTMAP_ID_MAX, &n) || n == 0)
+		return;
+	out->playout_delay_id = (uint8_t)n;
+	out->playout_delay = n == RTC_EXT_PLAYOUT_DELAY;
+}
+
+static void add_candidate(struct span v, struct sdp_answer *out)
+{
+	char *slot;
+
+	if (v.len > SDP_CANDIDATE_MAX || out->n_candidates == SDP_MAX_REMOTE_CANDIDATES)
+		return;
+	for (size_t i = 0; i < v.len; i++) {
+		if (!g_ascii_isprint(v.p[i]))
+			return;
+	}
+	/* bundled m-lines may each repeat the same candidates */
+	for (size_t i = 0; i < out->n_candidates; i++) {
+		if (span_eq(v, out->candidates[i]))
+			return;
+	}
+	slot = out->candidates[out->n_candidates++];
+	memcpy(slot, v.p, v.len);
+	slot[v.len] = '\0';
+}
+
+static enum direction direction_of(struct span a)
+{
+	if (span_eq(a, "sendrecv"))
+		return DIR_SENDRECV;
+	if (span_eq(a, "sendonly"))
+		return DIR_SENDONLY;
+	if (span_eq(a, "recvonly"))
+		return DIR_RECVONLY;
+	if (span_eq(a, "inactive"))
+		return DIR_INACTIVE;
+	return DIR_UNSET;
+}
+
+/* One "a=" line, without "a=" and its line end. Of repeated attributes at one level
+ * the first counts. */
+static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_answer *out,
+                            GError **error)
+{
+	struct level *lv = &st->level[st->n_mlines];
+	enum direction dir = direction_of(a);
+	struct span v;
+	uint64_t n;
+
+	if (span_prefix(a, "ice-ufrag:")) {
+		v = span_skip(a, 10);
+		if (!ice_chars_ok(v, SDP_ICE_UFRAG_MIN, SDP_ICE_UFRAG_MAX))
 			return fail(error, "the answer's ice-ufrag is malformed");
-		memcpy(out->ice_ufrag, v, vlen);
-		out->ice_ufrag[vlen] = '\0';
-	} else if (has_prefix(line, len, "ice-pwd:") && !out->ice_pwd[0]) {
-		v = line + 8;
-		vlen = len - 8;
-		if (!ice_chars_ok(v, vlen, 22, 256))
+		if (!lv->ufrag.p)
+			lv->ufrag = v;
+	} else if (span_prefix(a, "ice-pwd:")) {
+		v = span_skip(a, 8);
+		if (!ice_chars_ok(v, SDP_ICE_PWD_MIN, SDP_ICE_PWD_MAX))
 			return fail(error, "the answer's ice-pwd is malformed");
-		memcpy(out->ice_pwd, v, vlen);
-		out->ice_pwd[vlen] = '\0';
-	} else if (has_prefix(line, len, "fingerprint:") && !st->have_fp) {
-		v = line + 12;
-		vlen = len - 12;
-		if (vlen < 8 || g_ascii_strncasecmp(v, "sha-256 ", 8) != 0)
+		if (!lv->pwd.p)
+			lv->pwd = v;
+	} else if (span_prefix(a, "fingerprint:")) {
+		uint8_t fp[32];
+
+		v = span_skip(a, 12);
+		/* we only ever compute sha-256 of the peer's certificate */
+		if (v.len < 8 || g_ascii_strncasecmp(v.p, "sha-256 ", 8) != 0)
 			return fail(error, "the answer's DTLS fingerprint is not sha-256");
-		if (!sdp_fingerprint_parse(v + 8, vlen - 8, out->fingerprint))
+		if (!sdp_fingerprint_parse(v.p + 8, v.len - 8, fp))
 			return fail(error, "the answer's DTLS fingerprint is malformed");
-		st->have_fp = true;
-	} else if (has_prefix(line, len, "setup:")) {
-		v = line + 6;
-		vlen = len - 6;
-		if (vlen == 6 && !memcmp(v, "active", 6))
-			out->setup = SDP_SETUP_ACTIVE;
-		else if (vlen == 7 && !memcmp(v, "passive", 7))
-			out->setup = SDP_SETUP_PASSIVE;
+		if (!lv->have_fingerprint) {
+			memcpy(lv->fingerprint, fp, sizeof(fp));
+			lv->have_fingerprint = true;
+		}
+	} else if (span_prefix(a, "setup:")) {
+		enum sdp_setup setup;
+
+		v = span_skip(a, 6);
+		if (span_eq(v, "active"))
+			setup = SDP_SETUP_ACTIVE;
+		else if (span_eq(v, "passive"))
+			setup = SDP_SETUP_PASSIVE;
 		else
 			return fail(error,
 			            "the answer's DTLS role (a=setup) must be active or passive");
-	} else if (has_prefix(line, len, "candidate:")) {
-		if (out->n_candidates < SDP_MAX_REMOTE_CANDIDATES && len < 256) {
-			memcpy(out->candidates[out->n_candidates], line, len);
-			out->candidates[out->n_candidates][len] = '\0';
-			out->n_candidates++;
-		}
-	} else if (st->in_video && has_prefix(line, len, "extmap:")) {
-		if (g_strstr_len(line, len, PLAYOUT_DELAY_URI))
-			out->playout_delay = true;
-	} else if (st->in_video &&
-	           (has_prefix(line, len, "inactive") || has_prefix(line, len, "sendonly"))) {
-		out->video = false;
-	} else if (st->in_data && has_prefix(line, len, "sctp-port:")) {
-		g_autofree char *n = g_strndup(line + 10, len - 10);
-
-		out->sctp_port = (uint16_t)g_ascii_strtoull(n, NULL, 10);
-	} else if (st->in_data && has_prefix(line, len, "max-message-size:")) {
-		g_autofree char *n = g_strndup(line + 17, len - 17);
-
-		out->max_message_size = (uint32_t)g_ascii_strtoull(n, NULL, 10);
+		if (lv->setup == SDP_SETUP_ACTPASS)
+			lv->setup = setup;
+	} else if (span_prefix(a, "mid:")) {
+		if (!lv->mid.p && st->n_mlines)
+			lv->mid = span_skip(a, 4);
+	} else if (span_prefix(a, "group:BUNDLE")) {
+		v = span_skip(a, 12);
+		if (!st->n_mlines && !st->bundle_tag.p && v.len && v.p[0] == ' ')
+			span_word(&v, &st->bundle_tag);
+	} else if (span_prefix(a, "candidate:")) {
+		add_candidate(a, out);
+	} else if (dir != DIR_UNSET) {
+		if (!st->n_mlines && st->session_dir == DIR_UNSET)
+			st->session_dir = dir;
+		else if (st->in_first_video && st->video_dir == DIR_UNSET)
+			st->video_dir = dir;
+	} else if (st->in_first_video && span_prefix(a, "extmap:")) {
+		parse_extmap(span_skip(a, 7), out);
+	} else if (st->media == MEDIA_DATA && span_prefix(a, "sctp-port:")) {
+		if (!span_uint(span_skip(a, 10), SDP_PORT_MAX, &n) || n == 0)
+			return fail(error, "the answer's sctp-port is malformed");
+		out->sctp_port = (uint16_t)n;
+	} else if (st->media == MEDIA_DATA && span_prefix(a, "max-message-size:")) {
+		if (!span_uint(span_skip(a, 17), UINT32_MAX, &n))
+			return fail(error, "the answer's max-message-size is malformed");
+		out->max_message_size = (uint32_t)n;
 	}
 	return true;
 }
@@ -234,36 +424,82 @@ bool sdp_answer_has_pt(const struct sdp_answer *answer, uint8_t pt)
 	return false;
 }
 
+static void copy_span(char *dst, struct span v)
+{
+	memcpy(dst, v.p, v.len);
+	dst[v.len] = '\0';
+}
+
+/* Media level (of the BUNDLE-tagged m-line) over session level, per attribute. */
+static bool resolve_transport(struct parse_state *st, struct sdp_answer *out, GError **error)
+{
+	const struct level *s = &st->level[0], *m = &st->level[1];
+	enum direction dir;
+
+	for (size_t i = 0; st->bundle_tag.p && i < st->n_mlines; i++) {
+		if (st->level[1 + i].mid.p && st->level[1 + i].mid.len == st->bundle_tag.len &&
+		    !memcmp(st->level[1 + i].mid.p, st->bundle_tag.p, st->bundle_tag.len)) {
+			m = &st->level[1 + i];
+			break;
+		}
+	}
+	if (!(m->ufrag.p ? m : s)->ufrag.p || !(m->pwd.p ? m : s)->pwd.p)
+		return fail(error, "the answer has no ICE credentials");
+	copy_span(out->ice_ufrag, (m->ufrag.p ? m : s)->ufrag);
+	copy_span(out->ice_pwd, (m->pwd.p ? m : s)->pwd);
+	if (!m->have_fingerprint && !s->have_fingerprint)
+		return fail(error, "the answer has no DTLS fingerprint");
+	memcpy(out->fingerprint, (m->have_fingerprint ? m : s)->fingerprint, 32);
+	out->setup = m->setup != SDP_SETUP_ACTPASS ? m->setup : s->setup;
+	if (out->setup == SDP_SETUP_ACTPASS)
+		return fail(error, "the answer does not choose a DTLS role (a=setup)");
+
+	dir = st->video_dir ? st->video_dir : st->session_dir ? st->session_dir : DIR_SENDRECV;
+	out->video =
+	        st->seen_video && st->video_port && (dir == DIR_RECVONLY || dir == DIR_SENDRECV);
+	if (!out->video)
+		return fail(error, "the browser declined the video");
+	return true;
+}
+
 bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GError **error)
 {
-	struct parse_state st = {.mline = -1};
+	struct parse_state *st;
 	const char *p = (const char *)buf, *end = p + len;
+	bool ok = false;
 
 	memset(out, 0, sizeof(*out));
 	out->video_mline = -1;
 	if (len > SDP_MAX_LEN)
 		return fail(error, "the answer is too long");
-	/* the video m-line is the first one in our offer, so in every valid answer */
-	out->video_mline = 0;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', end - p);
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	if (len && memchr(buf, '\0', len))
+		return fail(error, "the answer contains a NUL byte");
+	st = g_new0(struct parse_state, 1);
+	for (size_t n_line = 0; p < end; n_line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct span line = {p, nl ? (size_t)(nl - p) : (size_t)(end - p)};
 
-		if (n && p[n - 1] == '\r')
-			n--;
-		if (memchr(p, '\0', n))
-			return fail(error, "the answer contains a NUL byte");
-		if (!parse_line(&st, p, n, out, error))
-			return false;
+		if (line.len && line.p[line.len - 1] == '\r')
+			line.len--;
 		p = nl ? nl + 1 : end;
+		if (n_line == 0 && !span_eq(line, "v=0")) {
+			fail(error, "the answer does not start with v=0");
+			goto out;
+		}
+		if (span_prefix(line, "m=")) {
+			if (!parse_mline(st, line, out, error))
+				goto out;
+		} else if (span_prefix(line, "a=")) {
+			if (!parse_attribute(st, span_skip(line, 2), out, error))
+				goto out;
+		}
 	}
-	if (!out->ice_ufrag[0] || !out->ice_pwd[0])
-		return fail(error, "the answer has no ICE credentials");
-	if (!st.have_fp)
-		return fail(error, "the answer has no DTLS fingerprint");
-	if (out->setup == SDP_SETUP_ACTPASS)
-		return fail(error, "the answer does not choose a DTLS role (a=setup)");
-	if (!out->video)
-		return fail(error, "the browser declined the video");
-	return true;
+	if (!st->n_mlines) {
+		fail(error, "the answer has no m-line");
+		goto out;
+	}
+	ok = resolve_transport(st, out, error);
+out:
+	g_free(st);
+	return ok;
 }

@@ -48,7 +48,7 @@ struct sdp_answer {
 	int video_mline;
 	uint8_t video_pts[16]; /* payload types the answer kept */
 	size_t n_video_pts;
-	bool playout_delay; /* the answer kept the playout-delay extension with our id */
+	bool playout_delay;       /* the answer kept the playout-delay extension with our id */
 	uint8_t playout_delay_id; /* the id the answer gave it (0: absent) */
 	bool audio;
 	bool data;
