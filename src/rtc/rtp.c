@@ -1,14 +1,18 @@
 /* RTP packets: the fixed header, the playout-delay extension, and the H.264 (RFC 6184,
- * single NAL unit + FU-A) and VP8 (RFC 7741) payload formats. */
+ * single NAL unit, STAP-A, FU-A) and VP8 (RFC 7741) payload formats. */
 #include "rtc/rtp.h"
 
 #include <glib.h>
 #include <string.h>
 
-#define RTP_HEADER 12
-#define EXT_LEN    8 /* 0xBEDE, length 1, one element: id|len, 3 bytes */
-#define H264_FU_A  28
-#define H264_AUD   9
+#define RTP_HEADER           12
+#define EXT_LEN              8 /* 0xBEDE, length 1, one element: id|len, 3 bytes */
+#define H264_FU_A            28
+#define H264_FU_A_HEADER     2 /* FU indicator, FU header */
+#define H264_STAP_A          24
+#define H264_STAP_A_MAX_NALS 16 /* enough for SPS, PPS, SEI and a few small slices */
+#define VP8_DESCRIPTOR       4
+#define H264_AUD             9
 
 bool rtp_header_parse(const uint8_t *buf, size_t len, struct rtp_header *out)
 {
@@ -114,6 +118,7 @@ static size_t next_start(const uint8_t *b, size_t len, size_t from, size_t *code
 	return len;
 }
 
+/* One NAL that fits as it is, or its FU-A fragments (RFC 6184 5.8). */
 static size_t h264_nal(struct rtp_packetizer *p, const uint8_t *nal, size_t len, uint32_t ts,
                        bool last, rtp_emit_fn emit, void *data)
 {
@@ -128,7 +133,7 @@ static size_t h264_nal(struct rtp_packetizer *p, const uint8_t *nal, size_t len,
 	}
 	/* FU-A: the NAL header's F|NRI go into the indicator, its type into the FU header */
 	uint8_t indicator = (nal[0] & 0xe0) | H264_FU_A, type = nal[0] & 0x1f;
-	size_t pos = 1, chunk_max = room - 2;
+	size_t pos = 1, chunk_max = room - H264_FU_A_HEADER;
 
 	while (pos < len) {
 		size_t chunk = MIN(chunk_max, len - pos);
@@ -137,11 +142,72 @@ static size_t h264_nal(struct rtp_packetizer *p, const uint8_t *nal, size_t len,
 		off = write_header(p, pkt, ts, last && end);
 		pkt[off] = indicator;
 		pkt[off + 1] = (uint8_t)((pos == 1 ? 0x80 : 0) | (end ? 0x40 : 0) | type);
-		memcpy(pkt + off + 2, nal + pos, chunk);
-		emit(data, pkt, off + 2 + chunk);
+		memcpy(pkt + off + H264_FU_A_HEADER, nal + pos, chunk);
+		emit(data, pkt, off + H264_FU_A_HEADER + chunk);
 		pos += chunk;
 		n++;
 	}
+	return n;
+}
+
+/* Small NALs waiting to share one STAP-A packet (RFC 6184 5.7.1). */
+struct stap {
+	const uint8_t *nal[H264_STAP_A_MAX_NALS];
+	size_t len[H264_STAP_A_MAX_NALS];
+	size_t count;
+	size_t size; /* STAP-A header + every size field and NAL so far */
+};
+
+static size_t stap_flush(struct rtp_packetizer *p, struct stap *st, uint32_t ts, bool last,
+                         rtp_emit_fn emit, void *data)
+{
+	uint8_t pkt[RTC_RTP_MAX], f = 0, nri = 0;
+	size_t off;
+
+	if (st->count == 0)
+		return 0;
+	if (st->count == 1) {
+		st->count = 0;
+		return h264_nal(p, st->nal[0], st->len[0], ts, last, emit, data);
+	}
+	off = write_header(p, pkt, ts, last);
+	/* F is the OR of the aggregated F bits, NRI their maximum */
+	for (size_t i = 0; i < st->count; i++) {
+		f |= st->nal[i][0] & 0x80;
+		nri = MAX(nri, st->nal[i][0] & 0x60);
+	}
+	pkt[off++] = (uint8_t)(f | nri | H264_STAP_A);
+	for (size_t i = 0; i < st->count; i++) {
+		pkt[off] = (uint8_t)(st->len[i] >> 8);
+		pkt[off + 1] = st->len[i] & 0xff;
+		memcpy(pkt + off + 2, st->nal[i], st->len[i]);
+		off += 2 + st->len[i];
+	}
+	emit(data, pkt, off);
+	st->count = 0;
+	return 1;
+}
+
+/* Each NAL either joins the waiting STAP-A or, too big to share, goes alone; the last
+ * one of the access unit flushes with the marker. */
+static size_t h264_add(struct rtp_packetizer *p, struct stap *st, const uint8_t *nal, size_t len,
+                       uint32_t ts, bool last, rtp_emit_fn emit, void *data)
+{
+	size_t room = RTC_RTP_MAX - header_room(p), n = 0;
+
+	if (1 + 2 + len > room) {
+		n += stap_flush(p, st, ts, false, emit, data);
+		return n + h264_nal(p, nal, len, ts, last, emit, data);
+	}
+	if (st->count && (st->size + 2 + len > room || st->count == H264_STAP_A_MAX_NALS))
+		n += stap_flush(p, st, ts, false, emit, data);
+	if (st->count == 0)
+		st->size = 1;
+	st->nal[st->count] = nal;
+	st->len[st->count++] = len;
+	st->size += 2 + len;
+	if (last)
+		n += stap_flush(p, st, ts, true, emit, data);
 	return n;
 }
 
@@ -151,6 +217,7 @@ static size_t packetize_h264(struct rtp_packetizer *p, const uint8_t *au, size_t
 	size_t code, start = next_start(au, len, 0, &code), n = 0;
 	const uint8_t *prev = NULL;
 	size_t prev_len = 0;
+	struct stap st = {0};
 
 	/* one NAL of lookahead, so the last NAL of the access unit carries the marker */
 	while (start < len) {
@@ -161,9 +228,10 @@ static size_t packetize_h264(struct rtp_packetizer *p, const uint8_t *au, size_t
 		/* trailing zero bytes belong to the next start code, not the NAL */
 		while (nlen && au[begin + nlen - 1] == 0)
 			nlen--;
+		/* access unit delimiters say nothing RTP does not (RFC 6184 does not need them) */
 		if (nlen && (au[begin] & 0x1f) != H264_AUD) {
 			if (prev)
-				n += h264_nal(p, prev, prev_len, ts, false, emit, data);
+				n += h264_add(p, &st, prev, prev_len, ts, false, emit, data);
 			prev = au + begin;
 			prev_len = nlen;
 		}
@@ -171,7 +239,7 @@ static size_t packetize_h264(struct rtp_packetizer *p, const uint8_t *au, size_t
 		code = code2;
 	}
 	if (prev)
-		n += h264_nal(p, prev, prev_len, ts, true, emit, data);
+		n += h264_add(p, &st, prev, prev_len, ts, true, emit, data);
 	return n;
 }
 
@@ -179,12 +247,14 @@ static size_t packetize_vp8(struct rtp_packetizer *p, const uint8_t *frame, size
                             rtp_emit_fn emit, void *data)
 {
 	uint8_t pkt[RTC_RTP_MAX];
-	const size_t desc = 4; /* X|S, I, M|PictureID(15) */
+	const size_t desc = VP8_DESCRIPTOR; /* X|S|PID, I, M|PictureID(15) */
 	size_t room = RTC_RTP_MAX - header_room(p) - desc, pos = 0, n = 0;
 	uint16_t pid = p->vp8_picture_id;
 
+	if (len == 0)
+		return 0;
 	p->vp8_picture_id = (p->vp8_picture_id + 1) & 0x7fff;
-	while (pos < len || n == 0) {
+	while (pos < len) {
 		size_t chunk = MIN(room, len - pos);
 		bool end = pos + chunk == len;
 		size_t off = write_header(p, pkt, ts, end);
@@ -193,8 +263,7 @@ static size_t packetize_vp8(struct rtp_packetizer *p, const uint8_t *frame, size
 		pkt[off + 1] = 0x80;
 		pkt[off + 2] = (uint8_t)(0x80 | pid >> 8);
 		pkt[off + 3] = pid & 0xff;
-		if (chunk)
-			memcpy(pkt + off + desc, frame + pos, chunk);
+		memcpy(pkt + off + desc, frame + pos, chunk);
 		emit(data, pkt, off + desc + chunk);
 		pos += chunk;
 		n++;

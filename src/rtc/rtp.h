@@ -1,5 +1,5 @@
 /* RTP packets (RFC 3550) and the payload formats we send: H.264 (RFC 6184,
- * packetization-mode=1: single NAL units and FU-A) and VP8 (RFC 7741). */
+ * packetization-mode=1: single NAL units, STAP-A and FU-A) and VP8 (RFC 7741). */
 #pragma once
 
 #include <stdbool.h>

@@ -1,64 +1,160 @@
-/* RTP: H.264 FU-A and VP8 packetization reassemble to the input, within the size limit,
- * with the marker on the last packet and the playout-delay extension on every one. */
+/* RTP: H.264 (single NAL, STAP-A, FU-A) and VP8 packetization reassemble to the input,
+ * within the size limit, with the marker on the last packet, contiguous sequence numbers
+ * and the playout-delay extension on every packet; header parsing refuses bad packets. */
 #include <glib.h>
 #include <string.h>
 
 #include "rtc/rtp.h"
 
-struct collected {
-	GPtrArray *packets; /* GBytes */
-};
+#define HDR_EXT 20 /* 12-byte header + 8-byte extension */
+
+static const uint8_t sc4[] = {0, 0, 0, 1};
 
 static void collect(void *data, const uint8_t *pkt, size_t len)
 {
-	struct collected *c = data;
+	GPtrArray *packets = data;
 
 	g_assert_cmpuint(len, <=, RTC_RTP_MAX);
-	g_ptr_array_add(c->packets, g_bytes_new(pkt, len));
+	g_ptr_array_add(packets, g_bytes_new(pkt, len));
 }
 
-static void check_common(struct collected *c, uint32_t ssrc, uint32_t ts, uint8_t pt)
+static GPtrArray *packets_new(void)
 {
-	struct rtp_header h, first;
+	return g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+}
 
-	for (guint i = 0; i < c->packets->len; i++) {
-		gsize len;
-		const uint8_t *p = g_bytes_get_data(g_ptr_array_index(c->packets, i), &len);
+static const uint8_t *packet(GPtrArray *packets, guint i, size_t *len)
+{
+	gsize n;
+	const uint8_t *p = g_bytes_get_data(g_ptr_array_index(packets, i), &n);
+
+	*len = n;
+	return p;
+}
+
+/* What every packet of one frame shares. */
+static void check_common(GPtrArray *packets, uint32_t ssrc, uint32_t ts, uint8_t pt, bool extension)
+{
+	struct rtp_header h;
+	uint16_t first = 0;
+
+	g_assert_cmpuint(packets->len, >, 0);
+	for (guint i = 0; i < packets->len; i++) {
+		size_t len;
+		const uint8_t *p = packet(packets, i, &len);
 
 		g_assert_true(rtp_header_parse(p, len, &h));
 		if (i == 0)
-			first = h;
+			first = h.seq;
+		g_assert_cmpuint(p[0] & 0xc0, ==, 0x80);
 		g_assert_cmpuint(h.ssrc, ==, ssrc);
 		g_assert_cmpuint(h.timestamp, ==, ts);
 		g_assert_cmpuint(h.payload_type, ==, pt);
-		g_assert_cmpuint(h.seq, ==, (uint16_t)(first.seq + i));
-		g_assert_cmpint(h.marker, ==, i + 1 == c->packets->len);
-		/* one-byte extension: 0xBEDE, 1 word, id 1 len 3, min = max = 0 */
+		g_assert_cmpuint(h.seq, ==, (uint16_t)(first + i));
+		g_assert_cmpint(h.marker, ==, i + 1 == packets->len);
+		g_assert_cmpuint(h.payload_len, >, 0);
+		if (!extension) {
+			g_assert_cmpuint(p[0] & 0x10, ==, 0);
+			g_assert_cmpuint(h.header_len, ==, 12);
+			continue;
+		}
+		/* RFC 8285 one-byte form: 0xBEDE, 1 word, id 1 len-1 = 2, min = max = 0 */
 		g_assert_cmpuint(p[0] & 0x10, ==, 0x10);
-		g_assert_cmpuint(p[12], ==, 0xBE);
-		g_assert_cmpuint(p[13], ==, 0xDE);
-		g_assert_cmpuint(p[15], ==, 1);
-		g_assert_cmpuint(p[16], ==, (RTC_EXT_PLAYOUT_DELAY << 4) | 2);
-		g_assert_cmpuint(p[17] | p[18] | p[19], ==, 0);
-		g_assert_cmpuint(h.header_len, ==, 20);
+		g_assert_cmpmem(p + 12, 8,
+		                ((const uint8_t[]){0xbe, 0xde, 0x00, 0x01,
+		                                   (RTC_EXT_PLAYOUT_DELAY << 4) | 2, 0, 0, 0}),
+		                8);
+		g_assert_cmpuint(h.header_len, ==, HDR_EXT);
 	}
 }
 
-static void test_h264(void)
+/* A receiver's view: single NAL units, STAP-A and FU-A back to Annex-B with 4-byte
+ * start codes. Fails the test on any malformed packet. */
+static GByteArray *h264_depacketize(GPtrArray *packets, guint *n_stap, guint *n_fu)
+{
+	GByteArray *out = g_byte_array_new();
+	bool in_fu = false;
+
+	*n_stap = *n_fu = 0;
+	for (guint i = 0; i < packets->len; i++) {
+		size_t len;
+		const uint8_t *pkt = packet(packets, i, &len);
+		struct rtp_header h;
+		const uint8_t *pl;
+		size_t plen;
+
+		g_assert_true(rtp_header_parse(pkt, len, &h));
+		pl = pkt + h.header_len;
+		plen = h.payload_len;
+		switch (pl[0] & 0x1f) {
+		case 24: /* STAP-A */
+			(*n_stap)++;
+			g_assert_false(in_fu);
+			for (size_t off = 1; off < plen;) {
+				size_t n;
+
+				g_assert_cmpuint(off + 2, <=, plen);
+				n = (size_t)pl[off] << 8 | pl[off + 1];
+				g_assert_cmpuint(n, >, 0);
+				g_assert_cmpuint(off + 2 + n, <=, plen);
+				g_byte_array_append(out, sc4, 4);
+				g_byte_array_append(out, pl + off + 2, (guint)n);
+				off += 2 + n;
+			}
+			break;
+		case 28: { /* FU-A */
+			bool start = pl[1] & 0x80, end = pl[1] & 0x40;
+
+			(*n_fu)++;
+			g_assert_cmpuint(plen, >, 2);
+			g_assert_true(start != in_fu);
+			if (start) {
+				uint8_t hdr = (pl[0] & 0xe0) | (pl[1] & 0x1f);
+
+				g_byte_array_append(out, sc4, 4);
+				g_byte_array_append(out, &hdr, 1);
+			}
+			g_byte_array_append(out, pl + 2, (guint)plen - 2);
+			in_fu = !end;
+			break;
+		}
+		default:
+			g_assert_false(in_fu);
+			g_assert_cmpuint(pl[0] & 0x1f, >=, 1);
+			g_assert_cmpuint(pl[0] & 0x1f, <=, 23);
+			g_byte_array_append(out, sc4, 4);
+			g_byte_array_append(out, pl, (guint)plen);
+		}
+	}
+	g_assert_false(in_fu);
+	return out;
+}
+
+/* Bytes without any accidental start code, and a NAL header of the given type. */
+static void fill_nal(uint8_t *nal, size_t len, uint8_t header)
+{
+	nal[0] = header;
+	for (size_t i = 1; i < len; i++)
+		nal[i] = (uint8_t)(i * 7 + 1) | 1;
+}
+
+static void test_h264_keyframe(void)
 {
 	struct rtp_packetizer p;
-	struct collected c = {g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref)};
-	GByteArray *au = g_byte_array_new(), *out = g_byte_array_new();
-	static const uint8_t sc4[] = {0, 0, 0, 1}, sc3[] = {0, 0, 1};
+	g_autoptr(GPtrArray) packets = packets_new();
+	g_autoptr(GByteArray) au = g_byte_array_new();
+	g_autoptr(GByteArray) want = g_byte_array_new();
+	g_autoptr(GByteArray) got = NULL;
+	static const uint8_t sc3[] = {0, 0, 1};
 	static const uint8_t aud[] = {0x09, 0xf0};
 	static const uint8_t sps[] = {0x67, 0x42, 0xe0, 0x1f, 0xaa};
 	static const uint8_t pps[] = {0x68, 0xce, 0x3c, 0x80};
 	uint8_t idr[5000];
-	size_t n;
+	guint n_stap, n_fu;
+	size_t n, len;
+	const uint8_t *first;
 
-	idr[0] = 0x65;
-	for (size_t i = 1; i < sizeof(idr); i++)
-		idr[i] = (uint8_t)(i * 7 + 1) | 1; /* no accidental start codes */
+	fill_nal(idr, sizeof(idr), 0x65);
 	g_byte_array_append(au, sc4, 4);
 	g_byte_array_append(au, aud, sizeof(aud));
 	g_byte_array_append(au, sc4, 4);
@@ -67,121 +163,268 @@ static void test_h264(void)
 	g_byte_array_append(au, pps, sizeof(pps));
 	g_byte_array_append(au, sc4, 4);
 	g_byte_array_append(au, idr, sizeof(idr));
+	/* the access unit without its AUD, every start code 4 bytes */
+	g_byte_array_append(want, sc4, 4);
+	g_byte_array_append(want, sps, sizeof(sps));
+	g_byte_array_append(want, sc4, 4);
+	g_byte_array_append(want, pps, sizeof(pps));
+	g_byte_array_append(want, sc4, 4);
+	g_byte_array_append(want, idr, sizeof(idr));
 
 	rtp_packetizer_init(&p, RTC_CODEC_H264, 0xdeadbeef);
-	n = rtp_packetize(&p, au->data, au->len, 9000, true, collect, &c);
-	g_assert_cmpuint(n, ==, c.packets->len);
-	/* SPS, PPS single; IDR 5000 bytes in FU-A of at most 1200-20-2 bytes each */
-	g_assert_cmpuint(n, ==, 2 + (sizeof(idr) - 1 + 1177) / 1178);
-	check_common(&c, 0xdeadbeef, 9000, RTC_PT_H264);
+	g_assert_cmpuint(p.playout_delay_id, ==, RTC_EXT_PLAYOUT_DELAY);
+	n = rtp_packetize(&p, au->data, au->len, 9000, true, collect, packets);
+	g_assert_cmpuint(n, ==, packets->len);
+	/* SPS + PPS in one STAP-A; the IDR in FU-A fragments of 1200 - 20 - 2 bytes */
+	g_assert_cmpuint(n, ==, 1 + (sizeof(idr) - 1 + 1177) / 1178);
+	check_common(packets, 0xdeadbeef, 9000, RTC_PT_H264, true);
 
-	for (guint i = 0; i < c.packets->len; i++) {
-		gsize len;
-		const uint8_t *pkt = g_bytes_get_data(g_ptr_array_index(c.packets, i), &len);
-		const uint8_t *pl = pkt + 20;
-		size_t plen = len - 20;
+	first = packet(packets, 0, &len);
+	g_assert_cmpuint(len, ==, HDR_EXT + 1 + 2 + sizeof(sps) + 2 + sizeof(pps));
+	g_assert_cmpuint(first[HDR_EXT], ==, 0x60 | 24); /* NRI 3 (max of SPS, PPS) */
+	g_assert_cmpuint(first[HDR_EXT + 1], ==, 0);
+	g_assert_cmpuint(first[HDR_EXT + 2], ==, sizeof(sps));
+	/* FU-A: indicator NRI from the IDR, S on the first, E on the last fragment */
+	first = packet(packets, 1, &len);
+	g_assert_cmpuint(len, ==, RTC_RTP_MAX);
+	g_assert_cmpuint(first[HDR_EXT], ==, 0x60 | 28);
+	g_assert_cmpuint(first[HDR_EXT + 1], ==, 0x80 | 5);
+	first = packet(packets, packets->len - 1, &len);
+	g_assert_cmpuint(first[HDR_EXT + 1], ==, 0x40 | 5);
 
-		if ((pl[0] & 0x1f) == 28) {
-			bool start = pl[1] & 0x80, end = pl[1] & 0x40;
+	got = h264_depacketize(packets, &n_stap, &n_fu);
+	g_assert_cmpuint(n_stap, ==, 1);
+	g_assert_cmpuint(n_fu, ==, n - 1);
+	g_assert_cmpmem(got->data, got->len, want->data, want->len);
+}
 
-			g_assert_cmpuint(start, ==, i == 2);
-			g_assert_cmpuint(end, ==, i + 1 == c.packets->len);
-			if (start) {
-				uint8_t hdr = (pl[0] & 0xe0) | (pl[1] & 0x1f);
+/* Packetize one Annex-B unit and return the depacketized bytes. */
+static GByteArray *roundtrip(struct rtp_packetizer *p, const uint8_t *au, size_t len,
+                             size_t want_packets, guint *n_stap, guint *n_fu)
+{
+	g_autoptr(GPtrArray) packets = packets_new();
 
-				g_byte_array_append(out, sc4, 4);
-				g_byte_array_append(out, &hdr, 1);
-			}
-			g_byte_array_append(out, pl + 2, plen - 2);
-		} else {
-			g_byte_array_append(out, sc4, 4);
-			g_byte_array_append(out, pl, plen);
-		}
+	g_assert_cmpuint(rtp_packetize(p, au, len, 1, false, collect, packets), ==, want_packets);
+	g_assert_cmpuint(packets->len, ==, want_packets);
+	if (want_packets)
+		check_common(packets, 5, 1, RTC_PT_H264, p->playout_delay_id != 0);
+	return h264_depacketize(packets, n_stap, n_fu);
+}
+
+/* The size boundaries between single NAL, STAP-A and FU-A. */
+static void test_h264_sizes(void)
+{
+	const size_t room = RTC_RTP_MAX - HDR_EXT;
+	struct rtp_packetizer p;
+	g_autofree uint8_t *au = g_malloc(4 + room + 8);
+	g_autoptr(GByteArray) small = g_byte_array_new();
+	GByteArray *got;
+	guint n_stap, n_fu;
+
+	rtp_packetizer_init(&p, RTC_CODEC_H264, 5);
+	memcpy(au, sc4, 4);
+	fill_nal(au + 4, room + 8, 0x41);
+	/* exactly the room: one single-NAL packet; one byte more: two FU-A */
+	got = roundtrip(&p, au, 4 + room, 1, &n_stap, &n_fu);
+	g_assert_cmpmem(got->data, got->len, au, 4 + room);
+	g_assert_cmpuint(n_fu, ==, 0);
+	g_byte_array_unref(got);
+	got = roundtrip(&p, au, 4 + room + 1, 2, &n_stap, &n_fu);
+	g_assert_cmpmem(got->data, got->len, au, 4 + room + 1);
+	g_assert_cmpuint(n_fu, ==, 2);
+	g_byte_array_unref(got);
+	/* too big to share a STAP-A with anything: alone, not fragmented */
+	got = roundtrip(&p, au, 4 + room - 2, 1, &n_stap, &n_fu);
+	g_assert_cmpuint(n_stap + n_fu, ==, 0);
+	g_byte_array_unref(got);
+
+	/* 20 NALs of 100 bytes: 11 fit in one STAP-A (1 + 11 * 102), the other 9 in a second */
+	for (int i = 0; i < 20; i++) {
+		uint8_t nal[100];
+
+		fill_nal(nal, sizeof(nal), (uint8_t)(0x01 | (i & 3) << 5));
+		g_byte_array_append(small, sc4, 4);
+		g_byte_array_append(small, nal, sizeof(nal));
 	}
-	/* the AUD is dropped; everything else comes back byte for byte */
-	/* less the AUD (4 + 2), plus one byte where PPS had a 3-byte start code */
-	g_assert_cmpuint(out->len, ==, au->len - 6 + 1);
-	g_assert_cmpmem(out->data + 4, sizeof(sps), sps, sizeof(sps));
-	g_assert_cmpmem(out->data + out->len - sizeof(idr), sizeof(idr), idr, sizeof(idr));
-	g_byte_array_unref(au);
-	g_byte_array_unref(out);
-	g_ptr_array_unref(c.packets);
+	got = roundtrip(&p, small->data, small->len, 2, &n_stap, &n_fu);
+	g_assert_cmpuint(n_stap, ==, 2);
+	g_assert_cmpmem(got->data, got->len, small->data, small->len);
+	g_byte_array_unref(got);
+
+	/* 20 NALs of 3 bytes: a STAP-A holds at most 16 */
+	g_byte_array_set_size(small, 0);
+	for (int i = 0; i < 20; i++) {
+		const uint8_t nal[] = {0x06, 0x05, (uint8_t)(i + 1)};
+
+		g_byte_array_append(small, sc4, 4);
+		g_byte_array_append(small, nal, sizeof(nal));
+	}
+	got = roundtrip(&p, small->data, small->len, 2, &n_stap, &n_fu);
+	g_assert_cmpuint(n_stap, ==, 2);
+	g_assert_cmpmem(got->data, got->len, small->data, small->len);
+	g_byte_array_unref(got);
+
+	/* without the extension, 8 more bytes of payload fit */
+	p.playout_delay_id = 0;
+	got = roundtrip(&p, au, 4 + room + 8, 1, &n_stap, &n_fu);
+	g_assert_cmpmem(got->data, got->len, au, 4 + room + 8);
+	g_byte_array_unref(got);
+}
+
+/* Odd Annex-B: trailing zeros, 3-byte codes, leading junk, nothing but an AUD. */
+static void test_h264_annexb(void)
+{
+	struct rtp_packetizer p;
+	guint n_stap, n_fu;
+	GByteArray *got;
+	static const uint8_t junk[] = {0xff, 0x00, 0x00, 0x01, 0x41, 0x9a, 0x00, 0x00,
+	                               0x00, 0x00, 0x00, 0x01, 0x01, 0x02, 0x00};
+	static const uint8_t clean[] = {0, 0, 0, 1, 0x41, 0x9a, 0, 0, 0, 1, 0x01, 0x02};
+	static const uint8_t only_aud[] = {0, 0, 0, 1, 0x09, 0x10, 0, 0, 1};
+	static const uint8_t no_code[] = {0x65, 0x88, 0x84, 0x00};
+
+	rtp_packetizer_init(&p, RTC_CODEC_H264, 5);
+	got = roundtrip(&p, junk, sizeof(junk), 1, &n_stap, &n_fu);
+	g_assert_cmpuint(n_stap, ==, 1);
+	g_assert_cmpmem(got->data, got->len, clean, sizeof(clean));
+	g_byte_array_unref(got);
+	g_byte_array_unref(roundtrip(&p, only_aud, sizeof(only_aud), 0, &n_stap, &n_fu));
+	g_byte_array_unref(roundtrip(&p, no_code, sizeof(no_code), 0, &n_stap, &n_fu));
+	g_byte_array_unref(roundtrip(&p, NULL, 0, 0, &n_stap, &n_fu));
+}
+
+static void test_seq_wrap(void)
+{
+	struct rtp_packetizer p;
+	g_autoptr(GPtrArray) packets = packets_new();
+	uint8_t frame[2500];
+	struct rtp_header h;
+	size_t len;
+	const uint8_t *pkt;
+
+	memset(frame, 0xab, sizeof(frame));
+	rtp_packetizer_init(&p, RTC_CODEC_VP8, 9);
+	p.seq = 0xffff;
+	g_assert_cmpuint(rtp_packetize(&p, frame, sizeof(frame), 7, true, collect, packets), ==, 3);
+	check_common(packets, 9, 7, RTC_PT_VP8, true);
+	pkt = packet(packets, 2, &len);
+	g_assert_true(rtp_header_parse(pkt, len, &h));
+	g_assert_cmpuint(h.seq, ==, 1);
+	g_assert_cmpuint(p.seq, ==, 2);
 }
 
 static void test_vp8(void)
 {
 	struct rtp_packetizer p;
-	struct collected c = {g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref)};
+	g_autoptr(GPtrArray) packets = packets_new();
+	g_autoptr(GByteArray) out = g_byte_array_new();
 	uint8_t frame[3000];
-	GByteArray *out = g_byte_array_new();
 	uint16_t pid0 = 0;
+	size_t len;
+	const uint8_t *pl;
 
 	for (size_t i = 0; i < sizeof(frame); i++)
 		frame[i] = (uint8_t)i;
 	rtp_packetizer_init(&p, RTC_CODEC_VP8, 7);
-	g_assert_cmpuint(rtp_packetize(&p, frame, sizeof(frame), 1, true, collect, &c), ==, 3);
-	check_common(&c, 7, 1, RTC_PT_VP8);
-	for (guint i = 0; i < c.packets->len; i++) {
-		gsize len;
-		const uint8_t *pl =
-		        (const uint8_t *)g_bytes_get_data(g_ptr_array_index(c.packets, i), &len) +
-		        20;
-		uint16_t pid = (uint16_t)((pl[2] & 0x7f) << 8 | pl[3]);
+	/* 1200 - 20 - 4 = 1176 bytes of frame per packet */
+	g_assert_cmpuint(rtp_packetize(&p, frame, sizeof(frame), 1, true, collect, packets), ==, 3);
+	check_common(packets, 7, 1, RTC_PT_VP8, true);
+	for (guint i = 0; i < packets->len; i++) {
+		uint16_t pid;
 
-		g_assert_cmpuint(pl[0] & 0x80, ==, 0x80);       /* X */
-		g_assert_cmpuint(!!(pl[0] & 0x10), ==, i == 0); /* S */
-		g_assert_cmpuint(pl[1], ==, 0x80);              /* I */
-		g_assert_cmpuint(pl[2] & 0x80, ==, 0x80);       /* M: 15-bit id */
+		pl = packet(packets, i, &len) + HDR_EXT;
+		pid = (uint16_t)((pl[2] & 0x7f) << 8 | pl[3]);
+		/* X=1, S on the first packet only, PID=0; I=1; M=1 (15-bit picture id) */
+		g_assert_cmpuint(pl[0], ==, i == 0 ? 0x90 : 0x80);
+		g_assert_cmpuint(pl[1], ==, 0x80);
+		g_assert_cmpuint(pl[2] & 0x80, ==, 0x80);
 		if (i == 0)
 			pid0 = pid;
 		g_assert_cmpuint(pid, ==, pid0);
-		g_byte_array_append(out, pl + 4, len - 24);
+		g_assert_cmpuint(len, ==, i < 2 ? RTC_RTP_MAX : HDR_EXT + 4 + 3000 - 2 * 1176);
+		g_byte_array_append(out, pl + 4, (guint)(len - HDR_EXT - 4));
 	}
 	g_assert_cmpmem(out->data, out->len, frame, sizeof(frame));
-	/* the next frame gets the next picture id */
-	g_ptr_array_set_size(c.packets, 0);
-	rtp_packetize(&p, frame, 10, 2, false, collect, &c);
-	{
-		const uint8_t *pl =
-		        (const uint8_t *)g_bytes_get_data(g_ptr_array_index(c.packets, 0), NULL) +
-		        20;
-		g_assert_cmpuint((uint16_t)((pl[2] & 0x7f) << 8 | pl[3]), ==, (pid0 + 1) & 0x7fff);
-	}
-	g_byte_array_unref(out);
-	g_ptr_array_unref(c.packets);
+
+	/* the next frame gets the next picture id, wrapping at 15 bits */
+	p.vp8_picture_id = 0x7fff;
+	g_ptr_array_set_size(packets, 0);
+	rtp_packetize(&p, frame, 10, 2, false, collect, packets);
+	rtp_packetize(&p, frame, 10, 3, false, collect, packets);
+	g_assert_cmpuint(packets->len, ==, 2);
+	pl = packet(packets, 0, &len) + HDR_EXT;
+	g_assert_cmpuint(len, ==, HDR_EXT + 4 + 10);
+	g_assert_cmpuint(pl[2], ==, 0xff);
+	g_assert_cmpuint(pl[3], ==, 0xff);
+	pl = packet(packets, 1, &len) + HDR_EXT;
+	g_assert_cmpuint(pl[2], ==, 0x80);
+	g_assert_cmpuint(pl[3], ==, 0x00);
+
+	/* nothing to send: no packet, no picture id used */
+	g_assert_cmpuint(rtp_packetize(&p, frame, 0, 4, false, collect, packets), ==, 0);
+	g_assert_cmpuint(packets->len, ==, 2);
+	g_assert_cmpuint(p.vp8_picture_id, ==, 1);
 }
 
 static void test_header_parse(void)
 {
 	struct rtp_header h;
-	uint8_t pkt[32] = {0x80, 0xe6, 0x12, 0x34, 0, 0, 0, 9, 0, 0, 0, 5};
+	uint8_t pkt[40] = {0x80, 0xe6, 0x12, 0x34, 0, 1, 0x5f, 0x90, 0xca, 0xfe, 0xba, 0xbe};
 
 	g_assert_true(rtp_header_parse(pkt, 12, &h));
 	g_assert_true(h.marker);
 	g_assert_cmpuint(h.payload_type, ==, 102);
 	g_assert_cmpuint(h.seq, ==, 0x1234);
+	g_assert_cmpuint(h.timestamp, ==, 90000);
+	g_assert_cmpuint(h.ssrc, ==, 0xcafebabe);
+	g_assert_cmpuint(h.header_len, ==, 12);
 	g_assert_cmpuint(h.payload_len, ==, 0);
 	g_assert_false(rtp_header_parse(pkt, 11, &h)); /* short */
-	pkt[0] = 0x8f;                                 /* 15 CSRCs: 72 bytes */
-	g_assert_false(rtp_header_parse(pkt, 32, &h));
-	pkt[0] = 0x90; /* extension running past the end */
-	pkt[14] = 0;
-	pkt[15] = 9;
-	g_assert_false(rtp_header_parse(pkt, 32, &h));
-	pkt[0] = 0xa0; /* padding larger than the payload */
-	pkt[31] = 40;
-	g_assert_false(rtp_header_parse(pkt, 32, &h));
-	pkt[31] = 4;
-	g_assert_true(rtp_header_parse(pkt, 32, &h));
-	g_assert_cmpuint(h.payload_len, ==, 16);
-	pkt[0] = 0x40; /* version 1 */
-	g_assert_false(rtp_header_parse(pkt, 32, &h));
+	g_assert_false(rtp_header_parse(pkt, 0, &h));
+
+	pkt[0] = 0x82; /* two CSRCs */
+	g_assert_true(rtp_header_parse(pkt, 40, &h));
+	g_assert_cmpuint(h.header_len, ==, 20);
+	g_assert_cmpuint(h.payload_len, ==, 20);
+	g_assert_false(rtp_header_parse(pkt, 19, &h));
+	pkt[0] = 0x8f; /* 15 CSRCs: 72 bytes */
+	g_assert_false(rtp_header_parse(pkt, 40, &h));
+
+	pkt[0] = 0x90; /* extension: 0xBEDE, 2 words */
+	pkt[12] = 0xbe;
+	pkt[13] = 0xde;
+	pkt[15] = 2;
+	g_assert_true(rtp_header_parse(pkt, 40, &h));
+	g_assert_cmpuint(h.header_len, ==, 24);
+	g_assert_false(rtp_header_parse(pkt, 23, &h)); /* extension body cut */
+	g_assert_false(rtp_header_parse(pkt, 15, &h)); /* extension header cut */
+	pkt[15] = 7;                                   /* running past the end */
+	g_assert_false(rtp_header_parse(pkt, 40, &h));
+	pkt[15] = 0;
+
+	pkt[0] = 0xa0; /* padding */
+	pkt[39] = 40;  /* larger than what follows the header */
+	g_assert_false(rtp_header_parse(pkt, 40, &h));
+	pkt[39] = 0; /* zero is not a padding count */
+	g_assert_false(rtp_header_parse(pkt, 40, &h));
+	pkt[39] = 4;
+	g_assert_true(rtp_header_parse(pkt, 40, &h));
+	g_assert_cmpuint(h.payload_len, ==, 24);
+	pkt[39] = 28; /* the whole payload is padding */
+	g_assert_true(rtp_header_parse(pkt, 40, &h));
+	g_assert_cmpuint(h.payload_len, ==, 0);
+	g_assert_false(rtp_header_parse(pkt, 12, &h)); /* padding bit, no room for its count */
+	pkt[0] = 0x40;                                 /* version 1 */
+	g_assert_false(rtp_header_parse(pkt, 40, &h));
 }
 
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/rtp/h264", test_h264);
+	g_test_add_func("/rtp/h264-keyframe", test_h264_keyframe);
+	g_test_add_func("/rtp/h264-sizes", test_h264_sizes);
+	g_test_add_func("/rtp/h264-annexb", test_h264_annexb);
+	g_test_add_func("/rtp/seq-wrap", test_seq_wrap);
 	g_test_add_func("/rtp/vp8", test_vp8);
 	g_test_add_func("/rtp/header-parse", test_header_parse);
 	return g_test_run();
