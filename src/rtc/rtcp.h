@@ -13,7 +13,7 @@ enum rtcp_event_type {
 	RTCP_EV_PLI,
 	RTCP_EV_FIR,
 	RTCP_EV_REMB,
-	RTCP_EV_BYE,
+	RTCP_EV_BYE, /* one per SSRC the BYE names */
 };
 
 struct rtcp_event {
@@ -37,7 +37,8 @@ struct rtcp_event {
 typedef void (*rtcp_event_fn)(void *data, const struct rtcp_event *ev);
 
 /* Walks a compound packet and reports each event. Returns false (having reported the
- * events before the fault) when the packet is malformed. */
+ * events before the fault) when the packet is malformed: a length past the end, a count
+ * that does not fit its packet, bad padding, bytes after the last packet. */
 bool rtcp_parse(const uint8_t *buf, size_t len, rtcp_event_fn fn, void *data);
 
 /* True if the packet (after the RFC 7983 demux put it in 128..191) is RTCP, not RTP. */
