@@ -161,7 +161,10 @@ bool auth_token_verify(const struct auth_key *key, const char *token, size_t len
 	if (len > AUTH_TOKEN_MAX)
 		return reject(error, "the link's token is too long");
 	for (size_t i = 0; i < len; i++) {
-		if (!g_ascii_isalnum(token[i]) && !strchr("-_.", token[i]))
+		char c = token[i];
+
+		/* spelled out: strchr() would also "find" a NUL byte */
+		if (!g_ascii_isalnum(c) && c != '-' && c != '_' && c != '.')
 			return reject(error, "the link's token is malformed");
 	}
 	copy = g_strndup(token, len);
