@@ -5,15 +5,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define RATELIMIT_BURST     10       /* failures allowed at once */
-#define RATELIMIT_REFILL_US 10000000 /* one more every 10 s */
-#define RATELIMIT_TABLE     1024     /* addresses remembered; the stalest is forgotten */
+#define RATELIMIT_BURST     10                /* failures allowed at once */
+#define RATELIMIT_REFILL_US INT64_C(10000000) /* one more every 10 s */
+#define RATELIMIT_TABLE     1024              /* addresses remembered; the stalest is forgotten */
+#define RATELIMIT_V6_PREFIX 64 /* IPv6 addresses count per /64: one host owns them all */
 
 struct ratelimit;
 
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *rl); /* accepts NULL */
-/* May this address try (again)? */
+/* May this address try (again)? `address` is an IP address as text (or any label). */
 bool ratelimit_allowed(struct ratelimit *rl, const char *address, int64_t now_us);
 /* Counts one failure against the address. */
 void ratelimit_fail(struct ratelimit *rl, const char *address, int64_t now_us);

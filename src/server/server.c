@@ -10,9 +10,15 @@
 #include "log.h"
 #include "server/ratelimit.h"
 
+#define WS_PATH               "/ws"
+#define AUTH_PATH             "/auth"
+#define WEB_RESOURCE_PREFIX   "/org/wayrtc/web"
 #define TOKEN_PROTOCOL_PREFIX "token."
-#define KEEPALIVE_S           15
-#define AUTH_BODY_MAX         0 /* /auth takes no body */
+#define KEEPALIVE_S           15 /* pings keep NATs and proxies from dropping an idle socket */
+#define STATIC_PATH_MAX       64 /* longer than any file name the client has */
+#define ADMITTED_KEY          "wayrtc-admitted"
+#define SCOPE_KEY             "wayrtc-scope"
+#define STATUS_TOO_MANY       429 /* RFC 6585; libsoup 3.2 has no name for it */
 
 /* from the generated web-resources.c */
 GResource *wayrtc_web_get_resource(void);
@@ -111,9 +117,9 @@ static bool admit(struct server *server, SoupServerMessage *msg, const char *tok
 
 	if (!ratelimit_allowed(server->ratelimit, addr, now)) {
 		log_warn("%s: refused, too many failed attempts", addr);
-		reply_json(
-		        msg, 429 /* Too Many Requests */,
-		        "{\"ok\":false,\"message\":\"too many failed attempts; wait a minute\"}");
+		reply_json(msg, STATUS_TOO_MANY,
+		           "{\"ok\":false,\"message\":\"too many failed attempts from this "
+		           "address; wait a little\"}");
 		return false;
 	}
 	if (check_origin && !origin_ok(msg)) {
@@ -139,25 +145,66 @@ static bool admit(struct server *server, SoupServerMessage *msg, const char *tok
 	return true;
 }
 
-static void early_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,
-                          GHashTable *query, gpointer data)
+/* Before any body is read: requests carry no body we want, so none is kept in memory
+ * (libsoup reads and buffers a body of any size for a normal handler), and methods we
+ * never answer are refused at once. */
+static bool early_common(SoupServerMessage *msg, const char *path)
+{
+	const char *method = soup_server_message_get_method(msg);
+	bool allowed;
+
+	soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+	if (strcmp(path, AUTH_PATH) == 0)
+		allowed = method == SOUP_METHOD_POST;
+	else
+		allowed = method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+	if (!allowed) {
+		add_security_headers(msg);
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
+		                             strcmp(path, AUTH_PATH) == 0 ? "POST" : "GET, HEAD");
+		soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+	}
+	return allowed;
+}
+
+static void early_any_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                              GHashTable *query, gpointer data)
+{
+	early_common(msg, path);
+}
+
+/* The admission of a WebSocket viewer, decided here because libsoup calls early handlers
+ * once the headers are in, before it answers an upgrade: a status set here means no
+ * upgrade happens. Order: rate limit (429), Origin (403), token (401), room (503). */
+static void early_ws_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                             GHashTable *query, gpointer data)
 {
 	struct server *server = data;
 	g_autofree char *token = NULL;
 	uint32_t scope;
 
-	if (strcmp(path, "/ws") != 0)
+	/* libsoup matches handlers by plain prefix: "/wsx" and "/ws/x" land here too, and
+	 * would reach the WebSocket handler unchecked if simply let through */
+	if (strcmp(path, WS_PATH) != 0) {
+		add_security_headers(msg);
+		soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
+		return;
+	}
+	if (!early_common(msg, path))
 		return;
 	token = token_from_protocols(msg);
 	if (!admit(server, msg, token, true, &scope))
 		return;
 	if (g_list_length(server->clients) >= SERVER_MAX_CLIENTS) {
+		log_warn("%s: refused, already %d viewers", remote_address(msg),
+		         SERVER_MAX_CLIENTS);
 		reply_json(msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
 		           "{\"ok\":false,\"message\":\"the desktop has too many viewers\"}");
 		return;
 	}
 	/* remembered until the upgrade completes, in the websocket callback */
-	g_object_set_data(G_OBJECT(msg), "wayrtc-scope", GUINT_TO_POINTER(scope));
+	g_object_set_data(G_OBJECT(msg), ADMITTED_KEY, GUINT_TO_POINTER(1));
+	g_object_set_data(G_OBJECT(msg), SCOPE_KEY, GUINT_TO_POINTER(scope));
 }
 
 static void auth_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,
@@ -166,26 +213,40 @@ static void auth_handler(SoupServer *soup, SoupServerMessage *msg, const char *p
 	struct server *server = data;
 	const char *header = soup_message_headers_get_one(
 	        soup_server_message_get_request_headers(msg), "Authorization");
+	const char *origin = soup_message_headers_get_one(
+	        soup_server_message_get_request_headers(msg), "Origin");
 	uint32_t scope;
 
-	if (soup_server_message_get_method(msg) != SOUP_METHOD_POST) {
-		soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+	if (strcmp(path, AUTH_PATH) != 0) {
+		add_security_headers(msg);
+		soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
 		return;
 	}
+	/* a same-origin fetch always sends Origin, so when there is one it must be ours */
 	if (!admit(server, msg, header && g_str_has_prefix(header, "Bearer ") ? header + 7 : NULL,
-	           false, &scope))
+	           origin != NULL, &scope))
 		return;
 	reply_json(msg, SOUP_STATUS_OK, "{\"ok\":true}");
 }
 
+static const char *const content_types[][2] = {
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/vnd.microsoft.icon"},
+        {".json", "application/json"},
+        {".webmanifest", "application/manifest+json"},
+};
+
 static const char *content_type(const char *path)
 {
-	if (g_str_has_suffix(path, ".html"))
-		return "text/html; charset=utf-8";
-	if (g_str_has_suffix(path, ".js"))
-		return "text/javascript; charset=utf-8";
-	if (g_str_has_suffix(path, ".css"))
-		return "text/css; charset=utf-8";
+	for (size_t i = 0; i < G_N_ELEMENTS(content_types); i++) {
+		if (g_str_has_suffix(path, content_types[i][0]))
+			return content_types[i][1];
+	}
 	return "application/octet-stream";
 }
 
@@ -203,11 +264,12 @@ static void static_handler(SoupServer *soup, SoupServerMessage *msg, const char 
 	}
 	if (strcmp(path, "/") == 0)
 		path = "/index.html";
-	if (strstr(path, "..") || strlen(path) > 64) {
+	if (path[0] != '/' || strstr(path, "..") || strstr(path, "//") ||
+	    strlen(path) > STATIC_PATH_MAX) {
 		soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
 		return;
 	}
-	name = g_strconcat("/org/wayrtc/web", path, NULL);
+	name = g_strconcat(WEB_RESOURCE_PREFIX, path, NULL);
 	bytes = g_resources_lookup_data(name, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
 	if (!bytes) {
 		soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
@@ -241,12 +303,24 @@ static void on_ws_message(SoupWebsocketConnection *conn, gint type, GBytes *mess
 	server->listener->message(server->data, client, text, len);
 }
 
+static void on_ws_error(SoupWebsocketConnection *conn, GError *error, gpointer data)
+{
+	struct server_client *client = data;
+
+	log_info("%s: %s", client->address, error->message);
+}
+
 static void on_ws_closed(SoupWebsocketConnection *conn, gpointer data)
 {
 	struct server_client *client = data;
 	struct server *server = client->server;
 
-	log_info("%s: viewer left", client->address);
+	log_info("%s: viewer left (%u%s%s)", client->address,
+	         soup_websocket_connection_get_close_code(conn),
+	         soup_websocket_connection_get_close_data(conn) ? ", " : "",
+	         soup_websocket_connection_get_close_data(conn)
+	                 ? soup_websocket_connection_get_close_data(conn)
+	                 : "");
 	server->clients = g_list_remove(server->clients, client);
 	server->listener->closed(server->data, client);
 	client_free(client);
@@ -256,16 +330,27 @@ static void websocket_handler(SoupServer *soup, SoupServerMessage *msg, const ch
                               SoupWebsocketConnection *conn, gpointer data)
 {
 	struct server *server = data;
-	struct server_client *client = g_new0(struct server_client, 1);
+	struct server_client *client;
 
+	/* never reached without admission; if libsoup ever routes around the early handler,
+	 * the socket is closed rather than trusted */
+	if (!g_object_get_data(G_OBJECT(msg), ADMITTED_KEY)) {
+		log_error("%s: a WebSocket reached %s without admission; closed",
+		          remote_address(msg), path);
+		soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+		                                "not admitted");
+		return;
+	}
+	client = g_new0(struct server_client, 1);
 	client->server = server;
 	client->conn = g_object_ref(conn);
 	client->address = g_strdup(remote_address(msg));
-	client->scope = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(msg), "wayrtc-scope"));
+	client->scope = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(msg), SCOPE_KEY));
 	soup_websocket_connection_set_max_incoming_payload_size(conn, SERVER_MAX_MESSAGE);
 	soup_websocket_connection_set_keepalive_interval(conn, KEEPALIVE_S);
 	g_signal_connect(conn, "message", G_CALLBACK(on_ws_message), client);
 	g_signal_connect(conn, "closed", G_CALLBACK(on_ws_closed), client);
+	g_signal_connect(conn, "error", G_CALLBACK(on_ws_error), client);
 	server->clients = g_list_prepend(server->clients, client);
 	log_info("%s: viewer admitted", client->address);
 	server->listener->open(server->data, client, client->scope);
@@ -313,10 +398,15 @@ struct server *server_new(const struct server_config *config,
 	server->ratelimit = ratelimit_new();
 	server->soup =
 	        soup_server_new("tls-certificate", config->cert, "server-header", "wayrtc", NULL);
-	soup_server_add_early_handler(server->soup, "/ws", early_handler, server, NULL);
-	soup_server_add_websocket_handler(server->soup, "/ws", NULL, (char **)protocols,
+	/* signaling messages are small; compression would only add a decompression bomb */
+	soup_server_remove_websocket_extension(server->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+	/* one early handler per path: libsoup calls only the longest match's */
+	soup_server_add_early_handler(server->soup, NULL, early_any_handler, server, NULL);
+	soup_server_add_early_handler(server->soup, AUTH_PATH, early_any_handler, server, NULL);
+	soup_server_add_early_handler(server->soup, WS_PATH, early_ws_handler, server, NULL);
+	soup_server_add_websocket_handler(server->soup, WS_PATH, NULL, (char **)protocols,
 	                                  websocket_handler, server, NULL);
-	soup_server_add_handler(server->soup, "/auth", auth_handler, server, NULL);
+	soup_server_add_handler(server->soup, AUTH_PATH, auth_handler, server, NULL);
 	soup_server_add_handler(server->soup, NULL, static_handler, server, NULL);
 	if (!listen_on(server, error)) {
 		g_prefix_error(error, "cannot listen on port %u: ", config->port);
@@ -339,6 +429,10 @@ void server_free(struct server *server)
 
 		server->clients = g_list_delete_link(server->clients, server->clients);
 		server->listener->closed(server->data, client);
+		/* the close frame is queued before the connection goes, so the browser hears
+		 * "going away" rather than a reset */
+		g_signal_handlers_disconnect_by_data(client->conn, client);
+		server_client_close(client, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "wayrtc stopped");
 		client_free(client);
 	}
 	if (server->soup) {

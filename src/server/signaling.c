@@ -9,11 +9,40 @@
 
 #define SDP_MAX       (64 * 1024)
 #define CANDIDATE_MAX 1024
+#define MESSAGE_MAX   (SDP_MAX + 1024) /* an answer with its SDP escaped, and room to spare */
+#define DEPTH_MAX     8                /* our messages are flat; the parser recurses */
 
 static bool bad(GError **error, const char *msg)
 {
 	g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, msg);
 	return false;
+}
+
+/* Nesting depth of arrays and objects, outside strings, stopping early past `max`: a
+ * message of 64 KiB of "[" should cost a scan, not the parser's stack. */
+static bool depth_ok(const char *buf, size_t len, unsigned max)
+{
+	unsigned depth = 0;
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++; /* the escaped character cannot end the string */
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				return false;
+		} else if ((c == ']' || c == '}') && depth) {
+			depth--;
+		}
+	}
+	return true;
 }
 
 /* A string member, or NULL when absent or of another type. */
@@ -35,12 +64,14 @@ bool signal_parse(const char *buf, size_t len, struct signal_msg *msg, GError **
 	const char *type, *s;
 
 	memset(msg, 0, sizeof(*msg));
-	if (len > SDP_MAX + 1024)
+	if (len > MESSAGE_MAX)
 		return bad(error, "message too long");
 	if (len == 0)
 		return bad(error, "message is empty");
 	if (memchr(buf, '\0', len))
 		return bad(error, "message contains a NUL byte");
+	if (!depth_ok(buf, len, DEPTH_MAX))
+		return bad(error, "message is nested too deeply");
 	if (!json_parser_load_from_data(parser, buf, (gssize)len, NULL))
 		return bad(error, "message is not JSON");
 	root = json_parser_get_root(parser);
@@ -60,7 +91,11 @@ bool signal_parse(const char *buf, size_t len, struct signal_msg *msg, GError **
 		msg->sdp = g_strdup(s);
 	} else if (!strcmp(type, "candidate")) {
 		JsonNode *node = json_object_get_member(obj, "candidate");
+		JsonNode *mid = json_object_get_member(obj, "sdpMid");
 
+		/* one BUNDLE group: a mid is a string or absent/null, and tells us nothing */
+		if (mid && !JSON_NODE_HOLDS_NULL(mid) && !string_member(obj, "sdpMid"))
+			return bad(error, "candidate's \"sdpMid\" is not a string");
 		msg->type = SIGNAL_CANDIDATE;
 		if (node && JSON_NODE_HOLDS_NULL(node)) {
 			msg->candidate = g_strdup("");
