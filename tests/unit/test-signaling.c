@@ -1,5 +1,6 @@
 /* Signaling messages: what parses, what is refused (with a reason), what we build. */
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "server/auth.h"
@@ -51,6 +52,137 @@ static void test_parse(void)
 	refused(huge, "too long");
 }
 
+static void test_limits(void)
+{
+	struct signal_msg msg;
+	g_autofree char *sdp_max = g_strnfill(64 * 1024, 'a');
+	g_autofree char *sdp_over = g_strnfill(64 * 1024 + 1, 'a');
+	g_autofree char *cand_max = g_strnfill(1024, 'c');
+	g_autofree char *cand_over = g_strnfill(1025, 'c');
+	g_autofree char *j = NULL;
+	g_autofree char *deep = NULL;
+	g_autoptr(GString) nested = g_string_new("{\"type\":\"ping\",\"x\":");
+
+	/* exactly at each limit passes, one byte more does not */
+	j = g_strdup_printf("{\"type\":\"answer\",\"sdp\":\"%s\"}", sdp_max);
+	g_assert_true(signal_parse(j, strlen(j), &msg, NULL));
+	g_assert_cmpuint(strlen(msg.sdp), ==, 64 * 1024);
+	signal_msg_clear(&msg);
+	g_free(j);
+	j = g_strdup_printf("{\"type\":\"answer\",\"sdp\":\"%s\"}", sdp_over);
+	refused(j, "too long");
+	g_free(j);
+	j = g_strdup_printf("{\"type\":\"candidate\",\"candidate\":\"%s\"}", cand_max);
+	g_assert_true(signal_parse(j, strlen(j), &msg, NULL));
+	g_assert_cmpuint(strlen(msg.candidate), ==, 1024);
+	signal_msg_clear(&msg);
+	g_free(j);
+	j = g_strdup_printf("{\"type\":\"candidate\",\"candidate\":\"%s\"}", cand_over);
+	refused(j, "too long");
+
+	/* nesting is refused before the parser recurses into it */
+	for (int i = 0; i < 10000; i++)
+		g_string_append_c(nested, '[');
+	refused(nested->str, "nested too deeply");
+	/* but brackets inside strings are only text */
+	deep = g_strdup_printf("{\"type\":\"answer\",\"sdp\":\"%s\\\"[[[[[[[[[[[[\"}", "v=0");
+	g_assert_true(signal_parse(deep, strlen(deep), &msg, NULL));
+	g_assert_cmpstr(msg.sdp, ==, "v=0\"[[[[[[[[[[[[");
+	signal_msg_clear(&msg);
+
+	/* the length given is what is read: no terminator needed, none trusted */
+	g_assert_true(signal_parse("{\"type\":\"ping\"}garbage", 15, &msg, NULL));
+	g_assert_false(signal_parse("{\"type\":\"ping\"}", 14, &msg, NULL));
+	g_assert_false(signal_parse("{\"type\":\"ping\"}\0", 16, &msg, NULL));
+	g_assert_false(signal_parse("", 0, &msg, NULL));
+}
+
+static void test_types(void)
+{
+	struct signal_msg msg;
+	const char *browser = "{\"type\":\"candidate\",\"candidate\":\"c\",\"sdpMid\":null,"
+	                      "\"sdpMLineIndex\":0,\"usernameFragment\":\"u\"}";
+
+	refused("\"answer\"", "not a JSON object");
+	refused("null", "not a JSON object");
+	refused("{\"type\":null}", "no \"type\"");
+	refused("{\"type\":[\"answer\"]}", "no \"type\"");
+	refused("{\"type\":\"Answer\",\"sdp\":\"v=0\"}", "unknown message type");
+	refused("{\"type\":\"offer\",\"sdp\":\"v=0\"}", "unknown message type");
+	refused("{\"type\":\"answer\",\"sdp\":null}", "no \"sdp\"");
+	refused("{\"type\":\"answer\",\"sdp\":{}}", "no \"sdp\"");
+	refused("{\"type\":\"candidate\"}", "no \"candidate\"");
+	refused("{\"type\":\"candidate\",\"candidate\":5}", "no \"candidate\"");
+	refused("{\"type\":\"candidate\",\"candidate\":\"c\",\"sdpMid\":0}", "sdpMid");
+	/* what browsers add (sdpMLineIndex, usernameFragment) is allowed */
+	g_assert_true(signal_parse(browser, strlen(browser), &msg, NULL));
+	g_assert_cmpstr(msg.candidate, ==, "c");
+	signal_msg_clear(&msg);
+	g_assert_true(signal_parse("{\"type\":\"keyframe\"}", 19, &msg, NULL));
+	g_assert_cmpuint(strlen("{\"type\":\"keyframe\"}"), ==, 19);
+	g_assert_cmpint(msg.type, ==, SIGNAL_KEYFRAME);
+	g_assert_null(msg.sdp);
+	g_assert_null(msg.candidate);
+}
+
+/* What we build, read back as JSON: fields, types and escapes survive. */
+static JsonObject *parse_object(const char *text, JsonParser *parser)
+{
+	g_assert_true(json_parser_load_from_data(parser, text, -1, NULL));
+	g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
+	return json_node_get_object(json_parser_get_root(parser));
+}
+
+static void test_round_trip(void)
+{
+	const char *cand = "candidate:842163049 1 udp 1677729535 192.0.2.3 46154 typ srflx "
+	                   "raddr 10.0.0.2 rport 46154 generation 0";
+	g_autofree char *c = signal_build_candidate(cand);
+	g_autofree char *end = signal_build_candidate(NULL);
+	g_autofree char *err = signal_build_error("bad-message", "message is not JSON: \"\u00e9\n");
+	g_autofree char *offer = signal_build_offer("v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\n");
+	g_autofree char *hello = signal_build_hello(AUTH_SCOPE_CONTROL, 1920, 1080, "vp8");
+	g_autoptr(JsonParser) p1 = json_parser_new();
+	g_autoptr(JsonParser) p2 = json_parser_new();
+	g_autoptr(JsonParser) p3 = json_parser_new();
+	g_autoptr(JsonParser) p4 = json_parser_new();
+	JsonObject *o;
+	JsonArray *scope;
+	struct signal_msg msg;
+
+	/* a candidate we build parses as a candidate with the same text; the end too */
+	g_assert_true(signal_parse(c, strlen(c), &msg, NULL));
+	g_assert_cmpint(msg.type, ==, SIGNAL_CANDIDATE);
+	g_assert_cmpstr(msg.candidate, ==, cand);
+	signal_msg_clear(&msg);
+	g_assert_true(signal_parse(end, strlen(end), &msg, NULL));
+	g_assert_cmpstr(msg.candidate, ==, "");
+	signal_msg_clear(&msg);
+
+	o = parse_object(err, p1);
+	g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, "error");
+	g_assert_cmpstr(json_object_get_string_member(o, "code"), ==, "bad-message");
+	g_assert_cmpstr(json_object_get_string_member(o, "message"), ==,
+	                "message is not JSON: \"\u00e9\n");
+
+	o = parse_object(offer, p2);
+	g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, "offer");
+	g_assert_cmpstr(json_object_get_string_member(o, "sdp"), ==,
+	                "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\n");
+
+	o = parse_object(hello, p3);
+	g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, "hello");
+	scope = json_object_get_array_member(o, "scope");
+	g_assert_cmpuint(json_array_get_length(scope), ==, 1);
+	g_assert_cmpstr(json_array_get_string_element(scope, 0), ==, "control");
+	g_assert_cmpint(json_object_get_int_member(o, "width"), ==, 1920);
+	g_assert_cmpint(json_object_get_int_member(o, "height"), ==, 1080);
+	g_assert_cmpstr(json_object_get_string_member(o, "codec"), ==, "vp8");
+
+	o = parse_object(c, p4);
+	g_assert_cmpstr(json_object_get_string_member(o, "sdpMid"), ==, "0");
+}
+
 static void test_build(void)
 {
 	g_autofree char *hello =
@@ -72,5 +204,8 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/signaling/parse", test_parse);
 	g_test_add_func("/signaling/build", test_build);
+	g_test_add_func("/signaling/limits", test_limits);
+	g_test_add_func("/signaling/types", test_types);
+	g_test_add_func("/signaling/round-trip", test_round_trip);
 	return g_test_run();
 }
