@@ -128,6 +128,69 @@ static const char firefox_h264[] =
         "a=setup:active\r\n"
         "a=ssrc:3155734543 cname:{1b2c3d4e-5f60-4172-8394-a5b6c7d8e9f0}\r\n";
 
+/* Captured from headless Chromium 156: setRemoteDescription(sdp_offer_build with VP8,
+ * audio and data), createAnswer, setLocalDescription, after gathering. Candidates in the
+ * first section only. */
+static const char chromium156_captured[] =
+        "v=0\r\n"
+        "o=- 5373594989831766009 2 IN IP4 127.0.0.1\r\n"
+        "s=-\r\n"
+        "t=0 0\r\n"
+        "a=group:BUNDLE 0 1 2\r\n"
+        "a=extmap-allow-mixed\r\n"
+        "a=msid-semantic: WMS\r\n"
+        "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+        "c=IN IP4 0.0.0.0\r\n"
+        "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+        "a=candidate:3667160683 1 udp 2113937151 6bbd6b81-2beb-4e4c-99d2-9884c7a5d47b.local 49629 "
+        "typ host generation 0 network-cost 999\r\n"
+        "a=candidate:3722838747 1 udp 2113942271 c55b5dad-ae55-4e46-a905-b9c2efea1552.local 43561 "
+        "typ host generation 0 network-cost 999\r\n"
+        "a=ice-ufrag:Byqg\r\n"
+        "a=ice-pwd:yio4AFUTRYWvBORTw5H2l2cS\r\n"
+        "a=ice-options:trickle\r\n"
+        "a=fingerprint:sha-256 "
+        "7F:38:5D:CD:81:50:47:4B:C0:72:80:2F:D4:7B:E5:50:34:29:F3:A9:FE:A5:EE:66:C6:7A:92:5A:66:BC:"
+        "76:50\r\n"
+        "a=setup:active\r\n"
+        "a=mid:0\r\n"
+        "a=extmap:1 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay\r\n"
+        "a=recvonly\r\n"
+        "a=rtcp-mux\r\n"
+        "a=rtcp-rsize\r\n"
+        "a=rtpmap:96 VP8/90000\r\n"
+        "a=rtcp-fb:96 goog-remb\r\n"
+        "a=rtcp-fb:96 ccm fir\r\n"
+        "a=rtcp-fb:96 nack\r\n"
+        "a=rtcp-fb:96 nack pli\r\n"
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+        "c=IN IP4 0.0.0.0\r\n"
+        "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+        "a=ice-ufrag:Byqg\r\n"
+        "a=ice-pwd:yio4AFUTRYWvBORTw5H2l2cS\r\n"
+        "a=ice-options:trickle\r\n"
+        "a=fingerprint:sha-256 "
+        "7F:38:5D:CD:81:50:47:4B:C0:72:80:2F:D4:7B:E5:50:34:29:F3:A9:FE:A5:EE:66:C6:7A:92:5A:66:BC:"
+        "76:50\r\n"
+        "a=setup:active\r\n"
+        "a=mid:1\r\n"
+        "a=recvonly\r\n"
+        "a=rtcp-mux\r\n"
+        "a=rtpmap:111 opus/48000/2\r\n"
+        "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+        "c=IN IP4 0.0.0.0\r\n"
+        "a=ice-ufrag:Byqg\r\n"
+        "a=ice-pwd:yio4AFUTRYWvBORTw5H2l2cS\r\n"
+        "a=ice-options:trickle\r\n"
+        "a=fingerprint:sha-256 "
+        "7F:38:5D:CD:81:50:47:4B:C0:72:80:2F:D4:7B:E5:50:34:29:F3:A9:FE:A5:EE:66:C6:7A:92:5A:66:BC:"
+        "76:50\r\n"
+        "a=setup:active\r\n"
+        "a=mid:2\r\n"
+        "a=sctp-port:5000\r\n"
+        "a=max-message-size:262144\r\n";
+
 static const char h264_offer[] =
         "v=0\r\n"
         "o=- 42 2 IN IP4 127.0.0.1\r\n"
@@ -306,6 +369,28 @@ static void test_firefox(void)
 	                "candidate:2 1 TCP 2105524479 192.168.1.7 9 typ host tcptype active");
 }
 
+static void test_chromium156_captured(void)
+{
+	g_autofree struct sdp_answer *a = parse_ok(chromium156_captured);
+
+	g_assert_cmpstr(a->ice_ufrag, ==, "Byqg");
+	g_assert_cmpstr(a->ice_pwd, ==, "yio4AFUTRYWvBORTw5H2l2cS");
+	g_assert_cmpuint(a->fingerprint[0], ==, 0x7F);
+	g_assert_cmpuint(a->fingerprint[31], ==, 0x50);
+	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
+	g_assert_true(a->video);
+	g_assert_true(a->playout_delay);
+	g_assert_true(sdp_answer_has_pt(a, RTC_PT_VP8));
+	g_assert_cmpuint(a->n_video_pts, ==, 1);
+	g_assert_true(a->audio);
+	g_assert_true(a->data);
+	g_assert_cmpuint(a->sctp_port, ==, 5000);
+	g_assert_cmpuint(a->max_message_size, ==, 262144);
+	g_assert_cmpuint(a->n_candidates, ==, 2);
+	g_assert_true(g_str_has_suffix(a->candidates[1], ".local 43561 typ host generation 0 "
+	                                                 "network-cost 999"));
+}
+
 static char *replace(const char *sdp, const char *from, const char *to)
 {
 	GString *s = g_string_new(sdp);
@@ -481,6 +566,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/chrome-h264", test_chrome_h264);
 	g_test_add_func("/sdp/chrome-vp8", test_chrome_vp8);
 	g_test_add_func("/sdp/firefox", test_firefox);
+	g_test_add_func("/sdp/chromium156-captured", test_chromium156_captured);
 	g_test_add_func("/sdp/levels", test_levels);
 	g_test_add_func("/sdp/bad-answers", test_bad_answers);
 	g_test_add_func("/sdp/candidate-limits", test_candidate_limits);
