@@ -1,0 +1,23 @@
+/* The Wayland input sink: a virtual keyboard (zwp_virtual_keyboard_v1) and a virtual
+ * pointer (zwlr_virtual_pointer_v1) on the compositor's seat, with an XKB keymap of our
+ * choosing, over a connection of its own driven by the thread-default GMainContext. */
+#pragma once
+
+#include <glib.h>
+
+#include "input/sink.h"
+
+struct input_sink_wl_options {
+	/* display name or absolute socket path; NULL: $WAYLAND_DISPLAY */
+	const char *display;
+	/* XKB rule names; NULL fields come from XKB_DEFAULT_*, else the "evdev" rules and a
+	 * "us" layout */
+	const char *rules, *model, *layout, *variant, *options;
+	/* called once when the compositor goes away; every later event is dropped */
+	void (*closed)(void *data, const char *reason);
+	void *data;
+};
+
+/* Connects, binds the seat, first output and both virtual-device managers, and uploads
+ * the keymap before returning. NULL with a GError a person can act on. */
+struct input_sink *input_sink_wl_new(const struct input_sink_wl_options *options, GError **error);

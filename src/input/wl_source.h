@@ -1,0 +1,22 @@
+/* A Wayland client connection as a GSource on the thread-default GMainContext: the
+ * libwayland prepare/read protocol split over GLib's prepare/check/dispatch, so nothing
+ * blocks and no other reader steals our events. Written for the input sinks; any other
+ * Wayland client of ours can use it (media/capture_wlr.c has its own copy for now). */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <wayland-client.h>
+
+/* Called once, from dispatch, when the connection is gone; `reason` is for people.
+ * It may free the source (and then disconnect the display). */
+typedef void (*wayland_source_lost_fn)(void *data, const char *reason);
+
+/* Attaches to the thread-default context. The display stays the caller's. */
+GSource *wayland_source_new(struct wl_display *display, const char *name,
+                            wayland_source_lost_fn lost, void *data);
+/* Detaches and drops it; call before wl_display_disconnect, never from inside a Wayland
+ * event handler of this display. NULL is fine. */
+void wayland_source_free(GSource *source);
+/* Why a display failed, in words a person can act on (g_free it). */
+char *wayland_display_error(struct wl_display *display);

@@ -1,0 +1,382 @@
+/* The Wayland input sink against the real compositor: wayrtc-session runs
+ * wayrtc-test-pattern, which prints every pointer and key event it receives; the sink's
+ * events must arrive there as the evdev codes and positions we mean, with the layout
+ * deciding which key types a character. Paths from $WAYRTC_SESSION and
+ * $WAYRTC_TEST_PATTERN (set by meson). */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <linux/input-event-codes.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "input/sink.h"
+#include "input/sink_wl.h"
+
+#define WIDTH          640
+#define HEIGHT         480
+#define READY_FD       3
+#define TIMEOUT_MS     10000
+#define READY_LINE_MAX 256
+
+struct session {
+	GSubprocess *proc;
+	char *runtime_dir;
+	char *display;
+	GDataInputStream *out;
+	GCancellable *cancel; /* the pending line read */
+	GPtrArray *lines;     /* everything the client printed */
+	guint cursor;         /* lines before this were matched already */
+	bool eof;
+};
+
+static struct session session;
+
+static void read_line(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	char *line =
+	        g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, NULL, &error);
+
+	/* a read of a session already stopped */
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+	    src != G_OBJECT(session.out)) {
+		g_free(line);
+		return;
+	}
+	if (!line) {
+		session.eof = true;
+		return;
+	}
+	if (g_test_verbose())
+		g_printerr("client: %s\n", line);
+	g_ptr_array_add(session.lines, line);
+	g_data_input_stream_read_line_async(session.out, G_PRIORITY_DEFAULT, session.cancel,
+	                                    read_line, NULL);
+}
+
+static gboolean set_flag(gpointer data)
+{
+	*(bool *)data = true;
+	return G_SOURCE_REMOVE;
+}
+
+/* Runs the loop until the client printed `want` (after what was matched before), and
+ * moves past it. With `next`, it must be the very next line apart from "keymap". */
+static void expect_line(const char *want, bool next)
+{
+	bool timed_out = false;
+	guint timer = g_timeout_add(TIMEOUT_MS, set_flag, &timed_out);
+
+	for (;;) {
+		while (session.cursor < session.lines->len) {
+			const char *line = g_ptr_array_index(session.lines, session.cursor++);
+
+			if (strcmp(line, want) == 0) {
+				g_source_remove(timer);
+				return;
+			}
+			if (next && strcmp(line, "keymap") != 0)
+				g_error("wanted “%s” next, got “%s”", want, line);
+		}
+		if (timed_out || session.eof)
+			g_error("the client never printed “%s”", want);
+		g_main_context_iteration(NULL, TRUE);
+	}
+}
+
+/* Lets the compositor and client catch up, then checks nothing matching `prefix` came. */
+static void expect_quiet(const char *prefix)
+{
+	bool done = false;
+
+	g_timeout_add(300, set_flag, &done);
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+	for (guint i = session.cursor; i < session.lines->len; i++) {
+		const char *line = g_ptr_array_index(session.lines, i);
+
+		if (g_str_has_prefix(line, prefix))
+			g_error("unexpected “%s”", line);
+	}
+}
+
+static char *read_ready_line(int fd)
+{
+	char buf[READY_LINE_MAX];
+	size_t len = 0;
+
+	while (len < sizeof(buf) - 1) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, TIMEOUT_MS) <= 0)
+			break;
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (memchr(buf, '\n', len))
+			break;
+	}
+	buf[len] = '\0';
+	return g_strdup(buf);
+}
+
+/* A test that fails must not leave a desktop running. */
+static void die_with_parent(gpointer data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void session_start(void)
+{
+	const char *exe = g_getenv("WAYRTC_SESSION");
+	const char *client = g_getenv("WAYRTC_TEST_PATTERN");
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *line = NULL;
+	g_autofree char *size = g_strdup_printf("--size=%dx%d", WIDTH, HEIGHT);
+	g_autofree char *ready = g_strdup_printf("--ready-fd=%d", READY_FD);
+	int fds[2];
+
+	g_assert_nonnull(exe);
+	g_assert_nonnull(client);
+	session.runtime_dir = g_dir_make_tmp("wayrtc-input-XXXXXX", &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_chmod(session.runtime_dir, 0700), ==, 0);
+	g_assert_cmpint(pipe(fds), ==, 0);
+
+	launcher = g_subprocess_launcher_new(
+	        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	        (g_test_verbose() ? 0 : G_SUBPROCESS_FLAGS_STDERR_SILENCE));
+	g_subprocess_launcher_setenv(launcher, "XDG_RUNTIME_DIR", session.runtime_dir, TRUE);
+	g_subprocess_launcher_unsetenv(launcher, "WAYLAND_DISPLAY");
+	g_subprocess_launcher_unsetenv(launcher, "DISPLAY");
+	/* the session starts the client with this keymap on its own default keyboard */
+	g_subprocess_launcher_setenv(launcher, "XKB_DEFAULT_LAYOUT", "us", TRUE);
+	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+	g_subprocess_launcher_take_fd(launcher, fds[1], READY_FD);
+	session.proc =
+	        g_subprocess_launcher_spawn(launcher, &error, exe, size, ready, "--", client, NULL);
+	g_assert_no_error(error);
+	g_clear_object(&launcher); /* closes our copy of the write end */
+	line = read_ready_line(fds[0]);
+	close(fds[0]);
+	g_assert_true(g_str_has_prefix(line, "WAYLAND_DISPLAY="));
+	g_strchomp(line);
+	session.display = g_build_filename(session.runtime_dir, line + strlen("WAYLAND_DISPLAY="),
+	                                   NULL); /* an absolute socket path works too */
+	session.lines = g_ptr_array_new_with_free_func(g_free);
+	session.out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(session.proc));
+	session.cancel = g_cancellable_new();
+	g_data_input_stream_read_line_async(session.out, G_PRIORITY_DEFAULT, session.cancel,
+	                                    read_line, NULL);
+	expect_line("configured 640x480", false);
+}
+
+static void session_stop(void)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!session.proc)
+		return;
+	g_subprocess_send_signal(session.proc, SIGTERM);
+	g_subprocess_wait(session.proc, NULL, &error);
+	g_cancellable_cancel(session.cancel);
+	g_clear_object(&session.cancel);
+	g_clear_object(&session.proc);
+	g_clear_object(&session.out);
+	g_clear_pointer(&session.lines, g_ptr_array_unref);
+	session.cursor = 0;
+	session.eof = false;
+	g_clear_pointer(&session.display, g_free);
+	if (session.runtime_dir) {
+		g_autoptr(GFile) dir = g_file_new_for_path(session.runtime_dir);
+		g_autoptr(GFileEnumerator) e =
+		        g_file_enumerate_children(dir, G_FILE_ATTRIBUTE_STANDARD_NAME,
+		                                  G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+		GFileInfo *info;
+
+		while (e && (info = g_file_enumerator_next_file(e, NULL, NULL))) {
+			g_autofree char *p = g_build_filename(session.runtime_dir,
+			                                      g_file_info_get_name(info), NULL);
+
+			g_unlink(p);
+			g_object_unref(info);
+		}
+		g_rmdir(session.runtime_dir);
+	}
+	g_clear_pointer(&session.runtime_dir, g_free);
+}
+
+static struct input_sink *sink_new(const char *layout)
+{
+	struct input_sink_wl_options o = {.display = session.display, .layout = layout};
+	g_autoptr(GError) error = NULL;
+	struct input_sink *sink = input_sink_wl_new(&o, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(sink);
+	return sink;
+}
+
+static void test_us(void)
+{
+	struct input_sink *sink;
+
+	session_start();
+	sink = sink_new("us");
+
+	input_sink_pointer_motion_abs(sink, 0.25, 0.5);
+	input_sink_frame(sink);
+	expect_line("pointer motion 160 240", false);
+
+	input_sink_pointer_button(sink, BTN_LEFT, true);
+	input_sink_frame(sink);
+	input_sink_pointer_button(sink, BTN_LEFT, true); /* a repeat: dropped */
+	input_sink_frame(sink);
+	input_sink_pointer_button(sink, BTN_LEFT, false);
+	input_sink_frame(sink);
+	expect_line("button 272 pressed", false);
+	expect_line("button 272 released", true);
+
+	/* one wheel notch down, and a half notch sideways from a high-resolution wheel */
+	input_sink_pointer_axis(sink, INPUT_AXIS_VERTICAL, 15.0, INPUT_WHEEL_V120);
+	input_sink_frame(sink);
+	expect_line("axis 0 15", false);
+	input_sink_pointer_axis(sink, INPUT_AXIS_HORIZONTAL, -7.5, -INPUT_WHEEL_V120 / 2);
+	input_sink_frame(sink);
+	expect_line("axis 1 -7.5", false);
+
+	input_sink_key(sink, KEY_A, true);
+	input_sink_key(sink, KEY_A, false);
+	input_sink_key(sink, KEY_A, false); /* a stray release: dropped */
+	expect_line("key 30 pressed", false);
+	expect_line("key 30 released", true);
+
+	/* "A" needs Shift in "us"; "a" does not; a snowman has no key */
+	g_assert_cmpuint(input_sink_text(sink, "A", 1), ==, 0);
+	expect_line("key 42 pressed", true);
+	expect_line("key 30 pressed", true);
+	expect_line("key 30 released", true);
+	expect_line("key 42 released", true);
+	g_assert_cmpuint(input_sink_text(sink,
+	                                 "a\xe2\x98\x83"
+	                                 "1",
+	                                 5),
+	                 ==, 1);
+	expect_line("key 30 pressed", true);
+	expect_line("key 30 released", true);
+	expect_line("key 2 pressed", true);
+	expect_line("key 2 released", true);
+
+	/* held Shift and a held button are both let go by release_all */
+	input_sink_key(sink, KEY_LEFTSHIFT, true);
+	input_sink_pointer_button(sink, BTN_LEFT, true);
+	input_sink_frame(sink);
+	expect_line("key 42 pressed", false);
+	expect_line("button 272 pressed", false);
+	input_sink_release_all(sink);
+	g_assert_false(input_sink_key_held(sink, KEY_LEFTSHIFT));
+	g_assert_false(input_sink_button_held(sink, BTN_LEFT));
+	expect_line("key 42 released", false);
+	expect_line("button 272 released", false);
+
+	/* destroy lets go of what is held too */
+	input_sink_key(sink, KEY_B, true);
+	expect_line("key 48 pressed", false);
+	input_sink_destroy(sink);
+	expect_line("key 48 released", false);
+	expect_quiet("key ");
+	session_stop();
+}
+
+static void on_closed(void *data, const char *reason)
+{
+	char **out = data;
+
+	*out = g_strdup(reason);
+}
+
+static void test_de(void)
+{
+	struct input_sink *sink;
+	struct input_sink_wl_options o = {.layout = "de", .closed = on_closed};
+	g_autoptr(GError) error = NULL;
+	g_autofree char *closed = NULL;
+	bool timed_out = false;
+
+	session_start();
+	o.display = session.display;
+	o.data = &closed;
+	sink = input_sink_wl_new(&o, &error);
+	g_assert_no_error(error);
+
+	/* the key where Z is on a US keyboard is still that key: the layout types "y" */
+	input_sink_key(sink, KEY_Z, true);
+	input_sink_key(sink, KEY_Z, false);
+	expect_line("key 44 pressed", false);
+	expect_line("key 44 released", true);
+
+	/* "z" is on the US Y key in a German layout, "@" is AltGr+Q */
+	g_assert_cmpuint(input_sink_text(sink, "z", 1), ==, 0);
+	expect_line("key 21 pressed", true);
+	expect_line("key 21 released", true);
+	g_assert_cmpuint(input_sink_text(sink, "@", 1), ==, 0);
+	expect_line("key 100 pressed", true);
+	expect_line("key 16 pressed", true);
+	expect_line("key 16 released", true);
+	expect_line("key 100 released", true);
+	/* "ß" has its own key in German, where US has "-" */
+	g_assert_cmpuint(input_sink_text(sink, "\xc3\x9f", 2), ==, 0);
+	expect_line("key 12 pressed", true);
+	expect_line("key 12 released", true);
+
+	/* held Shift: "z" must still come out as "z", without touching Shift */
+	input_sink_key(sink, KEY_LEFTSHIFT, true);
+	expect_line("key 42 pressed", false);
+	g_assert_cmpuint(input_sink_text(sink, "z", 1), ==, 0);
+	expect_line("key 21 pressed", true);
+	expect_line("key 21 released", true);
+	expect_quiet("key 42");
+	input_sink_key(sink, KEY_LEFTSHIFT, false);
+	expect_line("key 42 released", true);
+
+	/* the compositor goes away: the owner hears why, later events are dropped */
+	g_subprocess_send_signal(session.proc, SIGTERM);
+	g_timeout_add(TIMEOUT_MS, set_flag, &timed_out);
+	while (!closed && !timed_out)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_nonnull(closed);
+	g_assert_cmpstr(closed, !=, "");
+	input_sink_key(sink, KEY_A, true);
+	input_sink_text(sink, "a", 1);
+	input_sink_destroy(sink);
+	session_stop();
+}
+
+static void test_errors(void)
+{
+	struct input_sink_wl_options o = {.display = "/nonexistent/wayrtc-0"};
+	g_autoptr(GError) error = NULL;
+
+	g_assert_null(input_sink_wl_new(&o, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	o.display = "wayland-unused";
+	o.layout = "no-such-layout-xx";
+	g_assert_null(input_sink_wl_new(&o, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/input-wl/errors", test_errors);
+	g_test_add_func("/input-wl/us", test_us);
+	g_test_add_func("/input-wl/de", test_de);
+	return g_test_run();
+}
