@@ -114,8 +114,9 @@ export function encodeReleaseAll() {
 }
 
 // A pointer event's place on the desktop, 0..1 each way, for a <video> that shows it
-// with object-fit: contain (bars around it); null over the bars.
-export function normalisedPosition(clientX, clientY, video) {
+// with object-fit: contain (bars around it). Over the bars: null, or with `clamp` the
+// nearest edge, so a drag that leaves the picture keeps its button on the desktop.
+export function normalisedPosition(clientX, clientY, video, clamp = false) {
   const r = video.getBoundingClientRect();
   const vw = video.videoWidth;
   const vh = video.videoHeight;
@@ -125,6 +126,8 @@ export function normalisedPosition(clientX, clientY, video) {
   const h = vh * scale;
   const x = (clientX - r.left - (r.width - w) / 2) / w;
   const y = (clientY - r.top - (r.height - h) / 2) / h;
-  if (x < 0 || x > 1 || y < 0 || y > 1) return null;
-  return { x, y };
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
+  if (x >= 0 && x <= 1 && y >= 0 && y <= 1) return { x, y };
+  if (!clamp) return null;
+  return { x: Math.min(1, Math.max(0, x)), y: Math.min(1, Math.max(0, y)) };
 }
