@@ -494,6 +494,11 @@ bool rtc_dtls_send(struct rtc_dtls *dtls, const uint8_t *buf, size_t len)
 	return n == (ssize_t)len;
 }
 
+size_t rtc_dtls_get_data_mtu(struct rtc_dtls *dtls)
+{
+	return gnutls_dtls_get_data_mtu(dtls->session);
+}
+
 void rtc_dtls_close(struct rtc_dtls *dtls)
 {
 	if (dtls->phase == PHASE_CONNECTED)

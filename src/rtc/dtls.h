@@ -52,5 +52,7 @@ void rtc_dtls_start(struct rtc_dtls *dtls);
 void rtc_dtls_handle(struct rtc_dtls *dtls, const uint8_t *buf, size_t len);
 /* Application data after the handshake; false if not connected or GnuTLS refused it. */
 bool rtc_dtls_send(struct rtc_dtls *dtls, const uint8_t *buf, size_t len);
+/* The largest application payload one record carries (after the handshake). */
+size_t rtc_dtls_get_data_mtu(struct rtc_dtls *dtls);
 /* Sends close_notify once, if connected; the endpoint then ignores what comes in. */
 void rtc_dtls_close(struct rtc_dtls *dtls);
