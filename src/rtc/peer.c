@@ -13,6 +13,7 @@
 #include "rtc/ice.h"
 #include "rtc/rtcp.h"
 #include "rtc/rtp.h"
+#include "rtc/sctp.h"
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"
 
@@ -36,6 +37,12 @@ struct rtc_peer {
 	GMainContext *context;
 	struct rtc_ice *ice; /* set in _new, freed in _free: safe to use from any thread */
 	struct rtc_dtls *dtls;
+	struct rtc_sctp *sctp; /* data channels, once DTLS is up and if the answer kept them */
+	bool want_sctp;
+	bool dtls_server;
+	uint16_t sctp_port;      /* the browser's */
+	uint32_t sctp_max_send;  /* its a=max-message-size */
+	GSource *sctp_free_idle; /* frees an association that ended, outside its callbacks */
 	bool offered;
 	bool have_answer;
 	bool ice_connected;
@@ -149,6 +156,120 @@ static void dtls_send(void *data, const uint8_t *buf, size_t len)
 	rtc_ice_send(peer->ice, buf, len);
 }
 
+static void sctp_send(void *data, const uint8_t *buf, size_t len)
+{
+	struct rtc_peer *peer = data;
+
+	if (!rtc_dtls_send(peer->dtls, buf, len))
+		log_debug("an SCTP packet of %zu bytes did not fit DTLS", len);
+}
+
+static void sctp_channel_open(void *data, uint16_t id, const struct dcep_open *open)
+{
+	struct rtc_peer *peer = data;
+
+	if (peer->listener->channel_open)
+		peer->listener->channel_open(peer->data, id, open->label);
+}
+
+static void sctp_message(void *data, uint16_t id, bool binary, const uint8_t *buf, size_t len)
+{
+	struct rtc_peer *peer = data;
+
+	if (peer->listener->channel_message)
+		peer->listener->channel_message(peer->data, id, binary, buf, len);
+}
+
+static void sctp_channel_closed(void *data, uint16_t id)
+{
+	struct rtc_peer *peer = data;
+
+	if (peer->listener->channel_closed)
+		peer->listener->channel_closed(peer->data, id);
+}
+
+/* Closes every channel the association still had, then frees it. */
+static void drop_sctp(struct rtc_peer *peer)
+{
+	struct rtc_sctp *sctp = peer->sctp;
+	uint16_t ids[RTC_SCTP_MAX_CHANNELS];
+	size_t n;
+
+	if (!sctp)
+		return;
+	peer->sctp = NULL;
+	n = rtc_sctp_get_channels(sctp, ids);
+	for (size_t i = 0; i < n; i++)
+		sctp_channel_closed(peer, ids[i]);
+	rtc_sctp_free(sctp);
+}
+
+static gboolean sctp_free_idle(void *data)
+{
+	struct rtc_peer *peer = data;
+
+	g_source_unref(peer->sctp_free_idle);
+	peer->sctp_free_idle = NULL;
+	drop_sctp(peer);
+	return G_SOURCE_REMOVE;
+}
+
+static void sctp_closed(void *data, const char *reason)
+{
+	struct rtc_peer *peer = data;
+
+	/* media may go on; only the channels are gone. Not freed inside its own callback. */
+	log_info("data channels closed: %s", reason);
+	if (!peer->sctp_free_idle) {
+		peer->sctp_free_idle = g_idle_source_new();
+		g_source_set_callback(peer->sctp_free_idle, sctp_free_idle, peer, NULL);
+		g_source_attach(peer->sctp_free_idle, peer->context);
+	}
+}
+
+static const struct rtc_sctp_listener sctp_listener = {
+        .send = sctp_send,
+        .channel_open = sctp_channel_open,
+        .message = sctp_message,
+        .channel_closed = sctp_channel_closed,
+        .closed = sctp_closed,
+};
+
+static void start_sctp(struct rtc_peer *peer)
+{
+	struct rtc_sctp_config config = {
+	        .remote_port = peer->sctp_port,
+	        .mtu = rtc_dtls_get_data_mtu(peer->dtls),
+	        .max_send = peer->sctp_max_send,
+	        .dtls_server = peer->dtls_server,
+	};
+	g_autoptr(GError) error = NULL;
+
+	peer->sctp = rtc_sctp_new(&config, &sctp_listener, peer, &error);
+	if (!peer->sctp)
+		log_warn("no data channels: %s", error->message);
+}
+
+static void dtls_receive(void *data, const uint8_t *buf, size_t len)
+{
+	struct rtc_peer *peer = data;
+
+	if (peer->sctp)
+		rtc_sctp_handle(peer->sctp, buf, len);
+}
+
+bool rtc_peer_channel_send(struct rtc_peer *peer, uint16_t id, bool binary, const uint8_t *buf,
+                           size_t len)
+{
+	return peer->sctp && rtc_sctp_send(peer->sctp, id, binary, buf, len);
+}
+
+void rtc_peer_channel_close(struct rtc_peer *peer, uint16_t id)
+{
+	if (peer->sctp)
+		rtc_sctp_close_channel(peer->sctp, id);
+}
+
 static void dtls_connected(void *data, const struct rtc_srtp_keys *keys)
 {
 	struct rtc_peer *peer = data;
@@ -166,6 +287,8 @@ static void dtls_connected(void *data, const struct rtc_srtp_keys *keys)
 	destroy_source(&peer->sr_timer);
 	peer->sr_timer = add_timeout(peer, SR_INTERVAL_MS, send_sr);
 	set_state(peer, RTC_PEER_CONNECTED, NULL);
+	if (peer->want_sctp && !is_final(rtc_peer_get_state(peer)))
+		start_sctp(peer);
 }
 
 static void dtls_failed(void *data, const char *reason)
@@ -183,6 +306,7 @@ static const struct rtc_dtls_listener dtls_listener = {
         .connected = dtls_connected,
         .failed = dtls_failed,
         .closed = dtls_closed,
+        .receive = dtls_receive,
 };
 
 /* Round-trip time from a report block (RFC 3550 section 6.4.1), in 1/65536 s. */
@@ -339,6 +463,9 @@ void rtc_peer_free(struct rtc_peer *peer)
 		return;
 	destroy_source(&peer->sr_timer);
 	destroy_source(&peer->connect_timer);
+	destroy_source(&peer->sctp_free_idle);
+	/* before DTLS, so its ABORT still gets out */
+	drop_sctp(peer);
 	if (peer->dtls) {
 		/* tell the browser now, not after its consent checks time out */
 		rtc_dtls_close(peer->dtls);
@@ -383,6 +510,7 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 	        .codec = peer->config.codec,
 	        .video_ssrc = peer->config.video_ssrc,
 	        .cname = cname,
+	        .data = true,
 	};
 	set_state(peer, RTC_PEER_CONNECTING, NULL);
 	return sdp_offer_build(&p);
@@ -408,11 +536,15 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 	if (!rtc_ice_set_remote_credentials(peer->ice, answer->ice_ufrag, answer->ice_pwd, error))
 		return false;
 	/* a=setup:active: the browser is the DTLS client, we serve (RFC 5763) */
-	peer->dtls = rtc_dtls_new(peer->config.cert, answer->setup == SDP_SETUP_ACTIVE,
-	                          answer->fingerprint, &dtls_listener, peer, error);
+	peer->dtls_server = answer->setup == SDP_SETUP_ACTIVE;
+	peer->dtls = rtc_dtls_new(peer->config.cert, peer->dtls_server, answer->fingerprint,
+	                          &dtls_listener, peer, error);
 	if (!peer->dtls)
 		return false;
 	peer->have_answer = true;
+	peer->want_sctp = answer->data;
+	peer->sctp_port = answer->sctp_port ? answer->sctp_port : RTC_SCTP_PORT;
+	peer->sctp_max_send = answer->max_message_size;
 	for (size_t i = 0; i < answer->n_candidates; i++) {
 		g_autoptr(GError) cand_error = NULL;
 

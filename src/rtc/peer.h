@@ -40,6 +40,12 @@ struct rtc_peer_listener {
 	void (*keyframe)(void *data);
 	/* The browser lost this video packet: resend it if still in history. */
 	void (*nack)(void *data, uint16_t seq);
+	/* Data channels (main loop): the browser opened one, sent a whole message on one,
+	 * or one closed (also every open one when the connection ends). Optional. */
+	void (*channel_open)(void *data, uint16_t id, const char *label);
+	void (*channel_message)(void *data, uint16_t id, bool binary, const uint8_t *buf,
+	                        size_t len);
+	void (*channel_closed)(void *data, uint16_t id);
 };
 
 struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
@@ -53,6 +59,12 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 bool rtc_peer_add_candidate(struct rtc_peer *peer, const char *candidate, GError **error);
 
 enum rtc_peer_state rtc_peer_get_state(struct rtc_peer *peer);
+
+/* Main loop. A message on an open data channel, with the channel's reliability; false
+ * when it cannot go (no such channel, too large, send buffer full). */
+bool rtc_peer_channel_send(struct rtc_peer *peer, uint16_t id, bool binary, const uint8_t *buf,
+                           size_t len);
+void rtc_peer_channel_close(struct rtc_peer *peer, uint16_t id);
 
 /* Any thread. Protects one RTP packet and sends it; dropped (cheaply) until connected.
  * Updates the counters the Sender Reports carry. */

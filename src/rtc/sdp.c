@@ -1,6 +1,7 @@
 /* Our offer, written out, and the few facts we need from a browser's answer, read line
  * by line over (buf, len) with every length checked; nothing in the answer is trusted. */
 #include "rtc/sdp.h"
+#include "rtc/sctp.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -105,8 +106,10 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	if (p->data) {
 		g_string_append(s, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
 		append_transport(s, p, false, 2);
-		g_string_append(s, "a=sctp-port:5000\r\n"
-		                   "a=max-message-size:262144\r\n");
+		g_string_append_printf(s,
+		                       "a=sctp-port:%d\r\n"
+		                       "a=max-message-size:%d\r\n",
+		                       RTC_SCTP_PORT, RTC_SCTP_MAX_MESSAGE);
 	}
 	return g_string_free(s, FALSE);
 }
