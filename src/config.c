@@ -59,6 +59,8 @@ void config_clear(struct config *config)
 	g_free(config->turn_host);
 	g_free(config->turn_user);
 	g_free(config->turn_pass);
+	g_free(config->keyboard_layout);
+	g_free(config->keyboard_variant);
 	*config = (struct config){0};
 }
 
@@ -174,6 +176,21 @@ bool config_parse_duration(const char *text, int64_t *seconds)
 	return true;
 }
 
+/* XKB layout and variant names: letters, digits and a few separators, nothing a shell or
+ * a rules file would read as syntax. */
+static bool xkb_name_ok(const char *text)
+{
+	size_t n = strlen(text);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!g_ascii_isalnum(text[i]) && !strchr(",_-", text[i]))
+			return false;
+	}
+	return true;
+}
+
 static bool bad_value(GError **error, const char *key, const char *value, const char *expected)
 {
 	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -222,6 +239,15 @@ bool config_set(struct config *config, const char *key, const char *value, GErro
 	} else if (!strcmp(key, "turn-password")) {
 		g_free(config->turn_pass);
 		config->turn_pass = g_strdup(value);
+	} else if (!strcmp(key, "keyboard-layout") || !strcmp(key, "keyboard-variant")) {
+		char **field = strcmp(key, "keyboard-layout") ? &config->keyboard_variant
+		                                              : &config->keyboard_layout;
+
+		if (!xkb_name_ok(value))
+			return bad_value(error, key, value,
+			                 "XKB names such as “de”, “us,de” or “nodeadkeys”");
+		g_free(*field);
+		*field = g_strdup(value);
 	} else if (!strcmp(key, "ttl")) {
 		if (!config_parse_duration(value, &config->ttl_s))
 			return bad_value(error, key, value,

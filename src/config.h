@@ -40,6 +40,8 @@ struct config {
 	char *turn_user;
 	char *turn_pass;
 	int64_t ttl_s;
+	char *keyboard_layout;  /* XKB layout(s) of our virtual keyboard; NULL: XKB_DEFAULT_* */
+	char *keyboard_variant; /* NULL: the layout's default */
 };
 
 void config_init(struct config *config);

@@ -17,6 +17,7 @@
 #include "media/capture.h"
 #include "media/encoder.h"
 #include "media/hub.h"
+#include "input/sink_wl.h"
 #include "rtc/dtls.h"
 #include "server/cert.h"
 #include "server/server.h"
@@ -60,6 +61,10 @@ static const GOptionEntry share_entries[] = {
         {"view-only", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (void *)option_cb,
          "Every link may watch, none may control", NULL},
         OPT("size", "WxH", "Size of the virtual desktop (default 1280x720)"),
+        OPT("keyboard-layout", "XKB",
+            "Keyboard layout the desktop types with, e.g. de or us,de (default: "
+            "$XKB_DEFAULT_LAYOUT, else us)"),
+        OPT("keyboard-variant", "XKB", "Layout variant, e.g. nodeadkeys"),
         OPT("encoder", "auto|NAME", "Video encoder element (see “wayrtc encoders”)"),
         OPT("codec", "h264|vp8", "Video codec (default h264)"),
         OPT("max-fps", "N", "Most frames per second to send (default 60)"),
@@ -376,6 +381,11 @@ static int cmd_share(int argc, char **argv)
 	}
 
 	if (!resolve(&app.config.stun_host, &error) || !resolve(&app.config.turn_host, &error))
+		goto fail;
+	if (!input_sink_wl_check_keymap(
+	            &(struct input_sink_wl_options){.layout = app.config.keyboard_layout,
+	                                            .variant = app.config.keyboard_variant},
+	            &error))
 		goto fail;
 	gst_init(NULL, NULL);
 	state = state_dir_get(&error);

@@ -1,22 +1,41 @@
 /* A viewer's life: hello + offer on admission, answer and candidates in, candidates out,
- * keyframe requests to the encoder, NACKs to the hub's history. Bad messages get an error
- * reply and the session goes on. */
+ * keyframe requests to the encoder, NACKs to the hub's history, and its data channels:
+ * input to a virtual keyboard and pointer of its own (so leaving releases only its keys),
+ * if its token allows control. Bad messages get an error reply and the session goes on. */
 #define LOG_MODULE "viewer"
 #include "viewer.h"
 
 #include <string.h>
 
 #include "app.h"
+#include "input/message.h"
+#include "input/sink_wl.h"
 #include "log.h"
 #include "media/encoder.h"
 #include "media/hub.h"
 #include "rtc/dtls.h"
 #include "rtc/peer.h"
+#include "rtc/sctp.h"
 #include "server/server.h"
 #include "server/signaling.h"
+#include "virtual.h"
 
 /* A browser that loses packets may ask for many keyframes; each costs a big frame. */
 #define KEYFRAME_MIN_INTERVAL_US (300 * 1000)
+/* Input messages a viewer may send: a burst (a fast typist with a busy mouse), then a
+ * steady rate well above what hands and 240 Hz mice make. More are dropped. */
+#define INPUT_BURST      500
+#define INPUT_PER_SECOND 2000
+
+/* The data channels we know, by label (docs/input.md). */
+enum channel_kind {
+	CHANNEL_INPUT = 0, /* keys, buttons, wheel, text: ordered, reliable */
+	CHANNEL_POINTER,   /* pointer motion only: unordered, unreliable */
+	CHANNEL_CLIPBOARD, /* text both ways */
+	N_CHANNEL_KINDS,
+};
+
+static const char *const channel_labels[N_CHANNEL_KINDS] = {"input", "pointer", "clipboard"};
 
 struct viewer {
 	struct app *app;
@@ -24,6 +43,13 @@ struct viewer {
 	struct rtc_peer *peer;
 	uint32_t scope;
 	int64_t last_keyframe_us;
+	int channel_ids[N_CHANNEL_KINDS]; /* stream id, -1: not open */
+	struct input_sink *sink;          /* from the first control channel on */
+	bool sink_failed;
+	double input_tokens; /* rate limit, refilled at INPUT_PER_SECOND */
+	int64_t input_refill_us;
+	uint64_t input_ignored; /* no right to control: counted, never applied */
+	uint64_t input_dropped; /* malformed, over the rate, or on the wrong channel */
 };
 
 static void send_json(struct viewer *viewer, char *json)
@@ -81,11 +107,123 @@ static void on_nack(void *data, uint16_t seq)
 	hub_retransmit(viewer->app->hub, viewer->peer, seq);
 }
 
+static const char *viewer_address(struct viewer *viewer)
+{
+	return server_client_get_address(viewer->client);
+}
+
+static int channel_kind(struct viewer *viewer, uint16_t id)
+{
+	for (int k = 0; k < N_CHANNEL_KINDS; k++) {
+		if (viewer->channel_ids[k] == id)
+			return k;
+	}
+	return -1;
+}
+
+static void start_sink(struct viewer *viewer)
+{
+	struct app *app = viewer->app;
+	struct input_sink_wl_options options = {
+	        .display = app->session ? virtual_session_display(app->session) : NULL,
+	        .layout = app->config.keyboard_layout,
+	        .variant = app->config.keyboard_variant,
+	};
+	g_autoptr(GError) error = NULL;
+
+	if (viewer->sink || viewer->sink_failed)
+		return;
+	viewer->sink = input_sink_wl_new(&options, &error);
+	if (!viewer->sink) {
+		viewer->sink_failed = true;
+		log_warn("%s: no control: %s", viewer_address(viewer), error->message);
+		send_json(viewer, signal_build_error("no-control", error->message));
+	}
+}
+
+static void on_channel_open(void *data, uint16_t id, const char *label)
+{
+	struct viewer *viewer = data;
+	int kind = -1;
+
+	for (int k = 0; k < N_CHANNEL_KINDS; k++) {
+		if (!strcmp(label, channel_labels[k]))
+			kind = k;
+	}
+	if (kind < 0 || viewer->channel_ids[kind] >= 0) {
+		log_debug("%s: channel “%s” refused", viewer_address(viewer), label);
+		rtc_peer_channel_close(viewer->peer, id);
+		return;
+	}
+	viewer->channel_ids[kind] = id;
+	if (kind != CHANNEL_CLIPBOARD && (viewer->scope & AUTH_SCOPE_CONTROL))
+		start_sink(viewer);
+}
+
+static bool input_allowed(struct viewer *viewer)
+{
+	int64_t now = g_get_monotonic_time();
+
+	viewer->input_tokens +=
+	        (double)(now - viewer->input_refill_us) * INPUT_PER_SECOND / G_USEC_PER_SEC;
+	viewer->input_tokens = MIN(viewer->input_tokens, INPUT_BURST);
+	viewer->input_refill_us = now;
+	if (viewer->input_tokens < 1)
+		return false;
+	viewer->input_tokens -= 1;
+	return true;
+}
+
+static void handle_input(struct viewer *viewer, int kind, bool binary, const uint8_t *buf,
+                         size_t len)
+{
+	struct input_event ev;
+
+	if (!(viewer->scope & AUTH_SCOPE_CONTROL)) {
+		/* whatever the page sends, a view-only link moves nothing */
+		if (viewer->input_ignored++ == 0)
+			log_warn("%s: input from a view-only link ignored", viewer_address(viewer));
+		return;
+	}
+	if (!binary || !input_allowed(viewer) || !input_message_decode(buf, len, &ev) ||
+	    (kind == CHANNEL_POINTER && ev.type != INPUT_EVENT_POINTER_MOVE)) {
+		viewer->input_dropped++;
+		return;
+	}
+	if (viewer->sink && !input_dispatch(viewer->sink, &ev))
+		viewer->input_dropped++;
+}
+
+static void on_channel_message(void *data, uint16_t id, bool binary, const uint8_t *buf, size_t len)
+{
+	struct viewer *viewer = data;
+	int kind = channel_kind(viewer, id);
+
+	if (kind == CHANNEL_INPUT || kind == CHANNEL_POINTER)
+		handle_input(viewer, kind, binary, buf, len);
+}
+
+static void on_channel_closed(void *data, uint16_t id)
+{
+	struct viewer *viewer = data;
+	int kind = channel_kind(viewer, id);
+
+	if (kind < 0)
+		return;
+	viewer->channel_ids[kind] = -1;
+	/* no stuck keys: whatever this viewer held goes up with its channel */
+	if (kind == CHANNEL_INPUT && viewer->sink)
+		input_sink_release_all(viewer->sink);
+}
+
 static const struct rtc_peer_listener peer_listener = {
         .candidate = on_candidate,
         .state = on_state,
         .keyframe = on_keyframe,
         .nack = on_nack,
+        .channel_open = on_channel_open,
+        .channel_message = on_channel_message,
+        .channel_closed = on_channel_closed,
 };
 
 struct viewer *viewer_new(struct app *app, struct server_client *client, uint32_t scope)
@@ -109,6 +247,10 @@ struct viewer *viewer_new(struct app *app, struct server_client *client, uint32_
 	viewer->app = app;
 	viewer->client = client;
 	viewer->scope = scope;
+	viewer->input_tokens = INPUT_BURST;
+	viewer->input_refill_us = g_get_monotonic_time();
+	for (int k = 0; k < N_CHANNEL_KINDS; k++)
+		viewer->channel_ids[k] = -1;
 	send_json(viewer, signal_build_hello(scope, app->width, app->height,
 	                                     rtc_codec_name(config->codec)));
 	viewer->peer = rtc_peer_new(&pc, &peer_listener, viewer, &error);
@@ -133,6 +275,12 @@ void viewer_free(struct viewer *viewer)
 		hub_remove_peer(viewer->app->hub, viewer->peer);
 		rtc_peer_free(viewer->peer);
 	}
+	/* releases every key and button still held */
+	input_sink_destroy(viewer->sink);
+	if (viewer->input_ignored || viewer->input_dropped)
+		log_info("%s: %" G_GUINT64_FORMAT
+		         " input messages ignored (view-only), %" G_GUINT64_FORMAT " dropped",
+		         viewer_address(viewer), viewer->input_ignored, viewer->input_dropped);
 	g_free(viewer);
 }
 

@@ -635,6 +635,15 @@ static bool make_keymap(struct sink_wl *s, const struct input_sink_wl_options *o
 	return true;
 }
 
+bool input_sink_wl_check_keymap(const struct input_sink_wl_options *options, GError **error)
+{
+	struct sink_wl *s = g_new0(struct sink_wl, 1);
+	bool ok = make_keymap(s, options, error);
+
+	sink_wl_free(s);
+	return ok;
+}
+
 struct input_sink *input_sink_wl_new(const struct input_sink_wl_options *options, GError **error)
 {
 	static const struct input_sink_wl_options defaults = {0};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 
 #include "input/sink.h"
 
@@ -21,3 +22,7 @@ struct input_sink_wl_options {
 /* Connects, binds the seat, first output and both virtual-device managers, and uploads
  * the keymap before returning. NULL with a GError a person can act on. */
 struct input_sink *input_sink_wl_new(const struct input_sink_wl_options *options, GError **error);
+
+/* Compiles the keymap the options name, so a wrong layout is refused at start, not at the
+ * first viewer. */
+bool input_sink_wl_check_keymap(const struct input_sink_wl_options *options, GError **error);
