@@ -4,6 +4,8 @@
  *   configured WxH | pointer motion X Y | button CODE pressed|released |
  *   axis AXIS VALUE | key CODE pressed|released | keymap
  * (X, Y surface-local and rounded; AXIS 0 vertical, 1 horizontal; CODE evdev).
+ * --keysyms adds to each key press what the keymap the compositor sent makes of it: the
+ * UTF-8 text ("key 21 pressed z"), or the keysym name where there is none ("Shift_L").
  * --animate also repaints a small moving square on every frame callback; --clock (with
  * --animate) paints the wall-clock time in ms as a 32-cell bar code on the top row, so a
  * browser can tell how old the frame it shows is. */
@@ -20,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include <xkbcommon/xkbcommon.h>
 
 #include "xdg-shell-client-protocol.h"
 
@@ -70,6 +73,10 @@ struct client {
 	bool announced;
 	bool closed;
 	unsigned frame;
+	bool keysyms;
+	struct xkb_context *xkb;
+	struct xkb_keymap *keymap;
+	struct xkb_state *xkb_state;
 };
 
 static void buffer_destroy(struct buffer *buffer)
@@ -380,6 +387,21 @@ static const struct wl_pointer_listener pointer_listener = {
 static void keyboard_handle_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
                                    int32_t fd, uint32_t size)
 {
+	struct client *client = data;
+	char *text;
+
+	if (client->keysyms && format == WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1 && size > 0) {
+		text = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (text != MAP_FAILED) {
+			xkb_state_unref(client->xkb_state);
+			xkb_keymap_unref(client->keymap);
+			client->keymap = xkb_keymap_new_from_buffer(
+			        client->xkb, text, strnlen(text, size), XKB_KEYMAP_FORMAT_TEXT_V1,
+			        XKB_KEYMAP_COMPILE_NO_FLAGS);
+			client->xkb_state = client->keymap ? xkb_state_new(client->keymap) : NULL;
+			munmap(text, size);
+		}
+	}
 	close(fd);
 	printf("keymap\n");
 }
@@ -397,13 +419,31 @@ static void keyboard_handle_leave(void *data, struct wl_keyboard *keyboard, uint
 static void keyboard_handle_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
                                 uint32_t time, uint32_t key, uint32_t state)
 {
-	printf("key %u %s\n", key, state == WL_KEYBOARD_KEY_STATE_PRESSED ? "pressed" : "released");
+	struct client *client = data;
+	bool pressed = state == WL_KEYBOARD_KEY_STATE_PRESSED;
+	char text[64] = "";
+
+	if (pressed && client->xkb_state) {
+		/* evdev code + 8 is the XKB keycode */
+		xkb_keysym_t sym = xkb_state_key_get_one_sym(client->xkb_state, key + 8);
+
+		text[0] = ' ';
+		if (xkb_state_key_get_utf8(client->xkb_state, key + 8, text + 1,
+		                           sizeof(text) - 1) <= 0 ||
+		    (unsigned char)text[1] < ' ')
+			xkb_keysym_get_name(sym, text + 1, sizeof(text) - 1);
+	}
+	printf("key %u %s%s\n", key, pressed ? "pressed" : "released", text);
 }
 
 static void keyboard_handle_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
                                       uint32_t depressed, uint32_t latched, uint32_t locked,
                                       uint32_t group)
 {
+	struct client *client = data;
+
+	if (client->xkb_state)
+		xkb_state_update_mask(client->xkb_state, depressed, latched, locked, 0, 0, group);
 }
 
 static void keyboard_handle_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
@@ -504,6 +544,9 @@ static void client_finish(struct client *client)
 	if (client->registry)
 		wl_registry_destroy(client->registry);
 	wl_display_disconnect(client->display);
+	xkb_state_unref(client->xkb_state);
+	xkb_keymap_unref(client->keymap);
+	xkb_context_unref(client->xkb);
 }
 
 int main(int argc, char **argv)
@@ -511,6 +554,7 @@ int main(int argc, char **argv)
 	static const struct option long_options[] = {
 	        {"animate", no_argument, NULL, 'a'},
 	        {"clock", no_argument, NULL, 'c'},
+	        {"keysyms", no_argument, NULL, 'k'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -525,8 +569,12 @@ int main(int argc, char **argv)
 		case 'c':
 			client.clock = true;
 			break;
+		case 'k':
+			client.keysyms = true;
+			client.xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+			break;
 		case 'h':
-			printf("Usage: %s [--animate [--clock]]\n"
+			printf("Usage: %s [--animate [--clock]] [--keysyms]\n"
 			       "Shows four colour quadrants; prints input events on stdout.\n",
 			       argv[0]);
 			return 0;

@@ -54,7 +54,7 @@ export function startWayrtc(args, { env = {}, timeoutMs = 20000 } = {}) {
       const m = out.match(/^URL (https:\/\/\S+)$/m);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[1], log, home });
+        resolve({ child, url: m[1], log, home, waitForLog: (re, ms) => waitForLog(log, re, ms) });
       }
     });
     child.on('exit', (code) => {
@@ -184,4 +184,95 @@ export function have(cmd) {
   } catch {
     return false;
   }
+}
+
+// Resolves once wayrtc's stderr has a line matching `re`.
+async function waitForLog(log, re, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = log.join('').match(re);
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`wayrtc never logged ${re}:\n${log.join('')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// The lines a test client writes to a file (one event per line), read as they come.
+export class EventLog {
+  constructor(file) {
+    this.file = file;
+    this.cursor = 0; // lines before it were matched already
+  }
+
+  lines() {
+    try {
+      return fs.readFileSync(this.file, 'utf8').split('\n').filter((l) => l);
+    } catch {
+      return [];
+    }
+  }
+
+  // The next line from the cursor on that matches; its index is `.line`.
+  async waitFor(re, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const lines = this.lines();
+      for (let i = this.cursor; i < lines.length; i++) {
+        const m = lines[i].match(re);
+        if (m) {
+          this.cursor = i + 1;
+          m.line = i;
+          return m;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`the client never printed ${re}; it printed:\n` +
+          lines.slice(this.cursor).join('\n'));
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  // The last line before line `index` that matches.
+  lastBefore(re, index) {
+    const lines = this.lines();
+    for (let i = index - 1; i >= 0; i--) {
+      const m = lines[i].match(re);
+      if (m) return m;
+    }
+    return null;
+  }
+}
+
+// Waits until the page's input channel is open (the link allows control).
+export async function waitForControl(page, timeoutMs = 10000) {
+  await page.waitForFunction(() => window.wayrtc.channels?.input === 'open', null,
+    { timeout: timeoutMs, polling: 50 });
+}
+
+// Page coordinates of the centre of desktop pixel (x, y) on the letterboxed video.
+export async function pointAt(page, x, y) {
+  return page.evaluate(([px, py]) => {
+    const v = document.getElementById('screen');
+    const r = v.getBoundingClientRect();
+    const scale = Math.min(r.width / v.videoWidth, r.height / v.videoHeight);
+    const left = r.left + (r.width - v.videoWidth * scale) / 2;
+    const top = r.top + (r.height - v.videoHeight * scale) / 2;
+    return { x: left + (px + 0.5) * scale, y: top + (py + 0.5) * scale };
+  }, [x, y]);
+}
+
+// Keeps every RTCPeerConnection the page makes in window.__wayrtcPeers, so a test can
+// act as a hostile page would on the same connection.
+export async function capturePeerConnections(page) {
+  await page.addInitScript(() => {
+    const Original = window.RTCPeerConnection;
+    window.__wayrtcPeers = [];
+    window.RTCPeerConnection = class extends Original {
+      constructor(...args) {
+        super(...args);
+        window.__wayrtcPeers.push(this);
+      }
+    };
+  });
 }
