@@ -4,27 +4,21 @@
  * deciding which key types a character. Paths from $WAYRTC_SESSION and
  * $WAYRTC_TEST_PATTERN (set by meson). */
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <linux/input-event-codes.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "input/sink.h"
 #include "input/sink_wl.h"
+#include "session.h"
 
-#define WIDTH          640
-#define HEIGHT         480
-#define READY_FD       3
-#define TIMEOUT_MS     10000
-#define READY_LINE_MAX 256
+#define WIDTH      640
+#define HEIGHT     480
+#define TIMEOUT_MS 10000
 
 struct session {
-	GSubprocess *proc;
-	char *runtime_dir;
-	char *display;
+	struct test_session desktop;
+	const char *display; /* the desktop's */
 	GDataInputStream *out;
 	GCancellable *cancel; /* the pending line read */
 	GPtrArray *lines;     /* everything the client printed */
@@ -103,74 +97,16 @@ static void expect_quiet(const char *prefix)
 	}
 }
 
-static char *read_ready_line(int fd)
-{
-	char buf[READY_LINE_MAX];
-	size_t len = 0;
-
-	while (len < sizeof(buf) - 1) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		ssize_t n;
-
-		if (poll(&p, 1, TIMEOUT_MS) <= 0)
-			break;
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (memchr(buf, '\n', len))
-			break;
-	}
-	buf[len] = '\0';
-	return g_strdup(buf);
-}
-
-/* A test that fails must not leave a desktop running. */
-static void die_with_parent(gpointer data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static void session_start(void)
 {
-	const char *exe = g_getenv("WAYRTC_SESSION");
 	const char *client = g_getenv("WAYRTC_TEST_PATTERN");
-	g_autoptr(GSubprocessLauncher) launcher = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autofree char *line = NULL;
-	g_autofree char *size = g_strdup_printf("--size=%dx%d", WIDTH, HEIGHT);
-	g_autofree char *ready = g_strdup_printf("--ready-fd=%d", READY_FD);
-	int fds[2];
+	const char *argv[] = {client, NULL};
 
-	g_assert_nonnull(exe);
 	g_assert_nonnull(client);
-	session.runtime_dir = g_dir_make_tmp("wayrtc-input-XXXXXX", &error);
-	g_assert_no_error(error);
-	g_assert_cmpint(g_chmod(session.runtime_dir, 0700), ==, 0);
-	g_assert_cmpint(pipe(fds), ==, 0);
-
-	launcher = g_subprocess_launcher_new(
-	        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-	        (g_test_verbose() ? 0 : G_SUBPROCESS_FLAGS_STDERR_SILENCE));
-	g_subprocess_launcher_setenv(launcher, "XDG_RUNTIME_DIR", session.runtime_dir, TRUE);
-	g_subprocess_launcher_unsetenv(launcher, "WAYLAND_DISPLAY");
-	g_subprocess_launcher_unsetenv(launcher, "DISPLAY");
-	/* the session starts the client with this keymap on its own default keyboard */
-	g_subprocess_launcher_setenv(launcher, "XKB_DEFAULT_LAYOUT", "us", TRUE);
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-	g_subprocess_launcher_take_fd(launcher, fds[1], READY_FD);
-	session.proc =
-	        g_subprocess_launcher_spawn(launcher, &error, exe, size, ready, "--", client, NULL);
-	g_assert_no_error(error);
-	g_clear_object(&launcher); /* closes our copy of the write end */
-	line = read_ready_line(fds[0]);
-	close(fds[0]);
-	g_assert_true(g_str_has_prefix(line, "WAYLAND_DISPLAY="));
-	g_strchomp(line);
-	session.display = g_build_filename(session.runtime_dir, line + strlen("WAYLAND_DISPLAY="),
-	                                   NULL); /* an absolute socket path works too */
+	test_session_start(&session.desktop, WIDTH, HEIGHT, G_SUBPROCESS_FLAGS_STDOUT_PIPE, argv);
+	session.display = session.desktop.display;
 	session.lines = g_ptr_array_new_with_free_func(g_free);
-	session.out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(session.proc));
+	session.out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(session.desktop.proc));
 	session.cancel = g_cancellable_new();
 	g_data_input_stream_read_line_async(session.out, G_PRIORITY_DEFAULT, session.cancel,
 	                                    read_line, NULL);
@@ -179,37 +115,16 @@ static void session_start(void)
 
 static void session_stop(void)
 {
-	g_autoptr(GError) error = NULL;
-
-	if (!session.proc)
+	if (!session.desktop.proc)
 		return;
-	g_subprocess_send_signal(session.proc, SIGTERM);
-	g_subprocess_wait(session.proc, NULL, &error);
+	test_session_stop(&session.desktop);
+	session.display = NULL;
 	g_cancellable_cancel(session.cancel);
 	g_clear_object(&session.cancel);
-	g_clear_object(&session.proc);
 	g_clear_object(&session.out);
 	g_clear_pointer(&session.lines, g_ptr_array_unref);
 	session.cursor = 0;
 	session.eof = false;
-	g_clear_pointer(&session.display, g_free);
-	if (session.runtime_dir) {
-		g_autoptr(GFile) dir = g_file_new_for_path(session.runtime_dir);
-		g_autoptr(GFileEnumerator) e =
-		        g_file_enumerate_children(dir, G_FILE_ATTRIBUTE_STANDARD_NAME,
-		                                  G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-		GFileInfo *info;
-
-		while (e && (info = g_file_enumerator_next_file(e, NULL, NULL))) {
-			g_autofree char *p = g_build_filename(session.runtime_dir,
-			                                      g_file_info_get_name(info), NULL);
-
-			g_unlink(p);
-			g_object_unref(info);
-		}
-		g_rmdir(session.runtime_dir);
-	}
-	g_clear_pointer(&session.runtime_dir, g_free);
 }
 
 static struct input_sink *sink_new(const char *layout)
@@ -346,7 +261,7 @@ static void test_de(void)
 	expect_line("key 42 released", true);
 
 	/* the compositor goes away: the owner hears why, later events are dropped */
-	g_subprocess_send_signal(session.proc, SIGTERM);
+	g_subprocess_send_signal(session.desktop.proc, SIGTERM);
 	g_timeout_add(TIMEOUT_MS, set_flag, &timed_out);
 	while (!closed && !timed_out)
 		g_main_context_iteration(NULL, TRUE);
