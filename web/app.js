@@ -1,30 +1,49 @@
 // wayrtc browser client: reads the token from the link's #fragment (never sent in a URL),
 // opens the signaling WebSocket with it as a subprotocol, answers the server's WebRTC
 // offer and shows the desktop. Every failure is shown in words; lost sessions reconnect.
+// Remote control (web/control.js) and the corner menu (web/menu.js) are separate modules.
+
+import { createControl, VIEW_ONLY_TEXT } from './control.js';
+import { createMenu } from './menu.js';
 
 const video = document.getElementById('screen');
+const stage = document.getElementById('stage');
+const keySink = document.getElementById('keys');
 const statusBox = document.getElementById('status');
 const token = new URLSearchParams(location.hash.slice(1)).get('token');
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 15000;
 const PING_MS = 10000;
+const FLASH_MS = 4000;
 
 let ws = null;
 let pc = null;
+let control = null;
 let retryMs = RETRY_MIN_MS;
 let stopped = false;
 let pingTimer = 0;
+let flashTimer = 0;
 
 // State for people and for tests: what the client sees, in one place.
-window.wayrtc = { state: 'starting', error: null, hello: null };
+// channels: data channel label -> readyState; sent: input messages sent (web/control.js).
+window.wayrtc = { state: 'starting', error: null, hello: null, channels: {}, sent: 0 };
 
 function show(text, kind = 'info') {
+  clearTimeout(flashTimer);
   statusBox.textContent = text;
   statusBox.classList.toggle('error', kind === 'error');
   statusBox.classList.toggle('hidden', kind === 'hide');
   if (kind === 'error') window.wayrtc.error = text;
 }
+
+// A message that goes away by itself, unless another replaces it first.
+function flash(text) {
+  show(text);
+  flashTimer = setTimeout(() => show('', 'hide'), FLASH_MS);
+}
+
+const menu = createMenu({ getControl: () => control, notify: flash });
 
 function setState(state) {
   window.wayrtc.state = state;
@@ -35,6 +54,10 @@ function send(msg) {
 }
 
 function closePeer() {
+  if (control) {
+    control.close();
+    control = null;
+  }
   if (pc) {
     pc.close();
     pc = null;
@@ -75,6 +98,15 @@ function reconnectLater() {
 function startPeer() {
   closePeer();
   pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+  // Its data channels must exist before the answer is made, to be part of it.
+  control = createControl({
+    pc,
+    video,
+    stage,
+    sink: keySink,
+    scope: window.wayrtc.hello ? window.wayrtc.hello.scope : [],
+    ui: { notify: flash, clipboard: menu.showClipboard, owns: menu.owns },
+  });
   pc.onicecandidate = (ev) => {
     send({
       type: 'candidate',
@@ -118,6 +150,7 @@ async function onMessage(msg) {
   switch (msg.type) {
     case 'hello':
       window.wayrtc.hello = msg;
+      menu.setScope(msg.scope);
       show(msg.scope.includes('control') ? 'Connecting to the desktop…'
         : 'Connecting to the desktop (view only)…');
       break;
@@ -183,8 +216,10 @@ function connect() {
 
 video.addEventListener('resize', () => {
   if (video.videoWidth > 0) {
+    const first = window.wayrtc.state !== 'playing';
     setState('playing');
-    show('', 'hide');
+    if (first && control && !control.canControl) flash(VIEW_ONLY_TEXT);
+    else if (first) show('', 'hide');
   }
 });
 

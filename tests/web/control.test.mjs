@@ -1,0 +1,439 @@
+// web/control.js against a fake page: which channels a scope opens and how, that a click
+// lands where the pointer is, motion coalesced per frame, keys without repeats or stray
+// releases, the clipboard text before the V of Ctrl+V, and release-all whenever the page
+// can no longer see keys come up.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createControl, COMBOS, CLIPBOARD_MAX, VIEW_ONLY_TEXT } from '../../web/control.js';
+import {
+  encodePointerMove, encodeButton, encodeKey, encodeText, encodeWheel, encodeReleaseAll,
+} from '../../web/input.js';
+
+class FakeChannel extends EventTarget {
+  constructor(label, options, log) {
+    super();
+    this.label = label;
+    this.options = options;
+    this.readyState = 'connecting';
+    this.bufferedAmount = 0;
+    this.log = log;
+  }
+
+  send(msg) {
+    if (this.readyState !== 'open') throw new Error(`${this.label} is not open`);
+    this.log.push([this.label, typeof msg === 'string' ? msg : [...msg]]);
+  }
+
+  close() {
+    this.readyState = 'closed';
+  }
+
+  open() {
+    this.readyState = 'open';
+    this.dispatchEvent(new Event('open'));
+  }
+
+  lose() {
+    this.readyState = 'closed';
+    this.dispatchEvent(new Event('close'));
+  }
+}
+
+function event(type, props = {}) {
+  return Object.assign(new Event(type, { cancelable: true }), props);
+}
+
+const mouse = (type, clientX, clientY, more = {}) => event(type, {
+  clientX, clientY, button: 0, buttons: 1, pointerId: 1, pointerType: 'mouse',
+  isPrimary: true, ...more,
+});
+const key = (type, code, more = {}) => event(type, { code, key: code, ...more });
+
+// A page with an 800x600 picture in a box of the given size, and everything recorded.
+function page({ scope = ['view', 'control', 'clipboard'], width = 800, height = 600,
+  writeText = () => Promise.resolve() } = {}) {
+  const log = [];
+  const channels = {};
+  const frames = [];
+  const timers = new Map();
+  let timerId = 0;
+  const notices = [];
+  const clipboards = [];
+  const doc = Object.assign(new EventTarget(), { visibilityState: 'visible', activeElement: null });
+  const win = Object.assign(new EventTarget(), {
+    wayrtc: {},
+    navigator: { platform: 'Linux x86_64', clipboard: { writeText } },
+    requestAnimationFrame: (cb) => frames.push(cb),
+    cancelAnimationFrame: () => {},
+    setTimeout: (fn, ms) => {
+      timers.set(++timerId, { fn, ms });
+      return timerId;
+    },
+    clearTimeout: (id) => timers.delete(id),
+  });
+  const video = Object.assign(new EventTarget(), {
+    videoWidth: 800,
+    videoHeight: 600,
+    captured: [],
+    getBoundingClientRect: () => ({ left: 0, top: 0, width, height }),
+    setPointerCapture(id) {
+      this.captured.push(id);
+    },
+  });
+  const sink = Object.assign(new EventTarget(), {
+    value: '',
+    focus() {
+      doc.activeElement = sink;
+    },
+    blur() {
+      doc.activeElement = null;
+    },
+  });
+  const pc = {
+    createDataChannel(label, options) {
+      assert.equal(channels[label], undefined, `one ${label} channel`);
+      channels[label] = new FakeChannel(label, options, log);
+      return channels[label];
+    },
+  };
+  const control = createControl({
+    pc, video, sink, scope, win, doc,
+    ui: { notify: (t) => notices.push(t), clipboard: (t, c) => clipboards.push([t, c]) },
+  });
+  const openAll = () => Object.values(channels).forEach((ch) => ch.open());
+  const runFrames = () => frames.splice(0).forEach((cb) => cb());
+  const runTimers = (ms = Infinity) => {
+    for (const [id, t] of [...timers]) {
+      if (t.ms <= ms) {
+        timers.delete(id);
+        t.fn();
+      }
+    }
+  };
+  const take = () => log.splice(0);
+  return {
+    log, channels, frames, timers, notices, clipboards, doc, win, video, sink, control,
+    openAll, runFrames, runTimers, take,
+  };
+}
+
+const on = (label, msg) => [label, [...msg]];
+
+test('a controlling link opens input, pointer and clipboard, each as agreed', () => {
+  const p = page();
+  assert.deepEqual(Object.keys(p.channels).sort(), ['clipboard', 'input', 'pointer']);
+  assert.equal(p.channels.input.options, undefined, 'input: ordered and reliable');
+  assert.deepEqual(p.channels.pointer.options, { ordered: false, maxRetransmits: 0 });
+  assert.equal(p.channels.clipboard.options, undefined, 'clipboard: ordered and reliable');
+  for (const ch of Object.values(p.channels)) assert.equal(ch.binaryType, 'arraybuffer');
+  assert.deepEqual(p.win.wayrtc.channels,
+    { input: 'connecting', pointer: 'connecting', clipboard: 'connecting' });
+  p.openAll();
+  assert.deepEqual(p.win.wayrtc.channels, { input: 'open', pointer: 'open', clipboard: 'open' });
+  assert.equal(p.win.wayrtc.sent, 0);
+});
+
+test('rights decide the channels: view only opens none, clipboard alone only clipboard', () => {
+  const view = page({ scope: ['view'] });
+  assert.deepEqual(Object.keys(view.channels), []);
+  assert.equal(view.control.canControl, false);
+  view.video.dispatchEvent(mouse('pointerdown', 400, 300));
+  assert.deepEqual(view.notices, [VIEW_ONLY_TEXT]);
+  const clip = page({ scope: ['view', 'clipboard'] });
+  assert.deepEqual(Object.keys(clip.channels), ['clipboard']);
+});
+
+test('a click lands where the pointer is: move then button, on input, in order', () => {
+  const p = page();
+  p.openAll();
+  const down = mouse('pointerdown', 400, 150);
+  p.video.dispatchEvent(down);
+  p.video.dispatchEvent(mouse('pointerup', 400, 150, { buttons: 0 }));
+  assert.deepEqual(p.take(), [
+    on('input', encodePointerMove(0.5, 0.25)), on('input', encodeButton(0, true)),
+    on('input', encodePointerMove(0.5, 0.25)), on('input', encodeButton(0, false)),
+  ]);
+  assert.deepEqual(p.video.captured, [1], 'the pointer is captured for drags');
+  assert.equal(p.doc.activeElement, p.sink, 'a mouse click gives the desktop the keyboard');
+  assert.equal(p.win.wayrtc.sent, 4);
+});
+
+test('motion is coalesced to the newest position per frame, on pointer', () => {
+  const p = page();
+  p.openAll();
+  for (const x of [100, 200, 300]) p.video.dispatchEvent(mouse('pointermove', x, 300, {
+    button: -1, buttons: 0,
+  }));
+  assert.deepEqual(p.take(), [], 'nothing before the frame');
+  assert.equal(p.frames.length, 1, 'one frame asked for');
+  p.runFrames();
+  assert.deepEqual(p.take(), [on('pointer', encodePointerMove(300 / 800, 0.5))]);
+  p.runFrames();
+  assert.deepEqual(p.take(), [], 'no repeats');
+  // a congested pointer channel keeps the newest position for later instead of queueing
+  p.channels.pointer.bufferedAmount = 1e6;
+  p.video.dispatchEvent(mouse('pointermove', 500, 300, { button: -1, buttons: 0 }));
+  p.video.dispatchEvent(mouse('pointermove', 600, 300, { button: -1, buttons: 0 }));
+  p.runFrames();
+  assert.deepEqual(p.take(), []);
+  p.channels.pointer.bufferedAmount = 0;
+  p.runFrames();
+  assert.deepEqual(p.take(), [on('pointer', encodePointerMove(0.75, 0.5))]);
+});
+
+test('a drag moves on input with its button, and keeps going over the bars', () => {
+  // 800x600 picture in 1600x600: bars 400 px wide left and right
+  const p = page({ width: 1600, height: 600 });
+  p.openAll();
+  p.video.dispatchEvent(mouse('pointerdown', 100, 300));
+  assert.deepEqual(p.take(), [], 'a press over the bars is not the desktop\'s');
+  p.video.dispatchEvent(mouse('pointerdown', 800, 300));
+  p.video.dispatchEvent(mouse('pointermove', 1500, 300, { button: -1 }));
+  p.runFrames();
+  p.video.dispatchEvent(mouse('pointerup', 1500, 300, { buttons: 0 }));
+  assert.deepEqual(p.take(), [
+    on('input', encodePointerMove(0.5, 0.5)), on('input', encodeButton(0, true)),
+    on('input', encodePointerMove(1, 0.5)),
+    on('input', encodePointerMove(1, 0.5)), on('input', encodeButton(0, false)),
+  ]);
+});
+
+test('a second button pressed during a drag (a chord) is sent; touch is a left button', () => {
+  const p = page();
+  p.openAll();
+  p.video.dispatchEvent(mouse('pointerdown', 0, 0));
+  p.video.dispatchEvent(mouse('pointermove', 0, 0, { button: 2, buttons: 3 }));
+  p.video.dispatchEvent(mouse('pointermove', 0, 0, { button: 2, buttons: 1 }));
+  assert.deepEqual(p.take().filter(([, m]) => m[0] === 2),
+    [on('input', encodeButton(0, true)), on('input', encodeButton(2, true)),
+      on('input', encodeButton(2, false))]);
+
+  const t = page();
+  t.openAll();
+  t.video.dispatchEvent(mouse('pointerdown', 800, 600, { pointerType: 'touch' }));
+  t.video.dispatchEvent(mouse('pointerdown', 10, 10, { pointerType: 'touch', isPrimary: false }));
+  t.video.dispatchEvent(mouse('pointerup', 800, 600, { pointerType: 'touch', buttons: 0 }));
+  assert.deepEqual(t.take(), [
+    on('input', encodePointerMove(1, 1)), on('input', encodeButton(0, true)),
+    on('input', encodePointerMove(1, 1)), on('input', encodeButton(0, false)),
+  ]);
+  assert.equal(t.doc.activeElement, null, 'a tap does not bring up the phone\'s keyboard');
+});
+
+test('wheel: move first, then the wheel, and the page does not scroll', () => {
+  const p = page();
+  p.openAll();
+  const ev = mouse('wheel', 200, 300, { deltaX: 0, deltaY: 100, deltaMode: 0 });
+  p.video.dispatchEvent(ev);
+  assert.ok(ev.defaultPrevented);
+  assert.deepEqual(p.take(), [on('input', encodePointerMove(0.25, 0.5)),
+    on('input', encodeWheel(0, 100, 0))]);
+});
+
+test('the browser\'s context menu never opens over the desktop', () => {
+  const p = page({ scope: ['view'] });
+  const ev = event('contextmenu');
+  p.video.dispatchEvent(ev);
+  assert.ok(ev.defaultPrevented);
+});
+
+test('keys: code down and up, repeats ignored, strays ignored, text path left alone', () => {
+  const p = page();
+  p.openAll();
+  const down = key('keydown', 'KeyA');
+  p.win.dispatchEvent(down);
+  assert.ok(down.defaultPrevented, 'no browser shortcut');
+  const repeat = key('keydown', 'KeyA', { repeat: true });
+  p.win.dispatchEvent(repeat);
+  assert.ok(repeat.defaultPrevented);
+  p.win.dispatchEvent(key('keyup', 'KeyA'));
+  // held since before the page had focus: its repeats are not a press either
+  p.win.dispatchEvent(key('keydown', 'KeyQ', { repeat: true }));
+  const stray = key('keyup', 'KeyB');
+  p.win.dispatchEvent(stray);
+  assert.ok(!stray.defaultPrevented);
+  const phone = key('keydown', '', { key: 'Unidentified', keyCode: 229 });
+  p.win.dispatchEvent(phone);
+  assert.ok(!phone.defaultPrevented, 'the textarea gets the character');
+  p.win.dispatchEvent(key('keydown', 'KeyS', { key: 'Process' }));
+  p.win.dispatchEvent(key('keydown', '', { key: 'Backspace' }));
+  assert.deepEqual(p.take(), [
+    on('input', encodeKey('KeyA', true)), on('input', encodeKey('KeyA', false)),
+    on('input', encodeKey('Backspace', true)),
+  ]);
+});
+
+test('text from phones and IMEs goes as text messages', () => {
+  const p = page();
+  p.openAll();
+  const typed = event('beforeinput', { inputType: 'insertText', data: 'é' });
+  p.sink.dispatchEvent(typed);
+  assert.ok(typed.defaultPrevented);
+  p.sink.dispatchEvent(event('beforeinput', { inputType: 'deleteContentBackward' }));
+  p.sink.value = '日本';
+  p.sink.dispatchEvent(event('compositionend', { data: '日本' }));
+  assert.equal(p.sink.value, '');
+  assert.deepEqual(p.take(), [
+    on('input', encodeText('é')[0]),
+    on('input', encodeKey('Backspace', true)), on('input', encodeKey('Backspace', false)),
+    on('input', encodeText('日本')[0]),
+  ]);
+});
+
+test('Ctrl+V: the clipboard text first, then the V, then the rest in order', () => {
+  const p = page();
+  p.openAll();
+  p.win.dispatchEvent(key('keydown', 'ControlLeft', { ctrlKey: true }));
+  const v = key('keydown', 'KeyV', { ctrlKey: true });
+  p.win.dispatchEvent(v);
+  assert.ok(!v.defaultPrevented, 'the browser must make its paste event');
+  assert.deepEqual(p.take(), [on('input', encodeKey('ControlLeft', true))]);
+  const paste = event('paste', { clipboardData: { getData: (t) => (t === 'text/plain' ? 'hello' : '') } });
+  p.doc.dispatchEvent(paste);
+  assert.ok(paste.defaultPrevented);
+  p.win.dispatchEvent(key('keyup', 'KeyV', { ctrlKey: true }));
+  p.win.dispatchEvent(key('keyup', 'ControlLeft'));
+  assert.deepEqual(p.take(), [
+    ['clipboard', 'hello'],
+    on('input', encodeKey('KeyV', true)), on('input', encodeKey('KeyV', false)),
+    on('input', encodeKey('ControlLeft', false)),
+  ]);
+  p.runTimers();
+  assert.deepEqual(p.take(), [], 'the timer does not send the V twice');
+});
+
+test('Ctrl+V: a large paste waits for the text to leave before the V', () => {
+  const p = page();
+  p.openAll();
+  p.win.dispatchEvent(key('keydown', 'KeyV', { ctrlKey: true }));
+  p.channels.clipboard.bufferedAmount = 200000;
+  p.doc.dispatchEvent(event('paste', { clipboardData: { getData: () => 'x'.repeat(200000) } }));
+  p.win.dispatchEvent(key('keyup', 'KeyV'));
+  assert.deepEqual(p.take().map(([label]) => label), ['clipboard']);
+  p.channels.clipboard.bufferedAmount = 0;
+  p.channels.clipboard.dispatchEvent(new Event('bufferedamountlow'));
+  assert.deepEqual(p.take(), [on('input', encodeKey('KeyV', true)),
+    on('input', encodeKey('KeyV', false))]);
+});
+
+test('Ctrl+V with no paste event: the V goes anyway after 100 ms, in order', () => {
+  const p = page();
+  p.openAll();
+  p.win.dispatchEvent(key('keydown', 'KeyV', { metaKey: true }));
+  p.win.dispatchEvent(key('keyup', 'KeyV'));
+  assert.deepEqual(p.take(), []);
+  p.runTimers(99);
+  assert.deepEqual(p.take(), [], 'not before 100 ms');
+  p.runTimers(100);
+  assert.deepEqual(p.take(), [on('input', encodeKey('KeyV', true)),
+    on('input', encodeKey('KeyV', false))]);
+});
+
+test('Ctrl+V without the clipboard right is just keys', () => {
+  const p = page({ scope: ['view', 'control'] });
+  p.openAll();
+  const v = key('keydown', 'KeyV', { ctrlKey: true });
+  p.win.dispatchEvent(v);
+  assert.ok(v.defaultPrevented);
+  assert.deepEqual(p.take(), [on('input', encodeKey('KeyV', true))]);
+});
+
+test('a paste with no key (a phone\'s paste button) sets the clipboard and types it', () => {
+  const p = page();
+  p.openAll();
+  p.doc.dispatchEvent(event('paste', { clipboardData: { getData: () => 'hi' } }));
+  assert.deepEqual(p.take(), [['clipboard', 'hi'], on('input', encodeText('hi')[0])]);
+});
+
+test('too much clipboard text is not sent, and the person is told', () => {
+  const p = page();
+  p.openAll();
+  p.doc.dispatchEvent(event('paste', {
+    clipboardData: { getData: () => 'é'.repeat(CLIPBOARD_MAX / 2 + 1) },
+  }));
+  assert.equal(p.take().filter(([label]) => label === 'clipboard').length, 0);
+  assert.equal(p.notices.length, 1);
+});
+
+for (const [why, act] of [
+  ['blur', (p) => p.win.dispatchEvent(event('blur'))],
+  ['pagehide', (p) => p.win.dispatchEvent(event('pagehide'))],
+  ['hidden', (p) => {
+    p.doc.visibilityState = 'hidden';
+    p.doc.dispatchEvent(event('visibilitychange'));
+  }],
+  ['a channel closing', (p) => p.channels.pointer.lose()],
+]) {
+  test(`release-all on ${why}, and the held key's later keyup is not sent`, () => {
+    const p = page();
+    p.openAll();
+    p.win.dispatchEvent(key('keydown', 'AltLeft'));
+    p.video.dispatchEvent(mouse('pointerdown', 10, 10));
+    p.take();
+    act(p);
+    assert.deepEqual(p.take(), [on('input', encodeReleaseAll())]);
+    p.win.dispatchEvent(key('keyup', 'AltLeft'));
+    p.video.dispatchEvent(mouse('pointerup', 10, 10, { buttons: 0 }));
+    assert.deepEqual(p.take(), []);
+  });
+}
+
+test('the visibility turning visible again releases nothing', () => {
+  const p = page();
+  p.openAll();
+  p.doc.dispatchEvent(event('visibilitychange'));
+  assert.deepEqual(p.take(), []);
+});
+
+test('combos: presses in order, releases in reverse', () => {
+  const p = page();
+  p.openAll();
+  p.control.sendCombo(COMBOS['ctrl-alt-delete']);
+  assert.deepEqual(p.take(), [
+    on('input', encodeKey('ControlLeft', true)), on('input', encodeKey('AltLeft', true)),
+    on('input', encodeKey('Delete', true)), on('input', encodeKey('Delete', false)),
+    on('input', encodeKey('AltLeft', false)), on('input', encodeKey('ControlLeft', false)),
+  ]);
+  for (const [name, codes] of Object.entries(COMBOS)) {
+    for (const c of codes) assert.ok(encodeKey(c, true), `${name}: ${c} is a code`);
+  }
+  assert.deepEqual(COMBOS.super, ['MetaLeft']);
+});
+
+test('the desktop\'s clipboard reaches the page, and our own paste is not announced', async () => {
+  let written = null;
+  const p = page({ writeText: (t) => { written = t; return Promise.reject(new Error('no')); } });
+  p.openAll();
+  p.channels.clipboard.dispatchEvent(Object.assign(new Event('message'), { data: 'from desktop' }));
+  assert.equal(p.win.wayrtc.clipboard, 'from desktop');
+  assert.equal(written, 'from desktop');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(p.clipboards, [['from desktop', false]]);
+  p.doc.dispatchEvent(event('paste', { clipboardData: { getData: () => 'mine' } }));
+  p.channels.clipboard.dispatchEvent(Object.assign(new Event('message'), {
+    data: new TextEncoder().encode('mine').buffer,
+  }));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(p.win.wayrtc.clipboard, 'mine');
+  assert.equal(p.clipboards.length, 1);
+});
+
+test('close lets go of everything and stops listening', () => {
+  const p = page();
+  p.openAll();
+  p.win.dispatchEvent(key('keydown', 'ShiftLeft'));
+  p.take();
+  p.control.close();
+  assert.deepEqual(p.take(), [on('input', encodeReleaseAll())]);
+  assert.deepEqual(p.win.wayrtc.channels, { input: 'closed', pointer: 'closed', clipboard: 'closed' });
+  p.win.dispatchEvent(key('keydown', 'KeyA'));
+  assert.deepEqual(p.take(), []);
+});
+
+test('nothing is sent before the channels open', () => {
+  const p = page();
+  p.win.dispatchEvent(key('keydown', 'KeyA'));
+  p.video.dispatchEvent(mouse('pointerdown', 10, 10));
+  assert.deepEqual(p.take(), []);
+  assert.equal(p.win.wayrtc.sent, 0);
+});

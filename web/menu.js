@@ -1,0 +1,151 @@
+// The corner menu and the clipboard notice. Fullscreen takes the keyboard lock where the
+// browser has one, so Ctrl+W, Alt+Tab and Escape reach the desktop instead of the
+// browser; the rest are things a browser cannot type: key combinations, a paste typed out.
+
+import { COMBOS } from './control.js';
+
+// A notice the browser could copy itself needs no button for long.
+const NOTICE_COPIED_MS = 6000;
+
+export function createMenu({ getControl, notify }) {
+  const toolbar = document.getElementById('toolbar');
+  const toggle = document.getElementById('menu-toggle');
+  const panel = document.getElementById('menu');
+  const fullscreenItem = panel.querySelector('[data-action="fullscreen"]');
+  const notice = document.getElementById('clip-notice');
+  const noticeText = notice.querySelector('.text');
+  let clipText = '';
+  let noticeTimer = 0;
+
+  function setOpen(open) {
+    panel.hidden = !open;
+    toggle.setAttribute('aria-expanded', String(open));
+  }
+
+  // Only what this link may do is offered.
+  function setScope(scope) {
+    const control = scope.includes('control');
+    for (const el of panel.querySelectorAll('[data-needs="control"]')) el.hidden = !control;
+  }
+
+  async function toggleFullscreen() {
+    try {
+      if (document.fullscreenElement) await document.exitFullscreen();
+      else await document.documentElement.requestFullscreen({ navigationUI: 'hide' });
+    } catch (err) {
+      notify(`The browser refused fullscreen: ${err.message}`);
+    }
+  }
+
+  function onFullscreenChange() {
+    const on = !!document.fullscreenElement;
+    fullscreenItem.textContent = on ? 'Exit fullscreen' : 'Fullscreen';
+    const kb = navigator.keyboard;
+    window.wayrtc.keyboardLocked = false;
+    if (!kb || !kb.lock) return;
+    if (on) {
+      kb.lock().then(() => {
+        window.wayrtc.keyboardLocked = !!document.fullscreenElement;
+      }, () => {});
+    } else {
+      kb.unlock();
+    }
+  }
+
+  async function pasteAsKeys(control) {
+    let text;
+    try {
+      text = await navigator.clipboard.readText();
+    } catch {
+      notify('The browser did not let this page read the clipboard; press Ctrl+V instead.');
+      return;
+    }
+    if (text) control.typeText(text);
+  }
+
+  function run(item) {
+    const control = getControl();
+    const action = item.dataset.action;
+    if (action === 'fullscreen') {
+      toggleFullscreen();
+    } else if (!control) {
+      notify('Not connected to the desktop yet.');
+    } else if (item.dataset.combo) {
+      control.sendCombo(COMBOS[item.dataset.combo]);
+    } else if (action === 'keyboard') {
+      item.setAttribute('aria-pressed', String(control.toggleKeyboard()));
+    } else if (action === 'paste-keys') {
+      pasteAsKeys(control);
+    }
+  }
+
+  function hideNotice() {
+    clearTimeout(noticeTimer);
+    notice.hidden = true;
+  }
+
+  // Copies in the click's user gesture; the old way when the Clipboard API says no.
+  async function copyNow() {
+    try {
+      await navigator.clipboard.writeText(clipText);
+    } catch {
+      const area = document.createElement('textarea');
+      area.value = clipText;
+      area.className = 'offscreen';
+      document.body.append(area);
+      area.select();
+      const ok = document.execCommand('copy');
+      area.remove();
+      if (!ok) {
+        noticeText.textContent = 'The browser refused to copy the desktop\'s text';
+        return;
+      }
+    }
+    hideNotice();
+  }
+
+  function showClipboard(text, copied) {
+    clipText = text;
+    noticeText.textContent = copied ? 'The desktop copied text (copied here too)'
+      : 'The desktop copied text';
+    notice.hidden = false;
+    clearTimeout(noticeTimer);
+    if (copied) noticeTimer = setTimeout(hideNotice, NOTICE_COPIED_MS);
+  }
+
+  // Clicks here must not move focus: the keyboard stays with the desktop (or the phone's
+  // keyboard stays up).
+  for (const el of [toolbar, notice]) {
+    el.addEventListener('mousedown', (ev) => ev.preventDefault());
+    el.addEventListener('contextmenu', (ev) => ev.preventDefault());
+  }
+  toggle.addEventListener('click', () => setOpen(panel.hidden));
+  panel.addEventListener('click', (ev) => {
+    const item = ev.target.closest('button');
+    if (!item) return;
+    setOpen(false);
+    run(item);
+  });
+  toolbar.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && !panel.hidden) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+  // Any press elsewhere closes the menu (capture: the desktop's handlers take the event).
+  document.addEventListener('pointerdown', (ev) => {
+    if (!panel.hidden && !toolbar.contains(ev.target)) setOpen(false);
+  }, { capture: true });
+  document.addEventListener('fullscreenchange', onFullscreenChange);
+  if (!document.fullscreenEnabled) fullscreenItem.hidden = true;
+  notice.querySelector('[data-action="copy"]').addEventListener('click', copyNow);
+  notice.querySelector('[data-action="dismiss"]').addEventListener('click', hideNotice);
+
+  return {
+    setScope,
+    showClipboard,
+    // Key events aimed at the menu or the notice are the page's, not the desktop's.
+    owns: (target) => target instanceof Node && (toolbar.contains(target) ||
+      notice.contains(target)),
+  };
+}
