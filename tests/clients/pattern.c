@@ -464,13 +464,21 @@ static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t 
 {
 	struct client *client = data;
 
+	/* A capability that goes away (the last virtual pointer of a viewer who left) makes
+	 * the old object inert: let it go, and take a new one when the capability returns. */
 	if ((caps & WL_SEAT_CAPABILITY_POINTER) && !client->pointer) {
 		client->pointer = wl_seat_get_pointer(seat);
 		wl_pointer_add_listener(client->pointer, &pointer_listener, client);
+	} else if (!(caps & WL_SEAT_CAPABILITY_POINTER) && client->pointer) {
+		wl_pointer_release(client->pointer);
+		client->pointer = NULL;
 	}
 	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && !client->keyboard) {
 		client->keyboard = wl_seat_get_keyboard(seat);
 		wl_keyboard_add_listener(client->keyboard, &keyboard_listener, client);
+	} else if (!(caps & WL_SEAT_CAPABILITY_KEYBOARD) && client->keyboard) {
+		wl_keyboard_release(client->keyboard);
+		client->keyboard = NULL;
 	}
 }
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   startWayrtc, stop, launchBrowser, waitForVideo, expectPattern, patternBin, tmpDir, have,
+  EventLog, waitForControl, pointAt,
 } from './lib.mjs';
 
 const SWAY_USER = 'wayrtc-test';
@@ -14,6 +15,7 @@ let sway;
 let wayrtc;
 let browser;
 let runtime;
+let events;
 
 function swayAccount() {
   if (process.getuid() !== 0) return null;
@@ -50,7 +52,7 @@ before(async () => {
     'output HEADLESS-1 resolution 1280x720',
     'default_border none',
     'default_floating_border none',
-    `exec ${client}`,
+    `exec sh -c 'exec ${client} --keysyms > ${runtime}/events'`,
     '',
   ].join('\n'));
   const env = {
@@ -72,6 +74,7 @@ before(async () => {
   sway = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const swayLog = [];
   sway.stderr.on('data', (d) => swayLog.push(d.toString()));
+  events = new EventLog(path.join(runtime, 'events'));
   const socket = await waitForSocket(runtime).catch((e) => {
     throw new Error(`${e.message}:\n${swayLog.join('')}`);
   });
@@ -93,5 +96,28 @@ test('sway, shared with --source=wlr, shows the pattern in Chromium', async () =
   const size = await waitForVideo(page);
   assert.deepEqual(size, { width: 1280, height: 720 });
   await expectPattern(page, assert);
+  await page.close();
+});
+
+test('sway: a click lands on the matching surface pixel and keys type', async () => {
+  const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+  await page.goto(wayrtc.url);
+  await waitForVideo(page);
+  await waitForControl(page);
+  for (const [x, y] of [[1000, 600], [17, 33]]) {
+    const p = await pointAt(page, x, y);
+    await page.mouse.click(p.x, p.y);
+    const press = await events.waitFor(/^button 272 pressed$/);
+    const m = events.lastBefore(/^pointer motion (\d+) (\d+)$/, press.line);
+    assert.ok(m && Math.abs(Number(m[1]) - x) <= 1 && Math.abs(Number(m[2]) - y) <= 1,
+      `clicked desktop (${x}, ${y}), the client saw ${m ? `(${m[1]}, ${m[2]})` : 'no motion'}`);
+    await events.waitFor(/^button 272 released$/);
+  }
+  await page.keyboard.type('ab');
+  await events.waitFor(/^key 30 pressed a$/);
+  await events.waitFor(/^key 48 pressed b$/);
+  await page.mouse.wheel(0, 100);
+  const axis = await events.waitFor(/^axis 0 (-?[\d.]+)$/);
+  assert.ok(Number(axis[1]) > 0);
   await page.close();
 });
