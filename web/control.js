@@ -20,6 +20,11 @@ export const CLIPBOARD_DRAIN_MS = 1000;
 // newest position matters.
 const POINTER_BUFFER_MAX = 1024;
 const VIEW_ONLY_NOTICE_MS = 3000;
+// The server drops input over a burst of 500 messages and 2000 a second (src/viewer.c);
+// we stay below it, so a long text typed out is slowed down rather than cut short.
+const RATE_BURST = 400;
+const RATE_PER_SECOND = 1000;
+const PUMP_MS = 50;
 
 // Key combinations a browser cannot send itself (the menu offers them).
 export const COMBOS = {
@@ -106,7 +111,11 @@ export function createControl({
   const keys = new Set(); // codes the desktop holds down for us
   const underMeta = new Set(); // macOS sends no keyup for keys released while Cmd is down
   const buttons = new Set(); // MouseEvent.button numbers the desktop holds for us
-  let held = null; // input messages waiting behind a paste's clipboard text, in order
+  const outbox = []; // input messages waiting for the rate or for a paste's text, in order
+  let holding = false; // a Ctrl+V waits for its clipboard text to go first
+  let tokens = RATE_BURST;
+  let refilled = now();
+  let pumpTimer = 0;
   let pasteTimer = 0;
   let drainTimer = 0;
   let pending = null; // the newest pointer position not yet sent
@@ -116,6 +125,20 @@ export function createControl({
 
   const isOpen = (ch) => !!ch && ch.readyState === 'open';
 
+  function now() {
+    return win.performance ? win.performance.now() : Date.now();
+  }
+
+  // True when the server's rate limit has room for one more message.
+  function takeToken() {
+    const t = now();
+    tokens = Math.min(RATE_BURST, tokens + ((t - refilled) * RATE_PER_SECOND) / 1000);
+    refilled = t;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  }
+
   function sendNow(ch, msg) {
     if (!msg || !isOpen(ch)) return false;
     ch.send(msg);
@@ -123,17 +146,26 @@ export function createControl({
     return true;
   }
 
-  // Everything on `input` goes through here, so a held paste keeps the order.
+  function pump() {
+    while (!holding && outbox.length && takeToken()) sendNow(input, outbox.shift());
+    if (!holding && outbox.length && !pumpTimer) {
+      pumpTimer = win.setTimeout(() => {
+        pumpTimer = 0;
+        pump();
+      }, PUMP_MS);
+    }
+  }
+
+  // Everything on `input` goes through here, so order survives a paste and the rate.
   function send(msg) {
     if (!msg) return;
-    if (held) held.push(msg);
-    else sendNow(input, msg);
+    outbox.push(msg);
+    pump();
   }
 
   function unhold() {
-    const queue = held;
-    held = null;
-    if (queue) for (const msg of queue) sendNow(input, msg);
+    holding = false;
+    pump();
   }
 
   // -- pointer ---------------------------------------------------------------------------
@@ -153,7 +185,7 @@ export function createControl({
       send(encodePointerMove(p.x, p.y));
       return;
     }
-    if (pointer.bufferedAmount > POINTER_BUFFER_MAX) {
+    if (pointer.bufferedAmount > POINTER_BUFFER_MAX || !takeToken()) {
       frame = win.requestAnimationFrame(flushMotion);
       return;
     }
@@ -280,7 +312,7 @@ export function createControl({
 
   // The V goes out after the paste event has sent the text, or after PASTE_WAIT_MS.
   function awaitPaste() {
-    held = held || [];
+    holding = true;
     press('KeyV');
     win.clearTimeout(pasteTimer);
     pasteTimer = win.setTimeout(pasteDone, PASTE_WAIT_MS);
@@ -486,6 +518,7 @@ export function createControl({
     releaseAll();
     abort.abort();
     win.cancelAnimationFrame?.(frame);
+    win.clearTimeout(pumpTimer);
     for (const ch of [input, pointer, clipboard]) {
       if (!ch) continue;
       ch.close();

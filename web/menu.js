@@ -26,6 +26,8 @@ export function createMenu({ getControl, notify }) {
   function setScope(scope) {
     const control = scope.includes('control');
     for (const el of panel.querySelectorAll('[data-needs="control"]')) el.hidden = !control;
+    // Only a touch screen lacks a keyboard of its own.
+    panel.querySelector('[data-action="keyboard"]').hidden = !control || !navigator.maxTouchPoints;
   }
 
   async function toggleFullscreen() {

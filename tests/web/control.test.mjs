@@ -59,10 +59,12 @@ function page({ scope = ['view', 'control', 'clipboard'], width = 800, height = 
   let timerId = 0;
   const notices = [];
   const clipboards = [];
+  const clock = { ms: 0 };
   const doc = Object.assign(new EventTarget(), { visibilityState: 'visible', activeElement: null });
   const win = Object.assign(new EventTarget(), {
     wayrtc: {},
     navigator: { platform: 'Linux x86_64', clipboard: { writeText } },
+    performance: { now: () => clock.ms },
     requestAnimationFrame: (cb) => frames.push(cb),
     cancelAnimationFrame: () => {},
     setTimeout: (fn, ms) => {
@@ -112,7 +114,7 @@ function page({ scope = ['view', 'control', 'clipboard'], width = 800, height = 
   };
   const take = () => log.splice(0);
   return {
-    log, channels, frames, timers, notices, clipboards, doc, win, video, sink, control,
+    log, channels, frames, timers, notices, clipboards, clock, doc, win, video, sink, control,
     openAll, runFrames, runTimers, take,
   };
 }
@@ -436,4 +438,32 @@ test('nothing is sent before the channels open', () => {
   p.video.dispatchEvent(mouse('pointerdown', 10, 10));
   assert.deepEqual(p.take(), []);
   assert.equal(p.win.wayrtc.sent, 0);
+});
+
+test('a long text typed out is paced under the server\'s rate limit, keys kept in order', () => {
+  const p = page();
+  p.openAll();
+  p.control.typeText('x'.repeat(256 * 500)); // 500 messages, the server allows a burst of 500
+  p.win.dispatchEvent(key('keydown', 'Enter'));
+  let sent = p.take();
+  assert.equal(sent.length, 400, 'a burst of 400 at once');
+  p.clock.ms += 50;
+  p.runTimers();
+  sent = p.take();
+  assert.equal(sent.length, 50, '1000 a second after that');
+  p.clock.ms += 1000;
+  p.runTimers();
+  sent = p.take();
+  assert.equal(sent.length, 51);
+  assert.deepEqual(sent.at(-1), on('input', encodeKey('Enter', true)), 'the key after the text');
+  assert.deepEqual(p.timers.size, 0, 'nothing left to pump');
+  // motion waits for the rate too, and is not queued: the newest position goes later
+  p.control.typeText('y'.repeat(256 * 400));
+  p.take();
+  p.video.dispatchEvent(mouse('pointermove', 100, 100, { button: -1, buttons: 0 }));
+  p.runFrames();
+  assert.deepEqual(p.take(), []);
+  p.clock.ms += 1;
+  p.runFrames();
+  assert.deepEqual(p.take(), [on('pointer', encodePointerMove(0.125, 100 / 600))]);
 });
