@@ -8,7 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <wayland-server.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +28,7 @@
 #define TIMEOUT_MS  10000
 #define QUIET_MS    400  /* long enough for a selection to travel, if one did */
 #define STUCK_MS    2600 /* past the clipboard's read timeout of 2 s */
+#define STALL_MS    5600 /* past the clipboard's 5 s for a requester that stops reading */
 #define N_READERS   3
 #define FOREIGN_MAX 16 /* fds a foreign source holds on to */
 
@@ -134,6 +140,7 @@ static void on_done(void *data)
 enum foreign_mode {
 	FOREIGN_SEND,  /* write the payload, close */
 	FOREIGN_STUCK, /* keep the fd open, write nothing */
+	FOREIGN_BIG,   /* write `big_len` bytes from a thread of its own, close */
 };
 
 struct foreign {
@@ -147,6 +154,8 @@ struct foreign {
 	struct zwlr_data_control_offer_v1 *offer; /* the selection, NULL for none */
 	enum foreign_mode mode;
 	const char *payload;
+	size_t big_len;
+	GThread *writer;
 	int held[FOREIGN_MAX];
 	int n_held;
 	int n_sends;
@@ -216,6 +225,43 @@ static const struct zwlr_data_control_device_v1_listener foreign_device_listener
         .primary_selection = foreign_primary,
 };
 
+struct big_write {
+	int fd;
+	size_t len;
+};
+
+/* Writes like an ordinary application, with blocking writes; it is gone when our side
+ * has read all or stopped reading, so SIGPIPE stays away from this thread. */
+static gpointer big_write(gpointer data)
+{
+	struct big_write *w = data;
+	g_autofree char *buf = g_malloc(w->len);
+	sigset_t pipe_set;
+	size_t done = 0;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
+	memset(buf, 'b', w->len);
+	while (done < w->len) {
+		ssize_t n = write(w->fd, buf + done, w->len - done);
+
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	close(w->fd);
+	g_free(w);
+	return NULL;
+}
+
+static void foreign_join(struct foreign *f)
+{
+	if (f->writer)
+		g_thread_join(f->writer);
+	f->writer = NULL;
+}
+
 static void foreign_send(void *data, struct zwlr_data_control_source_v1 *source, const char *mime,
                          int32_t fd)
 {
@@ -225,6 +271,16 @@ static void foreign_send(void *data, struct zwlr_data_control_source_v1 *source,
 	if (f->mode == FOREIGN_STUCK) {
 		g_assert_cmpint(f->n_held, <, FOREIGN_MAX);
 		f->held[f->n_held++] = fd;
+		return;
+	}
+	if (f->mode == FOREIGN_BIG) {
+		struct big_write *w = g_new0(struct big_write, 1);
+
+		/* one reader at a time in these tests */
+		foreign_join(f);
+		w->fd = fd;
+		w->len = f->big_len;
+		f->writer = g_thread_new("big-write", big_write, w);
 		return;
 	}
 	/* small payloads only: a pipe takes them without blocking */
@@ -279,6 +335,7 @@ static void foreign_release_held(struct foreign *f)
 static void foreign_free(struct foreign *f)
 {
 	wayland_source_free(f->wayland);
+	foreign_join(f);
 	foreign_release_held(f);
 	if (f->offer)
 		zwlr_data_control_offer_v1_destroy(f->offer);
@@ -398,6 +455,72 @@ static void test_errors(void)
 	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 	g_assert_false(clipboard_set_text(NULL, "a", 1, NULL, NULL));
 	clipboard_free(NULL);
+}
+
+/* A compositor with a seat and nothing else, in a thread of its own, since
+ * clipboard_new waits for its answer. */
+struct bare {
+	struct wl_display *display;
+	GThread *thread;
+	char *dir;
+	char *path;
+};
+
+static void bare_bind_seat(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *seat = wl_resource_create(client, &wl_seat_interface, 1, id);
+
+	wl_resource_set_implementation(seat, NULL, NULL, NULL);
+}
+
+static gpointer bare_run(gpointer data)
+{
+	wl_display_run(data);
+	return NULL;
+}
+
+static void bare_start(struct bare *b)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	g_autoptr(GError) error = NULL;
+	int fd;
+
+	b->dir = g_dir_make_tmp("wayrtc-bare-XXXXXX", &error);
+	g_assert_no_error(error);
+	b->path = g_build_filename(b->dir, "wayland-bare", NULL);
+	g_assert_cmpuint(strlen(b->path), <, sizeof(addr.sun_path));
+	strcpy(addr.sun_path, b->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+	g_assert_cmpint(listen(fd, 4), ==, 0);
+	b->display = wl_display_create();
+	g_assert_cmpint(wl_display_add_socket_fd(b->display, fd), ==, 0);
+	g_assert_nonnull(wl_global_create(b->display, &wl_seat_interface, 1, NULL, bare_bind_seat));
+	b->thread = g_thread_new("bare", bare_run, b->display);
+}
+
+static void bare_stop(struct bare *b)
+{
+	wl_display_terminate(b->display);
+	g_thread_join(b->thread);
+	wl_display_destroy(b->display);
+	g_unlink(b->path);
+	g_rmdir(b->dir);
+	g_free(b->path);
+	g_free(b->dir);
+}
+
+static void test_no_data_control(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct bare b;
+
+	bare_start(&b);
+	g_assert_null(clipboard_new(b.path, &peer_listener, NULL, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+	g_assert_nonnull(strstr(error->message, "zwlr_data_control_manager_v1"));
+	bare_stop(&b);
 }
 
 static void test_roundtrip(void)
@@ -532,6 +655,24 @@ static void test_foreign(void)
 	g_assert_cmpuint(a.texts->len, ==, seen_a);
 	g_assert_cmpint(f->n_sends, ==, 2);
 
+	/* as large as the clipboard takes, then one byte more: dropped. Only A listens, so
+	 * one thread writes at a time. */
+	peer_finish(&b);
+	f->big_len = CLIPBOARD_MAX;
+	foreign_set(f, text, FOREIGN_BIG, NULL);
+	wait_for(a.texts->len > seen_a);
+	g_assert_cmpuint(g_bytes_get_size(g_ptr_array_index(a.texts, seen_a)), ==, CLIPBOARD_MAX);
+	g_assert_false(g_array_index(a.ours, bool, seen_a));
+	seen_a++;
+	f->big_len = CLIPBOARD_MAX + 1;
+	foreign_set(f, text, FOREIGN_BIG, NULL);
+	wait_for(f->n_sends == 1);
+	run_for(QUIET_MS);
+	g_assert_cmpuint(a.texts->len, ==, seen_a);
+	foreign_join(f);
+
+	peer_init(&b);
+	seen_b = 0;
 	g_assert_true(clipboard_set_text(b.clipboard, "back", 4, NULL, NULL));
 	peer_expect(&b, &seen_b, "back", 4, true);
 	peer_expect(&a, &seen_a, "back", 4, false);
@@ -635,6 +776,18 @@ static void test_requesters(void)
 	close(fds[0]);
 	run_for(QUIET_MS);
 
+	/* one that never reads: after WRITE_STALL_MS it gets what fitted in the pipe, and
+	 * the end */
+	fds[0] = foreign_receive(f, "text/plain");
+	run_for(STALL_MS);
+	out[0] = g_byte_array_new();
+	read_all(fds, out, 1);
+	g_assert_cmpuint(out[0]->len, >, 0);
+	g_assert_cmpuint(out[0]->len, <, CLIPBOARD_MAX);
+	g_assert_cmpmem(out[0]->data, out[0]->len, text, out[0]->len);
+	g_byte_array_unref(out[0]);
+	close(fds[0]);
+
 	/* still serving */
 	g_assert_true(clipboard_set_text(b.clipboard, "still", 5, NULL, NULL));
 	peer_expect(&b, &seen_b, "still", 5, true);
@@ -667,6 +820,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/clipboard/mime", test_mime);
 	g_test_add_func("/clipboard/errors", test_errors);
+	g_test_add_func("/clipboard/no-data-control", test_no_data_control);
 	g_test_add_func("/clipboard/roundtrip", test_roundtrip);
 	g_test_add_func("/clipboard/limits", test_limits);
 	g_test_add_func("/clipboard/foreign", test_foreign);
