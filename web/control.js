@@ -232,9 +232,9 @@ export function createControl({
   }
 
   function viewOnly() {
-    const now = Date.now();
-    if (now - viewOnlyShown < VIEW_ONLY_NOTICE_MS) return;
-    viewOnlyShown = now;
+    const t = Date.now();
+    if (t - viewOnlyShown < VIEW_ONLY_NOTICE_MS) return;
+    viewOnlyShown = t;
     ui.notify?.(VIEW_ONLY_TEXT);
   }
 
@@ -307,6 +307,8 @@ export function createControl({
     win.clearTimeout(drainTimer);
     pasteTimer = 0;
     drainTimer = 0;
+    // a later paste must not be ended by this one's drain
+    if (clipboard) clipboard.removeEventListener('bufferedamountlow', pasteDone);
     unhold();
   }
 
@@ -400,14 +402,15 @@ export function createControl({
     return true;
   }
 
-  function afterClipboardDrained(fn) {
+  // The V follows once the text has left the browser (or after CLIPBOARD_DRAIN_MS).
+  function pasteAfterDrain() {
     if (!clipboard.bufferedAmount) {
-      fn();
+      pasteDone();
       return;
     }
     clipboard.bufferedAmountLowThreshold = 0;
-    clipboard.addEventListener('bufferedamountlow', fn, { once: true, signal: abort.signal });
-    drainTimer = win.setTimeout(fn, CLIPBOARD_DRAIN_MS);
+    clipboard.addEventListener('bufferedamountlow', pasteDone, { signal: abort.signal });
+    drainTimer = win.setTimeout(pasteDone, CLIPBOARD_DRAIN_MS);
   }
 
   function onPaste(ev) {
@@ -419,7 +422,7 @@ export function createControl({
     pasteTimer = 0;
     const sent = sendClipboard(text);
     if (fromKey) {
-      if (sent) afterClipboardDrained(pasteDone);
+      if (sent) pasteAfterDrain();
       else pasteDone();
     } else {
       // A paste with no Ctrl+V (a phone's paste button): type it where the cursor is.

@@ -467,3 +467,22 @@ test('a long text typed out is paced under the server\'s rate limit, keys kept i
   p.runFrames();
   assert.deepEqual(p.take(), [on('pointer', encodePointerMove(0.125, 100 / 600))]);
 });
+
+test('Ctrl+V: a clipboard text that does not drain holds the V at most a second', () => {
+  const p = page();
+  p.openAll();
+  p.win.dispatchEvent(key('keydown', 'KeyV', { ctrlKey: true }));
+  p.channels.clipboard.bufferedAmount = 5;
+  p.doc.dispatchEvent(event('paste', { clipboardData: { getData: () => 'stuck' } }));
+  assert.deepEqual(p.take(), [['clipboard', 'stuck']]);
+  p.runTimers(999);
+  assert.deepEqual(p.take(), []);
+  p.runTimers(1000);
+  assert.deepEqual(p.take(), [on('input', encodeKey('KeyV', true))]);
+  // the old drain ends nothing later
+  p.win.dispatchEvent(key('keyup', 'KeyV'));
+  p.win.dispatchEvent(key('keydown', 'KeyV', { ctrlKey: true }));
+  p.take();
+  p.channels.clipboard.dispatchEvent(new Event('bufferedamountlow'));
+  assert.deepEqual(p.take(), [], 'the second V still waits for its paste');
+});
