@@ -22,9 +22,20 @@ struct app {
 	struct encoder *encoder;
 	struct hub *hub;
 	uint32_t video_ssrc;
-	unsigned width, height; /* of the shared area; 0 until the first frame */
-	GList *viewers;         /* struct viewer * */
+	unsigned width, height;      /* of the shared area; 0 until the first frame */
+	GList *viewers;              /* struct viewer * */
+	struct clipboard *clipboard; /* NULL when the desktop offers no data-control */
+	GBytes *clipboard_text;      /* the desktop's newest text selection, for late joiners */
+	/* the viewer whose text is being made the selection (its input waits for that), and
+	 * the one whose text the selection now is (not echoed back to it); NULL: none */
+	struct viewer *clipboard_waiter, *clipboard_owner;
 };
+
+/* The display wayrtc shares and drives: the virtual desktop's, else NULL for
+ * $WAYLAND_DISPLAY. */
+const char *app_display(struct app *app);
+/* clipboard_set_text's `done`: the selection holds the text app->clipboard_waiter sent. */
+void app_clipboard_applied(void *data);
 
 /* Ends the share: every viewer is told `reason`, then the main loop stops. */
 void app_quit(struct app *app, int status, const char *reason);

@@ -17,6 +17,7 @@
 #include "media/capture.h"
 #include "media/encoder.h"
 #include "media/hub.h"
+#include "input/clipboard.h"
 #include "input/sink_wl.h"
 #include "rtc/dtls.h"
 #include "server/cert.h"
@@ -247,6 +248,47 @@ static void on_encoded(void *data, const uint8_t *frame, size_t len, bool keyfra
 	hub_push_video(app->hub, frame, len, keyframe, rtp_ts, ready_us);
 }
 
+const char *app_display(struct app *app)
+{
+	return app->session ? virtual_session_display(app->session) : NULL;
+}
+
+void app_clipboard_applied(void *data)
+{
+	struct app *app = data;
+	struct viewer *viewer = app->clipboard_waiter;
+
+	app->clipboard_waiter = NULL;
+	if (viewer)
+		viewer_clipboard_applied(viewer);
+}
+
+/* The desktop's selection: to every viewer allowed to read it but the one it came from. */
+static void on_clipboard_text(void *data, const char *utf8, size_t len, bool ours)
+{
+	struct app *app = data;
+
+	if (app->clipboard_text)
+		g_bytes_unref(app->clipboard_text);
+	app->clipboard_text = g_bytes_new(utf8, len);
+	if (!ours)
+		app->clipboard_owner = NULL;
+	for (GList *l = app->viewers; l; l = l->next) {
+		if (l->data != app->clipboard_owner)
+			viewer_send_clipboard(l->data, app->clipboard_text);
+	}
+}
+
+static void on_clipboard_closed(void *data, const char *reason)
+{
+	log_info("clipboard: %s", reason);
+}
+
+static const struct clipboard_listener clipboard_listener = {
+        .text = on_clipboard_text,
+        .closed = on_clipboard_closed,
+};
+
 static void on_session_exit(void *data, const char *reason)
 {
 	app_quit(data, 1, reason);
@@ -345,7 +387,7 @@ static int cmd_share(int argc, char **argv)
 	g_auto(GStrv) command = NULL;
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[-- COMMAND ARGS…]");
 	g_autoptr(GOptionGroup) group = NULL;
-	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) error = NULL, local = NULL;
 	g_autofree char *state = NULL, *fingerprint = NULL;
 	g_autoptr(GTlsCertificate) tls = NULL;
 	const GOptionEntry rest[] = {
@@ -415,6 +457,9 @@ static int cmd_share(int argc, char **argv)
 	         encoder_get_name(app.encoder));
 	if (!start_capture(&app, (const char *const *)command, &error))
 		goto out;
+	app.clipboard = clipboard_new(app_display(&app), &clipboard_listener, &app, &local);
+	if (!app.clipboard)
+		log_info("no clipboard sharing: %s", local->message);
 
 	sc = (struct server_config){
 	        .host = app.config.listen_host,
@@ -437,6 +482,9 @@ out:
 	if (error)
 		app.exit_status = 1;
 	server_free(app.server); /* closes every viewer first */
+	clipboard_free(app.clipboard);
+	if (app.clipboard_text)
+		g_bytes_unref(app.clipboard_text);
 	capture_destroy(app.capture);
 	encoder_free(app.encoder);
 	virtual_session_stop(app.session);

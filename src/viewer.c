@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "input/clipboard.h"
 #include "input/message.h"
 #include "input/sink_wl.h"
 #include "log.h"
@@ -26,6 +27,9 @@
  * steady rate well above what hands and 240 Hz mice make. More are dropped. */
 #define INPUT_BURST      500
 #define INPUT_PER_SECOND 2000
+/* Input that arrives while our clipboard text is being applied waits, in order, so the
+ * Ctrl+V after a paste sees the new clipboard; beyond this much it is dropped. */
+#define INPUT_HELD_MAX 256
 
 /* The data channels we know, by label (docs/input.md). */
 enum channel_kind {
@@ -50,6 +54,8 @@ struct viewer {
 	int64_t input_refill_us;
 	uint64_t input_ignored; /* no right to control: counted, never applied */
 	uint64_t input_dropped; /* malformed, over the rate, or on the wrong channel */
+	GQueue held;            /* GBytes: channel kind byte, then the message */
+	bool holding;           /* our clipboard text is being applied */
 };
 
 static void send_json(struct viewer *viewer, char *json)
@@ -125,7 +131,7 @@ static void start_sink(struct viewer *viewer)
 {
 	struct app *app = viewer->app;
 	struct input_sink_wl_options options = {
-	        .display = app->session ? virtual_session_display(app->session) : NULL,
+	        .display = app_display(app),
 	        .layout = app->config.keyboard_layout,
 	        .variant = app->config.keyboard_variant,
 	};
@@ -158,6 +164,8 @@ static void on_channel_open(void *data, uint16_t id, const char *label)
 	viewer->channel_ids[kind] = id;
 	if (kind != CHANNEL_CLIPBOARD && (viewer->scope & AUTH_SCOPE_CONTROL))
 		start_sink(viewer);
+	if (kind == CHANNEL_CLIPBOARD && viewer->app->clipboard_text)
+		viewer_send_clipboard(viewer, viewer->app->clipboard_text);
 }
 
 static bool input_allowed(struct viewer *viewer)
@@ -194,12 +202,87 @@ static void handle_input(struct viewer *viewer, int kind, bool binary, const uin
 		viewer->input_dropped++;
 }
 
+static void hold_input(struct viewer *viewer, int kind, const uint8_t *buf, size_t len)
+{
+	g_autofree uint8_t *copy = g_malloc(len + 1);
+
+	if (viewer->held.length >= INPUT_HELD_MAX) {
+		viewer->input_dropped++;
+		return;
+	}
+	copy[0] = (uint8_t)kind;
+	if (len)
+		memcpy(copy + 1, buf, len);
+	g_queue_push_tail(&viewer->held, g_bytes_new_take(g_steal_pointer(&copy), len + 1));
+}
+
+static void release_held(struct viewer *viewer)
+{
+	GBytes *bytes;
+
+	viewer->holding = false;
+	while (!viewer->holding && (bytes = g_queue_pop_head(&viewer->held))) {
+		gsize n;
+		const uint8_t *b = g_bytes_get_data(bytes, &n);
+
+		handle_input(viewer, b[0], true, b + 1, n - 1);
+		g_bytes_unref(bytes);
+	}
+}
+
+void viewer_clipboard_applied(struct viewer *viewer)
+{
+	release_held(viewer);
+}
+
+static void handle_clipboard(struct viewer *viewer, bool binary, const uint8_t *buf, size_t len)
+{
+	struct app *app = viewer->app;
+
+	if (!(viewer->scope & AUTH_SCOPE_CLIPBOARD)) {
+		viewer->input_ignored++;
+		return;
+	}
+	if (binary || !app->clipboard || !len) {
+		viewer->input_dropped++;
+		return;
+	}
+	/* a second paste, from someone else, supersedes the first: its input goes on now */
+	if (app->clipboard_waiter && app->clipboard_waiter != viewer)
+		release_held(app->clipboard_waiter);
+	if (!clipboard_set_text(app->clipboard, (const char *)buf, len, app_clipboard_applied,
+	                        app)) {
+		viewer->input_dropped++;
+		return;
+	}
+	app->clipboard_waiter = viewer;
+	app->clipboard_owner = viewer;
+	viewer->holding = true;
+}
+
+void viewer_send_clipboard(struct viewer *viewer, GBytes *text)
+{
+	int id = viewer->channel_ids[CHANNEL_CLIPBOARD];
+	gsize len;
+	const uint8_t *buf = g_bytes_get_data(text, &len);
+
+	if (id < 0 || !(viewer->scope & AUTH_SCOPE_CLIPBOARD) || !viewer->peer)
+		return;
+	if (!rtc_peer_channel_send(viewer->peer, (uint16_t)id, false, buf, len))
+		log_debug("%s: the clipboard (%zu bytes) did not go out", viewer_address(viewer),
+		          len);
+}
+
 static void on_channel_message(void *data, uint16_t id, bool binary, const uint8_t *buf, size_t len)
 {
 	struct viewer *viewer = data;
 	int kind = channel_kind(viewer, id);
 
-	if (kind == CHANNEL_INPUT || kind == CHANNEL_POINTER)
+	if (kind == CHANNEL_CLIPBOARD)
+		handle_clipboard(viewer, binary, buf, len);
+	else if (kind >= 0 && viewer->holding && binary && (viewer->scope & AUTH_SCOPE_CONTROL))
+		hold_input(viewer, kind, buf, len);
+	else if (kind >= 0)
 		handle_input(viewer, kind, binary, buf, len);
 }
 
@@ -275,6 +358,11 @@ void viewer_free(struct viewer *viewer)
 		hub_remove_peer(viewer->app->hub, viewer->peer);
 		rtc_peer_free(viewer->peer);
 	}
+	if (viewer->app->clipboard_waiter == viewer)
+		viewer->app->clipboard_waiter = NULL;
+	if (viewer->app->clipboard_owner == viewer)
+		viewer->app->clipboard_owner = NULL;
+	g_queue_clear_full(&viewer->held, (GDestroyNotify)g_bytes_unref);
 	/* releases every key and button still held */
 	input_sink_destroy(viewer->sink);
 	if (viewer->input_ignored || viewer->input_dropped)

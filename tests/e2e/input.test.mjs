@@ -4,6 +4,8 @@
 // view-only link moves nothing, whatever its page sends; a closed tab leaves no key held.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import {
   startWayrtc, stop, launchBrowser, waitForVideo, waitForControl, pointAt, patternBin,
   EventLog, tmpDir, capturePeerConnections,
@@ -29,12 +31,17 @@ after(async () => {
 // wayrtc with its virtual desktop running the pattern client, whose events go to a file.
 async function share(args = []) {
   const dir = tmpDir('wayrtc-input-');
+  const runtime = tmpDir('wayrtc-input-run-');
   const events = new EventLog(`${dir}/events`);
   const w = await startWayrtc(['--source=virtual', `--size=${W}x${H}`, '--listen=127.0.0.1:0',
-    ...args, '--', 'sh', '-c', `exec ${patternBin} --keysyms > ${dir}/events`]);
+    ...args, '--', 'sh', '-c', `exec ${patternBin} --keysyms > ${dir}/events`],
+  { env: { XDG_RUNTIME_DIR: runtime } });
   running.push(w);
   browser ??= await launchBrowser();
-  return { w, events };
+  // for programs of the desktop's own (wl-copy, wl-paste)
+  const socket = fs.readdirSync(runtime).find((f) => /^wayland-\d+$/.test(f));
+  const desktopEnv = { ...process.env, XDG_RUNTIME_DIR: runtime, WAYLAND_DISPLAY: socket };
+  return { w, events, desktopEnv };
 }
 
 // A page bigger than the desktop and of another shape: the video is letterboxed.
@@ -120,7 +127,9 @@ test('closing the tab while a key is down releases it', async () => {
 });
 
 test('a view-only link moves nothing, even when its page sends input', async () => {
-  const { w, events } = await share(['--view-only']);
+  const { w, events, desktopEnv } = await share(['--view-only']);
+  const copier = spawn('wl-copy', ['--foreground', 'a secret on the desktop'],
+    { env: desktopEnv, stdio: 'ignore' });
   const page = await open(w.url);
   await events.waitFor(/^configured/);
   const hello = await page.evaluate(() => window.wayrtc.hello);
@@ -140,10 +149,19 @@ test('a view-only link moves nothing, even when its page sends input', async () 
     ch.send(key(true));
     ch.send(key(false));
     ch.send(new Uint8Array([2, 0, 0]));
-    await new Promise((r) => setTimeout(r, 500));
-    return true;
+    // and the clipboard, both ways
+    const clip = pc.createDataChannel('clipboard');
+    const received = [];
+    clip.onmessage = (ev) => received.push(ev.data);
+    await new Promise((resolve) => { clip.onopen = resolve; });
+    clip.send('pasted by a view-only page');
+    await new Promise((r) => setTimeout(r, 1000));
+    return received;
   });
-  assert.ok(sent);
+  assert.deepEqual(sent, [], 'the desktop clipboard is not sent to a view-only page');
+  const selection = execFileSync('wl-paste', ['--no-newline'], { env: desktopEnv }).toString();
+  assert.equal(selection, 'a secret on the desktop', 'the desktop clipboard is unchanged');
+  copier.kill();
   await page.mouse.click(500, 300);
   await page.keyboard.type('a');
   await new Promise((r) => setTimeout(r, 1000));
@@ -151,4 +169,45 @@ test('a view-only link moves nothing, even when its page sends input', async () 
     'the desktop received no input');
   await page.close();
   await w.waitForLog(/input messages ignored \(view-only\)/);
+});
+
+test('clipboard text goes from one browser to the desktop, and from the desktop to all', async () => {
+  const { w, desktopEnv } = await share();
+  const a = await open(w.url);
+  const b = await open(w.url);
+  for (const page of [a, b]) {
+    await page.waitForFunction(() => window.wayrtc.channels?.clipboard === 'open', null,
+      { timeout: 10000 });
+  }
+  // a paste in A's page (Ctrl+V gives the page this event) becomes the desktop's selection
+  const text = 'Grüße aus dem Browser ✓\nzweite Zeile';
+  await a.evaluate((t) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
+  }, text);
+  let pasted = '';
+  for (let i = 0; i < 50 && pasted !== text; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      pasted = execFileSync('wl-paste', ['--no-newline'], { env: desktopEnv, timeout: 2000 })
+        .toString();
+    } catch { /* no selection yet */ }
+  }
+  assert.equal(pasted, text, 'a desktop program pastes what the browser pasted');
+  // ... and B, watching the same desktop, is told
+  await b.waitForFunction((t) => window.wayrtc.clipboard === t, text, { timeout: 5000 });
+
+  // a desktop program copies: every viewer with the right gets the text
+  const copied = 'copied on the desktop 🖥';
+  const copier = spawn('wl-copy', ['--foreground', copied], { env: desktopEnv, stdio: 'ignore' });
+  try {
+    for (const page of [a, b]) {
+      await page.waitForFunction((t) => window.wayrtc.clipboard === t, copied,
+        { timeout: 5000 });
+    }
+  } finally {
+    copier.kill();
+  }
+  await Promise.all([a.close(), b.close()]);
 });
