@@ -112,6 +112,8 @@ struct clipboard {
 	struct source *current;
 	bool current_reported;
 
+	bool refusing; /* MAX_WRITERS reached, and said so */
+
 	GQueue notes; /* struct note * */
 	GSource *notify;
 	bool closed;
@@ -240,8 +242,10 @@ static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
 
 static void writer_finish(struct writer *w)
 {
-	if (w->clipboard)
+	if (w->clipboard) {
 		g_ptr_array_remove_fast(w->clipboard->writers, w);
+		w->clipboard->refusing = false;
+	}
 	w->clipboard = NULL;
 	g_source_destroy(&w->base); /* finalize closes the fd */
 }
@@ -494,7 +498,11 @@ static void source_send(void *data, struct zwlr_data_control_source_v1 *proxy, c
 		return;
 	}
 	if (c->writers->len >= MAX_WRITERS) {
-		log_warn("%d requests for the clipboard at once; refusing more", MAX_WRITERS);
+		/* once per flood, not once per request */
+		if (!c->refusing)
+			log_warn("%d requests for the clipboard at once; refusing more",
+			         MAX_WRITERS);
+		c->refusing = true;
 		close(fd);
 		return;
 	}

@@ -23,14 +23,15 @@
 #include "session.h"
 #include "wlr-data-control-unstable-v1-client-protocol.h"
 
-#define WIDTH       320
-#define HEIGHT      240
-#define TIMEOUT_MS  10000
-#define QUIET_MS    400  /* long enough for a selection to travel, if one did */
-#define STUCK_MS    2600 /* past the clipboard's read timeout of 2 s */
-#define STALL_MS    5600 /* past the clipboard's 5 s for a requester that stops reading */
-#define N_READERS   3
-#define FOREIGN_MAX 16 /* fds a foreign source holds on to */
+#define WIDTH        320
+#define HEIGHT       240
+#define TIMEOUT_MS   10000
+#define QUIET_MS     400  /* long enough for a selection to travel, if one did */
+#define STUCK_MS     2600 /* past the clipboard's read timeout of 2 s */
+#define STALL_MS     5600 /* past the clipboard's 5 s for a requester that stops reading */
+#define N_READERS    3
+#define MAX_REQUESTS 64 /* the clipboard's MAX_WRITERS */
+#define FOREIGN_MAX  16 /* fds a foreign source holds on to */
 
 static struct test_session desktop;
 
@@ -787,6 +788,21 @@ static void test_requesters(void)
 	g_assert_cmpmem(out[0]->data, out[0]->len, text, out[0]->len);
 	g_byte_array_unref(out[0]);
 	close(fds[0]);
+
+	/* more requesters at once than the clipboard serves: the last is refused */
+	{
+		int many[MAX_REQUESTS + 1];
+		char chunk[16];
+
+		for (int i = 0; i <= MAX_REQUESTS; i++)
+			many[i] = foreign_receive(f, "text/plain");
+		run_for(QUIET_MS);
+		for (int i = 0; i < MAX_REQUESTS; i++)
+			g_assert_cmpint(read(many[i], chunk, sizeof(chunk)), ==, sizeof(chunk));
+		g_assert_cmpint(read(many[MAX_REQUESTS], chunk, sizeof(chunk)), ==, 0);
+		for (int i = 0; i <= MAX_REQUESTS; i++)
+			close(many[i]);
+	}
 
 	/* still serving */
 	g_assert_true(clipboard_set_text(b.clipboard, "still", 5, NULL, NULL));
