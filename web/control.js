@@ -81,6 +81,7 @@ export function createControl({
   const canControl = scope.includes('control');
   const canClipboard = scope.includes('clipboard');
   const mac = /Mac|iPhone|iPad/.test(win.navigator?.platform || '');
+  const rawMotion = 'onpointerrawupdate' in win;
   const abort = new AbortController();
   const on = (target, type, fn, opts = {}) => {
     if (target) target.addEventListener(type, fn, { ...opts, signal: abort.signal });
@@ -193,9 +194,11 @@ export function createControl({
     sendNow(pointer, encodePointerMove(p.x, p.y));
   }
 
+  // Chromium already hands pointermove over once a display frame: send it at once (an
+  // animation frame more would add up to 16 ms); only a congested channel coalesces.
   function moveLater(p) {
     pending = p;
-    if (!frame) frame = win.requestAnimationFrame(flushMotion);
+    if (!frame) flushMotion();
   }
 
   // On `input` right before a button or wheel message, so it lands where the pointer is.
@@ -259,6 +262,15 @@ export function createControl({
     // pointermove with that button set.
     if (ev.button >= 0 && ev.button < BUTTON_BITS.length &&
         setButton(ev, (ev.buttons & BUTTON_BITS[ev.button]) !== 0)) return;
+    if (rawMotion) return; // it came already, as pointerrawupdate
+    const p = position(ev);
+    if (p) moveLater(p);
+  }
+
+  // Chromium holds pointermove back until the next display frame (up to 16 ms);
+  // pointerrawupdate comes as soon as the motion does.
+  function onPointerRawUpdate(ev) {
+    if (!canControl || !ev.isPrimary || ev.button >= 0) return; // chords: pointermove
     const p = position(ev);
     if (p) moveLater(p);
   }
@@ -472,6 +484,7 @@ export function createControl({
   on(stage, 'contextmenu', preventDefault);
   on(video, 'pointerdown', onPointerDown);
   on(video, 'pointermove', onPointerMove);
+  if (rawMotion) on(video, 'pointerrawupdate', onPointerRawUpdate);
   on(video, 'pointerup', onPointerUp);
   on(video, 'pointercancel', onPointerCancel);
   on(video, 'wheel', onWheel, { passive: false });

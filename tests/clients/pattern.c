@@ -6,6 +6,7 @@
  * (X, Y surface-local and rounded; AXIS 0 vertical, 1 horizontal; CODE evdev).
  * --keysyms adds to each key press what the keymap the compositor sent makes of it: the
  * UTF-8 text ("key 21 pressed z"), or the keysym name where there is none ("Shift_L").
+ * --timestamps ends each input event line in " @MS" (CLOCK_REALTIME, milliseconds).
  * --animate also repaints a small moving square on every frame callback; --clock (with
  * --animate) paints the wall-clock time in ms as a 32-cell bar code on the top row, so a
  * browser can tell how old the frame it shows is. */
@@ -36,6 +37,21 @@
 #define SQUARE_STEP        4
 #define SEAT_VERSION       5
 #define COMPOSITOR_VERSION 4
+
+/* --timestamps: each input event line ends in " @MS", the wall clock in milliseconds when
+ * the client got it, so a benchmark can compare with the browser's clock. */
+static bool timestamps;
+
+static void end_line(void)
+{
+	struct timespec ts;
+
+	if (timestamps) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		printf(" @%.3f", (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
+	}
+	putchar('\n');
+}
 
 static const uint32_t color_red = 0xffff0000;
 static const uint32_t color_green = 0xff00ff00;
@@ -337,21 +353,24 @@ static void pointer_handle_leave(void *data, struct wl_pointer *pointer, uint32_
 static void pointer_handle_motion(void *data, struct wl_pointer *pointer, uint32_t time,
                                   wl_fixed_t x, wl_fixed_t y)
 {
-	printf("pointer motion %ld %ld\n", lround(wl_fixed_to_double(x)),
+	printf("pointer motion %ld %ld", lround(wl_fixed_to_double(x)),
 	       lround(wl_fixed_to_double(y)));
+	end_line();
 }
 
 static void pointer_handle_button(void *data, struct wl_pointer *pointer, uint32_t serial,
                                   uint32_t time, uint32_t button, uint32_t state)
 {
-	printf("button %u %s\n", button,
+	printf("button %u %s", button,
 	       state == WL_POINTER_BUTTON_STATE_PRESSED ? "pressed" : "released");
+	end_line();
 }
 
 static void pointer_handle_axis(void *data, struct wl_pointer *pointer, uint32_t time,
                                 uint32_t axis, wl_fixed_t value)
 {
-	printf("axis %u %g\n", axis, wl_fixed_to_double(value));
+	printf("axis %u %g", axis, wl_fixed_to_double(value));
+	end_line();
 }
 
 static void pointer_handle_frame(void *data, struct wl_pointer *pointer)
@@ -433,7 +452,8 @@ static void keyboard_handle_key(void *data, struct wl_keyboard *keyboard, uint32
 		    (unsigned char)text[1] < ' ')
 			xkb_keysym_get_name(sym, text + 1, sizeof(text) - 1);
 	}
-	printf("key %u %s%s\n", key, pressed ? "pressed" : "released", text);
+	printf("key %u %s%s", key, pressed ? "pressed" : "released", text);
+	end_line();
 }
 
 static void keyboard_handle_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
@@ -560,11 +580,9 @@ static void client_finish(struct client *client)
 int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-	        {"animate", no_argument, NULL, 'a'},
-	        {"clock", no_argument, NULL, 'c'},
-	        {"keysyms", no_argument, NULL, 'k'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
+	        {"animate", no_argument, NULL, 'a'}, {"clock", no_argument, NULL, 'c'},
+	        {"keysyms", no_argument, NULL, 'k'}, {"timestamps", no_argument, NULL, 't'},
+	        {"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0},
 	};
 	struct client client = {0};
 	int c, ret = 0;
@@ -577,12 +595,15 @@ int main(int argc, char **argv)
 		case 'c':
 			client.clock = true;
 			break;
+		case 't':
+			timestamps = true;
+			break;
 		case 'k':
 			client.keysyms = true;
 			client.xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
 			break;
 		case 'h':
-			printf("Usage: %s [--animate [--clock]] [--keysyms]\n"
+			printf("Usage: %s [--animate [--clock]] [--keysyms] [--timestamps]\n"
 			       "Shows four colour quadrants; prints input events on stdout.\n",
 			       argv[0]);
 			return 0;
