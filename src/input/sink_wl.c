@@ -230,17 +230,12 @@ static void wl_key(struct input_sink *base, uint32_t code, bool pressed)
 	flush(s);
 }
 
-static bool upload_keymap(struct sink_wl *s, GError **error)
+static bool upload_keymap_text(struct sink_wl *s, const char *text, GError **error)
 {
-	g_autofree char *text = xkb_keymap_get_as_string(s->keymap, XKB_KEYMAP_FORMAT_TEXT_V1);
-	size_t size = text ? strlen(text) + 1 : 0;
+	size_t size = strlen(text) + 1;
 	size_t done = 0;
 	int fd;
 
-	if (!text) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot serialise the keymap");
-		return false;
-	}
 	fd = memfd_create("wayrtc-keymap", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		goto fail;
@@ -265,6 +260,17 @@ fail:
 	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 	            "cannot hand the keymap to the compositor: %s", g_strerror(errno));
 	return false;
+}
+
+static bool upload_keymap(struct sink_wl *s, GError **error)
+{
+	g_autofree char *text = xkb_keymap_get_as_string(s->keymap, XKB_KEYMAP_FORMAT_TEXT_V1);
+
+	if (!text) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot serialise the keymap");
+		return false;
+	}
+	return upload_keymap_text(s, text, error);
 }
 
 static bool key_is(struct sink_wl *s, xkb_keycode_t kc, xkb_keysym_t sym)
@@ -464,6 +470,59 @@ static void type_char(struct sink_wl *s, const struct text_plan *plan)
 	sync_modifiers(s);
 }
 
+/* A keycode the keymap names but gives no symbols (evdev leaves many unused), searched
+ * from the top so ordinary keys are never borrowed; 0 when there is none. */
+static xkb_keycode_t spare_keycode(struct sink_wl *s)
+{
+	xkb_keycode_t min = xkb_keymap_min_keycode(s->keymap);
+
+	for (xkb_keycode_t kc = xkb_keymap_max_keycode(s->keymap); kc > min; kc--) {
+		if (kc > XKB_EVDEV_OFFSET && xkb_keymap_key_get_name(s->keymap, kc) &&
+		    xkb_keymap_num_layouts_for_key(s->keymap, kc) == 0 &&
+		    !input_sink_key_held(&s->base, kc - XKB_EVDEV_OFFSET))
+			return kc;
+	}
+	return 0;
+}
+
+/* A character no key of our layout makes (é on a US keyboard, an emoji): for a moment the
+ * compositor gets our keymap plus one spare key with that symbol, the key is pressed with
+ * no modifiers announced, and the real keymap goes back, as wtype does it. Clients see two
+ * keymap changes around one key. */
+static bool type_unmapped(struct sink_wl *s, xkb_keysym_t sym)
+{
+	g_autofree char *text = xkb_keymap_get_as_string(s->keymap, XKB_KEYMAP_FORMAT_TEXT_V1);
+	xkb_keycode_t kc = spare_keycode(s);
+	g_autoptr(GString) extended = NULL;
+	g_autoptr(GError) error = NULL;
+	char name[64];
+	const char *symbols, *end;
+
+	if (!text || !kc || xkb_keysym_get_name(sym, name, sizeof(name)) <= 0)
+		return false;
+	/* the symbols section is the last one; its "};" line ends before the keymap's */
+	symbols = strstr(text, "xkb_symbols");
+	end = symbols ? strstr(symbols, "\n};") : NULL;
+	if (!end)
+		return false;
+	extended = g_string_new_len(text, end - text);
+	g_string_append_printf(extended, "\n\tkey <%s> { [ %s ] };%s",
+	                       xkb_keymap_key_get_name(s->keymap, kc), name, end);
+	if (!upload_keymap_text(s, extended->str, &error)) {
+		log_debug("%s", error->message);
+		return false;
+	}
+	send_modifiers(s, 0, 0, 0, 0);
+	zwp_virtual_keyboard_v1_key(s->keyboard, now_ms(), kc - XKB_EVDEV_OFFSET,
+	                            WL_KEYBOARD_KEY_STATE_PRESSED);
+	zwp_virtual_keyboard_v1_key(s->keyboard, now_ms(), kc - XKB_EVDEV_OFFSET,
+	                            WL_KEYBOARD_KEY_STATE_RELEASED);
+	if (!upload_keymap_text(s, text, &error))
+		log_warn("%s", error->message);
+	sync_modifiers(s);
+	return true;
+}
+
 static size_t wl_text(struct input_sink *base, const char *utf8, size_t len)
 {
 	struct sink_wl *s = (struct sink_wl *)base;
@@ -479,11 +538,14 @@ static size_t wl_text(struct input_sink *base, const char *utf8, size_t len)
 			return skipped + 1; /* the decoder validated it: cannot happen */
 		p = g_utf8_next_char(p);
 		sym = keysym_for(c);
-		if (s->lost || sym == XKB_KEY_NoSymbol || !plan_char(s, sym, &plan)) {
+		if (s->lost || sym == XKB_KEY_NoSymbol) {
 			skipped++;
 			continue;
 		}
-		type_char(s, &plan);
+		if (plan_char(s, sym, &plan))
+			type_char(s, &plan);
+		else if (!type_unmapped(s, sym))
+			skipped++;
 	}
 	if (skipped)
 		log_debug("%zu characters the keymap cannot type were skipped", skipped);

@@ -211,3 +211,38 @@ test('clipboard text goes from one browser to the desktop, and from the desktop 
   }
   await Promise.all([a.close(), b.close()]);
 });
+
+test('touch taps, menu combinations and characters without a key reach the desktop',
+  async () => {
+    const { w, events } = await share();
+    const context = await browser.newContext({ hasTouch: true, viewport: { width: 800, height: 600 } });
+    const page = await context.newPage();
+    await page.goto(w.url);
+    await waitForVideo(page);
+    await waitForControl(page);
+    await events.waitFor(/^configured/);
+
+    // a tap is a move, a left press and a release at the finger
+    const p = await pointAt(page, 400, 300);
+    await page.touchscreen.tap(p.x, p.y);
+    const press = await events.waitFor(new RegExp(`^button ${BTN_LEFT} pressed$`));
+    const m = events.lastBefore(/^pointer motion (\d+) (\d+)$/, press.line);
+    assert.ok(m && Math.abs(Number(m[1]) - 400) <= 1 && Math.abs(Number(m[2]) - 300) <= 1,
+      `tapped desktop (400, 300), the client saw ${m ? `(${m[1]}, ${m[2]})` : 'no motion'}`);
+    await events.waitFor(new RegExp(`^button ${BTN_LEFT} released$`));
+
+    // Ctrl+Alt+Delete from the menu: presses in order, releases in reverse
+    await page.click('#menu-toggle');
+    await page.click('[data-combo="ctrl-alt-delete"]');
+    for (const line of ['key 29 pressed', 'key 56 pressed', 'key 111 pressed', 'key 111 released',
+      'key 56 released', 'key 29 released']) {
+      await events.waitFor(new RegExp(`^${line}`));
+    }
+
+    // text with no key of its own (an IME, a phone keyboard): typed through the layout
+    await page.focus('#keys');
+    await page.keyboard.insertText('é€');
+    await events.waitFor(/^key \d+ pressed é$/);
+    await events.waitFor(/^key \d+ pressed €$/);
+    await context.close();
+  });
