@@ -442,13 +442,20 @@ export function createControl({
     }
   }
 
+  let clipboardSeen = false;
+
   function onClipboardMessage(ev) {
     const text = typeof ev.data === 'string' ? ev.data : new TextDecoder().decode(ev.data);
     state.clipboard = text;
     if (text === lastClipboardSent) return; // our own paste coming back
     const report = (copied) => ui.clipboard?.(text, copied);
     const cb = win.navigator?.clipboard;
-    if (!cb || !cb.writeText) {
+    // The first message is what the desktop held when we joined, not something copied
+    // just now: offer it (the notice's Copy button) instead of overwriting this device's
+    // clipboard unasked.
+    const atJoin = !clipboardSeen;
+    clipboardSeen = true;
+    if (atJoin || !cb || !cb.writeText) {
       report(false);
       return;
     }

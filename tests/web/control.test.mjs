@@ -405,6 +405,13 @@ test('the desktop\'s clipboard reaches the page, and our own paste is not announ
   let written = null;
   const p = page({ writeText: (t) => { written = t; return Promise.reject(new Error('no')); } });
   p.openAll();
+  // what the desktop held when we joined is offered, not written over our clipboard
+  p.channels.clipboard.dispatchEvent(Object.assign(new Event('message'), { data: 'at join' }));
+  assert.equal(p.win.wayrtc.clipboard, 'at join');
+  assert.equal(written, null, 'the join-time clipboard is not written unasked');
+  assert.deepEqual(p.clipboards, [['at join', false]]);
+  p.clipboards.length = 0;
+  // text copied on the desktop later is written (here the browser refuses)
   p.channels.clipboard.dispatchEvent(Object.assign(new Event('message'), { data: 'from desktop' }));
   assert.equal(p.win.wayrtc.clipboard, 'from desktop');
   assert.equal(written, 'from desktop');
