@@ -1,5 +1,5 @@
 /* A capture source hands over screen frames with their damage. Sources: wlr-screencopy
- * today (capture_wlr.c), a PipeWire stream from the portal later; both behind this. */
+ * (capture_wlr.c) and a PipeWire stream, as the portal gives (capture_pw.c). */
 #pragma once
 
 #include <glib.h>
@@ -26,11 +26,26 @@ struct capture_frame {
 	int64_t ready_us; /* g_get_monotonic_time() when the compositor said ready */
 };
 
+/* The pointer, for sources that report it beside the frames (PipeWire cursor metadata)
+ * rather than painting it into them (wlr-screencopy). */
+struct capture_cursor {
+	bool hidden;  /* the producer said the pointer is invisible; nothing else counts */
+	int32_t x, y; /* where the pointer points, in frame pixels (may lie outside) */
+	int32_t hotspot_x, hotspot_y; /* the image goes at (x - hotspot_x, y - hotspot_y) */
+	/* A new image, B G R A (or as `format` says) in memory, valid only during the
+	 * callback; NULL: the image did not change, keep the last one. */
+	const uint8_t *bitmap;
+	uint32_t width, height, stride;
+	uint32_t format; /* DRM fourcc of the bitmap, as capture_frame.format */
+};
+
 struct capture_listener {
 	/* A new frame with damage; the source asks for the next one after this returns. */
 	void (*frame)(void *data, const struct capture_frame *frame);
 	/* The source ended (compositor gone, output removed); reason in words. */
 	void (*closed)(void *data, const char *reason);
+	/* Optional (NULL: not wanted): the pointer moved or changed shape. */
+	void (*cursor)(void *data, const struct capture_cursor *cursor);
 };
 
 /* What the compositor offered for one frame, and what the consumer can take. */
