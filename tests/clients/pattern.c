@@ -9,7 +9,10 @@
  * --timestamps ends each input event line in " @MS" (CLOCK_REALTIME, milliseconds).
  * --animate also repaints a small moving square on every frame callback; --clock (with
  * --animate) paints the wall-clock time in ms as a 32-cell bar code on the top row, so a
- * browser can tell how old the frame it shows is. */
+ * browser can tell how old the frame it shows is.
+ * --keyflash repaints a 64x64 square at the top-left corner on every key press, black
+ * and white in turn (black before the first press), and commits at once (damaging only
+ * that square), so a browser can tell when a typed key became visible. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -37,6 +40,7 @@
 #define SQUARE_STEP        4
 #define SEAT_VERSION       5
 #define COMPOSITOR_VERSION 4
+#define FLASH_SIDE         64
 
 /* --timestamps: each input event line ends in " @MS", the wall clock in milliseconds when
  * the client got it, so a benchmark can compare with the browser's clock. */
@@ -58,8 +62,12 @@ static const uint32_t color_green = 0xff00ff00;
 static const uint32_t color_blue = 0xff0000ff;
 static const uint32_t color_white = 0xffffffff;
 static const uint32_t color_square = 0xff202020;
+static const uint32_t color_black = 0xff000000;
+
+struct client;
 
 struct buffer {
+	struct client *client;
 	struct wl_buffer *wl_buffer;
 	uint32_t *pixels;
 	size_t size;
@@ -90,6 +98,12 @@ struct client {
 	bool closed;
 	unsigned frame;
 	bool keysyms;
+	/* --keyflash: the square's colour flips on each press; a press that found every
+	 * buffer busy is drawn when the compositor releases one. */
+	bool keyflash;
+	bool flash_white;
+	bool flash_pending;
+	int committed_width, committed_height;
 	struct xkb_context *xkb;
 	struct xkb_keymap *keymap;
 	struct xkb_state *xkb_state;
@@ -104,11 +118,15 @@ static void buffer_destroy(struct buffer *buffer)
 	memset(buffer, 0, sizeof(*buffer));
 }
 
+static void client_flash(struct client *client);
+
 static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer)
 {
 	struct buffer *buffer = data;
 
 	buffer->busy = false;
+	if (buffer->client->flash_pending)
+		client_flash(buffer->client);
 }
 
 static const struct wl_buffer_listener buffer_listener = {
@@ -139,6 +157,7 @@ static bool buffer_create(struct client *client, struct buffer *buffer, int widt
 	        wl_shm_pool_create_buffer(pool, 0, width, height, stride, WL_SHM_FORMAT_XRGB8888);
 	wl_shm_pool_destroy(pool);
 	close(fd);
+	buffer->client = client;
 	buffer->size = size;
 	buffer->width = width;
 	buffer->height = height;
@@ -217,7 +236,25 @@ static void paint_clock(struct buffer *buffer)
 	}
 }
 
-static void client_draw(struct client *client);
+/* --keyflash: the square at the top-left corner, in this press's colour. */
+static void paint_flash(struct client *client, struct buffer *buffer)
+{
+	uint32_t color = client->flash_white ? color_white : color_black;
+	int side_x = buffer->width < FLASH_SIDE ? buffer->width : FLASH_SIDE;
+	int side_y = buffer->height < FLASH_SIDE ? buffer->height : FLASH_SIDE;
+
+	for (int y = 0; y < side_y; y++) {
+		for (int x = 0; x < side_x; x++)
+			buffer->pixels[(size_t)y * (size_t)buffer->width + (size_t)x] = color;
+	}
+}
+
+static void client_draw_damage(struct client *client, bool flash_only);
+
+static void client_draw(struct client *client)
+{
+	client_draw_damage(client, false);
+}
 
 static void frame_handle_done(void *data, struct wl_callback *callback, uint32_t time)
 {
@@ -233,7 +270,9 @@ static const struct wl_callback_listener frame_listener = {
         .done = frame_handle_done,
 };
 
-static void client_draw(struct client *client)
+/* Paints a whole buffer and commits it. flash_only: only the --keyflash square changed
+ * since the last commit, so only it is damaged (a static client repainting for a key). */
+static void client_draw_damage(struct client *client, bool flash_only)
 {
 	struct buffer *buffer = client_next_buffer(client);
 
@@ -253,12 +292,19 @@ static void client_draw(struct client *client)
 			wl_surface_commit(client->surface);
 			return;
 		}
+		if (all_busy && flash_only) {
+			/* drawn from the release of one of them */
+			client->flash_pending = true;
+			return;
+		}
 		fprintf(stderr, "wayrtc-test-pattern: cannot get a %dx%d buffer\n", client->width,
 		        client->height);
 		client->closed = true;
 		return;
 	}
 	paint_pattern(buffer);
+	if (client->keyflash)
+		paint_flash(client, buffer);
 	if (client->animate) {
 		paint_square(buffer, client->frame);
 		if (client->clock)
@@ -269,13 +315,27 @@ static void client_draw(struct client *client)
 		}
 	}
 	wl_surface_attach(client->surface, buffer->wl_buffer, 0, 0);
-	wl_surface_damage_buffer(client->surface, 0, 0, INT32_MAX, INT32_MAX);
+	if (flash_only && !client->animate && client->committed_width == buffer->width &&
+	    client->committed_height == buffer->height)
+		wl_surface_damage_buffer(client->surface, 0, 0, FLASH_SIDE, FLASH_SIDE);
+	else
+		wl_surface_damage_buffer(client->surface, 0, 0, INT32_MAX, INT32_MAX);
 	wl_surface_commit(client->surface);
 	buffer->busy = true;
+	client->committed_width = buffer->width;
+	client->committed_height = buffer->height;
 	if (!client->announced) {
 		client->announced = true;
 		printf("configured %dx%d\n", client->width, client->height);
 	}
+}
+
+/* A key press under --keyflash: the new colour goes out now, not at the next event. */
+static void client_flash(struct client *client)
+{
+	client->flash_pending = false;
+	client_draw_damage(client, true);
+	wl_display_flush(client->display);
 }
 
 static void xdg_surface_handle_configure(void *data, struct xdg_surface *xdg_surface,
@@ -454,6 +514,10 @@ static void keyboard_handle_key(void *data, struct wl_keyboard *keyboard, uint32
 	}
 	printf("key %u %s%s", key, pressed ? "pressed" : "released", text);
 	end_line();
+	if (pressed && client->keyflash && client->announced && !client->closed) {
+		client->flash_white = !client->flash_white;
+		client_flash(client);
+	}
 }
 
 static void keyboard_handle_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
@@ -580,9 +644,13 @@ static void client_finish(struct client *client)
 int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-	        {"animate", no_argument, NULL, 'a'}, {"clock", no_argument, NULL, 'c'},
-	        {"keysyms", no_argument, NULL, 'k'}, {"timestamps", no_argument, NULL, 't'},
-	        {"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0},
+	        {"animate", no_argument, NULL, 'a'},
+	        {"clock", no_argument, NULL, 'c'},
+	        {"keysyms", no_argument, NULL, 'k'},
+	        {"timestamps", no_argument, NULL, 't'},
+	        {"keyflash", no_argument, NULL, 'f'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct client client = {0};
 	int c, ret = 0;
@@ -598,13 +666,21 @@ int main(int argc, char **argv)
 		case 't':
 			timestamps = true;
 			break;
+		case 'f':
+			client.keyflash = true;
+			break;
 		case 'k':
 			client.keysyms = true;
 			client.xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
 			break;
 		case 'h':
-			printf("Usage: %s [--animate [--clock]] [--keysyms] [--timestamps]\n"
-			       "Shows four colour quadrants; prints input events on stdout.\n",
+			printf("Usage: %s [--animate [--clock]] [--keysyms] [--timestamps] "
+			       "[--keyflash]\n"
+			       "Shows four colour quadrants; prints input events on stdout.\n"
+			       "  --keyflash  each key press turns the 64x64 square at the "
+			       "top-left\n"
+			       "              corner white, then black, and so on (black at "
+			       "start)\n",
 			       argv[0]);
 			return 0;
 		default:
