@@ -98,4 +98,15 @@ struct capture {
 struct capture *capture_wlr_new(const char *display, const struct capture_listener *listener,
                                 void *data, GError **error);
 
+struct capture_wlr_options {
+	const char *display; /* NULL: $WAYLAND_DISPLAY */
+	const char *output;  /* wl_output name (v4) to capture; NULL: the first output */
+	bool overlay_cursor; /* the compositor draws the cursor into each frame */
+};
+
+/* The same with a choice of output and cursor, for the portal backend. */
+struct capture *capture_wlr_new_with(const struct capture_wlr_options *options,
+                                     const struct capture_listener *listener, void *data,
+                                     GError **error);
+
 void capture_destroy(struct capture *capture); /* accepts NULL */

@@ -26,6 +26,9 @@
 #define BYTES_PER_PIXEL     4
 #define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24' */
 #define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24' */
+/* wl_output v4 names outputs, so a caller can ask for one by name. */
+#define OUTPUT_NAME_VERSION 4
+#define MAX_OUTPUTS         16
 
 struct shm_buffer {
 	struct wl_buffer *buffer;
@@ -46,6 +49,12 @@ struct wayland_source {
 	bool reading;        /* between wl_display_prepare_read and read/cancel */
 };
 
+struct output_candidate {
+	struct wl_output *output;
+	uint32_t global;
+	char *name; /* from wl_output v4, NULL before (or without) it */
+};
+
 struct capture_wlr {
 	struct capture base;
 	struct wl_display *display;
@@ -53,6 +62,10 @@ struct capture_wlr {
 	struct wl_shm *shm;
 	struct wl_output *output;
 	uint32_t output_global;
+	/* every output until the wanted one is known (a name needs a second roundtrip) */
+	struct output_candidate candidates[MAX_OUTPUTS];
+	unsigned n_candidates;
+	bool overlay_cursor;
 	struct zwlr_screencopy_manager_v1 *manager;
 	uint32_t version;
 	struct wayland_source *source;
@@ -336,8 +349,68 @@ static void request_frame(struct capture_wlr *c)
 	c->flags = 0;
 	c->have_shm_format = false;
 	c->dmabuf_format = 0;
-	c->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, 0, c->output);
+	c->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, c->overlay_cursor,
+	                                                     c->output);
 	zwlr_screencopy_frame_v1_add_listener(c->frame, &frame_listener, c);
+}
+
+static void output_geometry(void *data, struct wl_output *output, int32_t x, int32_t y,
+                            int32_t phys_w, int32_t phys_h, int32_t subpixel, const char *make,
+                            const char *model, int32_t transform)
+{
+}
+
+static void output_mode(void *data, struct wl_output *output, uint32_t flags, int32_t width,
+                        int32_t height, int32_t refresh)
+{
+}
+
+static void output_done(void *data, struct wl_output *output)
+{
+}
+
+static void output_scale(void *data, struct wl_output *output, int32_t factor)
+{
+}
+
+static void output_name(void *data, struct wl_output *output, const char *name)
+{
+	struct output_candidate *o = data;
+
+	g_free(o->name);
+	o->name = g_strdup(name);
+}
+
+static void output_description(void *data, struct wl_output *output, const char *description)
+{
+}
+
+static const struct wl_output_listener output_listener = {
+        .geometry = output_geometry,
+        .mode = output_mode,
+        .done = output_done,
+        .scale = output_scale,
+        .name = output_name,
+        .description = output_description,
+};
+
+/* Keeps the output asked for (the first without a name) and lets the others go. */
+static bool pick_output(struct capture_wlr *c, const char *wanted)
+{
+	for (unsigned i = 0; i < c->n_candidates; i++) {
+		struct output_candidate *o = &c->candidates[i];
+
+		if (!c->output && (!wanted || g_strcmp0(o->name, wanted) == 0)) {
+			c->output = o->output;
+			c->output_global = o->global;
+		} else {
+			wl_output_destroy(o->output);
+		}
+		g_free(o->name);
+		*o = (struct output_candidate){0};
+	}
+	c->n_candidates = 0;
+	return c->output != NULL;
 }
 
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
@@ -347,9 +420,14 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 
 	if (strcmp(iface, wl_shm_interface.name) == 0 && !c->shm) {
 		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(iface, wl_output_interface.name) == 0 && !c->output) {
-		c->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
-		c->output_global = name;
+	} else if (strcmp(iface, wl_output_interface.name) == 0 &&
+	           c->n_candidates < MAX_OUTPUTS) {
+		struct output_candidate *o = &c->candidates[c->n_candidates++];
+
+		o->output = wl_registry_bind(registry, name, &wl_output_interface,
+		                             MIN(version, (uint32_t)OUTPUT_NAME_VERSION));
+		o->global = name;
+		wl_output_add_listener(o->output, &output_listener, o);
 	} else if (strcmp(iface, zwlr_screencopy_manager_v1_interface.name) == 0 &&
 	           version >= SCREENCOPY_MIN_VERSION && !c->manager) {
 		c->version = MIN(version, (uint32_t)SCREENCOPY_MAX_VERSION);
@@ -482,6 +560,10 @@ static void capture_wlr_free(struct capture_wlr *c)
 		buffer_free(&c->pool[i]);
 	if (c->manager)
 		zwlr_screencopy_manager_v1_destroy(c->manager);
+	for (unsigned i = 0; i < c->n_candidates; i++) {
+		wl_output_destroy(c->candidates[i].output);
+		g_free(c->candidates[i].name);
+	}
 	if (c->output)
 		wl_output_destroy(c->output);
 	if (c->shm)
@@ -513,13 +595,23 @@ static const struct capture_impl capture_wlr_impl = {
 struct capture *capture_wlr_new(const char *display, const struct capture_listener *listener,
                                 void *data, GError **error)
 {
+	struct capture_wlr_options options = {.display = display};
+
+	return capture_wlr_new_with(&options, listener, data, error);
+}
+
+struct capture *capture_wlr_new_with(const struct capture_wlr_options *options,
+                                     const struct capture_listener *listener, void *data,
+                                     GError **error)
+{
 	struct capture_wlr *c = g_new0(struct capture_wlr, 1);
-	const char *name = display ? display : g_getenv("WAYLAND_DISPLAY");
+	const char *name = options->display ? options->display : g_getenv("WAYLAND_DISPLAY");
 
 	c->base.impl = &capture_wlr_impl;
 	c->base.listener = listener;
 	c->base.data = data;
 	c->full_damage = true;
+	c->overlay_cursor = options->overlay_cursor;
 	if (!name || !*name) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
 		            "no Wayland display to share ($WAYLAND_DISPLAY is not set)");
@@ -544,6 +636,18 @@ struct capture *capture_wlr_new(const char *display, const struct capture_listen
 		            "this compositor (“%s”) does not offer wlr-screencopy (version %d or "
 		            "later); try --source=portal",
 		            name, SCREENCOPY_MIN_VERSION);
+		goto fail;
+	}
+	/* the names come after the binds */
+	if (options->output && wl_display_roundtrip(c->display) < 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		            "the Wayland display “%s” closed the connection", name);
+		goto fail;
+	}
+	if (!pick_output(c, options->output) && options->output) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+		            "the compositor on “%s” has no output named “%s”", name,
+		            options->output);
 		goto fail;
 	}
 	if (!c->shm || !c->output) {
