@@ -1,0 +1,160 @@
+#define LOG_MODULE "outputs"
+#include "outputs.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <string.h>
+#include <wayland-client.h>
+
+#define OUTPUT_VERSION 4 /* name */
+
+struct output_entry {
+	struct output_info info;
+	struct wl_output *output;
+	int32_t transform;
+};
+
+static void output_info_free(void *p)
+{
+	struct output_entry *e = p;
+
+	if (e->output)
+		wl_output_destroy(e->output);
+	g_free(e->info.name);
+	g_free(e);
+}
+
+static void on_geometry(void *data, struct wl_output *output, int32_t x, int32_t y, int32_t pw,
+                        int32_t ph, int32_t subpixel, const char *make, const char *model,
+                        int32_t transform)
+{
+	struct output_entry *e = data;
+
+	e->info.x = x;
+	e->info.y = y;
+	e->transform = transform;
+}
+
+static void on_mode(void *data, struct wl_output *output, uint32_t flags, int32_t width,
+                    int32_t height, int32_t refresh)
+{
+	struct output_entry *e = data;
+
+	if (!(flags & WL_OUTPUT_MODE_CURRENT))
+		return;
+	e->info.width = width;
+	e->info.height = height;
+}
+
+static void on_done(void *data, struct wl_output *output)
+{
+}
+
+static void on_scale(void *data, struct wl_output *output, int32_t factor)
+{
+}
+
+static void on_name(void *data, struct wl_output *output, const char *name)
+{
+	struct output_entry *e = data;
+
+	g_free(e->info.name);
+	e->info.name = g_strdup(name);
+}
+
+static void on_description(void *data, struct wl_output *output, const char *description)
+{
+}
+
+static const struct wl_output_listener output_listener = {
+        .geometry = on_geometry,
+        .mode = on_mode,
+        .done = on_done,
+        .scale = on_scale,
+        .name = on_name,
+        .description = on_description,
+};
+
+static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
+                            const char *iface, uint32_t version)
+{
+	GPtrArray *list = data;
+	struct output_entry *e;
+
+	if (strcmp(iface, wl_output_interface.name) != 0)
+		return;
+	e = g_new0(struct output_entry, 1);
+	e->output = wl_registry_bind(registry, name, &wl_output_interface,
+	                             MIN(version, (uint32_t)OUTPUT_VERSION));
+	wl_output_add_listener(e->output, &output_listener, e);
+	g_ptr_array_add(list, e);
+}
+
+static void registry_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {
+        .global = registry_global,
+        .global_remove = registry_remove,
+};
+
+GPtrArray *outputs_list(const char *display, GError **error)
+{
+	const char *name = display ? display : g_getenv("WAYLAND_DISPLAY");
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(output_info_free);
+	struct wl_display *d;
+	struct wl_registry *registry;
+	int ok;
+
+	if (!name || !*name) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+		            "no Wayland display to share ($WAYLAND_DISPLAY is not set)");
+		return NULL;
+	}
+	d = wl_display_connect(name);
+	if (!d) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+		            "cannot connect to the Wayland display “%s”: %s", name,
+		            g_strerror(errno));
+		return NULL;
+	}
+	registry = wl_display_get_registry(d);
+	wl_registry_add_listener(registry, &registry_listener, list);
+	/* the second roundtrip brings each output's events */
+	ok = wl_display_roundtrip(d) >= 0 && wl_display_roundtrip(d) >= 0;
+	for (unsigned i = 0; i < list->len; i++) {
+		struct output_entry *e = list->pdata[i];
+
+		e->info.named = e->info.name != NULL;
+		if (!e->info.name)
+			e->info.name = g_strdup_printf("output-%u", i + 1);
+		if (e->transform & WL_OUTPUT_TRANSFORM_90) {
+			int32_t t = e->info.width;
+
+			e->info.width = e->info.height;
+			e->info.height = t;
+		}
+		wl_output_destroy(e->output);
+		e->output = NULL;
+	}
+	wl_registry_destroy(registry);
+	wl_display_disconnect(d);
+	if (!ok) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		            "the Wayland display “%s” closed the connection", name);
+		return NULL;
+	}
+	return g_steal_pointer(&list);
+}
+
+const struct output_info *outputs_find(GPtrArray *outputs, const char *name)
+{
+	for (unsigned i = 0; outputs && i < outputs->len; i++) {
+		const struct output_info *o = outputs->pdata[i];
+
+		if (g_strcmp0(o->name, name) == 0)
+			return o;
+	}
+	return NULL;
+}
