@@ -1,0 +1,202 @@
+#!/bin/bash
+# portal-stack.sh: a private desktop-portal stack for tests, then COMMAND inside it.
+#
+#   WAYRTC_SESSION=build/src/compositor/wayrtc-session \
+#   WAYRTC_PORTAL_BACKEND=build/portal/backend/xdg-desktop-portal-wayrtc \
+#   [WAYRTC_STACK_CLIENT='build/tests/clients/wayrtc-test-pattern'] \
+#   [WAYRTC_STACK_SIZE=640x480] [WAYRTC_STACK_CHOOSER=none] [WAYRTC_STACK_KEEP=1] \
+#   tests/portal/portal-stack.sh COMMAND [ARGS...]
+#
+# Starts, all private to one temporary directory and stopped again by pid afterwards:
+#   a dbus-daemon session bus (own config; its servicedir only activates
+#   xdg-permission-store, which the frontend needs for persistent restore tokens),
+#   pipewire, then wireplumber, on that bus;
+#   wayrtc-session (the headless compositor) running WAYRTC_STACK_CLIENT (a shell command
+#   line, optional) with the client's stdout in $WAYRTC_STACK_CLIENT_OUT;
+#   xdg-desktop-portal-wayrtc (the backend) on that compositor;
+#   the real /usr/libexec/xdg-desktop-portal (1.16, or $WAYRTC_STACK_FRONTEND) with
+#   XDG_DESKTOP_PORTAL_DIR holding only our wayrtc.portal and XDG_CURRENT_DESKTOP=wlroots.
+# COMMAND then runs with this environment (and its exit status is the script's):
+#   DBUS_SESSION_BUS_ADDRESS   the private bus (org.freedesktop.portal.Desktop is up)
+#   XDG_RUNTIME_DIR, WAYLAND_DISPLAY   the compositor (pipewire-0 is there too)
+#   XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_STATE_HOME, XDG_CACHE_HOME   under the stack dir
+#   WAYRTC_STACK_DIR           the directory; logs in $WAYRTC_STACK_DIR/log/*.log
+#   WAYRTC_STACK_CONFIG        the backend's config.ini ([portal] chooser=…); the backend
+#                              reads it at every Start, so COMMAND may rewrite it
+#   WAYRTC_STACK_CLIENT_OUT    the client's stdout (the pattern client's input events)
+#   WAYRTC_STACK_SESSION_PID, WAYRTC_STACK_BACKEND_PID, WAYRTC_STACK_FRONTEND_PID
+#                              (a test may stop the compositor to see the session end)
+# Exit status 77 (skip) when a needed program is missing. Logs are printed on failure.
+set -u
+
+frontend=${WAYRTC_STACK_FRONTEND:-/usr/libexec/xdg-desktop-portal}
+size=${WAYRTC_STACK_SIZE:-640x480}
+chooser=${WAYRTC_STACK_CHOOSER:-none}
+here=$(cd "$(dirname "$0")" && pwd)
+portal_file="$here/../../portal/backend/wayrtc.portal"
+pids=()
+
+say() { echo "portal-stack: $*" >&2; }
+
+for p in dbus-daemon pipewire wireplumber gdbus "$frontend" /usr/libexec/xdg-permission-store; do
+	if ! command -v "$p" >/dev/null 2>&1; then
+		say "skipped: $p is not installed"
+		exit 77
+	fi
+done
+if [ -z "${WAYRTC_SESSION:-}" ] || [ -z "${WAYRTC_PORTAL_BACKEND:-}" ] || [ $# -eq 0 ]; then
+	sed -n '2,32p' "$0" >&2
+	exit 2
+fi
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/wayrtc-portal-stack-XXXXXX")
+chmod 0700 "$dir"
+mkdir -p -m 0700 "$dir/run" "$dir/log" "$dir/services" "$dir/portals" "$dir/config" \
+	"$dir/data" "$dir/state" "$dir/cache" "$dir/config/xdg-desktop-portal-wayrtc"
+
+cleanup() {
+	local i pid
+	# the reverse order of starting: the frontend before the backend, the bus last
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		pid=${pids[i]}
+		kill -TERM "$pid" 2>/dev/null || continue
+		for _ in $(seq 30); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	# the permission store, started by bus activation, exits when the bus goes
+	if [ "${WAYRTC_STACK_KEEP:-0}" = 1 ]; then
+		say "kept $dir"
+	else
+		rm -rf "$dir"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+dump_logs() {
+	for f in "$dir"/log/*.log; do
+		[ -s "$f" ] || continue
+		echo "---- $(basename "$f")" >&2
+		tail -n 60 "$f" >&2
+	done
+}
+
+# Private environment for everything below: nothing of the caller's desktop leaks in.
+export XDG_RUNTIME_DIR="$dir/run"
+export XDG_CONFIG_HOME="$dir/config" XDG_DATA_HOME="$dir/data"
+export XDG_STATE_HOME="$dir/state" XDG_CACHE_HOME="$dir/cache"
+export XDG_CURRENT_DESKTOP=wlroots
+unset WAYLAND_DISPLAY DISPLAY PIPEWIRE_REMOTE PIPEWIRE_RUNTIME_DIR DBUS_SESSION_BUS_PID
+export GIO_USE_VFS=local GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1
+
+# ---- the bus
+cat >"$dir/services/org.freedesktop.impl.portal.PermissionStore.service" <<EOF
+[D-BUS Service]
+Name=org.freedesktop.impl.portal.PermissionStore
+Exec=/usr/libexec/xdg-permission-store --replace
+EOF
+cat >"$dir/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$dir/bus</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>$dir/services</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOF
+if ! out=$(dbus-daemon --config-file="$dir/bus.conf" --fork --print-address=1 --print-pid=1 \
+	2>"$dir/log/dbus.log"); then
+	say "dbus-daemon failed"
+	dump_logs
+	exit 1
+fi
+export DBUS_SESSION_BUS_ADDRESS=$(echo "$out" | sed -n 1p)
+pids+=("$(echo "$out" | sed -n 2p)")
+
+wait_name() { # NAME SECONDS
+	local n=$(($2 * 10))
+	for _ in $(seq "$n"); do
+		if gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+			--method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	say "$1 did not appear on the bus within $2 s"
+	return 1
+}
+
+# ---- PipeWire, then WirePlumber (without it a consumer waits forever for a link)
+pipewire >"$dir/log/pipewire.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do
+	[ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break
+	sleep 0.1
+done
+if [ ! -S "$XDG_RUNTIME_DIR/pipewire-0" ]; then
+	say "pipewire did not start"
+	dump_logs
+	exit 1
+fi
+wireplumber >"$dir/log/wireplumber.log" 2>&1 &
+pids+=($!)
+
+# ---- the compositor, with the client inside
+mkfifo "$dir/ready"
+if [ -n "${WAYRTC_STACK_CLIENT:-}" ]; then
+	XKB_DEFAULT_LAYOUT=us "$WAYRTC_SESSION" --size="$size" --ready-fd=3 -- \
+		sh -c "exec $WAYRTC_STACK_CLIENT" 3>"$dir/ready" >"$dir/client.out" \
+		2>"$dir/log/session.log" &
+else
+	XKB_DEFAULT_LAYOUT=us "$WAYRTC_SESSION" --size="$size" --ready-fd=3 3>"$dir/ready" \
+		>"$dir/client.out" 2>"$dir/log/session.log" &
+fi
+pids+=($!)
+export WAYRTC_STACK_SESSION_PID=$!
+line=
+read -r -t 15 line <"$dir/ready"
+case "$line" in
+WAYLAND_DISPLAY=*) export WAYLAND_DISPLAY=${line#WAYLAND_DISPLAY=} ;;
+*)
+	say "wayrtc-session did not start"
+	dump_logs
+	exit 1
+	;;
+esac
+
+# ---- the backend, on that compositor
+printf '[portal]\nchooser=%s\n' "$chooser" >"$dir/config/xdg-desktop-portal-wayrtc/config.ini"
+"$WAYRTC_PORTAL_BACKEND" >"$dir/log/backend.log" 2>&1 &
+pids+=($!)
+export WAYRTC_STACK_BACKEND_PID=$!
+if ! wait_name org.freedesktop.impl.portal.desktop.wayrtc 10; then
+	dump_logs
+	exit 1
+fi
+
+# ---- the frontend, which finds only our .portal file
+cp "$portal_file" "$dir/portals/"
+XDG_DESKTOP_PORTAL_DIR="$dir/portals" "$frontend" --verbose >"$dir/log/frontend.log" 2>&1 &
+pids+=($!)
+export WAYRTC_STACK_FRONTEND_PID=$!
+if ! wait_name org.freedesktop.portal.Desktop 10; then
+	dump_logs
+	exit 1
+fi
+
+export WAYRTC_STACK_DIR="$dir"
+export WAYRTC_STACK_CONFIG="$dir/config/xdg-desktop-portal-wayrtc/config.ini"
+export WAYRTC_STACK_CLIENT_OUT="$dir/client.out"
+"$@"
+rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 77 ] || dump_logs
+exit "$rc"
