@@ -3,8 +3,12 @@
 #define LOG_MODULE "chooser"
 #include "chooser.h"
 
+#include <errno.h>
 #include <gio/gio.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -50,6 +54,22 @@ char *chooser_command(GError **error)
 		return NULL;
 	}
 	return value;
+}
+
+static bool write_all(int fd, const char *text)
+{
+	size_t len = strlen(text), done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
 }
 
 static void run_free(struct chooser_run *run)
@@ -128,6 +148,7 @@ struct chooser_run *chooser_run(const char *command, const char *const *names, c
 	g_auto(GStrv) argv = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *input = NULL;
+	int fd;
 
 	run->names = g_strdupv((char **)names);
 	run->done = done;
@@ -146,8 +167,19 @@ struct chooser_run *chooser_run(const char *command, const char *const *names, c
 		log_warn("the chooser command “%s” does not parse: %s", command, error->message);
 		goto fail;
 	}
-	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
-	                                     G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	/* stdin from a file, not a pipe: a chooser that answers without reading the list (or
+	 * says no at once) must not turn into a broken pipe on our side */
+	input = g_strjoinv("\n", (char **)names);
+	fd = memfd_create("wayrtc-chooser-outputs", MFD_CLOEXEC);
+	if (fd < 0 || !write_all(fd, input) || !write_all(fd, "\n") ||
+	    lseek(fd, 0, SEEK_SET) != 0) {
+		log_warn("cannot hand the outputs to the chooser: %s", g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto fail;
+	}
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_subprocess_launcher_take_stdin_fd(launcher, fd);
 	g_subprocess_launcher_setenv(launcher, "WAYRTC_PORTAL_APP_ID", app_id ? app_id : "", TRUE);
 	g_subprocess_launcher_setenv(launcher, "WAYRTC_PORTAL_DEVICES", devices ? devices : "",
 	                             TRUE);
@@ -156,11 +188,8 @@ struct chooser_run *chooser_run(const char *command, const char *const *names, c
 		log_warn("cannot run the chooser “%s”: %s", command, error->message);
 		goto fail;
 	}
-	input = g_strjoinv("\n", (char **)names);
-	input = g_realloc(input, strlen(input) + 2);
-	strcat(input, "\n");
 	run->cancellable = g_cancellable_new();
-	g_subprocess_communicate_utf8_async(run->proc, input, run->cancellable, communicated, run);
+	g_subprocess_communicate_utf8_async(run->proc, NULL, run->cancellable, communicated, run);
 	return run;
 fail:
 	/* still from the loop, as promised: the caller may not be ready for it yet */

@@ -300,7 +300,11 @@ def test_remote_desktop():
 def test_closed_by_desktop():
     write_chooser("pick")
     session = create_session(SC)
-    select_sources(session)
+    # embedded: screencopy draws the cursor in (AvailableCursorModes says hidden|embedded)
+    check(bus.call_sync(DESKTOP, PATH, "org.freedesktop.DBus.Properties", "Get",
+                        GLib.Variant("(ss)", (SC, "AvailableCursorModes")), None, 0, -1,
+                        None).unpack()[0] == 3, "AvailableCursorModes is not hidden|embedded")
+    select_sources(session, cursor_mode=GLib.Variant("u", 2))
     response, res = start(SC, session)
     check(response == 0, "Start response %d" % response)
     node, _, _ = only_stream(res)
