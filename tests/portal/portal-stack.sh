@@ -54,7 +54,7 @@ chmod 0700 "$dir"
 mkdir -p -m 0700 "$dir/run" "$dir/log" "$dir/services" "$dir/portals" "$dir/config" \
 	"$dir/data" "$dir/state" "$dir/cache" "$dir/config/xdg-desktop-portal-wayrtc"
 
-cleanup() {
+stop_all() {
 	local i pid
 	# the reverse order of starting: the frontend before the backend, the bus last
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -66,7 +66,12 @@ cleanup() {
 		done
 		kill -KILL "$pid" 2>/dev/null
 	done
+	pids=()
 	# the permission store, started by bus activation, exits when the bus goes
+}
+
+cleanup() {
+	stop_all
 	if [ "${WAYRTC_STACK_KEEP:-0}" = 1 ]; then
 		say "kept $dir"
 	else
@@ -198,5 +203,12 @@ export WAYRTC_STACK_CONFIG="$dir/config/xdg-desktop-portal-wayrtc/config.ini"
 export WAYRTC_STACK_CLIENT_OUT="$dir/client.out"
 "$@"
 rc=$?
+# sanitizer builds: a report from our programs fails the run even if COMMAND passed
+stop_all
+if grep -lE "runtime error:|ERROR: AddressSanitizer|ERROR: LeakSanitizer" \
+	"$dir/log/backend.log" "$dir/log/session.log" >/dev/null 2>&1; then
+	say "a sanitizer reported an error"
+	[ "$rc" = 0 ] && rc=1
+fi
 [ "$rc" = 0 ] || [ "$rc" = 77 ] || dump_logs
 exit "$rc"
