@@ -165,8 +165,9 @@ const wayrtc = await startWayrtc(['--source=virtual', `--size=${SIZE}`, '--liste
   '--', 'sh', '-c', `exec ${patternBin} --keyflash --timestamps > ${rtcEvents}`]);
 children.push(wayrtc.child);
 let browser;
+let vncStack;
 try {
-  const vncStack = await startVncStack(vncEvents);
+  vncStack = await startVncStack(vncEvents);
   browser = await launchBrowser();
   const rtcPage = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await rtcPage.addInitScript(instrument);
@@ -247,5 +248,6 @@ try {
 } finally {
   await browser?.close();
   for (const c of children.reverse()) await stop(c);
+  if (vncStack) fs.rmSync(vncStack.runtime, { recursive: true, force: true });
   if (!process.env.KEYPRESS_KEEP) fs.rmSync(dir, { recursive: true, force: true });
 }
