@@ -371,7 +371,7 @@ static void add_buffer_damage(struct capture_pw *c, const struct spa_buffer *buf
 {
 	struct spa_meta *m = spa_buffer_find_meta(buf, SPA_META_VideoDamage);
 	struct spa_meta_region *r;
-	size_t before = c->out.n_damage;
+	bool inside = false;
 
 	if (!m) {
 		c->whole = true;
@@ -393,13 +393,17 @@ static void add_buffer_damage(struct capture_pw *c, const struct spa_buffer *buf
 			h += y;
 			y = 0;
 		}
-		if (w > 0 && h > 0 && x <= UINT32_MAX && y <= UINT32_MAX)
-			capture_frame_add_damage(&c->out, (uint32_t)x, (uint32_t)y,
-			                         (uint32_t)MIN(w, UINT32_MAX),
-			                         (uint32_t)MIN(h, UINT32_MAX));
+		if (w <= 0 || h <= 0 || x >= c->out.width || y >= c->out.height)
+			continue;
+		capture_frame_add_damage(&c->out, (uint32_t)x, (uint32_t)y,
+		                         (uint32_t)MIN(w, UINT32_MAX),
+		                         (uint32_t)MIN(h, UINT32_MAX));
+		/* not n_damage growing: past CAPTURE_MAX_DAMAGE rectangles merge, and a
+		 * buffer whose regions all merged still said where it changed */
+		inside = true;
 	}
 	/* pixels came but no region inside the frame says where: assume all of it */
-	if (c->out.n_damage == before)
+	if (!inside)
 		c->whole = true;
 }
 
