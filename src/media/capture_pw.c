@@ -161,7 +161,10 @@ struct capture_pw {
 	uint32_t drm_format;
 	/* Damage since the last frame handed over, also of buffers dropped for a newer one. */
 	struct capture_frame out;
-	bool whole; /* ...or all of it: new format, a corrupted buffer, a buffer without damage */
+	bool whole; /* ...or all of it: new format, a buffer without damage, one after `lost` */
+	/* A buffer after the last one taken was skipped: what it changed is unknown, so the
+	 * next one taken counts whole (not the one taken before it, which is exact). */
+	bool lost;
 	bool renegotiate;
 
 	bool closed;
@@ -526,6 +529,9 @@ static void on_process(void *data)
 			report_cursor(c, b->buffer);
 		kind = buffer_inspect(c, b->buffer, &stride);
 		if (kind == BUFFER_FRAME) {
+			if (c->lost)
+				c->whole = true;
+			c->lost = false;
 			add_buffer_damage(c, b->buffer);
 			if (newest)
 				pw_stream_queue_buffer(c->stream, newest);
@@ -535,7 +541,7 @@ static void on_process(void *data)
 		}
 		if (kind == BUFFER_BAD) {
 			log_debug("skipped a corrupted or unreadable buffer");
-			c->whole = true;
+			c->lost = true;
 		}
 		pw_stream_queue_buffer(c->stream, b);
 	}
