@@ -52,6 +52,8 @@ struct screen_stream {
 	uint64_t seq;
 	uint64_t frames;
 	guint close_idle;
+	guint repeat_timer; /* the kept frame again, shortly after streaming starts */
+	unsigned repeats;
 	char *close_reason;
 	bool dying; /* in screen_stream_free: disconnecting tells nobody */
 };
@@ -201,6 +203,32 @@ static void push_frame(struct screen_stream *s, const struct capture_frame *fram
 	          frame ? frame->n_damage : 0);
 }
 
+/* A frame queued at the very moment the graph starts can be lost on its way to the new
+ * consumer (seen about one start in five here), and a still screen sends no other: so the
+ * kept frame goes again a little later, twice. A consumer that had it sees a duplicate
+ * and encodes nothing new. */
+static const unsigned repeat_after_ms[] = {100, 400}; /* after streaming starts */
+
+static gboolean repeat_frame(void *data)
+{
+	struct screen_stream *s = data;
+
+	push_frame(s, NULL);
+	s->repeat_timer = 0;
+	if (++s->repeats < G_N_ELEMENTS(repeat_after_ms))
+		s->repeat_timer =
+		        g_timeout_add(repeat_after_ms[s->repeats] - repeat_after_ms[s->repeats - 1],
+		                      repeat_frame, s);
+	return G_SOURCE_REMOVE;
+}
+
+static void stop_repeats(struct screen_stream *s)
+{
+	if (s->repeat_timer)
+		g_source_remove(s->repeat_timer);
+	s->repeat_timer = 0;
+}
+
 static void on_state_changed(void *data, enum pw_stream_state old, enum pw_stream_state state,
                              const char *error)
 {
@@ -217,6 +245,7 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 		break;
 	case PW_STREAM_STATE_PAUSED:
 		s->streaming = false;
+		stop_repeats(s);
 		if (!s->announced && pw_stream_get_node_id(s->stream) != SPA_ID_INVALID) {
 			s->announced = true;
 			s->node_id = pw_stream_get_node_id(s->stream);
@@ -228,6 +257,9 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 		s->streaming = true;
 		/* a new consumer has seen nothing yet */
 		push_frame(s, NULL);
+		stop_repeats(s);
+		s->repeats = 0;
+		s->repeat_timer = g_timeout_add(repeat_after_ms[0], repeat_frame, s);
 		break;
 	case PW_STREAM_STATE_CONNECTING:
 		break;
@@ -443,6 +475,7 @@ void screen_stream_free(struct screen_stream *s)
 		return;
 	if (s->close_idle)
 		g_source_remove(s->close_idle);
+	stop_repeats(s);
 	s->dying = true;
 	capture_destroy(s->capture);
 	if (s->stream) {
