@@ -1,0 +1,67 @@
+/* wayrtc's xdg-desktop-portal client: one ScreenCast session, or a RemoteDesktop session
+ * with a screen cast in it, over GDBus on the thread-default main context. The desktop's
+ * own consent dialog decides; a restore token from an earlier run lets it skip the dialog
+ * where the portal allows (ScreenCast; RemoteDesktop from version 2). */
+#pragma once
+
+#include <gio/gio.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* RemoteDesktop device types (the portal's bit values) */
+#define PORTAL_DEVICE_KEYBOARD 1u
+#define PORTAL_DEVICE_POINTER  2u
+
+struct portal_stream {
+	uint32_t node_id;      /* the PipeWire node to capture */
+	int32_t x, y;          /* the monitor's place in the desktop, if the portal says */
+	int32_t width, height; /* its size in pixels; 0 if the portal did not say */
+};
+
+struct portal_listener {
+	/* The person agreed. `pw_fd` (OpenPipeWireRemote) is the listener's to close;
+	 * `devices` what input was granted (0 for a screen cast only). */
+	void (*started)(void *data, const struct portal_stream *stream, int pw_fd,
+	                uint32_t devices);
+	/* The session could not start or has ended (the person cancelled or stopped
+	 * sharing, the portal failed); in words. Nothing follows. */
+	void (*closed)(void *data, const char *reason);
+};
+
+struct portal_options {
+	bool remote_desktop;       /* ask for keyboard and pointer too */
+	const char *restore_token; /* from an earlier run, or NULL */
+};
+
+/* Starts the session at once (CreateSession → SelectDevices → SelectSources → Start →
+ * OpenPipeWireRemote); the outcome comes through the listener. `bus` NULL: the session
+ * bus. NULL with an error only when the portal cannot be asked at all. */
+struct portal *portal_new(GDBusConnection *bus, const struct portal_options *options,
+                          const struct portal_listener *listener, void *data, GError **error);
+/* Closes the session (the desktop stops sharing). NULL is fine. */
+void portal_free(struct portal *portal);
+/* The restore token the portal gave for this session, to keep for the next run; NULL
+ * when it gave none (it does not persist RemoteDesktop sessions before version 2). */
+const char *portal_get_restore_token(struct portal *portal);
+
+/* The stream being shared, NULL before the person agreed. */
+const struct portal_stream *portal_get_stream(struct portal *portal);
+
+/* Input, once started with the devices granted; otherwise ignored. Positions are in the
+ * stream's pixels, buttons and keys evdev codes. Calls go out in order, unanswered. */
+void portal_pointer_motion_absolute(struct portal *portal, double x, double y);
+void portal_pointer_button(struct portal *portal, uint32_t button, bool pressed);
+/* Smooth scrolling in pixels; `finish` ends a scroll sequence. */
+void portal_pointer_axis(struct portal *portal, double dx, double dy, bool finish);
+/* Wheel notches: axis 0 vertical, 1 horizontal; positive down/right. */
+void portal_pointer_axis_discrete(struct portal *portal, uint32_t axis, int32_t steps);
+void portal_keyboard_keycode(struct portal *portal, uint32_t keycode, bool pressed);
+void portal_keyboard_keysym(struct portal *portal, uint32_t keysym, bool pressed);
+
+/* Pure helpers, for tests. */
+/* The object path a Request gets for `token`, given our unique bus name (":1.42"). */
+char *portal_request_path(const char *unique_name, const char *token);
+/* Reads the first stream of a Start response's results (a{sv} with "streams"). */
+bool portal_parse_streams(GVariant *results, struct portal_stream *stream, GError **error);
+/* What a Response code means for a person: 1 cancelled, 2 anything else. */
+const char *portal_response_reason(uint32_t response);
