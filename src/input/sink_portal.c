@@ -1,0 +1,131 @@
+/* Input sink over the RemoteDesktop portal: positions become stream pixels, wheel notches
+ * NotifyPointerAxisDiscrete, smooth scrolling NotifyPointerAxis, keys evdev keycodes and
+ * characters without a key keysyms (the portal's desktop finds their key). */
+#define LOG_MODULE "input"
+#include "input/sink_portal.h"
+
+#include <glib.h>
+#include <xkbcommon/xkbcommon.h>
+
+#include "input/message.h"
+#include "log.h"
+#include "portal/portal.h"
+
+struct sink_portal {
+	struct input_sink base;
+	struct portal *portal;
+	int32_t wheel_rest[2]; /* 1/120 notches not yet sent as a whole notch, per axis */
+	double scroll[2];      /* smooth scrolling of this frame, pixels */
+	bool warned_size;
+};
+
+static void portal_motion_abs(struct input_sink *base, double x, double y)
+{
+	struct sink_portal *s = (struct sink_portal *)base;
+	const struct portal_stream *stream = portal_get_stream(s->portal);
+
+	if (!stream || stream->width <= 0 || stream->height <= 0) {
+		if (stream && !s->warned_size)
+			log_warn(
+			        "the portal did not say the stream's size: pointer motion dropped");
+		s->warned_size = true;
+		return;
+	}
+	/* the last pixel, not one past it: 1.0 is the right or bottom edge */
+	portal_pointer_motion_absolute(s->portal, x * (stream->width - 1),
+	                               y * (stream->height - 1));
+}
+
+static void portal_button(struct input_sink *base, uint32_t button, bool pressed)
+{
+	struct sink_portal *s = (struct sink_portal *)base;
+
+	portal_pointer_button(s->portal, button, pressed);
+}
+
+static void portal_axis(struct input_sink *base, enum input_axis axis, double value,
+                        int32_t discrete120)
+{
+	struct sink_portal *s = (struct sink_portal *)base;
+	int32_t steps;
+
+	if (!discrete120) {
+		s->scroll[axis] += value;
+		return;
+	}
+	/* a turn the other way forgets the fraction left from this way */
+	if ((s->wheel_rest[axis] > 0 && discrete120 < 0) ||
+	    (s->wheel_rest[axis] < 0 && discrete120 > 0))
+		s->wheel_rest[axis] = 0;
+	s->wheel_rest[axis] += discrete120;
+	steps = s->wheel_rest[axis] / INPUT_WHEEL_V120;
+	s->wheel_rest[axis] -= steps * INPUT_WHEEL_V120;
+	if (steps)
+		portal_pointer_axis_discrete(s->portal, axis == INPUT_AXIS_VERTICAL ? 0 : 1, steps);
+}
+
+static void portal_frame(struct input_sink *base)
+{
+	struct sink_portal *s = (struct sink_portal *)base;
+
+	if (s->scroll[0] == 0 && s->scroll[1] == 0)
+		return;
+	portal_pointer_axis(s->portal, s->scroll[INPUT_AXIS_HORIZONTAL],
+	                    s->scroll[INPUT_AXIS_VERTICAL], false);
+	s->scroll[0] = s->scroll[1] = 0;
+}
+
+static void portal_key(struct input_sink *base, uint32_t code, bool pressed)
+{
+	struct sink_portal *s = (struct sink_portal *)base;
+
+	portal_keyboard_keycode(s->portal, code, pressed);
+}
+
+static size_t portal_text(struct input_sink *base, const char *utf8, size_t len)
+{
+	struct sink_portal *s = (struct sink_portal *)base;
+	const char *p = utf8, *end = utf8 + len;
+	size_t skipped = 0;
+
+	while (p < end) {
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+		xkb_keysym_t sym;
+
+		if (c == (gunichar)-1 || c == (gunichar)-2)
+			return skipped + 1; /* the decoder validated it: cannot happen */
+		p = g_utf8_next_char(p);
+		sym = xkb_utf32_to_keysym(c);
+		if (sym == XKB_KEY_NoSymbol) {
+			skipped++;
+			continue;
+		}
+		portal_keyboard_keysym(s->portal, sym, true);
+		portal_keyboard_keysym(s->portal, sym, false);
+	}
+	return skipped;
+}
+
+static void portal_destroy(struct input_sink *base)
+{
+	g_free(base);
+}
+
+static const struct input_sink_impl sink_portal_impl = {
+        .pointer_motion_abs = portal_motion_abs,
+        .pointer_button = portal_button,
+        .pointer_axis = portal_axis,
+        .frame = portal_frame,
+        .key = portal_key,
+        .text = portal_text,
+        .destroy = portal_destroy,
+};
+
+struct input_sink *input_sink_portal_new(struct portal *portal)
+{
+	struct sink_portal *s = g_new0(struct sink_portal, 1);
+
+	input_sink_init(&s->base, &sink_portal_impl);
+	s->portal = portal;
+	return &s->base;
+}

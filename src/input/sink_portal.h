@@ -1,0 +1,11 @@
+/* The portal input sink: a viewer's input through the desktop's RemoteDesktop portal
+ * session (portal/portal.h), for GNOME, KDE and any desktop whose portal offers it. Many
+ * sinks may share one portal session; each keeps its own held keys (input/sink.h). */
+#pragma once
+
+#include "input/sink.h"
+
+struct portal;
+
+/* The portal must outlive the sink. */
+struct input_sink *input_sink_portal_new(struct portal *portal);
