@@ -18,6 +18,11 @@ struct app {
 	struct rtc_cert *dtls_cert;
 	struct server *server;
 	struct virtual_session *session; /* only with --source=virtual */
+	struct portal *portal;           /* only with --source=portal */
+	uint32_t portal_devices;         /* input the portal granted (PORTAL_DEVICE_*) */
+	char *state_dir;
+	GTlsCertificate *tls;
+	char *tls_fingerprint;
 	struct capture *capture;
 	struct encoder *encoder;
 	struct hub *hub;
@@ -37,5 +42,7 @@ const char *app_display(struct app *app);
 /* clipboard_set_text's `done`: the selection holds the text app->clipboard_waiter sent. */
 void app_clipboard_applied(void *data);
 
+/* Starts the server and prints the link, once the source can give frames. */
+bool app_serve(struct app *app, GError **error);
 /* Ends the share: every viewer is told `reason`, then the main loop stops. */
 void app_quit(struct app *app, int status, const char *reason);

@@ -23,6 +23,7 @@
 #include "server/cert.h"
 #include "server/server.h"
 #include "server/state.h"
+#include "source.h"
 #include "viewer.h"
 #include "virtual.h"
 
@@ -217,28 +218,6 @@ void app_quit(struct app *app, int status, const char *reason)
 	g_timeout_add(app->viewers ? BYE_FLUSH_MS : 0, quit_now, app->loop);
 }
 
-static void on_frame(void *data, const struct capture_frame *frame)
-{
-	struct app *app = data;
-
-	if (app->width != frame->width || app->height != frame->height) {
-		log_info("sharing %ux%u", frame->width, frame->height);
-		app->width = frame->width;
-		app->height = frame->height;
-	}
-	encoder_push(app->encoder, frame);
-}
-
-static void on_capture_closed(void *data, const char *reason)
-{
-	app_quit(data, 1, reason);
-}
-
-static const struct capture_listener capture_listener = {
-        .frame = on_frame,
-        .closed = on_capture_closed,
-};
-
 /* Encoder thread: straight into the hub, no hop through the main loop. */
 static void on_encoded(void *data, const uint8_t *frame, size_t len, bool keyframe, uint32_t rtp_ts,
                        int64_t ready_us)
@@ -288,11 +267,6 @@ static const struct clipboard_listener clipboard_listener = {
         .text = on_clipboard_text,
         .closed = on_clipboard_closed,
 };
-
-static void on_session_exit(void *data, const char *reason)
-{
-	app_quit(data, 1, reason);
-}
 
 static void on_viewer_open(void *data, struct server_client *client, uint32_t scope)
 {
@@ -356,30 +330,34 @@ static bool resolve(char **host, GError **error)
 	return true;
 }
 
-/* auto: a wlroots desktop on $WAYLAND_DISPLAY if it offers screencopy, else a virtual one. */
-static bool start_capture(struct app *app, const char *const *command, GError **error)
+bool app_serve(struct app *app, GError **error)
 {
-	enum source_kind source = app->config.source;
 	g_autoptr(GError) local = NULL;
+	struct server_config sc = {
+	        .host = app->config.listen_host,
+	        .port = app->config.listen_port,
+	        .cert = app->tls,
+	        .key = &app->key,
+	};
 
-	if (source == SOURCE_AUTO && g_getenv("WAYLAND_DISPLAY")) {
-		app->capture = capture_wlr_new(NULL, &capture_listener, app, &local);
-		if (app->capture)
-			return true;
-		log_info("not sharing $WAYLAND_DISPLAY (%s); starting a virtual desktop",
-		         local->message);
-	}
-	if (source == SOURCE_WLR) {
-		app->capture = capture_wlr_new(NULL, &capture_listener, app, error);
-		return app->capture != NULL;
-	}
-	app->session = virtual_session_start(app->config.width, app->config.height, command,
-	                                     on_session_exit, app, error);
-	if (!app->session)
+	app->clipboard = clipboard_new(app_display(app), &clipboard_listener, app, &local);
+	if (!app->clipboard)
+		log_info("no clipboard sharing: %s", local->message);
+	app->server = server_new(&sc, &server_listener, app, error);
+	if (!app->server)
 		return false;
-	app->capture = capture_wlr_new(virtual_session_display(app->session), &capture_listener,
-	                               app, error);
-	return app->capture != NULL;
+	log_info("certificate SHA-256 %s", app->tls_fingerprint);
+	print_link(&app->config, server_get_port(app->server), &app->key,
+	           app->config.view_only ? SCOPE_VIEW_ONLY : SCOPE_ALL, app->config.ttl_s);
+	return true;
+}
+
+static void app_clear(struct app *app)
+{
+	config_clear(&app->config);
+	g_clear_object(&app->tls);
+	g_free(app->tls_fingerprint);
+	g_free(app->state_dir);
 }
 
 static int cmd_share(int argc, char **argv)
@@ -387,16 +365,13 @@ static int cmd_share(int argc, char **argv)
 	g_auto(GStrv) command = NULL;
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[-- COMMAND ARGS…]");
 	g_autoptr(GOptionGroup) group = NULL;
-	g_autoptr(GError) error = NULL, local = NULL;
-	g_autofree char *state = NULL, *fingerprint = NULL;
-	g_autoptr(GTlsCertificate) tls = NULL;
+	g_autoptr(GError) error = NULL;
 	const GOptionEntry rest[] = {
 	        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &command, NULL, NULL},
 	        {NULL},
 	};
 	struct app app = {0};
 	struct encoder_config ec;
-	struct server_config sc;
 
 	if (!load_config(&app.config, &error))
 		goto fail;
@@ -415,12 +390,6 @@ static int cmd_share(int argc, char **argv)
 	}
 	if (command && command[0])
 		app.config.source = SOURCE_VIRTUAL;
-	if (app.config.source == SOURCE_PORTAL) {
-		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-		            "--source=portal is not available yet; use --source=wlr on a wlroots "
-		            "desktop or --source=virtual");
-		goto fail;
-	}
 
 	if (!resolve(&app.config.stun_host, &error) || !resolve(&app.config.turn_host, &error))
 		goto fail;
@@ -430,11 +399,11 @@ static int cmd_share(int argc, char **argv)
 	            &error))
 		goto fail;
 	gst_init(NULL, NULL);
-	state = state_dir_get(&error);
-	if (!state || !auth_key_load_or_create(state, &app.key, &error))
+	app.state_dir = state_dir_get(&error);
+	if (!app.state_dir || !auth_key_load_or_create(app.state_dir, &app.key, &error))
 		goto fail;
-	tls = cert_load_or_create(state, &fingerprint, &error);
-	if (!tls)
+	app.tls = cert_load_or_create(app.state_dir, &app.tls_fingerprint, &error);
+	if (!app.tls)
 		goto fail;
 	app.dtls_cert = rtc_cert_new(&error);
 	if (!app.dtls_cert)
@@ -455,24 +424,8 @@ static int cmd_share(int argc, char **argv)
 	encoder_set_idle(app.encoder, true);
 	log_info("encoding %s with %s", rtc_codec_name(app.config.codec),
 	         encoder_get_name(app.encoder));
-	if (!start_capture(&app, (const char *const *)command, &error))
+	if (!source_start(&app, (const char *const *)command, &error))
 		goto out;
-	app.clipboard = clipboard_new(app_display(&app), &clipboard_listener, &app, &local);
-	if (!app.clipboard)
-		log_info("no clipboard sharing: %s", local->message);
-
-	sc = (struct server_config){
-	        .host = app.config.listen_host,
-	        .port = app.config.listen_port,
-	        .cert = tls,
-	        .key = &app.key,
-	};
-	app.server = server_new(&sc, &server_listener, &app, &error);
-	if (!app.server)
-		goto out;
-	log_info("certificate SHA-256 %s", fingerprint);
-	print_link(&app.config, server_get_port(app.server), &app.key,
-	           app.config.view_only ? SCOPE_VIEW_ONLY : SCOPE_ALL, app.config.ttl_s);
 
 	g_unix_signal_add(SIGINT, on_signal, &app);
 	g_unix_signal_add(SIGTERM, on_signal, &app);
@@ -485,14 +438,14 @@ out:
 	clipboard_free(app.clipboard);
 	if (app.clipboard_text)
 		g_bytes_unref(app.clipboard_text);
-	capture_destroy(app.capture);
+	/* the encoder before the capture: a PipeWire buffer may still be in it */
 	encoder_free(app.encoder);
-	virtual_session_stop(app.session);
+	source_stop(&app);
 	hub_free(app.hub);
 	rtc_cert_free(app.dtls_cert);
 	if (app.loop)
 		g_main_loop_unref(app.loop);
-	config_clear(&app.config);
+	app_clear(&app);
 	if (error) {
 		fprintf(stderr, "wayrtc: %s\n", error->message);
 		return 1;
@@ -500,7 +453,7 @@ out:
 	return app.exit_status;
 fail:
 	fprintf(stderr, "wayrtc: %s\n", error->message);
-	config_clear(&app.config);
+	app_clear(&app);
 	return 2;
 }
 

@@ -10,9 +10,11 @@
 #include "app.h"
 #include "input/clipboard.h"
 #include "input/message.h"
+#include "input/sink_portal.h"
 #include "input/sink_wl.h"
 #include "log.h"
 #include "media/encoder.h"
+#include "portal/portal.h"
 #include "media/hub.h"
 #include "rtc/dtls.h"
 #include "rtc/peer.h"
@@ -139,7 +141,14 @@ static void start_sink(struct viewer *viewer)
 
 	if (viewer->sink || viewer->sink_failed)
 		return;
-	viewer->sink = input_sink_wl_new(&options, &error);
+	if (app->portal &&
+	    !(app->portal_devices & (PORTAL_DEVICE_KEYBOARD | PORTAL_DEVICE_POINTER)))
+		g_set_error(&error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+		            "the desktop granted no keyboard or pointer to this share");
+	else if (app->portal)
+		viewer->sink = input_sink_portal_new(app->portal);
+	else
+		viewer->sink = input_sink_wl_new(&options, &error);
 	if (!viewer->sink) {
 		viewer->sink_failed = true;
 		log_warn("%s: no control: %s", viewer_address(viewer), error->message);

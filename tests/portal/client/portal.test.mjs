@@ -1,0 +1,133 @@
+// `wayrtc --source=portal` end to end, inside tests/portal/portal-stack.sh: the real
+// xdg-desktop-portal 1.16 with our backend on wayrtc-session (the pattern client in it),
+// real PipeWire and WirePlumber on a private bus, and headless Chromium as the viewer.
+// The frames come over PipeWire from the portal's node, input goes back through the
+// RemoteDesktop portal, a ScreenCast-only share remembers consent with a restore token,
+// and the desktop closing the session ends the share with a reason the browser shows.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  startWayrtc, stop, launchBrowser, waitForVideo, expectPattern, waitForControl, pointAt,
+  EventLog, tmpDir,
+} from '../../e2e/lib.mjs';
+
+const stack = process.env.WAYRTC_STACK_DIR;
+const config = process.env.WAYRTC_STACK_CONFIG;
+const calls = path.join(stack ?? '.', 'chooser.calls');
+const events = new EventLog(process.env.WAYRTC_STACK_CLIENT_OUT ?? '/nonexistent');
+const W = 640;
+const H = 480;
+let browser;
+const running = [];
+
+after(async () => {
+  await browser?.close();
+  for (const w of running) await stop(w.child);
+});
+
+// A chooser that notes each call, then grants the first output it is offered.
+function useRecordingChooser() {
+  const script = path.join(stack, 'chooser-record.sh');
+  fs.writeFileSync(script, `#!/bin/sh\necho called >> ${calls}\nhead -n 1\n`);
+  fs.chmodSync(script, 0o755);
+  fs.writeFileSync(config, `[portal]\nchooser=${script}\n`);
+}
+
+function chooserCalls() {
+  try {
+    return fs.readFileSync(calls, 'utf8').split('\n').filter((l) => l).length;
+  } catch {
+    return 0;
+  }
+}
+
+async function share(args, state = tmpDir('wayrtc-portal-state-')) {
+  const w = await startWayrtc(['--source=portal', '--listen=127.0.0.1:0', ...args], {
+    env: { XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR, XDG_STATE_HOME: state },
+  });
+  running.push(w);
+  browser ??= await launchBrowser();
+  return w;
+}
+
+test('the portal share shows the desktop, and the browser drives it through RemoteDesktop',
+  { skip: !stack && 'needs tests/portal/portal-stack.sh' }, async () => {
+    useRecordingChooser();
+    const before = chooserCalls();
+    const w = await share([]);
+    assert.equal(chooserCalls(), before + 1, 'the desktop asked for consent once');
+    const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    await page.goto(w.url);
+    assert.deepEqual(await waitForVideo(page), { width: W, height: H });
+    await expectPattern(page, assert);
+    await waitForControl(page);
+
+    const p = await pointAt(page, 100, 200);
+    await page.mouse.click(p.x, p.y);
+    const press = await events.waitFor(/^button 272 pressed$/);
+    const m = events.lastBefore(/^pointer motion (\d+) (\d+)$/, press.line);
+    assert.ok(m && Math.abs(Number(m[1]) - 100) <= 1 && Math.abs(Number(m[2]) - 200) <= 1,
+      `clicked desktop (100, 200), the client saw ${m ? `(${m[1]}, ${m[2]})` : 'no motion'}`);
+    await events.waitFor(/^button 272 released$/);
+    await page.keyboard.type('ab');
+    await events.waitFor(/^key 30 pressed$/);
+    await events.waitFor(/^key 48 pressed$/);
+    await page.mouse.wheel(0, 100);
+    await events.waitFor(/^axis 0 /);
+    await page.close();
+    await stop(w.child);
+  });
+
+test('a screen cast only share (--view-only) remembers consent with a restore token',
+  { skip: !stack && 'needs tests/portal/portal-stack.sh' }, async () => {
+    useRecordingChooser();
+    const state = tmpDir('wayrtc-portal-restore-');
+    const first = await share(['--view-only'], state);
+    const afterFirst = chooserCalls();
+    await stop(first.child);
+    const token = path.join(state, 'wayrtc', 'portal.token');
+    assert.ok(fs.existsSync(token), 'the restore token is kept in the state dir');
+    assert.equal(fs.statSync(token).mode & 0o777, 0o600);
+
+    const second = await share(['--view-only'], state);
+    assert.equal(chooserCalls(), afterFirst, 'the second start did not ask again');
+    const page = await browser.newPage();
+    await page.goto(second.url);
+    assert.deepEqual(await waitForVideo(page), { width: W, height: H });
+    await expectPattern(page, assert);
+    await page.close();
+    await stop(second.child);
+  });
+
+test('a refusal in the dialog ends wayrtc with the reason, and nothing is shared',
+  { skip: !stack && 'needs tests/portal/portal-stack.sh' }, async () => {
+    const script = path.join(stack, 'chooser-cancel.sh');
+    fs.writeFileSync(script, '#!/bin/sh\nexit 1\n');
+    fs.chmodSync(script, 0o755);
+    fs.writeFileSync(config, `[portal]\nchooser=${script}\n`);
+    await assert.rejects(share([]), /not allowed in the desktop's dialog/);
+  });
+
+// Last: it takes the desktop away.
+test('the desktop closing the session ends the share, and the browser says why',
+  { skip: !stack && 'needs tests/portal/portal-stack.sh' }, async () => {
+    useRecordingChooser();
+    const w = await share([]);
+    const page = await browser.newPage();
+    await page.goto(w.url);
+    await waitForVideo(page);
+    process.kill(Number(process.env.WAYRTC_STACK_SESSION_PID), 'SIGTERM');
+    await page.waitForFunction(() => window.wayrtc.state === 'ended', null, { timeout: 15000 });
+    const text = await page.textContent('#status');
+    assert.match(text, /share has ended/i);
+    // whichever the desktop says first: the portal's Session.Closed or the stream's end
+    assert.match(text, /stopped/i);
+    const code = await new Promise((resolve) => {
+      if (w.child.exitCode !== null) resolve(w.child.exitCode);
+      else w.child.once('exit', resolve);
+    });
+    assert.equal(code, 1, 'wayrtc exits with an error when the desktop ends the share');
+    await page.close();
+  });
