@@ -58,7 +58,8 @@ static gboolean option_cb(const char *name, const char *value, void *data, GErro
 
 static const GOptionEntry share_entries[] = {
         OPT("source", "auto|portal|wlr|virtual",
-            "What to share (auto: a wlroots desktop on $WAYLAND_DISPLAY, else a virtual one)"),
+            "What to share (auto: the desktop's portal, else the wlroots desktop on "
+            "$WAYLAND_DISPLAY, else a virtual one)"),
         OPT("listen", "HOST:PORT", "Where to listen (default: every interface, port 8443)"),
         {"view-only", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (void *)option_cb,
          "Every link may watch, none may control", NULL},
