@@ -166,6 +166,7 @@ struct capture_pw {
 	 * next one taken counts whole (not the one taken before it, which is exact). */
 	bool lost;
 	bool renegotiate;
+	bool cursor_hidden; /* the last cursor call said hidden */
 
 	bool closed;
 	bool dispatching; /* inside pw_loop_iterate: destroy is deferred */
@@ -420,8 +421,16 @@ static void report_cursor(struct capture_pw *c, const struct spa_buffer *buf)
 	if (!m || m->size < sizeof(*mc))
 		return;
 	mc = m->data;
-	if (!spa_meta_cursor_is_valid(mc))
-		return; /* no news about the pointer */
+	if (!spa_meta_cursor_is_valid(mc)) {
+		/* mutter and KWin write id 0 into every buffer while the pointer is outside
+		 * what is shared, so it means hidden; said once, not per buffer */
+		if (!c->cursor_hidden) {
+			c->cursor_hidden = true;
+			cur.hidden = true;
+			c->base.listener->cursor(c->base.data, &cur);
+		}
+		return;
+	}
 	cur.x = mc->position.x;
 	cur.y = mc->position.y;
 	cur.hotspot_x = mc->hotspot.x;
@@ -447,6 +456,7 @@ static void report_cursor(struct capture_pw *c, const struct spa_buffer *buf)
 			cur.format = capture_pw_drm_format(bm->format);
 		}
 	}
+	c->cursor_hidden = cur.hidden;
 	c->base.listener->cursor(c->base.data, &cur);
 }
 

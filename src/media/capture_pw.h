@@ -3,11 +3,12 @@
  * frames unchanged. Its pw_loop is a GSource on the thread-default GMainContext.
  *
  * Exercised on the test machines (tests/media/test-capture-pw.c, real PipeWire and
- * WirePlumber): shared memory (MemFd/MemPtr) in BGRx/BGRA/RGBx/RGBA, the newest buffer
- * only, whole-frame damage when the producer sends no damage metadata, and `closed` when
- * the producer or the daemon goes away. NOT exercised (no GPU, no /dev/dri there): the
- * DMA-BUF path, damage and cursor metadata from a real producer; only the decision of what
- * to offer (capture_pw_choose_offer) and the format table are unit-tested. */
+ * WirePlumber, a GStreamer producer and one of the test's own): shared memory (MemFd) in
+ * BGRx and RGBx, damage and cursor metadata, size-0 and corrupted buffers, the newest
+ * buffer only, a new size, and `closed` when the producer or the daemon goes away. NOT
+ * exercised (no GPU, no /dev/dri there): the DMA-BUF path; only the decision of what to
+ * offer (capture_pw_choose_offer) and the format table are unit-tested. Nor has it met
+ * mutter's or KWin's streams, whose cursor conventions it follows from their source. */
 #pragma once
 
 #include <glib.h>
