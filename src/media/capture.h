@@ -29,11 +29,11 @@ struct capture_frame {
 /* The pointer, for sources that report it beside the frames (PipeWire cursor metadata)
  * rather than painting it into them (wlr-screencopy). */
 struct capture_cursor {
-	bool hidden;  /* the producer said the pointer is invisible; nothing else counts */
+	bool hidden;  /* invisible or outside the shared area; nothing else counts */
 	int32_t x, y; /* where the pointer points, in frame pixels (may lie outside) */
 	int32_t hotspot_x, hotspot_y; /* the image goes at (x - hotspot_x, y - hotspot_y) */
-	/* A new image, B G R A (or as `format` says) in memory, valid only during the
-	 * callback; NULL: the image did not change, keep the last one. */
+	/* A new image, valid only during the callback; NULL: the image did not change
+	 * (keep the last one). */
 	const uint8_t *bitmap;
 	uint32_t width, height, stride;
 	uint32_t format; /* DRM fourcc of the bitmap, as capture_frame.format */
