@@ -1224,8 +1224,8 @@ out:
 }
 
 /* Cursor metadata reaches the cursor callback: position, hotspot and image; a move alone
- * (also in a buffer where nothing else changed) without an image; hidden; a position
- * outside the frame as it is; no news (id 0) no call. */
+ * (also in a buffer where nothing else changed) without an image; hidden, by a bitmap
+ * without image data or by id 0; a position outside the frame as it is. */
 static void test_own_cursor(void)
 {
 	struct own o;
@@ -1246,15 +1246,21 @@ static void test_own_cursor(void)
 	g_assert_nonnull(c->bitmap);
 	g_assert_true(o.seen.cursor_bitmap_ok);
 
+	/* id 0 is what mutter and KWin write while the pointer is outside the shared area:
+	 * hidden, said once however many buffers carry it */
 	own_expect(&o, &(struct step){.value = 3, .cursor = CURSOR_NONE}, 1, 1, 3);
-	g_assert_cmpuint(o.seen.cursors, ==, 1);
+	g_assert_cmpuint(o.seen.cursors, ==, 2);
+	g_assert_true(c->hidden);
+	g_assert_null(c->bitmap);
+	own_expect(&o, &(struct step){.value = 4, .cursor = CURSOR_NONE}, 1, 1, 4);
+	g_assert_cmpuint(o.seen.cursors, ==, 2);
 
 	own_expect(
 	        &o,
 	        &(struct step){
 	                .kind = STEP_EMPTY, .cursor = CURSOR_MOVED, .cursor_x = 70, .cursor_y = 80},
 	        1, 0, 0);
-	g_assert_cmpuint(o.seen.cursors, ==, 2);
+	g_assert_cmpuint(o.seen.cursors, ==, 3);
 	g_assert_false(c->hidden);
 	g_assert_cmpint(c->x, ==, 70);
 	g_assert_cmpint(c->y, ==, 80);
@@ -1263,18 +1269,18 @@ static void test_own_cursor(void)
 
 	own_expect(
 	        &o,
-	        &(struct step){.value = 4, .cursor = CURSOR_HIDDEN, .cursor_x = 1, .cursor_y = 1},
-	        1, 1, 4);
-	g_assert_cmpuint(o.seen.cursors, ==, 3);
+	        &(struct step){.value = 5, .cursor = CURSOR_HIDDEN, .cursor_x = 1, .cursor_y = 1},
+	        1, 1, 5);
+	g_assert_cmpuint(o.seen.cursors, ==, 4);
 	g_assert_true(c->hidden);
 	g_assert_null(c->bitmap);
 
 	own_expect(
 	        &o,
 	        &(struct step){
-	                .value = 5, .cursor = CURSOR_IMAGE, .cursor_x = -3, .cursor_y = SIZE_H + 7},
-	        1, 1, 5);
-	g_assert_cmpuint(o.seen.cursors, ==, 4);
+	                .value = 6, .cursor = CURSOR_IMAGE, .cursor_x = -3, .cursor_y = SIZE_H + 7},
+	        1, 1, 6);
+	g_assert_cmpuint(o.seen.cursors, ==, 5);
 	g_assert_false(c->hidden);
 	g_assert_cmpint(c->x, ==, -3);
 	g_assert_cmpint(c->y, ==, SIZE_H + 7);
