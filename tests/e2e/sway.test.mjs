@@ -7,15 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   startWayrtc, stop, launchBrowser, waitForVideo, expectPattern, patternBin, tmpDir, have,
-  EventLog, waitForControl, pointAt,
+  EventLog,
 } from './lib.mjs';
+import {
+  clicksKeysAndWheel, germanLayout, closedTabReleases, viewOnlyMovesNothing,
+} from './control-cases.mjs';
 
 const SWAY_USER = 'wayrtc-test';
 let sway;
 let wayrtc;
 let browser;
 let runtime;
-let events;
+let socket;
+const extra = []; // wayrtc instances of the control cases
 
 function swayAccount() {
   if (process.getuid() !== 0) return null;
@@ -74,8 +78,7 @@ before(async () => {
   sway = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const swayLog = [];
   sway.stderr.on('data', (d) => swayLog.push(d.toString()));
-  events = new EventLog(path.join(runtime, 'events'));
-  const socket = await waitForSocket(runtime).catch((e) => {
+  socket = await waitForSocket(runtime).catch((e) => {
     throw new Error(`${e.message}:\n${swayLog.join('')}`);
   });
   wayrtc = await startWayrtc(['--source=wlr', '--listen=127.0.0.1:0'],
@@ -85,6 +88,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  for (const w of extra) await stop(w.child);
   await stop(wayrtc?.child);
   await stop(sway);
   if (runtime) fs.rmSync(runtime, { recursive: true, force: true });
@@ -99,25 +103,29 @@ test('sway, shared with --source=wlr, shows the pattern in Chromium', async () =
   await page.close();
 });
 
-test('sway: a click lands on the matching surface pixel and keys type', async () => {
-  const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
-  await page.goto(wayrtc.url);
-  await waitForVideo(page);
-  await waitForControl(page);
-  for (const [x, y] of [[1000, 600], [17, 33]]) {
-    const p = await pointAt(page, x, y);
-    await page.mouse.click(p.x, p.y);
-    const press = await events.waitFor(/^button 272 pressed$/);
-    const m = events.lastBefore(/^pointer motion (\d+) (\d+)$/, press.line);
-    assert.ok(m && Math.abs(Number(m[1]) - x) <= 1 && Math.abs(Number(m[2]) - y) <= 1,
-      `clicked desktop (${x}, ${y}), the client saw ${m ? `(${m[1]}, ${m[2]})` : 'no motion'}`);
-    await events.waitFor(/^button 272 released$/);
-  }
-  await page.keyboard.type('ab');
-  await events.waitFor(/^key 30 pressed a$/);
-  await events.waitFor(/^key 48 pressed b$/);
-  await page.mouse.wheel(0, 100);
-  const axis = await events.waitFor(/^axis 0 (-?[\d.]+)$/);
-  assert.ok(Number(axis[1]) > 0);
-  await page.close();
-});
+// The same desktop for every control case: a wayrtc of its own on the running sway (with
+// the case's options), the pattern client's events read from where they stand now.
+const desktop = {
+  width: 1280,
+  height: 720,
+  get browser() { return browser; },
+  async share(args) {
+    const events = new EventLog(path.join(runtime, 'events'));
+    events.cursor = events.lines().length;
+    const w = await startWayrtc(['--source=wlr', '--listen=127.0.0.1:0', ...args],
+      { env: { WAYLAND_DISPLAY: socket } });
+    extra.push(w);
+    return { w, events };
+  },
+};
+
+test('sway: a click lands on the matching surface pixel; keys type with layout us; wheel',
+  () => clicksKeysAndWheel(desktop));
+
+test('sway: with --keyboard-layout=de the same keys type the German letters',
+  () => germanLayout(desktop));
+
+test('sway: closing the tab while a key is down releases it', () => closedTabReleases(desktop));
+
+test('sway: a view-only link moves nothing, even when its page sends input',
+  () => viewOnlyMovesNothing(desktop));
