@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -149,11 +150,19 @@ struct stack {
 
 static const char *const programs[] = {"dbus-daemon", "pipewire", "wireplumber", "gst-launch-1.0"};
 
+/* A failed assertion aborts before stack_stop: the daemons must not outlive us. */
+static void die_with_parent(void *data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static GSubprocess *spawn_logged(struct stack *s, const char *log, GError **error,
                                  const char *const *argv)
 {
 	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
 	g_autofree char *path = g_build_filename(s->dir, log, NULL);
+
+	g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
 
 	if (s->bus)
 		g_subprocess_launcher_setenv(l, "DBUS_SESSION_BUS_ADDRESS", s->bus, TRUE);
