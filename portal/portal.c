@@ -18,8 +18,6 @@
 #define IFACE_REQUEST         "org.freedesktop.portal.Request"
 #define IFACE_SESSION         "org.freedesktop.portal.Session"
 #define SOURCE_MONITOR        1u
-#define CURSOR_HIDDEN         1u
-#define CURSOR_EMBED          2u
 #define PERSIST_UNTIL_REVOKED 2u
 #define RD_PERSIST_VERSION    2u /* RemoteDesktop restores sessions from version 2 */
 #define CALL_TIMEOUT_MS       30000
@@ -62,6 +60,20 @@ char *portal_request_path(const char *unique_name, const char *token)
 
 	g_strdelimit(sender, ".", '_');
 	return g_strdup_printf(DESKTOP_PATH "/request/%s/%s", sender, token);
+}
+
+uint32_t portal_choose_cursor_mode(uint32_t available)
+{
+	if (available & PORTAL_CURSOR_METADATA)
+		return PORTAL_CURSOR_METADATA;
+	if (available & PORTAL_CURSOR_EMBED)
+		return PORTAL_CURSOR_EMBED;
+	return PORTAL_CURSOR_HIDDEN;
+}
+
+uint32_t portal_get_cursor_mode(struct portal *portal)
+{
+	return portal->cursor_mode;
 }
 
 const char *portal_response_reason(uint32_t response)
@@ -389,13 +401,11 @@ struct portal *portal_new(GDBusConnection *bus, const struct portal_options *opt
 		            "the desktop's screen cast portal cannot share a monitor");
 		goto fail;
 	}
-	/* the cursor drawn into the frames, where the portal can (a client-side cursor
-	 * through metadata comes later) */
-	p->cursor_mode =
-	        get_uint_property(p->bus, IFACE_SC, "AvailableCursorModes", &cursors, NULL) &&
-	                        (cursors & CURSOR_EMBED)
-	                ? CURSOR_EMBED
-	                : CURSOR_HIDDEN;
+	/* the cursor beside the frames where the portal can, so the browser draws it at
+	 * input speed; else drawn into them; else none */
+	if (!get_uint_property(p->bus, IFACE_SC, "AvailableCursorModes", &cursors, NULL))
+		cursors = 0;
+	p->cursor_mode = portal_choose_cursor_mode(cursors);
 	if (p->remote_desktop) {
 		g_clear_error(&local);
 		if (!get_uint_property(p->bus, IFACE_RD, "version", &p->rd_version, &local)) {

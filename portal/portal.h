@@ -12,6 +12,11 @@
 #define PORTAL_DEVICE_KEYBOARD 1u
 #define PORTAL_DEVICE_POINTER  2u
 
+/* ScreenCast cursor modes (the portal's bit values) */
+#define PORTAL_CURSOR_HIDDEN   1u
+#define PORTAL_CURSOR_EMBED    2u /* drawn into the frames */
+#define PORTAL_CURSOR_METADATA 4u /* beside them, as PipeWire SPA_META_Cursor */
+
 struct portal_stream {
 	uint32_t node_id;      /* the PipeWire node to capture */
 	int32_t x, y;          /* the monitor's place in the desktop, if the portal says */
@@ -44,6 +49,10 @@ void portal_free(struct portal *portal);
  * when it gave none (it does not persist RemoteDesktop sessions before version 2). */
 const char *portal_get_restore_token(struct portal *portal);
 
+/* The cursor mode asked for (PORTAL_CURSOR_*): with METADATA the frames hold no pointer
+ * and wayrtc must send it to the browser itself. */
+uint32_t portal_get_cursor_mode(struct portal *portal);
+
 /* The stream being shared, NULL before the person agreed. */
 const struct portal_stream *portal_get_stream(struct portal *portal);
 
@@ -63,5 +72,7 @@ void portal_keyboard_keysym(struct portal *portal, uint32_t keysym, bool pressed
 char *portal_request_path(const char *unique_name, const char *token);
 /* Reads the first stream of a Start response's results (a{sv} with "streams"). */
 bool portal_parse_streams(GVariant *results, struct portal_stream *stream, GError **error);
+/* METADATA when the portal's AvailableCursorModes offers it, else EMBED, else HIDDEN. */
+uint32_t portal_choose_cursor_mode(uint32_t available);
 /* What a Response code means for a person: 1 cancelled, 2 anything else. */
 const char *portal_response_reason(uint32_t response);
