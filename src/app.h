@@ -34,6 +34,9 @@ struct app {
 	/* the viewer whose text is being made the selection (its input waits for that), and
 	 * the one whose text the selection now is (not echoed back to it); NULL: none */
 	struct viewer *clipboard_waiter, *clipboard_owner;
+	/* the pointer, when the source reports it beside the frames (portal metadata);
+	 * NULL: it is in the frames or nowhere */
+	struct cursor *cursor;
 };
 
 /* The display wayrtc shares and drives: the virtual desktop's, else NULL for

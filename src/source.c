@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "cursor.h"
 #include "log.h"
 #include "media/capture.h"
 #include "media/capture_pw.h"
 #include "media/encoder.h"
 #include "portal/portal.h"
 #include "server/state.h"
+#include "viewer.h"
 #include "virtual.h"
 
 #define RESTORE_TOKEN_FILE "portal.token"
@@ -37,9 +39,31 @@ static void on_capture_closed(void *data, const char *reason)
 	app_quit(data, 1, reason);
 }
 
+static void on_cursor(void *data, const struct capture_cursor *in)
+{
+	struct app *app = data;
+	unsigned changed;
+
+	if (!app->cursor)
+		app->cursor = cursor_new();
+	changed = cursor_update(app->cursor, in);
+	if (!changed)
+		return;
+	for (GList *l = app->viewers; l; l = l->next)
+		viewer_send_cursor(l->data, changed);
+}
+
 static const struct capture_listener capture_listener = {
         .frame = on_frame,
         .closed = on_capture_closed,
+};
+
+/* Only where the frames leave the pointer out: asking for cursor metadata otherwise
+ * would be work for nothing. */
+static const struct capture_listener capture_cursor_listener = {
+        .frame = on_frame,
+        .closed = on_capture_closed,
+        .cursor = on_cursor,
 };
 
 static void on_session_exit(void *data, const char *reason)
@@ -100,11 +124,16 @@ static void on_portal_started(void *data, const struct portal_stream *stream, in
                               uint32_t devices)
 {
 	struct app *app = data;
+	const struct capture_listener *listener = &capture_listener;
 	g_autoptr(GError) error = NULL;
 
 	save_restore_token(app);
 	app->portal_devices = devices;
-	app->capture = capture_pw_new(pw_fd, stream->node_id, NULL, &capture_listener, app, &error);
+	if (portal_get_cursor_mode(app->portal) == PORTAL_CURSOR_METADATA) {
+		log_info("the pointer travels beside the picture; browsers draw it");
+		listener = &capture_cursor_listener;
+	}
+	app->capture = capture_pw_new(pw_fd, stream->node_id, NULL, listener, app, &error);
 	if (!app->capture || !app_serve(app, &error))
 		app_quit(app, 1, error->message);
 }
@@ -166,6 +195,8 @@ void source_stop(struct app *app)
 {
 	capture_destroy(app->capture);
 	app->capture = NULL;
+	cursor_free(app->cursor);
+	app->cursor = NULL;
 	portal_free(app->portal);
 	app->portal = NULL;
 	virtual_session_stop(app->session);

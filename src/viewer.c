@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "cursor.h"
 #include "input/clipboard.h"
 #include "input/message.h"
 #include "input/sink_portal.h"
@@ -32,16 +33,21 @@
 /* Input that arrives while our clipboard text is being applied waits, in order, so the
  * Ctrl+V after a paste sees the new clipboard; beyond this much it is dropped. */
 #define INPUT_HELD_MAX 256
+/* A pointer message that found the cursor channel's send buffer full is tried again this
+ * soon, as whatever is newest then: never more than one waits per viewer. */
+#define CURSOR_RETRY_MS 20
 
 /* The data channels we know, by label (docs/input.md). */
 enum channel_kind {
 	CHANNEL_INPUT = 0, /* keys, buttons, wheel, text: ordered, reliable */
 	CHANNEL_POINTER,   /* pointer motion only: unordered, unreliable */
 	CHANNEL_CLIPBOARD, /* text both ways */
+	CHANNEL_CURSOR,    /* the desktop's pointer, to the browser: ordered, reliable */
 	N_CHANNEL_KINDS,
 };
 
-static const char *const channel_labels[N_CHANNEL_KINDS] = {"input", "pointer", "clipboard"};
+static const char *const channel_labels[N_CHANNEL_KINDS] = {"input", "pointer", "clipboard",
+                                                            "cursor"};
 
 struct viewer {
 	struct app *app;
@@ -58,6 +64,8 @@ struct viewer {
 	uint64_t input_dropped; /* malformed, over the rate, or on the wrong channel */
 	GQueue held;            /* GBytes: channel kind byte, then the message */
 	bool holding;           /* our clipboard text is being applied */
+	unsigned cursor_behind; /* CURSOR_CHANGED_* not yet sent on `cursor` */
+	guint cursor_retry;     /* the send buffer was full: trying again */
 };
 
 static void send_json(struct viewer *viewer, char *json)
@@ -171,10 +179,14 @@ static void on_channel_open(void *data, uint16_t id, const char *label)
 		return;
 	}
 	viewer->channel_ids[kind] = id;
-	if (kind != CHANNEL_CLIPBOARD && (viewer->scope & AUTH_SCOPE_CONTROL))
+	if ((kind == CHANNEL_INPUT || kind == CHANNEL_POINTER) &&
+	    (viewer->scope & AUTH_SCOPE_CONTROL))
 		start_sink(viewer);
 	if (kind == CHANNEL_CLIPBOARD && viewer->app->clipboard_text)
 		viewer_send_clipboard(viewer, viewer->app->clipboard_text);
+	/* a page that joins sees the pointer's shape and place before it moves */
+	if (kind == CHANNEL_CURSOR)
+		viewer_send_cursor(viewer, CURSOR_CHANGED_IMAGE | CURSOR_CHANGED_POSITION);
 }
 
 static bool input_allowed(struct viewer *viewer)
@@ -282,12 +294,64 @@ void viewer_send_clipboard(struct viewer *viewer, GBytes *text)
 		          len);
 }
 
+/* Sends what is behind, the image first (the page draws a position with the image it
+ * has); true while something is still waiting for room in the send buffer. */
+static bool flush_cursor(struct viewer *viewer)
+{
+	const struct cursor *c = viewer->app->cursor;
+	int id = viewer->channel_ids[CHANNEL_CURSOR];
+	uint8_t pos[CURSOR_POSITION_LEN];
+	size_t len;
+
+	if (id < 0 || !c || !viewer->peer) {
+		viewer->cursor_behind = 0;
+		return false;
+	}
+	if ((viewer->cursor_behind & CURSOR_CHANGED_IMAGE) && c->have_image) {
+		g_autofree uint8_t *img = g_malloc(CURSOR_MESSAGE_MAX);
+
+		len = cursor_encode_image(img, CURSOR_MESSAGE_MAX, c->width, c->height, c->hot_x,
+		                          c->hot_y, c->rgba);
+		if (len && !rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, img, len))
+			return true;
+	}
+	viewer->cursor_behind &= ~CURSOR_CHANGED_IMAGE;
+	if ((viewer->cursor_behind & CURSOR_CHANGED_POSITION) && c->have_position) {
+		len = cursor_encode_position(pos, sizeof(pos), c->x, c->y, c->visible);
+		if (!rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, pos, len))
+			return true;
+	}
+	viewer->cursor_behind = 0;
+	return false;
+}
+
+static gboolean retry_cursor(void *data)
+{
+	struct viewer *viewer = data;
+
+	if (flush_cursor(viewer))
+		return G_SOURCE_CONTINUE;
+	viewer->cursor_retry = 0;
+	return G_SOURCE_REMOVE;
+}
+
+void viewer_send_cursor(struct viewer *viewer, unsigned changed)
+{
+	viewer->cursor_behind |= changed;
+	/* a retry is due: it sends the newest, so positions never queue up behind a slow link */
+	if (viewer->cursor_retry || !flush_cursor(viewer))
+		return;
+	viewer->cursor_retry = g_timeout_add(CURSOR_RETRY_MS, retry_cursor, viewer);
+}
+
 static void on_channel_message(void *data, uint16_t id, bool binary, const uint8_t *buf, size_t len)
 {
 	struct viewer *viewer = data;
 	int kind = channel_kind(viewer, id);
 
-	if (kind == CHANNEL_CLIPBOARD)
+	if (kind == CHANNEL_CURSOR)
+		viewer->input_dropped++; /* the server's to send, never to read */
+	else if (kind == CHANNEL_CLIPBOARD)
 		handle_clipboard(viewer, binary, buf, len);
 	else if (kind >= 0 && viewer->holding && binary && (viewer->scope & AUTH_SCOPE_CONTROL))
 		hold_input(viewer, kind, buf, len);
@@ -367,6 +431,7 @@ void viewer_free(struct viewer *viewer)
 		hub_remove_peer(viewer->app->hub, viewer->peer);
 		rtc_peer_free(viewer->peer);
 	}
+	g_clear_handle_id(&viewer->cursor_retry, g_source_remove);
 	if (viewer->app->clipboard_waiter == viewer)
 		viewer->app->clipboard_waiter = NULL;
 	if (viewer->app->clipboard_owner == viewer)

@@ -6,6 +6,7 @@
 
 #include "cursor.h"
 #include "media/capture.h"
+#include "portal/portal.h"
 
 #define ARGB8888 0x34325241
 #define XRGB8888 0x34325258
@@ -141,6 +142,18 @@ static void test_update(void)
 	cursor_free(NULL);
 }
 
+/* Metadata whenever offered (the browser draws the pointer), else embedded, else none. */
+static void test_portal_mode(void)
+{
+	g_assert_cmpuint(portal_choose_cursor_mode(1 | 2 | 4), ==, PORTAL_CURSOR_METADATA);
+	g_assert_cmpuint(portal_choose_cursor_mode(4), ==, PORTAL_CURSOR_METADATA);
+	g_assert_cmpuint(portal_choose_cursor_mode(1 | 2), ==, PORTAL_CURSOR_EMBED);
+	g_assert_cmpuint(portal_choose_cursor_mode(1), ==, PORTAL_CURSOR_HIDDEN);
+	/* a portal that says nothing (or an old one without the property) */
+	g_assert_cmpuint(portal_choose_cursor_mode(0), ==, PORTAL_CURSOR_HIDDEN);
+	g_assert_cmpuint(PORTAL_CURSOR_METADATA, ==, 4);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -148,5 +161,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cursor/image", test_image);
 	g_test_add_func("/cursor/convert", test_convert);
 	g_test_add_func("/cursor/update", test_update);
+	g_test_add_func("/cursor/portal-mode", test_portal_mode);
 	return g_test_run();
 }
