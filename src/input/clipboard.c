@@ -739,27 +739,10 @@ struct clipboard *clipboard_new(const char *display, const struct clipboard_list
 	c->syncs = g_ptr_array_new_with_free_func((GDestroyNotify)sync_free);
 	c->writers = g_ptr_array_new();
 	g_queue_init(&c->notes);
-	if (!name || !*name) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-		            "no Wayland display for the clipboard ($WAYLAND_DISPLAY is not set)");
+	c->display = wayland_connect(name, "for the clipboard", &registry_listener, c, &c->registry,
+	                             error);
+	if (!c->display)
 		goto fail;
-	}
-	c->display = wl_display_connect(name);
-	if (!c->display) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-		            "cannot connect to the Wayland display “%s”: %s", name,
-		            g_strerror(errno));
-		goto fail;
-	}
-	c->registry = wl_display_get_registry(c->display);
-	wl_registry_add_listener(c->registry, &registry_listener, c);
-	if (wl_display_roundtrip(c->display) < 0) {
-		g_autofree char *why = wayland_display_error(c->display);
-
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "Wayland display “%s”: %s", name,
-		            why);
-		goto fail;
-	}
 	if (!c->seat) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 		            "the compositor on “%s” has no seat, so no clipboard", name);

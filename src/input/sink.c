@@ -18,6 +18,18 @@ static void bit_put(uint8_t *set, uint32_t code, bool on)
 		set[code / 8] &= (uint8_t) ~(1u << (code % 8));
 }
 
+int32_t input_wheel_steps(int32_t *rest, int32_t discrete120)
+{
+	int32_t steps;
+
+	if ((*rest > 0 && discrete120 < 0) || (*rest < 0 && discrete120 > 0))
+		*rest = 0;
+	*rest += discrete120;
+	steps = *rest / INPUT_WHEEL_V120;
+	*rest -= steps * INPUT_WHEEL_V120;
+	return steps;
+}
+
 void input_sink_init(struct input_sink *sink, const struct input_sink_impl *impl)
 {
 	*sink = (struct input_sink){.impl = impl};

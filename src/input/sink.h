@@ -45,6 +45,11 @@ struct input_sink {
 	uint8_t buttons[INPUT_SINK_CODES / 8]; /* bit set: button held */
 };
 
+/* For backends: whole wheel notches out of 1/120 ones. Adds `discrete120` to `*rest`
+ * (what earlier events left over; forgotten when the wheel turns the other way) and takes
+ * out and returns the whole notches. */
+int32_t input_wheel_steps(int32_t *rest, int32_t discrete120);
+
 /* For backends: zeroes the held state and sets the implementation. */
 void input_sink_init(struct input_sink *sink, const struct input_sink_impl *impl);
 

@@ -53,13 +53,7 @@ static void portal_axis(struct input_sink *base, enum input_axis axis, double va
 		s->scroll[axis] += value;
 		return;
 	}
-	/* a turn the other way forgets the fraction left from this way */
-	if ((s->wheel_rest[axis] > 0 && discrete120 < 0) ||
-	    (s->wheel_rest[axis] < 0 && discrete120 > 0))
-		s->wheel_rest[axis] = 0;
-	s->wheel_rest[axis] += discrete120;
-	steps = s->wheel_rest[axis] / INPUT_WHEEL_V120;
-	s->wheel_rest[axis] -= steps * INPUT_WHEEL_V120;
+	steps = input_wheel_steps(&s->wheel_rest[axis], discrete120);
 	if (steps)
 		portal_pointer_axis_discrete(s->portal, axis == INPUT_AXIS_VERTICAL ? 0 : 1, steps);
 }

@@ -588,15 +588,8 @@ static void wl_pointer_axis(struct input_sink *base, enum input_axis axis, doubl
 
 	if (s->lost)
 		return;
-	if (discrete120) {
-		/* a turn the other way forgets the fraction left from this way */
-		if ((s->wheel_rest[axis] > 0 && discrete120 < 0) ||
-		    (s->wheel_rest[axis] < 0 && discrete120 > 0))
-			s->wheel_rest[axis] = 0;
-		s->wheel_rest[axis] += discrete120;
-		steps = s->wheel_rest[axis] / INPUT_WHEEL_V120;
-		s->wheel_rest[axis] -= steps * INPUT_WHEEL_V120;
-	}
+	if (discrete120)
+		steps = input_wheel_steps(&s->wheel_rest[axis], discrete120);
 	/* axis_discrete even with no whole notch: wlroots 0.15 files a plain `axis` under the
 	 * axis of the previous discrete request, while this one names its own. The source
 	 * request applies to that same axis, so it comes second. */
@@ -716,24 +709,13 @@ struct input_sink *input_sink_wl_new(const struct input_sink_wl_options *options
 	input_sink_init(&s->base, &sink_wl_impl);
 	s->closed = o->closed;
 	s->closed_data = o->data;
-	if (!name || !*name) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-		            "no Wayland display to drive ($WAYLAND_DISPLAY is not set)");
-		goto fail;
-	}
 	if (!make_keymap(s, o, error))
 		goto fail;
-	s->display = wl_display_connect(name);
-	if (!s->display) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-		            "cannot connect to the Wayland display “%s”: %s", name,
-		            g_strerror(errno));
+	s->display = wayland_connect(name, "to drive", &registry_listener, s, &s->registry, error);
+	if (!s->display)
 		goto fail;
-	}
-	s->registry = wl_display_get_registry(s->display);
-	wl_registry_add_listener(s->registry, &registry_listener, s);
 	/* the second roundtrip brings the output's mode */
-	if (wl_display_roundtrip(s->display) < 0 || wl_display_roundtrip(s->display) < 0) {
+	if (wl_display_roundtrip(s->display) < 0) {
 		g_autofree char *why = wayland_display_error(s->display);
 
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "Wayland display “%s”: %s", name,

@@ -3,6 +3,7 @@
  * and flush the rest on the next turn. */
 #define LOG_MODULE "input"
 #include <errno.h>
+#include <gio/gio.h>
 
 #include "input/wl_source.h"
 #include "log.h"
@@ -134,4 +135,39 @@ void wayland_source_free(GSource *source)
 	s->lost_fn = NULL;
 	g_source_destroy(source);
 	g_source_unref(source);
+}
+
+struct wl_display *wayland_connect(const char *name, const char *purpose,
+                                   const struct wl_registry_listener *listener, void *data,
+                                   struct wl_registry **registry, GError **error)
+{
+	struct wl_display *display;
+
+	if (!name)
+		name = g_getenv("WAYLAND_DISPLAY");
+	if (!name || !*name) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+		            "no Wayland display %s ($WAYLAND_DISPLAY is not set)", purpose);
+		return NULL;
+	}
+	display = wl_display_connect(name);
+	if (!display) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+		            "cannot connect to the Wayland display “%s”: %s", name,
+		            g_strerror(errno));
+		return NULL;
+	}
+	*registry = wl_display_get_registry(display);
+	wl_registry_add_listener(*registry, listener, data);
+	if (wl_display_roundtrip(display) < 0) {
+		g_autofree char *why = wayland_display_error(display);
+
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "Wayland display “%s”: %s", name,
+		            why);
+		wl_registry_destroy(*registry);
+		*registry = NULL;
+		wl_display_disconnect(display);
+		return NULL;
+	}
+	return display;
 }

@@ -18,5 +18,12 @@ GSource *wayland_source_new(struct wl_display *display, const char *name,
 /* Detaches and drops it; call before wl_display_disconnect, never from inside a Wayland
  * event handler of this display. NULL is fine. */
 void wayland_source_free(GSource *source);
+/* Connects to `name` (a display name or absolute socket path; NULL: $WAYLAND_DISPLAY)
+ * and does one roundtrip with `listener` bound to its registry, so the globals are known
+ * on return. `purpose` completes "no Wayland display …" ("to share", "for the
+ * clipboard"). NULL with an error a person can act on; *registry is the caller's. */
+struct wl_display *wayland_connect(const char *name, const char *purpose,
+                                   const struct wl_registry_listener *listener, void *data,
+                                   struct wl_registry **registry, GError **error);
 /* Why a display failed, in words a person can act on (g_free it). */
 char *wayland_display_error(struct wl_display *display);

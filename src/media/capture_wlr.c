@@ -10,6 +10,7 @@
 #include <wayland-client.h>
 
 #include "log.h"
+#include "input/wl_source.h"
 #include "media/capture.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 
@@ -349,8 +350,8 @@ static void request_frame(struct capture_wlr *c)
 	c->flags = 0;
 	c->have_shm_format = false;
 	c->dmabuf_format = 0;
-	c->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, c->overlay_cursor,
-	                                                     c->output);
+	c->frame =
+	        zwlr_screencopy_manager_v1_capture_output(c->manager, c->overlay_cursor, c->output);
 	zwlr_screencopy_frame_v1_add_listener(c->frame, &frame_listener, c);
 }
 
@@ -420,8 +421,7 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 
 	if (strcmp(iface, wl_shm_interface.name) == 0 && !c->shm) {
 		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(iface, wl_output_interface.name) == 0 &&
-	           c->n_candidates < MAX_OUTPUTS) {
+	} else if (strcmp(iface, wl_output_interface.name) == 0 && c->n_candidates < MAX_OUTPUTS) {
 		struct output_candidate *o = &c->candidates[c->n_candidates++];
 
 		o->output = wl_registry_bind(registry, name, &wl_output_interface,
@@ -612,25 +612,9 @@ struct capture *capture_wlr_new_with(const struct capture_wlr_options *options,
 	c->base.data = data;
 	c->full_damage = true;
 	c->overlay_cursor = options->overlay_cursor;
-	if (!name || !*name) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-		            "no Wayland display to share ($WAYLAND_DISPLAY is not set)");
+	c->display = wayland_connect(name, "to share", &registry_listener, c, &c->registry, error);
+	if (!c->display)
 		goto fail;
-	}
-	c->display = wl_display_connect(name);
-	if (!c->display) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-		            "cannot connect to the Wayland display “%s”: %s", name,
-		            g_strerror(errno));
-		goto fail;
-	}
-	c->registry = wl_display_get_registry(c->display);
-	wl_registry_add_listener(c->registry, &registry_listener, c);
-	if (wl_display_roundtrip(c->display) < 0) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-		            "the Wayland display “%s” closed the connection", name);
-		goto fail;
-	}
 	if (!c->manager) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 		            "this compositor (“%s”) does not offer wlr-screencopy (version %d or "
