@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <pipewire/pipewire.h>
@@ -246,6 +248,28 @@ static void stack_stop(struct stack *s)
 
 /* A private session bus, pipewire and wireplumber on it, in a runtime dir of our own, so
  * the PipeWire of anyone else on this machine is never touched. */
+/* True once $PIPEWIRE_RUNTIME_DIR/pipewire-0 takes a connection. */
+static bool wait_listening(unsigned timeout_ms)
+{
+	g_autofree char *path =
+	        g_build_filename(g_getenv("PIPEWIRE_RUNTIME_DIR"), "pipewire-0", NULL);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int64_t deadline = g_get_monotonic_time() + (int64_t)timeout_ms * 1000;
+
+	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+	while (g_get_monotonic_time() < deadline) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return true;
+		g_usleep(10 * 1000);
+	}
+	return false;
+}
+
 static bool stack_start(struct stack *s)
 {
 	g_autoptr(GError) error = NULL;
@@ -285,6 +309,12 @@ static bool stack_start(struct stack *s)
 
 	s->pipewire = spawn_logged(s, "pipewire.log", &error, pw_argv);
 	g_assert_no_error(error);
+	/* WirePlumber gives up at once when PipeWire is not listening yet (seen on a loaded
+	 * machine): start it only once the socket answers */
+	if (!wait_listening(WAIT_MS)) {
+		g_test_fail_printf("pipewire did not start listening (logs in %s)", s->dir);
+		return false;
+	}
 	s->wireplumber = spawn_logged(s, "wireplumber.log", &error, wp_argv);
 	g_assert_no_error(error);
 	/* without the session manager nothing is ever linked: wait until it is in */
