@@ -1,9 +1,11 @@
 // wayrtc browser client: reads the token from the link's #fragment (never sent in a URL),
 // opens the signaling WebSocket with it as a subprotocol, answers the server's WebRTC
 // offer and shows the desktop. Every failure is shown in words; lost sessions reconnect.
-// Remote control (web/control.js) and the corner menu (web/menu.js) are separate modules.
+// Remote control (web/control.js), the desktop's pointer (web/cursor.js) and the corner
+// menu (web/menu.js) are separate modules.
 
 import { createControl, VIEW_ONLY_TEXT } from './control.js';
+import { createCursor } from './cursor.js';
 import { createMenu } from './menu.js';
 
 const video = document.getElementById('screen');
@@ -20,14 +22,18 @@ const FLASH_MS = 4000;
 let ws = null;
 let pc = null;
 let control = null;
+let cursor = null;
 let retryMs = RETRY_MIN_MS;
 let stopped = false;
 let pingTimer = 0;
 let flashTimer = 0;
 
 // State for people and for tests: what the client sees, in one place.
-// channels: data channel label -> readyState; sent: input messages sent (web/control.js).
-window.wayrtc = { state: 'starting', error: null, hello: null, channels: {}, sent: 0 };
+// channels: data channel label -> readyState; sent: input messages sent (web/control.js);
+// cursor: the desktop's pointer as last received (web/cursor.js).
+window.wayrtc = {
+  state: 'starting', error: null, hello: null, channels: {}, sent: 0, cursor: null,
+};
 
 function show(text, kind = 'info') {
   clearTimeout(flashTimer);
@@ -57,6 +63,10 @@ function closePeer() {
   if (control) {
     control.close();
     control = null;
+  }
+  if (cursor) {
+    cursor.close();
+    cursor = null;
   }
   if (pc) {
     pc.close();
@@ -107,6 +117,8 @@ function startPeer() {
     scope: window.wayrtc.hello ? window.wayrtc.hello.scope : [],
     ui: { notify: flash, clipboard: menu.showClipboard, owns: menu.owns },
   });
+  // Every link gets the pointer: a watcher sees where the desktop's is.
+  cursor = createCursor({ pc, video, stage, canControl: control.canControl });
   pc.onicecandidate = (ev) => {
     send({
       type: 'candidate',
