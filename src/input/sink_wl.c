@@ -32,6 +32,9 @@
 /* Modifier keys text() may press for a level: Shift, AltGr (level 3), level 5. */
 #define N_LEVEL_KEYS 3
 #define MAX_MASKS    8 /* modifier masks looked at per level */
+/* Characters the layout lacks, typed per second at most (two keymap uploads each): a
+ * person types far fewer; a flood would keep every client recompiling keymaps. */
+#define UNMAPPED_PER_SECOND 30
 
 struct sink_wl {
 	struct input_sink base;
@@ -61,6 +64,10 @@ struct sink_wl {
 	xkb_mod_mask_t level_masks[N_LEVEL_KEYS];
 
 	int32_t wheel_rest[2]; /* 1/120 notches not yet sent as a whole notch, per axis */
+	/* characters typed through a momentary keymap in the current second (each costs the
+	 * compositor and every client two keymap uploads) */
+	int64_t unmapped_second;
+	unsigned unmapped_count;
 	bool lost;
 	void (*closed)(void *data, const char *reason);
 	void *closed_data;
@@ -498,8 +505,17 @@ static bool type_unmapped(struct sink_wl *s, xkb_keysym_t sym)
 	char name[64];
 	const char *symbols, *end;
 
+	int64_t second = g_get_monotonic_time() / G_USEC_PER_SEC;
+
+	if (second != s->unmapped_second) {
+		s->unmapped_second = second;
+		s->unmapped_count = 0;
+	}
+	if (s->unmapped_count >= UNMAPPED_PER_SECOND)
+		return false;
 	if (!text || !kc || xkb_keysym_get_name(sym, name, sizeof(name)) <= 0)
 		return false;
+	s->unmapped_count++;
 	/* the symbols section is the last one; its "};" line ends before the keymap's */
 	symbols = strstr(text, "xkb_symbols");
 	end = symbols ? strstr(symbols, "\n};") : NULL;
