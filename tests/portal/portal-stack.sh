@@ -5,6 +5,7 @@
 #   WAYRTC_PORTAL_BACKEND=build/portal/backend/xdg-desktop-portal-wayrtc \
 #   [WAYRTC_STACK_CLIENT='build/tests/clients/wayrtc-test-pattern'] \
 #   [WAYRTC_STACK_SIZE=640x480] [WAYRTC_STACK_CHOOSER=none] [WAYRTC_STACK_KEEP=1] \
+#   [WAYRTC_STACK_COMPOSITOR=sway] \
 #   tests/portal/portal-stack.sh COMMAND [ARGS...]
 #
 # Starts, all private to one temporary directory and stopped again by pid afterwards:
@@ -12,7 +13,9 @@
 #   xdg-permission-store, which the frontend needs for persistent restore tokens),
 #   pipewire, then wireplumber, on that bus;
 #   wayrtc-session (the headless compositor) running WAYRTC_STACK_CLIENT (a shell command
-#   line, optional) with the client's stdout in $WAYRTC_STACK_CLIENT_OUT;
+#   line, optional) with the client's stdout in $WAYRTC_STACK_CLIENT_OUT; or, with
+#   WAYRTC_STACK_COMPOSITOR=sway, headless sway (as the user wayrtc-test when run as
+#   root, since sway refuses root) running the client the same way;
 #   xdg-desktop-portal-wayrtc (the backend) on that compositor;
 #   the real /usr/libexec/xdg-desktop-portal (1.16, or $WAYRTC_STACK_FRONTEND) with
 #   XDG_DESKTOP_PORTAL_DIR holding only our wayrtc.portal and XDG_CURRENT_DESKTOP=wlroots.
@@ -38,7 +41,9 @@ pids=()
 
 say() { echo "portal-stack: $*" >&2; }
 
-for p in dbus-daemon pipewire wireplumber gdbus "$frontend" /usr/libexec/xdg-permission-store; do
+needed=(dbus-daemon pipewire wireplumber gdbus "$frontend" /usr/libexec/xdg-permission-store)
+[ "${WAYRTC_STACK_COMPOSITOR:-}" = sway ] && needed+=(sway setpriv)
+for p in "${needed[@]}"; do
 	if ! command -v "$p" >/dev/null 2>&1; then
 		say "skipped: $p is not installed"
 		exit 77
@@ -156,8 +161,53 @@ wireplumber >"$dir/log/wireplumber.log" 2>&1 &
 pids+=($!)
 
 # ---- the compositor, with the client inside
+start_sway() {
+	local user=wayrtc-test swayrun="$dir/sway" cmd=(sway -c "$dir/sway/config") client= i
+	mkdir -m 0700 "$swayrun"
+	if [ -n "${WAYRTC_STACK_CLIENT:-}" ]; then
+		# the user may not reach the build tree: a copy of its own
+		client="$swayrun/$(basename "${WAYRTC_STACK_CLIENT%% *}")"
+		cp "${WAYRTC_STACK_CLIENT%% *}" "$client"
+		client="$client${WAYRTC_STACK_CLIENT#"${WAYRTC_STACK_CLIENT%% *}"}"
+	fi
+	{
+		echo "output HEADLESS-1 resolution $size"
+		echo 'default_border none'
+		[ -n "$client" ] && echo "exec sh -c 'exec $client > $swayrun/client.out'"
+	} >"$swayrun/config"
+	: >"$swayrun/client.out"
+	if [ "$(id -u)" = 0 ]; then
+		id -u "$user" >/dev/null 2>&1 ||
+			useradd --create-home --shell /usr/sbin/nologin "$user"
+		chown -R "$user:" "$swayrun"
+		chmod 0711 "$dir"
+		cmd=(setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups
+			"${cmd[@]}")
+	fi
+	HOME="$swayrun" XDG_RUNTIME_DIR="$swayrun" WLR_BACKENDS=headless WLR_RENDERER=pixman \
+		WLR_LIBINPUT_NO_DEVICES=1 XKB_DEFAULT_LAYOUT=us "${cmd[@]}" \
+		>"$dir/log/session.log" 2>&1 &
+	pids+=($!)
+	export WAYRTC_STACK_SESSION_PID=$!
+	for i in $(seq 100); do
+		for sock in "$swayrun"/wayland-[0-9]*; do
+			case "$sock" in *.lock) continue ;; esac
+			[ -S "$sock" ] && export WAYLAND_DISPLAY=$sock && break 2
+		done
+		sleep 0.1
+	done
+	if [ -z "${WAYLAND_DISPLAY:-}" ]; then
+		say "sway did not start"
+		dump_logs
+		exit 1
+	fi
+	ln -sf "$swayrun/client.out" "$dir/client.out"
+}
+
 mkfifo "$dir/ready"
-if [ -n "${WAYRTC_STACK_CLIENT:-}" ]; then
+if [ "${WAYRTC_STACK_COMPOSITOR:-}" = sway ]; then
+	start_sway
+elif [ -n "${WAYRTC_STACK_CLIENT:-}" ]; then
 	XKB_DEFAULT_LAYOUT=us "$WAYRTC_SESSION" --size="$size" --ready-fd=3 -- \
 		sh -c "exec $WAYRTC_STACK_CLIENT" 3>"$dir/ready" >"$dir/client.out" \
 		2>"$dir/log/session.log" &
@@ -165,18 +215,20 @@ else
 	XKB_DEFAULT_LAYOUT=us "$WAYRTC_SESSION" --size="$size" --ready-fd=3 3>"$dir/ready" \
 		>"$dir/client.out" 2>"$dir/log/session.log" &
 fi
-pids+=($!)
-export WAYRTC_STACK_SESSION_PID=$!
-line=
-read -r -t 15 line <"$dir/ready"
-case "$line" in
-WAYLAND_DISPLAY=*) export WAYLAND_DISPLAY=${line#WAYLAND_DISPLAY=} ;;
-*)
-	say "wayrtc-session did not start"
-	dump_logs
-	exit 1
-	;;
-esac
+if [ "${WAYRTC_STACK_COMPOSITOR:-}" != sway ]; then
+	pids+=($!)
+	export WAYRTC_STACK_SESSION_PID=$!
+	line=
+	read -r -t 15 line <"$dir/ready"
+	case "$line" in
+	WAYLAND_DISPLAY=*) export WAYLAND_DISPLAY=${line#WAYLAND_DISPLAY=} ;;
+	*)
+		say "wayrtc-session did not start"
+		dump_logs
+		exit 1
+		;;
+	esac
+fi
 
 # ---- the backend, on that compositor
 printf '[portal]\nchooser=%s\n' "$chooser" >"$dir/config/xdg-desktop-portal-wayrtc/config.ini"
