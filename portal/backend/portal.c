@@ -138,23 +138,33 @@ static void create_session(struct portal *p, enum session_kind kind, const char 
 	reply_ok(invocation);
 }
 
+/* The caller's session, or NULL after the D-Bus error is answered. */
+static struct portal_session *session_or_reply(struct portal *p, const char *session_handle,
+                                               const char *sender,
+                                               GDBusMethodInvocation *invocation)
+{
+	g_autoptr(GError) error = NULL;
+	struct portal_session *s = session_lookup(p, session_handle, sender, &error);
+
+	if (!s)
+		g_dbus_method_invocation_return_gerror(invocation, error);
+	return s;
+}
+
 static void select_sources(struct portal *p, const char *sender, GVariant *params,
                            GDBusMethodInvocation *invocation)
 {
 	const char *handle, *session_handle, *app_id;
 	g_autoptr(GVariant) options = NULL;
 	g_autoptr(GVariant) restore = NULL;
-	g_autoptr(GError) error = NULL;
 	struct portal_session *s;
 	uint32_t types = PORTAL_SOURCE_MONITOR, cursor = PORTAL_CURSOR_HIDDEN;
 	uint32_t persist = PORTAL_PERSIST_NONE;
 
 	g_variant_get(params, "(&o&o&s@a{sv})", &handle, &session_handle, &app_id, &options);
-	s = session_lookup(p, session_handle, sender, &error);
-	if (!s) {
-		g_dbus_method_invocation_return_gerror(invocation, error);
+	s = session_or_reply(p, session_handle, sender, invocation);
+	if (!s)
 		return;
-	}
 	g_variant_lookup(options, "types", "u", &types);
 	g_variant_lookup(options, "cursor_mode", "u", &cursor);
 	g_variant_lookup(options, "persist_mode", "u", &persist);
@@ -183,16 +193,13 @@ static void select_devices(struct portal *p, const char *sender, GVariant *param
 {
 	const char *handle, *session_handle, *app_id;
 	g_autoptr(GVariant) options = NULL;
-	g_autoptr(GError) error = NULL;
 	struct portal_session *s;
 	uint32_t types = DEVICE_TYPES;
 
 	g_variant_get(params, "(&o&o&s@a{sv})", &handle, &session_handle, &app_id, &options);
-	s = session_lookup(p, session_handle, sender, &error);
-	if (!s) {
-		g_dbus_method_invocation_return_gerror(invocation, error);
+	s = session_or_reply(p, session_handle, sender, invocation);
+	if (!s)
 		return;
-	}
 	g_variant_lookup(options, "types", "u", &types);
 	if (s->kind != SESSION_REMOTE_DESKTOP || s->started || s->start) {
 		reply_response(invocation, 2);
@@ -208,16 +215,13 @@ static void start(struct portal *p, const char *sender, GVariant *params,
 {
 	const char *handle, *session_handle, *app_id, *parent;
 	g_autoptr(GVariant) options = NULL;
-	g_autoptr(GError) error = NULL;
 	struct portal_session *s;
 
 	g_variant_get(params, "(&o&o&s&s@a{sv})", &handle, &session_handle, &app_id, &parent,
 	              &options);
-	s = session_lookup(p, session_handle, sender, &error);
-	if (!s) {
-		g_dbus_method_invocation_return_gerror(invocation, error);
+	s = session_or_reply(p, session_handle, sender, invocation);
+	if (!s)
 		return;
-	}
 	if (s->kind != kind) {
 		g_dbus_method_invocation_return_error(
 		        invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
@@ -231,13 +235,10 @@ static void start(struct portal *p, const char *sender, GVariant *params,
 static struct portal_session *input_session(struct portal *p, const char *sender, const char *path,
                                             uint32_t device, GDBusMethodInvocation *invocation)
 {
-	g_autoptr(GError) error = NULL;
-	struct portal_session *s = session_lookup(p, path, sender, &error);
+	struct portal_session *s = session_or_reply(p, path, sender, invocation);
 
-	if (!s) {
-		g_dbus_method_invocation_return_gerror(invocation, error);
+	if (!s)
 		return NULL;
-	}
 	if (!s->started || !s->sink || !(s->granted_devices & device)) {
 		g_dbus_method_invocation_return_error(
 		        invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
