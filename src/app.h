@@ -30,7 +30,11 @@ struct app {
 	unsigned width, height;      /* of the shared area; 0 until the first frame */
 	GList *viewers;              /* struct viewer * */
 	struct clipboard *clipboard; /* NULL when the desktop offers no data-control */
-	GBytes *clipboard_text;      /* the desktop's newest text selection, for late joiners */
+	/* A virtual keyboard and pointer that never type, so the seat has both from the
+	 * start and clients hold their wl_keyboard and wl_pointer before the first viewer's
+	 * first key (wlr and virtual sources; NULL otherwise) */
+	struct input_sink *seat_anchor;
+	GBytes *clipboard_text; /* the desktop's newest text selection, for late joiners */
 	/* the viewer whose text is being made the selection (its input waits for that), and
 	 * the one whose text the selection now is (not echoed back to it); NULL: none */
 	struct viewer *clipboard_waiter, *clipboard_owner;

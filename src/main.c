@@ -344,6 +344,20 @@ bool app_serve(struct app *app, GError **error)
 	app->clipboard = clipboard_new(app_display(app), &clipboard_listener, app, &local);
 	if (!app->clipboard)
 		log_info("no clipboard sharing: %s", local->message);
+	if (!app->portal && !app->config.view_only) {
+		/* On a desktop without a keyboard or mouse of its own (headless, virtual) each
+		 * viewer's devices would be the seat's only ones: clients would lose and regain
+		 * wl_keyboard and wl_pointer as viewers come and go, and miss the first key
+		 * while they bind again. */
+		g_clear_error(&local);
+		app->seat_anchor = input_sink_wl_new(
+		        &(struct input_sink_wl_options){.display = app_display(app),
+		                                        .layout = app->config.keyboard_layout,
+		                                        .variant = app->config.keyboard_variant},
+		        &local);
+		if (!app->seat_anchor)
+			log_info("the browser cannot control this desktop: %s", local->message);
+	}
 	app->server = server_new(&sc, &server_listener, app, error);
 	if (!app->server)
 		return false;
@@ -437,6 +451,7 @@ out:
 		app.exit_status = 1;
 	server_free(app.server); /* closes every viewer first */
 	clipboard_free(app.clipboard);
+	input_sink_destroy(app.seat_anchor);
 	if (app.clipboard_text)
 		g_bytes_unref(app.clipboard_text);
 	/* the encoder before the capture: a PipeWire buffer may still be in it */
