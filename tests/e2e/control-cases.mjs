@@ -4,8 +4,12 @@
 //   { width, height, browser, share(args) → { w, events } }
 // where share starts a wayrtc on it (extra arguments such as --view-only) and `events`
 // is an EventLog of the pattern client (--keysyms), positioned after what it printed so far.
+// Each case stops its wayrtc before it returns, so no viewer of one case (and no virtual
+// keyboard or pointer of it) is still coming or going in the next.
 import assert from 'node:assert/strict';
-import { waitForVideo, waitForControl, pointAt, capturePeerConnections } from './lib.mjs';
+import {
+  waitForVideo, waitForControl, pointAt, capturePeerConnections, stop,
+} from './lib.mjs';
 
 export const KEY_Y = 21;
 export const KEY_Z = 44;
@@ -66,6 +70,7 @@ export async function clicksKeysAndWheel(desktop) {
   const up = await events.waitFor(/^axis 0 (-?[\d.]+)$/);
   assert.ok(Number(up[1]) < 0, `scrolled up, the client saw axis ${up[1]}`);
   await page.close();
+  await stop(w.child);
 }
 
 export async function germanLayout(desktop) {
@@ -79,6 +84,7 @@ export async function germanLayout(desktop) {
   await page.keyboard.press('Semicolon'); // where ö sits
   await events.waitFor(/^key 39 pressed ö$/);
   await page.close();
+  await stop(w.child);
 }
 
 export async function closedTabReleases(desktop) {
@@ -94,6 +100,7 @@ export async function closedTabReleases(desktop) {
   await page.close();
   await events.waitFor(new RegExp(`^key ${KEY_A} released$`));
   await events.waitFor(new RegExp(`^button ${BTN_LEFT} released$`));
+  await stop(w.child);
 }
 
 // The page offers no control with a view-only link, so a hostile page opens the channel
@@ -139,4 +146,5 @@ export async function viewOnlyMovesNothing(desktop, { onShare, extra } = {}) {
   await extra?.(shared);
   await page.close();
   await w.waitForLog(/input messages ignored \(view-only\)/);
+  await stop(w.child);
 }
