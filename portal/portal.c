@@ -136,6 +136,12 @@ static void unsubscribe_response(struct portal *p)
 
 static void next_step(struct portal *p);
 
+static void on_closed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                      const char *signal, GVariant *params, void *data)
+{
+	finish(data, "sharing was stopped on the desktop (the portal closed the session)");
+}
+
 static void on_response(GDBusConnection *bus, const char *sender, const char *path,
                         const char *iface, const char *signal, GVariant *params, void *data)
 {
@@ -162,6 +168,10 @@ static void on_response(GDBusConnection *bus, const char *sender, const char *pa
 			return;
 		}
 		p->session_path = g_strdup(token);
+		/* from here on the desktop may end it at any time */
+		p->closed_sub = g_dbus_connection_signal_subscribe(
+		        p->bus, DESKTOP_NAME, IFACE_SESSION, "Closed", p->session_path, NULL,
+		        G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE, on_closed, p, NULL);
 		break;
 	case STEP_START:
 		if (!portal_parse_streams(results, &p->stream, &error)) {
@@ -181,12 +191,6 @@ static void on_response(GDBusConnection *bus, const char *sender, const char *pa
 	if (p->step == STEP_DEVICES && !p->remote_desktop)
 		p->step++;
 	next_step(p);
-}
-
-static void on_closed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                      const char *signal, GVariant *params, void *data)
-{
-	finish(data, "sharing was stopped on the desktop (the portal closed the session)");
 }
 
 static void on_request_reply(GObject *source, GAsyncResult *res, void *data)
@@ -302,9 +306,6 @@ static void next_step(struct portal *p)
 		        CALL_TIMEOUT_MS);
 		return;
 	case STEP_DEVICES:
-		p->closed_sub = g_dbus_connection_signal_subscribe(
-		        p->bus, DESKTOP_NAME, IFACE_SESSION, "Closed", p->session_path, NULL,
-		        G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE, on_closed, p, NULL);
 		g_variant_builder_add(
 		        &options, "{sv}", "types",
 		        g_variant_new_uint32(PORTAL_DEVICE_KEYBOARD | PORTAL_DEVICE_POINTER));
@@ -314,10 +315,6 @@ static void next_step(struct portal *p)
 		        CALL_TIMEOUT_MS);
 		return;
 	case STEP_SOURCES:
-		if (!p->closed_sub)
-			p->closed_sub = g_dbus_connection_signal_subscribe(
-			        p->bus, DESKTOP_NAME, IFACE_SESSION, "Closed", p->session_path,
-			        NULL, G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE, on_closed, p, NULL);
 		g_variant_builder_add(&options, "{sv}", "types",
 		                      g_variant_new_uint32(SOURCE_MONITOR));
 		g_variant_builder_add(&options, "{sv}", "multiple", g_variant_new_boolean(FALSE));

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "input/sink_wl.h"
 #include "server/auth.h"
 
 struct app {
@@ -46,6 +47,9 @@ struct app {
 /* The display wayrtc shares and drives: the virtual desktop's, else NULL for
  * $WAYLAND_DISPLAY. */
 const char *app_display(struct app *app);
+/* How wayrtc's virtual keyboards and pointers are made (the seat anchor's, each
+ * viewer's): on app_display, with the configured layout. */
+struct input_sink_wl_options app_input_options(struct app *app);
 /* clipboard_set_text's `done`: the selection holds the text app->clipboard_waiter sent. */
 void app_clipboard_applied(void *data);
 

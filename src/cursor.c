@@ -100,6 +100,13 @@ void cursor_free(struct cursor *cursor)
 	g_free(cursor);
 }
 
+static void encode_image(struct cursor *cursor)
+{
+	cursor->image_message_len = cursor_encode_image(
+	        cursor->image_message, sizeof(cursor->image_message), cursor->width, cursor->height,
+	        cursor->hot_x, cursor->hot_y, cursor->rgba);
+}
+
 static unsigned update_image(struct cursor *cursor, const struct capture_cursor *in)
 {
 	uint8_t *rgba = cursor->scratch;
@@ -125,6 +132,7 @@ static unsigned update_image(struct cursor *cursor, const struct capture_cursor 
 	cursor->hot_x = in->hotspot_x;
 	cursor->hot_y = in->hotspot_y;
 	cursor->have_image = true;
+	encode_image(cursor);
 	return CURSOR_CHANGED_IMAGE;
 }
 
@@ -146,6 +154,7 @@ unsigned cursor_update(struct cursor *cursor, const struct capture_cursor *in)
 	         (cursor->hot_x != in->hotspot_x || cursor->hot_y != in->hotspot_y)) {
 		cursor->hot_x = in->hotspot_x;
 		cursor->hot_y = in->hotspot_y;
+		encode_image(cursor);
 		changed |= CURSOR_CHANGED_IMAGE;
 	}
 	if (!cursor->have_position || !cursor->visible || cursor->x != in->x || cursor->y != in->y)

@@ -32,6 +32,9 @@ struct cursor {
 	int32_t hot_x, hot_y;
 	uint8_t rgba[CURSOR_IMAGE_MAX * CURSOR_IMAGE_MAX * 4];
 	uint8_t scratch[CURSOR_IMAGE_MAX * CURSOR_IMAGE_MAX * 4]; /* a new image, compared */
+	/* the image as every viewer is sent it, encoded once per change */
+	uint8_t image_message[CURSOR_MESSAGE_MAX];
+	size_t image_message_len;
 	bool too_big_said; /* an unusable image was logged once */
 };
 

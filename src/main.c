@@ -233,6 +233,15 @@ const char *app_display(struct app *app)
 	return app->session ? virtual_session_display(app->session) : NULL;
 }
 
+struct input_sink_wl_options app_input_options(struct app *app)
+{
+	return (struct input_sink_wl_options){
+	        .display = app_display(app),
+	        .layout = app->config.keyboard_layout,
+	        .variant = app->config.keyboard_variant,
+	};
+}
+
 void app_clipboard_applied(void *data)
 {
 	struct app *app = data;
@@ -349,12 +358,10 @@ bool app_serve(struct app *app, GError **error)
 		 * viewer's devices would be the seat's only ones: clients would lose and regain
 		 * wl_keyboard and wl_pointer as viewers come and go, and miss the first key
 		 * while they bind again. */
+		struct input_sink_wl_options options = app_input_options(app);
+
 		g_clear_error(&local);
-		app->seat_anchor = input_sink_wl_new(
-		        &(struct input_sink_wl_options){.display = app_display(app),
-		                                        .layout = app->config.keyboard_layout,
-		                                        .variant = app->config.keyboard_variant},
-		        &local);
+		app->seat_anchor = input_sink_wl_new(&options, &local);
 		if (!app->seat_anchor)
 			log_info("the browser cannot control this desktop: %s", local->message);
 	}
@@ -386,6 +393,7 @@ static int cmd_share(int argc, char **argv)
 	        {NULL},
 	};
 	struct app app = {0};
+	struct input_sink_wl_options options;
 	struct encoder_config ec;
 
 	if (!load_config(&app.config, &error))
@@ -408,10 +416,9 @@ static int cmd_share(int argc, char **argv)
 
 	if (!resolve(&app.config.stun_host, &error) || !resolve(&app.config.turn_host, &error))
 		goto fail;
-	if (!input_sink_wl_check_keymap(
-	            &(struct input_sink_wl_options){.layout = app.config.keyboard_layout,
-	                                            .variant = app.config.keyboard_variant},
-	            &error))
+	/* a layout that does not compile is refused now, not at the first viewer */
+	options = app_input_options(&app);
+	if (!input_sink_wl_check_keymap(&options, &error))
 		goto fail;
 	gst_init(NULL, NULL);
 	app.state_dir = state_dir_get(&error);

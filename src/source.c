@@ -6,7 +6,6 @@
 #include "source.h"
 
 #include <string.h>
-#include <unistd.h>
 
 #include "app.h"
 #include "cursor.h"

@@ -22,7 +22,6 @@
 #include "rtc/sctp.h"
 #include "server/server.h"
 #include "server/signaling.h"
-#include "virtual.h"
 
 /* A browser that loses packets may ask for many keyframes; each costs a big frame. */
 #define KEYFRAME_MIN_INTERVAL_US (300 * 1000)
@@ -140,11 +139,7 @@ static int channel_kind(struct viewer *viewer, uint16_t id)
 static void start_sink(struct viewer *viewer)
 {
 	struct app *app = viewer->app;
-	struct input_sink_wl_options options = {
-	        .display = app_display(app),
-	        .layout = app->config.keyboard_layout,
-	        .variant = app->config.keyboard_variant,
-	};
+	struct input_sink_wl_options options = app_input_options(app);
 	g_autoptr(GError) error = NULL;
 
 	if (viewer->sink || viewer->sink_failed)
@@ -307,14 +302,10 @@ static bool flush_cursor(struct viewer *viewer)
 		viewer->cursor_behind = 0;
 		return false;
 	}
-	if ((viewer->cursor_behind & CURSOR_CHANGED_IMAGE) && c->have_image) {
-		g_autofree uint8_t *img = g_malloc(CURSOR_MESSAGE_MAX);
-
-		len = cursor_encode_image(img, CURSOR_MESSAGE_MAX, c->width, c->height, c->hot_x,
-		                          c->hot_y, c->rgba);
-		if (len && !rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, img, len))
-			return true;
-	}
+	if ((viewer->cursor_behind & CURSOR_CHANGED_IMAGE) && c->image_message_len &&
+	    !rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, c->image_message,
+	                           c->image_message_len))
+		return true;
 	viewer->cursor_behind &= ~CURSOR_CHANGED_IMAGE;
 	if ((viewer->cursor_behind & CURSOR_CHANGED_POSITION) && c->have_position) {
 		len = cursor_encode_position(pos, sizeof(pos), c->x, c->y, c->visible);
