@@ -314,10 +314,18 @@ static const struct server_listener server_listener = {
         .closed = on_viewer_closed,
 };
 
+/* The first SIGINT or SIGTERM says goodbye to every browser; a second one does not wait
+ * for that. The handler stays, so a second signal never kills wayrtc half-way through
+ * its cleanup. */
 static gboolean on_signal(void *data)
 {
-	app_quit(data, 0, "wayrtc was stopped on the shared machine");
-	return G_SOURCE_REMOVE;
+	struct app *app = data;
+
+	if (app->quitting)
+		g_main_loop_quit(app->loop);
+	else
+		app_quit(app, 0, "wayrtc was stopped on the shared machine");
+	return G_SOURCE_CONTINUE;
 }
 
 /* libnice takes STUN and TURN servers by address: resolve names once, at start. */
@@ -446,11 +454,13 @@ static int cmd_share(int argc, char **argv)
 	encoder_set_idle(app.encoder, true);
 	log_info("encoding %s with %s", rtc_codec_name(app.config.codec),
 	         encoder_get_name(app.encoder));
-	if (!source_start(&app, (const char *const *)command, &error))
-		goto out;
-
+	/* before the source: the desktop's dialog may wait a long time, and a signal then
+	 * must still close the portal session rather than kill wayrtc; they stay until the
+	 * end, so a signal during the cleanup cannot cut it short */
 	g_unix_signal_add(SIGINT, on_signal, &app);
 	g_unix_signal_add(SIGTERM, on_signal, &app);
+	if (!source_start(&app, (const char *const *)command, &error))
+		goto out;
 	g_main_loop_run(app.loop);
 
 out:
