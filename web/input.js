@@ -2,7 +2,9 @@
 // decoder is src/input/message.c. Every function returns a Uint8Array ready for
 // RTCDataChannel.send(), or null when the event cannot be expressed (it is then dropped).
 // Little-endian throughout; keys travel as KeyboardEvent.code, so the desktop's own
-// keyboard layout decides which character a key types.
+// keyboard layout decides which character a key types. Also the pure parts of the page's
+// input: where a pointer lands on the picture, and which modifier keys must go down or up
+// before a key so the desktop's modifiers match the event's.
 
 export const TYPE_POINTER_MOVE = 1;
 export const TYPE_BUTTON = 2;
@@ -130,4 +132,93 @@ export function normalisedPosition(clientX, clientY, video, clamp = false) {
   if (x >= 0 && x <= 1 && y >= 0 && y <= 1) return { x, y };
   if (!clamp) return null;
   return { x: Math.min(1, Math.max(0, x)), y: Math.min(1, Math.max(0, y)) };
+}
+
+// -- modifiers -------------------------------------------------------------------------
+// Each key event says which modifiers the browser believes are down (shiftKey, …); the
+// desktop only knows the modifier keys we sent. They part when an on-screen keyboard, a
+// remote desktop inside a remote desktop or a test driver flags a key as shifted without
+// a Shift keydown, or when a modifier's keydown or keyup went elsewhere (held before the
+// page had focus, let go where the page never saw it). syncModifiers() says which
+// modifier keys to press or release first so the desktop holds what the event says.
+// A press we made up (one the browser never sent) is released again once the keys that
+// went down under it are up, unless the browser sends the modifier's own keyup first.
+
+// The keys that hold each modifier the events report; we press the first (left) one.
+const SHIFT = ['ShiftLeft', 'ShiftRight'];
+const CONTROL = ['ControlLeft', 'ControlRight'];
+const ALT = ['AltLeft', 'AltRight'];
+const META = ['MetaLeft', 'MetaRight', 'OSLeft', 'OSRight']; // OS*: Firefox before 118
+export const MODIFIER_CODES = new Set([...SHIFT, ...CONTROL, ...ALT, ...META]);
+
+// The modifiers a key event reports. AltGraph (ISO_Level3_Shift, which layouts with an
+// AltGr put on the right Alt) is apart from altKey: Linux browsers report it alone, Windows
+// may set ctrlKey and altKey along with it (AltGr is Ctrl+Alt there).
+export function eventModifiers(ev) {
+  let altGraph = false;
+  try {
+    altGraph = !!ev.getModifierState?.('AltGraph');
+  } catch {
+    // a synthetic event without the method: no AltGr
+  }
+  return {
+    shift: !!ev.shiftKey, control: !!ev.ctrlKey, alt: !!ev.altKey, meta: !!ev.metaKey,
+    altGraph,
+  };
+}
+
+// mods: eventModifiers() of the event; code: its KeyboardEvent.code; pressed: keydown or
+// keyup; held: the codes the desktop holds for us (read only); made: Map of the modifier
+// codes we pressed on our own → Set of the codes that went down under each (read only).
+// Returns { steps: [[code, pressed], …] to send before the event's own key, made: the new
+// map }. On a keyup only releases are made: a press there would change nothing typed.
+export function syncModifiers(mods, code, pressed, held, made) {
+  const steps = [];
+  const next = new Map([...made].map(([m, owners]) => [m, new Set(owners)]));
+  const want = (codes, on, press, canPress = true) => {
+    // the event is this modifier's own key: trust it, whatever its flags say
+    if (codes.includes(code)) return;
+    // on a keyup, what we made up for this key goes up after it (releaseMadeModifiers)
+    const down = codes.filter((c) => held.has(c) && (pressed || !made.get(c)?.has(code)));
+    if (on && !down.length && canPress && pressed) {
+      steps.push([press, true]);
+      next.set(press, new Set());
+    } else if (!on) {
+      for (const c of down) {
+        steps.push([c, false]);
+        next.delete(c);
+      }
+    }
+  };
+  want(SHIFT, mods.shift, 'ShiftLeft');
+  // Windows reports AltGr as Ctrl+Alt as well: with AltGraph those two are not pressed
+  want(CONTROL, mods.control, 'ControlLeft', !mods.altGraph);
+  if (!ALT.includes(code)) {
+    // the right Alt is Alt or AltGr, as the desktop's layout has it: either flag keeps it
+    if (mods.altGraph) want(['AltRight'], true, 'AltRight');
+    else want(ALT, mods.alt, 'AltLeft');
+  }
+  want(META, mods.meta, 'MetaLeft');
+  if (pressed) {
+    // the browser's own keydown of a modifier we made up: it is real now, its keyup comes
+    next.delete(code);
+    // every modifier we made up that stays down now covers this key too
+    for (const owners of next.values()) owners.add(code);
+  }
+  return { steps, made: next };
+}
+
+// After `code` went up: the made-up modifiers no key needs any more, to release now
+// (steps), and the new map. A made-up modifier that itself went up is forgotten.
+export function releaseMadeModifiers(code, made) {
+  const steps = [];
+  const next = new Map();
+  for (const [m, owners] of made) {
+    if (m === code) continue;
+    const rest = new Set(owners);
+    rest.delete(code);
+    if (owners.size && !rest.size) steps.push([m, false]);
+    else next.set(m, rest);
+  }
+  return { steps, made: next };
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import {
   encodePointerMove, encodeButton, encodeWheel, encodeKey, encodeText, encodeReleaseAll,
-  normalisedPosition, TEXT_MAX,
+  normalisedPosition, TEXT_MAX, eventModifiers, syncModifiers, releaseMadeModifiers,
 } from '../../web/input.js';
 
 const bytes = (u8) => [...u8];
@@ -176,3 +176,112 @@ test('the server decodes what the encoder makes', { skip: !decoder && 'no WAYRTC
     assert.deepEqual(decode([Uint8Array.of(2, 5, 1), Uint8Array.of(4, 1, 3, 0x41, 0x2d, 0x42),
       Uint8Array.of(5, 1, 1, 0x61)]), ['invalid', 'invalid', 'invalid']);
   });
+
+// -- modifiers ----------------------------------------------------------------------------
+
+const NONE = { shift: false, control: false, alt: false, meta: false, altGraph: false };
+const mods = (m = {}) => ({ ...NONE, ...m });
+const made = (entries) => new Map(entries.map(([m, owners]) => [m, new Set(owners)]));
+const plain = (map) => [...map].map(([m, owners]) => [m, [...owners].sort()]);
+
+test('eventModifiers reads the four flags and AltGraph', () => {
+  assert.deepEqual(eventModifiers({ shiftKey: true, ctrlKey: 1 }), mods({ shift: true,
+    control: true }));
+  assert.deepEqual(eventModifiers({ altKey: true, metaKey: true,
+    getModifierState: (m) => m === 'AltGraph' }), mods({ alt: true, meta: true, altGraph: true }));
+  assert.deepEqual(eventModifiers({ getModifierState: () => { throw new Error('no'); } }), NONE);
+});
+
+test('syncModifiers: a flag with no key held makes the left key up, owned by the key', () => {
+  const r = syncModifiers(mods({ shift: true }), 'Quote', true, new Set(), new Map());
+  assert.deepEqual(r.steps, [['ShiftLeft', true]]);
+  assert.deepEqual(plain(r.made), [['ShiftLeft', ['Quote']]]);
+  for (const [m, code] of [['control', 'ControlLeft'], ['alt', 'AltLeft'], ['meta', 'MetaLeft'],
+    ['altGraph', 'AltRight']]) {
+    assert.deepEqual(syncModifiers(mods({ [m]: true }), 'KeyA', true, new Set(), new Map()).steps,
+      [[code, true]], m);
+  }
+  // all at once, in one order: Shift, Control, Alt, Meta
+  assert.deepEqual(syncModifiers(mods({ shift: true, control: true, alt: true, meta: true }),
+    'KeyA', true, new Set(), new Map()).steps,
+  [['ShiftLeft', true], ['ControlLeft', true], ['AltLeft', true], ['MetaLeft', true]]);
+});
+
+test('syncModifiers: a held key of either side satisfies the flag; no flag lets go of all', () => {
+  for (const held of ['ShiftLeft', 'ShiftRight']) {
+    assert.deepEqual(syncModifiers(mods({ shift: true }), 'KeyA', true, new Set([held]),
+      new Map()).steps, []);
+  }
+  assert.deepEqual(syncModifiers(NONE, 'KeyA', true,
+    new Set(['ShiftLeft', 'ShiftRight', 'ControlRight', 'AltRight', 'OSLeft', 'KeyB']),
+    new Map()).steps,
+  [['ShiftLeft', false], ['ShiftRight', false], ['ControlRight', false], ['AltRight', false],
+    ['OSLeft', false]]);
+  // the inputs are not changed
+  const m = made([['ShiftLeft', ['KeyA']]]);
+  const held = new Set(['ShiftLeft', 'KeyA']);
+  syncModifiers(NONE, 'KeyB', true, held, m);
+  assert.deepEqual(plain(m), [['ShiftLeft', ['KeyA']]]);
+  assert.deepEqual([...held], ['ShiftLeft', 'KeyA']);
+});
+
+test('syncModifiers: the event of a modifier key is trusted for its own modifier', () => {
+  assert.deepEqual(syncModifiers(NONE, 'ShiftLeft', true, new Set(), new Map()).steps, []);
+  assert.deepEqual(syncModifiers(mods({ shift: true }), 'ShiftRight', false,
+    new Set(['ShiftRight']), new Map()).steps, []);
+  assert.deepEqual(syncModifiers(mods({ alt: true }), 'AltRight', true, new Set(),
+    new Map()).steps, []);
+  assert.deepEqual(syncModifiers(mods({ altGraph: true }), 'AltLeft', true, new Set(),
+    new Map()).steps, [], 'an Alt key is trusted for AltGraph too');
+  // ... but not for the others
+  assert.deepEqual(syncModifiers(mods({ shift: true, control: true }), 'ControlLeft', true,
+    new Set(), new Map()).steps, [['ShiftLeft', true]]);
+  // its own keydown makes a made-up modifier real
+  const r = syncModifiers(mods({ shift: true }), 'ShiftLeft', true, new Set(['ShiftLeft']),
+    made([['ShiftLeft', ['KeyA']]]));
+  assert.deepEqual(plain(r.made), []);
+});
+
+test('syncModifiers: keyups only release, and what was made for the key waits for it', () => {
+  assert.deepEqual(syncModifiers(mods({ shift: true }), 'KeyA', false, new Set(),
+    new Map()).steps, []);
+  const r = syncModifiers(NONE, 'KeyA', false, new Set(['ShiftLeft', 'ControlLeft', 'KeyA']),
+    made([['ShiftLeft', ['KeyA']]]));
+  assert.deepEqual(r.steps, [['ControlLeft', false]]);
+  assert.deepEqual(plain(r.made), [['ShiftLeft', ['KeyA']]]);
+});
+
+test('syncModifiers: AltGraph is the right Alt; Windows\' Ctrl+Alt beside it is no press', () => {
+  assert.deepEqual(syncModifiers(mods({ altGraph: true, control: true, alt: true }), 'KeyQ', true,
+    new Set(), new Map()).steps, [['AltRight', true]]);
+  assert.deepEqual(syncModifiers(mods({ altGraph: true }), 'KeyQ', true, new Set(['AltRight']),
+    new Map()).steps, []);
+  // a right Alt held satisfies plain Alt too (it is Alt on a layout without AltGr)
+  assert.deepEqual(syncModifiers(mods({ alt: true }), 'F4', true, new Set(['AltRight']),
+    new Map()).steps, []);
+  // with AltGraph a held Ctrl stays; without Ctrl's flag it goes
+  assert.deepEqual(syncModifiers(mods({ altGraph: true, control: true }), 'KeyQ', true,
+    new Set(['ControlLeft', 'AltRight']), new Map()).steps, []);
+  assert.deepEqual(syncModifiers(mods({ altGraph: true }), 'KeyQ', true,
+    new Set(['ControlLeft', 'AltRight']), new Map()).steps, [['ControlLeft', false]]);
+});
+
+test('a made-up modifier goes up once the last key under it is up', () => {
+  let m = syncModifiers(mods({ shift: true }), 'KeyA', true, new Set(), new Map()).made;
+  m = syncModifiers(mods({ shift: true }), 'KeyB', true, new Set(['ShiftLeft', 'KeyA']), m).made;
+  assert.deepEqual(plain(m), [['ShiftLeft', ['KeyA', 'KeyB']]]);
+  let r = releaseMadeModifiers('KeyA', m);
+  assert.deepEqual(r.steps, []);
+  r = releaseMadeModifiers('KeyB', r.made);
+  assert.deepEqual(r.steps, [['ShiftLeft', false]]);
+  assert.deepEqual(plain(r.made), []);
+  // a key that says Shift is up does not keep it
+  m = syncModifiers(mods({ shift: true }), 'KeyA', true, new Set(), new Map()).made;
+  r = syncModifiers(NONE, 'KeyB', true, new Set(['ShiftLeft', 'KeyA']), m);
+  assert.deepEqual(r.steps, [['ShiftLeft', false]]);
+  assert.deepEqual(plain(r.made), []);
+  // the modifier's own release forgets it; another key's release does nothing
+  assert.deepEqual(plain(releaseMadeModifiers('ShiftLeft', made([['ShiftLeft', ['KeyA']]])).made),
+    []);
+  assert.deepEqual(releaseMadeModifiers('KeyZ', made([['ShiftLeft', ['KeyA']]])).steps, []);
+});
