@@ -5,7 +5,7 @@
 
 import {
   encodePointerMove, encodeButton, encodeWheel, encodeKey, encodeText, encodeReleaseAll,
-  normalisedPosition,
+  normalisedPosition, eventModifiers, syncModifiers, releaseMadeModifiers,
 } from './input.js';
 
 export const CLIPBOARD_MAX = 262144; // bytes of UTF-8 in one clipboard message
@@ -111,6 +111,8 @@ export function createControl({
 
   const keys = new Set(); // codes the desktop holds down for us
   const underMeta = new Set(); // macOS sends no keyup for keys released while Cmd is down
+  // modifier keys we pressed because an event said so, not the browser → the keys under each
+  let madeModifiers = new Map();
   const buttons = new Set(); // MouseEvent.button numbers the desktop holds for us
   const outbox = []; // input messages waiting for the rate or for a paste's text, in order
   let holding = false; // a Ctrl+V waits for its clipboard text to go first
@@ -306,6 +308,26 @@ export function createControl({
     if (!keys.delete(code)) return;
     underMeta.delete(code);
     send(encodeKey(code, false));
+    forgetKey(code);
+  }
+
+  // A key is up: the modifiers made up for it that no other key needs go up after it.
+  function forgetKey(code) {
+    const r = releaseMadeModifiers(code, madeModifiers);
+    madeModifiers = r.made;
+    for (const [c] of r.steps) release(c);
+  }
+
+  // Before a key event goes out, the desktop's modifiers are made to match its flags.
+  // Phone keyboards (no code, only a key) leave them alone: their flags mean little.
+  function matchModifiers(ev, code, pressed) {
+    if (!ev.code) return;
+    const r = syncModifiers(eventModifiers(ev), code, pressed, keys, madeModifiers);
+    madeModifiers = r.made;
+    for (const [c, down] of r.steps) {
+      if (down) press(c);
+      else release(c);
+    }
   }
 
   function tap(code) {
@@ -346,6 +368,7 @@ export function createControl({
       ev.preventDefault(); // the desktop repeats keys itself
       return;
     }
+    matchModifiers(ev, code, true);
     if (code === 'KeyV' && (ev.ctrlKey || ev.metaKey) && isOpen(clipboard) && !keys.has(code)) {
       awaitPaste(); // no preventDefault: the browser's paste event brings the text
       return;
@@ -359,6 +382,7 @@ export function createControl({
     const code = keyCodeOf(ev);
     if (!code || !keys.has(code)) return; // never pressed here, or already let go
     ev.preventDefault();
+    matchModifiers(ev, code, false);
     if (code.startsWith('Meta')) for (const c of [...underMeta].reverse()) release(c);
     release(code);
   }
@@ -469,6 +493,7 @@ export function createControl({
     pasteDone();
     keys.clear();
     underMeta.clear();
+    madeModifiers = new Map();
     buttons.clear();
     pending = null;
     send(encodeReleaseAll());
@@ -516,6 +541,7 @@ export function createControl({
     if (!canControl) return;
     for (const c of codes) keys.delete(c); // the combo lets go of them on the desktop
     for (const msg of comboMessages(codes)) send(msg);
+    for (const c of codes) forgetKey(c);
   }
 
   function typeLongText(text) {

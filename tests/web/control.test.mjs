@@ -310,11 +310,13 @@ test('Ctrl+V: a large paste waits for the text to leave before the V', () => {
   p.channels.clipboard.bufferedAmount = 200000;
   p.doc.dispatchEvent(event('paste', { clipboardData: { getData: () => 'x'.repeat(200000) } }));
   p.win.dispatchEvent(key('keyup', 'KeyV'));
-  assert.deepEqual(p.take().map(([label]) => label), ['clipboard']);
+  // ctrlKey with no Ctrl keydown: the Ctrl is made up, before the text (modifiers tests)
+  assert.deepEqual(p.take().map(([label, m]) => (label === 'input' ? m[0] : label)),
+    [4, 'clipboard']);
   p.channels.clipboard.bufferedAmount = 0;
   p.channels.clipboard.dispatchEvent(new Event('bufferedamountlow'));
   assert.deepEqual(p.take(), [on('input', encodeKey('KeyV', true)),
-    on('input', encodeKey('KeyV', false))]);
+    on('input', encodeKey('KeyV', false)), on('input', encodeKey('ControlLeft', false))]);
 });
 
 test('Ctrl+V with no paste event: the V goes anyway after 100 ms, in order', () => {
@@ -322,12 +324,12 @@ test('Ctrl+V with no paste event: the V goes anyway after 100 ms, in order', () 
   p.openAll();
   p.win.dispatchEvent(key('keydown', 'KeyV', { metaKey: true }));
   p.win.dispatchEvent(key('keyup', 'KeyV'));
-  assert.deepEqual(p.take(), []);
+  assert.deepEqual(p.take(), [on('input', encodeKey('MetaLeft', true))], 'Cmd, made up');
   p.runTimers(99);
   assert.deepEqual(p.take(), [], 'not before 100 ms');
   p.runTimers(100);
   assert.deepEqual(p.take(), [on('input', encodeKey('KeyV', true)),
-    on('input', encodeKey('KeyV', false))]);
+    on('input', encodeKey('KeyV', false)), on('input', encodeKey('MetaLeft', false))]);
 });
 
 test('Ctrl+V without the clipboard right is just keys', () => {
@@ -336,7 +338,8 @@ test('Ctrl+V without the clipboard right is just keys', () => {
   const v = key('keydown', 'KeyV', { ctrlKey: true });
   p.win.dispatchEvent(v);
   assert.ok(v.defaultPrevented);
-  assert.deepEqual(p.take(), [on('input', encodeKey('KeyV', true))]);
+  assert.deepEqual(p.take(), [on('input', encodeKey('ControlLeft', true)),
+    on('input', encodeKey('KeyV', true))]);
 });
 
 test('a paste with no key (a phone\'s paste button) sets the clipboard and types it', () => {
@@ -480,7 +483,8 @@ test('Ctrl+V: a clipboard text that does not drain holds the V at most a second'
   p.win.dispatchEvent(key('keydown', 'KeyV', { ctrlKey: true }));
   p.channels.clipboard.bufferedAmount = 5;
   p.doc.dispatchEvent(event('paste', { clipboardData: { getData: () => 'stuck' } }));
-  assert.deepEqual(p.take(), [['clipboard', 'stuck']]);
+  assert.deepEqual(p.take(), [on('input', encodeKey('ControlLeft', true)),
+    ['clipboard', 'stuck']]);
   p.runTimers(999);
   assert.deepEqual(p.take(), []);
   p.runTimers(1000);
@@ -491,4 +495,194 @@ test('Ctrl+V: a clipboard text that does not drain holds the V at most a second'
   p.take();
   p.channels.clipboard.dispatchEvent(new Event('bufferedamountlow'));
   assert.deepEqual(p.take(), [], 'the second V still waits for its paste');
+});
+
+// -- modifiers: the desktop holds what each key event says is down ------------------------
+
+const keyOn = (code, pressed) => on('input', encodeKey(code, pressed));
+// An event as an on-screen keyboard or a driver makes it: flags, but no modifier keydown.
+const flagged = (type, code, flags = {}, altGraph = false) => key(type, code, {
+  ...flags, getModifierState: (m) => m === 'AltGraph' && altGraph,
+});
+
+test('shiftKey with no Shift keydown: Shift goes down first and up after the key', () => {
+  const p = page();
+  p.openAll();
+  const down = flagged('keydown', 'Quote', { key: '"', shiftKey: true });
+  p.win.dispatchEvent(down);
+  assert.ok(down.defaultPrevented);
+  p.win.dispatchEvent(flagged('keyup', 'Quote', { key: '"', shiftKey: true }));
+  assert.deepEqual(p.take(), [keyOn('ShiftLeft', true), keyOn('Quote', true),
+    keyOn('Quote', false), keyOn('ShiftLeft', false)]);
+  // a keyup that no longer says Shift changes nothing: the made-up Shift still follows it
+  p.win.dispatchEvent(flagged('keydown', 'KeyH', { shiftKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'KeyH'));
+  p.win.dispatchEvent(flagged('keydown', 'KeyI'));
+  p.win.dispatchEvent(flagged('keyup', 'KeyI'));
+  assert.deepEqual(p.take(), [keyOn('ShiftLeft', true), keyOn('KeyH', true),
+    keyOn('KeyH', false), keyOn('ShiftLeft', false), keyOn('KeyI', true), keyOn('KeyI', false)]);
+});
+
+test('Ctrl+C with ctrlKey only: a made-up Ctrl around the C', () => {
+  const p = page();
+  p.openAll();
+  p.win.dispatchEvent(flagged('keydown', 'KeyC', { key: 'c', ctrlKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'KeyC', { key: 'c', ctrlKey: true }));
+  assert.deepEqual(p.take(), [keyOn('ControlLeft', true), keyOn('KeyC', true),
+    keyOn('KeyC', false), keyOn('ControlLeft', false)]);
+});
+
+test('a real Shift held across keys is sent once, and let go by its own keyup', () => {
+  const p = page();
+  p.openAll();
+  p.win.dispatchEvent(flagged('keydown', 'ShiftLeft', { key: 'Shift', shiftKey: true }));
+  for (const c of ['KeyA', 'KeyB']) {
+    p.win.dispatchEvent(flagged('keydown', c, { shiftKey: true }));
+    p.win.dispatchEvent(flagged('keyup', c, { shiftKey: true }));
+  }
+  p.win.dispatchEvent(flagged('keyup', 'ShiftLeft', { key: 'Shift' }));
+  assert.deepEqual(p.take(), [keyOn('ShiftLeft', true), keyOn('KeyA', true),
+    keyOn('KeyA', false), keyOn('KeyB', true), keyOn('KeyB', false), keyOn('ShiftLeft', false)]);
+  // Ctrl held with Shift: each held once, each let go by its own keyup, in the order given
+  p.win.dispatchEvent(flagged('keydown', 'ControlLeft', { ctrlKey: true }));
+  p.win.dispatchEvent(flagged('keydown', 'ShiftRight', { ctrlKey: true, shiftKey: true }));
+  p.win.dispatchEvent(flagged('keydown', 'KeyT', { ctrlKey: true, shiftKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'KeyT', { ctrlKey: true, shiftKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'ControlLeft', { shiftKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'ShiftRight'));
+  assert.deepEqual(p.take(), [keyOn('ControlLeft', true), keyOn('ShiftRight', true),
+    keyOn('KeyT', true), keyOn('KeyT', false), keyOn('ControlLeft', false),
+    keyOn('ShiftRight', false)]);
+});
+
+test('a modifier key\'s own event is trusted, whatever its flags say', () => {
+  const p = page();
+  p.openAll();
+  // GTK-style: the press of Shift reports the state before it, the release the state with it
+  p.win.dispatchEvent(flagged('keydown', 'ShiftLeft'));
+  p.win.dispatchEvent(flagged('keyup', 'ShiftLeft', { shiftKey: true }));
+  assert.deepEqual(p.take(), [keyOn('ShiftLeft', true), keyOn('ShiftLeft', false)]);
+  // the browser's own Shift keyup comes before the key's: the made-up Shift is its
+  p.win.dispatchEvent(flagged('keydown', 'Digit1', { shiftKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'ShiftLeft'));
+  p.win.dispatchEvent(flagged('keyup', 'Digit1'));
+  assert.deepEqual(p.take(), [keyOn('ShiftLeft', true), keyOn('Digit1', true),
+    keyOn('ShiftLeft', false), keyOn('Digit1', false)]);
+  // and its own keydown makes it real: it stays down after the key, until its keyup
+  p.win.dispatchEvent(flagged('keydown', 'KeyA', { shiftKey: true }));
+  p.win.dispatchEvent(flagged('keydown', 'ShiftLeft', { shiftKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'KeyA', { shiftKey: true }));
+  assert.deepEqual(p.take(), [keyOn('ShiftLeft', true), keyOn('KeyA', true),
+    keyOn('KeyA', false)]);
+  p.win.dispatchEvent(flagged('keyup', 'ShiftLeft'));
+  assert.deepEqual(p.take(), [keyOn('ShiftLeft', false)]);
+});
+
+test('a modifier let go where the page did not see it is released before the next key', () => {
+  const p = page();
+  p.openAll();
+  p.win.dispatchEvent(flagged('keydown', 'ShiftLeft', { shiftKey: true }));
+  p.win.dispatchEvent(flagged('keydown', 'AltLeft', { shiftKey: true, altKey: true }));
+  p.take();
+  // both keyups went elsewhere (no blur came): the next key says neither is down
+  p.win.dispatchEvent(flagged('keydown', 'KeyA'));
+  assert.deepEqual(p.take(), [keyOn('ShiftLeft', false), keyOn('AltLeft', false),
+    keyOn('KeyA', true)]);
+  // their late keyups, if any, are not sent again
+  p.win.dispatchEvent(flagged('keyup', 'ShiftLeft'));
+  p.win.dispatchEvent(flagged('keyup', 'KeyA'));
+  assert.deepEqual(p.take(), [keyOn('KeyA', false)]);
+  // a keyup that says Ctrl is up lets go of a real Ctrl before the key's release
+  p.win.dispatchEvent(flagged('keydown', 'ControlLeft', { ctrlKey: true }));
+  p.win.dispatchEvent(flagged('keydown', 'KeyS', { ctrlKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'KeyS'));
+  assert.deepEqual(p.take(), [keyOn('ControlLeft', true), keyOn('KeyS', true),
+    keyOn('ControlLeft', false), keyOn('KeyS', false)]);
+});
+
+test('Shift held while the page was away: released on blur, made up again on return', () => {
+  const p = page();
+  p.openAll();
+  p.win.dispatchEvent(flagged('keydown', 'ShiftLeft', { shiftKey: true }));
+  p.win.dispatchEvent(event('blur'));
+  assert.deepEqual(p.take(), [keyOn('ShiftLeft', true), on('input', encodeReleaseAll())]);
+  // focus is back, Shift is still held: its keydown came while we were away
+  p.win.dispatchEvent(flagged('keydown', 'KeyA', { shiftKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'KeyA', { shiftKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'ShiftLeft'));
+  assert.deepEqual(p.take(), [keyOn('ShiftLeft', true), keyOn('KeyA', true),
+    keyOn('KeyA', false), keyOn('ShiftLeft', false)]);
+  // released while away: nothing to do, the page let go on blur
+  p.win.dispatchEvent(flagged('keydown', 'ControlLeft', { ctrlKey: true }));
+  p.win.dispatchEvent(event('blur'));
+  p.take();
+  p.win.dispatchEvent(flagged('keydown', 'KeyB'));
+  assert.deepEqual(p.take(), [keyOn('KeyB', true)]);
+});
+
+test('AltGraph: the right Alt, made up once; Windows\' Ctrl+Alt beside it is not', () => {
+  const p = page();
+  p.openAll();
+  // Linux: AltGraph alone
+  p.win.dispatchEvent(flagged('keydown', 'KeyQ', { key: '@' }, true));
+  p.win.dispatchEvent(flagged('keyup', 'KeyQ', { key: '@' }, true));
+  assert.deepEqual(p.take(), [keyOn('AltRight', true), keyOn('KeyQ', true),
+    keyOn('KeyQ', false), keyOn('AltRight', false)]);
+  // Windows: AltGr is reported as Ctrl+Alt too; only the right Alt is pressed
+  const windows = { key: '€', ctrlKey: true, altKey: true };
+  p.win.dispatchEvent(flagged('keydown', 'KeyE', windows, true));
+  p.win.dispatchEvent(flagged('keyup', 'KeyE', windows, true));
+  assert.deepEqual(p.take(), [keyOn('AltRight', true), keyOn('KeyE', true),
+    keyOn('KeyE', false), keyOn('AltRight', false)]);
+  // a real AltGr held: not pressed twice, and kept
+  p.win.dispatchEvent(flagged('keydown', 'AltRight', { key: 'AltGraph' }, true));
+  p.win.dispatchEvent(flagged('keydown', 'KeyQ', { key: '@' }, true));
+  p.win.dispatchEvent(flagged('keyup', 'KeyQ', { key: '@' }, true));
+  p.win.dispatchEvent(flagged('keyup', 'AltRight', { key: 'AltGraph' }));
+  assert.deepEqual(p.take(), [keyOn('AltRight', true), keyOn('KeyQ', true),
+    keyOn('KeyQ', false), keyOn('AltRight', false)]);
+  // a right Alt that is plain Alt (layout us) counts as Alt: no left Alt is made up
+  p.win.dispatchEvent(flagged('keydown', 'AltRight', { key: 'Alt', altKey: true }));
+  p.win.dispatchEvent(flagged('keydown', 'F4', { altKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'F4', { altKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'AltRight', { key: 'Alt' }));
+  assert.deepEqual(p.take(), [keyOn('AltRight', true), keyOn('F4', true), keyOn('F4', false),
+    keyOn('AltRight', false)]);
+});
+
+test('modifier matching leaves the text, IME, phone and paste paths alone', () => {
+  const p = page();
+  p.openAll();
+  // an IME composing, with Shift flagged: nothing, as before
+  p.win.dispatchEvent(flagged('keydown', 'KeyA', { key: 'Process', shiftKey: true }));
+  p.win.dispatchEvent(flagged('keydown', 'KeyA', { isComposing: true, shiftKey: true }));
+  // a phone's key with no code: its flags are not followed
+  p.win.dispatchEvent(flagged('keydown', '', { key: 'Backspace', shiftKey: true }));
+  p.win.dispatchEvent(flagged('keyup', '', { key: 'Backspace', shiftKey: true }));
+  // text from the textarea, and "paste as keystrokes"
+  p.sink.dispatchEvent(event('beforeinput', { inputType: 'insertText', data: 'É' }));
+  p.control.typeText('"Hi!"');
+  assert.deepEqual(p.take(), [keyOn('Backspace', true), keyOn('Backspace', false),
+    on('input', encodeText('É')[0]), on('input', encodeText('"Hi!"')[0])]);
+  // Ctrl+V with ctrlKey only: the Ctrl, then the text, then the V, then the Ctrl's release
+  p.win.dispatchEvent(flagged('keydown', 'KeyV', { ctrlKey: true }));
+  p.doc.dispatchEvent(event('paste', { clipboardData: { getData: () => 'pasted' } }));
+  p.win.dispatchEvent(flagged('keyup', 'KeyV', { ctrlKey: true }));
+  assert.deepEqual(p.take(), [keyOn('ControlLeft', true), ['clipboard', 'pasted'],
+    keyOn('KeyV', true), keyOn('KeyV', false), keyOn('ControlLeft', false)]);
+});
+
+test('a menu combination over a made-up modifier leaves nothing held', () => {
+  const p = page();
+  p.openAll();
+  p.win.dispatchEvent(flagged('keydown', 'KeyX', { ctrlKey: true }));
+  p.take();
+  p.control.sendCombo(COMBOS['ctrl-alt-delete']);
+  p.win.dispatchEvent(flagged('keyup', 'KeyX'));
+  // the combination let go of the Ctrl; the X's release does not send it again
+  assert.deepEqual(p.take(), [
+    keyOn('ControlLeft', true), keyOn('AltLeft', true), keyOn('Delete', true),
+    keyOn('Delete', false), keyOn('AltLeft', false), keyOn('ControlLeft', false),
+    keyOn('KeyX', false),
+  ]);
 });
