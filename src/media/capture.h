@@ -26,8 +26,9 @@ struct capture_frame {
 	int64_t ready_us; /* g_get_monotonic_time() when the compositor said ready */
 };
 
-/* The pointer, for sources that report it beside the frames (PipeWire cursor metadata)
- * rather than painting it into them (wlr-screencopy). */
+/* The pointer, for sources that report it beside the frames rather than painting it into
+ * them: PipeWire cursor metadata, or wlr-screencopy with an ext-image-copy-capture-v1
+ * pointer cursor session (the rule at capture_wlr_new_with). */
 struct capture_cursor {
 	bool hidden;  /* invisible or outside the shared area; nothing else counts */
 	int32_t x, y; /* where the pointer points, in frame pixels (may lie outside) */
@@ -101,12 +102,30 @@ struct capture *capture_wlr_new(const char *display, const struct capture_listen
 struct capture_wlr_options {
 	const char *display; /* NULL: $WAYLAND_DISPLAY */
 	const char *output;  /* wl_output name (v4) to capture; NULL: the first output */
-	bool overlay_cursor; /* the compositor draws the cursor into each frame */
+	/* The compositor draws the cursor into each frame, when it cannot travel beside. */
+	bool overlay_cursor;
 };
 
-/* The same with a choice of output and cursor, for the portal backend. */
+/* The same with a choice of output and cursor, for the portal backend.
+ * The pointer travels beside the picture when `listener->cursor` is set and the
+ * compositor offers ext_image_copy_capture_manager_v1 and
+ * ext_output_image_capture_source_manager_v1 (wlroots 0.18 and later; decided here, at
+ * start): the frames are then asked for without it, whatever `overlay_cursor` says, and a
+ * pointer cursor session on the captured output reports it through `listener->cursor`
+ * whenever the first wl_seat has a pointer (it may come later, go and come back; while
+ * there is none, nothing is reported). Positions are in frame pixels; an image comes with
+ * each change, with its hotspot; a pointer that leaves the output, or a session that ends,
+ * is reported hidden. Should the compositor stop the session, frames follow
+ * `overlay_cursor` again (logged once) until the seat's pointer is replaced. Images over
+ * 256 px a side are refused (logged once; the last one stays). Frames never wait for the
+ * pointer. Otherwise (no cursor listener, or no such protocol) `overlay_cursor` decides
+ * alone and `listener->cursor` is never called. */
 struct capture *capture_wlr_new_with(const struct capture_wlr_options *options,
                                      const struct capture_listener *listener, void *data,
                                      GError **error);
+
+/* Whether `capture` (of capture_wlr_new*) sends the pointer beside the picture, as the
+ * rule above decided; false for any other source. */
+bool capture_wlr_cursor_beside(const struct capture *capture);
 
 void capture_destroy(struct capture *capture); /* accepts NULL */

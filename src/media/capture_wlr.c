@@ -1,6 +1,7 @@
 /* wlr-screencopy client: asks for each frame with copy_with_damage, which the compositor
  * answers only when something changed, so an idle desktop costs nothing. SHM buffers
- * here (no DMA-BUF without a GPU); the Wayland fd is a GSource on the thread-default loop. */
+ * here (no DMA-BUF without a GPU); the Wayland fd is a GSource on the thread-default loop.
+ * With a cursor listener, the pointer goes beside the frames where the compositor can. */
 #define LOG_MODULE "capture"
 #include <errno.h>
 #include <gio/gio.h>
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "input/wl_source.h"
 #include "media/capture.h"
+#include "media/cursor_wlr.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 
 /* Version 1 has no copy_with_damage: we would copy 60 identical frames a second. */
@@ -30,6 +32,9 @@
 /* wl_output v4 names outputs, so a caller can ask for one by name. */
 #define OUTPUT_NAME_VERSION 4
 #define MAX_OUTPUTS         16
+/* wl_pointer.release and wl_seat.release; older seats' objects are just destroyed. */
+#define POINTER_RELEASE_VERSION 3
+#define SEAT_RELEASE_VERSION    5
 
 struct shm_buffer {
 	struct wl_buffer *buffer;
@@ -69,6 +74,20 @@ struct capture_wlr {
 	bool overlay_cursor;
 	struct zwlr_screencopy_manager_v1 *manager;
 	uint32_t version;
+
+	/* The pointer beside the frames (cursor_wlr.c): only for a listener that wants it,
+	 * on a compositor that offers both managers, while the first seat has a pointer. */
+	struct ext_image_copy_capture_manager_v1 *copy_manager;
+	struct ext_output_image_capture_source_manager_v1 *source_manager;
+	struct wl_seat *seat;
+	uint32_t seat_global;
+	bool seat_has_pointer;
+	struct wl_pointer *pointer; /* the seat's, to name it in the cursor session */
+	struct cursor_wlr *cursor;
+	bool cursor_beside;  /* decided at start: frames leave the pointer out */
+	bool cursor_stopped; /* the compositor ended the session: frames as options say */
+	bool cursor_stop_said;
+	bool cursor_shown; /* the listener last heard "visible": it hears "hidden" at the end */
 	struct wayland_source *source;
 	GSource *retry;
 
@@ -342,6 +361,12 @@ static const struct zwlr_screencopy_frame_v1_listener frame_listener = {
         .buffer_done = frame_buffer_done,
 };
 
+/* The options' choice applies only while the pointer cannot travel beside the frames. */
+static bool frame_overlay_cursor(const struct capture_wlr *c)
+{
+	return c->cursor_beside && !c->cursor_stopped ? false : c->overlay_cursor;
+}
+
 static void request_frame(struct capture_wlr *c)
 {
 	if (c->closed || c->frame)
@@ -350,8 +375,8 @@ static void request_frame(struct capture_wlr *c)
 	c->flags = 0;
 	c->have_shm_format = false;
 	c->dmabuf_format = 0;
-	c->frame =
-	        zwlr_screencopy_manager_v1_capture_output(c->manager, c->overlay_cursor, c->output);
+	c->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, frame_overlay_cursor(c),
+	                                                     c->output);
 	zwlr_screencopy_frame_v1_add_listener(c->frame, &frame_listener, c);
 }
 
@@ -395,6 +420,107 @@ static const struct wl_output_listener output_listener = {
         .description = output_description,
 };
 
+static void cursor_report(void *data, const struct capture_cursor *cursor)
+{
+	struct capture_wlr *c = data;
+
+	if (c->closed)
+		return;
+	c->cursor_shown = !cursor->hidden;
+	c->base.listener->cursor(c->base.data, cursor);
+}
+
+/* Whoever ends a session tells the listener, so no overlay stays where nothing is. */
+static void cursor_hide(struct capture_wlr *c)
+{
+	struct capture_cursor hidden = {.hidden = true};
+
+	if (c->cursor_shown)
+		cursor_report(c, &hidden);
+}
+
+static void cursor_stopped(void *data, const char *reason)
+{
+	struct capture_wlr *c = data;
+
+	cursor_wlr_destroy(c->cursor);
+	c->cursor = NULL;
+	c->cursor_stopped = true;
+	if (!c->cursor_stop_said)
+		log_info("the pointer no longer travels beside the picture: %s", reason);
+	else
+		log_debug("the pointer's session ended again: %s", reason);
+	c->cursor_stop_said = true;
+	cursor_hide(c);
+}
+
+static const struct cursor_wlr_listener cursor_listener = {
+        .report = cursor_report,
+        .stopped = cursor_stopped,
+};
+
+/* A session runs whenever everything it needs is there; it may wait for the seat's
+ * pointer, which can come after the first frames, or go and come back. */
+static void cursor_sync(struct capture_wlr *c)
+{
+	if (!c->cursor_beside || !c->output || !c->seat_has_pointer || c->cursor_stopped ||
+	    c->cursor || c->closed)
+		return;
+	if (!c->pointer)
+		c->pointer = wl_seat_get_pointer(c->seat);
+	c->cursor = cursor_wlr_new(c->display, c->shm, c->copy_manager, c->source_manager,
+	                           c->output, c->pointer, &cursor_listener, c);
+}
+
+static void cursor_drop_pointer(struct capture_wlr *c)
+{
+	cursor_wlr_destroy(c->cursor);
+	c->cursor = NULL;
+	if (c->pointer) {
+		if (wl_pointer_get_version(c->pointer) >= POINTER_RELEASE_VERSION)
+			wl_pointer_release(c->pointer);
+		else
+			wl_pointer_destroy(c->pointer);
+		c->pointer = NULL;
+	}
+	/* a compositor may stop the session because this pointer went: a new one may
+	 * have one again */
+	c->cursor_stopped = false;
+	cursor_hide(c);
+}
+
+static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct capture_wlr *c = data;
+
+	c->seat_has_pointer = caps & WL_SEAT_CAPABILITY_POINTER;
+	if (!c->seat_has_pointer)
+		cursor_drop_pointer(c);
+	cursor_sync(c);
+}
+
+static void seat_name(void *data, struct wl_seat *seat, const char *name)
+{
+}
+
+static const struct wl_seat_listener seat_listener = {
+        .capabilities = seat_capabilities,
+        .name = seat_name,
+};
+
+static void seat_free(struct capture_wlr *c)
+{
+	cursor_drop_pointer(c);
+	if (c->seat) {
+		if (wl_seat_get_version(c->seat) >= SEAT_RELEASE_VERSION)
+			wl_seat_release(c->seat);
+		else
+			wl_seat_destroy(c->seat);
+	}
+	c->seat = NULL;
+	c->seat_has_pointer = false;
+}
+
 /* Keeps the output asked for (the first without a name) and lets the others go. */
 static bool pick_output(struct capture_wlr *c, const char *wanted)
 {
@@ -433,6 +559,22 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		c->version = MIN(version, (uint32_t)SCREENCOPY_MAX_VERSION);
 		c->manager = wl_registry_bind(registry, name, &zwlr_screencopy_manager_v1_interface,
 		                              c->version);
+	} else if (!c->base.listener->cursor) {
+		/* the rest is for the pointer, which nobody asked for */
+	} else if (strcmp(iface, ext_image_copy_capture_manager_v1_interface.name) == 0 &&
+	           !c->copy_manager) {
+		c->copy_manager =
+		        wl_registry_bind(registry, name, &ext_image_copy_capture_manager_v1_interface, 1);
+	} else if (strcmp(iface, ext_output_image_capture_source_manager_v1_interface.name) == 0 &&
+	           !c->source_manager) {
+		c->source_manager = wl_registry_bind(
+		        registry, name, &ext_output_image_capture_source_manager_v1_interface, 1);
+	} else if (strcmp(iface, wl_seat_interface.name) == 0 && !c->seat) {
+		/* the first seat is the one a desktop has; another may replace it if it goes */
+		c->seat = wl_registry_bind(registry, name, &wl_seat_interface,
+		                           MIN(version, (uint32_t)SEAT_RELEASE_VERSION));
+		c->seat_global = name;
+		wl_seat_add_listener(c->seat, &seat_listener, c);
 	}
 }
 
@@ -442,6 +584,8 @@ static void registry_remove(void *data, struct wl_registry *registry, uint32_t n
 
 	if (c->output && name == c->output_global)
 		close_with(c, "the shared screen was removed");
+	else if (c->seat && name == c->seat_global)
+		seat_free(c);
 }
 
 static const struct wl_registry_listener registry_listener = {
@@ -560,6 +704,12 @@ static void capture_wlr_free(struct capture_wlr *c)
 		buffer_free(&c->pool[i]);
 	if (c->manager)
 		zwlr_screencopy_manager_v1_destroy(c->manager);
+	c->closed = true; /* no last "hidden" to a listener that is going */
+	seat_free(c);
+	if (c->copy_manager)
+		ext_image_copy_capture_manager_v1_destroy(c->copy_manager);
+	if (c->source_manager)
+		ext_output_image_capture_source_manager_v1_destroy(c->source_manager);
 	for (unsigned i = 0; i < c->n_candidates; i++) {
 		wl_output_destroy(c->candidates[i].output);
 		g_free(c->candidates[i].name);
@@ -591,6 +741,12 @@ static void capture_wlr_destroy(struct capture *base)
 static const struct capture_impl capture_wlr_impl = {
         .destroy = capture_wlr_destroy,
 };
+
+bool capture_wlr_cursor_beside(const struct capture *capture)
+{
+	return capture && capture->impl == &capture_wlr_impl &&
+	       ((const struct capture_wlr *)capture)->cursor_beside;
+}
 
 struct capture *capture_wlr_new(const char *display, const struct capture_listener *listener,
                                 void *data, GError **error)
@@ -646,7 +802,9 @@ struct capture *capture_wlr_new_with(const struct capture_wlr_options *options,
 	        g_source_add_unix_fd(&c->source->base, wl_display_get_fd(c->display), WATCH_EVENTS);
 	g_source_set_name(&c->source->base, "wayrtc wlr-screencopy");
 	g_source_attach(&c->source->base, g_main_context_get_thread_default());
+	c->cursor_beside = listener->cursor && c->copy_manager && c->source_manager;
 	request_frame(c); /* flushed by the source's first prepare */
+	cursor_sync(c);   /* if the seat said it has a pointer already */
 	log_info("capturing “%s” with wlr-screencopy v%u", name, c->version);
 	return &c->base;
 fail:
