@@ -57,13 +57,29 @@ static const struct capture_listener capture_listener = {
         .closed = on_capture_closed,
 };
 
-/* Only where the frames leave the pointer out: asking for cursor metadata otherwise
- * would be work for nothing. */
+/* Only where the frames leave the pointer out (the portal in metadata mode; screencopy
+ * decides by itself, capture.h): asking for cursor metadata otherwise would be work for
+ * nothing. */
 static const struct capture_listener capture_cursor_listener = {
         .frame = on_frame,
         .closed = on_capture_closed,
         .cursor = on_cursor,
 };
+
+/* Screencopy's frames never hold the pointer here (overlay_cursor stays off): either it
+ * travels beside them, or the browser sees none. */
+static bool start_screencopy(struct app *app, const char *display, GError **error)
+{
+	app->capture = capture_wlr_new(display, &capture_cursor_listener, app, error);
+	if (!app->capture)
+		return false;
+	if (capture_wlr_cursor_beside(app->capture))
+		log_info("the pointer travels beside the picture; browsers draw it");
+	else
+		log_info("the pointer does not travel beside the picture (the compositor offers "
+		         "no ext-image-copy-capture-v1), nor is it in it: browsers show none");
+	return true;
+}
 
 static void on_session_exit(void *data, const char *reason)
 {
@@ -76,15 +92,13 @@ static bool start_virtual(struct app *app, const char *const *command, GError **
 	                                     on_session_exit, app, error);
 	if (!app->session)
 		return false;
-	app->capture = capture_wlr_new(virtual_session_display(app->session), &capture_listener,
-	                               app, error);
-	return app->capture && app_serve(app, error);
+	return start_screencopy(app, virtual_session_display(app->session), error) &&
+	       app_serve(app, error);
 }
 
 static bool start_wlr(struct app *app, GError **error)
 {
-	app->capture = capture_wlr_new(NULL, &capture_listener, app, error);
-	return app->capture && app_serve(app, error);
+	return start_screencopy(app, NULL, error) && app_serve(app, error);
 }
 
 static char *load_restore_token(struct app *app)
@@ -183,8 +197,7 @@ bool source_start(struct app *app, const char *const *command, GError **error)
 	if (local)
 		log_info("not sharing through the portal (%s)", local->message);
 	g_clear_error(&local);
-	app->capture = capture_wlr_new(NULL, &capture_listener, app, &local);
-	if (app->capture)
+	if (start_screencopy(app, NULL, &local))
 		return app_serve(app, error);
 	log_info("not sharing $WAYLAND_DISPLAY (%s); starting a virtual desktop", local->message);
 	return start_virtual(app, command, error);
