@@ -73,6 +73,45 @@ export async function clicksKeysAndWheel(desktop) {
   await stop(w.child);
 }
 
+// Keys flagged as shifted with no Shift keydown before them, as an on-screen keyboard or a
+// remote desktop inside a remote desktop sends them: CDP's dispatchKeyEvent with the Shift
+// modifier set, the event Chromium then hands the page has shiftKey but no Shift came down.
+// (Playwright's keyboard.type() is not that: it sends '"' as Quote with shiftKey false.)
+// The page makes the Shift up around each such key, so `"Hi!"` arrives as typed.
+export async function shiftFlagWithoutShiftKey(desktop) {
+  const { w, events } = await desktop.share([]);
+  const page = await openPage(desktop, w.url);
+  await waitForControl(page);
+  const from = events.lines().length;
+  const cdp = await page.context().newCDPSession(page);
+  const SHIFT = 8; // CDP's modifier bit
+  const keys = [
+    ['"', 'Quote', 222, SHIFT], ['H', 'KeyH', 72, SHIFT], ['i', 'KeyI', 73, 0],
+    ['!', 'Digit1', 49, SHIFT], ['"', 'Quote', 222, SHIFT],
+  ];
+  for (const [text, code, vk, modifiers] of keys) {
+    const ev = { modifiers, code, key: text, windowsVirtualKeyCode: vk };
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', text, ...ev });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...ev });
+  }
+  // the last release is that of the Shift made up for the closing quote
+  const released = new RegExp(`^key ${KEY_LEFTSHIFT} released$`);
+  let last;
+  for (let i = 0; i < 4; i++) last = await events.waitFor(released);
+  const shift = `key ${KEY_LEFTSHIFT} pressed Shift_L`;
+  const up = `key ${KEY_LEFTSHIFT} released`;
+  assert.deepEqual(events.lines().slice(from, last.line + 1).filter((l) => l.startsWith('key ')), [
+    shift, 'key 40 pressed "', 'key 40 released', up,
+    shift, 'key 35 pressed H', 'key 35 released', up,
+    'key 23 pressed i', 'key 23 released',
+    shift, 'key 2 pressed !', 'key 2 released', up,
+    shift, 'key 40 pressed "', 'key 40 released', up,
+  ]);
+  await cdp.detach();
+  await page.close();
+  await stop(w.child);
+}
+
 export async function germanLayout(desktop) {
   const { w, events } = await desktop.share(['--keyboard-layout=de']);
   const page = await openPage(desktop, w.url, { width: 640, height: 900 });

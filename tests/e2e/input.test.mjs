@@ -12,7 +12,7 @@ import {
 } from './lib.mjs';
 import {
   BTN_LEFT, openPage, clicksKeysAndWheel, germanLayout, closedTabReleases,
-  viewOnlyMovesNothing,
+  viewOnlyMovesNothing, shiftFlagWithoutShiftKey,
 } from './control-cases.mjs';
 
 const W = 640;
@@ -55,6 +55,9 @@ function open(url, viewport) {
 
 test('a click lands on the matching surface pixel; keys type with the desktop layout us',
   () => clicksKeysAndWheel(desktop));
+
+test('keys flagged as shifted with no Shift keydown get a Shift: "Hi!" types "Hi!"',
+  () => shiftFlagWithoutShiftKey(desktop));
 
 test('with --keyboard-layout=de the same keys type the German letters',
   () => germanLayout(desktop));

@@ -11,6 +11,7 @@ import {
 } from './lib.mjs';
 import {
   clicksKeysAndWheel, germanLayout, closedTabReleases, viewOnlyMovesNothing,
+  shiftFlagWithoutShiftKey,
 } from './control-cases.mjs';
 
 const SWAY_USER = 'wayrtc-test';
@@ -121,6 +122,9 @@ const desktop = {
 
 test('sway: a click lands on the matching surface pixel; keys type with layout us; wheel',
   () => clicksKeysAndWheel(desktop));
+
+test('sway: keys flagged as shifted with no Shift keydown get a Shift: "Hi!" types "Hi!"',
+  () => shiftFlagWithoutShiftKey(desktop));
 
 test('sway: with --keyboard-layout=de the same keys type the German letters',
   () => germanLayout(desktop));
