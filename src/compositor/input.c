@@ -208,6 +208,7 @@ static void cursor_handle_motion(struct wl_listener *listener, void *data)
 
 	wlr_cursor_move(server->cursor, event->device, event->delta_x, event->delta_y);
 	input_update_pointer_focus(server, event->time_msec);
+	capture_update_cursor(server);
 }
 
 static void cursor_handle_motion_absolute(struct wl_listener *listener, void *data)
@@ -217,6 +218,7 @@ static void cursor_handle_motion_absolute(struct wl_listener *listener, void *da
 
 	wlr_cursor_warp_absolute(server->cursor, event->device, event->x, event->y);
 	input_update_pointer_focus(server, event->time_msec);
+	capture_update_cursor(server);
 }
 
 static void cursor_handle_button(struct wl_listener *listener, void *data)

@@ -36,6 +36,7 @@ static void output_handle_frame(struct wl_listener *listener, void *data)
 	wlr_scene_output_commit(scene_output);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	wlr_scene_output_send_frame_done(scene_output, &now);
+	cursor_send_frame_done(output->server, &now);
 }
 
 static void output_handle_destroy(struct wl_listener *listener, void *data)

@@ -69,6 +69,8 @@ bool server_init(struct server *server, unsigned width, unsigned height, GError 
 	wlr_data_device_manager_create(server->display);
 	wlr_primary_selection_v1_device_manager_create(server->display);
 	wlr_data_control_manager_v1_create(server->display);
+	/* No cursor is ever painted into the output (the browser draws it from capture.c's
+	 * cursor sessions), so a screencopy client asking overlay_cursor=1 gets none here. */
 	wlr_screencopy_manager_v1_create(server->display);
 
 	server->output_layout = wlr_output_layout_create();
@@ -86,6 +88,12 @@ bool server_init(struct server *server, unsigned width, unsigned height, GError 
 	if (!server->output_manager || !server->xdg_shell || !server->seat || !server->cursor) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 		            "cannot create the compositor globals");
+		return false;
+	}
+	/* After the seat, whose cursor requests and pointer focus they follow. */
+	if (!capture_init(server) || !cursor_init(server)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		            "cannot set up the pointer cursor and its capture globals");
 		return false;
 	}
 	return true;
@@ -137,6 +145,8 @@ void server_finish(struct server *server)
 	wl_display_destroy_clients(server->display);
 	/* Run deferred frees queued while the clients went away. */
 	wl_event_loop_dispatch_idle(wl_display_get_event_loop(server->display));
+	capture_finish(server);
+	cursor_finish(server);
 	input_finish(server);
 	view_finish(server);
 	output_finish(server);

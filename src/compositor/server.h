@@ -1,6 +1,7 @@
 /* wayrtc-session internals: the state of the headless compositor shared by its files
  * (server.c sets up wlroots, output.c drives the headless output, view.c manages
- * xdg-shell windows, input.c the seat, cursor and virtual input devices). */
+ * xdg-shell windows, input.c the seat, cursor and virtual input devices, cursor.c the
+ * pointer's image, capture.c publishes it through ext-image-copy-capture-v1). */
 #pragma once
 
 #include <gio/gio.h>
@@ -18,8 +19,14 @@
 #define SESSION_SEAT_NAME           "seat0"
 #define SESSION_KEY_REPEAT_RATE     25
 #define SESSION_KEY_REPEAT_DELAY_MS 600
+/* A cursor image larger than this a side is not published (the pointer counts as
+ * hidden): nothing that big is a pointer, and each copy to a viewer costs its area. */
+#define SESSION_CURSOR_MAX_SIDE 256
 
 struct wlr_surface;
+struct timespec;
+struct session_cursor;
+struct session_capture;
 
 struct server {
 	struct wl_display *display;
@@ -37,6 +44,8 @@ struct server {
 	struct wlr_seat *seat;
 	struct wlr_cursor *cursor;
 	struct wlr_input_device *default_keyboard;
+	struct session_cursor *pointer_cursor; /* cursor.c */
+	struct session_capture *capture;       /* capture.c */
 
 	unsigned width, height;
 
@@ -89,3 +98,30 @@ void input_init(struct server *server);
 void input_finish(struct server *server);
 /* Re-evaluates pointer focus at the cursor (after a window maps, moves or goes). */
 void input_update_pointer_focus(struct server *server, uint32_t time_msec);
+
+/* cursor.c: what the pointer looks like. Never painted into the output; published only
+ * through capture.c. */
+struct session_cursor_image {
+	/* Premultiplied ARGB8888 (as wl_shm has it), stride width * 4. While hidden the
+	 * last image stays here, so showing it again is no change. */
+	const uint32_t *pixels;
+	uint32_t width, height;
+	int32_t hotspot_x, hotspot_y; /* in image pixels */
+	/* Moves whenever pixels, size or hotspot do, never for hide and show. */
+	uint64_t serial;
+	bool visible;
+};
+
+bool cursor_init(struct server *server);
+void cursor_finish(struct server *server);
+const struct session_cursor_image *cursor_get_image(struct server *server);
+/* On each output frame, so animated client cursors get their frame callbacks. */
+void cursor_send_frame_done(struct server *server, const struct timespec *when);
+
+/* capture.c: the ext_output_image_capture_source_manager_v1 and
+ * ext_image_copy_capture_manager_v1 globals (pointer cursor sessions; output frames go
+ * through wlr-screencopy). */
+bool capture_init(struct server *server);
+void capture_finish(struct server *server);
+/* The pointer moved, or its image or visibility changed: tells every cursor session. */
+void capture_update_cursor(struct server *server);
