@@ -12,7 +12,10 @@
  * browser can tell how old the frame it shows is.
  * --keyflash repaints a 64x64 square at the top-left corner on every key press, black
  * and white in turn (black before the first press), and commits at once (damaging only
- * that square), so a browser can tell when a typed key became visible. */
+ * that square), so a browser can tell when a typed key became visible.
+ * --cursor sets its own pointer cursor on every wl_pointer.enter, easy to tell from any
+ * theme's: 24x24 ARGB8888, the top half opaque magenta (0xffff00ff), the bottom half
+ * opaque cyan (0xff00ffff), hotspot (5, 7). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -41,6 +44,9 @@
 #define SEAT_VERSION       5
 #define COMPOSITOR_VERSION 4
 #define FLASH_SIDE         64
+#define CURSOR_SIDE        24
+#define CURSOR_HOTSPOT_X   5
+#define CURSOR_HOTSPOT_Y   7
 
 /* --timestamps: each input event line ends in " @MS", the wall clock in milliseconds when
  * the client got it, so a benchmark can compare with the browser's clock. */
@@ -63,6 +69,8 @@ static const uint32_t color_blue = 0xff0000ff;
 static const uint32_t color_white = 0xffffffff;
 static const uint32_t color_square = 0xff202020;
 static const uint32_t color_black = 0xff000000;
+static const uint32_t color_cursor_top = 0xffff00ff;
+static const uint32_t color_cursor_bottom = 0xff00ffff;
 
 struct client;
 
@@ -104,6 +112,10 @@ struct client {
 	bool flash_white;
 	bool flash_pending;
 	int committed_width, committed_height;
+	/* --cursor: one surface and buffer, committed once, set on each pointer enter. */
+	bool cursor;
+	struct wl_surface *cursor_surface;
+	struct buffer cursor_buffer;
 	struct xkb_context *xkb;
 	struct xkb_keymap *keymap;
 	struct xkb_state *xkb_state;
@@ -133,7 +145,8 @@ static const struct wl_buffer_listener buffer_listener = {
         .release = buffer_handle_release,
 };
 
-static bool buffer_create(struct client *client, struct buffer *buffer, int width, int height)
+static bool buffer_create_format(struct client *client, struct buffer *buffer, int width,
+                                 int height, uint32_t format)
 {
 	int stride = width * 4;
 	size_t size = (size_t)stride * (size_t)height;
@@ -153,8 +166,7 @@ static bool buffer_create(struct client *client, struct buffer *buffer, int widt
 		return false;
 	}
 	pool = wl_shm_create_pool(client->shm, fd, (int32_t)size);
-	buffer->wl_buffer =
-	        wl_shm_pool_create_buffer(pool, 0, width, height, stride, WL_SHM_FORMAT_XRGB8888);
+	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, 0, width, height, stride, format);
 	wl_shm_pool_destroy(pool);
 	close(fd);
 	buffer->client = client;
@@ -163,6 +175,11 @@ static bool buffer_create(struct client *client, struct buffer *buffer, int widt
 	buffer->height = height;
 	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
 	return true;
+}
+
+static bool buffer_create(struct client *client, struct buffer *buffer, int width, int height)
+{
+	return buffer_create_format(client, buffer, width, height, WL_SHM_FORMAT_XRGB8888);
 }
 
 /* A free buffer of the current size; stale sizes are dropped once released. */
@@ -400,9 +417,40 @@ static const struct xdg_wm_base_listener wm_base_listener = {
         .ping = wm_base_handle_ping,
 };
 
+/* --cursor: the magenta-over-cyan image, drawn and committed on the first enter. */
+static bool client_make_cursor(struct client *client)
+{
+	struct buffer *buffer = &client->cursor_buffer;
+
+	if (client->cursor_surface)
+		return true;
+	if (!buffer_create_format(client, buffer, CURSOR_SIDE, CURSOR_SIDE, WL_SHM_FORMAT_ARGB8888))
+		return false;
+	for (int y = 0; y < CURSOR_SIDE; y++) {
+		for (int x = 0; x < CURSOR_SIDE; x++)
+			buffer->pixels[y * CURSOR_SIDE + x] =
+			        y < CURSOR_SIDE / 2 ? color_cursor_top : color_cursor_bottom;
+	}
+	client->cursor_surface = wl_compositor_create_surface(client->compositor);
+	wl_surface_attach(client->cursor_surface, buffer->wl_buffer, 0, 0);
+	wl_surface_damage_buffer(client->cursor_surface, 0, 0, CURSOR_SIDE, CURSOR_SIDE);
+	wl_surface_commit(client->cursor_surface);
+	return true;
+}
+
 static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
                                  struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
 {
+	struct client *client = data;
+
+	if (!client->cursor)
+		return;
+	if (!client_make_cursor(client)) {
+		fprintf(stderr, "wayrtc-test-pattern: cannot make the cursor buffer\n");
+		return;
+	}
+	wl_pointer_set_cursor(pointer, serial, client->cursor_surface, CURSOR_HOTSPOT_X,
+	                      CURSOR_HOTSPOT_Y);
 }
 
 static void pointer_handle_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
@@ -613,6 +661,9 @@ static void client_finish(struct client *client)
 {
 	for (int i = 0; i < MAX_BUFFERS; i++)
 		buffer_destroy(&client->buffers[i]);
+	buffer_destroy(&client->cursor_buffer);
+	if (client->cursor_surface)
+		wl_surface_destroy(client->cursor_surface);
 	if (client->frame_callback)
 		wl_callback_destroy(client->frame_callback);
 	if (client->toplevel)
@@ -649,6 +700,7 @@ int main(int argc, char **argv)
 	        {"keysyms", no_argument, NULL, 'k'},
 	        {"timestamps", no_argument, NULL, 't'},
 	        {"keyflash", no_argument, NULL, 'f'},
+	        {"cursor", no_argument, NULL, 'C'}, /* e2e tests rely on its exact image */
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -669,18 +721,23 @@ int main(int argc, char **argv)
 		case 'f':
 			client.keyflash = true;
 			break;
+		case 'C':
+			client.cursor = true;
+			break;
 		case 'k':
 			client.keysyms = true;
 			client.xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
 			break;
 		case 'h':
 			printf("Usage: %s [--animate [--clock]] [--keysyms] [--timestamps] "
-			       "[--keyflash]\n"
+			       "[--keyflash] [--cursor]\n"
 			       "Shows four colour quadrants; prints input events on stdout.\n"
 			       "  --keyflash  each key press turns the 64x64 square at the "
 			       "top-left\n"
 			       "              corner white, then black, and so on (black at "
-			       "start)\n",
+			       "start)\n"
+			       "  --cursor    sets a 24x24 cursor, magenta over cyan, hotspot "
+			       "(5, 7)\n",
 			       argv[0]);
 			return 0;
 		default:
