@@ -321,7 +321,7 @@ export function createControl({
   // Before a key event goes out, the desktop's modifiers are made to match its flags.
   // Phone keyboards (no code, only a key) leave them alone: their flags mean little.
   function matchModifiers(ev, code, pressed) {
-    if (!ev.code) return;
+    if (code !== ev.code) return;
     const r = syncModifiers(eventModifiers(ev), code, pressed, keys, madeModifiers);
     madeModifiers = r.made;
     for (const [c, down] of r.steps) {

@@ -659,10 +659,13 @@ test('modifier matching leaves the text, IME, phone and paste paths alone', () =
   // a phone's key with no code: its flags are not followed
   p.win.dispatchEvent(flagged('keydown', '', { key: 'Backspace', shiftKey: true }));
   p.win.dispatchEvent(flagged('keyup', '', { key: 'Backspace', shiftKey: true }));
+  p.win.dispatchEvent(flagged('keydown', 'Unidentified', { key: 'Enter', ctrlKey: true }));
+  p.win.dispatchEvent(flagged('keyup', 'Unidentified', { key: 'Enter', ctrlKey: true }));
   // text from the textarea, and "paste as keystrokes"
   p.sink.dispatchEvent(event('beforeinput', { inputType: 'insertText', data: 'É' }));
   p.control.typeText('"Hi!"');
   assert.deepEqual(p.take(), [keyOn('Backspace', true), keyOn('Backspace', false),
+    keyOn('Enter', true), keyOn('Enter', false),
     on('input', encodeText('É')[0]), on('input', encodeText('"Hi!"')[0])]);
   // Ctrl+V with ctrlKey only: the Ctrl, then the text, then the V, then the Ctrl's release
   p.win.dispatchEvent(flagged('keydown', 'KeyV', { ctrlKey: true }));
