@@ -7,6 +7,15 @@
 #include <wayland-client.h>
 
 #define OUTPUT_VERSION 4 /* name */
+#define SEAT_VERSION   1 /* capabilities is all we look at */
+
+/* What one look at the registry gathers. */
+struct probe {
+	GPtrArray *outputs;
+	struct wl_seat *seat;
+	bool seat_pointer;
+	bool copy_capture, output_source;
+};
 
 struct output_entry {
 	struct output_info info;
@@ -44,6 +53,7 @@ static void on_mode(void *data, struct wl_output *output, uint32_t flags, int32_
 		return;
 	e->info.width = width;
 	e->info.height = height;
+	e->info.refresh_mhz = refresh;
 }
 
 static void on_done(void *data, struct wl_output *output)
@@ -75,19 +85,49 @@ static const struct wl_output_listener output_listener = {
         .description = on_description,
 };
 
+static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct probe *p = data;
+
+	p->seat_pointer = p->seat_pointer || (caps & WL_SEAT_CAPABILITY_POINTER);
+}
+
+static void seat_name(void *data, struct wl_seat *seat, const char *name)
+{
+}
+
+static const struct wl_seat_listener seat_listener = {
+        .capabilities = seat_capabilities,
+        .name = seat_name,
+};
+
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
                             const char *iface, uint32_t version)
 {
-	GPtrArray *list = data;
+	struct probe *p = data;
 	struct output_entry *e;
 
+	/* the names are enough: the captures bind what they use themselves */
+	if (strcmp(iface, "ext_image_copy_capture_manager_v1") == 0) {
+		p->copy_capture = true;
+		return;
+	}
+	if (strcmp(iface, "ext_output_image_capture_source_manager_v1") == 0) {
+		p->output_source = true;
+		return;
+	}
+	if (strcmp(iface, wl_seat_interface.name) == 0 && !p->seat) {
+		p->seat = wl_registry_bind(registry, name, &wl_seat_interface, SEAT_VERSION);
+		wl_seat_add_listener(p->seat, &seat_listener, p);
+		return;
+	}
 	if (strcmp(iface, wl_output_interface.name) != 0)
 		return;
 	e = g_new0(struct output_entry, 1);
 	e->output = wl_registry_bind(registry, name, &wl_output_interface,
 	                             MIN(version, (uint32_t)OUTPUT_VERSION));
 	wl_output_add_listener(e->output, &output_listener, e);
-	g_ptr_array_add(list, e);
+	g_ptr_array_add(p->outputs, e);
 }
 
 static void registry_remove(void *data, struct wl_registry *registry, uint32_t name)
@@ -101,12 +141,20 @@ static const struct wl_registry_listener registry_listener = {
 
 GPtrArray *outputs_list(const char *display, GError **error)
 {
+	return outputs_probe(display, NULL, error);
+}
+
+GPtrArray *outputs_probe(const char *display, struct outputs_caps *caps, GError **error)
+{
 	const char *name = display ? display : g_getenv("WAYLAND_DISPLAY");
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(output_info_free);
+	struct probe probe = {.outputs = list};
 	struct wl_display *d;
 	struct wl_registry *registry;
 	int ok;
 
+	if (caps)
+		*caps = (struct outputs_caps){0};
 	if (!name || !*name) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
 		            "no Wayland display to share ($WAYLAND_DISPLAY is not set)");
@@ -120,8 +168,8 @@ GPtrArray *outputs_list(const char *display, GError **error)
 		return NULL;
 	}
 	registry = wl_display_get_registry(d);
-	wl_registry_add_listener(registry, &registry_listener, list);
-	/* the second roundtrip brings each output's events */
+	wl_registry_add_listener(registry, &registry_listener, &probe);
+	/* the second roundtrip brings each output's (and the seat's) events */
 	ok = wl_display_roundtrip(d) >= 0 && wl_display_roundtrip(d) >= 0;
 	for (unsigned i = 0; i < list->len; i++) {
 		struct output_entry *e = list->pdata[i];
@@ -138,8 +186,13 @@ GPtrArray *outputs_list(const char *display, GError **error)
 		wl_output_destroy(e->output);
 		e->output = NULL;
 	}
+	if (probe.seat)
+		wl_seat_destroy(probe.seat);
 	wl_registry_destroy(registry);
 	wl_display_disconnect(d);
+	if (caps)
+		caps->cursor_capture =
+		        ok && probe.copy_capture && probe.output_source && probe.seat_pointer;
 	if (!ok) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 		            "the Wayland display “%s” closed the connection", name);

@@ -10,15 +10,16 @@
 
 #include "input/sink.h"
 #include "log.h"
+#include "outputs.h"
 #include "session.h"
 
 #define SCREENCAST_VERSION     4u
 #define REMOTE_DESKTOP_VERSION 1u /* what xdg-desktop-portal 1.16 speaks */
 #define SOURCE_TYPES           PORTAL_SOURCE_MONITOR
-/* screencopy can draw the cursor in or leave it out; metadata would need a cursor
- * capture of its own */
-#define CURSOR_MODES (PORTAL_CURSOR_HIDDEN | PORTAL_CURSOR_EMBEDDED)
-#define DEVICE_TYPES (PORTAL_DEVICE_KEYBOARD | PORTAL_DEVICE_POINTER)
+/* screencopy can always draw the cursor in or leave it out; metadata needs the
+ * compositor's pointer cursor capture (portal_cursor_modes) */
+#define CURSOR_MODES_ALWAYS (PORTAL_CURSOR_HIDDEN | PORTAL_CURSOR_EMBEDDED)
+#define DEVICE_TYPES        (PORTAL_DEVICE_KEYBOARD | PORTAL_DEVICE_POINTER)
 /* libinput's (and wlroots') scroll distance of one wheel notch */
 #define WHEEL_STEP_PIXELS 15.0
 
@@ -151,6 +152,26 @@ static struct portal_session *session_or_reply(struct portal *p, const char *ses
 	return s;
 }
 
+uint32_t portal_cursor_modes(struct portal *p)
+{
+	struct outputs_caps caps;
+	g_autoptr(GPtrArray) outputs = outputs_probe(p->display, &caps, NULL);
+
+	/* asked afresh each time (the frontend reads it once, at its start, and a
+	 * SelectSources must not get what the compositor cannot give) */
+	return CURSOR_MODES_ALWAYS | (caps.cursor_capture ? PORTAL_CURSOR_METADATA : 0);
+}
+
+/* One mode, one the compositor can give (only metadata needs asking it). */
+static bool cursor_mode_valid(struct portal *p, uint32_t mode)
+{
+	if (!mode || (mode & (mode - 1)))
+		return false;
+	if (mode & CURSOR_MODES_ALWAYS)
+		return true;
+	return mode & portal_cursor_modes(p);
+}
+
 static void select_sources(struct portal *p, const char *sender, GVariant *params,
                            GDBusMethodInvocation *invocation)
 {
@@ -170,7 +191,7 @@ static void select_sources(struct portal *p, const char *sender, GVariant *param
 	g_variant_lookup(options, "persist_mode", "u", &persist);
 	restore = g_variant_lookup_value(options, "restore_data", G_VARIANT_TYPE("(suv)"));
 	if (s->started || s->start || !(types & PORTAL_SOURCE_MONITOR) ||
-	    !(cursor & CURSOR_MODES) || (cursor & (cursor - 1))) {
+	    !cursor_mode_valid(p, cursor)) {
 		log_warn("session %s: cannot select types %u, cursor mode %u", s->path, types,
 		         cursor);
 		reply_response(invocation, 2);
@@ -423,7 +444,7 @@ static GVariant *get_property(GDBusConnection *connection, const char *sender, c
 	if (strcmp(name, "AvailableSourceTypes") == 0)
 		return g_variant_new_uint32(SOURCE_TYPES);
 	if (strcmp(name, "AvailableCursorModes") == 0)
-		return g_variant_new_uint32(CURSOR_MODES);
+		return g_variant_new_uint32(portal_cursor_modes(data));
 	if (strcmp(name, "AvailableDeviceTypes") == 0)
 		return g_variant_new_uint32(DEVICE_TYPES);
 	g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "no property %s", name);

@@ -40,6 +40,11 @@ struct portal *portal_new(GDBusConnection *connection, struct backend_pw *pw, co
                           GError **error);
 void portal_free(struct portal *portal); /* accepts NULL */
 
+/* AvailableCursorModes: hidden and embedded always; metadata (4) when the compositor
+ * offers pointer cursor capture sessions (ext-image-copy-capture-v1 with an output image
+ * source and a seat pointer), asked over a short connection of its own. */
+uint32_t portal_cursor_modes(struct portal *portal);
+
 /* The output name out of restore_data, or NULL when it is not ours or not this version.
  * Pure, for tests and for the frontend's stored tokens. */
 char *portal_restore_output(GVariant *restore_data);

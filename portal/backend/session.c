@@ -208,6 +208,18 @@ static const struct screen_stream_listener stream_listener = {
         .closed = stream_closed,
 };
 
+static enum screen_cursor screen_cursor(uint32_t portal_mode)
+{
+	switch (portal_mode) {
+	case PORTAL_CURSOR_EMBEDDED:
+		return SCREEN_CURSOR_EMBEDDED;
+	case PORTAL_CURSOR_METADATA:
+		return SCREEN_CURSOR_METADATA;
+	default:
+		return SCREEN_CURSOR_HIDDEN;
+	}
+}
+
 static void chosen(void *data, enum chooser_result result, const char *output)
 {
 	struct portal_session *s = data;
@@ -244,7 +256,8 @@ static void chosen(void *data, enum chooser_result result, const char *output)
 		struct screen_stream_options options = {
 		        .display = s->portal->display,
 		        .output = info->named ? info->name : NULL,
-		        .cursor = s->cursor_mode == PORTAL_CURSOR_EMBEDDED,
+		        .cursor = screen_cursor(s->cursor_mode),
+		        .refresh_mhz = info->refresh_mhz,
 		};
 
 		s->stream = screen_stream_new(s->portal->pw, &options, &stream_listener, s, &error);

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "cursor.h"
 #include "log.h"
 #include "media/capture.h"
 #include "pw.h"
@@ -30,6 +31,35 @@
 #define MIN_BUFFERS         2
 #define MAX_BUFFERS         16
 #define POD_BUFFER          1024
+/* Room for one cursor image of wayrtc's largest (its consumer, src/media/capture_pw.c, and
+ * browsers take no more than CURSOR_IMAGE_MAX a side). */
+#define CURSOR_SIDE CURSOR_IMAGE_MAX
+#define CURSOR_META_SIZE(w, h)                                                                     \
+	((int32_t)(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) +               \
+	           (size_t)(w) * (h)*4))
+/* Cursor-only buffers: at most one per output frame, and never faster than the node's
+ * maxFramerate; a refresh below 10 Hz is not believed. */
+#define CURSOR_INTERVAL_MAX_US (G_USEC_PER_SEC / 10)
+
+enum cursor_image {
+	CURSOR_IMAGE_NONE,     /* none reported yet: the consumer keeps whatever it has */
+	CURSOR_IMAGE_OK,       /* in `bitmap` */
+	CURSOR_IMAGE_UNUSABLE, /* too large or of an unknown format: sent as invisible */
+};
+
+/* The pointer as capture_wlr last reported it, for SPA_META_Cursor. */
+struct stream_cursor {
+	bool known; /* a report came */
+	bool hidden;
+	int32_t x, y, hot_x, hot_y;
+	bool moved;      /* changed since the last buffer went out */
+	bool image_sent; /* the current image went out in a buffer */
+	enum cursor_image image;
+	uint32_t width, height; /* of bitmap, rows of width * 4 bytes */
+	enum spa_video_format format;
+	uint8_t bitmap[CURSOR_SIDE * CURSOR_SIDE * 4];
+	bool unusable_said; /* logged once */
+};
 
 struct screen_stream {
 	struct backend_pw *pw;
@@ -51,6 +81,14 @@ struct screen_stream {
 	uint32_t node_id;
 	uint64_t seq;
 	uint64_t frames;
+	int64_t last_queue_us; /* when the last buffer (of any kind) went out */
+	/* cursor mode metadata */
+	bool cursor_meta;
+	bool cursor_negotiated; /* the consumer's buffers carry SPA_META_Cursor */
+	struct stream_cursor cursor;
+	int64_t cursor_interval_us;
+	guint cursor_timer; /* a cursor-only buffer once the interval since the last is over */
+	uint64_t cursor_buffers;
 	guint close_idle;
 	guint repeat_timer; /* the kept frame again, shortly after streaming starts */
 	unsigned repeats;
@@ -68,6 +106,23 @@ static enum spa_video_format spa_format(uint32_t drm)
 		return SPA_VIDEO_FORMAT_BGRx;
 	case DRM_FORMAT_XBGR8888:
 	case DRM_FORMAT_ABGR8888:
+		return SPA_VIDEO_FORMAT_RGBx;
+	default:
+		return SPA_VIDEO_FORMAT_UNKNOWN;
+	}
+}
+
+/* A cursor's alpha matters, unlike the screen's. */
+static enum spa_video_format spa_cursor_format(uint32_t drm)
+{
+	switch (drm) {
+	case DRM_FORMAT_ARGB8888:
+		return SPA_VIDEO_FORMAT_BGRA;
+	case DRM_FORMAT_XRGB8888:
+		return SPA_VIDEO_FORMAT_BGRx;
+	case DRM_FORMAT_ABGR8888:
+		return SPA_VIDEO_FORMAT_RGBA;
+	case DRM_FORMAT_XBGR8888:
 		return SPA_VIDEO_FORMAT_RGBx;
 	default:
 		return SPA_VIDEO_FORMAT_UNKNOWN;
@@ -150,23 +205,101 @@ static void fill_damage(struct spa_buffer *buf, const struct capture_frame *fram
 		r[n] = (struct spa_meta_region){0};
 }
 
+/* SPA_META_Cursor as mutter and KWin write it: id 0 while hidden; else the position and
+ * hotspot in every buffer, and the image (bitmap_offset > 0) only when it is new to the
+ * consumer, or always with `with_image`. An image the consumer's room cannot hold, or one
+ * we could not take, goes as a bitmap with offset 0: an invisible pointer. */
+static void fill_cursor(struct screen_stream *s, struct spa_buffer *buf, bool with_image)
+{
+	struct spa_meta *m = spa_buffer_find_meta(buf, SPA_META_Cursor);
+	struct stream_cursor *c = &s->cursor;
+	struct spa_meta_cursor *mc;
+	struct spa_meta_bitmap *bm;
+	size_t need;
+
+	if (!m || m->size < sizeof(*mc))
+		return;
+	mc = m->data;
+	c->moved = false;
+	mc->flags = 0;
+	mc->bitmap_offset = 0;
+	if (!c->known || c->hidden) {
+		mc->id = 0;
+		mc->position = SPA_POINT(0, 0);
+		mc->hotspot = SPA_POINT(0, 0);
+		return;
+	}
+	mc->id = 1;
+	mc->position = SPA_POINT(c->x, c->y);
+	mc->hotspot = SPA_POINT(c->hot_x, c->hot_y);
+	if (c->image == CURSOR_IMAGE_NONE || (c->image_sent && !with_image) ||
+	    m->size < sizeof(*mc) + sizeof(*bm))
+		return;
+	bm = SPA_PTROFF(mc, sizeof(*mc), struct spa_meta_bitmap);
+	mc->bitmap_offset = sizeof(*mc);
+	need = sizeof(*mc) + sizeof(*bm) + (size_t)c->width * c->height * 4;
+	if (c->image == CURSOR_IMAGE_OK && need <= m->size) {
+		bm->format = c->format;
+		bm->size = SPA_RECTANGLE(c->width, c->height);
+		bm->stride = (int32_t)(c->width * 4);
+		bm->offset = sizeof(*bm);
+		memcpy(SPA_PTROFF(bm, bm->offset, void), c->bitmap,
+		       (size_t)c->width * c->height * 4);
+	} else {
+		bm->format = SPA_VIDEO_FORMAT_BGRA;
+		bm->size = SPA_RECTANGLE(0, 0);
+		bm->stride = 0;
+		bm->offset = 0;
+	}
+	c->image_sent = true;
+}
+
+static bool can_push(const struct screen_stream *s)
+{
+	return s->streaming && s->negotiated && s->neg_width == s->width &&
+	       s->neg_height == s->height;
+}
+
+/* Header and cursor metadata, then out: a driver stream starts the graph cycle itself. */
+static void queue_buffer(struct screen_stream *s, struct pw_buffer *pwb, int64_t pts_us,
+                         bool with_image)
+{
+	struct spa_meta_header *h =
+	        spa_buffer_find_meta_data(pwb->buffer, SPA_META_Header, sizeof(*h));
+
+	if (h) {
+		h->flags = 0;
+		h->offset = 0;
+		h->seq = s->seq++;
+		h->pts = pts_us * SPA_NSEC_PER_USEC;
+		h->dts_offset = 0;
+	}
+	if (s->cursor_meta)
+		fill_cursor(s, pwb->buffer, with_image);
+	pw_stream_queue_buffer(s->stream, pwb);
+	pw_stream_trigger_process(s->stream);
+	s->last_queue_us = g_get_monotonic_time();
+}
+
+static void cursor_schedule(struct screen_stream *s);
+
 /* Puts the kept frame into the node: `frame` carries its damage, NULL means all of it. */
 static void push_frame(struct screen_stream *s, const struct capture_frame *frame)
 {
 	struct pw_buffer *pwb;
 	struct spa_buffer *buf;
 	struct spa_data *d;
-	struct spa_meta_header *h;
 	uint32_t stride;
 
-	if (!s->streaming || !s->negotiated || s->neg_width != s->width ||
-	    s->neg_height != s->height)
+	if (!can_push(s))
 		return;
 	pwb = pw_stream_dequeue_buffer(s->stream);
 	if (!pwb) {
 		/* every buffer is with the consumer: this frame is skipped, the next one
 		 * carries the whole picture anyway */
 		log_debug("no free buffer, frame dropped");
+		/* a cursor change it would have carried goes when a buffer is back */
+		cursor_schedule(s);
 		return;
 	}
 	buf = pwb->buffer;
@@ -184,23 +317,74 @@ static void push_frame(struct screen_stream *s, const struct capture_frame *fram
 	d->chunk->stride = (int32_t)stride;
 	d->chunk->size = stride * s->height;
 	d->chunk->flags = SPA_CHUNK_FLAG_NONE;
-	h = spa_buffer_find_meta_data(buf, SPA_META_Header, sizeof(*h));
-	if (h) {
-		int64_t us = frame ? frame->ready_us : g_get_monotonic_time();
-
-		h->flags = 0;
-		h->offset = 0;
-		h->seq = s->seq++;
-		h->pts = us * SPA_NSEC_PER_USEC;
-		h->dts_offset = 0;
-	}
 	fill_damage(buf, frame, s->width, s->height);
-	pw_stream_queue_buffer(s->stream, pwb);
-	/* a driver stream starts the graph cycle itself */
-	pw_stream_trigger_process(s->stream);
+	/* the kept frame again (a consumer starting): the image again too, since the
+	 * buffer that had it may be the one lost at the start */
+	queue_buffer(s, pwb, frame ? frame->ready_us : g_get_monotonic_time(), !frame);
 	s->frames++;
 	log_debug("frame %" G_GUINT64_FORMAT " queued (%zu damage rectangles)", s->frames,
 	          frame ? frame->n_damage : 0);
+}
+
+/* Only the pointer moved: a buffer without a picture (chunk size 0, not corrupted, which
+ * would make the consumer take the next frame as wholly new) and with no damage, carrying
+ * the cursor, as mutter sends them. False when every buffer is with the consumer. */
+static bool push_cursor(struct screen_stream *s)
+{
+	struct pw_buffer *pwb = pw_stream_dequeue_buffer(s->stream);
+	struct spa_data *d;
+	struct spa_meta *damage;
+
+	if (!pwb)
+		return false;
+	d = &pwb->buffer->datas[0];
+	d->chunk->offset = 0;
+	d->chunk->size = 0;
+	d->chunk->stride = (int32_t)SPA_ROUND_UP_N(s->width * 4, 4);
+	d->chunk->flags = SPA_CHUNK_FLAG_NONE;
+	damage = spa_buffer_find_meta(pwb->buffer, SPA_META_VideoDamage);
+	if (damage && damage->size >= sizeof(struct spa_meta_region))
+		*(struct spa_meta_region *)damage->data = (struct spa_meta_region){0};
+	queue_buffer(s, pwb, g_get_monotonic_time(), false);
+	s->cursor_buffers++;
+	log_debug("cursor-only buffer %" G_GUINT64_FORMAT ": %d,%d%s", s->cursor_buffers,
+	          s->cursor.x, s->cursor.y, s->cursor.hidden ? " (hidden)" : "");
+	return true;
+}
+
+static gboolean cursor_due(void *data)
+{
+	struct screen_stream *s = data;
+
+	s->cursor_timer = 0;
+	cursor_schedule(s);
+	return G_SOURCE_REMOVE;
+}
+
+/* A cursor change goes out at once when the last buffer is at least one interval old (so
+ * the first move after a pause is never delayed), else when the interval is over; a frame
+ * going out meanwhile takes it along. */
+static void cursor_schedule(struct screen_stream *s)
+{
+	int64_t now, due;
+
+	if (!s->cursor.moved || s->cursor_timer || !s->cursor_negotiated || !can_push(s))
+		return;
+	now = g_get_monotonic_time();
+	due = s->last_queue_us + s->cursor_interval_us;
+	if (now >= due && push_cursor(s))
+		return;
+	/* too soon, or no free buffer: a little later */
+	if (now >= due)
+		due = now + s->cursor_interval_us;
+	s->cursor_timer = g_timeout_add((guint)MAX((due - now + 999) / 1000, 1), cursor_due, s);
+}
+
+static void stop_cursor_timer(struct screen_stream *s)
+{
+	if (s->cursor_timer)
+		g_source_remove(s->cursor_timer);
+	s->cursor_timer = 0;
 }
 
 /* A frame queued at the very moment the graph starts can be lost on its way to the new
@@ -246,6 +430,7 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 	case PW_STREAM_STATE_PAUSED:
 		s->streaming = false;
 		stop_repeats(s);
+		stop_cursor_timer(s);
 		if (!s->announced && pw_stream_get_node_id(s->stream) != SPA_ID_INVALID) {
 			s->announced = true;
 			s->node_id = pw_stream_get_node_id(s->stream);
@@ -272,8 +457,8 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	struct spa_video_info_raw info;
 	uint8_t buffer[POD_BUFFER];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buffer, sizeof(buffer));
-	const struct spa_pod *params[3];
-	uint32_t stride, size;
+	const struct spa_pod *params[4];
+	uint32_t n = 0, stride, size;
 
 	if (id != SPA_PARAM_Format)
 		return;
@@ -288,25 +473,35 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	s->neg_width = info.size.width;
 	s->neg_height = info.size.height;
 	s->negotiated = true;
+	s->cursor_negotiated = false; /* add_buffer tells */
 	stride = SPA_ROUND_UP_N(info.size.width * 4, 4);
 	size = stride * info.size.height;
-	params[0] = spa_pod_builder_add_object(
+	params[n++] = spa_pod_builder_add_object(
 	        &b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers,
 	        SPA_POD_CHOICE_RANGE_Int(N_BUFFERS, MIN_BUFFERS, MAX_BUFFERS),
 	        SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1), SPA_PARAM_BUFFERS_size, SPA_POD_Int(size),
 	        SPA_PARAM_BUFFERS_stride, SPA_POD_Int(stride), SPA_PARAM_BUFFERS_dataType,
 	        SPA_POD_CHOICE_FLAGS_Int(1 << SPA_DATA_MemFd));
-	params[1] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
-	                                       SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
-	                                       SPA_PARAM_META_size,
-	                                       SPA_POD_Int(sizeof(struct spa_meta_header)));
-	params[2] = spa_pod_builder_add_object(
+	params[n++] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+	                                         SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
+	                                         SPA_PARAM_META_size,
+	                                         SPA_POD_Int(sizeof(struct spa_meta_header)));
+	params[n++] = spa_pod_builder_add_object(
 	        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
 	        SPA_POD_Id(SPA_META_VideoDamage), SPA_PARAM_META_size,
 	        SPA_POD_CHOICE_RANGE_Int(sizeof(struct spa_meta_region) * CAPTURE_MAX_DAMAGE,
 	                                 sizeof(struct spa_meta_region) * 1,
 	                                 sizeof(struct spa_meta_region) * CAPTURE_MAX_DAMAGE));
-	pw_stream_update_params(s->stream, params, G_N_ELEMENTS(params));
+	/* consumers that ask for less room get images up to their size, larger ones go as
+	 * invisible (fill_cursor); the default is all we can send */
+	if (s->cursor_meta)
+		params[n++] = spa_pod_builder_add_object(
+		        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
+		        SPA_POD_Id(SPA_META_Cursor), SPA_PARAM_META_size,
+		        SPA_POD_CHOICE_RANGE_Int(CURSOR_META_SIZE(CURSOR_SIDE, CURSOR_SIDE),
+		                                 CURSOR_META_SIZE(1, 1),
+		                                 CURSOR_META_SIZE(CURSOR_SIDE, CURSOR_SIDE)));
+	pw_stream_update_params(s->stream, params, n);
 	log_debug("format %ux%u negotiated", info.size.width, info.size.height);
 }
 
@@ -317,6 +512,9 @@ static void on_add_buffer(void *data, struct pw_buffer *pwb)
 	int fd;
 
 	log_debug("add buffer: types %#x, %u bytes", d->type, d->maxsize);
+	/* a consumer that did not ask for the cursor gets no buffers without a picture */
+	if (s->cursor_meta && spa_buffer_find_meta(pwb->buffer, SPA_META_Cursor))
+		s->cursor_negotiated = true;
 	if (!(d->type & (1u << SPA_DATA_MemFd))) {
 		log_warn("the consumer wants a buffer type other than MemFd");
 		return;
@@ -429,9 +627,61 @@ static void capture_closed(void *data, const char *reason)
 	close_later(data, reason);
 }
 
+static void take_cursor_image(struct screen_stream *s, const struct capture_cursor *in)
+{
+	struct stream_cursor *c = &s->cursor;
+	enum spa_video_format format = spa_cursor_format(in->format);
+
+	c->image_sent = false;
+	if (format == SPA_VIDEO_FORMAT_UNKNOWN || !in->width || !in->height ||
+	    in->width > CURSOR_SIDE || in->height > CURSOR_SIDE || in->stride < in->width * 4) {
+		/* the consumer would show the old image in the wrong place: none is better */
+		if (!c->unusable_said)
+			log_info("a cursor image of %ux%u (format %#x) cannot be sent (at most "
+			         "%ux%u, 32-bit RGB): the pointer goes as invisible",
+			         in->width, in->height, in->format, CURSOR_SIDE, CURSOR_SIDE);
+		c->unusable_said = true;
+		c->image = CURSOR_IMAGE_UNUSABLE;
+		return;
+	}
+	for (uint32_t y = 0; y < in->height; y++)
+		memcpy(c->bitmap + (size_t)y * in->width * 4, in->bitmap + (size_t)y * in->stride,
+		       (size_t)in->width * 4);
+	c->width = in->width;
+	c->height = in->height;
+	c->format = format;
+	c->image = CURSOR_IMAGE_OK;
+}
+
+static void capture_cursor(void *data, const struct capture_cursor *in)
+{
+	struct screen_stream *s = data;
+	struct stream_cursor *c = &s->cursor;
+
+	c->known = true;
+	c->hidden = in->hidden;
+	if (!in->hidden) {
+		c->x = in->x;
+		c->y = in->y;
+		c->hot_x = in->hotspot_x;
+		c->hot_y = in->hotspot_y;
+	}
+	if (in->bitmap)
+		take_cursor_image(s, in);
+	c->moved = true;
+	cursor_schedule(s);
+}
+
 static const struct capture_listener capture_listener = {
         .frame = capture_frame,
         .closed = capture_closed,
+};
+
+/* Cursor mode metadata: capture_wlr leaves the pointer out of the frames and reports it. */
+static const struct capture_listener capture_cursor_listener = {
+        .frame = capture_frame,
+        .closed = capture_closed,
+        .cursor = capture_cursor,
 };
 
 struct screen_stream *screen_stream_new(struct backend_pw *pw,
@@ -443,19 +693,26 @@ struct screen_stream *screen_stream_new(struct backend_pw *pw,
 	struct capture_wlr_options copts = {
 	        .display = options->display,
 	        .output = options->output,
-	        .overlay_cursor = options->cursor,
+	        .overlay_cursor = options->cursor == SCREEN_CURSOR_EMBEDDED,
 	};
+	int64_t frame_us = options->refresh_mhz > 0
+	                           ? (int64_t)G_USEC_PER_SEC * 1000 / options->refresh_mhz
+	                           : G_USEC_PER_SEC / MAX_FPS;
 
 	s->pw = pw;
 	s->listener = listener;
 	s->data = data;
 	s->node_id = SPA_ID_INVALID;
+	s->cursor_meta = options->cursor == SCREEN_CURSOR_METADATA;
+	s->cursor_interval_us =
+	        CLAMP(frame_us, (int64_t)G_USEC_PER_SEC / MAX_FPS, CURSOR_INTERVAL_MAX_US);
 	if (pw->broken) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
 		            "the connection to PipeWire is broken");
 		goto fail;
 	}
-	s->capture = capture_wlr_new_with(&copts, &capture_listener, s, error);
+	s->capture = capture_wlr_new_with(
+	        &copts, s->cursor_meta ? &capture_cursor_listener : &capture_listener, s, error);
 	if (!s->capture)
 		goto fail;
 	return s;
@@ -469,6 +726,11 @@ uint64_t screen_stream_frames(const struct screen_stream *stream)
 	return stream->frames;
 }
 
+uint64_t screen_stream_cursor_buffers(const struct screen_stream *stream)
+{
+	return stream->cursor_buffers;
+}
+
 void screen_stream_free(struct screen_stream *s)
 {
 	if (!s)
@@ -476,6 +738,7 @@ void screen_stream_free(struct screen_stream *s)
 	if (s->close_idle)
 		g_source_remove(s->close_idle);
 	stop_repeats(s);
+	stop_cursor_timer(s);
 	s->dying = true;
 	capture_destroy(s->capture);
 	if (s->stream) {
