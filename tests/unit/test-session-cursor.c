@@ -1,0 +1,846 @@
+/* The pointer cursor of wayrtc-session through ext-image-copy-capture-v1: a raw client
+ * moves the pointer with a virtual pointer and follows a cursor session over the output
+ * (place, hotspot, image copies into wl_shm buffers), with the default image and with
+ * wayrtc-test-pattern --cursor's own. Paths from $WAYRTC_SESSION and $WAYRTC_TEST_PATTERN. */
+#include <errno.h>
+#include <gio/gio.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <wayland-client.h>
+
+#include "ext-image-capture-source-v1-client-protocol.h"
+#include "ext-image-copy-capture-v1-client-protocol.h"
+#include "session.h"
+#include "wlr-virtual-pointer-unstable-v1-client-protocol.h"
+
+#define WIDTH      1280
+#define HEIGHT     720
+#define TIMEOUT_MS 10000
+/* How long a capture that should wait is watched for not completing. */
+#define QUIET_MS 300
+
+#define PATTERN_SIDE      24
+#define PATTERN_TOP       0xffff00ffu
+#define PATTERN_BOTTOM    0xff00ffffu
+#define PATTERN_HOTSPOT_X 5
+#define PATTERN_HOTSPOT_Y 7
+
+enum frame_state { FRAME_NONE, FRAME_WAITING, FRAME_READY, FRAME_FAILED };
+
+struct shm_image {
+	struct wl_buffer *buffer;
+	uint32_t *pixels;
+	size_t size;
+	int width, height;
+};
+
+struct conn {
+	struct wl_display *display;
+	struct wl_registry *registry;
+	struct wl_output *output;
+	struct wl_seat *seat;
+	struct wl_shm *shm;
+	struct wl_pointer *pointer;
+	struct zwlr_virtual_pointer_manager_v1 *vp_manager;
+	struct zwlr_virtual_pointer_v1 *vp;
+	struct ext_output_image_capture_source_manager_v1 *source_manager;
+	struct ext_image_copy_capture_manager_v1 *copy_manager;
+	bool has_pointer_cap;
+
+	struct ext_image_capture_source_v1 *source;
+	struct ext_image_copy_capture_cursor_session_v1 *cursor;
+	bool entered, left;
+	bool has_position;
+	int32_t x, y;
+	unsigned positions; /* position events so far */
+	bool has_hotspot;
+	int32_t hotspot_x, hotspot_y;
+	bool hotspot_before_ready; /* a hotspot event came since the last frame was made */
+
+	struct ext_image_copy_capture_session_v1 *session;
+	uint32_t buffer_width, buffer_height;
+	bool argb8888;
+	bool constraints_done;
+	bool stopped;
+
+	struct ext_image_copy_capture_frame_v1 *frame;
+	enum frame_state frame_state;
+	uint32_t failure;
+	bool frame_damaged, frame_timed, frame_transformed;
+};
+
+static struct test_session desktop;
+
+/* wl_registry */
+
+static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
+                            const char *interface, uint32_t version)
+{
+	struct conn *c = data;
+
+	if (!strcmp(interface, wl_output_interface.name) && !c->output)
+		c->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
+	else if (!strcmp(interface, wl_seat_interface.name) && !c->seat)
+		c->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
+	else if (!strcmp(interface, wl_shm_interface.name))
+		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	else if (!strcmp(interface, zwlr_virtual_pointer_manager_v1_interface.name))
+		c->vp_manager = wl_registry_bind(registry, name,
+		                                 &zwlr_virtual_pointer_manager_v1_interface, 1);
+	else if (!strcmp(interface, ext_output_image_capture_source_manager_v1_interface.name))
+		c->source_manager = wl_registry_bind(
+		        registry, name, &ext_output_image_capture_source_manager_v1_interface, 1);
+	else if (!strcmp(interface, ext_image_copy_capture_manager_v1_interface.name))
+		c->copy_manager = wl_registry_bind(registry, name,
+		                                   &ext_image_copy_capture_manager_v1_interface, 1);
+}
+
+static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {
+        .global = registry_global,
+        .global_remove = registry_global_remove,
+};
+
+static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct conn *c = data;
+
+	c->has_pointer_cap = caps & WL_SEAT_CAPABILITY_POINTER;
+}
+
+static void seat_name(void *data, struct wl_seat *seat, const char *name)
+{
+}
+
+static const struct wl_seat_listener seat_listener = {
+        .capabilities = seat_capabilities,
+        .name = seat_name,
+};
+
+/* ext_image_copy_capture_cursor_session_v1 */
+
+static void cursor_enter(void *data, struct ext_image_copy_capture_cursor_session_v1 *cursor)
+{
+	struct conn *c = data;
+
+	g_assert_false(c->entered);
+	c->entered = true;
+	c->left = false;
+}
+
+static void cursor_leave(void *data, struct ext_image_copy_capture_cursor_session_v1 *cursor)
+{
+	struct conn *c = data;
+
+	g_assert_true(c->entered);
+	c->entered = false;
+	c->left = true;
+	c->has_position = false;
+}
+
+static void cursor_position(void *data, struct ext_image_copy_capture_cursor_session_v1 *cursor,
+                            int32_t x, int32_t y)
+{
+	struct conn *c = data;
+
+	/* only between enter and leave */
+	g_assert_true(c->entered);
+	c->has_position = true;
+	c->x = x;
+	c->y = y;
+	c->positions++;
+}
+
+static void cursor_hotspot(void *data, struct ext_image_copy_capture_cursor_session_v1 *cursor,
+                           int32_t x, int32_t y)
+{
+	struct conn *c = data;
+
+	g_assert_true(c->entered);
+	c->has_hotspot = true;
+	c->hotspot_x = x;
+	c->hotspot_y = y;
+	c->hotspot_before_ready = true;
+}
+
+static const struct ext_image_copy_capture_cursor_session_v1_listener cursor_listener = {
+        .enter = cursor_enter,
+        .leave = cursor_leave,
+        .position = cursor_position,
+        .hotspot = cursor_hotspot,
+};
+
+/* ext_image_copy_capture_session_v1 */
+
+static void session_buffer_size(void *data, struct ext_image_copy_capture_session_v1 *session,
+                                uint32_t width, uint32_t height)
+{
+	struct conn *c = data;
+
+	c->buffer_width = width;
+	c->buffer_height = height;
+	c->constraints_done = false;
+}
+
+static void session_shm_format(void *data, struct ext_image_copy_capture_session_v1 *session,
+                               uint32_t format)
+{
+	struct conn *c = data;
+
+	if (format == WL_SHM_FORMAT_ARGB8888)
+		c->argb8888 = true;
+}
+
+static void session_done(void *data, struct ext_image_copy_capture_session_v1 *session)
+{
+	struct conn *c = data;
+
+	c->constraints_done = true;
+}
+
+static void session_stopped(void *data, struct ext_image_copy_capture_session_v1 *session)
+{
+	struct conn *c = data;
+
+	c->stopped = true;
+}
+
+/* never sent: the compositor offers wl_shm only */
+static void session_dmabuf_device(void *data, struct ext_image_copy_capture_session_v1 *session,
+                                  struct wl_array *device)
+{
+	g_error("dmabuf_device");
+}
+
+static void session_dmabuf_format(void *data, struct ext_image_copy_capture_session_v1 *session,
+                                  uint32_t format, struct wl_array *modifiers)
+{
+	g_error("dmabuf_format");
+}
+
+static const struct ext_image_copy_capture_session_v1_listener session_listener = {
+        .buffer_size = session_buffer_size,
+        .shm_format = session_shm_format,
+        .dmabuf_device = session_dmabuf_device,
+        .dmabuf_format = session_dmabuf_format,
+        .done = session_done,
+        .stopped = session_stopped,
+};
+
+/* ext_image_copy_capture_frame_v1 */
+
+static void frame_transform(void *data, struct ext_image_copy_capture_frame_v1 *frame,
+                            uint32_t transform)
+{
+	struct conn *c = data;
+
+	g_assert_cmpuint(transform, ==, WL_OUTPUT_TRANSFORM_NORMAL);
+	c->frame_transformed = true;
+}
+
+static void frame_damage(void *data, struct ext_image_copy_capture_frame_v1 *frame, int32_t x,
+                         int32_t y, int32_t width, int32_t height)
+{
+	struct conn *c = data;
+
+	c->frame_damaged = true;
+}
+
+static void frame_presentation_time(void *data, struct ext_image_copy_capture_frame_v1 *frame,
+                                    uint32_t sec_hi, uint32_t sec_lo, uint32_t nsec)
+{
+	struct conn *c = data;
+	struct timespec now;
+	uint64_t sec = ((uint64_t)sec_hi << 32) | sec_lo;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	g_assert_cmpuint(nsec, <, 1000000000u);
+	g_assert_cmpuint(sec, <=, (uint64_t)now.tv_sec);
+	g_assert_cmpuint(sec + 10, >=, (uint64_t)now.tv_sec);
+	c->frame_timed = true;
+}
+
+static void frame_ready(void *data, struct ext_image_copy_capture_frame_v1 *frame)
+{
+	struct conn *c = data;
+
+	g_assert_cmpint(c->frame_state, ==, FRAME_WAITING);
+	g_assert_true(c->frame_transformed && c->frame_damaged && c->frame_timed);
+	c->frame_state = FRAME_READY;
+}
+
+static void frame_failed(void *data, struct ext_image_copy_capture_frame_v1 *frame, uint32_t reason)
+{
+	struct conn *c = data;
+
+	g_assert_cmpint(c->frame_state, ==, FRAME_WAITING);
+	c->frame_state = FRAME_FAILED;
+	c->failure = reason;
+}
+
+static const struct ext_image_copy_capture_frame_v1_listener frame_listener = {
+        .transform = frame_transform,
+        .damage = frame_damage,
+        .presentation_time = frame_presentation_time,
+        .ready = frame_ready,
+        .failed = frame_failed,
+};
+
+/* The loop */
+
+static gint64 deadline_after(int ms)
+{
+	return g_get_monotonic_time() + (gint64)ms * 1000;
+}
+
+/* Dispatches until *flag or the deadline; false on the deadline. A protocol error ends
+ * the wait too (the caller checks for it). */
+static bool conn_wait_until(struct conn *c, const bool *flag, gint64 deadline)
+{
+	while (!*flag) {
+		gint64 left = deadline - g_get_monotonic_time();
+		struct pollfd p = {.fd = wl_display_get_fd(c->display), .events = POLLIN};
+
+		if (left <= 0)
+			return false;
+		while (wl_display_prepare_read(c->display) != 0) {
+			if (wl_display_dispatch_pending(c->display) < 0)
+				return false;
+		}
+		if (*flag) {
+			wl_display_cancel_read(c->display);
+			break;
+		}
+		if (wl_display_flush(c->display) < 0 && errno != EAGAIN) {
+			wl_display_cancel_read(c->display);
+			return false;
+		}
+		if (poll(&p, 1, (int)(left / 1000) + 1) <= 0) {
+			wl_display_cancel_read(c->display);
+			continue;
+		}
+		if (wl_display_read_events(c->display) < 0 ||
+		    wl_display_dispatch_pending(c->display) < 0)
+			return false;
+	}
+	return true;
+}
+
+static void conn_wait(struct conn *c, const bool *flag, const char *what)
+{
+	if (!conn_wait_until(c, flag, deadline_after(TIMEOUT_MS)))
+		g_error("timed out waiting for %s (display error %d)", what,
+		        wl_display_get_error(c->display));
+}
+
+/* Lets the compositor answer everything sent so far, and a little more. */
+static void conn_settle(struct conn *c, int ms)
+{
+	bool never = false;
+
+	g_assert_cmpint(wl_display_roundtrip(c->display), >=, 0);
+	conn_wait_until(c, &never, deadline_after(ms));
+}
+
+static void conn_open(struct conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->display = wl_display_connect(desktop.display);
+	g_assert_nonnull(c->display);
+	c->registry = wl_display_get_registry(c->display);
+	wl_registry_add_listener(c->registry, &registry_listener, c);
+	g_assert_cmpint(wl_display_roundtrip(c->display), >=, 0);
+	g_assert_nonnull(c->output);
+	g_assert_nonnull(c->seat);
+	g_assert_nonnull(c->shm);
+	g_assert_nonnull(c->vp_manager);
+	g_assert_nonnull(c->source_manager);
+	g_assert_nonnull(c->copy_manager);
+	wl_seat_add_listener(c->seat, &seat_listener, c);
+	/* The virtual pointer gives the seat its pointer capability if nothing else does. */
+	c->vp = zwlr_virtual_pointer_manager_v1_create_virtual_pointer(c->vp_manager, c->seat);
+	conn_wait(c, &c->has_pointer_cap, "the seat's pointer capability");
+	c->pointer = wl_seat_get_pointer(c->seat);
+	g_assert_cmpint(wl_display_roundtrip(c->display), >=, 0);
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->frame)
+		ext_image_copy_capture_frame_v1_destroy(c->frame);
+	if (c->session)
+		ext_image_copy_capture_session_v1_destroy(c->session);
+	if (c->cursor)
+		ext_image_copy_capture_cursor_session_v1_destroy(c->cursor);
+	if (c->source)
+		ext_image_capture_source_v1_destroy(c->source);
+	if (c->pointer)
+		wl_pointer_destroy(c->pointer);
+	if (c->vp)
+		zwlr_virtual_pointer_v1_destroy(c->vp);
+	zwlr_virtual_pointer_manager_v1_destroy(c->vp_manager);
+	ext_output_image_capture_source_manager_v1_destroy(c->source_manager);
+	ext_image_copy_capture_manager_v1_destroy(c->copy_manager);
+	wl_shm_destroy(c->shm);
+	wl_seat_destroy(c->seat);
+	wl_output_destroy(c->output);
+	wl_registry_destroy(c->registry);
+	wl_display_disconnect(c->display);
+	memset(c, 0, sizeof(*c));
+}
+
+static void conn_move(struct conn *c, uint32_t x, uint32_t y)
+{
+	zwlr_virtual_pointer_v1_motion_absolute(c->vp, 0, x, y, WIDTH, HEIGHT);
+	zwlr_virtual_pointer_v1_frame(c->vp);
+	wl_display_flush(c->display);
+}
+
+static void conn_cursor_session(struct conn *c)
+{
+	c->source = ext_output_image_capture_source_manager_v1_create_source(c->source_manager,
+	                                                                     c->output);
+	c->cursor = ext_image_copy_capture_manager_v1_create_pointer_cursor_session(
+	        c->copy_manager, c->source, c->pointer);
+	ext_image_copy_capture_cursor_session_v1_add_listener(c->cursor, &cursor_listener, c);
+}
+
+static void conn_capture_session(struct conn *c)
+{
+	c->session = ext_image_copy_capture_cursor_session_v1_get_capture_session(c->cursor);
+	ext_image_copy_capture_session_v1_add_listener(c->session, &session_listener, c);
+	conn_wait(c, &c->constraints_done, "the capture session's constraints");
+	g_assert_true(c->argb8888);
+}
+
+/* The position events' coordinates once the latest move arrived. */
+static void expect_position(struct conn *c, int32_t x, int32_t y)
+{
+	gint64 deadline = deadline_after(TIMEOUT_MS);
+
+	for (;;) {
+		bool never = false;
+
+		if (c->has_position && c->x == x && c->y == y)
+			return;
+		if (g_get_monotonic_time() > deadline)
+			g_error("position (%d, %d), not (%d, %d)", c->x, c->y, x, y);
+		conn_wait_until(c, &never, deadline_after(20));
+	}
+}
+
+static void shm_image_init(struct conn *c, struct shm_image *image, int width, int height)
+{
+	int fd = memfd_create("test-session-cursor", MFD_CLOEXEC);
+	struct wl_shm_pool *pool;
+
+	g_assert_cmpint(fd, >=, 0);
+	image->width = width;
+	image->height = height;
+	image->size = (size_t)width * (size_t)height * 4;
+	g_assert_cmpint(ftruncate(fd, (off_t)image->size), ==, 0);
+	image->pixels = mmap(NULL, image->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	g_assert_true(image->pixels != MAP_FAILED);
+	/* a colour no cursor has, to see that a copy happened */
+	for (size_t i = 0; i < image->size / 4; i++)
+		image->pixels[i] = 0x12345678u;
+	pool = wl_shm_create_pool(c->shm, fd, (int32_t)image->size);
+	image->buffer = wl_shm_pool_create_buffer(pool, 0, width, height, width * 4,
+	                                          WL_SHM_FORMAT_ARGB8888);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+}
+
+static void shm_image_finish(struct shm_image *image)
+{
+	if (image->buffer)
+		wl_buffer_destroy(image->buffer);
+	if (image->pixels)
+		munmap(image->pixels, image->size);
+	memset(image, 0, sizeof(*image));
+}
+
+/* A new frame into `image`, captured; the outcome arrives in c->frame_state. */
+static void conn_capture(struct conn *c, struct shm_image *image)
+{
+	if (c->frame)
+		ext_image_copy_capture_frame_v1_destroy(c->frame);
+	c->frame = ext_image_copy_capture_session_v1_create_frame(c->session);
+	ext_image_copy_capture_frame_v1_add_listener(c->frame, &frame_listener, c);
+	c->frame_state = FRAME_WAITING;
+	c->frame_damaged = c->frame_timed = c->frame_transformed = false;
+	c->hotspot_before_ready = false;
+	ext_image_copy_capture_frame_v1_attach_buffer(c->frame, image->buffer);
+	ext_image_copy_capture_frame_v1_damage_buffer(c->frame, 0, 0, image->width, image->height);
+	ext_image_copy_capture_frame_v1_capture(c->frame);
+	wl_display_flush(c->display);
+}
+
+static bool frame_finished(struct conn *c)
+{
+	return c->frame_state == FRAME_READY || c->frame_state == FRAME_FAILED;
+}
+
+/* Waits for the frame to finish; false on the deadline. */
+static bool conn_wait_frame(struct conn *c, gint64 deadline)
+{
+	while (!frame_finished(c)) {
+		bool never = false;
+
+		if (g_get_monotonic_time() > deadline)
+			return false;
+		conn_wait_until(c, &never, MIN(deadline, deadline_after(20)));
+		g_assert_cmpint(wl_display_get_error(c->display), ==, 0);
+	}
+	return true;
+}
+
+/* Captures until a frame is ready, following size changes (a frame that no longer fits
+ * fails and is retried at the new size). */
+static void conn_capture_ready(struct conn *c, struct shm_image *image)
+{
+	gint64 deadline = deadline_after(TIMEOUT_MS);
+
+	for (;;) {
+		if (image->width != (int)c->buffer_width ||
+		    image->height != (int)c->buffer_height) {
+			shm_image_finish(image);
+			shm_image_init(c, image, (int)c->buffer_width, (int)c->buffer_height);
+		}
+		conn_capture(c, image);
+		if (!conn_wait_frame(c, deadline))
+			g_error("no frame became ready");
+		if (c->frame_state == FRAME_READY)
+			return;
+		g_assert_cmpuint(c->failure, ==,
+		                 EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_BUFFER_CONSTRAINTS);
+		conn_wait(c, &c->constraints_done, "new constraints");
+	}
+}
+
+static unsigned count_opaque(const struct shm_image *image)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < (size_t)image->width * (size_t)image->height; i++)
+		n += image->pixels[i] >> 24 == 0xff;
+	return n;
+}
+
+static bool is_pattern_cursor(const struct shm_image *image)
+{
+	if (image->width != PATTERN_SIDE || image->height != PATTERN_SIDE)
+		return false;
+	for (int y = 0; y < PATTERN_SIDE; y++) {
+		for (int x = 0; x < PATTERN_SIDE; x++) {
+			uint32_t want = y < PATTERN_SIDE / 2 ? PATTERN_TOP : PATTERN_BOTTOM;
+
+			if (image->pixels[y * PATTERN_SIDE + x] != want)
+				return false;
+		}
+	}
+	return true;
+}
+
+static void desktop_start(void)
+{
+	test_session_start(&desktop, WIDTH, HEIGHT, G_SUBPROCESS_FLAGS_NONE, NULL);
+}
+
+static void desktop_stop(void)
+{
+	test_session_stop(&desktop);
+}
+
+static GSubprocess *pattern_start(void)
+{
+	const char *exe = g_getenv("WAYRTC_TEST_PATTERN");
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	g_autoptr(GError) error = NULL;
+	GSubprocess *proc;
+
+	g_assert_nonnull(exe);
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+	g_subprocess_launcher_setenv(launcher, "XDG_RUNTIME_DIR", desktop.runtime_dir, TRUE);
+	g_subprocess_launcher_setenv(launcher, "WAYLAND_DISPLAY", desktop.display, TRUE);
+	proc = g_subprocess_launcher_spawn(launcher, &error, exe, "--cursor", NULL);
+	g_assert_no_error(error);
+	return proc;
+}
+
+static void pattern_stop(GSubprocess *proc)
+{
+	g_subprocess_force_exit(proc);
+	g_subprocess_wait(proc, NULL, NULL);
+	g_object_unref(proc);
+}
+
+/* A frame session of an output stops at once (frames go through wlr-screencopy here). */
+static void test_frame_session(void)
+{
+	struct conn c;
+	struct shm_image image = {0};
+
+	desktop_start();
+	conn_open(&c);
+	c.source = ext_output_image_capture_source_manager_v1_create_source(c.source_manager,
+	                                                                    c.output);
+	c.session = ext_image_copy_capture_manager_v1_create_session(
+	        c.copy_manager, c.source, EXT_IMAGE_COPY_CAPTURE_MANAGER_V1_OPTIONS_PAINT_CURSORS);
+	ext_image_copy_capture_session_v1_add_listener(c.session, &session_listener, &c);
+	conn_wait(&c, &c.stopped, "stopped");
+	g_assert_false(c.constraints_done);
+
+	/* a frame of a stopped session fails as stopped */
+	shm_image_init(&c, &image, 16, 16);
+	conn_capture(&c, &image);
+	g_assert_true(conn_wait_frame(&c, deadline_after(TIMEOUT_MS)));
+	g_assert_cmpint(c.frame_state, ==, FRAME_FAILED);
+	g_assert_cmpuint(c.failure, ==, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_STOPPED);
+	shm_image_finish(&image);
+	conn_close(&c);
+	desktop_stop();
+}
+
+/* The default image and place, then the pattern client's cursor replacing it. */
+static void test_cursor(void)
+{
+	struct conn c;
+	struct shm_image image = {0}, wrong = {0};
+	GSubprocess *pattern;
+	gint64 deadline;
+	unsigned positions;
+
+	desktop_start();
+	conn_open(&c);
+	conn_move(&c, 100, 50);
+	g_assert_cmpint(wl_display_roundtrip(c.display), >=, 0);
+	conn_cursor_session(&c);
+	conn_wait(&c, &c.entered, "enter");
+	expect_position(&c, 100, 50);
+	conn_move(&c, 640, 360);
+	expect_position(&c, 640, 360);
+	conn_move(&c, 100, 50);
+	expect_position(&c, 100, 50);
+
+	/* the default image, at once */
+	conn_capture_session(&c);
+	g_assert_cmpuint(c.buffer_width, >, 0);
+	g_assert_cmpuint(c.buffer_height, >, 0);
+	g_assert_cmpuint(c.buffer_width, <=, 256);
+	g_assert_cmpuint(c.buffer_height, <=, 256);
+	conn_capture_ready(&c, &image);
+	g_assert_true(c.hotspot_before_ready);
+	g_assert_cmpint(c.hotspot_x, >=, 0);
+	g_assert_cmpint(c.hotspot_y, >=, 0);
+	g_assert_cmpint(c.hotspot_x, <, image.width);
+	g_assert_cmpint(c.hotspot_y, <, image.height);
+	g_assert_cmpuint(count_opaque(&image), >, 0);
+	g_assert_false(is_pattern_cursor(&image));
+	g_test_message("default cursor %dx%d, hotspot (%d, %d), %u opaque pixels", image.width,
+	               image.height, c.hotspot_x, c.hotspot_y, count_opaque(&image));
+
+	/* a wrong size fails at once, without ending the session */
+	shm_image_init(&c, &wrong, image.width + 1, image.height);
+	conn_capture(&c, &wrong);
+	g_assert_true(conn_wait_frame(&c, deadline_after(TIMEOUT_MS)));
+	g_assert_cmpint(c.frame_state, ==, FRAME_FAILED);
+	g_assert_cmpuint(c.failure, ==,
+	                 EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_BUFFER_CONSTRAINTS);
+	shm_image_finish(&wrong);
+
+	/* the next capture waits: the image has not changed, whatever the pointer does */
+	conn_capture(&c, &image);
+	positions = c.positions;
+	conn_move(&c, 110, 60);
+	expect_position(&c, 110, 60);
+	g_assert_cmpuint(c.positions, >, positions);
+	conn_settle(&c, QUIET_MS);
+	g_assert_cmpint(c.frame_state, ==, FRAME_WAITING);
+
+	/* a window under the pointer sets its cursor: the waiting capture completes */
+	conn_move(&c, 100, 50);
+	expect_position(&c, 100, 50);
+	pattern = pattern_start();
+	deadline = deadline_after(TIMEOUT_MS);
+	for (;;) {
+		if (!conn_wait_frame(&c, deadline))
+			g_error("the pattern client's cursor never arrived");
+		if (c.frame_state == FRAME_READY && is_pattern_cursor(&image))
+			break;
+		/* another image on the way (the default again as the window maps), or a
+		 * size change */
+		if (c.frame_state == FRAME_FAILED) {
+			g_assert_cmpuint(
+			        c.failure, ==,
+			        EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_BUFFER_CONSTRAINTS);
+			conn_wait(&c, &c.constraints_done, "new constraints");
+			shm_image_finish(&image);
+			shm_image_init(&c, &image, (int)c.buffer_width, (int)c.buffer_height);
+		}
+		conn_capture(&c, &image);
+	}
+	g_assert_true(c.hotspot_before_ready);
+	g_assert_cmpint(c.hotspot_x, ==, PATTERN_HOTSPOT_X);
+	g_assert_cmpint(c.hotspot_y, ==, PATTERN_HOTSPOT_Y);
+	g_assert_cmpuint(c.buffer_width, ==, PATTERN_SIDE);
+	g_assert_cmpuint(c.buffer_height, ==, PATTERN_SIDE);
+	g_assert_true(c.entered);
+	expect_position(&c, 100, 50);
+	conn_move(&c, 300, 200);
+	expect_position(&c, 300, 200);
+
+	/* unchanged again: the next capture waits */
+	conn_capture(&c, &image);
+	conn_settle(&c, QUIET_MS);
+	g_assert_cmpint(c.frame_state, ==, FRAME_WAITING);
+
+	/* the window goes: the default image comes back (at its own size, perhaps) */
+	pattern_stop(pattern);
+	if (!conn_wait_frame(&c, deadline_after(TIMEOUT_MS)))
+		g_error("the default cursor never came back");
+	if (c.frame_state == FRAME_FAILED) {
+		conn_wait(&c, &c.constraints_done, "new constraints");
+		conn_capture_ready(&c, &image);
+	}
+	g_assert_false(is_pattern_cursor(&image));
+	g_assert_cmpuint(count_opaque(&image), >, 0);
+
+	shm_image_finish(&image);
+	conn_close(&c);
+	desktop_stop();
+}
+
+/* A request that is a protocol error ends the connection with that error. */
+static void expect_protocol_error(struct conn *c, const struct wl_interface *interface,
+                                  uint32_t code)
+{
+	const struct wl_interface *got = NULL;
+	uint32_t id;
+
+	g_assert_cmpint(wl_display_roundtrip(c->display), <, 0);
+	g_assert_cmpint(wl_display_get_error(c->display), ==, EPROTO);
+	g_assert_cmpuint(wl_display_get_protocol_error(c->display, &got, &id), ==, code);
+	g_assert_nonnull(got);
+	g_assert_cmpstr(got->name, ==, interface->name);
+}
+
+static void test_errors(void)
+{
+	struct conn c;
+	struct shm_image image = {0};
+	struct ext_image_copy_capture_session_v1 *second_session;
+	struct ext_image_copy_capture_frame_v1 *second_frame;
+
+	desktop_start();
+
+	conn_open(&c);
+	conn_cursor_session(&c);
+	conn_capture_session(&c);
+	second_session = ext_image_copy_capture_cursor_session_v1_get_capture_session(c.cursor);
+	expect_protocol_error(&c, &ext_image_copy_capture_cursor_session_v1_interface,
+	                      EXT_IMAGE_COPY_CAPTURE_CURSOR_SESSION_V1_ERROR_DUPLICATE_SESSION);
+	ext_image_copy_capture_session_v1_destroy(second_session);
+	conn_close(&c);
+
+	conn_open(&c);
+	c.source = ext_output_image_capture_source_manager_v1_create_source(c.source_manager,
+	                                                                    c.output);
+	c.session = ext_image_copy_capture_manager_v1_create_session(c.copy_manager, c.source, 2);
+	expect_protocol_error(&c, &ext_image_copy_capture_manager_v1_interface,
+	                      EXT_IMAGE_COPY_CAPTURE_MANAGER_V1_ERROR_INVALID_OPTION);
+	conn_close(&c);
+
+	conn_open(&c);
+	conn_cursor_session(&c);
+	conn_capture_session(&c);
+	c.frame = ext_image_copy_capture_session_v1_create_frame(c.session);
+	ext_image_copy_capture_frame_v1_capture(c.frame);
+	expect_protocol_error(&c, &ext_image_copy_capture_frame_v1_interface,
+	                      EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_NO_BUFFER);
+	conn_close(&c);
+
+	conn_open(&c);
+	conn_cursor_session(&c);
+	conn_capture_session(&c);
+	shm_image_init(&c, &image, (int)c.buffer_width, (int)c.buffer_height);
+	conn_capture(&c, &image);
+	ext_image_copy_capture_frame_v1_capture(c.frame);
+	expect_protocol_error(&c, &ext_image_copy_capture_frame_v1_interface,
+	                      EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED);
+	shm_image_finish(&image);
+	conn_close(&c);
+
+	conn_open(&c);
+	conn_cursor_session(&c);
+	conn_capture_session(&c);
+	c.frame = ext_image_copy_capture_session_v1_create_frame(c.session);
+	second_frame = ext_image_copy_capture_session_v1_create_frame(c.session);
+	expect_protocol_error(&c, &ext_image_copy_capture_session_v1_interface,
+	                      EXT_IMAGE_COPY_CAPTURE_SESSION_V1_ERROR_DUPLICATE_FRAME);
+	ext_image_copy_capture_frame_v1_destroy(second_frame);
+	conn_close(&c);
+
+	conn_open(&c);
+	conn_cursor_session(&c);
+	conn_capture_session(&c);
+	c.frame = ext_image_copy_capture_session_v1_create_frame(c.session);
+	ext_image_copy_capture_frame_v1_damage_buffer(c.frame, 0, 0, 0, 4);
+	expect_protocol_error(&c, &ext_image_copy_capture_frame_v1_interface,
+	                      EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_INVALID_BUFFER_DAMAGE);
+	conn_close(&c);
+
+	desktop_stop();
+}
+
+/* Wherever no cursor theme is installed, wlroots' built-in one gives the default. */
+static void test_builtin_theme(void)
+{
+	struct conn c;
+	struct shm_image image = {0};
+
+	/* In a process of its own, whose environment the desktop inherits; set before any
+	 * thread exists. */
+	if (!g_test_subprocess()) {
+		g_test_trap_subprocess(NULL, 0,
+		                       G_TEST_SUBPROCESS_INHERIT_STDOUT |
+		                               G_TEST_SUBPROCESS_INHERIT_STDERR);
+		g_test_trap_assert_passed();
+		return;
+	}
+	g_setenv("XCURSOR_PATH", "/nonexistent/wayrtc-no-icons", TRUE);
+	desktop_start();
+
+	conn_open(&c);
+	conn_move(&c, 1279, 719);
+	g_assert_cmpint(wl_display_roundtrip(c.display), >=, 0);
+	conn_cursor_session(&c);
+	conn_wait(&c, &c.entered, "enter");
+	expect_position(&c, 1279, 719);
+	conn_capture_session(&c);
+	conn_capture_ready(&c, &image);
+	g_assert_true(c.has_hotspot);
+	g_assert_cmpuint(count_opaque(&image), >, 0);
+	g_test_message("built-in cursor %dx%d, hotspot (%d, %d)", image.width, image.height,
+	               c.hotspot_x, c.hotspot_y);
+	shm_image_finish(&image);
+	conn_close(&c);
+	desktop_stop();
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/session-cursor/builtin-theme", test_builtin_theme);
+	g_test_add_func("/session-cursor/frame-session", test_frame_session);
+	g_test_add_func("/session-cursor/cursor", test_cursor);
+	g_test_add_func("/session-cursor/errors", test_errors);
+	return g_test_run();
+}
