@@ -469,6 +469,7 @@ static void cursor_session_handle_get_capture_session(struct wl_client *client,
                                                       struct wl_resource *resource, uint32_t id)
 {
 	struct capture_cursor_session *cursor = wl_resource_get_user_data(resource);
+	const struct session_cursor_image *image;
 	struct capture_session *session;
 
 	if (cursor->session_taken) {
@@ -487,7 +488,10 @@ static void cursor_session_handle_get_capture_session(struct wl_client *client,
 	}
 	session->cursor = cursor;
 	cursor->session = session;
-	session_send_constraints(session, cursor_get_image(cursor->capture->server));
+	image = cursor_get_image(cursor->capture->server);
+	/* Without any image yet (no theme has left_ptr), the first one brings them. */
+	if (image->width > 0)
+		session_send_constraints(session, image);
 }
 
 static const struct ext_image_copy_capture_cursor_session_v1_interface cursor_session_impl = {
