@@ -403,6 +403,8 @@ static void output_name(void *data, struct wl_output *output, const char *name)
 {
 	struct output_candidate *o = data;
 
+	if (!o)
+		return; /* the output chosen already: its name no longer matters */
 	g_free(o->name);
 	o->name = g_strdup(name);
 }
@@ -530,6 +532,8 @@ static bool pick_output(struct capture_wlr *c, const char *wanted)
 		if (!c->output && (!wanted || g_strcmp0(o->name, wanted) == 0)) {
 			c->output = o->output;
 			c->output_global = o->global;
+			/* its name may still come, after the candidates are gone */
+			wl_output_set_user_data(c->output, NULL);
 		} else {
 			wl_output_destroy(o->output);
 		}
