@@ -20,7 +20,9 @@
 #include "wlr-virtual-pointer-unstable-v1-client-protocol.h"
 
 #define SEAT_VERSION             1
-#define OUTPUT_VERSION           2 /* `done` */
+#define OUTPUT_MIN_VERSION       2 /* `done` */
+#define OUTPUT_MAX_VERSION       4 /* `name`, to map the pointer to an output by name */
+#define MAX_OUTPUTS              16
 #define POINTER_MANAGER_MIN      1
 #define POINTER_MANAGER_MAX      2 /* create_virtual_pointer_with_output */
 #define KEYBOARD_MANAGER_VERSION 1
@@ -36,15 +38,27 @@
  * person types far fewer; a flood would keep every client recompiling keymaps. */
 #define UNMAPPED_PER_SECOND 30
 
+struct sink_wl;
+
+/* An output as the pointer may be mapped to it; all are looked at until one is chosen. */
+struct sink_output {
+	struct sink_wl *sink;
+	struct wl_output *output;
+	uint32_t global;
+	char *name;            /* wl_output v4; NULL before it */
+	int32_t width, height; /* current mode, transformed; 0 until told */
+	int32_t pending_width, pending_height, transform;
+};
+
 struct sink_wl {
 	struct input_sink base;
 	struct wl_display *display;
 	struct wl_registry *registry;
 	struct wl_seat *seat;
-	struct wl_output *output;
-	uint32_t output_global;
-	int32_t output_width, output_height; /* current mode, transformed */
-	int32_t pending_width, pending_height, transform;
+	struct sink_output outputs[MAX_OUTPUTS];
+	unsigned n_outputs;
+	struct sink_output *output; /* the one the pointer is mapped to; NULL: none */
+	bool outputs_chosen;        /* later outputs are not bound */
 	struct zwp_virtual_keyboard_manager_v1 *keyboard_manager;
 	struct zwlr_virtual_pointer_manager_v1 *pointer_manager;
 	uint32_t pointer_manager_version;
@@ -94,42 +108,55 @@ static void output_geometry(void *data, struct wl_output *output, int32_t x, int
                             int32_t phys_w, int32_t phys_h, int32_t subpixel, const char *make,
                             const char *model, int32_t transform)
 {
-	struct sink_wl *s = data;
+	struct sink_output *o = data;
 
-	s->transform = transform;
+	o->transform = transform;
 }
 
 static void output_mode(void *data, struct wl_output *output, uint32_t flags, int32_t width,
                         int32_t height, int32_t refresh)
 {
-	struct sink_wl *s = data;
+	struct sink_output *o = data;
 
 	if (!(flags & WL_OUTPUT_MODE_CURRENT))
 		return;
-	s->pending_width = width;
-	s->pending_height = height;
+	o->pending_width = width;
+	o->pending_height = height;
 }
 
 static void output_done(void *data, struct wl_output *output)
 {
-	struct sink_wl *s = data;
-	int32_t w = s->pending_width, h = s->pending_height;
+	struct sink_output *o = data;
+	int32_t w = o->pending_width, h = o->pending_height;
 
 	if (w <= 0 || h <= 0 || w > MAX_OUTPUT_SIDE || h > MAX_OUTPUT_SIDE)
 		return;
 	/* a quarter turn swaps the sides the pointer moves over */
-	if (s->transform & WL_OUTPUT_TRANSFORM_90) {
+	if (o->transform & WL_OUTPUT_TRANSFORM_90) {
 		int32_t t = w;
 
 		w = h;
 		h = t;
 	}
-	s->output_width = w;
-	s->output_height = h;
-	log_debug("pointer extent %dx%d", w, h);
+	o->width = w;
+	o->height = h;
+	if (o == o->sink->output)
+		log_debug("pointer extent %dx%d", w, h);
 }
 
 static void output_scale(void *data, struct wl_output *output, int32_t factor)
+{
+}
+
+static void output_name(void *data, struct wl_output *output, const char *name)
+{
+	struct sink_output *o = data;
+
+	g_free(o->name);
+	o->name = g_strdup(name);
+}
+
+static void output_description(void *data, struct wl_output *output, const char *description)
 {
 }
 
@@ -138,7 +165,44 @@ static const struct wl_output_listener output_listener = {
         .mode = output_mode,
         .done = output_done,
         .scale = output_scale,
+        .name = output_name,
+        .description = output_description,
 };
+
+static void output_clear(struct sink_output *o)
+{
+	if (o->output)
+		wl_output_destroy(o->output);
+	g_free(o->name);
+	*o = (struct sink_output){0};
+}
+
+/* The output named `name` (NULL: the first), the others let go. False when there is no
+ * such output (or none at all, with a name). */
+static bool choose_output(struct sink_wl *s, const char *name)
+{
+	struct sink_output *chosen = NULL;
+
+	for (unsigned i = 0; i < s->n_outputs && !chosen; i++) {
+		if (!name || g_strcmp0(s->outputs[i].name, name) == 0)
+			chosen = &s->outputs[i];
+	}
+	for (unsigned i = 0; i < s->n_outputs; i++) {
+		if (&s->outputs[i] != chosen)
+			output_clear(&s->outputs[i]);
+	}
+	if (chosen && chosen != &s->outputs[0]) {
+		s->outputs[0] = *chosen;
+		*chosen = (struct sink_output){0};
+		chosen = &s->outputs[0];
+		/* the listener's data moves with it */
+		wl_output_set_user_data(chosen->output, chosen);
+	}
+	s->n_outputs = chosen ? 1 : 0;
+	s->output = chosen;
+	s->outputs_chosen = true;
+	return chosen || !name;
+}
 
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
                             const char *iface, uint32_t version)
@@ -147,11 +211,15 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 
 	if (strcmp(iface, wl_seat_interface.name) == 0 && !s->seat) {
 		s->seat = wl_registry_bind(registry, name, &wl_seat_interface, SEAT_VERSION);
-	} else if (strcmp(iface, wl_output_interface.name) == 0 && !s->output &&
-	           version >= OUTPUT_VERSION) {
-		s->output = wl_registry_bind(registry, name, &wl_output_interface, OUTPUT_VERSION);
-		s->output_global = name;
-		wl_output_add_listener(s->output, &output_listener, s);
+	} else if (strcmp(iface, wl_output_interface.name) == 0 && !s->outputs_chosen &&
+	           s->n_outputs < MAX_OUTPUTS && version >= OUTPUT_MIN_VERSION) {
+		struct sink_output *o = &s->outputs[s->n_outputs++];
+
+		o->sink = s;
+		o->global = name;
+		o->output = wl_registry_bind(registry, name, &wl_output_interface,
+		                             MIN(version, (uint32_t)OUTPUT_MAX_VERSION));
+		wl_output_add_listener(o->output, &output_listener, o);
 	} else if (strcmp(iface, zwp_virtual_keyboard_manager_v1_interface.name) == 0 &&
 	           !s->keyboard_manager) {
 		s->keyboard_manager =
@@ -172,7 +240,7 @@ static void registry_remove(void *data, struct wl_registry *registry, uint32_t n
 
 	/* The pointer stays mapped to whatever the compositor chooses; the extent is kept,
 	 * since only its ratio matters. */
-	if (s->output && name == s->output_global)
+	if (s->output && name == s->output->global)
 		log_info("the output the pointer was mapped to is gone");
 }
 
@@ -574,8 +642,9 @@ static size_t wl_text(struct input_sink *base, const char *utf8, size_t len)
 static void wl_pointer_motion_abs(struct input_sink *base, double x, double y)
 {
 	struct sink_wl *s = (struct sink_wl *)base;
-	uint32_t w = s->output_width > 0 ? (uint32_t)s->output_width : FALLBACK_EXTENT;
-	uint32_t h = s->output_height > 0 ? (uint32_t)s->output_height : FALLBACK_EXTENT;
+	int32_t ow = s->output ? s->output->width : 0, oh = s->output ? s->output->height : 0;
+	uint32_t w = ow > 0 ? (uint32_t)ow : FALLBACK_EXTENT;
+	uint32_t h = oh > 0 ? (uint32_t)oh : FALLBACK_EXTENT;
 	uint32_t px = (uint32_t)lround(x * w), py = (uint32_t)lround(y * h);
 
 	if (s->lost)
@@ -640,8 +709,8 @@ static void sink_wl_free(struct sink_wl *s)
 		zwp_virtual_keyboard_manager_v1_destroy(s->keyboard_manager);
 	if (s->pointer_manager)
 		zwlr_virtual_pointer_manager_v1_destroy(s->pointer_manager);
-	if (s->output)
-		wl_output_destroy(s->output);
+	for (unsigned i = 0; i < s->n_outputs; i++)
+		output_clear(&s->outputs[i]);
 	if (s->seat)
 		wl_seat_destroy(s->seat);
 	if (s->registry)
@@ -743,6 +812,12 @@ struct input_sink *input_sink_wl_new(const struct input_sink_wl_options *options
 		            "the compositor on “%s” has no seat to send input to", name);
 		goto fail;
 	}
+	if (!choose_output(s, o->output)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+		            "the compositor on “%s” has no output “%s” to map the pointer to", name,
+		            o->output);
+		goto fail;
+	}
 	if (!s->keyboard_manager) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 		            "this compositor (“%s”) offers no virtual keyboard "
@@ -764,7 +839,7 @@ struct input_sink *input_sink_wl_new(const struct input_sink_wl_options *options
 		goto fail;
 	if (s->output && s->pointer_manager_version >= 2)
 		s->pointer = zwlr_virtual_pointer_manager_v1_create_virtual_pointer_with_output(
-		        s->pointer_manager, s->seat, s->output);
+		        s->pointer_manager, s->seat, s->output->output);
 	else
 		s->pointer = zwlr_virtual_pointer_manager_v1_create_virtual_pointer(
 		        s->pointer_manager, s->seat);
@@ -777,9 +852,10 @@ struct input_sink *input_sink_wl_new(const struct input_sink_wl_options *options
 		goto fail;
 	}
 	s->source = wayland_source_new(s->display, "wayrtc input", source_lost, s);
-	log_info("input to “%s”: virtual keyboard (layout %s) and pointer v%u, extent %dx%d", name,
-	         o->layout ? o->layout : "default", s->pointer_manager_version, s->output_width,
-	         s->output_height);
+	log_info("input to “%s”: virtual keyboard (layout %s) and pointer v%u on %s, extent %dx%d",
+	         name, o->layout ? o->layout : "default", s->pointer_manager_version,
+	         s->output && s->output->name ? s->output->name : "the first output",
+	         s->output ? s->output->width : 0, s->output ? s->output->height : 0);
 	return &s->base;
 fail:
 	sink_wl_free(s);

@@ -11,6 +11,8 @@
 struct input_sink_wl_options {
 	/* display name or absolute socket path; NULL: $WAYLAND_DISPLAY */
 	const char *display;
+	/* wl_output name (v4) whose area absolute motion spans; NULL: the first output */
+	const char *output;
 	/* XKB rule names; NULL fields come from XKB_DEFAULT_*, else the "evdev" rules and a
 	 * "us" layout */
 	const char *rules, *model, *layout, *variant, *options;
@@ -19,8 +21,9 @@ struct input_sink_wl_options {
 	void *data;
 };
 
-/* Connects, binds the seat, first output and both virtual-device managers, and uploads
- * the keymap before returning. NULL with a GError a person can act on. */
+/* Connects, binds the seat, the output (options->output, else the first) and both
+ * virtual-device managers, and uploads the keymap before returning. NULL with a GError a
+ * person can act on (also when the named output does not exist). */
 struct input_sink *input_sink_wl_new(const struct input_sink_wl_options *options, GError **error);
 
 /* Compiles the keymap the options name, so a wrong layout is refused at start, not at the
