@@ -6,13 +6,17 @@
 #include <string.h>
 #include <wayland-client.h>
 
-#define OUTPUT_VERSION 4 /* name */
-#define SEAT_VERSION   1 /* capabilities is all we look at */
+#include "xdg-output-unstable-v1-client-protocol.h"
+
+#define OUTPUT_VERSION     4 /* name */
+#define SEAT_VERSION       1 /* capabilities is all we look at */
+#define XDG_OUTPUT_VERSION 1 /* logical_position */
 
 /* What one look at the registry gathers. */
 struct probe {
 	GPtrArray *outputs;
 	struct wl_seat *seat;
+	struct zxdg_output_manager_v1 *xdg_output_manager;
 	bool seat_pointer;
 	bool copy_capture, output_source;
 };
@@ -20,6 +24,7 @@ struct probe {
 struct output_entry {
 	struct output_info info;
 	struct wl_output *output;
+	struct zxdg_output_v1 *xdg_output;
 	int32_t transform;
 };
 
@@ -27,6 +32,8 @@ static void output_info_free(void *p)
 {
 	struct output_entry *e = p;
 
+	if (e->xdg_output)
+		zxdg_output_v1_destroy(e->xdg_output);
 	if (e->output)
 		wl_output_destroy(e->output);
 	g_free(e->info.name);
@@ -39,8 +46,11 @@ static void on_geometry(void *data, struct wl_output *output, int32_t x, int32_t
 {
 	struct output_entry *e = data;
 
-	e->info.x = x;
-	e->info.y = y;
+	/* wlroots says 0,0 here for every output: xdg-output's position wins when it comes */
+	if (!e->xdg_output) {
+		e->info.x = x;
+		e->info.y = y;
+	}
 	e->transform = transform;
 }
 
@@ -85,6 +95,40 @@ static const struct wl_output_listener output_listener = {
         .description = on_description,
 };
 
+static void xdg_logical_position(void *data, struct zxdg_output_v1 *xdg_output, int32_t x,
+                                 int32_t y)
+{
+	struct output_entry *e = data;
+
+	e->info.x = x;
+	e->info.y = y;
+}
+
+static void xdg_logical_size(void *data, struct zxdg_output_v1 *xdg_output, int32_t width,
+                             int32_t height)
+{
+}
+
+static void xdg_done(void *data, struct zxdg_output_v1 *xdg_output)
+{
+}
+
+static void xdg_name(void *data, struct zxdg_output_v1 *xdg_output, const char *name)
+{
+}
+
+static void xdg_description(void *data, struct zxdg_output_v1 *xdg_output, const char *description)
+{
+}
+
+static const struct zxdg_output_v1_listener xdg_output_listener = {
+        .logical_position = xdg_logical_position,
+        .logical_size = xdg_logical_size,
+        .done = xdg_done,
+        .name = xdg_name,
+        .description = xdg_description,
+};
+
 static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 {
 	struct probe *p = data;
@@ -114,6 +158,11 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	}
 	if (strcmp(iface, "ext_output_image_capture_source_manager_v1") == 0) {
 		p->output_source = true;
+		return;
+	}
+	if (strcmp(iface, zxdg_output_manager_v1_interface.name) == 0 && !p->xdg_output_manager) {
+		p->xdg_output_manager = wl_registry_bind(
+		        registry, name, &zxdg_output_manager_v1_interface, XDG_OUTPUT_VERSION);
 		return;
 	}
 	if (strcmp(iface, wl_seat_interface.name) == 0 && !p->seat) {
@@ -169,8 +218,18 @@ GPtrArray *outputs_probe(const char *display, struct outputs_caps *caps, GError 
 	}
 	registry = wl_display_get_registry(d);
 	wl_registry_add_listener(registry, &registry_listener, &probe);
+	ok = wl_display_roundtrip(d) >= 0;
+	/* where outputs lie in the desktop comes from xdg-output (the manager may be announced
+	 * after them) */
+	for (unsigned i = 0; ok && probe.xdg_output_manager && i < list->len; i++) {
+		struct output_entry *e = list->pdata[i];
+
+		e->xdg_output =
+		        zxdg_output_manager_v1_get_xdg_output(probe.xdg_output_manager, e->output);
+		zxdg_output_v1_add_listener(e->xdg_output, &xdg_output_listener, e);
+	}
 	/* the second roundtrip brings each output's (and the seat's) events */
-	ok = wl_display_roundtrip(d) >= 0 && wl_display_roundtrip(d) >= 0;
+	ok = ok && wl_display_roundtrip(d) >= 0;
 	for (unsigned i = 0; i < list->len; i++) {
 		struct output_entry *e = list->pdata[i];
 
@@ -183,9 +242,14 @@ GPtrArray *outputs_probe(const char *display, struct outputs_caps *caps, GError 
 			e->info.width = e->info.height;
 			e->info.height = t;
 		}
+		if (e->xdg_output)
+			zxdg_output_v1_destroy(e->xdg_output);
+		e->xdg_output = NULL;
 		wl_output_destroy(e->output);
 		e->output = NULL;
 	}
+	if (probe.xdg_output_manager)
+		zxdg_output_manager_v1_destroy(probe.xdg_output_manager);
 	if (probe.seat)
 		wl_seat_destroy(probe.seat);
 	wl_registry_destroy(registry);
