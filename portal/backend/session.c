@@ -146,6 +146,8 @@ static void start_finish(struct portal_session *s)
 	if (s->kind == SESSION_REMOTE_DESKTOP && s->devices && !s->sink) {
 		struct input_sink_wl_options options = {
 		        .display = s->portal->display,
+		        /* absolute motion spans the shared output, not the first one */
+		        .output = s->output_named ? s->output : NULL,
 		        .closed = sink_closed,
 		        .data = s,
 		};
@@ -246,6 +248,7 @@ static void chosen(void *data, enum chooser_result result, const char *output)
 		return;
 	}
 	s->output = g_strdup(info->name);
+	s->output_named = info->named;
 	s->out_x = info->x;
 	s->out_y = info->y;
 	s->out_width = info->width;

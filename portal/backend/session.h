@@ -42,6 +42,7 @@ struct portal_session {
 
 	/* what Start granted */
 	char *output;
+	bool output_named; /* the compositor named it: capture and pointer can pick it */
 	int32_t out_x, out_y, out_width, out_height;
 	struct screen_stream *stream;
 	uint32_t node_id;
