@@ -3,12 +3,14 @@
 # application drives it (org.freedesktop.portal.ScreenCast / RemoteDesktop), inside
 # tests/portal/portal-stack.sh with wayrtc-test-pattern as the desktop's one window.
 # Frames are read from the node with GStreamer's pipewiresrc and their pixels checked
-# against the pattern's quadrants; input is checked in the pattern client's stdout.
+# against the pattern's quadrants; input is checked in the pattern client's stdout; the
+# cursor metadata is read with wayrtc-cursor-probe (wayrtc's own PipeWire consumer).
 # Prints TAP. Needs /usr/bin/python3 (gi with Gio and Gst).
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import gi
@@ -21,6 +23,9 @@ PATH = "/org/freedesktop/portal/desktop"
 SC = "org.freedesktop.portal.ScreenCast"
 RD = "org.freedesktop.portal.RemoteDesktop"
 TIMEOUT_S = 20
+# sway 1.7 (wlroots 0.15) has no ext-image-copy-capture: no cursor as metadata there
+ON_SWAY = os.environ.get("WAYRTC_STACK_COMPOSITOR") == "sway"
+CURSOR_HIDDEN, CURSOR_EMBEDDED, CURSOR_METADATA = 1, 2, 4
 BTN_LEFT, KEY_A, KEY_S, KEY_B = 272, 30, 31, 48
 
 stack = os.environ["WAYRTC_STACK_DIR"]
@@ -38,6 +43,10 @@ class Failure(Exception):
     pass
 
 
+class Skip(Exception):
+    pass
+
+
 def check(cond, what):
     if not cond:
         raise Failure(what)
@@ -49,10 +58,12 @@ def token():
     return "wayrtc%d" % counter
 
 
-def write_chooser(kind):
-    """A chooser that records each call (and what it was offered) and then answers."""
+def write_chooser(kind, pick=None):
+    """A chooser that records each call (and what it was offered) and then answers: no
+    (cancel), the first name offered, or `pick`."""
     script = os.path.join(stack, "chooser-%s.sh" % kind)
-    answer = 'exit 1' if kind == "cancel" else 'head -n 1 "$0.stdin"'
+    answer = ('exit 1' if kind == "cancel" else 'echo %s' % pick if pick
+              else 'head -n 1 "$0.stdin"')
     with open(script, "w") as f:
         f.write('#!/bin/sh\necho "$WAYRTC_PORTAL_APP_ID|$WAYRTC_PORTAL_DEVICES" >> %s\n'
                 'cat > "$0.stdin"\n%s\n' % (calls, answer))
@@ -297,14 +308,167 @@ def test_remote_desktop():
     wait_line("key %d released" % KEY_S)
 
 
+def cursor_modes():
+    return bus.call_sync(DESKTOP, PATH, "org.freedesktop.DBus.Properties", "Get",
+                         GLib.Variant("(ss)", (SC, "AvailableCursorModes")), None, 0, -1,
+                         None).unpack()[0]
+
+
+class Probe:
+    """wayrtc-cursor-probe on the session's node: its stdout lines, as they come."""
+
+    def __init__(self, session, node):
+        ret, fd_list = call(SC, "OpenPipeWireRemote",
+                            GLib.Variant("(oa{sv})", (session, {})), "(h)", fds=True)
+        fd = fd_list.get(ret.unpack()[0])
+        self.lines = []
+        try:
+            self.proc = subprocess.Popen([os.environ["WAYRTC_CURSOR_PROBE"], str(fd),
+                                          str(node)], pass_fds=(fd,), stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True)
+        finally:
+            os.close(fd)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def cursors(self):
+        return [l.split() for l in self.lines if l.startswith("cursor ")]
+
+    def frames(self):
+        return sum(1 for l in self.lines if l.startswith("frame "))
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(10)
+
+
+def cursor_at(probe, x, y, since):
+    """The first cursor report from index `since` on that points at (x, y)."""
+    for c in probe.cursors()[since:]:
+        if c[1:3] == [str(x), str(y)]:
+            return c
+    return None
+
+
+def test_cursor_metadata():
+    write_chooser("pick")
+    modes = cursor_modes()
+    if ON_SWAY:
+        check(modes == CURSOR_HIDDEN | CURSOR_EMBEDDED,
+              "AvailableCursorModes %d on sway, not hidden|embedded" % modes)
+        # the frontend refuses a mode the backend does not offer
+        session = create_session(SC)
+        try:
+            select_sources(session, cursor_mode=GLib.Variant("u", CURSOR_METADATA))
+            refused = False
+        except (GLib.Error, Failure):
+            refused = True
+        close_session(session)
+        check(refused, "cursor mode metadata was accepted on sway")
+        return
+    check(modes == CURSOR_HIDDEN | CURSOR_EMBEDDED | CURSOR_METADATA,
+          "AvailableCursorModes %d, not hidden|embedded|metadata" % modes)
+    session = create_session(RD)
+
+    def devices(t):
+        return GLib.Variant("(oa{sv})", (session, opts(handle_token=GLib.Variant("s", t),
+                                                       types=GLib.Variant("u", 2))))
+    response, _ = request(RD, "SelectDevices", devices)
+    check(response == 0, "SelectDevices response %d" % response)
+    select_sources(session, cursor_mode=GLib.Variant("u", CURSOR_METADATA))
+    response, res = start(RD, session)
+    check(response == 0, "Start response %d" % response)
+    node, (w, h), _ = only_stream(res)
+    probe = Probe(session, node)
+    try:
+        notify("NotifyPointerMotionAbsolute", "(oa{sv}udd)", session, node, 50.0, 40.0)
+        wait_for(lambda: probe.frames() and cursor_at(probe, 50, 40, 0),
+                 "a frame and the cursor at 50,40: %s" % probe.lines[-5:])
+        check("frame %d %d" % (w, h) in probe.lines, "no %dx%d frame" % (w, h))
+        # the image came with the first buffers, within the 128 px wayrtc takes
+        images = [c for c in probe.cursors() if len(c) > 5 and c[5] == "image"]
+        check(images, "no cursor image in %s" % probe.cursors())
+        iw, ih = int(images[0][6]), int(images[0][7])
+        check(0 < iw <= 128 and 0 < ih <= 128, "cursor image %dx%d" % (iw, ih))
+        # the screen is still (the pointer is not in the frames): the move goes out in a
+        # buffer without a picture, which the consumer takes as no new frame
+        time.sleep(0.6)  # past the backend's repeats of the first frame
+        frames, seen = probe.frames(), len(probe.cursors())
+        notify("NotifyPointerMotionAbsolute", "(oa{sv}udd)", session, node, 200.0, 150.0)
+        c = wait_for(lambda: cursor_at(probe, 200, 150, seen), "the cursor at 200,150")
+        check(probe.frames() == frames, "the move came with a frame (%d → %d)"
+              % (frames, probe.frames()))
+        check(len(c) == 5 or c[5] != "image", "the unchanged image was sent again: %s" % c)
+        # a burst of moves: at most one buffer per output frame (60 Hz here), and the last
+        # position is never lost
+        seen = len(probe.cursors())
+        began = time.monotonic()
+        for i in range(30):
+            notify("NotifyPointerMotionAbsolute", "(oa{sv}udd)", session, node,
+                   210.0 + i, 160.0 + i)
+        wait_for(lambda: cursor_at(probe, 239, 189, seen), "the cursor at 239,189")
+        took = time.monotonic() - began
+        n = len(probe.cursors()) - seen
+        check(n <= took * 60 + 2, "%d cursor reports in %.0f ms" % (n, took * 1000))
+    finally:
+        probe.close()
+    close_session(session)
+
+
+def swaymsg(*args):
+    socks = [f for f in os.listdir(os.path.join(stack, "sway")) if f.startswith("sway-ipc.")]
+    check(socks, "no sway IPC socket")
+    out = subprocess.run(["swaymsg", "-s", os.path.join(stack, "sway", socks[0])] + list(args),
+                         capture_output=True, text=True, timeout=10)
+    check(out.returncode == 0, "swaymsg %s: %s%s" % (" ".join(args), out.stdout, out.stderr))
+    return out.stdout
+
+
+def test_second_output():
+    """Absolute motion lands on the shared output, not on the first one."""
+    if not ON_SWAY:
+        raise Skip("wayrtc-session has one output")
+    swaymsg("create_output")
+    swaymsg("output", "HEADLESS-2", "resolution", "640x480", "position", "640", "0")
+    # the pattern goes to the second output: motion there reaches it, on the first not
+    swaymsg("[app_id=wayrtc-test-pattern]", "move", "container", "to", "output", "HEADLESS-2")
+    try:
+        write_chooser("second", "HEADLESS-2")
+        session = create_session(RD)
+
+        def devices(t):
+            return GLib.Variant("(oa{sv})", (session, opts(handle_token=GLib.Variant("s", t),
+                                                           types=GLib.Variant("u", 2))))
+        response, _ = request(RD, "SelectDevices", devices)
+        check(response == 0, "SelectDevices response %d" % response)
+        select_sources(session)
+        response, res = start(RD, session)
+        check(response == 0, "Start response %d" % response)
+        with open(os.path.join(stack, "chooser-second.sh.stdin")) as f:
+            check(f.read().split() == ["HEADLESS-1", "HEADLESS-2"],
+                  "the chooser was not offered both outputs")
+        node, (w, h), pos = only_stream(res)
+        check(pos == (640, 0) and (w, h) == (640, 480), "stream at %s, %dx%d" % (pos, w, h))
+        check_pattern(grab_frame(session, node, w, h), w, h)
+        notify("NotifyPointerMotionAbsolute", "(oa{sv}udd)", session, node, 110.0, 70.0)
+        wait_line("pointer motion 110 70")
+        notify("NotifyPointerMotionAbsolute", "(oa{sv}udd)", session, node, 639.0, 479.0)
+        wait_line("pointer motion 639 479")
+        close_session(session)
+    finally:
+        swaymsg("[app_id=wayrtc-test-pattern]", "move", "container", "to", "output",
+                "HEADLESS-1")
+
+
 def test_closed_by_desktop():
     write_chooser("pick")
     session = create_session(SC)
-    # embedded: screencopy draws the cursor in (AvailableCursorModes says hidden|embedded)
-    check(bus.call_sync(DESKTOP, PATH, "org.freedesktop.DBus.Properties", "Get",
-                        GLib.Variant("(ss)", (SC, "AvailableCursorModes")), None, 0, -1,
-                        None).unpack()[0] == 3, "AvailableCursorModes is not hidden|embedded")
-    select_sources(session, cursor_mode=GLib.Variant("u", 2))
+    # embedded: screencopy draws the cursor in
+    check(cursor_modes() & CURSOR_EMBEDDED, "AvailableCursorModes lacks embedded")
+    select_sources(session, cursor_mode=GLib.Variant("u", CURSOR_EMBEDDED))
     response, res = start(SC, session)
     check(response == 0, "Start response %d" % response)
     node, _, _ = only_stream(res)
@@ -318,7 +482,8 @@ def test_closed_by_desktop():
     wait_for(lambda: not node_exists(node), "node %u to go" % node)
 
 
-tests = [test_cancel, test_screencast, test_restore, test_remote_desktop, test_closed_by_desktop]
+tests = [test_cancel, test_screencast, test_restore, test_remote_desktop, test_cursor_metadata,
+         test_second_output, test_closed_by_desktop]
 print("1..%d" % len(tests), flush=True)
 failed = 0
 for i, t in enumerate(tests, 1):
@@ -326,6 +491,8 @@ for i, t in enumerate(tests, 1):
     try:
         t()
         print("ok %d - %s" % (i, name), flush=True)
+    except Skip as e:
+        print("ok %d - %s # SKIP %s" % (i, name, e), flush=True)
     except Exception as e:  # a failure or an unexpected D-Bus error: report, go on
         failed += 1
         print("not ok %d - %s: %s" % (i, name, e), flush=True)

@@ -17,6 +17,7 @@ const stack = process.env.WAYRTC_STACK_DIR;
 const config = process.env.WAYRTC_STACK_CONFIG;
 const calls = path.join(stack ?? '.', 'chooser.calls');
 const events = new EventLog(process.env.WAYRTC_STACK_CLIENT_OUT ?? '/nonexistent');
+const onSway = process.env.WAYRTC_STACK_COMPOSITOR === 'sway';
 const W = 640;
 const H = 480;
 let browser;
@@ -76,6 +77,34 @@ test('the portal share shows the desktop, and the browser drives it through Remo
     await events.waitFor(/^key 48 pressed$/);
     await page.mouse.wheel(0, 100);
     await events.waitFor(/^axis 0 /);
+    await page.close();
+    await stop(w.child);
+  });
+
+// wayrtc asks for the cursor as metadata, which our backend offers where the compositor
+// has ext-image-copy-capture pointer cursor sessions (wayrtc-session, not sway 1.7).
+test('where the desktop sends the pointer beside the picture, the browser gets it',
+  { skip: !stack && 'needs tests/portal/portal-stack.sh' }, async () => {
+    useRecordingChooser();
+    const w = await share([]);
+    const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    await page.goto(w.url);
+    assert.deepEqual(await waitForVideo(page), { width: W, height: H });
+    if (onSway) {
+      assert.doesNotMatch(w.log.join(''), /pointer travels beside the picture/);
+    } else {
+      await w.waitForLog(/the pointer travels beside the picture/);
+      await waitForControl(page);
+      // the browser's pointer → RemoteDesktop → the compositor's pointer → its cursor
+      // session → SPA_META_Cursor (a buffer without a picture) → the cursor channel
+      const p = await pointAt(page, 300, 200);
+      await page.mouse.move(p.x, p.y);
+      await page.waitForFunction(() => {
+        const c = window.wayrtc.cursor;
+        return c && c.visible && c.width > 0 && Math.abs(c.x - 300) <= 1 &&
+          Math.abs(c.y - 200) <= 1;
+      }, null, { timeout: 15000 });
+    }
     await page.close();
     await stop(w.child);
   });
