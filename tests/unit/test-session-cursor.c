@@ -1,7 +1,8 @@
 /* The pointer cursor of wayrtc-session through ext-image-copy-capture-v1: a raw client
  * moves the pointer with a virtual pointer and follows a cursor session over the output
- * (place, hotspot, image copies into wl_shm buffers), with the default image and with
- * wayrtc-test-pattern --cursor's own. Paths from $WAYRTC_SESSION and $WAYRTC_TEST_PATTERN. */
+ * (place, hotspot, image copies into wl_shm buffers), with the default image, with
+ * wayrtc-test-pattern --cursor's and with cursors it sets from a window of its own.
+ * Paths from $WAYRTC_SESSION and $WAYRTC_TEST_PATTERN. */
 #include <errno.h>
 #include <gio/gio.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include "ext-image-copy-capture-v1-client-protocol.h"
 #include "session.h"
 #include "wlr-virtual-pointer-unstable-v1-client-protocol.h"
+#include "xdg-shell-client-protocol.h"
 
 #define WIDTH      1280
 #define HEIGHT     720
@@ -49,7 +51,17 @@ struct conn {
 	struct zwlr_virtual_pointer_v1 *vp;
 	struct ext_output_image_capture_source_manager_v1 *source_manager;
 	struct ext_image_copy_capture_manager_v1 *copy_manager;
+	struct wl_compositor *compositor;
+	struct xdg_wm_base *wm_base;
 	bool has_pointer_cap;
+
+	/* conn_window: a toplevel of our own, to set cursors as the client under the pointer */
+	struct wl_surface *surface;
+	struct xdg_surface *xdg_surface;
+	struct xdg_toplevel *toplevel;
+	bool configured;
+	bool pointer_in; /* wl_pointer focus is on our surface */
+	uint32_t enter_serial;
 
 	struct ext_image_capture_source_v1 *source;
 	struct ext_image_copy_capture_cursor_session_v1 *cursor;
@@ -97,6 +109,11 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	else if (!strcmp(interface, ext_image_copy_capture_manager_v1_interface.name))
 		c->copy_manager = wl_registry_bind(registry, name,
 		                                   &ext_image_copy_capture_manager_v1_interface, 1);
+	/* version 4: attach still takes the offset (5 moved it to wl_surface.offset) */
+	else if (!strcmp(interface, wl_compositor_interface.name))
+		c->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
+	else if (!strcmp(interface, xdg_wm_base_interface.name))
+		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 }
 
 static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
@@ -122,6 +139,106 @@ static void seat_name(void *data, struct wl_seat *seat, const char *name)
 static const struct wl_seat_listener seat_listener = {
         .capabilities = seat_capabilities,
         .name = seat_name,
+};
+
+/* wl_pointer: only where the pointer is, for set_cursor's serial */
+
+static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+                          struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
+{
+	struct conn *c = data;
+
+	c->pointer_in = surface == c->surface;
+	c->enter_serial = serial;
+}
+
+static void pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+                          struct wl_surface *surface)
+{
+	struct conn *c = data;
+
+	c->pointer_in = false;
+}
+
+static void pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time, wl_fixed_t x,
+                           wl_fixed_t y)
+{
+}
+
+static void pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial, uint32_t time,
+                           uint32_t button, uint32_t state)
+{
+}
+
+static void pointer_axis(void *data, struct wl_pointer *pointer, uint32_t time, uint32_t axis,
+                         wl_fixed_t value)
+{
+}
+
+static void pointer_frame(void *data, struct wl_pointer *pointer)
+{
+}
+
+static void pointer_axis_source(void *data, struct wl_pointer *pointer, uint32_t source)
+{
+}
+
+static void pointer_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time, uint32_t axis)
+{
+}
+
+static void pointer_axis_discrete(void *data, struct wl_pointer *pointer, uint32_t axis,
+                                  int32_t discrete)
+{
+}
+
+static const struct wl_pointer_listener pointer_listener = {
+        .enter = pointer_enter,
+        .leave = pointer_leave,
+        .motion = pointer_motion,
+        .button = pointer_button,
+        .axis = pointer_axis,
+        .frame = pointer_frame,
+        .axis_source = pointer_axis_source,
+        .axis_stop = pointer_axis_stop,
+        .axis_discrete = pointer_axis_discrete,
+};
+
+/* xdg-shell */
+
+static void wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
+{
+	xdg_wm_base_pong(wm_base, serial);
+}
+
+static const struct xdg_wm_base_listener wm_base_listener = {
+        .ping = wm_base_ping,
+};
+
+static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
+{
+	struct conn *c = data;
+
+	xdg_surface_ack_configure(xdg_surface, serial);
+	c->configured = true;
+}
+
+static const struct xdg_surface_listener xdg_surface_listener = {
+        .configure = xdg_surface_configure,
+};
+
+static void toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
+                               int32_t height, struct wl_array *states)
+{
+}
+
+static void toplevel_close(void *data, struct xdg_toplevel *toplevel)
+{
+}
+
+static const struct xdg_toplevel_listener toplevel_listener = {
+        .configure = toplevel_configure,
+        .close = toplevel_close,
 };
 
 /* ext_image_copy_capture_cursor_session_v1 */
@@ -368,6 +485,7 @@ static void conn_open(struct conn *c)
 	c->vp = zwlr_virtual_pointer_manager_v1_create_virtual_pointer(c->vp_manager, c->seat);
 	conn_wait(c, &c->has_pointer_cap, "the seat's pointer capability");
 	c->pointer = wl_seat_get_pointer(c->seat);
+	wl_pointer_add_listener(c->pointer, &pointer_listener, c);
 	g_assert_cmpint(wl_display_roundtrip(c->display), >=, 0);
 }
 
@@ -381,6 +499,16 @@ static void conn_close(struct conn *c)
 		ext_image_copy_capture_cursor_session_v1_destroy(c->cursor);
 	if (c->source)
 		ext_image_capture_source_v1_destroy(c->source);
+	if (c->toplevel)
+		xdg_toplevel_destroy(c->toplevel);
+	if (c->xdg_surface)
+		xdg_surface_destroy(c->xdg_surface);
+	if (c->surface)
+		wl_surface_destroy(c->surface);
+	if (c->wm_base)
+		xdg_wm_base_destroy(c->wm_base);
+	if (c->compositor)
+		wl_compositor_destroy(c->compositor);
 	if (c->pointer)
 		wl_pointer_destroy(c->pointer);
 	if (c->vp)
@@ -523,6 +651,65 @@ static void conn_capture_ready(struct conn *c, struct shm_image *image)
 		                 EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_BUFFER_CONSTRAINTS);
 		conn_wait(c, &c->constraints_done, "new constraints");
 	}
+}
+
+static void shm_image_fill(struct shm_image *image, uint32_t color)
+{
+	for (size_t i = 0; i < (size_t)image->width * (size_t)image->height; i++)
+		image->pixels[i] = color;
+}
+
+static bool image_is(const struct shm_image *image, int width, int height, uint32_t color)
+{
+	if (image->width != width || image->height != height)
+		return false;
+	for (size_t i = 0; i < (size_t)width * (size_t)height; i++) {
+		if (image->pixels[i] != color)
+			return false;
+	}
+	return true;
+}
+
+/* A cursor surface showing `image` (committed before any set_cursor uses it). */
+static struct wl_surface *conn_cursor_surface(struct conn *c, struct shm_image *image)
+{
+	struct wl_surface *surface = wl_compositor_create_surface(c->compositor);
+
+	wl_surface_attach(surface, image->buffer, 0, 0);
+	wl_surface_damage_buffer(surface, 0, 0, image->width, image->height);
+	wl_surface_commit(surface);
+	return surface;
+}
+
+/* A toplevel filling the output (the compositor maximizes it) under the pointer. */
+static void conn_window(struct conn *c, struct shm_image *content)
+{
+	g_assert_nonnull(c->compositor);
+	g_assert_nonnull(c->wm_base);
+	xdg_wm_base_add_listener(c->wm_base, &wm_base_listener, c);
+	c->surface = wl_compositor_create_surface(c->compositor);
+	c->xdg_surface = xdg_wm_base_get_xdg_surface(c->wm_base, c->surface);
+	xdg_surface_add_listener(c->xdg_surface, &xdg_surface_listener, c);
+	c->toplevel = xdg_surface_get_toplevel(c->xdg_surface);
+	xdg_toplevel_add_listener(c->toplevel, &toplevel_listener, c);
+	wl_surface_commit(c->surface);
+	conn_wait(c, &c->configured, "the window's configure");
+	shm_image_init(c, content, WIDTH, HEIGHT);
+	shm_image_fill(content, 0xff336699u);
+	wl_surface_attach(c->surface, content->buffer, 0, 0);
+	wl_surface_damage_buffer(c->surface, 0, 0, WIDTH, HEIGHT);
+	wl_surface_commit(c->surface);
+	conn_move(c, 101, 51);
+	conn_move(c, 100, 50);
+	conn_wait(c, &c->pointer_in, "the pointer over the window");
+}
+
+/* Captures and expects the frame to wait (a capture of an unchanged, hidden or elsewhere
+ * cursor). */
+static void expect_waiting(struct conn *c)
+{
+	conn_settle(c, QUIET_MS);
+	g_assert_cmpint(c->frame_state, ==, FRAME_WAITING);
 }
 
 static unsigned count_opaque(const struct shm_image *image)
@@ -718,6 +905,97 @@ static void test_cursor(void)
 	desktop_stop();
 }
 
+/* A client of our own under the pointer hides its cursor, tries one too large, sets its
+ * own, moves it with attach offsets; one without pointer focus is not listened to. */
+static void test_client_cursors(void)
+{
+	struct conn c, other;
+	struct shm_image content = {0}, image = {0}, huge = {0}, blue = {0}, red = {0};
+	struct shm_image intruder = {0};
+	struct wl_surface *huge_surface, *cursor_surface, *intruder_surface;
+
+	desktop_start();
+	conn_open(&c);
+	conn_window(&c, &content);
+	conn_cursor_session(&c);
+	conn_wait(&c, &c.entered, "enter");
+	conn_capture_session(&c);
+	conn_capture_ready(&c, &image); /* the default, shown until the client sets its own */
+	g_assert_cmpuint(count_opaque(&image), >, 0);
+
+	/* hidden: leave, and a capture waits */
+	conn_capture(&c, &image);
+	wl_pointer_set_cursor(c.pointer, c.enter_serial, NULL, 0, 0);
+	wl_display_flush(c.display);
+	conn_wait(&c, &c.left, "leave");
+	conn_move(&c, 120, 70);
+	expect_waiting(&c);
+	g_assert_false(c.entered);
+
+	/* over 256 px a side is not published: still hidden */
+	shm_image_init(&c, &huge, 300, 300);
+	shm_image_fill(&huge, 0xffffffffu);
+	huge_surface = conn_cursor_surface(&c, &huge);
+	wl_pointer_set_cursor(c.pointer, c.enter_serial, huge_surface, 0, 0);
+	expect_waiting(&c);
+	g_assert_false(c.entered);
+
+	/* its own: enter, position, new constraints; the waiting frame no longer fits */
+	shm_image_init(&c, &blue, 16, 16);
+	shm_image_fill(&blue, 0xff0000ffu);
+	cursor_surface = conn_cursor_surface(&c, &blue);
+	wl_pointer_set_cursor(c.pointer, c.enter_serial, cursor_surface, 2, 3);
+	wl_display_flush(c.display);
+	conn_wait(&c, &c.entered, "enter");
+	expect_position(&c, 120, 70);
+	g_assert_true(conn_wait_frame(&c, deadline_after(TIMEOUT_MS)));
+	if (c.frame_state == FRAME_FAILED)
+		conn_capture_ready(&c, &image);
+	g_assert_true(image_is(&image, 16, 16, 0xff0000ffu));
+	g_assert_cmpuint(c.buffer_width, ==, 16);
+	g_assert_cmpint(c.hotspot_x, ==, 2);
+	g_assert_cmpint(c.hotspot_y, ==, 3);
+
+	/* a new buffer attached 1 px left and 2 up: the same pixel stays at the pointer */
+	conn_capture(&c, &image);
+	expect_waiting(&c);
+	shm_image_init(&c, &red, 16, 16);
+	shm_image_fill(&red, 0xffff0000u);
+	wl_surface_attach(cursor_surface, red.buffer, -1, -2);
+	wl_surface_damage_buffer(cursor_surface, 0, 0, 16, 16);
+	wl_surface_commit(cursor_surface);
+	g_assert_true(conn_wait_frame(&c, deadline_after(TIMEOUT_MS)));
+	g_assert_cmpint(c.frame_state, ==, FRAME_READY);
+	g_assert_true(c.hotspot_before_ready);
+	g_assert_true(image_is(&image, 16, 16, 0xffff0000u));
+	g_assert_cmpint(c.hotspot_x, ==, 3);
+	g_assert_cmpint(c.hotspot_y, ==, 5);
+
+	/* a client the pointer is not over cannot change it */
+	conn_capture(&c, &image);
+	conn_open(&other);
+	shm_image_init(&other, &intruder, 20, 20);
+	shm_image_fill(&intruder, 0xff00ff00u);
+	intruder_surface = conn_cursor_surface(&other, &intruder);
+	wl_pointer_set_cursor(other.pointer, c.enter_serial, intruder_surface, 0, 0);
+	g_assert_cmpint(wl_display_roundtrip(other.display), >=, 0);
+	expect_waiting(&c);
+	g_assert_cmpuint(c.buffer_width, ==, 16);
+
+	wl_surface_destroy(intruder_surface);
+	shm_image_finish(&intruder);
+	conn_close(&other);
+	wl_surface_destroy(cursor_surface);
+	wl_surface_destroy(huge_surface);
+	shm_image_finish(&red);
+	shm_image_finish(&blue);
+	shm_image_finish(&huge);
+	shm_image_finish(&image);
+	shm_image_finish(&content);
+	conn_close(&c);
+	desktop_stop();
+}
+
 /* A request that is a protocol error ends the connection with that error. */
 static void expect_protocol_error(struct conn *c, const struct wl_interface *interface,
                                   uint32_t code)
@@ -841,6 +1119,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/session-cursor/builtin-theme", test_builtin_theme);
 	g_test_add_func("/session-cursor/frame-session", test_frame_session);
 	g_test_add_func("/session-cursor/cursor", test_cursor);
+	g_test_add_func("/session-cursor/client-cursors", test_client_cursors);
 	g_test_add_func("/session-cursor/errors", test_errors);
 	return g_test_run();
 }
