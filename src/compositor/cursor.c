@@ -33,6 +33,9 @@ struct session_cursor {
 
 	/* The focused client's cursor surface, NULL while the default shows or it is hidden. */
 	struct wlr_surface *surface;
+	/* The client that chose the image (NULL: the default shows). Always the one with
+	 * pointer focus, as focus leaving it resets this; so never a client already gone. */
+	struct wl_client *client;
 	/* Surface-local, from set_cursor, moved by each commit's attach offset. */
 	int32_t hotspot_x, hotspot_y;
 
@@ -258,6 +261,7 @@ static void cursor_handle_request_set_cursor(struct wl_listener *listener, void 
 	/* Only the client under the pointer chooses what the pointer looks like. */
 	if (event->seat_client != seat->pointer_state.focused_client)
 		return;
+	cursor->client = event->seat_client->client;
 	cursor->hotspot_x = event->hotspot_x;
 	cursor->hotspot_y = event->hotspot_y;
 	cursor_set_surface(cursor, event->surface);
@@ -268,7 +272,8 @@ static void cursor_handle_request_set_cursor(struct wl_listener *listener, void 
 	cursor_read_surface(cursor);
 }
 
-/* A new surface under the pointer shows the default until its client sets its own. */
+/* A surface under the pointer shows the default until its client sets its own; moving
+ * between surfaces of a client that did keeps that one until it sets the next. */
 static void cursor_handle_focus_change(struct wl_listener *listener, void *data)
 {
 	struct session_cursor *cursor = wl_container_of(listener, cursor, focus_change);
@@ -276,6 +281,10 @@ static void cursor_handle_focus_change(struct wl_listener *listener, void *data)
 
 	if (event->new_surface == event->old_surface)
 		return;
+	if (event->new_surface && cursor->client &&
+	    wl_resource_get_client(event->new_surface->resource) == cursor->client)
+		return;
+	cursor->client = NULL;
 	cursor_set_surface(cursor, NULL);
 	cursor_show_default(cursor);
 }
