@@ -60,7 +60,8 @@ struct conn {
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
 	bool configured;
-	bool pointer_in; /* wl_pointer focus is on our surface */
+	bool pointer_in;                    /* wl_pointer focus is on our surface */
+	struct wl_surface *pointer_surface; /* the surface of the latest wl_pointer.enter */
 	uint32_t enter_serial;
 
 	struct ext_image_capture_source_v1 *source;
@@ -149,6 +150,7 @@ static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t seria
 	struct conn *c = data;
 
 	c->pointer_in = surface == c->surface;
+	c->pointer_surface = surface;
 	c->enter_serial = serial;
 }
 
@@ -912,7 +914,10 @@ static void test_client_cursors(void)
 	struct conn c, other;
 	struct shm_image content = {0}, image = {0}, huge = {0}, blue = {0}, red = {0};
 	struct shm_image intruder = {0};
-	struct wl_surface *huge_surface, *cursor_surface, *intruder_surface;
+	struct wl_surface *huge_surface, *cursor_surface, *intruder_surface, *second;
+	struct xdg_surface *second_xdg;
+	struct xdg_toplevel *second_toplevel;
+	gint64 deadline;
 
 	desktop_start();
 	conn_open(&c);
@@ -971,8 +976,31 @@ static void test_client_cursors(void)
 	g_assert_cmpint(c.hotspot_x, ==, 3);
 	g_assert_cmpint(c.hotspot_y, ==, 5);
 
-	/* a client the pointer is not over cannot change it */
+	/* another window of the same client under the pointer keeps its cursor */
 	conn_capture(&c, &image);
+	second = wl_compositor_create_surface(c.compositor);
+	second_xdg = xdg_wm_base_get_xdg_surface(c.wm_base, second);
+	c.configured = false;
+	xdg_surface_add_listener(second_xdg, &xdg_surface_listener, &c);
+	second_toplevel = xdg_surface_get_toplevel(second_xdg);
+	xdg_toplevel_add_listener(second_toplevel, &toplevel_listener, &c);
+	wl_surface_commit(second);
+	conn_wait(&c, &c.configured, "the second window's configure");
+	wl_surface_attach(second, content.buffer, 0, 0);
+	wl_surface_damage_buffer(second, 0, 0, WIDTH, HEIGHT);
+	wl_surface_commit(second);
+	deadline = deadline_after(TIMEOUT_MS);
+	while (c.pointer_surface != second) {
+		bool never = false;
+
+		if (g_get_monotonic_time() > deadline)
+			g_error("the pointer never entered the second window");
+		conn_wait_until(&c, &never, deadline_after(20));
+	}
+	expect_waiting(&c);
+	g_assert_true(c.entered);
+
+	/* a client the pointer is not over cannot change it */
 	conn_open(&other);
 	shm_image_init(&other, &intruder, 20, 20);
 	shm_image_fill(&intruder, 0xff00ff00u);
@@ -985,6 +1013,9 @@ static void test_client_cursors(void)
 	wl_surface_destroy(intruder_surface);
 	shm_image_finish(&intruder);
 	conn_close(&other);
+	xdg_toplevel_destroy(second_toplevel);
+	xdg_surface_destroy(second_xdg);
+	wl_surface_destroy(second);
 	wl_surface_destroy(cursor_surface);
 	wl_surface_destroy(huge_surface);
 	shm_image_finish(&red);
