@@ -706,6 +706,16 @@ static void conn_window(struct conn *c, struct shm_image *content)
 	conn_wait(c, &c->pointer_in, "the pointer over the window");
 }
 
+static void callback_handle_done(void *data, struct wl_callback *callback, uint32_t time)
+{
+	*(bool *)data = true;
+	wl_callback_destroy(callback);
+}
+
+static const struct wl_callback_listener callback_listener = {
+        .done = callback_handle_done,
+};
+
 /* Captures and expects the frame to wait (a capture of an unchanged, hidden or elsewhere
  * cursor). */
 static void expect_waiting(struct conn *c)
@@ -917,6 +927,8 @@ static void test_client_cursors(void)
 	struct wl_surface *huge_surface, *cursor_surface, *intruder_surface, *second;
 	struct xdg_surface *second_xdg;
 	struct xdg_toplevel *second_toplevel;
+	struct wl_callback *callback;
+	bool callback_done = false;
 	gint64 deadline;
 
 	desktop_start();
@@ -999,6 +1011,14 @@ static void test_client_cursors(void)
 	}
 	expect_waiting(&c);
 	g_assert_true(c.entered);
+
+	/* the cursor surface's frame callbacks come (animated cursors wait for them), and a
+	 * commit that changes nothing is no new image */
+	callback = wl_surface_frame(cursor_surface);
+	wl_callback_add_listener(callback, &callback_listener, &callback_done);
+	wl_surface_commit(cursor_surface);
+	conn_wait(&c, &callback_done, "the cursor surface's frame callback");
+	expect_waiting(&c);
 
 	/* a client the pointer is not over cannot change it */
 	conn_open(&other);
