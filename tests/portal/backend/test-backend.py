@@ -463,6 +463,72 @@ def test_second_output():
                 "HEADLESS-1")
 
 
+def consumer_process(session, node):
+    """A consumer of its own, gst-launch-1.0, with a remote the session opened for it."""
+    ret, fd_list = call(SC, "OpenPipeWireRemote",
+                        GLib.Variant("(oa{sv})", (session, {})), "(h)", fds=True)
+    fd = fd_list.get(ret.unpack()[0])
+    try:
+        # a downstream of ANY caps would make pipewiresrc offer no format at all: its own
+        # stream then fails ("no format given") and it reports not-negotiated, on any node
+        return subprocess.run(["gst-launch-1.0", "-q", "pipewiresrc", "fd=%d" % fd,
+                               "path=%u" % node, "num-buffers=1", "!", "videoconvert", "!",
+                               "video/x-raw,format=RGB", "!", "fakesink", "sync=false"],
+                              pass_fds=(fd,), capture_output=True, text=True,
+                              timeout=TIMEOUT_S)
+    finally:
+        os.close(fd)
+
+
+def test_consumers_in_a_row():
+    """One node, one consumer after another, each leaving its own way; and an app that
+    leaves the bus takes its node along, while the next app's own session works."""
+    write_chooser("pick")
+    session = create_session(SC)
+    select_sources(session)
+    response, res = start(SC, session)
+    check(response == 0, "Start response %d" % response)
+    node, (w, h), _ = only_stream(res)
+    check_pattern(grab_frame(session, node, w, h), w, h)
+    # wayrtc's consumer, killed while streaming (buffers still mapped)
+    probe = Probe(session, node)
+    wait_for(lambda: probe.frames(), "a frame in wayrtc-cursor-probe")
+    probe.proc.kill()
+    probe.proc.wait()
+    # a process of its own, right after, and then this one again
+    out = consumer_process(session, node)
+    check(out.returncode == 0, "a consumer after a killed one failed: %s" % out.stderr[-500:])
+    check_pattern(grab_frame(session, node, w, h), w, h)
+    close_session(session)
+    # an app that leaves the bus: the frontend closes its session, and the node goes
+    env = dict(os.environ, WAYRTC_TEST_APP_LEAVES="1")
+    out = subprocess.run([sys.executable, __file__], env=env, capture_output=True, text=True,
+                         timeout=TIMEOUT_S * 2)
+    left = [l for l in out.stdout.splitlines() if l.startswith("node ")]
+    check(out.returncode == 0 and left, "the leaving app failed: %s%s" % (out.stdout, out.stderr))
+    gone = int(left[0].split()[1])
+    wait_for(lambda: not node_exists(gone), "node %u to go with its app" % gone)
+    session = create_session(SC)
+    select_sources(session)
+    response, res = start(SC, session)
+    check(response == 0, "Start response %d after an app left" % response)
+    node, (w, h), _ = only_stream(res)
+    check_pattern(grab_frame(session, node, w, h), w, h)
+    close_session(session)
+
+
+def app_leaves():
+    """WAYRTC_TEST_APP_LEAVES: an app that shares, reads a frame, prints its node and
+    exits without closing anything."""
+    session = create_session(SC)
+    select_sources(session)
+    response, res = start(SC, session)
+    check(response == 0, "Start response %d" % response)
+    node, (w, h), _ = only_stream(res)
+    check_pattern(grab_frame(session, node, w, h), w, h)
+    print("node %d" % node, flush=True)
+
+
 def test_closed_by_desktop():
     write_chooser("pick")
     session = create_session(SC)
@@ -482,8 +548,11 @@ def test_closed_by_desktop():
     wait_for(lambda: not node_exists(node), "node %u to go" % node)
 
 
+if os.environ.get("WAYRTC_TEST_APP_LEAVES"):
+    app_leaves()
+    sys.exit(0)
 tests = [test_cancel, test_screencast, test_restore, test_remote_desktop, test_cursor_metadata,
-         test_second_output, test_closed_by_desktop]
+         test_second_output, test_consumers_in_a_row, test_closed_by_desktop]
 print("1..%d" % len(tests), flush=True)
 failed = 0
 for i, t in enumerate(tests, 1):
