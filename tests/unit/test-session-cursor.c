@@ -16,6 +16,7 @@
 #include "ext-image-capture-source-v1-client-protocol.h"
 #include "ext-image-copy-capture-v1-client-protocol.h"
 #include "session.h"
+#include "wlr-output-management-unstable-v1-client-protocol.h"
 #include "wlr-virtual-pointer-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -511,6 +512,7 @@ static void conn_close(struct conn *c)
 		xdg_wm_base_destroy(c->wm_base);
 	if (c->compositor)
 		wl_compositor_destroy(c->compositor);
+
 	if (c->pointer)
 		wl_pointer_destroy(c->pointer);
 	if (c->vp)
@@ -1047,6 +1049,104 @@ static void test_client_cursors(void)
 	desktop_stop();
 }
 
+/* wlr-output-management, read generically: only the head, the serial and the outcome
+ * matter here; every object it hands out is kept to be let go at the end. */
+struct output_config {
+	struct wl_registry *registry;
+	struct zwlr_output_manager_v1 *manager;
+	GPtrArray *proxies;
+	struct zwlr_output_head_v1 *head;
+	uint32_t serial;
+	bool done, answered, succeeded;
+};
+
+static int output_config_dispatch(const void *data, void *target, uint32_t opcode,
+                                  const struct wl_message *message, union wl_argument *args)
+{
+	struct output_config *oc = (struct output_config *)data;
+	const char *name = message->name;
+	struct wl_proxy *proxy = target;
+
+	if (!strcmp(wl_proxy_get_class(proxy), zwlr_output_manager_v1_interface.name)) {
+		if (!strcmp(name, "head")) {
+			g_assert_null(oc->head); /* one output */
+			oc->head = (struct zwlr_output_head_v1 *)args[0].o;
+			wl_proxy_add_dispatcher((struct wl_proxy *)oc->head, output_config_dispatch,
+			                        oc, NULL);
+			g_ptr_array_add(oc->proxies, oc->head);
+		} else if (!strcmp(name, "done")) {
+			oc->serial = args[0].u;
+			oc->done = true;
+		}
+	} else if (!strcmp(wl_proxy_get_class(proxy), zwlr_output_head_v1_interface.name)) {
+		if (!strcmp(name, "mode"))
+			g_ptr_array_add(oc->proxies, args[0].o);
+	} else if (!strcmp(wl_proxy_get_class(proxy),
+	                   zwlr_output_configuration_v1_interface.name)) {
+		oc->succeeded = !strcmp(name, "succeeded");
+		oc->answered = true;
+	}
+	return 0;
+}
+
+static void output_config_global(void *data, struct wl_registry *registry, uint32_t name,
+                                 const char *interface, uint32_t version)
+{
+	struct output_config *oc = data;
+
+	if (strcmp(interface, zwlr_output_manager_v1_interface.name) != 0)
+		return;
+	/* at once: the heads and done follow the bind */
+	oc->manager = wl_registry_bind(registry, name, &zwlr_output_manager_v1_interface, 1);
+	wl_proxy_add_dispatcher((struct wl_proxy *)oc->manager, output_config_dispatch, oc, NULL);
+}
+
+static const struct wl_registry_listener output_config_registry_listener = {
+        .global = output_config_global,
+        .global_remove = registry_global_remove,
+};
+
+/* At output scale 2 the place is in the output's buffer pixels, twice its layout size. */
+static void test_scale(void)
+{
+	struct conn c;
+	struct output_config oc = {
+	        .proxies = g_ptr_array_new_with_free_func((GDestroyNotify)wl_proxy_destroy)};
+	struct zwlr_output_configuration_v1 *config;
+	struct zwlr_output_configuration_head_v1 *config_head;
+
+	desktop_start();
+	conn_open(&c);
+	oc.registry = wl_display_get_registry(c.display);
+	wl_registry_add_listener(oc.registry, &output_config_registry_listener, &oc);
+	conn_wait(&c, &oc.done, "the output configuration");
+	g_assert_nonnull(oc.head);
+	config = zwlr_output_manager_v1_create_configuration(oc.manager, oc.serial);
+	wl_proxy_add_dispatcher((struct wl_proxy *)config, output_config_dispatch, &oc, NULL);
+	config_head = zwlr_output_configuration_v1_enable_head(config, oc.head);
+	zwlr_output_configuration_head_v1_set_scale(config_head, wl_fixed_from_int(2));
+	zwlr_output_configuration_v1_apply(config);
+	wl_display_flush(c.display);
+	conn_wait(&c, &oc.answered, "the configuration's outcome");
+	g_assert_true(oc.succeeded);
+
+	/* the virtual pointer's absolute motion spans the 640x360 layout */
+	conn_cursor_session(&c);
+	conn_move(&c, 100, 50);
+	conn_wait(&c, &c.entered, "enter");
+	expect_position(&c, 100, 50);
+	conn_move(&c, 640, 360);
+	expect_position(&c, 640, 360);
+
+	zwlr_output_configuration_head_v1_destroy(config_head);
+	zwlr_output_configuration_v1_destroy(config);
+	g_ptr_array_unref(oc.proxies);
+	zwlr_output_manager_v1_destroy(oc.manager);
+	wl_registry_destroy(oc.registry);
+	conn_close(&c);
+	desktop_stop();
+}
+
 /* A request that is a protocol error ends the connection with that error. */
 static void expect_protocol_error(struct conn *c, const struct wl_interface *interface,
                                   uint32_t code)
@@ -1171,6 +1271,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/session-cursor/frame-session", test_frame_session);
 	g_test_add_func("/session-cursor/cursor", test_cursor);
 	g_test_add_func("/session-cursor/client-cursors", test_client_cursors);
+	g_test_add_func("/session-cursor/scale", test_scale);
 	g_test_add_func("/session-cursor/errors", test_errors);
 	return g_test_run();
 }
