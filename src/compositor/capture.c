@@ -191,6 +191,7 @@ static bool cursor_session_locate(struct capture_cursor_session *cursor,
 	struct wlr_output *output = cursor->output;
 	struct wlr_box *box;
 	int width, height;
+	int32_t left, top;
 	double px, py;
 
 	if (!output || !output->enabled)
@@ -208,8 +209,10 @@ static bool cursor_session_locate(struct capture_cursor_session *cursor,
 		return false;
 	wlr_output_transformed_resolution(output, &width, &height);
 	/* The image, hotspot at the pointer, against [0, width) x [0, height). */
-	return *x - image->hotspot_x<width && * x - image->hotspot_x + (int32_t)image->width> 0 &&
-	       *y - image->hotspot_y<height && * y - image->hotspot_y + (int32_t)image->height> 0;
+	left = *x - image->hotspot_x;
+	top = *y - image->hotspot_y;
+	return left < width && left + (int32_t)image->width > 0 && top < height &&
+	       top + (int32_t)image->height > 0;
 }
 
 static void cursor_session_update(struct capture_cursor_session *cursor,
