@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cursor.h"
+#include "cursor_meta.h"
 #include "log.h"
 #include "media/capture.h"
 #include "pw.h"
@@ -31,35 +31,9 @@
 #define MIN_BUFFERS         2
 #define MAX_BUFFERS         16
 #define POD_BUFFER          1024
-/* Room for one cursor image of wayrtc's largest (its consumer, src/media/capture_pw.c, and
- * browsers take no more than CURSOR_IMAGE_MAX a side). */
-#define CURSOR_SIDE CURSOR_IMAGE_MAX
-#define CURSOR_META_SIZE(w, h)                                                                     \
-	((int32_t)(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) +               \
-	           (size_t)(w) * (h)*4))
 /* Cursor-only buffers: at most one per output frame, and never faster than the node's
  * maxFramerate; a refresh below 10 Hz is not believed. */
 #define CURSOR_INTERVAL_MAX_US (G_USEC_PER_SEC / 10)
-
-enum cursor_image {
-	CURSOR_IMAGE_NONE,     /* none reported yet: the consumer keeps whatever it has */
-	CURSOR_IMAGE_OK,       /* in `bitmap` */
-	CURSOR_IMAGE_UNUSABLE, /* too large or of an unknown format: sent as invisible */
-};
-
-/* The pointer as capture_wlr last reported it, for SPA_META_Cursor. */
-struct stream_cursor {
-	bool known; /* a report came */
-	bool hidden;
-	int32_t x, y, hot_x, hot_y;
-	bool moved;      /* changed since the last buffer went out */
-	bool image_sent; /* the current image went out in a buffer */
-	enum cursor_image image;
-	uint32_t width, height; /* of bitmap, rows of width * 4 bytes */
-	enum spa_video_format format;
-	uint8_t bitmap[CURSOR_SIDE * CURSOR_SIDE * 4];
-	bool unusable_said; /* logged once */
-};
 
 struct screen_stream {
 	struct backend_pw *pw;
@@ -85,7 +59,7 @@ struct screen_stream {
 	/* cursor mode metadata */
 	bool cursor_meta;
 	bool cursor_negotiated; /* the consumer's buffers carry SPA_META_Cursor */
-	struct stream_cursor cursor;
+	struct cursor_meta cursor;
 	int64_t cursor_interval_us;
 	guint cursor_timer; /* a cursor-only buffer once the interval since the last is over */
 	uint64_t cursor_buffers;
@@ -106,23 +80,6 @@ static enum spa_video_format spa_format(uint32_t drm)
 		return SPA_VIDEO_FORMAT_BGRx;
 	case DRM_FORMAT_XBGR8888:
 	case DRM_FORMAT_ABGR8888:
-		return SPA_VIDEO_FORMAT_RGBx;
-	default:
-		return SPA_VIDEO_FORMAT_UNKNOWN;
-	}
-}
-
-/* A cursor's alpha matters, unlike the screen's. */
-static enum spa_video_format spa_cursor_format(uint32_t drm)
-{
-	switch (drm) {
-	case DRM_FORMAT_ARGB8888:
-		return SPA_VIDEO_FORMAT_BGRA;
-	case DRM_FORMAT_XRGB8888:
-		return SPA_VIDEO_FORMAT_BGRx;
-	case DRM_FORMAT_ABGR8888:
-		return SPA_VIDEO_FORMAT_RGBA;
-	case DRM_FORMAT_XBGR8888:
 		return SPA_VIDEO_FORMAT_RGBx;
 	default:
 		return SPA_VIDEO_FORMAT_UNKNOWN;
@@ -205,55 +162,6 @@ static void fill_damage(struct spa_buffer *buf, const struct capture_frame *fram
 		r[n] = (struct spa_meta_region){0};
 }
 
-/* SPA_META_Cursor as mutter and KWin write it: id 0 while hidden; else the position and
- * hotspot in every buffer, and the image (bitmap_offset > 0) only when it is new to the
- * consumer, or always with `with_image`. An image the consumer's room cannot hold, or one
- * we could not take, goes as a bitmap with offset 0: an invisible pointer. */
-static void fill_cursor(struct screen_stream *s, struct spa_buffer *buf, bool with_image)
-{
-	struct spa_meta *m = spa_buffer_find_meta(buf, SPA_META_Cursor);
-	struct stream_cursor *c = &s->cursor;
-	struct spa_meta_cursor *mc;
-	struct spa_meta_bitmap *bm;
-	size_t need;
-
-	if (!m || m->size < sizeof(*mc))
-		return;
-	mc = m->data;
-	c->moved = false;
-	mc->flags = 0;
-	mc->bitmap_offset = 0;
-	if (!c->known || c->hidden) {
-		mc->id = 0;
-		mc->position = SPA_POINT(0, 0);
-		mc->hotspot = SPA_POINT(0, 0);
-		return;
-	}
-	mc->id = 1;
-	mc->position = SPA_POINT(c->x, c->y);
-	mc->hotspot = SPA_POINT(c->hot_x, c->hot_y);
-	if (c->image == CURSOR_IMAGE_NONE || (c->image_sent && !with_image) ||
-	    m->size < sizeof(*mc) + sizeof(*bm))
-		return;
-	bm = SPA_PTROFF(mc, sizeof(*mc), struct spa_meta_bitmap);
-	mc->bitmap_offset = sizeof(*mc);
-	need = sizeof(*mc) + sizeof(*bm) + (size_t)c->width * c->height * 4;
-	if (c->image == CURSOR_IMAGE_OK && need <= m->size) {
-		bm->format = c->format;
-		bm->size = SPA_RECTANGLE(c->width, c->height);
-		bm->stride = (int32_t)(c->width * 4);
-		bm->offset = sizeof(*bm);
-		memcpy(SPA_PTROFF(bm, bm->offset, void), c->bitmap,
-		       (size_t)c->width * c->height * 4);
-	} else {
-		bm->format = SPA_VIDEO_FORMAT_BGRA;
-		bm->size = SPA_RECTANGLE(0, 0);
-		bm->stride = 0;
-		bm->offset = 0;
-	}
-	c->image_sent = true;
-}
-
 static bool can_push(const struct screen_stream *s)
 {
 	return s->streaming && s->negotiated && s->neg_width == s->width &&
@@ -275,7 +183,8 @@ static void queue_buffer(struct screen_stream *s, struct pw_buffer *pwb, int64_t
 		h->dts_offset = 0;
 	}
 	if (s->cursor_meta)
-		fill_cursor(s, pwb->buffer, with_image);
+		cursor_meta_write(&s->cursor, spa_buffer_find_meta(pwb->buffer, SPA_META_Cursor),
+		                  with_image);
 	pw_stream_queue_buffer(s->stream, pwb);
 	pw_stream_trigger_process(s->stream);
 	s->last_queue_us = g_get_monotonic_time();
@@ -493,14 +402,15 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	                                 sizeof(struct spa_meta_region) * 1,
 	                                 sizeof(struct spa_meta_region) * CAPTURE_MAX_DAMAGE));
 	/* consumers that ask for less room get images up to their size, larger ones go as
-	 * invisible (fill_cursor); the default is all we can send */
+	 * invisible (cursor_meta_write); the default is all we can send */
 	if (s->cursor_meta)
 		params[n++] = spa_pod_builder_add_object(
 		        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
 		        SPA_POD_Id(SPA_META_Cursor), SPA_PARAM_META_size,
-		        SPA_POD_CHOICE_RANGE_Int(CURSOR_META_SIZE(CURSOR_SIDE, CURSOR_SIDE),
-		                                 CURSOR_META_SIZE(1, 1),
-		                                 CURSOR_META_SIZE(CURSOR_SIDE, CURSOR_SIDE)));
+		        SPA_POD_CHOICE_RANGE_Int(
+		                CURSOR_META_SIZE(CURSOR_META_SIDE, CURSOR_META_SIDE),
+		                CURSOR_META_SIZE(1, 1),
+		                CURSOR_META_SIZE(CURSOR_META_SIDE, CURSOR_META_SIDE)));
 	pw_stream_update_params(s->stream, params, n);
 	log_debug("format %ux%u negotiated", info.size.width, info.size.height);
 }
@@ -627,48 +537,11 @@ static void capture_closed(void *data, const char *reason)
 	close_later(data, reason);
 }
 
-static void take_cursor_image(struct screen_stream *s, const struct capture_cursor *in)
-{
-	struct stream_cursor *c = &s->cursor;
-	enum spa_video_format format = spa_cursor_format(in->format);
-
-	c->image_sent = false;
-	if (format == SPA_VIDEO_FORMAT_UNKNOWN || !in->width || !in->height ||
-	    in->width > CURSOR_SIDE || in->height > CURSOR_SIDE || in->stride < in->width * 4) {
-		/* the consumer would show the old image in the wrong place: none is better */
-		if (!c->unusable_said)
-			log_info("a cursor image of %ux%u (format %#x) cannot be sent (at most "
-			         "%ux%u, 32-bit RGB): the pointer goes as invisible",
-			         in->width, in->height, in->format, CURSOR_SIDE, CURSOR_SIDE);
-		c->unusable_said = true;
-		c->image = CURSOR_IMAGE_UNUSABLE;
-		return;
-	}
-	for (uint32_t y = 0; y < in->height; y++)
-		memcpy(c->bitmap + (size_t)y * in->width * 4, in->bitmap + (size_t)y * in->stride,
-		       (size_t)in->width * 4);
-	c->width = in->width;
-	c->height = in->height;
-	c->format = format;
-	c->image = CURSOR_IMAGE_OK;
-}
-
 static void capture_cursor(void *data, const struct capture_cursor *in)
 {
 	struct screen_stream *s = data;
-	struct stream_cursor *c = &s->cursor;
 
-	c->known = true;
-	c->hidden = in->hidden;
-	if (!in->hidden) {
-		c->x = in->x;
-		c->y = in->y;
-		c->hot_x = in->hotspot_x;
-		c->hot_y = in->hotspot_y;
-	}
-	if (in->bitmap)
-		take_cursor_image(s, in);
-	c->moved = true;
+	cursor_meta_take(&s->cursor, in);
 	cursor_schedule(s);
 }
 
