@@ -1,11 +1,17 @@
 /* The backend's decisions without a desktop: which restore data is ours, where the chooser
- * comes from (and that none configured means no), and how a chooser's answer is read. */
+ * comes from (and that none configured means no), how a chooser's answer is read, and the
+ * cursor metadata a consumer reads in each buffer. */
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "chooser.h"
+#include "cursor_meta.h"
 #include "portal.h"
+
+#define DRM_FORMAT_ARGB8888 0x34325241
+#define DRM_FORMAT_XBGR8888 0x34324258
 
 static void test_restore_data(void)
 {
@@ -137,6 +143,138 @@ static void test_chooser_config(void)
 	g_rmdir(home);
 }
 
+/* A buffer's SPA_META_Cursor with `room` bytes, as PipeWire hands it over. */
+struct meta_room {
+	struct spa_meta meta;
+	uint8_t data[CURSOR_META_SIZE(CURSOR_META_SIDE, CURSOR_META_SIDE)];
+};
+
+static struct spa_meta *meta_init(struct meta_room *r, size_t room)
+{
+	memset(r->data, 0xaa, sizeof(r->data)); /* what the last buffer left */
+	r->meta = (struct spa_meta){.type = SPA_META_Cursor, .size = room, .data = r->data};
+	return &r->meta;
+}
+
+static const struct spa_meta_bitmap *meta_bitmap(struct spa_meta *m)
+{
+	const struct spa_meta_cursor *mc = m->data;
+
+	return mc->bitmap_offset ? SPA_PTROFF(mc, mc->bitmap_offset, const struct spa_meta_bitmap)
+	                         : NULL;
+}
+
+static void test_cursor_meta(void)
+{
+	static struct cursor_meta c;
+	static struct meta_room r;
+	static uint8_t image[10 * 12]; /* 2x3 ARGB rows of 12 bytes: 4 bytes of padding */
+	struct capture_cursor in = {.x = 100, .y = 50, .hotspot_x = 1, .hotspot_y = 2};
+	struct spa_meta *m = meta_init(&r, sizeof(r.data));
+	const struct spa_meta_cursor *mc = m->data;
+	const struct spa_meta_bitmap *bm;
+	const uint8_t *px;
+
+	memset(&c, 0, sizeof(c));
+	/* nothing reported yet: hidden */
+	cursor_meta_write(&c, m, false);
+	g_assert_cmpuint(mc->id, ==, 0);
+	g_assert_cmpuint(mc->bitmap_offset, ==, 0);
+	/* a place before any image: no bitmap (the consumer keeps its own) */
+	cursor_meta_take(&c, &in);
+	g_assert_true(c.moved);
+	cursor_meta_write(&c, meta_init(&r, sizeof(r.data)), false);
+	g_assert_false(c.moved);
+	g_assert_cmpuint(mc->id, ==, 1);
+	g_assert_cmpint(mc->position.x, ==, 100);
+	g_assert_cmpint(mc->position.y, ==, 50);
+	g_assert_cmpint(mc->hotspot.x, ==, 1);
+	g_assert_cmpint(mc->hotspot.y, ==, 2);
+	g_assert_null(meta_bitmap(m));
+	/* a new image, padded rows: written once, tightly, in the SPA format of its bytes */
+	for (size_t i = 0; i < sizeof(image); i++)
+		image[i] = (uint8_t)i;
+	in = (struct capture_cursor){.x = 10,
+	                             .y = 20,
+	                             .hotspot_x = 3,
+	                             .hotspot_y = 4,
+	                             .bitmap = image,
+	                             .width = 2,
+	                             .height = 3,
+	                             .stride = 12,
+	                             .format = DRM_FORMAT_ARGB8888};
+	cursor_meta_take(&c, &in);
+	cursor_meta_write(&c, meta_init(&r, sizeof(r.data)), false);
+	bm = meta_bitmap(m);
+	g_assert_nonnull(bm);
+	g_assert_cmpuint(mc->bitmap_offset, >=, sizeof(*mc));
+	g_assert_cmpuint(bm->format, ==, SPA_VIDEO_FORMAT_BGRA);
+	g_assert_cmpuint(bm->size.width, ==, 2);
+	g_assert_cmpuint(bm->size.height, ==, 3);
+	g_assert_cmpint(bm->stride, ==, 8);
+	g_assert_cmpuint(bm->offset, >=, sizeof(*bm));
+	g_assert_cmpuint(mc->bitmap_offset + bm->offset + 3 * 8, <=, m->size);
+	px = SPA_PTROFF(bm, bm->offset, const uint8_t);
+	g_assert_cmpmem(px, 8, image, 8);
+	g_assert_cmpmem(px + 16, 8, image + 24, 8);
+	/* the next buffer: the place again, no image */
+	in = (struct capture_cursor){.x = 11, .y = 21, .hotspot_x = 3, .hotspot_y = 4};
+	cursor_meta_take(&c, &in);
+	cursor_meta_write(&c, meta_init(&r, sizeof(r.data)), false);
+	g_assert_cmpint(mc->position.x, ==, 11);
+	g_assert_null(meta_bitmap(m));
+	/* unless asked (a consumer starting) */
+	cursor_meta_write(&c, meta_init(&r, sizeof(r.data)), true);
+	g_assert_nonnull(meta_bitmap(m));
+	/* hidden: id 0, whatever came before */
+	in = (struct capture_cursor){.hidden = true};
+	cursor_meta_take(&c, &in);
+	cursor_meta_write(&c, meta_init(&r, sizeof(r.data)), true);
+	g_assert_cmpuint(mc->id, ==, 0);
+	/* visible again at its old image, and the place it says */
+	in = (struct capture_cursor){.x = 5, .y = 6};
+	cursor_meta_take(&c, &in);
+	cursor_meta_write(&c, meta_init(&r, sizeof(r.data)), false);
+	g_assert_cmpuint(mc->id, ==, 1);
+	g_assert_cmpint(mc->position.x, ==, 5);
+	/* an image over 128 px a side: an invisible bitmap (offset 0), not the old one */
+	in = (struct capture_cursor){.x = 5,
+	                             .y = 6,
+	                             .bitmap = image,
+	                             .width = 129,
+	                             .height = 2,
+	                             .stride = 129 * 4,
+	                             .format = DRM_FORMAT_ARGB8888};
+	cursor_meta_take(&c, &in);
+	cursor_meta_write(&c, meta_init(&r, sizeof(r.data)), false);
+	bm = meta_bitmap(m);
+	g_assert_nonnull(bm);
+	g_assert_cmpuint(bm->format, !=, 0);
+	g_assert_cmpuint(bm->offset, ==, 0);
+	/* a consumer that gave less room than the image needs: invisible too */
+	in = (struct capture_cursor){.x = 5,
+	                             .y = 6,
+	                             .bitmap = image,
+	                             .width = 2,
+	                             .height = 3,
+	                             .stride = 8,
+	                             .format = DRM_FORMAT_XBGR8888};
+	cursor_meta_take(&c, &in);
+	cursor_meta_write(&c, meta_init(&r, CURSOR_META_SIZE(1, 1)), false);
+	bm = meta_bitmap(m);
+	g_assert_nonnull(bm);
+	g_assert_cmpuint(bm->offset, ==, 0);
+	/* and the same image where it fits, as RGBx */
+	cursor_meta_write(&c, meta_init(&r, CURSOR_META_SIZE(2, 3)), true);
+	bm = meta_bitmap(m);
+	g_assert_cmpuint(bm->format, ==, SPA_VIDEO_FORMAT_RGBx);
+	g_assert_cmpuint(bm->offset, >, 0);
+	/* no room for the cursor at all: nothing written */
+	meta_init(&r, sizeof(*mc) - 1);
+	cursor_meta_write(&c, m, true);
+	g_assert_cmpuint(r.data[0], ==, 0xaa);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -146,5 +284,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/portal-backend/chooser/answers", test_chooser_answers);
 	g_test_add_func("/portal-backend/chooser/cancel", test_chooser_cancel);
 	g_test_add_func("/portal-backend/chooser/config", test_chooser_config);
+	g_test_add_func("/portal-backend/cursor-meta", test_cursor_meta);
 	return g_test_run();
 }
