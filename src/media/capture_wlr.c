@@ -567,8 +567,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		/* the rest is for the pointer, which nobody asked for */
 	} else if (strcmp(iface, ext_image_copy_capture_manager_v1_interface.name) == 0 &&
 	           !c->copy_manager) {
-		c->copy_manager =
-		        wl_registry_bind(registry, name, &ext_image_copy_capture_manager_v1_interface, 1);
+		c->copy_manager = wl_registry_bind(registry, name,
+		                                   &ext_image_copy_capture_manager_v1_interface, 1);
 	} else if (strcmp(iface, ext_output_image_capture_source_manager_v1_interface.name) == 0 &&
 	           !c->source_manager) {
 		c->source_manager = wl_registry_bind(

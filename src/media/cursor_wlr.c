@@ -229,8 +229,7 @@ static void frame_ready(void *data, struct ext_image_copy_capture_frame_v1 *fram
 	start_frame(cursor);
 }
 
-static void frame_failed(void *data, struct ext_image_copy_capture_frame_v1 *frame,
-                         uint32_t reason)
+static void frame_failed(void *data, struct ext_image_copy_capture_frame_v1 *frame, uint32_t reason)
 {
 	struct cursor_wlr *cursor = data;
 
@@ -414,8 +413,8 @@ struct cursor_wlr *cursor_wlr_new(struct wl_display *display, struct wl_shm *shm
 	        manager, cursor->source, pointer);
 	ext_image_copy_capture_cursor_session_v1_add_listener(cursor->cursor_session,
 	                                                      &cursor_session_listener, cursor);
-	cursor->session =
-	        ext_image_copy_capture_cursor_session_v1_get_capture_session(cursor->cursor_session);
+	cursor->session = ext_image_copy_capture_cursor_session_v1_get_capture_session(
+	        cursor->cursor_session);
 	ext_image_copy_capture_session_v1_add_listener(cursor->session, &session_listener, cursor);
 	return cursor;
 }

@@ -19,16 +19,14 @@
 #define XR24       0x34325258
 #define AR24       0x34325241
 /* what pattern --cursor draws: ARGB8888 words */
-#define PATTERN_SIDE    24
-#define PATTERN_HOT_X   5
-#define PATTERN_HOT_Y   7
-#define PATTERN_TOP     0xffff00ffu /* magenta */
-#define PATTERN_BOTTOM  0xff00ffffu /* cyan */
-#define QUADRANT_RED    0xffff0000u
-#define QUADRANT_GREEN  0xff00ff00u
-#define QUADRANT_BLUE   0xff0000ffu
-#define QUADRANT_WHITE  0xffffffffu
-#define MAX_IMAGE_SIDE  256
+#define PATTERN_SIDE   24
+#define PATTERN_HOT_X  5
+#define PATTERN_HOT_Y  7
+#define PATTERN_TOP    0xffff00ffu /* magenta */
+#define PATTERN_BOTTOM 0xff00ffffu /* cyan */
+#define QUADRANT_GREEN 0xff00ff00u
+#define QUADRANT_BLUE  0xff0000ffu
+#define MAX_IMAGE_SIDE 256
 
 struct seen {
 	/* frames */
@@ -41,7 +39,7 @@ struct seen {
 	int32_t x, y, hot_x, hot_y;
 	uint32_t image_width, image_height;
 	uint32_t image[MAX_IMAGE_SIDE * MAX_IMAGE_SIDE]; /* ARGB words, the last one */
-	bool bad_report; /* something capture.h forbids */
+	bool bad_report;                                 /* something capture.h forbids */
 };
 
 static struct seen seen;

@@ -241,8 +241,7 @@ static const struct ext_output_image_capture_source_manager_v1_interface source_
         .destroy = resource_destroy,
 };
 
-static void source_manager_bind(struct wl_client *client, void *data, uint32_t version,
-                                uint32_t id)
+static void source_manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
 	struct wl_resource *r = wl_resource_create(
 	        client, &ext_output_image_capture_source_manager_v1_interface, (int)version, id);
@@ -287,8 +286,9 @@ static const struct ext_image_copy_capture_frame_v1_interface frame_impl = {
 static void session_create_frame(struct wl_client *client, struct wl_resource *resource,
                                  uint32_t id)
 {
-	struct wl_resource *r = wl_resource_create(client, &ext_image_copy_capture_frame_v1_interface,
-	                                           wl_resource_get_version(resource), id);
+	struct wl_resource *r =
+	        wl_resource_create(client, &ext_image_copy_capture_frame_v1_interface,
+	                           wl_resource_get_version(resource), id);
 
 	g_assert_null(fake.frame); /* one at a time */
 	wl_resource_set_implementation(r, &frame_impl, NULL, frame_gone);
@@ -308,11 +308,11 @@ static const struct ext_image_copy_capture_session_v1_interface session_impl = {
         .destroy = resource_destroy,
 };
 
-static void cursor_get_session(struct wl_client *client, struct wl_resource *resource,
-                               uint32_t id)
+static void cursor_get_session(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
-	struct wl_resource *r = wl_resource_create(
-	        client, &ext_image_copy_capture_session_v1_interface, wl_resource_get_version(resource), id);
+	struct wl_resource *r =
+	        wl_resource_create(client, &ext_image_copy_capture_session_v1_interface,
+	                           wl_resource_get_version(resource), id);
 
 	wl_resource_set_implementation(r, &session_impl, NULL, session_gone);
 	fake.session = r;
@@ -329,8 +329,8 @@ static const struct ext_image_copy_capture_cursor_session_v1_interface cursor_se
         .get_capture_session = cursor_get_session,
 };
 
-static void copy_create_session(struct wl_client *client, struct wl_resource *resource,
-                                uint32_t id, struct wl_resource *source, uint32_t options)
+static void copy_create_session(struct wl_client *client, struct wl_resource *resource, uint32_t id,
+                                struct wl_resource *source, uint32_t options)
 {
 	g_error("capture_wlr asked for an output frame session");
 }
@@ -424,8 +424,9 @@ static void fake_start(bool offer_ext)
 	wl_global_create(fake.display, &wl_seat_interface, 5, NULL, seat_bind);
 	wl_global_create(fake.display, &zwlr_screencopy_manager_v1_interface, 3, NULL, sc_bind);
 	if (offer_ext) {
-		wl_global_create(fake.display, &ext_output_image_capture_source_manager_v1_interface,
-		                 1, NULL, source_manager_bind);
+		wl_global_create(fake.display,
+		                 &ext_output_image_capture_source_manager_v1_interface, 1, NULL,
+		                 source_manager_bind);
 		wl_global_create(fake.display, &ext_image_copy_capture_manager_v1_interface, 1,
 		                 NULL, copy_manager_bind);
 	}
