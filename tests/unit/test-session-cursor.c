@@ -568,7 +568,8 @@ static void expect_position(struct conn *c, int32_t x, int32_t y)
 	}
 }
 
-static void shm_image_init(struct conn *c, struct shm_image *image, int width, int height)
+static void shm_image_init_format(struct conn *c, struct shm_image *image, int width, int height,
+                                  uint32_t format)
 {
 	int fd = memfd_create("test-session-cursor", MFD_CLOEXEC);
 	struct wl_shm_pool *pool;
@@ -584,10 +585,14 @@ static void shm_image_init(struct conn *c, struct shm_image *image, int width, i
 	for (size_t i = 0; i < image->size / 4; i++)
 		image->pixels[i] = 0x12345678u;
 	pool = wl_shm_create_pool(c->shm, fd, (int32_t)image->size);
-	image->buffer = wl_shm_pool_create_buffer(pool, 0, width, height, width * 4,
-	                                          WL_SHM_FORMAT_ARGB8888);
+	image->buffer = wl_shm_pool_create_buffer(pool, 0, width, height, width * 4, format);
 	wl_shm_pool_destroy(pool);
 	close(fd);
+}
+
+static void shm_image_init(struct conn *c, struct shm_image *image, int width, int height)
+{
+	shm_image_init_format(c, image, width, height, WL_SHM_FORMAT_ARGB8888);
 }
 
 static void shm_image_finish(struct shm_image *image)
@@ -925,7 +930,7 @@ static void test_client_cursors(void)
 {
 	struct conn c, other;
 	struct shm_image content = {0}, image = {0}, huge = {0}, blue = {0}, red = {0};
-	struct shm_image intruder = {0};
+	struct shm_image intruder = {0}, xrgb = {0};
 	struct wl_surface *huge_surface, *cursor_surface, *intruder_surface, *second;
 	struct xdg_surface *second_xdg;
 	struct xdg_toplevel *second_toplevel;
@@ -990,6 +995,18 @@ static void test_client_cursors(void)
 	g_assert_cmpint(c.hotspot_x, ==, 3);
 	g_assert_cmpint(c.hotspot_y, ==, 5);
 
+	/* an XRGB8888 cursor is published opaque (its fourth byte is undefined) */
+	conn_capture(&c, &image);
+	shm_image_init_format(&c, &xrgb, 16, 16, WL_SHM_FORMAT_XRGB8888);
+	shm_image_fill(&xrgb, 0x00abcdefu);
+	wl_surface_attach(cursor_surface, xrgb.buffer, 0, 0);
+	wl_surface_damage_buffer(cursor_surface, 0, 0, 16, 16);
+	wl_surface_commit(cursor_surface);
+	g_assert_true(conn_wait_frame(&c, deadline_after(TIMEOUT_MS)));
+	g_assert_cmpint(c.frame_state, ==, FRAME_READY);
+	g_assert_true(image_is(&image, 16, 16, 0xffabcdefu));
+	g_assert_cmpint(c.hotspot_x, ==, 3);
+
 	/* another window of the same client under the pointer keeps its cursor */
 	conn_capture(&c, &image);
 	second = wl_compositor_create_surface(c.compositor);
@@ -1041,6 +1058,7 @@ static void test_client_cursors(void)
 	wl_surface_destroy(cursor_surface);
 	wl_surface_destroy(huge_surface);
 	shm_image_finish(&red);
+	shm_image_finish(&xrgb);
 	shm_image_finish(&blue);
 	shm_image_finish(&huge);
 	shm_image_finish(&image);
