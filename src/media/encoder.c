@@ -1,6 +1,8 @@
-/* GStreamer encoding, built in code: appsrc → videoconvert → I420 → encoder → appsink.
- * The appsink callback hands each encoded frame straight to the caller on the streaming
- * thread: no queue between the encoder and the sockets. */
+/* GStreamer encoding, built in code: appsrc → encoder → appsink for the software encoders,
+ * which take I420 that we convert ourselves where the frame changed (media/convert.c);
+ * appsrc → videoconvert → I420 → encoder → appsink for the others. The appsink callback
+ * hands each encoded frame straight to the caller on the streaming thread: no queue
+ * between the encoder and the sockets. */
 #define LOG_MODULE "encoder"
 #include "media/encoder.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "media/convert.h"
 
 /* The reference caps of the GstReferenceTimestampMeta that carries each frame's capture
  * time (g_get_monotonic_time, in ns) through the encoder to its output. */
@@ -35,15 +38,16 @@ struct candidate {
 	const char *name;
 	enum rtc_codec codec;
 	bool hardware;
+	bool i420; /* takes I420 from us; else videoconvert makes what the encoder wants */
 };
 
 /* Hardware first; within a kind, the lowest latency first. */
 static const struct candidate candidates[] = {
-        {"vah264lpenc", RTC_CODEC_H264, true},  {"vah264enc", RTC_CODEC_H264, true},
-        {"vaapih264enc", RTC_CODEC_H264, true}, {"nvh264enc", RTC_CODEC_H264, true},
-        {"v4l2h264enc", RTC_CODEC_H264, true},  {"vavp8enc", RTC_CODEC_VP8, true},
-        {"x264enc", RTC_CODEC_H264, false},     {"openh264enc", RTC_CODEC_H264, false},
-        {"vp8enc", RTC_CODEC_VP8, false},
+        {"vah264lpenc", RTC_CODEC_H264, true},    {"vah264enc", RTC_CODEC_H264, true},
+        {"vaapih264enc", RTC_CODEC_H264, true},   {"nvh264enc", RTC_CODEC_H264, true},
+        {"v4l2h264enc", RTC_CODEC_H264, true},    {"vavp8enc", RTC_CODEC_VP8, true},
+        {"x264enc", RTC_CODEC_H264, false, true}, {"openh264enc", RTC_CODEC_H264, false, true},
+        {"vp8enc", RTC_CODEC_VP8, false, true},
 };
 
 struct encoder {
@@ -56,9 +60,17 @@ struct encoder {
 	unsigned max_fps;
 	guint bus_watch;
 	bool idle;
+	bool own_i420; /* we convert (which->i420, unless config->videoconvert) */
 
 	/* main thread only */
-	GstVideoInfo info;
+	GstVideoInfo info; /* of the frames as they come: RGB, even size */
+	/* I420 path: the picture as the encoder last got it, kept between frames and converted
+	 * only where the damage says; each push copies it into a buffer of the pool, since the
+	 * encoder may still read the buffers it had (x264 keeps them until their output). */
+	GstVideoInfo i420;
+	uint8_t *image;
+	enum convert_matrix matrix;
+	GstBufferPool *pool;
 	uint32_t bad_format;    /* last fourcc refused, so the warning comes once */
 	int64_t first_ready_us; /* PTS 0 */
 	GstClockTime last_pts;
@@ -206,17 +218,19 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
                             void *data, GError **error)
 {
 	const struct candidate *which = choose(config, error);
-	GstElement *convert, *filter, *parse_filter, *sink;
+	GstElement *convert = NULL, *filter = NULL, *parse_filter, *sink;
 	g_autoptr(GstCaps) raw = NULL;
 	g_autoptr(GstCaps) coded = NULL;
 	GstAppSinkCallbacks callbacks = {.new_sample = on_sample};
 	GstBus *bus;
 	struct encoder *e;
+	bool linked;
 
 	if (!which)
 		return NULL;
 	e = g_new0(struct encoder, 1);
 	e->which = which;
+	e->own_i420 = which->i420 && !config->videoconvert;
 	e->output = output;
 	e->data = data;
 	e->max_fps = config->max_fps ? config->max_fps : DEFAULT_FPS;
@@ -228,12 +242,15 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 
 	e->pipeline = gst_pipeline_new("encode");
 	e->src = gst_element_factory_make("appsrc", "src");
-	convert = gst_element_factory_make("videoconvert", NULL);
-	filter = gst_element_factory_make("capsfilter", NULL);
+	if (!e->own_i420) {
+		convert = gst_element_factory_make("videoconvert", NULL);
+		filter = gst_element_factory_make("capsfilter", NULL);
+	}
 	e->enc = gst_element_factory_make(which->name, "enc");
 	parse_filter = gst_element_factory_make("capsfilter", NULL);
 	sink = gst_element_factory_make("appsink", "sink");
-	if (!e->src || !convert || !filter || !e->enc || !parse_filter || !sink) {
+	if (!e->src || (!e->own_i420 && (!convert || !filter)) || !e->enc || !parse_filter ||
+	    !sink) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
 		            "GStreamer is missing appsrc, videoconvert or appsink "
 		            "(gstreamer1.0-plugins-base)");
@@ -242,9 +259,11 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	g_object_set(e->src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
 	             "max-buffers", (guint64)APPSRC_MAX_BUFFERS, NULL);
 	gst_util_set_object_arg(G_OBJECT(e->src), "leaky-type", "downstream");
-	g_object_set(convert, "n-threads", CONVERT_THREADS, NULL);
-	raw = gst_caps_from_string("video/x-raw,format=I420");
-	g_object_set(filter, "caps", raw, NULL);
+	if (convert) {
+		g_object_set(convert, "n-threads", CONVERT_THREADS, NULL);
+		raw = gst_caps_from_string("video/x-raw,format=I420");
+		g_object_set(filter, "caps", raw, NULL);
+	}
 	configure(e->enc, which->name, config);
 	coded = gst_caps_from_string(which->codec == RTC_CODEC_H264
 	                                     ? "video/x-h264,stream-format=byte-stream,"
@@ -254,9 +273,16 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	g_object_set(sink, "sync", FALSE, "max-buffers", 1, "drop", FALSE, "emit-signals", FALSE,
 	             NULL);
 	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, e, NULL);
-	gst_bin_add_many(GST_BIN(e->pipeline), e->src, convert, filter, e->enc, parse_filter, sink,
-	                 NULL);
-	if (!gst_element_link_many(e->src, convert, filter, e->enc, parse_filter, sink, NULL)) {
+	if (convert) {
+		gst_bin_add_many(GST_BIN(e->pipeline), e->src, convert, filter, e->enc,
+		                 parse_filter, sink, NULL);
+		linked = gst_element_link_many(e->src, convert, filter, e->enc, parse_filter, sink,
+		                               NULL);
+	} else {
+		gst_bin_add_many(GST_BIN(e->pipeline), e->src, e->enc, parse_filter, sink, NULL);
+		linked = gst_element_link_many(e->src, e->enc, parse_filter, sink, NULL);
+	}
+	if (!linked) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot build the %s pipeline",
 		            which->name);
 		goto fail_built;
@@ -268,6 +294,9 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start %s", which->name);
 		goto fail_built;
 	}
+	log_info("%s: %s", which->name,
+	         e->own_i420 ? "I420 converted here, only where frames changed"
+	                     : "videoconvert converts each whole frame");
 	return e;
 fail:
 	g_clear_object(&e->src);
@@ -297,6 +326,11 @@ void encoder_free(struct encoder *e)
 	}
 	gst_clear_buffer(&e->last);
 	gst_clear_buffer(&e->pending);
+	if (e->pool) {
+		gst_buffer_pool_set_active(e->pool, FALSE);
+		gst_object_unref(e->pool);
+	}
+	g_free(e->image);
 	gst_clear_caps(&e->ready_ref);
 	g_main_context_unref(e->context);
 	g_free(e);
@@ -395,6 +429,94 @@ static GstBuffer *copy_frame(struct encoder *e, const struct capture_frame *f, G
 	return buf;
 }
 
+/* A new size or format: the appsrc caps, the kept picture and its pool follow. On failure
+ * there is no kept picture, so the next frame tries again. */
+static bool i420_setup(struct encoder *e, unsigned w, unsigned h, GstVideoFormat fmt)
+{
+	g_autoptr(GstCaps) caps = NULL;
+	GstStructure *config;
+
+	g_clear_pointer(&e->image, g_free);
+	gst_video_info_set_format(&e->info, fmt, w, h);
+	GST_VIDEO_INFO_FPS_N(&e->info) = (int)e->max_fps;
+	GST_VIDEO_INFO_FPS_D(&e->info) = 1;
+	caps = convert_i420_caps(&e->info, &e->matrix);
+	if (!gst_video_info_from_caps(&e->i420, caps))
+		return false;
+	if (e->pool) {
+		gst_buffer_pool_set_active(e->pool, FALSE); /* buffers out are freed on return */
+		gst_object_unref(e->pool);
+	}
+	e->pool = gst_buffer_pool_new();
+	config = gst_buffer_pool_get_config(e->pool);
+	/* no upper bound: e->last and e->pending hold buffers beside the encoder's */
+	gst_buffer_pool_config_set_params(config, caps, (guint)GST_VIDEO_INFO_SIZE(&e->i420), 2, 0);
+	if (!gst_buffer_pool_set_config(e->pool, config) ||
+	    !gst_buffer_pool_set_active(e->pool, TRUE)) {
+		gst_clear_object(&e->pool);
+		return false;
+	}
+	e->image = g_malloc0(GST_VIDEO_INFO_SIZE(&e->i420));
+	gst_app_src_set_caps(GST_APP_SRC(e->src), caps);
+	return true;
+}
+
+/* The frame's damage converted into the kept picture, and the picture in a fresh buffer.
+ * The odd last row or column is dropped, as copy_frame does. */
+static GstBuffer *convert_frame(struct encoder *e, const struct capture_frame *f,
+                                GstVideoFormat fmt)
+{
+	unsigned w = f->width & ~1u, h = f->height & ~1u;
+	struct convert_source src = {
+	        .data = f->data,
+	        .len = (size_t)(f->height - 1) * f->stride + (size_t)f->width * BYTES_PER_PIXEL,
+	        .width = f->width,
+	        .height = f->height,
+	        .stride = f->stride,
+	        .format = f->format,
+	        .y_invert = f->y_invert,
+	};
+	struct convert_i420 dst;
+	struct capture_rect all = {0, 0, w, h};
+	/* damage of a y-inverted buffer: which rows it names is not pinned down; all of it */
+	bool whole = f->n_damage == 0 || f->y_invert;
+	GstBuffer *buf = NULL;
+	GstMapInfo map;
+
+	if (!e->image || w != (unsigned)GST_VIDEO_INFO_WIDTH(&e->info) ||
+	    h != (unsigned)GST_VIDEO_INFO_HEIGHT(&e->info) ||
+	    fmt != GST_VIDEO_INFO_FORMAT(&e->info)) {
+		if (!i420_setup(e, w, h, fmt))
+			return NULL;
+		whole = true;
+	}
+	dst = (struct convert_i420){
+	        .y = e->image + GST_VIDEO_INFO_PLANE_OFFSET(&e->i420, 0),
+	        .u = e->image + GST_VIDEO_INFO_PLANE_OFFSET(&e->i420, 1),
+	        .v = e->image + GST_VIDEO_INFO_PLANE_OFFSET(&e->i420, 2),
+	        .width = w,
+	        .height = h,
+	        .y_stride = (uint32_t)GST_VIDEO_INFO_PLANE_STRIDE(&e->i420, 0),
+	        .uv_stride = (uint32_t)GST_VIDEO_INFO_PLANE_STRIDE(&e->i420, 1),
+	};
+	for (size_t i = 0; i < (whole ? 1 : MIN(f->n_damage, CAPTURE_MAX_DAMAGE)); i++) {
+		if (!convert_rect(&dst, &src, e->matrix, whole ? &all : &f->damage[i])) {
+			/* the kept picture may be half updated: start again from a whole one */
+			g_clear_pointer(&e->image, g_free);
+			return NULL;
+		}
+	}
+	if (gst_buffer_pool_acquire_buffer(e->pool, &buf, NULL) != GST_FLOW_OK)
+		return NULL;
+	if (!gst_buffer_map(buf, &map, GST_MAP_WRITE)) {
+		gst_buffer_unref(buf);
+		return NULL;
+	}
+	memcpy(map.data, e->image, GST_VIDEO_INFO_SIZE(&e->i420));
+	gst_buffer_unmap(buf, &map);
+	return buf;
+}
+
 void encoder_push(struct encoder *e, const struct capture_frame *frame)
 {
 	/* a frame a little early (capture jitter) goes at once: holding it back would add up
@@ -416,7 +538,7 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 	/* nothing changed: the last frame stands (and stays the one a keyframe repeats) */
 	if (!capture_frame_changed(frame))
 		return;
-	copy = copy_frame(e, frame, fmt);
+	copy = e->own_i420 ? convert_frame(e, frame, fmt) : copy_frame(e, frame, fmt);
 	if (!copy)
 		return;
 	gst_clear_buffer(&e->last);

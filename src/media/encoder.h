@@ -1,4 +1,4 @@
-/* Video encoding with GStreamer: appsrc → convert → encoder → appsink, built in code.
+/* Video encoding with GStreamer: appsrc → (videoconvert) → encoder → appsink, built in code.
  * Hardware first (va, vaapi, nvcodec, v4l2), else x264 zerolatency / openh264 / vp8. */
 #pragma once
 
@@ -24,6 +24,9 @@ struct encoder_config {
 	enum rtc_codec codec;
 	unsigned max_fps; /* frames above this rate are dropped (newest wins) */
 	unsigned bitrate_kbps;
+	/* Whole frames through videoconvert even for encoders that take our I420 (measuring
+	 * one against the other). */
+	bool videoconvert;
 };
 
 /* Called on the encoder's streaming thread for each encoded frame (H.264: Annex-B access
@@ -37,7 +40,8 @@ void encoder_free(struct encoder *enc); /* accepts NULL; stops the pipeline firs
 
 const char *encoder_get_name(struct encoder *enc);
 
-/* Main thread. Copies the frame in and encodes it (damage decides whether it is worth it). */
+/* Main thread. Takes the frame in and encodes it: for the software encoders only its damage
+ * is converted, into the picture the encoder got last; else it is copied whole. */
 void encoder_push(struct encoder *enc, const struct capture_frame *frame);
 /* Main thread. While idle (nobody watching) frames are only remembered, not encoded; the
  * keyframe request of the first viewer encodes the newest one. */
