@@ -2,7 +2,9 @@
  * animating client, captured with wlr-screencopy, encoded with the software encoder and
  * packetized by the hub. Per frame it measures capture-ready → encoded and capture-ready →
  * last RTP packet handed to the sink, plus frames per second, CPU and peak RSS.
- *   wayrtc-bench-pipeline WIDTHxHEIGHT SECONDS PATTERN-CLIENT [h264|vp8] */
+ * With `videoconvert` the software encoder gets whole frames converted by videoconvert, as
+ * before wayrtc converted damage itself (media/convert.c), to compare the two in one hour.
+ *   wayrtc-bench-pipeline WIDTHxHEIGHT SECONDS PATTERN-CLIENT [h264|vp8 [videoconvert]] */
 #include <gst/gst.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,15 +131,18 @@ int main(int argc, char **argv)
 	GError *error = NULL;
 	double cpu;
 
-	if (argc < 4 || argc > 5 || !config_parse_size(argv[1], &w, &h) ||
+	if (argc < 4 || argc > 6 || !config_parse_size(argv[1], &w, &h) ||
 	    !(seconds = atoi(argv[2])) ||
-	    (argc == 5 && strcmp(argv[4], "h264") && strcmp(argv[4], "vp8"))) {
-		fprintf(stderr, "usage: %s WIDTHxHEIGHT SECONDS PATTERN-CLIENT [h264|vp8]\n",
+	    (argc >= 5 && strcmp(argv[4], "h264") && strcmp(argv[4], "vp8")) ||
+	    (argc == 6 && strcmp(argv[5], "videoconvert"))) {
+		fprintf(stderr,
+		        "usage: %s WIDTHxHEIGHT SECONDS PATTERN-CLIENT [h264|vp8 [videoconvert]]\n",
 		        argv[0]);
 		return 2;
 	}
-	if (argc == 5 && !strcmp(argv[4], "vp8"))
+	if (argc >= 5 && !strcmp(argv[4], "vp8"))
 		ec.codec = RTC_CODEC_VP8;
+	ec.videoconvert = argc == 6;
 	log_init(LOG_WARN);
 	gst_init(NULL, NULL);
 	g_mutex_init(&b.lock);
@@ -189,15 +194,15 @@ int main(int argc, char **argv)
 	qsort(b.copy_ms, b.n_copy, sizeof(double), cmp);
 	qsort(b.encode_ms, b.n, sizeof(double), cmp);
 	qsort(b.total_ms, b.n, sizeof(double), cmp);
-	printf("%ux%u %s: %zu frames encoded in %.1f s = %.1f fps (captured %u); "
+	printf("%ux%u %s%s: %zu frames encoded in %.1f s = %.1f fps (captured %u); "
 	       "ready→copied p50 %.2f ms; ready→encoded p50 %.2f ms p95 %.2f ms; ready→last packet "
 	       "p50 %.2f ms p95 %.2f ms "
 	       "p99 %.2f ms; %.1f packets/frame; %.0f kbit/s; CPU %.0f%% of one core; "
 	       "peak RSS %ld MiB\n",
-	       w, h, encoder_name, b.n, (t1 - t0) / 1e6, b.n / ((t1 - t0) / 1e6), b.captured,
-	       pct(b.copy_ms, b.n_copy, 0.5), pct(b.encode_ms, b.n, 0.5),
-	       pct(b.encode_ms, b.n, 0.95), pct(b.total_ms, b.n, 0.5), pct(b.total_ms, b.n, 0.95),
-	       pct(b.total_ms, b.n, 0.99),
+	       w, h, encoder_name, ec.videoconvert ? " (videoconvert)" : "", b.n, (t1 - t0) / 1e6,
+	       b.n / ((t1 - t0) / 1e6), b.captured, pct(b.copy_ms, b.n_copy, 0.5),
+	       pct(b.encode_ms, b.n, 0.5), pct(b.encode_ms, b.n, 0.95), pct(b.total_ms, b.n, 0.5),
+	       pct(b.total_ms, b.n, 0.95), pct(b.total_ms, b.n, 0.99),
 	       hs1.frames > hs0.frames
 	               ? (double)(hs1.packets - hs0.packets) / (double)(hs1.frames - hs0.frames)
 	               : 0.0,
