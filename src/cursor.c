@@ -55,6 +55,21 @@ size_t cursor_encode_image(uint8_t *buf, size_t cap, uint32_t width, uint32_t he
 	return len;
 }
 
+/* Wayland's shm formats and the portals' cursor bitmaps carry premultiplied alpha; a
+ * browser's ImageData is straight. A colour above its alpha is not premultiplied data:
+ * it saturates rather than wraps. */
+static uint8_t unpremultiply(uint8_t c, uint8_t alpha)
+{
+	unsigned v;
+
+	if (alpha == 0xff)
+		return c;
+	if (alpha == 0)
+		return 0;
+	v = ((unsigned)c * 255 + alpha / 2) / alpha;
+	return v > 255 ? 255 : (uint8_t)v;
+}
+
 bool cursor_convert_rgba(uint8_t *out, const uint8_t *bitmap, uint32_t width, uint32_t height,
                          uint32_t stride, uint32_t format)
 {
@@ -81,10 +96,12 @@ bool cursor_convert_rgba(uint8_t *out, const uint8_t *bitmap, uint32_t width, ui
 		const uint8_t *s = bitmap + (size_t)y * stride;
 
 		for (uint32_t x = 0; x < width; x++, s += 4, out += 4) {
-			out[0] = s[r];
-			out[1] = s[1];
-			out[2] = s[b];
-			out[3] = a < 0 ? 0xff : s[a];
+			uint8_t alpha = a < 0 ? 0xff : s[a];
+
+			out[0] = unpremultiply(s[r], alpha);
+			out[1] = unpremultiply(s[1], alpha);
+			out[2] = unpremultiply(s[b], alpha);
+			out[3] = alpha;
 		}
 	}
 	return true;

@@ -50,7 +50,8 @@ unsigned cursor_update(struct cursor *cursor, const struct capture_cursor *in);
 size_t cursor_encode_position(uint8_t *buf, size_t cap, int32_t x, int32_t y, bool visible);
 size_t cursor_encode_image(uint8_t *buf, size_t cap, uint32_t width, uint32_t height, int32_t hot_x,
                            int32_t hot_y, const uint8_t *rgba);
-/* RGBA (bytes R G B A, straight alpha) from a bitmap in a DRM fourcc as capture.h has it:
+/* RGBA (bytes R G B A, straight alpha) from a premultiplied bitmap in a DRM fourcc as
+ * capture.h has it (Wayland's and the portals' convention):
  * ARGB8888, XRGB8888, ABGR8888 or XBGR8888 (little-endian words; X means opaque).
  * `out` holds width*height*4 bytes. False for any other format. */
 bool cursor_convert_rgba(uint8_t *out, const uint8_t *bitmap, uint32_t width, uint32_t height,

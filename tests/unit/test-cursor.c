@@ -56,12 +56,18 @@ static void test_image(void)
 
 static void test_convert(void)
 {
-	/* two pixels a row, a padded stride of 12; the pixel is R=0x11 G=0x22 B=0x33 A=0x44 */
+	/* two pixels a row, a padded stride of 12; premultiplied R=0x11 G=0x22 B=0x33 with
+	 * A=0x44, then A=0x80 */
 	static const uint8_t bgra[] = {0x33, 0x22, 0x11, 0x44, 0x33, 0x22, 0x11, 0x80, 9, 9, 9, 9};
 	static const uint8_t rgba[] = {0x11, 0x22, 0x33, 0x44, 0x11, 0x22, 0x33, 0x80, 9, 9, 9, 9};
-	static const uint8_t want_a[] = {0x11, 0x22, 0x33, 0x44, 0x11, 0x22, 0x33, 0x80};
+	/* straight: each colour * 255 / alpha, rounded */
+	static const uint8_t want_a[] = {0x40, 0x80, 0xbf, 0x44, 0x22, 0x44, 0x66, 0x80};
 	static const uint8_t want_x[] = {0x11, 0x22, 0x33, 0xff, 0x11, 0x22, 0x33, 0xff};
-	uint8_t out[8];
+	/* transparent; opaque; a colour above its alpha (not premultiplied) saturates */
+	static const uint8_t edge[] = {0x10, 0x20, 0x30, 0x00, 0x10, 0x20, 0x30, 0xff,
+	                               0x10, 0x90, 0x30, 0x40};
+	static const uint8_t want_edge[] = {0, 0, 0, 0x00, 0x30, 0x20, 0x10, 0xff, 0xbf, 0xff, 0x40, 0x40};
+	uint8_t out[12];
 	uint8_t two_rows[24];
 	uint8_t out2[16];
 
@@ -74,13 +80,15 @@ static void test_convert(void)
 	g_assert_true(cursor_convert_rgba(out, rgba, 2, 1, 12, XBGR8888));
 	g_assert_cmpmem(out, 8, want_x, 8);
 	g_assert_false(cursor_convert_rgba(out, rgba, 2, 1, 12, 0x56595559 /* YUYV */));
+	g_assert_true(cursor_convert_rgba(out, edge, 3, 1, 12, ARGB8888));
+	g_assert_cmpmem(out, 12, want_edge, 12);
 
 	/* the stride's padding is skipped between rows */
 	memcpy(two_rows, bgra, 12);
 	memcpy(two_rows + 12, bgra, 12);
 	two_rows[12] = 0x55;
-	g_assert_true(cursor_convert_rgba(out2, two_rows, 2, 2, 12, ARGB8888));
-	g_assert_cmpmem(out2, 8, want_a, 8);
+	g_assert_true(cursor_convert_rgba(out2, two_rows, 2, 2, 12, XRGB8888));
+	g_assert_cmpmem(out2, 8, want_x, 8);
 	g_assert_cmpuint(out2[8 + 2], ==, 0x55);
 	g_assert_cmpuint(out2[8 + 0], ==, 0x11);
 }
