@@ -66,18 +66,20 @@ static const struct capture_listener capture_cursor_listener = {
         .cursor = on_cursor,
 };
 
-/* Screencopy's frames never hold the pointer here (overlay_cursor stays off): either it
- * travels beside them, or the browser sees none. */
+/* Where the pointer cannot travel beside the frames (compositors before wlroots 0.18), the
+ * compositor paints it into them: a watcher must see where it is, even at video speed. */
 static bool start_screencopy(struct app *app, const char *display, GError **error)
 {
-	app->capture = capture_wlr_new(display, &capture_cursor_listener, app, error);
+	struct capture_wlr_options options = {.display = display, .overlay_cursor = true};
+
+	app->capture = capture_wlr_new_with(&options, &capture_cursor_listener, app, error);
 	if (!app->capture)
 		return false;
 	if (capture_wlr_cursor_beside(app->capture))
 		log_info("the pointer travels beside the picture; browsers draw it");
 	else
-		log_info("the pointer does not travel beside the picture (the compositor offers "
-		         "no ext-image-copy-capture-v1), nor is it in it: browsers show none");
+		log_info("the pointer is painted into the picture (the compositor offers no "
+		         "ext-image-copy-capture-v1); it moves at video speed");
 	return true;
 }
 
