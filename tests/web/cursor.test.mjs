@@ -23,10 +23,19 @@ function encode(requests) {
 }
 
 // What encode-cursor's bitmaps hold, as RGBA.
+// The server takes bitmaps as premultiplied and sends straight alpha (docs/input.md).
+function unpremultiply(c, a) {
+  if (a === 255) return c;
+  if (a === 0) return 0;
+  return Math.min(255, Math.floor((c * 255 + (a >> 1)) / a));
+}
+
 function pattern(w, h, opaque) {
   const out = new Uint8ClampedArray(w * h * 4);
   for (let i = 0; i < w * h; i++) {
-    out.set([i & 255, (3 * i) & 255, (7 * i) & 255, opaque ? 255 : (255 - i) & 255], i * 4);
+    const a = opaque ? 255 : (255 - i) & 255;
+    out.set([i & 255, (3 * i) & 255, (7 * i) & 255].map((c) => unpremultiply(c, a)).concat(a),
+      i * 4);
   }
   return out;
 }

@@ -3,8 +3,9 @@
  * hex, or "invalid" when the server would not send it.
  *   position X Y VISIBLE
  *   image FOURCC W H HOT_X HOT_Y   (a bitmap in that DRM format, through the conversion)
- * Pixel i of an image is R = i, G = 3i, B = 7i, A = 255 - i (each mod 256; opaque for
- * the X formats, whose padding byte is set to 0x5a to show that it is ignored). */
+ * Pixel i of an image's bitmap is R = i, G = 3i, B = 7i, A = 255 - i (each mod 256; opaque
+ * for the X formats, whose padding byte is set to 0x5a to show that it is ignored), taken
+ * as premultiplied, as the server takes every bitmap. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
