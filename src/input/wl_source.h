@@ -1,11 +1,13 @@
 /* A Wayland client connection as a GSource on the thread-default GMainContext: the
  * libwayland prepare/read protocol split over GLib's prepare/check/dispatch, so nothing
- * blocks and no other reader steals our events. Written for the input sinks; any other
- * Wayland client of ours can use it (media/capture_wlr.c has its own copy for now). */
+ * blocks and no other reader steals our events, plus the connection and shared-memory
+ * buffers every Wayland client of ours (capture, input sinks, clipboard) needs. */
 #pragma once
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <wayland-client.h>
 
 /* Called once, from dispatch, when the connection is gone; `reason` is for people.
@@ -27,3 +29,18 @@ struct wl_display *wayland_connect(const char *name, const char *purpose,
                                    struct wl_registry **registry, GError **error);
 /* Why a display failed, in words a person can act on (g_free it). */
 char *wayland_display_error(struct wl_display *display);
+
+/* A wl_shm buffer on its own memfd, mapped for reading and writing. */
+struct wayland_shm_buffer {
+	struct wl_buffer *buffer;
+	void *data;
+	size_t size;
+	uint32_t width, height, stride, format; /* format: wl_shm */
+};
+
+/* Frees what `b` held, then makes a buffer of that geometry (`name` labels the memfd);
+ * false, with `b` empty, when the memory cannot be had. The caller checks the geometry's
+ * sanity first: it sizes a mapping. */
+bool wayland_shm_buffer_make(struct wayland_shm_buffer *b, struct wl_shm *shm, const char *name,
+                             uint32_t width, uint32_t height, uint32_t stride, uint32_t format);
+void wayland_shm_buffer_free(struct wayland_shm_buffer *b); /* empty is fine */

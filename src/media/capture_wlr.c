@@ -6,8 +6,6 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <wayland-client.h>
 
 #include "log.h"
@@ -35,13 +33,6 @@
 /* wl_pointer.release and wl_seat.release; older seats' objects are just destroyed. */
 #define POINTER_RELEASE_VERSION 3
 #define SEAT_RELEASE_VERSION    5
-
-struct shm_buffer {
-	struct wl_buffer *buffer;
-	void *data;
-	size_t size;
-	uint32_t width, height, stride, format; /* format: wl_shm */
-};
 
 #define WATCH_EVENTS (G_IO_IN | G_IO_ERR | G_IO_HUP)
 
@@ -92,7 +83,7 @@ struct capture_wlr {
 	GSource *retry;
 
 	struct zwlr_screencopy_frame_v1 *frame;
-	struct shm_buffer pool[POOL_SIZE];
+	struct wayland_shm_buffer pool[POOL_SIZE];
 	unsigned next_buf; /* pool index the next copy goes into */
 	unsigned copy_buf; /* pool index of the copy in flight */
 	bool full_damage;  /* the next frame counts as wholly changed (new buffers) */
@@ -140,53 +131,16 @@ static char *display_error(struct wl_display *display)
 	return g_strdup_printf("lost the connection to the compositor: %s", g_strerror(err));
 }
 
-static void buffer_free(struct shm_buffer *b)
-{
-	if (b->buffer)
-		wl_buffer_destroy(b->buffer);
-	if (b->data)
-		munmap(b->data, b->size);
-	*b = (struct shm_buffer){0};
-}
-
-static bool buffer_matches(const struct capture_wlr *c, const struct shm_buffer *b)
+static bool buffer_matches(const struct capture_wlr *c, const struct wayland_shm_buffer *b)
 {
 	return b->buffer && b->width == c->want_width && b->height == c->want_height &&
 	       b->stride == c->want_stride && b->format == c->want_format;
 }
 
-static bool buffer_make(struct capture_wlr *c, struct shm_buffer *b)
+static bool buffer_make(struct capture_wlr *c, struct wayland_shm_buffer *b)
 {
-	struct wl_shm_pool *pool;
-	int fd;
-
-	buffer_free(b);
-	b->size = (size_t)c->want_stride * c->want_height;
-	fd = memfd_create("wayrtc-screencopy", MFD_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (ftruncate(fd, (off_t)b->size) < 0)
-		goto fail_fd;
-	b->data = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (b->data == MAP_FAILED) {
-		b->data = NULL;
-		goto fail_fd;
-	}
-	pool = wl_shm_create_pool(c->shm, fd, (int32_t)b->size);
-	b->buffer =
-	        wl_shm_pool_create_buffer(pool, 0, (int32_t)c->want_width, (int32_t)c->want_height,
-	                                  (int32_t)c->want_stride, c->want_format);
-	wl_shm_pool_destroy(pool);
-	close(fd);
-	b->width = c->want_width;
-	b->height = c->want_height;
-	b->stride = c->want_stride;
-	b->format = c->want_format;
-	return true;
-fail_fd:
-	close(fd);
-	b->size = 0;
-	return false;
+	return wayland_shm_buffer_make(b, c->shm, "wayrtc-screencopy", c->want_width,
+	                               c->want_height, c->want_stride, c->want_format);
 }
 
 /* The compositor's numbers are checked before they size a mapping. */
@@ -200,7 +154,7 @@ static bool offer_sane(const struct capture_wlr *c)
 static void start_copy(struct capture_wlr *c)
 {
 	struct capture_offer offer = {c->have_shm_format, c->dmabuf_format};
-	struct shm_buffer *b;
+	struct wayland_shm_buffer *b;
 
 	if (c->closed)
 		return;
@@ -224,7 +178,7 @@ static void start_copy(struct capture_wlr *c)
 		/* size or format changed: every buffer is stale, and the next frame is whole */
 		for (unsigned i = 0; i < POOL_SIZE; i++) {
 			if (c->pool[i].buffer && !buffer_matches(c, &c->pool[i])) {
-				buffer_free(&c->pool[i]);
+				wayland_shm_buffer_free(&c->pool[i]);
 				c->full_damage = true;
 			}
 		}
@@ -289,7 +243,7 @@ static void frame_ready(void *data, struct zwlr_screencopy_frame_v1 *frame, uint
 {
 	struct capture_wlr *c = data;
 	struct capture_frame *f = &c->out;
-	const struct shm_buffer *b = &c->pool[c->copy_buf];
+	const struct wayland_shm_buffer *b = &c->pool[c->copy_buf];
 
 	f->ready_us = g_get_monotonic_time();
 	f->width = b->width;
@@ -705,7 +659,7 @@ static void capture_wlr_free(struct capture_wlr *c)
 	if (c->frame)
 		zwlr_screencopy_frame_v1_destroy(c->frame);
 	for (unsigned i = 0; i < POOL_SIZE; i++)
-		buffer_free(&c->pool[i]);
+		wayland_shm_buffer_free(&c->pool[i]);
 	if (c->manager)
 		zwlr_screencopy_manager_v1_destroy(c->manager);
 	c->closed = true; /* no last "hidden" to a listener that is going */

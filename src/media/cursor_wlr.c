@@ -7,9 +7,8 @@
 #include <gio/gio.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "input/wl_source.h"
 #include "log.h"
 
 #define MAX_FAILURES        5   /* consecutive `failed` (unknown) before we give up */
@@ -17,13 +16,6 @@
 #define BYTES_PER_PIXEL     4
 #define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24' */
 #define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24' */
-
-struct cursor_buffer {
-	struct wl_buffer *buffer;
-	void *data;
-	size_t size;
-	uint32_t width, height, stride, format; /* format: wl_shm */
-};
 
 struct cursor_wlr {
 	struct wl_display *display;
@@ -34,7 +26,7 @@ struct cursor_wlr {
 	struct ext_image_copy_capture_cursor_session_v1 *cursor_session;
 	struct ext_image_copy_capture_session_v1 *session;
 	struct ext_image_copy_capture_frame_v1 *frame;
-	struct cursor_buffer buffer;
+	struct wayland_shm_buffer buffer;
 	bool fresh_buffer; /* not captured into yet: the next capture damages all of it */
 
 	/* Constraints as of the last `done`; a batch is a whole new set. */
@@ -67,54 +59,19 @@ static uint32_t drm_format(uint32_t shm_format)
 	return shm_format == WL_SHM_FORMAT_ARGB8888 ? DRM_FORMAT_ARGB8888 : DRM_FORMAT_XRGB8888;
 }
 
-static void buffer_free(struct cursor_buffer *b)
-{
-	if (b->buffer)
-		wl_buffer_destroy(b->buffer);
-	if (b->data)
-		munmap(b->data, b->size);
-	*b = (struct cursor_buffer){0};
-}
-
 static bool buffer_make(struct cursor_wlr *cursor)
 {
-	struct cursor_buffer *b = &cursor->buffer;
-	struct wl_shm_pool *pool;
-	int fd;
-
-	buffer_free(b);
-	b->width = cursor->want_width;
-	b->height = cursor->want_height;
-	b->stride = b->width * BYTES_PER_PIXEL;
-	b->format = cursor->want_format;
-	b->size = (size_t)b->stride * b->height;
-	fd = memfd_create("wayrtc-cursor", MFD_CLOEXEC);
-	if (fd < 0)
-		goto fail;
-	if (ftruncate(fd, (off_t)b->size) < 0)
-		goto fail_fd;
-	b->data = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (b->data == MAP_FAILED) {
-		b->data = NULL;
-		goto fail_fd;
-	}
-	pool = wl_shm_create_pool(cursor->shm, fd, (int32_t)b->size);
-	b->buffer = wl_shm_pool_create_buffer(pool, 0, (int32_t)b->width, (int32_t)b->height,
-	                                      (int32_t)b->stride, b->format);
-	wl_shm_pool_destroy(pool);
-	close(fd);
+	if (!wayland_shm_buffer_make(&cursor->buffer, cursor->shm, "wayrtc-cursor",
+	                             cursor->want_width, cursor->want_height,
+	                             cursor->want_width * BYTES_PER_PIXEL, cursor->want_format))
+		return false;
 	cursor->fresh_buffer = true;
 	return true;
-fail_fd:
-	close(fd);
-fail:
-	*b = (struct cursor_buffer){0};
-	return false;
 }
 
 static bool buffer_fits(const struct cursor_wlr *cursor)
 {
-	const struct cursor_buffer *b = &cursor->buffer;
+	const struct wayland_shm_buffer *b = &cursor->buffer;
 
 	return b->buffer && b->width == cursor->want_width && b->height == cursor->want_height &&
 	       b->format == cursor->want_format;
@@ -134,13 +91,13 @@ static void stop(struct cursor_wlr *cursor, const char *reason)
 	g_clear_pointer(&cursor->frame, ext_image_copy_capture_frame_v1_destroy);
 	g_clear_pointer(&cursor->session, ext_image_copy_capture_session_v1_destroy);
 	g_clear_pointer(&cursor->cursor_session, ext_image_copy_capture_cursor_session_v1_destroy);
-	buffer_free(&cursor->buffer);
+	wayland_shm_buffer_free(&cursor->buffer);
 	cursor->listener->stopped(cursor->data, reason);
 }
 
 static void report(struct cursor_wlr *cursor, bool with_image)
 {
-	const struct cursor_buffer *b = &cursor->buffer;
+	const struct wayland_shm_buffer *b = &cursor->buffer;
 	struct capture_cursor out = {
 	        .x = cursor->x,
 	        .y = cursor->y,
@@ -239,7 +196,7 @@ static void frame_failed(void *data, struct ext_image_copy_capture_frame_v1 *fra
 		stop(cursor, "the compositor stopped the pointer's capture session");
 		return;
 	case EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_BUFFER_CONSTRAINTS:
-		buffer_free(&cursor->buffer);
+		wayland_shm_buffer_free(&cursor->buffer);
 		/* new constraints came while the frame was out: retry with them; else they
 		 * are on their way, ended by `done` */
 		if (cursor->n_done == cursor->frame_n_done)
@@ -435,6 +392,6 @@ void cursor_wlr_destroy(struct cursor_wlr *cursor)
 		ext_image_copy_capture_cursor_session_v1_destroy(cursor->cursor_session);
 	if (cursor->source)
 		ext_image_capture_source_v1_destroy(cursor->source);
-	buffer_free(&cursor->buffer);
+	wayland_shm_buffer_free(&cursor->buffer);
 	g_free(cursor);
 }
