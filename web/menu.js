@@ -1,18 +1,24 @@
 // The corner menu and the clipboard notice. Fullscreen takes the keyboard lock where the
 // browser has one, so Ctrl+W, Alt+Tab and Escape reach the desktop instead of the
 // browser; the rest are things a browser cannot type: key combinations, a paste typed out.
+// Sound on/off (web/audio.js) shows only while there is sound to turn on or off.
 
 import { COMBOS } from './control.js';
 
 // A notice the browser could copy itself needs no button for long.
 const NOTICE_COPIED_MS = 6000;
 
-export function createMenu({ getControl, notify }) {
-  const toolbar = document.getElementById('toolbar');
-  const toggle = document.getElementById('menu-toggle');
-  const panel = document.getElementById('menu');
+// getAudio(): the page's sound (web/audio.js createAudio), or null.
+export function createMenu({
+  getControl, getAudio = () => null, notify,
+  doc = globalThis.document, nav = globalThis.navigator,
+}) {
+  const toolbar = doc.getElementById('toolbar');
+  const toggle = doc.getElementById('menu-toggle');
+  const panel = doc.getElementById('menu');
   const fullscreenItem = panel.querySelector('[data-action="fullscreen"]');
-  const notice = document.getElementById('clip-notice');
+  const soundItem = panel.querySelector('[data-action="sound"]');
+  const notice = doc.getElementById('clip-notice');
   const noticeText = notice.querySelector('.text');
   let clipText = '';
   let noticeTimer = 0;
@@ -27,27 +33,33 @@ export function createMenu({ getControl, notify }) {
     const control = scope.includes('control');
     for (const el of panel.querySelectorAll('[data-needs="control"]')) el.hidden = !control;
     // Only a touch screen lacks a keyboard of its own.
-    panel.querySelector('[data-action="keyboard"]').hidden = !control || !navigator.maxTouchPoints;
+    panel.querySelector('[data-action="keyboard"]').hidden = !control || !nav.maxTouchPoints;
+  }
+
+  // available: an audio track plays; enabled: the person's choice, remembered.
+  function setSound({ available, enabled }) {
+    soundItem.hidden = !available;
+    soundItem.setAttribute('aria-pressed', String(enabled));
   }
 
   async function toggleFullscreen() {
     try {
-      if (document.fullscreenElement) await document.exitFullscreen();
-      else await document.documentElement.requestFullscreen({ navigationUI: 'hide' });
+      if (doc.fullscreenElement) await doc.exitFullscreen();
+      else await doc.documentElement.requestFullscreen({ navigationUI: 'hide' });
     } catch (err) {
       notify(`The browser refused fullscreen: ${err.message}`);
     }
   }
 
   function onFullscreenChange() {
-    const on = !!document.fullscreenElement;
+    const on = !!doc.fullscreenElement;
     fullscreenItem.textContent = on ? 'Exit fullscreen' : 'Fullscreen';
-    const kb = navigator.keyboard;
+    const kb = nav.keyboard;
     window.wayrtc.keyboardLocked = false;
     if (!kb || !kb.lock) return;
     if (on) {
       kb.lock().then(() => {
-        window.wayrtc.keyboardLocked = !!document.fullscreenElement;
+        window.wayrtc.keyboardLocked = !!doc.fullscreenElement;
       }, () => {});
     } else {
       kb.unlock();
@@ -57,7 +69,7 @@ export function createMenu({ getControl, notify }) {
   async function pasteAsKeys(control) {
     let text;
     try {
-      text = await navigator.clipboard.readText();
+      text = await nav.clipboard.readText();
     } catch {
       notify('The browser did not let this page read the clipboard; press Ctrl+V instead.');
       return;
@@ -70,6 +82,8 @@ export function createMenu({ getControl, notify }) {
     const action = item.dataset.action;
     if (action === 'fullscreen') {
       toggleFullscreen();
+    } else if (action === 'sound') {
+      getAudio()?.toggle();
     } else if (!control) {
       notify('Not connected to the desktop yet.');
     } else if (item.dataset.combo) {
@@ -89,14 +103,14 @@ export function createMenu({ getControl, notify }) {
   // Copies in the click's user gesture; the old way when the Clipboard API says no.
   async function copyNow() {
     try {
-      await navigator.clipboard.writeText(clipText);
+      await nav.clipboard.writeText(clipText);
     } catch {
-      const area = document.createElement('textarea');
+      const area = doc.createElement('textarea');
       area.value = clipText;
       area.className = 'offscreen';
-      document.body.append(area);
+      doc.body.append(area);
       area.select();
-      const ok = document.execCommand('copy');
+      const ok = doc.execCommand('copy');
       area.remove();
       if (!ok) {
         noticeText.textContent = 'The browser refused to copy the desktop\'s text';
@@ -135,16 +149,17 @@ export function createMenu({ getControl, notify }) {
     }
   });
   // Any press elsewhere closes the menu (capture: the desktop's handlers take the event).
-  document.addEventListener('pointerdown', (ev) => {
+  doc.addEventListener('pointerdown', (ev) => {
     if (!panel.hidden && !toolbar.contains(ev.target)) setOpen(false);
   }, { capture: true });
-  document.addEventListener('fullscreenchange', onFullscreenChange);
-  if (!document.fullscreenEnabled) fullscreenItem.hidden = true;
+  doc.addEventListener('fullscreenchange', onFullscreenChange);
+  if (!doc.fullscreenEnabled) fullscreenItem.hidden = true;
   notice.querySelector('[data-action="copy"]').addEventListener('click', copyNow);
   notice.querySelector('[data-action="dismiss"]').addEventListener('click', hideNotice);
 
   return {
     setScope,
+    setSound,
     showClipboard,
     // Key events aimed at the menu or the notice are the page's, not the desktop's.
     owns: (target) => target instanceof Node && (toolbar.contains(target) ||
