@@ -1,9 +1,10 @@
 // wayrtc browser client: reads the token from the link's #fragment (never sent in a URL),
 // opens the signaling WebSocket with it as a subprotocol, answers the server's WebRTC
 // offer and shows the desktop. Every failure is shown in words; lost sessions reconnect.
-// Remote control (web/control.js), the desktop's pointer (web/cursor.js) and the corner
-// menu (web/menu.js) are separate modules.
+// Remote control (web/control.js), the desktop's pointer (web/cursor.js), its sound
+// (web/audio.js) and the corner menu (web/menu.js) are separate modules.
 
+import { createAudio } from './audio.js';
 import { createControl, VIEW_ONLY_TEXT } from './control.js';
 import { createCursor } from './cursor.js';
 import { createMenu } from './menu.js';
@@ -30,7 +31,8 @@ let flashTimer = 0;
 
 // State for people and for tests: what the client sees, in one place.
 // channels: data channel label -> readyState; sent: input messages sent (web/control.js);
-// cursor: the desktop's pointer as last received (web/cursor.js).
+// cursor: the desktop's pointer as last received (web/cursor.js); audio: {track, playing,
+// muted} of the desktop's sound (web/audio.js).
 window.wayrtc = {
   state: 'starting', error: null, hello: null, channels: {}, sent: 0, cursor: null,
 };
@@ -49,7 +51,12 @@ function flash(text) {
   flashTimer = setTimeout(() => show('', 'hide'), FLASH_MS);
 }
 
-const menu = createMenu({ getControl: () => control, notify: flash });
+const menu = createMenu({ getControl: () => control, getAudio: () => audio, notify: flash });
+const audio = createAudio({
+  element: document.getElementById('sound'),
+  button: document.getElementById('sound-start'),
+  onChange: menu.setSound,
+});
 
 function setState(state) {
   window.wayrtc.state = state;
@@ -72,6 +79,7 @@ function closePeer() {
     pc.close();
     pc = null;
   }
+  audio.detach();
   clearInterval(pingTimer);
 }
 
@@ -127,12 +135,17 @@ function startPeer() {
     });
   };
   pc.ontrack = (ev) => {
-    // Show each frame as soon as it is decoded: no jitter buffer for a desktop.
+    // Show each frame, and play the sound, as soon as it is decoded: no jitter buffer for
+    // a desktop. The sound comes in a stream of its own, so the browser does not hold the
+    // picture back to line the two up; each plays in its own element, the video muted, so
+    // its autoplay never waits on the sound's.
     if ('playoutDelayHint' in ev.receiver) ev.receiver.playoutDelayHint = 0;
     if ('jitterBufferTarget' in ev.receiver) ev.receiver.jitterBufferTarget = 0;
     if (ev.track.kind === 'video') {
-      video.srcObject = ev.streams[0] || new MediaStream([ev.track]);
+      video.srcObject = new MediaStream([ev.track]);
       video.play().catch(() => {});
+    } else if (ev.track.kind === 'audio' && window.wayrtc.hello?.scope.includes('audio')) {
+      audio.attach(ev.track);
     }
   };
   pc.onconnectionstatechange = () => {
