@@ -1,5 +1,5 @@
 /* RTP packets: the fixed header, the playout-delay extension, and the H.264 (RFC 6184,
- * single NAL unit, STAP-A, FU-A) and VP8 (RFC 7741) payload formats. */
+ * single NAL unit, STAP-A, FU-A), VP8 (RFC 7741) and Opus (RFC 7587) payload formats. */
 #include "rtc/rtp.h"
 
 #include <glib.h>
@@ -277,4 +277,28 @@ size_t rtp_packetize(struct rtp_packetizer *p, const uint8_t *frame, size_t len,
 	if (p->codec == RTC_CODEC_VP8)
 		return packetize_vp8(p, frame, len, timestamp, emit, data);
 	return packetize_h264(p, frame, len, timestamp, emit, data);
+}
+
+void rtp_packetizer_init_opus(struct rtp_packetizer *p, uint32_t ssrc)
+{
+	*p = (struct rtp_packetizer){
+	        .payload_type = RTC_PT_OPUS,
+	        .ssrc = ssrc,
+	        .seq = (uint16_t)g_random_int(),
+	};
+}
+
+size_t rtp_packetize_opus(struct rtp_packetizer *p, const uint8_t *opus, size_t len,
+                          uint32_t timestamp, rtp_emit_fn emit, void *data)
+{
+	uint8_t pkt[RTC_RTP_MAX];
+	size_t off;
+
+	/* an Opus packet is never split: a receiver cannot put halves together */
+	if (len == 0 || len > RTC_RTP_MAX - header_room(p))
+		return 0;
+	off = write_header(p, pkt, timestamp, false);
+	memcpy(pkt + off, opus, len);
+	emit(data, pkt, off + len);
+	return 1;
 }

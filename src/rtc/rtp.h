@@ -1,5 +1,6 @@
 /* RTP packets (RFC 3550) and the payload formats we send: H.264 (RFC 6184,
- * packetization-mode=1: single NAL units, STAP-A and FU-A) and VP8 (RFC 7741). */
+ * packetization-mode=1: single NAL units, STAP-A and FU-A), VP8 (RFC 7741) and Opus
+ * (RFC 7587). */
 #pragma once
 
 #include <stdbool.h>
@@ -40,3 +41,13 @@ typedef void (*rtp_emit_fn)(void *data, const uint8_t *pkt, size_t len);
  * frame) into packets of at most RTC_RTP_MAX bytes. Returns the number of packets. */
 size_t rtp_packetize(struct rtp_packetizer *p, const uint8_t *frame, size_t len, uint32_t timestamp,
                      bool keyframe, rtp_emit_fn emit, void *data);
+
+/* The audio stream: payload type RTC_PT_OPUS, no header extension (playout-delay is a
+ * video one). */
+void rtp_packetizer_init_opus(struct rtp_packetizer *p, uint32_t ssrc);
+/* One Opus packet, one RTP packet (RFC 7587 4.2; the marker stays clear: we send no DTX).
+ * `timestamp` is on the 48 kHz clock whatever the input rate. Returns 1, or 0 for an
+ * empty packet or one too large for RTC_RTP_MAX (Opus packets are at most 1275 bytes, at
+ * our bitrate about 120). */
+size_t rtp_packetize_opus(struct rtp_packetizer *p, const uint8_t *opus, size_t len,
+                          uint32_t timestamp, rtp_emit_fn emit, void *data);

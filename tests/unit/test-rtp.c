@@ -1,6 +1,7 @@
 /* RTP: H.264 (single NAL, STAP-A, FU-A) and VP8 packetization reassemble to the input,
  * within the size limit, with the marker on the last packet, contiguous sequence numbers
- * and the playout-delay extension on every packet; header parsing refuses bad packets. */
+ * and the playout-delay extension on every packet; Opus goes one packet per packet, with
+ * no extension and no marker; header parsing refuses bad packets. */
 #include <glib.h>
 #include <string.h>
 
@@ -313,6 +314,50 @@ static void test_seq_wrap(void)
 	g_assert_cmpuint(p.seq, ==, 2);
 }
 
+/* RFC 7587: one Opus packet per RTP packet, the caller's 48 kHz timestamps, the marker
+ * clear, no extension; sequence numbers run on across packets and wrap. */
+static void test_opus(void)
+{
+	struct rtp_packetizer p;
+	g_autoptr(GPtrArray) packets = packets_new();
+	uint8_t opus[RTC_RTP_MAX];
+	struct rtp_header h;
+	size_t len;
+	const uint8_t *pkt;
+
+	for (size_t i = 0; i < sizeof(opus); i++)
+		opus[i] = (uint8_t)(i * 7);
+	rtp_packetizer_init_opus(&p, 0xa0d10);
+	g_assert_cmpuint(p.payload_type, ==, RTC_PT_OPUS);
+	g_assert_cmpuint(p.playout_delay_id, ==, 0);
+	p.seq = 0xfffe;
+	for (unsigned i = 0; i < 4; i++)
+		g_assert_cmpuint(
+		        rtp_packetize_opus(&p, opus, 120, 1000 + i * 480, collect, packets), ==, 1);
+	g_assert_cmpuint(packets->len, ==, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		pkt = packet(packets, i, &len);
+		g_assert_cmpuint(len, ==, 12 + 120);
+		g_assert_true(rtp_header_parse(pkt, len, &h));
+		g_assert_cmpuint(pkt[0], ==, 0x80); /* V=2, no padding, extension or CSRC */
+		g_assert_false(h.marker);
+		g_assert_cmpuint(h.payload_type, ==, RTC_PT_OPUS);
+		g_assert_cmpuint(h.ssrc, ==, 0xa0d10);
+		g_assert_cmpuint(h.seq, ==, (uint16_t)(0xfffe + i));
+		g_assert_cmpuint(h.timestamp, ==, 1000 + i * 480);
+		g_assert_cmpuint(h.header_len, ==, 12);
+		g_assert_cmpmem(pkt + 12, 120, opus, 120);
+	}
+	/* the largest that fits goes whole; one byte more, or nothing, is not sent at all */
+	g_assert_cmpuint(rtp_packetize_opus(&p, opus, RTC_RTP_MAX - 12, 0, collect, packets), ==,
+	                 1);
+	g_assert_cmpuint(rtp_packetize_opus(&p, opus, RTC_RTP_MAX - 11, 0, collect, packets), ==,
+	                 0);
+	g_assert_cmpuint(rtp_packetize_opus(&p, opus, 0, 0, collect, packets), ==, 0);
+	g_assert_cmpuint(packets->len, ==, 5);
+	g_assert_cmpuint(p.seq, ==, 3);
+}
+
 static void test_vp8(void)
 {
 	struct rtp_packetizer p;
@@ -426,6 +471,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/rtp/h264-annexb", test_h264_annexb);
 	g_test_add_func("/rtp/seq-wrap", test_seq_wrap);
 	g_test_add_func("/rtp/vp8", test_vp8);
+	g_test_add_func("/rtp/opus", test_opus);
 	g_test_add_func("/rtp/header-parse", test_header_parse);
 	return g_test_run();
 }
