@@ -55,8 +55,9 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	                       "t=0 0\r\n"
 	                       "a=group:BUNDLE 0%s%s\r\n"
 	                       "a=extmap-allow-mixed\r\n"
-	                       "a=msid-semantic: WMS wayrtc\r\n",
-	                       p->session_id, p->audio ? " 1" : "", p->data ? " 2" : "");
+	                       "a=msid-semantic: WMS wayrtc%s\r\n",
+	                       p->session_id, p->audio ? " 1" : "", p->data ? " 2" : "",
+	                       p->audio ? " " SDP_AUDIO_STREAM : "");
 
 	g_string_append_printf(s, "m=video 9 UDP/TLS/RTP/SAVPF %u\r\n", pt);
 	append_transport(s, p, true, 0);
@@ -90,16 +91,19 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	}
 
 	if (p->audio) {
+		/* A stream of its own (msid), not the video's: Chromium lip-syncs the tracks of
+		 * one stream and would hold each frame back to the audio's jitter buffer. */
 		g_string_append_printf(s, "m=audio 9 UDP/TLS/RTP/SAVPF %u\r\n", RTC_PT_OPUS);
 		append_transport(s, p, true, 1);
 		g_string_append_printf(s,
 		                       "a=sendonly\r\n"
-		                       "a=msid:wayrtc audio\r\n"
+		                       "a=msid:" SDP_AUDIO_STREAM " audio\r\n"
 		                       "a=rtcp-mux\r\n"
 		                       "a=rtpmap:%u opus/48000/2\r\n"
-		                       "a=fmtp:%u minptime=10;useinbandfec=1\r\n"
+		                       "a=fmtp:%u minptime=10;stereo=1;sprop-stereo=1;"
+		                       "useinbandfec=0\r\n"
 		                       "a=ssrc:%u cname:%s\r\n"
-		                       "a=ssrc:%u msid:wayrtc audio\r\n",
+		                       "a=ssrc:%u msid:" SDP_AUDIO_STREAM " audio\r\n",
 		                       RTC_PT_OPUS, RTC_PT_OPUS, p->audio_ssrc, p->cname,
 		                       p->audio_ssrc);
 	}

@@ -1,5 +1,6 @@
-/* SDP for our one shape of session (JSEP subset): the server offers sendonly video
- * (and later audio and one data channel), BUNDLE + rtcp-mux only; the browser answers.
+/* SDP for our one shape of session (JSEP subset): the server offers sendonly video,
+ * sendonly Opus audio (to viewers allowed to hear) and one data channel, BUNDLE +
+ * rtcp-mux only; the browser answers.
  * The parser is a pure function of (buf, len) so a fuzzer can call it. */
 #pragma once
 
@@ -12,7 +13,8 @@
 
 #define SDP_MAX_REMOTE_CANDIDATES 32
 #define SDP_MAX_LEN               (64 * 1024)
-#define SDP_MAX_MLINES            8   /* we offer at most 3; more is not an answer to us */
+#define SDP_MAX_MLINES            8 /* we offer at most 3; more is not an answer to us */
+#define SDP_AUDIO_STREAM          "wayrtc-audio" /* its msid, apart from the video's "wayrtc" */
 #define SDP_CANDIDATE_MAX         255 /* longest "candidate:…" kept; longer ones are skipped */
 
 struct sdp_offer_params {

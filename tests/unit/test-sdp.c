@@ -285,9 +285,36 @@ static void test_offer_full(void)
 	g_assert_true(audio < data);
 	g_assert_true(strstr(audio, "a=mid:1\r\n") < data);
 	g_assert_nonnull(strstr(audio, "a=rtpmap:111 opus/48000/2\r\n"));
-	g_assert_nonnull(strstr(audio, "a=fmtp:111 minptime=10;useinbandfec=1\r\n"));
+	g_assert_nonnull(
+	        strstr(audio, "a=fmtp:111 minptime=10;stereo=1;sprop-stereo=1;useinbandfec=0\r\n"));
 	g_assert_nonnull(strstr(audio, "a=ssrc:5678 cname:c\r\n"));
 	g_assert_nonnull(strstr(audio, "a=sendonly\r\n"));
+	g_assert_true(strstr(audio, "a=rtcp-mux\r\n") < data);
+	/* a stream of its own: Chromium would hold the video back to lip-sync one stream */
+	g_assert_nonnull(strstr(audio, "a=msid:wayrtc-audio audio\r\n"));
+	g_assert_nonnull(strstr(audio, "a=ssrc:5678 msid:wayrtc-audio audio\r\n"));
+	g_assert_null(strstr(audio, "msid:wayrtc video"));
+	g_assert_true(strstr(offer, "a=msid:wayrtc video\r\n") < audio);
+	g_assert_nonnull(strstr(offer, "a=msid-semantic: WMS wayrtc wayrtc-audio\r\n"));
+	g_assert_cmpuint(count(offer, "msid:wayrtc-audio"), ==, 2);
+	/* the audio SSRC is not the video's */
+	g_assert_cmpuint(count(offer, "a=ssrc:5678 "), ==, 2);
+
+	/* without the right, no audio section and nothing of it elsewhere */
+	{
+		g_autofree char *no_audio = NULL;
+
+		p.audio = false;
+		no_audio = sdp_offer_build(&p);
+		g_assert_nonnull(strstr(no_audio, "a=group:BUNDLE 0 2\r\n"));
+		g_assert_null(strstr(no_audio, "m=audio"));
+		g_assert_null(strstr(no_audio, "opus"));
+		g_assert_null(strstr(no_audio, "a=ssrc:5678"));
+		g_assert_null(strstr(no_audio, "wayrtc-audio"));
+		g_assert_nonnull(strstr(no_audio, "a=msid-semantic: WMS wayrtc\r\n"));
+		g_assert_cmpuint(count(no_audio, "a=mid:"), ==, 2);
+		p.audio = true;
+	}
 	g_assert_nonnull(
 	        strstr(data, "a=mid:2\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n"));
 	g_assert_null(strstr(data, "a=rtcp"));
