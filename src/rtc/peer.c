@@ -24,11 +24,21 @@
 #define NTP_EPOCH_OFFSET   2208988800ULL /* seconds from 1900 to 1970 */
 #define RTCP_MAX_IN        1500          /* a browser's compound RTCP fits one MTU */
 #define RTCP_SR_LEN        28
+#define AUDIO_CLOCK        48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
 /* RFC 7983 demultiplexing by the first byte */
 #define DEMUX_DTLS_MIN 20
 #define DEMUX_DTLS_MAX 63
 #define DEMUX_RTP_MIN  128
 #define DEMUX_RTP_MAX  191
+
+/* What one SSRC's Sender Report says. */
+struct sent {
+	uint32_t packets;
+	uint32_t octets;
+	bool any;
+	uint32_t last_rtp_ts; /* of the newest frame sent (resends are older) */
+	int64_t last_send_us; /* when it was sent, monotonic */
+};
 
 struct rtc_peer {
 	struct rtc_peer_config config;
@@ -49,17 +59,14 @@ struct rtc_peer {
 	GSource *sr_timer;
 	GSource *connect_timer;
 
-	/* Guards the fields below: the encoder thread (rtc_peer_send_rtp) reads state and
-	 * srtp and updates the counters; the main loop changes state, sets srtp once and
-	 * reads the counters for the Sender Report. */
+	/* Guards the fields below: the encoder threads (rtc_peer_send_rtp: video's and
+	 * audio's) read state and srtp and update the counters; the main loop changes state,
+	 * sets srtp once and reads the counters for the Sender Reports. */
 	GMutex lock;
 	enum rtc_peer_state state;
 	struct rtc_srtp *srtp; /* set once when DTLS is done, freed in _free */
-	uint32_t packets;
-	uint32_t octets;
-	bool sent_any;
-	uint32_t last_rtp_ts; /* of the newest frame sent (resends are older) */
-	int64_t last_send_us; /* when it was sent, monotonic */
+	bool send_audio;       /* offered and accepted: set once, by the answer */
+	struct sent video, audio;
 };
 
 static void destroy_source(GSource **source)
@@ -123,23 +130,38 @@ static uint64_t ntp_now(void)
 	return secs << 32 | frac;
 }
 
+/* The SR of one SSRC at the end of buf; the RTP clock now is extrapolated from the
+ * newest packet, so the browser can map our timestamps to wall time (stats, and its
+ * jitter buffer's view of the audio). 0 when nothing was sent on it yet. */
+static size_t build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, const struct sent *sent,
+                       unsigned clock, uint64_t ntp)
+{
+	int64_t elapsed;
+
+	if (!sent->any)
+		return 0;
+	elapsed = g_get_monotonic_time() - sent->last_send_us;
+	return rtcp_build_sr(buf, cap, ssrc, ntp,
+	                     sent->last_rtp_ts + (uint32_t)(elapsed * clock / G_USEC_PER_SEC),
+	                     sent->packets, sent->octets);
+}
+
 static gboolean send_sr(void *data)
 {
 	struct rtc_peer *peer = data;
-	uint8_t buf[RTCP_SR_LEN + RTC_SRTCP_TRAILER];
+	/* one compound packet: the video's SR, then the audio's */
+	uint8_t buf[2 * RTCP_SR_LEN + RTC_SRTCP_TRAILER];
 	size_t len = 0;
-	uint32_t ts;
 	bool ok = false;
 
 	g_mutex_lock(&peer->lock);
-	if (peer->srtp && peer->sent_any && peer->state == RTC_PEER_CONNECTED) {
-		/* the RTP clock now, extrapolated from the newest packet at 90 kHz, so the
-		 * browser can map our timestamps to wall time (lip sync, stats) */
-		int64_t elapsed = g_get_monotonic_time() - peer->last_send_us;
+	if (peer->srtp && peer->state == RTC_PEER_CONNECTED) {
+		uint64_t ntp = ntp_now();
 
-		ts = peer->last_rtp_ts + (uint32_t)(elapsed * RTC_VIDEO_CLOCK / G_USEC_PER_SEC);
-		len = rtcp_build_sr(buf, sizeof(buf), peer->config.video_ssrc, ntp_now(), ts,
-		                    peer->packets, peer->octets);
+		len = build_sr(buf, sizeof(buf), peer->config.video_ssrc, &peer->video,
+		               RTC_VIDEO_CLOCK, ntp);
+		len += build_sr(buf + len, sizeof(buf) - len, peer->config.audio_ssrc, &peer->audio,
+		                AUDIO_CLOCK, ntp);
 		ok = len && rtc_srtp_protect_rtcp(peer->srtp, buf, &len, sizeof(buf));
 	}
 	g_mutex_unlock(&peer->lock);
@@ -509,6 +531,8 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 	        .candidates = (const char *const *)cands,
 	        .codec = peer->config.codec,
 	        .video_ssrc = peer->config.video_ssrc,
+	        .audio = peer->config.audio,
+	        .audio_ssrc = peer->config.audio_ssrc,
 	        .cname = cname,
 	        .data = true,
 	};
@@ -542,6 +566,9 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 	if (!peer->dtls)
 		return false;
 	peer->have_answer = true;
+	g_mutex_lock(&peer->lock);
+	peer->send_audio = peer->config.audio && answer->audio;
+	g_mutex_unlock(&peer->lock);
 	peer->want_sctp = answer->data;
 	peer->sctp_port = answer->sctp_port ? answer->sctp_port : RTC_SCTP_PORT;
 	peer->sctp_max_send = answer->max_message_size;
@@ -572,27 +599,32 @@ void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 {
 	uint8_t buf[RTC_RTP_MAX + RTC_SRTP_TRAILER];
 	struct rtp_header h;
+	struct sent *sent = NULL;
 	size_t n = len;
 	bool ok;
 
 	if (len > RTC_RTP_MAX || !rtp_header_parse(pkt, len, &h))
 		return;
 	g_mutex_lock(&peer->lock);
-	if (!peer->srtp || peer->state != RTC_PEER_CONNECTED) {
+	if (h.ssrc == peer->config.video_ssrc)
+		sent = &peer->video;
+	else if (peer->send_audio && h.ssrc == peer->config.audio_ssrc)
+		sent = &peer->audio; /* else a stream this browser was not offered, or refused */
+	if (!sent || !peer->srtp || peer->state != RTC_PEER_CONNECTED) {
 		g_mutex_unlock(&peer->lock);
 		return;
 	}
 	memcpy(buf, pkt, len);
 	ok = rtc_srtp_protect_rtp(peer->srtp, buf, &n, sizeof(buf));
-	if (ok && h.ssrc == peer->config.video_ssrc) {
-		peer->packets++;
-		peer->octets += (uint32_t)h.payload_len;
+	if (ok) {
+		sent->packets++;
+		sent->octets += (uint32_t)h.payload_len;
 		/* a NACK resend carries an older timestamp: it must not move the clock back */
-		if (!peer->sent_any || (int32_t)(h.timestamp - peer->last_rtp_ts) > 0) {
-			peer->last_rtp_ts = h.timestamp;
-			peer->last_send_us = g_get_monotonic_time();
+		if (!sent->any || (int32_t)(h.timestamp - sent->last_rtp_ts) > 0) {
+			sent->last_rtp_ts = h.timestamp;
+			sent->last_send_us = g_get_monotonic_time();
 		}
-		peer->sent_any = true;
+		sent->any = true;
 	}
 	g_mutex_unlock(&peer->lock);
 	/* outside our lock: libnice takes its own */

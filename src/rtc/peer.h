@@ -16,6 +16,8 @@ struct rtc_peer_config {
 	struct rtc_cert *cert;
 	enum rtc_codec codec;
 	uint32_t video_ssrc;
+	bool audio; /* offer the Opus section (the viewer may hear) */
+	uint32_t audio_ssrc;
 	const char *stun_host; /* NULL: host candidates only */
 	unsigned stun_port;
 	const char *turn_host; /* NULL: no relay */
@@ -66,6 +68,7 @@ bool rtc_peer_channel_send(struct rtc_peer *peer, uint16_t id, bool binary, cons
                            size_t len);
 void rtc_peer_channel_close(struct rtc_peer *peer, uint16_t id);
 
-/* Any thread. Protects one RTP packet and sends it; dropped (cheaply) until connected.
- * Updates the counters the Sender Reports carry. */
+/* Any thread. Protects one RTP packet and sends it; dropped (cheaply) until connected,
+ * and audio packets always for a peer whose offer had no audio or whose answer refused
+ * it. Updates the counters the Sender Reports (one per SSRC) carry. */
 void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len);

@@ -2,7 +2,9 @@
  * answerer role, over loopback in this process: the offer carries what a browser needs,
  * ICE + DTLS + SRTP connect in both DTLS roles, RTP sent from any thread arrives
  * decrypted byte for byte, PLI and NACK from the browser reach the listener, a Sender
- * Report arrives with our counts, and freeing the peer closes DTLS. */
+ * Report arrives with our counts, and freeing the peer closes DTLS. With audio: its
+ * packets arrive only where the offer had it and the answer kept it, and the Sender
+ * Report carries one report per SSRC. */
 #include <gio/gio.h>
 #include <interfaces.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "rtc/srtp.h"
 
 #define SSRC         0x11223344u
+#define AUDIO_SSRC   0x99aabbccu
 #define BROWSER_SSRC 0x55667788u
 #define TIMEOUT_MS   20000 /* libnice gives up on a dead address after about 7 s */
 #define THREAD_PKTS  64
@@ -191,8 +194,16 @@ static const struct rtc_dtls_listener browser_dtls_listener = {
         .closed = browser_dtls_closed,
 };
 
-/* Takes the offer, gathers, and answers like Chromium would (one video m-line). */
-static char *browser_answer(struct browser *b, const char *offer_sdp, bool active)
+enum audio_answer {
+	AUDIO_NONE = 0, /* the offer had none: the answer neither */
+	AUDIO_ACCEPT,
+	AUDIO_REJECT, /* port 0 */
+};
+
+/* Takes the offer, gathers, and answers like Chromium would (one video m-line, and the
+ * audio one as asked). */
+static char *browser_answer(struct browser *b, const char *offer_sdp, bool active,
+                            enum audio_answer audio)
 {
 	g_autoptr(GError) error = NULL;
 	struct rtc_ice_config ic = {.controlling = false};
@@ -224,9 +235,10 @@ static char *browser_answer(struct browser *b, const char *offer_sdp, bool activ
 	cands = rtc_ice_get_local_candidates(b->ice);
 	g_assert_nonnull(cands[0]);
 
-	sdp = g_string_new("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-	                   "a=group:BUNDLE 0\r\n"
-	                   "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n");
+	sdp = g_string_new("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
+	g_string_append(sdp,
+	                audio == AUDIO_ACCEPT ? "a=group:BUNDLE 0 1\r\n" : "a=group:BUNDLE 0\r\n");
+	g_string_append(sdp, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n");
 	g_string_append_printf(sdp, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", ufrag, pwd);
 	g_string_append_printf(sdp, "a=fingerprint:sha-256 %s\r\n", rtc_cert_fingerprint(b->cert));
 	g_string_append_printf(sdp, "a=setup:%s\r\n", active ? "active" : "passive");
@@ -238,6 +250,12 @@ static char *browser_answer(struct browser *b, const char *offer_sdp, bool activ
 	/* what Chrome sends for a hidden address: must be skipped, not break anything */
 	g_string_append(sdp, "a=candidate:1 1 udp 2122260223 0b1e2c3d-aaaa-bbbb-cccc-"
 	                     "123456789abc.local 54321 typ host generation 0\r\n");
+	if (audio != AUDIO_NONE)
+		g_string_append_printf(sdp,
+		                       "m=audio %s UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
+		                       "a=mid:1\r\na=recvonly\r\na=rtcp-mux\r\n"
+		                       "a=rtpmap:111 opus/48000/2\r\n",
+		                       audio == AUDIO_ACCEPT ? "9" : "0");
 	offer_clear(&o);
 	return g_string_free(sdp, FALSE);
 }
@@ -387,10 +405,16 @@ static gpointer send_thread(gpointer data)
 	return NULL;
 }
 
-static void world_connect(struct world *w, bool active)
+static void world_connect_audio(struct world *w, bool active, bool offer_audio,
+                                enum audio_answer audio)
 {
 	g_autoptr(GError) error = NULL;
-	struct rtc_peer_config config = {.codec = RTC_CODEC_VP8, .video_ssrc = SSRC};
+	struct rtc_peer_config config = {
+	        .codec = RTC_CODEC_VP8,
+	        .video_ssrc = SSRC,
+	        .audio = offer_audio,
+	        .audio_ssrc = AUDIO_SSRC,
+	};
 	g_autofree char *offer = NULL, *answer = NULL;
 
 	memset(w, 0, sizeof(*w));
@@ -403,7 +427,8 @@ static void world_connect(struct world *w, bool active)
 	offer = rtc_peer_create_offer(w->peer, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(w->seen.state, ==, RTC_PEER_CONNECTING);
-	answer = browser_answer(&w->browser, offer, active);
+	g_assert_cmpint(strstr(offer, "m=audio") != NULL, ==, offer_audio);
+	answer = browser_answer(&w->browser, offer, active, audio);
 	g_assert_true(rtc_peer_set_answer(w->peer, answer, strlen(answer), &error));
 	g_assert_no_error(error);
 	g_assert_true(rtc_peer_add_candidate(w->peer, "", &error)); /* end of candidates */
@@ -411,6 +436,11 @@ static void world_connect(struct world *w, bool active)
 	g_assert_cmpint(w->seen.state, ==, RTC_PEER_CONNECTED);
 	g_assert_false(w->browser.dtls_failed);
 	g_assert_cmpint(rtc_peer_get_state(w->peer), ==, RTC_PEER_CONNECTED);
+}
+
+static void world_connect(struct world *w, bool active)
+{
+	world_connect_audio(w, active, false, AUDIO_NONE);
 }
 
 static void world_clear(struct world *w)
@@ -531,6 +561,122 @@ static void test_media_dtls_client(void)
 	check_media(false);
 }
 
+static size_t make_opus(uint8_t *pkt, uint16_t seq, uint32_t ts, size_t payload)
+{
+	size_t len = make_rtp(pkt, seq, ts, payload);
+
+	pkt[1] = RTC_PT_OPUS; /* no marker */
+	put32(pkt + 8, AUDIO_SSRC);
+	return len;
+}
+
+static unsigned count_ssrc(GPtrArray *rtp, uint32_t ssrc)
+{
+	unsigned n = 0;
+
+	for (guint i = 0; i < rtp->len; i++) {
+		gsize len;
+		const uint8_t *p = g_bytes_get_data(rtp->pdata[i], &len);
+
+		n += len >= 12 && get32(p + 8) == ssrc;
+	}
+	return n;
+}
+
+/* The compound RTCP with both Sender Reports, video's first. */
+static bool got_two_srs(void *data)
+{
+	struct world *w = data;
+
+	for (guint i = 0; i < w->browser.rtcp->len; i++) {
+		gsize len;
+		const uint8_t *p = g_bytes_get_data(w->browser.rtcp->pdata[i], &len);
+
+		if (len >= 56 && p[1] == RTCP_PT_SR && p[29] == RTCP_PT_SR)
+			return true;
+	}
+	return false;
+}
+
+/* Audio goes out beside video where the offer had it and the answer kept it; elsewhere
+ * its packets never reach the wire (a browser must not get a stream it was not offered). */
+static void check_audio(bool offer_audio, enum audio_answer answer)
+{
+	bool flows = offer_audio && answer == AUDIO_ACCEPT;
+	struct world w;
+	uint8_t pkt[RTC_RTP_MAX];
+	size_t len;
+
+	world_connect_audio(&w, true, offer_audio, answer);
+	for (unsigned i = 0; i < 10; i++) {
+		len = make_opus(pkt, (uint16_t)(500 + i), 48000 + 480 * i, 120);
+		rtc_peer_send_rtp(w.peer, pkt, len);
+	}
+	/* video last: once it is in, everything sent before it had its chance */
+	len = make_rtp(pkt, 7, 90000, 300);
+	rtc_peer_send_rtp(w.peer, pkt, len);
+	w.want_rtp = flows ? 11 : 1;
+	g_assert_true(run_until(got_rtp, &w));
+	g_usleep(50 * 1000);
+	g_main_context_iteration(NULL, FALSE);
+	g_assert_cmpuint(count_ssrc(w.browser.rtp, SSRC), ==, 1);
+	g_assert_cmpuint(count_ssrc(w.browser.rtp, AUDIO_SSRC), ==, flows ? 10 : 0);
+	if (flows) {
+		const uint8_t *p = NULL;
+		gsize got_len;
+		struct rtp_header h;
+
+		for (guint i = 0; i < w.browser.rtp->len && !p; i++) {
+			p = g_bytes_get_data(w.browser.rtp->pdata[i], &got_len);
+			if (get32(p + 8) != AUDIO_SSRC)
+				p = NULL;
+		}
+		g_assert_true(rtp_header_parse(p, got_len, &h));
+		g_assert_cmpuint(h.payload_type, ==, RTC_PT_OPUS);
+		g_assert_cmpuint(h.payload_len, ==, 120);
+
+		/* one compound packet, SR for video then SR for audio, each with its counts */
+		g_assert_true(run_until(got_two_srs, &w));
+		for (guint i = 0; i < w.browser.rtcp->len; i++) {
+			const uint8_t *r = g_bytes_get_data(w.browser.rtcp->pdata[i], &got_len);
+
+			if (got_len < 56 || r[1] != RTCP_PT_SR || r[29] != RTCP_PT_SR)
+				continue;
+			g_assert_cmpuint(get32(r + 4), ==, SSRC);
+			g_assert_cmpuint(get32(r + 20), ==, 1);
+			g_assert_cmpuint(get32(r + 24), ==, 300);
+			g_assert_cmpuint(get32(r + 28 + 4), ==, AUDIO_SSRC);
+			/* the same wall clock for both: that is what lines them up */
+			g_assert_cmpmem(r + 8, 8, r + 28 + 8, 8);
+			/* 48 kHz: the newest had 48000 + 480 * 9, sent under 2 s ago */
+			g_assert_cmpuint(get32(r + 28 + 16) - (48000 + 480 * 9), <=, 2 * 48000);
+			g_assert_cmpuint(get32(r + 28 + 20), ==, 10);
+			g_assert_cmpuint(get32(r + 28 + 24), ==, 10 * 120);
+			break;
+		}
+	} else {
+		/* only video's report */
+		g_assert_true(run_until(got_sr, &w));
+		g_assert_false(got_two_srs(&w));
+	}
+	world_clear(&w);
+}
+
+static void test_audio(void)
+{
+	check_audio(true, AUDIO_ACCEPT);
+}
+
+static void test_audio_not_offered(void)
+{
+	check_audio(false, AUDIO_NONE);
+}
+
+static void test_audio_refused(void)
+{
+	check_audio(true, AUDIO_REJECT);
+}
+
 static bool has_loopback_candidate(const char *offer)
 {
 	return strstr(offer, " 127.0.0.1 ") != NULL;
@@ -586,6 +732,7 @@ static void test_offer(void)
 	g_assert_cmpuint(strlen(o.ufrag), >=, 4);
 	g_assert_cmpuint(strlen(o.pwd), >=, 22);
 	g_assert_nonnull(strstr(offer, "a=rtpmap:102 H264/90000"));
+	g_assert_null(strstr(offer, "m=audio")); /* no audio unless asked */
 	g_assert_nonnull(strstr(offer, "a=ssrc:287454020 cname:"));
 	g_assert_true(has_loopback_candidate(offer));
 	for (guint i = 0; i < o.candidates->len; i++) {
@@ -689,5 +836,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/peer/media/dtls-server", test_media_dtls_server);
 	g_test_add_func("/peer/media/dtls-client", test_media_dtls_client);
 	g_test_add_func("/peer/unreachable", test_unreachable);
+	g_test_add_func("/peer/audio", test_audio);
+	g_test_add_func("/peer/audio/not-offered", test_audio_not_offered);
+	g_test_add_func("/peer/audio/refused", test_audio_refused);
 	return g_test_run();
 }
