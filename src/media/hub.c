@@ -28,6 +28,7 @@ struct hub {
 	 * a packet out of the history and to read the stats. */
 	GMutex lock;
 	struct rtp_packetizer packetizer;
+	struct rtp_packetizer audio; /* the audio encoder thread's, under the lock too */
 	GPtrArray *peers;
 	struct stored history[HUB_HISTORY];
 	struct hub_stats stats;
@@ -117,6 +118,34 @@ void hub_push_video(struct hub *hub, const uint8_t *frame, size_t len, bool keyf
 	hub->stats.frames++;
 	if (ready_us > 0)
 		hub->stats.last_latency_us = g_get_monotonic_time() - ready_us;
+	g_mutex_unlock(&hub->lock);
+}
+
+void hub_set_audio_ssrc(struct hub *hub, uint32_t audio_ssrc)
+{
+	g_mutex_lock(&hub->lock);
+	rtp_packetizer_init_opus(&hub->audio, audio_ssrc);
+	g_mutex_unlock(&hub->lock);
+}
+
+/* Called with the lock held: the same fan-out as video's emit, but no history (its
+ * sequence numbers are another stream's, and nobody NACKs audio). */
+static void emit_audio(void *data, const uint8_t *pkt, size_t len)
+{
+	struct hub *hub = data;
+
+	for (guint i = 0; i < hub->peers->len; i++)
+		rtc_peer_send_rtp(g_ptr_array_index(hub->peers, i), pkt, len);
+	if (hub->sink)
+		hub->sink(hub->sink_data, pkt, len);
+	hub->stats.audio_packets++;
+}
+
+void hub_push_audio(struct hub *hub, const uint8_t *opus, size_t len, uint32_t rtp_ts)
+{
+	g_mutex_lock(&hub->lock);
+	if (hub->audio.payload_type == RTC_PT_OPUS)
+		rtp_packetize_opus(&hub->audio, opus, len, rtp_ts, emit_audio, hub);
 	g_mutex_unlock(&hub->lock);
 }
 

@@ -1,5 +1,6 @@
 /* The hub fans one encode out to every viewer: it packetizes each frame once, keeps a
- * short history for retransmission (NACK), and hands the packets to each peer. */
+ * short history for retransmission (NACK), and hands the packets to each peer. The audio
+ * (one Opus encode too) goes the same way, without history: no NACK is offered for it. */
 #pragma once
 
 #include <stdbool.h>
@@ -22,6 +23,12 @@ size_t hub_peer_count(struct hub *hub);
 void hub_push_video(struct hub *hub, const uint8_t *frame, size_t len, bool keyframe,
                     uint32_t rtp_ts, int64_t ready_us);
 
+/* Before any audio: the audio stream's SSRC (its own sequence numbers, no history). */
+void hub_set_audio_ssrc(struct hub *hub, uint32_t audio_ssrc);
+/* Audio encoder thread: one Opus packet (10 ms) to every connected peer that has audio
+ * (rtc_peer_send_rtp drops it for the others). `rtp_ts` on the 48 kHz clock. */
+void hub_push_audio(struct hub *hub, const uint8_t *opus, size_t len, uint32_t rtp_ts);
+
 /* Main thread, on a NACK from `peer`: resend that packet to it if still in history. */
 void hub_retransmit(struct hub *hub, struct rtc_peer *peer, uint16_t seq);
 
@@ -30,6 +37,7 @@ struct hub_stats {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t retransmits;
+	uint64_t audio_packets;
 	/* frame ready (capture) → last packet handed to the sockets, microseconds */
 	int64_t last_latency_us;
 };
