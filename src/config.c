@@ -41,6 +41,7 @@ void config_init(struct config *config)
 	*config = (struct config){
 	        .source = SOURCE_AUTO,
 	        .listen_port = CONFIG_DEFAULT_PORT,
+	        .audio = true,
 	        .encoder = g_strdup("auto"),
 	        .codec = RTC_CODEC_H264,
 	        .max_fps = CONFIG_DEFAULT_FPS,
@@ -210,6 +211,12 @@ bool config_set(struct config *config, const char *key, const char *value, GErro
 	} else if (!strcmp(key, "view-only")) {
 		if (!parse_bool(value, &config->view_only))
 			return bad_value(error, key, value, "true or false");
+	} else if (!strcmp(key, "audio") || !strcmp(key, "no-audio")) {
+		/* "--no-audio" on the command line, "audio=false" in config.ini */
+		if (!parse_bool(value, &config->audio))
+			return bad_value(error, key, value, "true or false");
+		if (key[0] == 'n')
+			config->audio = !config->audio;
 	} else if (!strcmp(key, "encoder")) {
 		g_free(config->encoder);
 		config->encoder = g_strdup(value);

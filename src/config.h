@@ -28,6 +28,7 @@ struct config {
 	char *listen_host; /* NULL: every interface */
 	unsigned listen_port;
 	bool view_only;
+	bool audio;    /* share the desktop's sound (where PipeWire runs) */
 	char *encoder; /* "auto" or an element name */
 	enum rtc_codec codec;
 	unsigned max_fps;

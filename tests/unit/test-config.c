@@ -1,4 +1,5 @@
-/* The settings parsers: what --listen, --size, --ttl and config.ini accept and refuse. */
+/* The settings parsers: what --listen, --size, --ttl, --no-audio and config.ini accept and
+ * refuse. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -100,6 +101,24 @@ static void test_set_and_file(void)
 	g_assert_cmpuint(config.listen_port, ==, 9999);
 	g_assert_true(config.view_only);
 	g_assert_cmpint(config.codec, ==, RTC_CODEC_VP8);
+
+	/* sound: on unless --no-audio or audio=false */
+	g_assert_true(config.audio);
+	g_assert_true(config_set(&config, "no-audio", "true", &error));
+	g_assert_false(config.audio);
+	g_assert_true(config_set(&config, "audio", "yes", &error));
+	g_assert_true(config.audio);
+	g_assert_false(config_set(&config, "audio", "loud", &error));
+	g_assert_nonnull(strstr(error->message, "audio"));
+	g_assert_true(config.audio);
+	g_clear_error(&error);
+	g_assert_true(g_file_set_contents(path, "[wayrtc]\naudio=false\n", -1, NULL));
+	g_assert_true(config_load_file(&config, path, &error));
+	g_assert_no_error(error);
+	g_assert_false(config.audio);
+	/* the command line comes after the file and wins */
+	g_assert_true(config_set(&config, "audio", "true", &error));
+	g_assert_true(config.audio);
 
 	g_assert_true(g_file_set_contents(path, "[wayrtc]\nmax-fps=1000\n", -1, NULL));
 	g_assert_false(config_load_file(&config, path, &error));
