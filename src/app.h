@@ -28,6 +28,9 @@ struct app {
 	struct encoder *encoder;
 	struct hub *hub;
 	uint32_t video_ssrc;
+	struct audio *audio; /* NULL: no sound (--no-audio, no PipeWire, no Opus) */
+	uint32_t audio_ssrc;
+	unsigned n_listeners;        /* viewers whose offer has audio: capture only while > 0 */
 	unsigned width, height;      /* of the shared area; 0 until the first frame */
 	GList *viewers;              /* struct viewer * */
 	struct clipboard *clipboard; /* NULL when the desktop offers no data-control */
@@ -52,6 +55,9 @@ const char *app_display(struct app *app);
 struct input_sink_wl_options app_input_options(struct app *app);
 /* clipboard_set_text's `done`: the selection holds the text app->clipboard_waiter sent. */
 void app_clipboard_applied(void *data);
+
+/* A viewer that may hear came (+1) or went (-1): the sound is captured while any is here. */
+void app_listener_changed(struct app *app, int delta);
 
 /* Starts the server and prints the link, once the source can give frames. */
 bool app_serve(struct app *app, GError **error);

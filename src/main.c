@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "media/audio.h"
 #include "media/capture.h"
 #include "media/encoder.h"
 #include "media/hub.h"
@@ -63,6 +64,10 @@ static const GOptionEntry share_entries[] = {
         OPT("listen", "HOST:PORT", "Where to listen (default: every interface, port 8443)"),
         {"view-only", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (void *)option_cb,
          "Every link may watch, none may control", NULL},
+        {"no-audio", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (void *)option_cb,
+         "Share no sound (default: the desktop's sound, from PipeWire's default output, "
+         "to links with the right “audio”)",
+         NULL},
         OPT("size", "WxH", "Size of the virtual desktop (default 1280x720)"),
         OPT("keyboard-layout", "XKB",
             "Keyboard layout the desktop types with, e.g. de or us,de (default: "
@@ -226,6 +231,40 @@ static void on_encoded(void *data, const uint8_t *frame, size_t len, bool keyfra
 	struct app *app = data;
 
 	hub_push_video(app->hub, frame, len, keyframe, rtp_ts, ready_us);
+}
+
+/* Opus encoder thread: the same way, straight into the hub. */
+static void on_audio(void *data, const uint8_t *opus, size_t len, uint32_t rtp_ts)
+{
+	struct app *app = data;
+
+	hub_push_audio(app->hub, opus, len, rtp_ts);
+}
+
+void app_listener_changed(struct app *app, int delta)
+{
+	app->n_listeners += delta;
+	audio_set_active(app->audio, app->n_listeners > 0);
+}
+
+/* Sound is a bonus: without it (no PipeWire here, no Opus encoder) the desktop is still
+ * shared, and one line says so. */
+static void start_audio(struct app *app)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!app->config.audio)
+		return;
+	app->audio_ssrc = g_random_int();
+	if (app->audio_ssrc == app->video_ssrc)
+		app->audio_ssrc++;
+	hub_set_audio_ssrc(app->hub, app->audio_ssrc);
+	app->audio = audio_new(AUDIO_DEFAULT_BITRATE, on_audio, app, &error);
+	if (!app->audio)
+		log_info("sharing without sound: %s", error->message);
+	else
+		log_info("sharing the desktop's sound (Opus, %u kbit/s)",
+		         AUDIO_DEFAULT_BITRATE / 1000);
 }
 
 const char *app_display(struct app *app)
@@ -454,6 +493,7 @@ static int cmd_share(int argc, char **argv)
 	encoder_set_idle(app.encoder, true);
 	log_info("encoding %s with %s", rtc_codec_name(app.config.codec),
 	         encoder_get_name(app.encoder));
+	start_audio(&app);
 	/* before the source: the desktop's dialog may wait a long time, and a signal then
 	 * must still close the portal session rather than kill wayrtc; they stay until the
 	 * end, so a signal during the cleanup cannot cut it short */
@@ -473,6 +513,7 @@ out:
 		g_bytes_unref(app.clipboard_text);
 	/* the encoder before the capture: a PipeWire buffer may still be in it */
 	encoder_free(app.encoder);
+	audio_free(app.audio);
 	source_stop(&app);
 	hub_free(app.hub);
 	rtc_cert_free(app.dtls_cert);

@@ -53,6 +53,7 @@ struct viewer {
 	struct server_client *client;
 	struct rtc_peer *peer;
 	uint32_t scope;
+	bool listens; /* its offer has the audio: counted in app->n_listeners */
 	int64_t last_keyframe_us;
 	int channel_ids[N_CHANNEL_KINDS]; /* stream id, -1: not open */
 	struct input_sink *sink;          /* from the first control channel on */
@@ -380,6 +381,9 @@ struct viewer *viewer_new(struct app *app, struct server_client *client, uint32_
 	        .cert = app->dtls_cert,
 	        .codec = config->codec,
 	        .video_ssrc = app->video_ssrc,
+	        /* no section at all for a link without the right, nor where there is no sound */
+	        .audio = app->audio && (scope & AUTH_SCOPE_AUDIO),
+	        .audio_ssrc = app->audio_ssrc,
 	        .stun_host = config->stun_host,
 	        .stun_port = config->stun_port,
 	        .turn_host = config->turn_host,
@@ -410,6 +414,10 @@ struct viewer *viewer_new(struct app *app, struct server_client *client, uint32_
 		return viewer;
 	}
 	hub_add_peer(app->hub, viewer->peer);
+	if (pc.audio) {
+		viewer->listens = true;
+		app_listener_changed(app, 1);
+	}
 	send_json(viewer, signal_build_offer(offer));
 	return viewer;
 }
@@ -422,6 +430,8 @@ void viewer_free(struct viewer *viewer)
 		hub_remove_peer(viewer->app->hub, viewer->peer);
 		rtc_peer_free(viewer->peer);
 	}
+	if (viewer->listens)
+		app_listener_changed(viewer->app, -1);
 	g_clear_handle_id(&viewer->cursor_retry, g_source_remove);
 	if (viewer->app->clipboard_waiter == viewer)
 		viewer->app->clipboard_waiter = NULL;
