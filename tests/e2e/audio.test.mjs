@@ -1,0 +1,196 @@
+// The desktop's sound, end to end: run by audio-stack.sh, which gives a private PipeWire +
+// WirePlumber with a null sink as the default output and a 440 Hz tone playing into it.
+// wayrtc shares a virtual desktop and that sink's monitor; Chromium must receive Opus that
+// is not silence, in a stream of its own, while the video still plays. Links without the
+// audio right, `--no-audio`, and a machine without PipeWire get no audio section at all.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import {
+  startWayrtc, stop, launchBrowser, waitForVideo, patternBin, wayrtcBin, tokenOf, tmpDir,
+} from './lib.mjs';
+
+const pwDir = process.env.PIPEWIRE_RUNTIME_DIR;
+let wayrtc;
+let browser;
+
+before(async () => {
+  if (!pwDir) throw new Error('run this through tests/e2e/audio-stack.sh');
+  wayrtc = await startWayrtc(['--source=virtual', '--size=320x240', '--listen=127.0.0.1:0',
+    '--', patternBin], { env: { XDG_RUNTIME_DIR: pwDir } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  const code = await stop(wayrtc?.child);
+  assert.equal(code, 0, 'wayrtc exits cleanly on SIGTERM');
+});
+
+// Every RTCPeerConnection the page makes, and the tracks it gets with their stream ids;
+// the sound is also played by an element of the test's own, so Chromium pulls (decodes,
+// measures) it whatever the page does with it.
+async function openPage(url) {
+  const page = await browser.newPage();
+  await page.addInitScript(() => {
+    const Original = window.RTCPeerConnection;
+    window.__peers = [];
+    window.__tracks = [];
+    window.RTCPeerConnection = class extends Original {
+      constructor(...args) {
+        super(...args);
+        window.__peers.push(this);
+        this.addEventListener('track', (ev) => {
+          window.__tracks.push({ kind: ev.track.kind, streams: ev.streams.map((s) => s.id) });
+          if (ev.track.kind === 'audio') {
+            const el = new Audio();
+            el.srcObject = new MediaStream([ev.track]);
+            el.play().catch(() => {});
+            window.__testAudio = el;
+          }
+        });
+      }
+    };
+  });
+  await page.goto(url);
+  await waitForVideo(page);
+  return page;
+}
+
+async function inboundAudio(page) {
+  return page.evaluate(async () => {
+    const pc = window.__peers[window.__peers.length - 1];
+    const stats = await pc.getStats();
+    for (const s of stats.values()) {
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        return {
+          packetsReceived: s.packetsReceived, audioLevel: s.audioLevel,
+          totalSamplesReceived: s.totalSamplesReceived, codecId: s.codecId,
+          jitterBufferDelay: s.jitterBufferDelay,
+          jitterBufferEmittedCount: s.jitterBufferEmittedCount,
+        };
+      }
+    }
+    return null;
+  });
+}
+
+function remoteSdp(page) {
+  return page.evaluate(() => window.__peers[window.__peers.length - 1].remoteDescription.sdp);
+}
+
+function wayrtcNodes() {
+  const out = execFileSync('pw-cli', ['ls', 'Node'], { env: process.env }).toString();
+  return (out.match(/node\.name = "wayrtc-audio"/g) ?? []).length;
+}
+
+async function waitFor(fn, what, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function linkWithScope(w, scope) {
+  const out = execFileSync(wayrtcBin, ['token', `--scope=${scope}`], {
+    env: {
+      ...process.env,
+      XDG_STATE_HOME: path.join(w.home, 'state'),
+      XDG_CONFIG_HOME: path.join(w.home, 'config'),
+    },
+  }).toString();
+  const token = out.match(/#token=(\S+)/)[1];
+  assert.notEqual(token, tokenOf(w.url));
+  return `${new URL(w.url).origin}/#token=${token}`;
+}
+
+test('the tone reaches the browser as Opus, in a stream of its own, beside the video',
+  async (t) => {
+    await wayrtc.waitForLog(/sharing the desktop's sound/);
+    assert.equal(wayrtcNodes(), 0, 'no capture stream while nobody listens');
+    const page = await openPage(wayrtc.url);
+    const sdp = await remoteSdp(page);
+    assert.match(sdp, /m=audio 9 UDP\/TLS\/RTP\/SAVPF 111\r\n/);
+    assert.match(sdp, /a=rtpmap:111 opus\/48000\/2\r\n/);
+    assert.match(sdp, /a=msid:wayrtc-audio audio\r\n/);
+    const tracks = await page.evaluate(() => window.__tracks);
+    const audioTrack = tracks.find((t) => t.kind === 'audio');
+    const videoTrack = tracks.find((t) => t.kind === 'video');
+    assert.ok(audioTrack && videoTrack, `tracks: ${JSON.stringify(tracks)}`);
+    assert.deepEqual(audioTrack.streams, ['wayrtc-audio']);
+    assert.deepEqual(videoTrack.streams, ['wayrtc']);
+
+    const first = await waitFor(async () => {
+      const s = await inboundAudio(page);
+      return s && s.packetsReceived > 50 && s.audioLevel > 0.01 ? s : null;
+    }, 'audio packets with a level above silence', 15000).catch(async (e) => {
+      throw new Error(`${e.message}: ${JSON.stringify(await inboundAudio(page))}\n` +
+        wayrtc.log.join(''));
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    const second = await inboundAudio(page);
+    // 10 ms packets: about 100 a second
+    assert.ok(second.packetsReceived - first.packetsReceived >= 60,
+      `packets rise: ${first.packetsReceived} → ${second.packetsReceived}`);
+    assert.ok(second.totalSamplesReceived > first.totalSamplesReceived,
+      `samples rise: ${first.totalSamplesReceived} → ${second.totalSamplesReceived}`);
+    assert.ok(second.audioLevel > 0.01, `level ${second.audioLevel}`);
+    const jb = (second.jitterBufferDelay - first.jitterBufferDelay) /
+      (second.jitterBufferEmittedCount - first.jitterBufferEmittedCount);
+    t.diagnostic(`audio: ${second.packetsReceived - first.packetsReceived} packets/s, level ` +
+      `${second.audioLevel.toFixed(3)}, jitter buffer ${(jb * 1000).toFixed(1)} ms`);
+    assert.equal(wayrtcNodes(), 1, 'one capture stream while someone listens');
+    // and the picture still moves on
+    const t0 = await page.evaluate(() => document.getElementById('screen').currentTime);
+    await new Promise((r) => setTimeout(r, 500));
+    const t1 = await page.evaluate(() => document.getElementById('screen').currentTime);
+    assert.ok(t1 > t0, `the video plays: currentTime ${t0} → ${t1}`);
+    await page.close();
+    await waitFor(() => wayrtcNodes() === 0, 'the capture stream to go when the viewer left');
+  });
+
+test('a link without the audio right gets no audio section, and the video plays', async () => {
+  const page = await openPage(linkWithScope(wayrtc, 'view'));
+  const sdp = await remoteSdp(page);
+  assert.doesNotMatch(sdp, /m=audio/);
+  assert.doesNotMatch(sdp, /wayrtc-audio/);
+  const tracks = await page.evaluate(() => window.__tracks.map((t) => t.kind));
+  assert.deepEqual(tracks, ['video']);
+  assert.equal(await inboundAudio(page), null);
+  assert.equal(wayrtcNodes(), 0, 'nobody may hear: no capture stream');
+  await page.close();
+});
+
+test('--no-audio offers no sound to anyone', async () => {
+  assert.match(execFileSync(wayrtcBin, ['--help']).toString(), /--no-audio\s+Share no sound/);
+  const w = await startWayrtc(['--source=virtual', '--size=320x240', '--listen=127.0.0.1:0',
+    '--no-audio', '--', patternBin], { env: { XDG_RUNTIME_DIR: tmpDir('wayrtc-run-') } });
+  try {
+    const page = await openPage(w.url);
+    assert.doesNotMatch(await remoteSdp(page), /m=audio/);
+    assert.deepEqual(await page.evaluate(() => window.__tracks.map((t) => t.kind)), ['video']);
+    assert.doesNotMatch(w.log.join(''), /sound/);
+    await page.close();
+  } finally {
+    assert.equal(await stop(w.child), 0);
+  }
+});
+
+test('without PipeWire wayrtc shares without sound and says so in one line', async () => {
+  const empty = tmpDir('wayrtc-run-');
+  const w = await startWayrtc(['--source=virtual', '--size=320x240', '--listen=127.0.0.1:0',
+    '--', patternBin], { env: { XDG_RUNTIME_DIR: empty, PIPEWIRE_RUNTIME_DIR: empty } });
+  try {
+    await w.waitForLog(/sharing without sound: no PipeWire/);
+    assert.equal(w.log.join('').split('\n').filter((l) => /sound/.test(l)).length, 1);
+    const page = await openPage(w.url);
+    assert.doesNotMatch(await remoteSdp(page), /m=audio/);
+    await page.close();
+  } finally {
+    assert.equal(await stop(w.child), 0);
+  }
+});
