@@ -262,7 +262,17 @@ static gboolean on_pw_fd(int fd, GIOCondition condition, void *data)
 		a->drop_stream = false;
 		stop_stream(a);
 	}
-	return G_SOURCE_CONTINUE;
+	if (!a->broken)
+		return G_SOURCE_CONTINUE;
+	/* no sound for the rest of this run: let go of PipeWire entirely, so a dead
+	 * connection is not polled (its hung-up socket would wake us again and again) */
+	if (a->core) {
+		spa_hook_remove(&a->core_listener);
+		pw_core_disconnect(a->core);
+		a->core = NULL;
+	}
+	g_clear_pointer(&a->source, g_source_unref); /* GLib holds it until we return */
+	return G_SOURCE_REMOVE;
 }
 
 static bool start_stream(struct audio *a)

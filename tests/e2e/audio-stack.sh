@@ -78,6 +78,7 @@ pids+=("$(echo "$out" | sed -n 2p)")
 
 pipewire >"$dir/log/pipewire.log" 2>&1 &
 pids+=($!)
+export WAYRTC_AUDIO_STACK_PIPEWIRE_PID=$!
 for _ in $(seq 50); do
 	[ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break
 	sleep 0.1
