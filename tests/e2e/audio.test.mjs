@@ -17,8 +17,10 @@ let browser;
 
 before(async () => {
   if (!pwDir) throw new Error('run this through tests/e2e/audio-stack.sh');
+  // an animated client: frames keep coming, so "the video still plays" means something
+  // (a still desktop sends none, and the element's clock then stands)
   wayrtc = await startWayrtc(['--source=virtual', '--size=320x240', '--listen=127.0.0.1:0',
-    '--', patternBin], { env: { XDG_RUNTIME_DIR: pwDir } });
+    '--', patternBin, '--animate'], { env: { XDG_RUNTIME_DIR: pwDir } });
   browser = await launchBrowser();
 });
 
@@ -113,6 +115,8 @@ test('the tone reaches the browser as Opus, in a stream of its own, beside the v
     await wayrtc.waitForLog(/sharing the desktop's sound/);
     assert.equal(wayrtcNodes(), 0, 'no capture stream while nobody listens');
     const page = await openPage(wayrtc.url);
+    // a failure here must not leave a listener behind for the next test
+    t.after(() => page.close().catch(() => {}));
     const sdp = await remoteSdp(page);
     assert.match(sdp, /m=audio 9 UDP\/TLS\/RTP\/SAVPF 111\r\n/);
     assert.match(sdp, /a=rtpmap:111 opus\/48000\/2\r\n/);
