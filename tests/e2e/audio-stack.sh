@@ -34,29 +34,11 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/wayrtc-audio-stack-XXXXXX")
 chmod 0700 "$dir"
 mkdir -p -m 0700 "$dir/run" "$dir/log" "$dir/config" "$dir/state" "$dir/data"
 pids=()
+# shellcheck source=../lib/stack.sh
+. "$(dirname "$0")/../lib/stack.sh"
 
-stop_all() {
-	local i pid
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		pid=${pids[i]}
-		kill -TERM "$pid" 2>/dev/null || continue
-		for _ in $(seq 30); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-	done
-	pids=()
-}
-dump_logs() {
-	for f in "$dir"/log/*.log; do
-		[ -s "$f" ] || continue
-		echo "---- $(basename "$f")" >&2
-		tail -n 40 "$f" >&2
-	done
-}
 cleanup() {
-	stop_all
+	stack_stop_all
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -70,26 +52,14 @@ export WAYRTC_AUDIO_STACK_DIR="$dir"
 if ! out=$(dbus-daemon --session --fork --print-address=1 --print-pid=1 \
 	--address="unix:path=$dir/bus" 2>"$dir/log/dbus.log"); then
 	say "dbus-daemon failed"
-	dump_logs
+	stack_dump_logs
 	exit 1
 fi
 export DBUS_SESSION_BUS_ADDRESS=$(echo "$out" | sed -n 1p)
 pids+=("$(echo "$out" | sed -n 2p)")
 
-pipewire >"$dir/log/pipewire.log" 2>&1 &
-pids+=($!)
-export WAYRTC_AUDIO_STACK_PIPEWIRE_PID=$!
-for _ in $(seq 50); do
-	[ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break
-	sleep 0.1
-done
-if [ ! -S "$XDG_RUNTIME_DIR/pipewire-0" ]; then
-	say "pipewire did not start"
-	dump_logs
-	exit 1
-fi
-wireplumber >"$dir/log/wireplumber.log" 2>&1 &
-pids+=($!)
+stack_start_pipewire || exit 1
+export WAYRTC_AUDIO_STACK_PIPEWIRE_PID=$STACK_PIPEWIRE_PID
 
 # No hardware here: a null sink, kept after pw-cli disconnects (object.linger).
 pw-cli create-node adapter '{ factory.name=support.null-audio-sink node.name=wayrtc-test-sink
@@ -104,7 +74,7 @@ for _ in $(seq 50); do
 done
 if [ -z "$sink" ]; then
 	say "the null sink did not appear"
-	dump_logs
+	stack_dump_logs
 	exit 1
 fi
 wpctl set-default "$sink" >>"$dir/log/pw-cli.log" 2>&1
@@ -118,5 +88,5 @@ fi
 
 "$@"
 status=$?
-[ "$status" -ne 0 ] && [ "$status" -ne 77 ] && dump_logs
+[ "$status" -ne 0 ] && [ "$status" -ne 77 ] && stack_dump_logs
 exit "$status"

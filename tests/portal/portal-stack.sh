@@ -38,6 +38,8 @@ chooser=${WAYRTC_STACK_CHOOSER:-none}
 here=$(cd "$(dirname "$0")" && pwd)
 portal_file="$here/../../portal/backend/wayrtc.portal"
 pids=()
+# shellcheck source=../lib/stack.sh
+. "$(dirname "$0")/../lib/stack.sh"
 
 say() { echo "portal-stack: $*" >&2; }
 
@@ -59,24 +61,8 @@ chmod 0700 "$dir"
 mkdir -p -m 0700 "$dir/run" "$dir/log" "$dir/services" "$dir/portals" "$dir/config" \
 	"$dir/data" "$dir/state" "$dir/cache" "$dir/config/xdg-desktop-portal-wayrtc"
 
-stop_all() {
-	local i pid
-	# the reverse order of starting: the frontend before the backend, the bus last
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		pid=${pids[i]}
-		kill -TERM "$pid" 2>/dev/null || continue
-		for _ in $(seq 30); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-	done
-	pids=()
-	# the permission store, started by bus activation, exits when the bus goes
-}
-
 cleanup() {
-	stop_all
+	stack_stop_all
 	if [ "${WAYRTC_STACK_KEEP:-0}" = 1 ]; then
 		say "kept $dir"
 	else
@@ -85,14 +71,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-dump_logs() {
-	for f in "$dir"/log/*.log; do
-		[ -s "$f" ] || continue
-		echo "---- $(basename "$f")" >&2
-		tail -n 60 "$f" >&2
-	done
-}
 
 # Private environment for everything below: nothing of the caller's desktop leaks in.
 export XDG_RUNTIME_DIR="$dir/run"
@@ -126,7 +104,7 @@ EOF
 if ! out=$(dbus-daemon --config-file="$dir/bus.conf" --fork --print-address=1 --print-pid=1 \
 	2>"$dir/log/dbus.log"); then
 	say "dbus-daemon failed"
-	dump_logs
+	stack_dump_logs 60
 	exit 1
 fi
 export DBUS_SESSION_BUS_ADDRESS=$(echo "$out" | sed -n 1p)
@@ -146,19 +124,7 @@ wait_name() { # NAME SECONDS
 }
 
 # ---- PipeWire, then WirePlumber (without it a consumer waits forever for a link)
-pipewire >"$dir/log/pipewire.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do
-	[ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break
-	sleep 0.1
-done
-if [ ! -S "$XDG_RUNTIME_DIR/pipewire-0" ]; then
-	say "pipewire did not start"
-	dump_logs
-	exit 1
-fi
-wireplumber >"$dir/log/wireplumber.log" 2>&1 &
-pids+=($!)
+stack_start_pipewire || exit 1
 
 # ---- the compositor, with the client inside
 start_sway() {
@@ -198,7 +164,7 @@ start_sway() {
 	done
 	if [ -z "${WAYLAND_DISPLAY:-}" ]; then
 		say "sway did not start"
-		dump_logs
+		stack_dump_logs 60
 		exit 1
 	fi
 	ln -sf "$swayrun/client.out" "$dir/client.out"
@@ -224,7 +190,7 @@ if [ "${WAYRTC_STACK_COMPOSITOR:-}" != sway ]; then
 	WAYLAND_DISPLAY=*) export WAYLAND_DISPLAY=${line#WAYLAND_DISPLAY=} ;;
 	*)
 		say "wayrtc-session did not start"
-		dump_logs
+		stack_dump_logs 60
 		exit 1
 		;;
 	esac
@@ -236,7 +202,7 @@ printf '[portal]\nchooser=%s\n' "$chooser" >"$dir/config/xdg-desktop-portal-wayr
 pids+=($!)
 export WAYRTC_STACK_BACKEND_PID=$!
 if ! wait_name org.freedesktop.impl.portal.desktop.wayrtc 10; then
-	dump_logs
+	stack_dump_logs 60
 	exit 1
 fi
 
@@ -246,7 +212,7 @@ XDG_DESKTOP_PORTAL_DIR="$dir/portals" "$frontend" --verbose >"$dir/log/frontend.
 pids+=($!)
 export WAYRTC_STACK_FRONTEND_PID=$!
 if ! wait_name org.freedesktop.portal.Desktop 10; then
-	dump_logs
+	stack_dump_logs 60
 	exit 1
 fi
 
@@ -256,11 +222,11 @@ export WAYRTC_STACK_CLIENT_OUT="$dir/client.out"
 "$@"
 rc=$?
 # sanitizer builds: a report from our programs fails the run even if COMMAND passed
-stop_all
+stack_stop_all
 if grep -lE "runtime error:|ERROR: AddressSanitizer|ERROR: LeakSanitizer" \
 	"$dir/log/backend.log" "$dir/log/session.log" >/dev/null 2>&1; then
 	say "a sanitizer reported an error"
 	[ "$rc" = 0 ] && rc=1
 fi
-[ "$rc" = 0 ] || [ "$rc" = 77 ] || dump_logs
+[ "$rc" = 0 ] || [ "$rc" = 77 ] || stack_dump_logs 60
 exit "$rc"

@@ -1,0 +1,48 @@
+# stack.sh: what the test stacks (tests/portal/portal-stack.sh, tests/e2e/audio-stack.sh)
+# share, sourced by them. They set `dir` (the stack's private directory, with log/),
+# `pids` (an array, in starting order) and `say` (a function printing a message).
+
+# Stops every process in `pids`, the last started first: TERM, up to 3 s, then KILL.
+stack_stop_all() {
+	local i pid
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		pid=${pids[i]}
+		kill -TERM "$pid" 2>/dev/null || continue
+		for _ in $(seq 30); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	pids=()
+}
+
+# The last LINES (default 40) of each log that has anything, to stderr.
+stack_dump_logs() {
+	local f
+	for f in "$dir"/log/*.log; do
+		[ -s "$f" ] || continue
+		echo "---- $(basename "$f")" >&2
+		tail -n "${1:-40}" "$f" >&2
+	done
+}
+
+# PipeWire on $XDG_RUNTIME_DIR, then WirePlumber once PipeWire listens (without it a
+# stream is never linked; started sooner, under load, it found no PipeWire). Sets
+# STACK_PIPEWIRE_PID; false, with the logs dumped, when PipeWire does not come up.
+stack_start_pipewire() {
+	pipewire >"$dir/log/pipewire.log" 2>&1 &
+	pids+=($!)
+	STACK_PIPEWIRE_PID=$!
+	for _ in $(seq 50); do
+		[ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break
+		sleep 0.1
+	done
+	if [ ! -S "$XDG_RUNTIME_DIR/pipewire-0" ]; then
+		say "pipewire did not start"
+		stack_dump_logs
+		return 1
+	fi
+	wireplumber >"$dir/log/wireplumber.log" 2>&1 &
+	pids+=($!)
+}
