@@ -493,7 +493,6 @@ static int cmd_share(int argc, char **argv)
 	encoder_set_idle(app.encoder, true);
 	log_info("encoding %s with %s", rtc_codec_name(app.config.codec),
 	         encoder_get_name(app.encoder));
-	start_audio(&app);
 	/* before the source: the desktop's dialog may wait a long time, and a signal then
 	 * must still close the portal session rather than kill wayrtc; they stay until the
 	 * end, so a signal during the cleanup cannot cut it short */
@@ -501,6 +500,9 @@ static int cmd_share(int argc, char **argv)
 	g_unix_signal_add(SIGTERM, on_signal, &app);
 	if (!source_start(&app, (const char *const *)command, &error))
 		goto out;
+	/* after the source: a virtual desktop may have brought its own sound server; no
+	 * viewer comes before the loop runs */
+	start_audio(&app);
 	g_main_loop_run(app.loop);
 
 out:

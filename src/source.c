@@ -15,6 +15,7 @@
 #include "media/encoder.h"
 #include "portal/portal.h"
 #include "server/state.h"
+#include "sound_server.h"
 #include "viewer.h"
 #include "virtual.h"
 
@@ -88,8 +89,25 @@ static void on_session_exit(void *data, const char *reason)
 	app_quit(data, 1, reason);
 }
 
+/* A bare server runs no sound server for the user: the virtual desktop brings its own,
+ * before the desktop starts, so its command inherits where it is. Without one, the
+ * desktop is still shared, and one line says why there is no sound. */
+static void start_sound_server(struct app *app)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!app->config.audio || sound_server_pipewire_answers())
+		return;
+	app->sound_server = sound_server_start(&error);
+	if (!app->sound_server) {
+		log_info("sharing without sound: %s", error->message);
+		app->config.audio = false; /* said once; the capture is not tried */
+	}
+}
+
 static bool start_virtual(struct app *app, const char *const *command, GError **error)
 {
+	start_sound_server(app);
 	app->session = virtual_session_start(app->config.width, app->config.height, command,
 	                                     on_session_exit, app, error);
 	if (!app->session)
@@ -215,4 +233,7 @@ void source_stop(struct app *app)
 	app->portal = NULL;
 	virtual_session_stop(app->session);
 	app->session = NULL;
+	/* after the desktop, so its command's streams go before their server */
+	sound_server_stop(app->sound_server);
+	app->sound_server = NULL;
 }
