@@ -21,8 +21,8 @@ struct app {
 	struct virtual_session *session; /* only with --source=virtual */
 	/* the virtual desktop's own, where no PipeWire ran for the user; else NULL */
 	struct sound_server *sound_server;
-	struct portal *portal;           /* only with --source=portal */
-	uint32_t portal_devices;         /* input the portal granted (PORTAL_DEVICE_*) */
+	struct portal *portal;   /* only with --source=portal */
+	uint32_t portal_devices; /* input the portal granted (PORTAL_DEVICE_*) */
 	char *state_dir;
 	GTlsCertificate *tls;
 	char *tls_fingerprint;
