@@ -312,8 +312,9 @@ struct sound_server *sound_server_start(GError **error)
 	    !wait_for_socket(s, error) ||
 	    !start_process(s, "wireplumber", wireplumber, NULL, error) || !make_sink(s, error))
 		goto fail;
-	/* before any thread and any child: the capture and the desktop's command find it
-	 * here, and the desktop's own XDG_RUNTIME_DIR (its Wayland socket) stays as it is */
+	/* before the desktop and the capture start: they find it here, as virtual.c hands
+	 * the desktop its XDG_RUNTIME_DIR, which (its Wayland socket) stays as it is. The
+	 * encoder's threads exist by now but are idle and read no PipeWire variables. */
 	g_setenv("PIPEWIRE_RUNTIME_DIR", s->dir, TRUE);
 	g_unsetenv("PIPEWIRE_REMOTE");
 	log_info("the virtual desktop has its own sound server: PipeWire in %s "

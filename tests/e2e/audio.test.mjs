@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
   startWayrtc, stop, launchBrowser, waitForVideo, patternBin, wayrtcBin, tokenOf, tmpDir,
+  capturePeerConnections, inboundAudio, waitFor,
 } from './lib.mjs';
 
 const pwDir = process.env.PIPEWIRE_RUNTIME_DIR;
@@ -30,71 +31,22 @@ after(async () => {
   assert.equal(code, 0, 'wayrtc exits cleanly on SIGTERM');
 });
 
-// Every RTCPeerConnection the page makes, and the tracks it gets with their stream ids;
-// the sound is also played by an element of the test's own, so Chromium pulls (decodes,
-// measures) it whatever the page does with it.
 async function openPage(url) {
   const page = await browser.newPage();
-  await page.addInitScript(() => {
-    const Original = window.RTCPeerConnection;
-    window.__peers = [];
-    window.__tracks = [];
-    window.RTCPeerConnection = class extends Original {
-      constructor(...args) {
-        super(...args);
-        window.__peers.push(this);
-        this.addEventListener('track', (ev) => {
-          window.__tracks.push({ kind: ev.track.kind, streams: ev.streams.map((s) => s.id) });
-          if (ev.track.kind === 'audio') {
-            const el = new Audio();
-            el.srcObject = new MediaStream([ev.track]);
-            el.play().catch(() => {});
-            window.__testAudio = el;
-          }
-        });
-      }
-    };
-  });
+  await capturePeerConnections(page, { playAudio: true });
   await page.goto(url);
   await waitForVideo(page);
   return page;
 }
 
-async function inboundAudio(page) {
-  return page.evaluate(async () => {
-    const pc = window.__peers[window.__peers.length - 1];
-    const stats = await pc.getStats();
-    for (const s of stats.values()) {
-      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
-        return {
-          packetsReceived: s.packetsReceived, audioLevel: s.audioLevel,
-          totalSamplesReceived: s.totalSamplesReceived, codecId: s.codecId,
-          jitterBufferDelay: s.jitterBufferDelay,
-          jitterBufferEmittedCount: s.jitterBufferEmittedCount,
-        };
-      }
-    }
-    return null;
-  });
-}
-
 function remoteSdp(page) {
-  return page.evaluate(() => window.__peers[window.__peers.length - 1].remoteDescription.sdp);
+  return page.evaluate(() =>
+    window.__wayrtcPeers[window.__wayrtcPeers.length - 1].remoteDescription.sdp);
 }
 
 function wayrtcNodes() {
   const out = execFileSync('pw-cli', ['ls', 'Node'], { env: process.env }).toString();
   return (out.match(/node\.name = "wayrtc-audio"/g) ?? []).length;
-}
-
-async function waitFor(fn, what, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 function linkWithScope(w, scope) {
@@ -121,7 +73,7 @@ test('the tone reaches the browser as Opus, in a stream of its own, beside the v
     assert.match(sdp, /m=audio 9 UDP\/TLS\/RTP\/SAVPF 111\r\n/);
     assert.match(sdp, /a=rtpmap:111 opus\/48000\/2\r\n/);
     assert.match(sdp, /a=msid:wayrtc-audio audio\r\n/);
-    const tracks = await page.evaluate(() => window.__tracks);
+    const tracks = await page.evaluate(() => window.__wayrtcTracks);
     const audioTrack = tracks.find((t) => t.kind === 'audio');
     const videoTrack = tracks.find((t) => t.kind === 'video');
     assert.ok(audioTrack && videoTrack, `tracks: ${JSON.stringify(tracks)}`);
@@ -162,7 +114,7 @@ test('a link without the audio right gets no audio section, and the video plays'
   const sdp = await remoteSdp(page);
   assert.doesNotMatch(sdp, /m=audio/);
   assert.doesNotMatch(sdp, /wayrtc-audio/);
-  const tracks = await page.evaluate(() => window.__tracks.map((t) => t.kind));
+  const tracks = await page.evaluate(() => window.__wayrtcTracks.map((t) => t.kind));
   assert.deepEqual(tracks, ['video']);
   assert.equal(await inboundAudio(page), null);
   assert.equal(wayrtcNodes(), 0, 'nobody may hear: no capture stream');
@@ -176,7 +128,7 @@ test('--no-audio offers no sound to anyone', async () => {
   try {
     const page = await openPage(w.url);
     assert.doesNotMatch(await remoteSdp(page), /m=audio/);
-    assert.deepEqual(await page.evaluate(() => window.__tracks.map((t) => t.kind)), ['video']);
+    assert.deepEqual(await page.evaluate(() => window.__wayrtcTracks.map((t) => t.kind)), ['video']);
     assert.doesNotMatch(w.log.join(''), /sound/);
     await page.close();
   } finally {

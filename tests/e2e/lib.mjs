@@ -263,16 +263,58 @@ export async function pointAt(page, x, y) {
 }
 
 // Keeps every RTCPeerConnection the page makes in window.__wayrtcPeers, so a test can
-// act as a hostile page would on the same connection.
-export async function capturePeerConnections(page) {
-  await page.addInitScript(() => {
+// act as a hostile page would on the same connection, and each track it gets, with its
+// stream ids, in window.__wayrtcTracks. playAudio: each audio track is also played by an
+// element of the test's own, so Chromium pulls (decodes, measures) it whatever the page
+// does with it.
+export async function capturePeerConnections(page, { playAudio = false } = {}) {
+  await page.addInitScript((play) => {
     const Original = window.RTCPeerConnection;
     window.__wayrtcPeers = [];
+    window.__wayrtcTracks = [];
     window.RTCPeerConnection = class extends Original {
       constructor(...args) {
         super(...args);
         window.__wayrtcPeers.push(this);
+        this.addEventListener('track', (ev) => {
+          window.__wayrtcTracks.push({ kind: ev.track.kind, streams: ev.streams.map((x) => x.id) });
+          if (play && ev.track.kind === 'audio') {
+            const el = new Audio();
+            el.srcObject = new MediaStream([ev.track]);
+            el.play().catch(() => {});
+            window.__testAudio = el;
+          }
+        });
       }
     };
+  }, playAudio);
+}
+
+// The inbound audio stats of the page's newest connection (capturePeerConnections), or null.
+export async function inboundAudio(page) {
+  return page.evaluate(async () => {
+    const pc = window.__wayrtcPeers[window.__wayrtcPeers.length - 1];
+    for (const s of (await pc.getStats()).values()) {
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        return {
+          packetsReceived: s.packetsReceived, audioLevel: s.audioLevel,
+          totalSamplesReceived: s.totalSamplesReceived, codecId: s.codecId,
+          jitterBufferDelay: s.jitterBufferDelay,
+          jitterBufferEmittedCount: s.jitterBufferEmittedCount,
+        };
+      }
+    }
+    return null;
   });
+}
+
+// Polls fn every 200 ms until it gives something truthy, and returns that.
+export async function waitFor(fn, what, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

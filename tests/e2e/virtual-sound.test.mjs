@@ -7,7 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startWayrtc, stop, launchBrowser, waitForVideo, tmpDir, have } from './lib.mjs';
+import {
+  startWayrtc, stop, launchBrowser, waitForVideo, tmpDir, have, capturePeerConnections,
+  inboundAudio, waitFor,
+} from './lib.mjs';
 
 const needed = ['pipewire', 'wireplumber', 'pw-cli', 'wpctl', 'dbus-daemon', 'gst-launch-1.0'];
 const missing = needed.filter((p) => !have(p));
@@ -20,16 +23,6 @@ function running(pid) {
   }
   // a zombie is gone for our purpose, but wayrtc reaps its own: none is expected
   return true;
-}
-
-async function waitFor(fn, what, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 test('a virtual desktop without PipeWire brings its own, and the tone inside is heard',
@@ -54,35 +47,16 @@ test('a virtual desktop without PipeWire brings its own, and the tone inside is 
 
       browser = await launchBrowser();
       const page = await browser.newPage();
-      await page.addInitScript(() => {
-        const Original = window.RTCPeerConnection;
-        window.__peers = [];
-        window.RTCPeerConnection = class extends Original {
-          constructor(...args) {
-            super(...args);
-            window.__peers.push(this);
-            this.addEventListener('track', (ev) => {
-              if (ev.track.kind !== 'audio') return;
-              const el = new Audio();
-              el.srcObject = new MediaStream([ev.track]);
-              el.play().catch(() => {});
-              window.__testAudio = el;
-            });
-          }
-        };
-      });
+      await capturePeerConnections(page, { playAudio: true });
       await page.goto(w.url);
       await waitForVideo(page);
       assert.ok(await page.evaluate(() => !!window.wayrtc?.audio?.track),
         'the page has the desktop\'s sound');
-      const stats = await waitFor(() => page.evaluate(async () => {
-        const pc = window.__peers[window.__peers.length - 1];
-        for (const s of (await pc.getStats()).values()) {
-          if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.packetsReceived > 50 &&
-              s.audioLevel > 0.01) return { packets: s.packetsReceived, level: s.audioLevel };
-        }
-        return null;
-      }), 'audio above silence', 15000);
+      const stats = await waitFor(async () => {
+        const s = await inboundAudio(page);
+        return s && s.packetsReceived > 50 && s.audioLevel > 0.01 ?
+          { packets: s.packetsReceived, level: s.audioLevel } : null;
+      }, 'audio above silence', 15000);
       t.diagnostic(`audio: ${stats.packets} packets, level ${stats.level.toFixed(3)}`);
       await page.close();
     } finally {
