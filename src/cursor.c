@@ -9,11 +9,6 @@
 #include "log.h"
 #include "media/capture.h"
 
-#define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24': B G R A in memory */
-#define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24': B G R x */
-#define DRM_FORMAT_ABGR8888 0x34324241 /* 'AB24': R G B A */
-#define DRM_FORMAT_XBGR8888 0x34324258 /* 'XB24': R G B x */
-
 static void put_u16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;

@@ -7,6 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The DRM fourccs the sources hand over (little-endian words, as drm_fourcc.h has them),
+ * so nothing here needs libdrm's headers. */
+#define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24': B G R A in memory */
+#define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24': B G R x */
+#define DRM_FORMAT_ABGR8888 0x34324241 /* 'AB24': R G B A */
+#define DRM_FORMAT_XBGR8888 0x34324258 /* 'XB24': R G B x */
+
 struct capture_rect {
 	int32_t x, y;
 	uint32_t width, height;

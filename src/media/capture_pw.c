@@ -20,11 +20,6 @@
 #include "log.h"
 #include "media/capture_pw.h"
 
-#define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24': B G R A in memory */
-#define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24': B G R x */
-#define DRM_FORMAT_ABGR8888 0x34324241 /* 'AB24': R G B A */
-#define DRM_FORMAT_XBGR8888 0x34324258 /* 'XB24': R G B x */
-
 #define BYTES_PER_PIXEL 4
 /* A producer that announces absurd sizes is refused rather than obeyed. */
 #define MAX_SIDE 16384

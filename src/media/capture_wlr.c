@@ -23,10 +23,8 @@
  * zero-copy import, later) does not see it overwritten by the next copy. */
 #define POOL_SIZE 2
 /* A compositor that offers absurd sizes is refused rather than obeyed. */
-#define MAX_SIDE            16384
-#define BYTES_PER_PIXEL     4
-#define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24' */
-#define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24' */
+#define MAX_SIDE        16384
+#define BYTES_PER_PIXEL 4
 /* wl_output v4 names outputs, so a caller can ask for one by name. */
 #define OUTPUT_NAME_VERSION 4
 #define MAX_OUTPUTS         16

@@ -10,11 +10,6 @@
 #include <emmintrin.h>
 #endif
 
-#define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24': B G R A in memory */
-#define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24': B G R x */
-#define DRM_FORMAT_ABGR8888 0x34324241 /* 'AB24': R G B A */
-#define DRM_FORMAT_XBGR8888 0x34324258 /* 'XB24': R G B x */
-
 #define BYTES_PER_PIXEL 4
 #define Y_OFFSET        16
 /* 128 << 8: the chroma offset, added before the shift so the sum is never negative and the

@@ -11,11 +11,9 @@
 #include "input/wl_source.h"
 #include "log.h"
 
-#define MAX_FAILURES        5   /* consecutive `failed` (unknown) before we give up */
-#define RETRY_MS            100 /* pause before capturing again after such a failure */
-#define BYTES_PER_PIXEL     4
-#define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24' */
-#define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24' */
+#define MAX_FAILURES    5   /* consecutive `failed` (unknown) before we give up */
+#define RETRY_MS        100 /* pause before capturing again after such a failure */
+#define BYTES_PER_PIXEL 4
 
 struct cursor_wlr {
 	struct wl_display *display;

@@ -29,11 +29,6 @@
 /* Capture jitter allowed before pacing holds a frame back, in quarters of an interval. */
 #define PACING_SLACK_QUARTERS 1
 
-#define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24': B G R A in memory */
-#define DRM_FORMAT_XRGB8888 0x34325258 /* 'XR24': B G R x */
-#define DRM_FORMAT_ABGR8888 0x34324241 /* 'AB24': R G B A */
-#define DRM_FORMAT_XBGR8888 0x34324258 /* 'XB24': R G B x */
-
 struct candidate {
 	const char *name;
 	enum rtc_codec codec;
