@@ -2,6 +2,7 @@
  * no desktop runs. Parses options, starts the server and the first application, tells
  * the parent the socket name through --ready-fd, and runs until SIGTERM/SIGINT. */
 #define LOG_MODULE "session"
+#include "util/io.h"
 #include "util/log.h"
 
 #include "child.h"
@@ -217,23 +218,6 @@ static int handle_child(int signal_number, void *data)
 	return 0;
 }
 
-/* The parent reads up to the newline; partial writes and EINTR are retried. */
-static bool write_ready(int fd, const char *line)
-{
-	size_t len = strlen(line), done = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, line + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		done += (size_t)n;
-	}
-	return true;
-}
-
 int main(int argc, char **argv)
 {
 	static struct session session;
@@ -298,7 +282,7 @@ int main(int argc, char **argv)
 
 	ready_line = g_strdup_printf("WAYLAND_DISPLAY=%s\n", name);
 	if (opts.ready_fd >= 0) {
-		if (!write_ready(opts.ready_fd, ready_line))
+		if (!io_write_all(opts.ready_fd, ready_line, strlen(ready_line)))
 			log_warn("cannot write to --ready-fd %d: %s", opts.ready_fd,
 			         g_strerror(errno));
 		if (opts.ready_fd > STDERR_FILENO)

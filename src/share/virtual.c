@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/io.h"
 #include "util/log.h"
 
 #define READY_TIMEOUT_MS 15000
@@ -97,36 +98,19 @@ static void session_exited(GPid pid, int status, void *data)
 static char *read_ready_line(int fd, GError **error)
 {
 	char buf[256];
-	size_t len = 0;
-	int64_t deadline = g_get_monotonic_time() + READY_TIMEOUT_MS * 1000LL;
+	ssize_t len = io_read_line(fd, buf, sizeof(buf), READY_TIMEOUT_MS);
 
-	while (len < sizeof(buf) - 1) {
-		int left = (int)((deadline - g_get_monotonic_time()) / 1000);
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		ssize_t n;
-
-		if (left <= 0 || poll(&pfd, 1, left) == 0) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-			            "the virtual desktop did not start within %d s",
-			            READY_TIMEOUT_MS / 1000);
-			return NULL;
-		}
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
-		if (memchr(buf, '\n', len))
-			break;
+	if (len < 0 && errno == ETIMEDOUT) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+		            "the virtual desktop did not start within %d s",
+		            READY_TIMEOUT_MS / 1000);
+		return NULL;
 	}
-	buf[len] = '\0';
-	if (!g_str_has_prefix(buf, "WAYLAND_DISPLAY=") || !strchr(buf, '\n')) {
+	if (len < 0 || !g_str_has_prefix(buf, "WAYLAND_DISPLAY=")) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 		            "the virtual desktop failed to start (see its messages above)");
 		return NULL;
 	}
-	*strchr(buf, '\n') = '\0';
 	return g_strdup(buf + strlen("WAYLAND_DISPLAY="));
 }
 
