@@ -105,14 +105,12 @@ static int cmd_token(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || !load_config(&config, &error))
 		goto fail;
-	ttl = config.ttl_s;
 	if (scope_text && !auth_scope_parse(scope_text, &scope, &error))
 		goto fail;
-	if (ttl_text && !config_parse_duration(ttl_text, &ttl)) {
-		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		            "--ttl: “%s” is not a duration such as 90s, 30m, 12h or 7d", ttl_text);
+	/* the same words as `wayrtc --ttl` and config.ini's ttl= */
+	if (ttl_text && !config_set(&config, "ttl", ttl_text, &error))
 		goto fail;
-	}
+	ttl = config.ttl_s;
 	if (config.view_only)
 		scope &= LINK_SCOPE_VIEW_ONLY;
 	if (!(scope & AUTH_SCOPE_VIEW)) {

@@ -21,7 +21,8 @@ enum source_kind {
 #define CONFIG_DEFAULT_FPS     60
 #define CONFIG_DEFAULT_BITRATE 8000 /* kbit/s */
 #define CONFIG_MAX_SIZE        8192
-#define CONFIG_DEFAULT_TTL     (24 * 3600) /* seconds a printed link stays valid */
+#define CONFIG_DEFAULT_TTL     (24 * 3600)   /* seconds a printed link stays valid */
+#define CONFIG_MAX_TTL         (365 * 86400) /* seconds a link may stay valid */
 
 struct config {
 	enum source_kind source;

@@ -225,8 +225,10 @@ static gboolean on_signal(void *data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* libnice takes STUN and TURN servers by address: resolve names once, at start. */
-static bool resolve(char **host, GError **error)
+/* Names are looked up once, at start, so one that does not resolve is refused before a
+ * desktop starts. libnice takes STUN and TURN servers by address (`replace`); the listen
+ * name stays as given, for the printed link. */
+static bool resolve(const char *key, char **host, bool replace, GError **error)
 {
 	g_autoptr(GResolver) resolver = NULL;
 	GList *addrs;
@@ -236,11 +238,13 @@ static bool resolve(char **host, GError **error)
 	resolver = g_resolver_get_default();
 	addrs = g_resolver_lookup_by_name(resolver, *host, NULL, error);
 	if (!addrs) {
-		g_prefix_error(error, "cannot resolve %s: ", *host);
+		g_prefix_error(error, "%s: cannot resolve %s: ", key, *host);
 		return false;
 	}
-	g_free(*host);
-	*host = g_inet_address_to_string(addrs->data);
+	if (replace) {
+		g_free(*host);
+		*host = g_inet_address_to_string(addrs->data);
+	}
 	g_resolver_free_addresses(addrs);
 	return true;
 }
@@ -303,7 +307,9 @@ struct share *share_new(struct config *config, GError **error)
 
 	share->config = *config;
 	memset(config, 0, sizeof(*config));
-	if (!resolve(&share->config.stun_host, error) || !resolve(&share->config.turn_host, error))
+	if (!resolve("listen", &share->config.listen_host, false, error) ||
+	    !resolve("stun", &share->config.stun_host, true, error) ||
+	    !resolve("turn", &share->config.turn_host, true, error))
 		goto fail;
 	/* a layout that does not compile is refused now, not at the first viewer */
 	options = input_options(share);
