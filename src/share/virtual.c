@@ -125,7 +125,8 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	struct virtual_session *session;
 	int pipefd[2];
-	int target = READY_FD;
+	int source_fds[2] = {-1, STDERR_FILENO};
+	const int target_fds[2] = {READY_FD, STDOUT_FILENO};
 	GPid pid;
 	bool ok;
 
@@ -158,11 +159,14 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 		            g_strerror(errno));
 		return NULL;
 	}
-	/* stdout is ours alone (the URL line): the desktop's output goes to stderr */
+	/* stdout is ours alone (the URL line): the desktop's output goes to stderr. It is
+	 * mapped like the readiness pipe; GLib 2.74 given stdout_fd=2 closes the child's
+	 * stderr, and the session's messages were lost. */
+	source_fds[0] = pipefd[1];
 	ok = g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
 	                                      G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL, -1,
-	                                      STDERR_FILENO, -1, &pipefd[1], &target, 1, &pid, NULL,
-	                                      NULL, NULL, error);
+	                                      -1, -1, source_fds, target_fds, 2, &pid, NULL, NULL,
+	                                      NULL, error);
 	close(pipefd[1]);
 	if (!ok) {
 		close(pipefd[0]);

@@ -36,5 +36,19 @@ check 'ttl: “100000h” is not valid; expected from 1 second to 365 days' --tt
 check 'ttl: “3w” is not valid; expected a duration' token --ttl=3w
 check 'bitrate' --bitrate=abc
 check 'COMMAND runs only inside a virtual desktop' --source=wlr -- foot
+# A command the virtual desktop cannot run is named, with the reason, before wayrtc gives
+# up (the desktop's own messages reach wayrtc's stderr).
+n=$((n + 1))
+timeout 60 "$wayrtc" --source=virtual --no-audio --listen=127.0.0.1:0 \
+	-- wayrtc-no-such-command >"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ "$status" = 1 ] && [ ! -s "$tmp/out" ] &&
+	grep -q "cannot run 'wayrtc-no-such-command': No such file or directory" "$tmp/err"; then
+	echo "ok $n - a command that cannot start is named"
+else
+	echo "not ok $n - a command that cannot start: status $status"
+	sed 's/^/# /' "$tmp/err"
+	fail=1
+fi
 echo "1..$n"
 exit $fail
