@@ -53,6 +53,10 @@ static const GOptionEntry share_entries[] = {
          "to links with the right “audio”)",
          NULL},
         OPT("size", "WxH", "Size of the virtual desktop (default 1280x720)"),
+        {"restart", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (void *)option_cb,
+         "Start the virtual desktop's program again when it ends (default: the share ends "
+         "with it)",
+         NULL},
         OPT("keyboard-layout", "XKB",
             "Keyboard layout the desktop types with, e.g. de or us,de (default: "
             "$XKB_DEFAULT_LAYOUT, else us)"),

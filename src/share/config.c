@@ -221,6 +221,9 @@ bool config_set(struct config *config, const char *key, const char *value, GErro
 			return bad_value(error, key, value, "true or false");
 		if (key[0] == 'n')
 			config->audio = !config->audio;
+	} else if (!strcmp(key, "restart")) {
+		if (!parse_bool(value, &config->restart))
+			return bad_value(error, key, value, "true or false");
 	} else if (!strcmp(key, "encoder")) {
 		g_free(config->encoder);
 		config->encoder = g_strdup(value);

@@ -30,6 +30,7 @@ struct config {
 	unsigned listen_port;
 	bool view_only;
 	bool audio;    /* share the desktop's sound (where PipeWire runs) */
+	bool restart;  /* a virtual desktop's program starts again when it ends */
 	char *encoder; /* "auto" or an element name */
 	enum rtc_codec codec;
 	unsigned max_fps;
