@@ -249,6 +249,16 @@ static bool resolve(const char *key, char **host, bool replace, GError **error)
 	return true;
 }
 
+/* A link offers control only where there is some: not with --view-only, nor where the
+ * desktop's portal granted no keyboard or pointer. */
+static bool can_control(struct share *share)
+{
+	if (share->config.view_only)
+		return false;
+	return !share->portal ||
+	       (share->portal_devices & (XDP_DEVICE_KEYBOARD | XDP_DEVICE_POINTER));
+}
+
 bool share_serve(struct share *share, GError **error)
 {
 	g_autoptr(GError) local = NULL;
@@ -295,8 +305,7 @@ bool share_serve(struct share *share, GError **error)
 		return false;
 	log_info("certificate SHA-256 %s", share->tls_fingerprint);
 	link_print(&share->config, server_get_port(share->server), &share->key,
-	           share->config.view_only ? LINK_SCOPE_VIEW_ONLY : LINK_SCOPE_ALL,
-	           share->config.ttl_s);
+	           can_control(share) ? LINK_SCOPE_ALL : LINK_SCOPE_VIEW_ONLY, share->config.ttl_s);
 	return true;
 }
 
