@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "input/wl_source.h"
+#include "wayland/shm.h"
 #include "log.h"
 
 #define MAX_FAILURES    5   /* consecutive `failed` (unknown) before we give up */

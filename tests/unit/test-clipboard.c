@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "input/clipboard.h"
-#include "input/wl_source.h"
+#include "wayland/source.h"
 #include "session.h"
 #include "wlr-data-control-unstable-v1-client-protocol.h"
 
