@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "input/clipboard.h"
-#include "log.h"
+#include "util/log.h"
 #include "wayland/conn.h"
 #include "wlr-data-control-unstable-v1-client-protocol.h"
 

@@ -12,7 +12,7 @@
 
 #include "input/sink_wl.h"
 #include "input/text_plan.h"
-#include "log.h"
+#include "util/log.h"
 #include "wayland/conn.h"
 #include "wayland/vkeyboard.h"
 #include "wayland/vpointer.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <wayland-client.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "media/capture.h"
 #include "media/cursor_wlr.h"
 #include "wayland/conn.h"

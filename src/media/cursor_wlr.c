@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "util/log.h"
 #include "wayland/shm.h"
-#include "log.h"
 
 #define MAX_FAILURES    5   /* consecutive `failed` (unknown) before we give up */
 #define RETRY_MS        100 /* pause before capturing again after such a failure */

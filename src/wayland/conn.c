@@ -9,7 +9,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "wayland/source.h"
 #include "xdg-output-unstable-v1-client-protocol.h"
 

@@ -6,8 +6,8 @@
 #include <gio/gio.h>
 #include <stdbool.h>
 
+#include "util/log.h"
 #include "wayland/source.h"
-#include "log.h"
 
 #define WATCH_EVENTS (G_IO_IN | G_IO_ERR | G_IO_HUP)
 
