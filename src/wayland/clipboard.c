@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "input/clipboard.h"
+#include "wayland/clipboard.h"
 #include "util/log.h"
 #include "wayland/conn.h"
 #include "wlr-data-control-unstable-v1-client-protocol.h"
