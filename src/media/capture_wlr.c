@@ -11,8 +11,8 @@
 
 #include "util/log.h"
 #include "media/capture.h"
-#include "media/cursor_wlr.h"
 #include "wayland/conn.h"
+#include "wayland/cursor.h"
 #include "wayland/shm.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 
@@ -41,14 +41,14 @@ struct capture_wlr {
 	struct zwlr_screencopy_manager_v1 *manager;
 	uint32_t version;
 
-	/* The pointer beside the frames (cursor_wlr.c): only for a listener that wants it,
+	/* The pointer beside the frames (wayland/cursor.c): only for a listener that wants it,
 	 * on a compositor that offers both managers, while the first seat has a pointer. */
 	struct ext_image_copy_capture_manager_v1 *copy_manager;
 	struct ext_output_image_capture_source_manager_v1 *source_manager;
 	struct wayland_seat *seat; /* the connection's first, followed while it lasts */
 	bool seat_has_pointer;
 	struct wl_pointer *pointer; /* the seat's, to name it in the cursor session */
-	struct cursor_wlr *cursor;
+	struct wayland_cursor *cursor;
 	bool cursor_beside;  /* decided at start: frames leave the pointer out */
 	bool cursor_stopped; /* the compositor ended the session: frames as options say */
 	bool cursor_stop_said;
@@ -295,10 +295,8 @@ static void request_frame(struct capture_wlr *c)
 	zwlr_screencopy_frame_v1_add_listener(c->frame, &frame_listener, c);
 }
 
-static void cursor_report(void *data, const struct capture_cursor *cursor)
+static void cursor_tell(struct capture_wlr *c, const struct capture_cursor *cursor)
 {
-	struct capture_wlr *c = data;
-
 	if (c->closed)
 		return;
 	c->cursor_shown = !cursor->hidden;
@@ -307,20 +305,41 @@ static void cursor_report(void *data, const struct capture_cursor *cursor)
 	c->busy--;
 }
 
+static void cursor_report(void *data, const struct wayland_cursor_report *report)
+{
+	const struct wayland_shm_buffer *image = report->image;
+	struct capture_cursor out = {
+	        .hidden = report->hidden,
+	        .x = report->x,
+	        .y = report->y,
+	        .hotspot_x = report->hotspot_x,
+	        .hotspot_y = report->hotspot_y,
+	};
+
+	if (image) {
+		out.bitmap = image->data;
+		out.width = image->width;
+		out.height = image->height;
+		out.stride = image->stride;
+		out.format = drm_format(image->format);
+	}
+	cursor_tell(data, &out);
+}
+
 /* Whoever ends a session tells the listener, so no overlay stays where nothing is. */
 static void cursor_hide(struct capture_wlr *c)
 {
 	struct capture_cursor hidden = {.hidden = true};
 
 	if (c->cursor_shown)
-		cursor_report(c, &hidden);
+		cursor_tell(c, &hidden);
 }
 
 static void cursor_stopped(void *data, const char *reason)
 {
 	struct capture_wlr *c = data;
 
-	cursor_wlr_destroy(c->cursor);
+	wayland_cursor_destroy(c->cursor);
 	c->cursor = NULL;
 	c->cursor_stopped = true;
 	if (!c->cursor_stop_said)
@@ -331,7 +350,7 @@ static void cursor_stopped(void *data, const char *reason)
 	cursor_hide(c);
 }
 
-static const struct cursor_wlr_listener cursor_listener = {
+static const struct wayland_cursor_listener cursor_listener = {
         .report = cursor_report,
         .stopped = cursor_stopped,
 };
@@ -345,13 +364,13 @@ static void cursor_sync(struct capture_wlr *c)
 		return;
 	if (!c->pointer)
 		c->pointer = wl_seat_get_pointer(c->seat->proxy);
-	c->cursor = cursor_wlr_new(c->display, c->shm, c->copy_manager, c->source_manager,
-	                           c->output->proxy, c->pointer, &cursor_listener, c);
+	c->cursor = wayland_cursor_new(c->display, c->shm, c->copy_manager, c->source_manager,
+	                               c->output->proxy, c->pointer, &cursor_listener, c);
 }
 
 static void cursor_drop_pointer(struct capture_wlr *c)
 {
-	cursor_wlr_destroy(c->cursor);
+	wayland_cursor_destroy(c->cursor);
 	c->cursor = NULL;
 	if (c->pointer) {
 		if (wl_pointer_get_version(c->pointer) >= POINTER_RELEASE_VERSION)
