@@ -159,6 +159,7 @@ static void wl_key(struct input_sink *base, uint32_t code, bool pressed)
 {
 	struct sink_wl *s = (struct sink_wl *)base;
 
+	g_assert(code > 0 && code < INPUT_SINK_CODES); /* input_sink_key's promise */
 	if (s->lost)
 		return;
 	send_key(s, code, pressed);
@@ -260,8 +261,11 @@ static void wl_pointer_motion_abs(struct input_sink *base, double x, double y)
 	struct sink_wl *s = (struct sink_wl *)base;
 	uint32_t w = s->extent_w > 0 ? (uint32_t)s->extent_w : FALLBACK_EXTENT;
 	uint32_t h = s->extent_h > 0 ? (uint32_t)s->extent_h : FALLBACK_EXTENT;
-	uint32_t px = (uint32_t)lround(x * w), py = (uint32_t)lround(y * h);
+	uint32_t px, py;
 
+	g_assert(x >= 0.0 && x <= 1.0 && y >= 0.0 && y <= 1.0); /* clamped by the wrapper */
+	px = (uint32_t)lround(x * w);
+	py = (uint32_t)lround(y * h);
 	if (s->lost)
 		return;
 	/* 1.0 is the far edge, whose last pixel is one less */
@@ -283,6 +287,7 @@ static void wl_pointer_axis(struct input_sink *base, enum input_axis axis, doubl
 	struct sink_wl *s = (struct sink_wl *)base;
 	int32_t steps = 0;
 
+	g_assert(axis == INPUT_AXIS_VERTICAL || axis == INPUT_AXIS_HORIZONTAL);
 	if (s->lost)
 		return;
 	if (discrete120)

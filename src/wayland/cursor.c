@@ -50,6 +50,7 @@ struct wayland_cursor {
 	GSource *retry;
 	bool too_big_said;
 	bool stopped;
+	bool reporting; /* inside listener->report, where destroying us is not allowed */
 };
 
 static bool buffer_make(struct wayland_cursor *cursor)
@@ -98,7 +99,9 @@ static void report(struct wayland_cursor *cursor, bool with_image)
 	        .image = with_image ? &cursor->buffer : NULL,
 	};
 
+	cursor->reporting = true;
 	cursor->listener->report(cursor->data, &out);
+	cursor->reporting = false;
 }
 
 static const struct ext_image_copy_capture_frame_v1_listener frame_listener;
@@ -302,7 +305,9 @@ static void cursor_leave(void *data, struct ext_image_copy_capture_cursor_sessio
 
 	cursor->entered = false;
 	cursor->have_position = false;
+	cursor->reporting = true;
 	cursor->listener->report(cursor->data, &out);
+	cursor->reporting = false;
 }
 
 static void cursor_position(void *data, struct ext_image_copy_capture_cursor_session_v1 *session,
@@ -367,6 +372,7 @@ void wayland_cursor_destroy(struct wayland_cursor *cursor)
 {
 	if (!cursor)
 		return;
+	g_assert(!cursor->reporting); /* the header's rule: from `stopped`, never `report` */
 	if (cursor->retry) {
 		g_source_destroy(cursor->retry);
 		g_source_unref(cursor->retry);

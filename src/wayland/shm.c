@@ -1,4 +1,5 @@
 /* Shared-memory buffers on memfds, the one kind of wl_buffer every client of ours makes. */
+#include <glib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@ bool wayland_shm_buffer_make(struct wayland_shm_buffer *b, struct wl_shm *shm, c
 	void *data;
 	int fd;
 
+	/* the caller checked the geometry: nothing here may overflow */
+	g_assert(width > 0 && height > 0 && stride > 0 && size / stride == height);
 	wayland_shm_buffer_free(b);
 	fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0)

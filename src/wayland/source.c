@@ -19,6 +19,7 @@ struct wayland_source {
 	bool reading;        /* between wl_display_prepare_read and read/cancel */
 	bool lost;
 	bool dispatching;           /* inside source_dispatch: the display is in use */
+	bool in_handlers;           /* inside wl_display_dispatch_pending: event handlers run */
 	struct wl_display *hang_up; /* to disconnect once source_dispatch returns */
 	wayland_source_lost_fn lost_fn;
 	void *data;
@@ -99,12 +100,15 @@ static gboolean source_dispatch(GSource *base, GSourceFunc callback, gpointer da
 	struct wayland_source *s = (struct wayland_source *)base;
 	GIOCondition revents = g_source_query_unix_fd(base, s->fd_tag);
 	g_autofree char *reason = NULL;
+	int n;
 
 	if (!s->display || s->lost)
 		return G_SOURCE_REMOVE;
 	s->dispatching = true;
-	if (wl_display_dispatch_pending(s->display) >= 0 &&
-	    !((revents & (G_IO_ERR | G_IO_HUP)) && !(revents & G_IO_IN))) {
+	s->in_handlers = true;
+	n = wl_display_dispatch_pending(s->display);
+	s->in_handlers = false;
+	if (n >= 0 && !((revents & (G_IO_ERR | G_IO_HUP)) && !(revents & G_IO_IN))) {
 		if (s->display && wl_display_flush(s->display) < 0 && errno != EAGAIN)
 			log_debug("flush: %s", g_strerror(errno));
 		return dispatch_end(s, G_SOURCE_CONTINUE);
@@ -155,6 +159,8 @@ void wayland_source_free(GSource *source)
 {
 	if (!source)
 		return;
+	/* the owner would disconnect a display libwayland is dispatching */
+	g_assert(!((struct wayland_source *)source)->in_handlers);
 	detach((struct wayland_source *)source);
 	g_source_unref(source);
 }
