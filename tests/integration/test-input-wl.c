@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "input/clipboard.h"
+#include "wayland/clipboard.h"
 #include "input/sink.h"
 #include "input/sink_wl.h"
 #include "media/capture.h"
