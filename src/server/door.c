@@ -765,6 +765,9 @@ struct door *door_new(const char *host, unsigned port, GTlsCertificate *cert, So
 	door->per_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	door->by_remote = g_hash_table_new(g_direct_hash, g_direct_equal);
 	door->service = g_socket_service_new();
+	/* GLib's default of 10 drops SYNs under a burst, and a dropped SYN costs the client
+	 * a 1 s retransmission: the owner's too */
+	g_socket_listener_set_backlog(G_SOCKET_LISTENER(door->service), DOOR_BACKLOG);
 	if (!listen_on(door, host, port, error)) {
 		door_free(door);
 		return NULL;

@@ -19,6 +19,7 @@
 #define DOOR_ANSWER_MS       30000 /* from the headers to the answer sent and closed */
 #define DOOR_LINGER_MS       2000  /* after a shutdown, for libsoup to let go */
 #define DOOR_HELLO_MAX       16384 /* a TLS record's largest body (RFC 8446 5.1) */
+#define DOOR_BACKLOG         512   /* the kernel's accept queue (capped by somaxconn) */
 
 /* TLS 1.3 and 1.2 only, forward-secret ECDHE, AEAD ciphers; set for glib-networking's
  * GnuTLS backend through G_TLS_GNUTLS_PRIORITY before its first connection. */

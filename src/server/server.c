@@ -51,6 +51,7 @@ struct server_client {
 	char *token; /* to check it again when the key changes; never logged */
 	struct auth_claims claims;
 	guint warn_timer, expire_timer;
+	bool warned;
 	void *data;
 };
 
@@ -393,6 +394,7 @@ static gboolean on_expiry_warning(gpointer data)
 		schedule_expiry(client);
 		return G_SOURCE_REMOVE;
 	}
+	client->warned = true;
 	json = g_strdup_printf("{\"type\":\"expiring\",\"seconds\":%lld}", (long long)MAX(left, 0));
 	server_client_send(client, json);
 	return G_SOURCE_REMOVE;
@@ -421,6 +423,9 @@ static void schedule_expiry(struct server_client *client)
 	if (!client->warn_timer && left > SERVER_EXPIRY_WARNING_S)
 		client->warn_timer = g_timeout_add_seconds(
 		        (guint)MIN(left - SERVER_EXPIRY_WARNING_S, cap), on_expiry_warning, client);
+	else if (!client->warned)
+		client->warn_timer =
+		        g_idle_add(on_expiry_warning, client); /* a link near its end */
 	if (!client->expire_timer)
 		client->expire_timer =
 		        g_timeout_add_seconds((guint)CLAMP(left, 0, cap), on_expired, client);
