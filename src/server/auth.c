@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "log.h"
-#include "server/state.h"
+#include "util/log.h"
+#include "util/state.h"
 
 #define KEY_FILE   "jwt.key"
 #define HEADER_MAX 256

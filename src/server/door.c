@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "server/ratelimit.h"
 #include "server/wsguard.h"
 

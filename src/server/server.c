@@ -9,8 +9,8 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "log.h"
 #include "server/door.h"
+#include "util/log.h"
 #include "server/ratelimit.h"
 #include "server/signaling.h"
 

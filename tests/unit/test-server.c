@@ -5,7 +5,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "server/auth.h"
 #include "server/cert.h"
 #include "server/door.h"
