@@ -104,9 +104,10 @@ function ws({ tok = token, org = origin, path: p = '/ws', protocols, timeoutMs =
         const payload = buf.subarray(at, at + len);
         buf = buf.subarray(at + len);
         if (op === 1) out.messages.push(JSON.parse(payload.toString()));
-        if (op === 8) {
+        if (op === 8 && out.closeCode === null) {
           out.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
           out.closeReason = payload.subarray(2).toString();
+          s.end(frame(8, payload.subarray(0, 2))); // answer it, as a browser does
         }
         wake();
       }
@@ -388,7 +389,8 @@ test('deleting jwt.key cuts off the running viewer and refuses the old link at o
     const again = await ws();
     assert.equal(again.status, 401, 'the next connection with the old link is refused');
     again.socket.destroy();
-    assert.ok(await until(c, (x) => x.ended, 5000), 'the running viewer was cut off');
+    assert.ok(await until(c, (x) => x.closeCode !== null, 5000), 'the running viewer was cut off');
+    assert.equal(c.closeCode, 1008);
     const bye = c.messages.find((m) => m.type === 'bye');
     assert.match(bye?.reason ?? '', /revoked/);
   });
