@@ -234,6 +234,10 @@ async function onMessage(msg) {
     case 'error':
       show(msg.message, 'error');
       break;
+    case 'expiring':
+      show(`This link expires in ${msg.seconds} s; ask the person sharing for a new one `
+        + '(wayrtc token).', 'error');
+      break;
     case 'bye':
       stopped = true;
       setState('ended');

@@ -30,6 +30,7 @@
  * A live source must not build up delay. */
 #define APPSRC_MAX_BYTES   (AUDIO_RATE / 10 * BYTES_PER_FRAME)
 #define PARAMS_SIZE        1024
+#define CLOSING_WAIT_MS    1000 /* a stopped stream that never gets linked */
 #define SAMPLES_PER_PACKET (AUDIO_RATE * AUDIO_FRAME_MS / 1000) /* frame-size is fixed */
 
 struct audio {
@@ -61,8 +62,10 @@ struct audio {
 	struct pw_stream *stream;
 	struct spa_hook stream_listener;
 	bool active;
-	bool broken;          /* PipeWire went away or failed: no more sound this run */
-	bool drop_stream;     /* the stream failed inside a callback: destroyed after it */
+	bool broken;         /* PipeWire went away or failed: no more sound this run */
+	bool drop_stream;    /* the stream failed inside a callback: destroyed after it */
+	bool stream_closing; /* stopped while connecting: destroyed once it settles */
+	GSource *closing_timer;
 	uint64_t next_sample; /* of the next buffer pushed, since epoch_us */
 	struct audio_stats stats;
 	gint packets; /* streaming thread, atomic */
@@ -204,7 +207,12 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 
 	log_debug("stream %s → %s%s%s", pw_stream_state_as_string(old),
 	          pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
-	a->stats.linked = state == PW_STREAM_STATE_STREAMING;
+	a->stats.linked = state == PW_STREAM_STATE_STREAMING && !a->stream_closing;
+	/* stopped while connecting: now that PipeWire has sent the node's descriptors, it
+	 * can go (after this callback) without leaving them behind */
+	if (a->stream_closing && state != PW_STREAM_STATE_CONNECTING &&
+	    state != PW_STREAM_STATE_PAUSED)
+		a->drop_stream = true;
 	if (state == PW_STREAM_STATE_ERROR) {
 		reason = g_strdup_printf("the capture stream failed: %s",
 		                         error ? error : "PipeWire reported an error");
@@ -219,6 +227,11 @@ static void on_process(void *data)
 
 	while ((b = pw_stream_dequeue_buffer(a->stream))) {
 		struct spa_buffer *buf = b->buffer;
+
+		if (a->stream_closing) { /* nobody listens any more */
+			pw_stream_queue_buffer(a->stream, b);
+			continue;
+		}
 		struct spa_data *d = &buf->datas[0];
 		uint32_t offset, size;
 		GstBuffer *out;
@@ -288,6 +301,14 @@ static bool start_stream(struct audio *a)
 	};
 	int res;
 
+	if (a->stream && a->stream_closing) { /* a listener again before it settled: keep it */
+		a->stream_closing = false;
+		if (a->closing_timer) {
+			g_source_destroy(a->closing_timer);
+			g_clear_pointer(&a->closing_timer, g_source_unref);
+		}
+		return true;
+	}
 	a->stream = pw_stream_new(
 	        a->core, "wayrtc",
 	        pw_properties_new(PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY, "Capture",
@@ -311,9 +332,50 @@ static bool start_stream(struct audio *a)
 	return true;
 }
 
-/* The stream and the encoder's state go; the next start begins a fresh Opus stream. */
+static void destroy_stream(struct audio *a);
+
+static gboolean on_closing_wait(gpointer data)
+{
+	struct audio *a = data;
+
+	g_clear_pointer(&a->closing_timer, g_source_unref);
+	if (a->stream_closing)
+		destroy_stream(a);
+	return G_SOURCE_REMOVE;
+}
+
+/* The stream and the encoder's state go; the next start begins a fresh Opus stream.
+ * PipeWire 0.3.65 sends a new stream's node its descriptors (eventfds, the activation
+ * memfd) after pw_stream_connect returns; a stream destroyed before they arrive leaves
+ * them open for good, and the peers' activation eventfds while it is being linked (a
+ * viewer that leaves at once leaked one in three here). Such a stream is only marked,
+ * and destroyed once it streams, fails, or CLOSING_WAIT_MS have passed. */
 static void stop_stream(struct audio *a)
 {
+	enum pw_stream_state state =
+	        a->stream ? pw_stream_get_state(a->stream, NULL) : PW_STREAM_STATE_UNCONNECTED;
+
+	if (a->stream && !a->broken && !a->drop_stream && !a->closing_timer &&
+	    (state == PW_STREAM_STATE_CONNECTING || state == PW_STREAM_STATE_PAUSED)) {
+		a->stream_closing = true;
+		a->stats.linked = false;
+		gst_element_set_state(a->pipeline, GST_STATE_NULL);
+		/* one that is never linked (no sink) settles by waiting */
+		a->closing_timer = g_timeout_source_new(CLOSING_WAIT_MS);
+		g_source_set_callback(a->closing_timer, on_closing_wait, a, NULL);
+		g_source_attach(a->closing_timer, a->context);
+		return;
+	}
+	destroy_stream(a);
+}
+
+static void destroy_stream(struct audio *a)
+{
+	if (a->closing_timer) {
+		g_source_destroy(a->closing_timer);
+		g_clear_pointer(&a->closing_timer, g_source_unref);
+	}
+	a->stream_closing = false;
 	if (a->stream) {
 		spa_hook_remove(&a->stream_listener);
 		pw_stream_destroy(a->stream);
@@ -409,6 +471,10 @@ fail:
 
 void audio_free(struct audio *a)
 {
+	if (a && a->closing_timer) {
+		g_source_destroy(a->closing_timer);
+		g_clear_pointer(&a->closing_timer, g_source_unref);
+	}
 	if (!a)
 		return;
 	if (a->stream) {

@@ -11,7 +11,9 @@
 #include <jwt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "util/log.h"
 #include "util/state.h"
 
 #define KEY_FILE   "jwt.key"
@@ -19,12 +21,33 @@
 
 static const char *const scope_names[] = {"view", "control", "clipboard", "audio"};
 
+/* What the file looks like now; all zero when it is not there. */
+static void key_stamp(const char *path, uint64_t stamp[4])
+{
+	struct stat st;
+
+	memset(stamp, 0, 4 * sizeof(stamp[0]));
+	if (lstat(path, &st) < 0)
+		return;
+	stamp[0] = (uint64_t)st.st_dev;
+	stamp[1] = (uint64_t)st.st_ino;
+	stamp[2] = (uint64_t)st.st_size;
+	stamp[3] = (uint64_t)st.st_ctim.tv_sec * 1000000000u + (uint64_t)st.st_ctim.tv_nsec;
+}
+
 bool auth_key_load_or_create(const char *state_dir, struct auth_key *key, GError **error)
 {
 	g_autoptr(GError) local = NULL;
 	g_autofree char *data = NULL;
+	g_autofree char *path = g_build_filename(state_dir, KEY_FILE, NULL);
 	size_t len = 0;
 
+	memset(key, 0, sizeof(*key));
+	if (strlen(path) < sizeof(key->path)) {
+		memcpy(key->path, path, strlen(path) + 1);
+		/* before the read: a change after it is then seen by the next refresh */
+		key_stamp(path, key->stamp);
+	}
 	if (state_read_secret(state_dir, KEY_FILE, &data, &len, &local)) {
 		if (len != AUTH_KEY_LEN) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
@@ -45,7 +68,44 @@ bool auth_key_load_or_create(const char *state_dir, struct auth_key *key, GError
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no random source for the key");
 		return false;
 	}
-	return state_write_secret(state_dir, KEY_FILE, key->bytes, AUTH_KEY_LEN, error);
+	if (!state_write_secret(state_dir, KEY_FILE, key->bytes, AUTH_KEY_LEN, error))
+		return false;
+	if (key->path[0])
+		key_stamp(key->path, key->stamp);
+	return true;
+}
+
+bool auth_key_refresh(struct auth_key *key)
+{
+	uint64_t now[4];
+	g_autofree char *dir = NULL;
+	g_autofree char *data = NULL;
+	g_autoptr(GError) error = NULL;
+	size_t len = 0;
+
+	if (!key->path[0])
+		return false;
+	key_stamp(key->path, now);
+	if (memcmp(now, key->stamp, sizeof(now)) == 0)
+		return false;
+	memcpy(key->stamp, now, sizeof(now));
+	/* a running share never makes a key itself: a deleted one stays revoked until
+	 * `wayrtc token` (or a restart) writes a new one */
+	dir = g_path_get_dirname(key->path);
+	if (!state_read_secret(dir, KEY_FILE, &data, &len, &error) || len != AUTH_KEY_LEN) {
+		log_warn("%s: %s; every link is refused until there is a new key", key->path,
+		         error ? error->message : "not a key");
+		explicit_bzero(key->bytes, sizeof(key->bytes));
+		key->revoked = true;
+		if (data)
+			explicit_bzero(data, len);
+		return true;
+	}
+	memcpy(key->bytes, data, AUTH_KEY_LEN);
+	explicit_bzero(data, len);
+	key->revoked = false;
+	log_info("%s changed: links made with the old key are refused", key->path);
+	return true;
 }
 
 bool auth_scope_parse(const char *text, uint32_t *out, GError **error)
@@ -150,6 +210,17 @@ static bool header_ok(const char *b64, size_t len)
 bool auth_token_verify(const struct auth_key *key, const char *token, size_t len, uint32_t *scope,
                        GError **error)
 {
+	struct auth_claims claims;
+
+	if (!auth_token_check(key, token, len, &claims, error))
+		return false;
+	*scope = claims.scope;
+	return true;
+}
+
+bool auth_token_check(const struct auth_key *key, const char *token, size_t len,
+                      struct auth_claims *claims, GError **error)
+{
 	g_autofree char *copy = NULL;
 	const char *dot1, *dot2, *scope_text;
 	jwt_t *jwt = NULL;
@@ -158,6 +229,8 @@ bool auth_token_verify(const struct auth_key *key, const char *token, size_t len
 
 	if (len == 0)
 		return reject(error, "the link has no token");
+	if (key->revoked)
+		return reject(error, "the link was revoked (wayrtc's key was deleted or renewed)");
 	if (len > AUTH_TOKEN_MAX)
 		return reject(error, "the link's token is too long");
 	for (size_t i = 0; i < len; i++) {
@@ -190,9 +263,17 @@ bool auth_token_verify(const struct auth_key *key, const char *token, size_t len
 		goto out;
 	}
 	scope_text = jwt_get_grant(jwt, "scope");
-	if (!scope_text || !auth_scope_parse(scope_text, scope, NULL)) {
+	if (!scope_text || !auth_scope_parse(scope_text, &claims->scope, NULL)) {
 		reject(error, "the link's token grants no known rights");
 		goto out;
+	}
+	claims->exp = exp;
+	{
+		gsize id_len = sizeof(claims->id);
+		g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+
+		g_checksum_update(sum, (const guchar *)token, (gssize)len);
+		g_checksum_get_digest(sum, claims->id, &id_len);
 	}
 	ok = true;
 out:

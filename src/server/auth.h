@@ -19,10 +19,26 @@ enum auth_scope {
 
 struct auth_key {
 	uint8_t bytes[AUTH_KEY_LEN];
+	/* The file it came from and what it looked like then, so a running share notices a
+	 * renewed or deleted key; empty for a key made in memory (tests, fuzzers). */
+	char path[4096];
+	uint64_t stamp[4]; /* device, inode, size, change time (ns) */
+	bool revoked;      /* the file went or is no longer a key: every token is refused */
+};
+
+/* What a valid token says. `id` names the link without being it (SHA-256 of the token):
+ * the server counts viewers per link with it. */
+struct auth_claims {
+	uint32_t scope;
+	int64_t exp; /* seconds since the epoch */
+	uint8_t id[32];
 };
 
 /* Loads $state_dir/jwt.key, or creates it (mode 0600) from the system's random source. */
 bool auth_key_load_or_create(const char *state_dir, struct auth_key *key, GError **error);
+/* Looks at the key's file again (a stat, and a read only when it changed): a deleted or
+ * damaged file revokes the key, a new one replaces it. True when anything changed. */
+bool auth_key_refresh(struct auth_key *key);
 
 /* "view,control" → bits; false (with a message naming the word) for an unknown right. */
 bool auth_scope_parse(const char *text, uint32_t *out, GError **error);
@@ -35,3 +51,6 @@ char *auth_token_mint(const struct auth_key *key, uint32_t scope, int64_t ttl_s)
  * The error says which, in words a user can act on ("the link has expired"). */
 bool auth_token_verify(const struct auth_key *key, const char *token, size_t len, uint32_t *scope,
                        GError **error);
+/* The same, with every claim wayrtc uses. */
+bool auth_token_check(const struct auth_key *key, const char *token, size_t len,
+                      struct auth_claims *claims, GError **error);

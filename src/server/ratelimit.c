@@ -6,7 +6,7 @@
 #include <glib.h>
 #include <string.h>
 
-#define KEY_MAX 64 /* longer than any address as text, with a zone */
+#define KEY_MAX RATELIMIT_KEY_MAX
 
 struct bucket {
 	char key[KEY_MAX];
@@ -32,7 +32,7 @@ void ratelimit_free(struct ratelimit *rl)
 /* The bucket's name for an address. An IPv6 host usually owns a whole /64, so counting
  * per address would give it 2^64 fresh buckets and the power to flush the table;
  * IPv4-mapped IPv6 is counted as the IPv4 address it is. */
-static void key_of(const char *address, char key[KEY_MAX])
+void ratelimit_address_key(const char *address, char key[KEY_MAX])
 {
 	struct in6_addr a6;
 	struct in_addr a4;
@@ -76,7 +76,7 @@ bool ratelimit_allowed(struct ratelimit *rl, const char *address, int64_t now_us
 	char key[KEY_MAX];
 	struct bucket *b;
 
-	key_of(address, key);
+	ratelimit_address_key(address, key);
 	b = find(rl, key);
 	if (!b)
 		return true;
@@ -89,7 +89,7 @@ void ratelimit_fail(struct ratelimit *rl, const char *address, int64_t now_us)
 	char key[KEY_MAX];
 	struct bucket *b;
 
-	key_of(address, key);
+	ratelimit_address_key(address, key);
 	b = find(rl, key);
 	if (!b) {
 		if (rl->used < RATELIMIT_TABLE) {

@@ -10,7 +10,13 @@
 #define RATELIMIT_TABLE     1024              /* addresses remembered; the stalest is forgotten */
 #define RATELIMIT_V6_PREFIX 64 /* IPv6 addresses count per /64: one host owns them all */
 
+#define RATELIMIT_KEY_MAX 64 /* longer than any address as text, with a zone */
+
 struct ratelimit;
+
+/* The name an address is counted under: IPv4 as is, IPv4-mapped IPv6 as its IPv4
+ * address, other IPv6 by its /64. */
+void ratelimit_address_key(const char *address, char key[RATELIMIT_KEY_MAX]);
 
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *rl); /* accepts NULL */

@@ -1,6 +1,7 @@
-/* HTTPS + WebSocket front door (libsoup 3): static client assets from a GResource and
- * /ws for signaling, admitted only with a valid token and a matching Origin, checked
- * before the upgrade. Failed attempts are rate limited per address. */
+/* HTTPS + WebSocket front door (libsoup 3 on sockets of our own, door.h): static client
+ * assets from a GResource and /ws for signaling, admitted only with a valid token and a
+ * matching Origin, checked before the upgrade. Failed attempts are rate limited per
+ * address; a link's viewers end when it expires or its key goes. */
 #pragma once
 
 #include <gio/gio.h>
@@ -10,14 +11,18 @@
 
 #include "server/auth.h"
 
-#define SERVER_MAX_CLIENTS 16          /* WebSocket viewers at once */
-#define SERVER_MAX_MESSAGE (64 * 1024) /* one signaling message */
+#define SERVER_MAX_CLIENTS      16          /* WebSocket viewers at once */
+#define SERVER_MAX_PER_LINK     4           /* of them with one link */
+#define SERVER_MAX_MESSAGE      (64 * 1024) /* one signaling message, fragments included */
+#define SERVER_EXPIRY_WARNING_S 60          /* the page hears of its link's end this early */
 
 struct server_config {
 	const char *host; /* listen address; NULL or "" = every interface */
 	unsigned port;
 	GTlsCertificate *cert;
-	const struct auth_key *key;
+	/* Watched: when its file changes or goes, the server reloads it (auth_key_refresh)
+	 * and cuts off the viewers whose links it no longer signs. */
+	struct auth_key *key;
 };
 
 struct server_client; /* one admitted WebSocket viewer */
@@ -37,6 +42,8 @@ void server_free(struct server *server); /* accepts NULL; closes every client */
 
 /* The port actually bound (useful with port 0 in tests). */
 unsigned server_get_port(struct server *server);
+/* TCP connections open now, viewers and unfinished ones (for tests and status). */
+unsigned server_get_connections(struct server *server);
 
 void server_client_send(struct server_client *client, const char *text);
 /* Closes with a WebSocket close code and a reason the browser shows. */

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_ERROR = 0,
@@ -16,6 +17,10 @@ void log_init(enum log_level level);
 enum log_level log_get_level(void);
 void log_printf(enum log_level level, const char *module, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Copies `in` to `out` (always NUL-terminated, cut to fit) with control characters (C0,
+ * DEL, C1) and bytes that are not UTF-8 written as \xNN, so nothing a client sent can
+ * start a new log line or speak to the terminal. log_printf does this to every line. */
+void log_escape(char *out, size_t size, const char *in);
 
 #ifndef LOG_MODULE
 #define LOG_MODULE "wayrtc"

@@ -24,10 +24,12 @@ export function tmpDir(prefix) {
   return dir;
 }
 
-// Starts wayrtc and resolves with the link from its `URL https://…` line.
-export function startWayrtc(args, { env = {}, timeoutMs = 20000 } = {}) {
+// Starts wayrtc and resolves with the link from its `URL https://…` line. `wrap` is a
+// command that execs wayrtc in its own process (prlimit …), so the pid stays wayrtc's.
+export function startWayrtc(args, { env = {}, timeoutMs = 20000, wrap = [] } = {}) {
   const home = tmpDir('wayrtc-e2e-');
-  const child = spawn(wayrtcBin, args, {
+  const [cmd, ...cmdArgs] = [...wrap, wayrtcBin, ...args];
+  const child = spawn(cmd, cmdArgs, {
     env: {
       ...process.env,
       XDG_STATE_HOME: path.join(home, 'state'),

@@ -285,6 +285,55 @@ static double cpu_seconds(void)
 
 /* Last: it kills the stack's PipeWire. The sound ends, nothing else happens: no crash, no
  * busy loop on the dead connection, and asking for sound again is harmless. */
+static unsigned open_fds(void)
+{
+	g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
+	unsigned n = 0;
+
+	const char *name;
+
+	while (dir && (name = g_dir_read_name(dir))) {
+		g_autofree char *link = g_strdup_printf("/proc/self/fd/%s", name);
+		g_autofree char *to = g_file_read_link(link, NULL);
+
+		if (g_getenv("FD_DEBUG"))
+			g_printerr("fd %s -> %s\n", name, to ? to : "?");
+		n++;
+	}
+	return n;
+}
+
+/* Listeners come and go, some before the stream is even linked (a viewer that leaves at
+ * once): every start's descriptors go with its stop. */
+static void test_no_descriptor_left(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct collected c;
+	struct audio *a;
+	unsigned start, end;
+
+	collected_init(&c);
+	a = audio_new(0, on_output, &c, &error);
+	g_assert_no_error(error);
+	audio_set_active(a, true);
+	run_for(300);
+	audio_set_active(a, false);
+	run_for(300);
+	start = open_fds();
+	for (unsigned i = 0; i < 40; i++) {
+		audio_set_active(a, true);
+		run_for((i % 4) * 15);
+		audio_set_active(a, false);
+		run_for(i % 3 ? 0 : 20);
+	}
+	run_for(1500); /* a stream stopped before it was linked waits 1 s to settle */
+	end = open_fds();
+	g_test_message("descriptors %u -> %u after 40 starts and stops", start, end);
+	g_assert_cmpuint(end, <=, start);
+	audio_free(a);
+	collected_clear(&c);
+}
+
 static void test_pipewire_dies(void)
 {
 	const char *pid_text = g_getenv("WAYRTC_AUDIO_STACK_PIPEWIRE_PID");
@@ -332,6 +381,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/audio/no-pipewire", test_no_pipewire);
 	g_test_add_func("/audio/tone", test_tone);
+	g_test_add_func("/audio/no-descriptor-left", test_no_descriptor_left);
 	g_test_add_func("/audio/pipewire-dies", test_pipewire_dies);
 	return g_test_run();
 }

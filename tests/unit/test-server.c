@@ -5,10 +5,13 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "util/log.h"
 #include "server/auth.h"
 #include "server/cert.h"
+#include "server/door.h"
 #include "server/ratelimit.h"
 #include "server/server.h"
+#include "server/wsguard.h"
 
 #define WAIT_MS   10000 /* a generous bound on anything over loopback */
 #define BODY_JUNK (4 * 1024 * 1024)
@@ -433,36 +436,50 @@ static void test_rate_limit(struct fixture *f, gconstpointer data)
 {
 	g_autofree char *token = good_token(AUTH_SCOPE_VIEW);
 	g_autoptr(SoupMessage) auth = NULL;
+	g_autoptr(SoupMessage) bad_auth = NULL;
 	g_autofree char *bearer = g_strconcat("Bearer ", token, NULL);
+	SoupWebsocketConnection *conn = NULL;
 
-	/* each refusal counts, token and Origin alike */
-	for (unsigned i = 0; i < RATELIMIT_BURST; i++) {
-		if (i % 2)
-			g_assert_cmpuint(ws_try(f, "/ws", f->origin, "x.y.z", NULL), ==, 401);
-		else
-			g_assert_cmpuint(ws_try(f, "/ws", "https://evil.example", token, NULL), ==,
-			                 403);
-	}
-	/* now even a good token is not looked at */
-	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, NULL), ==, 429);
+	/* a page on another origin hammering the server (every tab of the owner's browser
+	 * shares its address) is refused each time, and counted apart */
+	for (unsigned i = 0; i < 3 * RATELIMIT_BURST; i++)
+		g_assert_cmpuint(ws_try(f, "/ws", "https://evil.example", token, NULL), ==, 403);
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, "x.y.z", NULL), ==, 401);
+	/* forged tokens use up the address's tries: then refusals are 429 and quiet */
+	for (unsigned i = 1; i < RATELIMIT_BURST; i++)
+		g_assert_cmpuint(ws_try(f, "/ws", f->origin, "x.y.z", NULL), ==, 401);
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, "x.y.z", NULL), ==, 429);
+	bad_auth = new_message(f, "POST", "/auth");
+	soup_message_headers_replace(soup_message_get_request_headers(bad_auth), "Authorization",
+	                             "Bearer x.y.z");
+	g_assert_cmpuint(request(f, bad_auth, NULL), ==, 429);
+	/* but the owner's valid link is never locked out by them */
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, &conn), ==, 101);
+	wait_until(&f->opened, 1, "open()");
+	g_object_unref(conn);
 	auth = new_message(f, "POST", "/auth");
 	soup_message_headers_replace(soup_message_get_request_headers(auth), "Authorization",
 	                             bearer);
-	g_assert_cmpuint(request(f, auth, NULL), ==, 429);
-	g_assert_cmpuint(f->opened, ==, 0);
+	g_assert_cmpuint(request(f, auth, NULL), ==, 200);
 	/* files are still served */
 	g_assert_cmpuint(get(f, "GET", "/", NULL, NULL), ==, 200);
 }
 
 static void test_capacity(struct fixture *f, gconstpointer data)
 {
-	g_autofree char *token = good_token(AUTH_SCOPE_VIEW);
 	SoupWebsocketConnection *conns[SERVER_MAX_CLIENTS];
 	SoupWebsocketConnection *last = NULL;
+	g_autofree char *token = NULL;
 
-	for (unsigned i = 0; i < SERVER_MAX_CLIENTS; i++)
-		g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, &conns[i]), ==, 101);
+	/* links differ by their expiry here; each is used by at most SERVER_MAX_PER_LINK */
+	for (unsigned i = 0; i < SERVER_MAX_CLIENTS; i++) {
+		g_autofree char *t =
+		        auth_token_mint(&key, AUTH_SCOPE_VIEW, 60 + i / SERVER_MAX_PER_LINK);
+
+		g_assert_cmpuint(ws_try(f, "/ws", f->origin, t, &conns[i]), ==, 101);
+	}
 	wait_until(&f->opened, SERVER_MAX_CLIENTS, "every open()");
+	token = auth_token_mint(&key, AUTH_SCOPE_VIEW, 600);
 	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, NULL), ==, 503);
 	/* one leaves, one more may come */
 	soup_websocket_connection_close(conns[0], SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
@@ -472,6 +489,22 @@ static void test_capacity(struct fixture *f, gconstpointer data)
 	for (unsigned i = 0; i < SERVER_MAX_CLIENTS; i++)
 		g_object_unref(conns[i]);
 	g_object_unref(last);
+}
+
+/* One link cannot take every viewer's place. */
+static void test_per_link(struct fixture *f, gconstpointer data)
+{
+	g_autofree char *token = good_token(AUTH_SCOPE_VIEW);
+	g_autofree char *other = auth_token_mint(&key, AUTH_SCOPE_VIEW, 120);
+	SoupWebsocketConnection *conns[SERVER_MAX_PER_LINK + 1];
+
+	for (unsigned i = 0; i < SERVER_MAX_PER_LINK; i++)
+		g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, &conns[i]), ==, 101);
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, NULL), ==, 503);
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, other, &conns[SERVER_MAX_PER_LINK]), ==, 101);
+	wait_until(&f->opened, SERVER_MAX_PER_LINK + 1, "every open()");
+	for (unsigned i = 0; i <= SERVER_MAX_PER_LINK; i++)
+		g_object_unref(conns[i]);
 }
 
 static void test_shutdown(struct fixture *f, gconstpointer data)
@@ -492,6 +525,168 @@ static void test_shutdown(struct fixture *f, gconstpointer data)
 	                "the desktop went away");
 	wait_until(&f->closed, 1, "closed()");
 	g_ptr_array_unref(e.texts);
+}
+
+static bool has_text(struct ws_events *e, const char *needle)
+{
+	for (unsigned i = 0; i < e->texts->len; i++) {
+		if (strstr(e->texts->pdata[i], needle))
+			return true;
+	}
+	return false;
+}
+
+/* A link that ends while its viewer watches: the page hears of it, then is cut off. */
+static void test_expiry(struct fixture *f, gconstpointer data)
+{
+	g_autofree char *token = auth_token_mint(&key, AUTH_SCOPE_VIEW, 2);
+	g_autoptr(SoupWebsocketConnection) conn = NULL;
+	struct ws_events e = {.texts = g_ptr_array_new_with_free_func(g_free)};
+
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, &conn), ==, 101);
+	g_signal_connect(conn, "message", G_CALLBACK(on_client_message), &e);
+	g_signal_connect(conn, "closed", G_CALLBACK(on_client_closed), &e);
+	wait_for(&e.closed, "the close at expiry");
+	g_assert_true(has_text(&e, "\"type\":\"expiring\""));
+	g_assert_true(has_text(&e, "\"type\":\"bye\""));
+	g_assert_true(has_text(&e, "expired"));
+	g_assert_cmpuint(soup_websocket_connection_get_close_code(conn), ==,
+	                 SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+	wait_until(&f->closed, 1, "closed()");
+	/* and the link is refused from now on */
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, NULL), ==, 401);
+	g_ptr_array_unref(e.texts);
+}
+
+/* Deleting jwt.key revokes at once: running viewers and the next attempt. A new key
+ * (what `wayrtc token` would write) is picked up without a restart. */
+static void test_key_deleted(struct fixture *f, gconstpointer data)
+{
+	g_autofree char *token = good_token(AUTH_SCOPE_VIEW);
+	g_autofree char *path = g_build_filename(state_dir, "jwt.key", NULL);
+	g_autofree char *fresh = NULL;
+	g_autoptr(SoupWebsocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	struct ws_events e = {.texts = g_ptr_array_new_with_free_func(g_free)};
+	struct auth_key other;
+
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, &conn), ==, 101);
+	wait_until(&f->opened, 1, "open()");
+	g_signal_connect(conn, "message", G_CALLBACK(on_client_message), &e);
+	g_signal_connect(conn, "closed", G_CALLBACK(on_client_closed), &e);
+	g_assert_cmpint(g_unlink(path), ==, 0);
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, NULL), ==, 401);
+	wait_for(&e.closed, "the revoked viewer's close");
+	g_assert_true(has_text(&e, "revoked"));
+	/* a new key file: old links stay refused, new ones work */
+	g_assert_true(auth_key_load_or_create(state_dir, &other, &error));
+	g_assert_no_error(error);
+	fresh = auth_token_mint(&other, AUTH_SCOPE_VIEW, 60);
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, NULL), ==, 401);
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, fresh, NULL), ==, 101);
+	g_ptr_array_unref(e.texts);
+}
+
+static GSocketConnection *tcp_connect(struct fixture *f)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *where = g_strdup_printf("127.0.0.1:%u", f->port);
+	GSocketConnection *c = g_socket_client_connect_to_host(client, where, 0, NULL, &error);
+
+	g_assert_no_error(error);
+	return c;
+}
+
+static void spin(unsigned ms)
+{
+	int64_t end = g_get_monotonic_time() + ms * 1000;
+
+	while (g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, FALSE), g_usleep(1000);
+}
+
+/* Silent sockets from one address: never more than DOOR_MAX_PER_ADDRESS held (the
+ * oldest make room), a viewer still gets in, and the rest go at the deadline. */
+static void test_held_open(struct fixture *f, gconstpointer data)
+{
+	g_autofree char *token = good_token(AUTH_SCOPE_VIEW);
+	g_autoptr(SoupWebsocketConnection) conn = NULL;
+	GPtrArray *held = g_ptr_array_new_with_free_func(g_object_unref);
+	guint id;
+
+	for (unsigned i = 0; i < DOOR_MAX_PER_ADDRESS + 36; i++) {
+		g_ptr_array_add(held, tcp_connect(f));
+		g_main_context_iteration(NULL, FALSE);
+	}
+	spin(300);
+	g_assert_cmpuint(server_get_connections(f->server), <=, DOOR_MAX_PER_ADDRESS);
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, &conn), ==, 101);
+	g_assert_cmpuint(server_get_connections(f->server), <=, DOOR_MAX_PER_ADDRESS);
+	/* not TLS at all: closed without a handshake */
+	{
+		g_autoptr(GSocketConnection) c = tcp_connect(f);
+		GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(c));
+		GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(c));
+		char buf[64];
+
+		GSocket *sock = g_socket_connection_get_socket(c);
+
+		g_output_stream_write_all(out, "GET / HTTP/1.1\r\n\r\n", 18, NULL, NULL, NULL);
+		/* the server runs on this thread: turn its loop until the answer (an end) */
+		id = g_timeout_add(WAIT_MS, on_timeout, (gpointer) "the close of a plain socket");
+		while (!g_socket_condition_check(sock, G_IO_IN | G_IO_HUP))
+			g_main_context_iteration(NULL, TRUE);
+		g_source_remove(id);
+		g_assert_cmpint(g_input_stream_read(in, buf, sizeof(buf), NULL, NULL), <=, 0);
+	}
+	/* the held ones are closed at the handshake deadline; only the viewer stays */
+	id = g_timeout_add(DOOR_HANDSHAKE_MS + WAIT_MS, on_timeout, (gpointer) "the deadline");
+	while (server_get_connections(f->server) > 1)
+		g_main_context_iteration(NULL, TRUE);
+	g_source_remove(id);
+	g_ptr_array_unref(held);
+}
+
+static void test_wsguard(void)
+{
+	struct wsguard g;
+	/* masked text frame headers: FIN|op, MASK|len, 4 mask bytes */
+	uint8_t start[] = {0x01, 0x80 | 126, 0x75, 0x30, 1, 2, 3, 4}; /* 30000, more to come */
+	uint8_t cont[] = {0x00, 0x80 | 126, 0x75, 0x30, 1, 2, 3, 4};
+	uint8_t last[] = {0x80, 0x80 | 126, 0x75, 0x30, 1, 2, 3, 4};
+	uint8_t ping[] = {0x89, 0x80 | 4, 1, 2, 3, 4, 0, 0, 0, 0};
+	uint8_t big_ping[] = {0x89, 0x80 | 126, 0x00, 0x7e, 1, 2, 3, 4};
+	static uint8_t body[30000];
+
+	wsguard_init(&g, 64 * 1024);
+	g_assert_true(wsguard_feed(&g, start, sizeof(start)));
+	g_assert_true(wsguard_feed(&g, body, sizeof(body)));
+	g_assert_true(wsguard_feed(&g, ping, sizeof(ping))); /* control frames interleave */
+	g_assert_true(wsguard_feed(&g, last, sizeof(last)));
+	g_assert_true(wsguard_feed(&g, body, sizeof(body))); /* 60000 in all: fits */
+	g_assert_true(wsguard_feed(&g, start, sizeof(start)));
+	g_assert_true(wsguard_feed(&g, body, sizeof(body)));
+	g_assert_true(wsguard_feed(&g, cont, sizeof(cont)));
+	g_assert_true(wsguard_feed(&g, body, sizeof(body)));
+	g_assert_false(wsguard_feed(&g, cont, sizeof(cont))); /* 90000: over */
+	g_assert_false(wsguard_feed(&g, ping, sizeof(ping))); /* and stays over */
+	wsguard_init(&g, 64 * 1024);
+	g_assert_false(wsguard_feed(&g, big_ping, sizeof(big_ping)));
+}
+
+static void test_log_escape(void)
+{
+	char out[64];
+
+	log_escape(out, sizeof(out), "bye\n12.000 error server: x\x1b[31m");
+	g_assert_cmpstr(out, ==, "bye\\x0a12.000 error server: x\\x1b[31m");
+	log_escape(out, sizeof(out), "caf\xc3\xa9 \xc2\x9b \xff\x7f");
+	g_assert_cmpstr(out, ==, "caf\xc3\xa9 \\xc2\\x9b \\xff\\x7f");
+	log_escape(out, 8, "abcdefghij");
+	g_assert_cmpstr(out, ==, "abcdefg");
+	log_escape(out, 6, "ab\ncd");
+	g_assert_cmpstr(out, ==, "ab");
 }
 
 static void test_free_with_clients(void)
@@ -555,9 +750,15 @@ int main(int argc, char **argv)
 	ADD("message-limit", test_message_limit);
 	ADD("rate-limit", test_rate_limit);
 	ADD("capacity", test_capacity);
+	ADD("per-link", test_per_link);
+	ADD("expiry", test_expiry);
+	ADD("held-open", test_held_open);
+	ADD("key-deleted", test_key_deleted);
 	ADD("close", test_shutdown);
 #undef ADD
 	g_test_add_func("/server/free-with-clients", test_free_with_clients);
+	g_test_add_func("/server/wsguard", test_wsguard);
+	g_test_add_func("/server/log-escape", test_log_escape);
 	g_test_add_func("/server/listen-refused", test_listen_refused);
 	ret = g_test_run();
 	g_object_unref(cert);
