@@ -9,6 +9,7 @@
 
 #include "media/encoder.h"
 #include "server/auth.h"
+#include "server/door.h"
 #include "share/config.h"
 #include "share/link.h"
 #include "share/share.h"
@@ -201,6 +202,8 @@ int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
 	log_init(LOG_INFO);
+	/* before any thread: it writes the environment (TLS 1.2+, AEAD only) */
+	door_tls_init();
 	if (argc > 1 && strcmp(argv[1], "token") == 0)
 		return cmd_token(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "encoders") == 0)

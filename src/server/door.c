@@ -739,9 +739,7 @@ static bool listen_on(struct door *door, const char *host, unsigned port, GError
 	return true;
 }
 
-/* glib-networking reads G_TLS_GNUTLS_PRIORITY once, when its first TLS connection type is
- * made; this runs before wayrtc makes any, and the type is made here at once. */
-static void set_tls_priority(void)
+void door_tls_init(void)
 {
 	static gsize done;
 
@@ -758,7 +756,7 @@ struct door *door_new(const char *host, unsigned port, GTlsCertificate *cert, So
 {
 	struct door *door = g_new0(struct door, 1);
 
-	set_tls_priority();
+	door_tls_init();
 	door->soup = g_object_ref(soup);
 	door->cert = g_object_ref(cert);
 	g_queue_init(&door->queue);

@@ -39,6 +39,12 @@ enum door_hello door_hello_check(const uint8_t *buf, size_t len, size_t *need);
 
 struct door;
 
+/* Sets DOOR_TLS_PRIORITY for glib-networking, which reads G_TLS_GNUTLS_PRIORITY once, when
+ * its first TLS connection type is made, and makes that type at once. Idempotent;
+ * door_new calls it too. main() calls it first, before any thread could read the
+ * environment while it is written. */
+void door_tls_init(void);
+
 /* Listens on `host` (NULL or "" = every interface, "localhost", or an IP address) and
  * hands each finished handshake to `soup` with soup_server_accept_iostream. */
 struct door *door_new(const char *host, unsigned port, GTlsCertificate *cert, SoupServer *soup,
