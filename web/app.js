@@ -124,7 +124,12 @@ function reconnectLater() {
 
 function startPeer() {
   closePeer();
-  pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+  // The desktop's TURN server, with credentials made for this viewer (hello), lets a
+  // browser whose network blocks UDP connect over TCP or TLS.
+  pc = new RTCPeerConnection({
+    bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require',
+    iceServers: window.wayrtc.hello?.iceServers ?? [],
+  });
   // Its data channels must exist before the answer is made, to be part of it.
   control = createControl({
     pc,

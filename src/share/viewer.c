@@ -10,6 +10,7 @@
 #include "input/message.h"
 #include "input/sink.h"
 #include "rtc/peer.h"
+#include "rtc/turn.h"
 #include "server/auth.h"
 #include "server/server.h"
 #include "server/signaling.h"
@@ -370,8 +371,14 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	};
 	g_autoptr(GError) error = NULL;
 	g_autofree char *offer = NULL;
+	g_autofree char *turn_user = NULL, *turn_pass = NULL;
+	g_autofree char *own_user = NULL, *own_pass = NULL;
+	g_auto(GStrv) turn_urls = NULL;
+	struct signal_ice_server ice = {0};
 	struct viewer *viewer = g_new0(struct viewer, 1);
 	unsigned width, height;
+	/* names each viewer's TURN credentials apart in the TURN server's log */
+	static unsigned serial;
 
 	viewer->host = host;
 	viewer->client = client;
@@ -381,7 +388,27 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	for (int k = 0; k < N_CHANNEL_KINDS; k++)
 		viewer->channel_ids[k] = -1;
 	host->get_size(host->data, &width, &height);
-	send_json(viewer, signal_build_hello(scope, width, height, rtc_codec_name(config->codec)));
+	/* Credentials of its own for each viewer, and for our side of its connection, that
+	 * expire: a page that leaks them (or the static password we never send) cannot relay
+	 * through the TURN server for ever. */
+	if (config->turn_host && config->turn_secret) {
+		int64_t expiry = g_get_real_time() / G_USEC_PER_SEC + CONFIG_TURN_CREDENTIAL_TTL;
+		g_autofree char *name = g_strdup_printf("viewer-%u", ++serial);
+		g_autofree char *own = g_strdup_printf("wayrtc-%u", serial);
+
+		if (rtc_turn_credentials(config->turn_secret, expiry, name, &turn_user,
+		                         &turn_pass) &&
+		    rtc_turn_credentials(config->turn_secret, expiry, own, &own_user, &own_pass)) {
+			turn_urls = rtc_turn_urls(config->turn_host, config->turn_port,
+			                          config->turn_tls_port);
+			ice = (struct signal_ice_server){
+			        .urls = turn_urls, .username = turn_user, .credential = turn_pass};
+			pc.turn_user = own_user;
+			pc.turn_pass = own_pass;
+		}
+	}
+	send_json(viewer, signal_build_hello(scope, width, height, rtc_codec_name(config->codec),
+	                                     ice.urls ? &ice : NULL));
 	viewer->peer = rtc_peer_new(&pc, &peer_listener, viewer, &error);
 	if (viewer->peer)
 		offer = rtc_peer_create_offer(viewer->peer, &error);

@@ -71,7 +71,8 @@ export async function startMeter(page) {
           s.rtt = pair.currentRoundTripTime;
           const local = all.get(pair.localCandidateId);
           const remote = all.get(pair.remoteCandidateId);
-          s.path = `${local?.candidateType}/${local?.protocol} → ` +
+          s.path = `${local?.candidateType}/${local?.protocol}` +
+            `${local?.relayProtocol ? ` via TURN/${local.relayProtocol}` : ''} → ` +
             `${remote?.candidateType}/${remote?.protocol}`;
         }
         m.stats.push(s);

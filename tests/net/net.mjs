@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, startWayrtc, stop, launchBrowser } from '../e2e/lib.mjs';
+import { build, startWayrtc, stop, launchBrowser, tmpDir } from '../e2e/lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const NETNS = path.join(here, 'netns.sh');
@@ -58,6 +58,14 @@ export class Net {
     this.children = [];
     this.browsers = [];
     this.relay = null;
+    this.dirs = [];
+  }
+
+  // A private temporary directory, removed by down().
+  tmpDir(what) {
+    const dir = tmpDir(`${PREFIX}-${what}-`);
+    this.dirs.push(dir);
+    return dir;
   }
 
   ns(name) {
@@ -106,6 +114,39 @@ export class Net {
     return child;
   }
 
+  // coturn in the TURN namespace (TURN_ADDR:3478, UDP and TCP, no TLS), with the REST
+  // API's shared secret. Resolves once it listens.
+  async startTurn(secret) {
+    const dir = this.tmpDir('turn');
+    const conf = path.join(dir, 'turnserver.conf');
+    fs.writeFileSync(conf, [
+      `listening-ip=${TURN}`, `relay-ip=${TURN}`, 'listening-port=3478',
+      'use-auth-secret', `static-auth-secret=${secret}`, 'realm=wayrtc.test',
+      'no-tls', 'no-dtls', 'no-cli', 'fingerprint', 'no-multicast-peers',
+      'log-file=stdout', 'simple-log', 'verbose', `pidfile=${path.join(dir, 'pid')}`,
+    ].join('\n'), { mode: 0o600 });
+    const turn = this.spawnIn('turn', 'turnserver', ['-c', conf],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.turnLog = [];
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`coturn did not start:\n${this.turnLog.join('')}`)), 10000);
+      const onData = (d) => {
+        this.turnLog.push(d.toString());
+        if (/listener opened on|Total (UDP|TCP) servers/i.test(this.turnLog.join(''))) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      turn.stdout.on('data', onData);
+      turn.stderr.on('data', onData);
+      turn.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`coturn exited with ${code}:\n${this.turnLog.join('')}`));
+      });
+    });
+    return turn;
+  }
+
   // wayrtc in the server namespace, listening on SERVER:PORT; resolves as startWayrtc.
   async startWayrtc(args, opts = {}) {
     const w = await startWayrtc([`--listen=${SERVER}:${PORT}`, ...args],
@@ -128,5 +169,6 @@ export class Net {
     for (const c of this.children) await stop(c);
     sh('down');
     live = null;
+    for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
   }
 }

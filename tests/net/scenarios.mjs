@@ -3,8 +3,11 @@
 // router of net.mjs, first unshaped and then with the link made worse, in the same run.
 // Each returns its figures; scenario.test.mjs asserts on them, tests/bench/network.mjs
 // prints them.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { patternBin } from '../e2e/lib.mjs';
-import { Net } from './net.mjs';
+import { Net, TURN } from './net.mjs';
 import { watchPeer, startMeter, readMeter, summarize, settleTime } from './measure.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -21,16 +24,20 @@ async function share(net, extra = []) {
 }
 
 // A viewer in namespace c<i>: a page that plays, with the meter running. Resolves with
-// the page and how long it took to show the first picture; null page if it never did.
+// the page and how long from the page's load to the first picture; playing false if
+// none came.
 async function view(net, wayrtc, i = 1, { timeoutMs = 30000 } = {}) {
   const browser = await net.launchBrowser(i);
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await watchPeer(page);
-  const t0 = Date.now();
   await page.goto(wayrtc.url);
+  const t0 = Date.now();
   try {
-    await page.waitForFunction(() => window.wayrtc.state === 'playing', null,
-      { timeout: timeoutMs, polling: 100 });
+    // (a connection that failed can leave a 2×2 blank picture, which the page counts as
+    // playing)
+    await page.waitForFunction(() => window.wayrtc.state === 'playing' &&
+      document.getElementById('screen').videoWidth >= 64, null,
+    { timeout: timeoutMs, polling: 100 });
   } catch {
     return { page, browser, playing: false, state: await page.evaluate(() => window.wayrtc.state) };
   }
@@ -141,10 +148,20 @@ export function twoViewers({ slowKbit = 1000 } = {}) {
   });
 }
 
-// All UDP to and from the viewer dropped: does it connect, how, and does it play.
-export function udpBlocked({ timeoutMs = 30000, wayrtcArgs = [] } = {}) {
+// All UDP to and from the viewer dropped: does it connect, how, and does it play. With
+// turn (the default) coturn runs in the TURN namespace and wayrtc gets its secret, so
+// the browser can relay over TCP; turn false: as before part 7, no TURN at all.
+export function udpBlocked({ timeoutMs = 30000, turn = true } = {}) {
   return run(1, async (net) => {
-    const wayrtc = await share(net, wayrtcArgs);
+    const args = [];
+    if (turn) {
+      const secret = crypto.randomBytes(24).toString('base64url');
+      await net.startTurn(secret);
+      const file = path.join(net.tmpDir('secret'), 'turn-secret');
+      fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+      args.push(`--turn=${TURN}:3478`, `--turn-secret-file=${file}`, '--turn-tls-port=0');
+    }
+    const wayrtc = await share(net, args);
     const open = await view(net, wayrtc, 1);
     if (!open.playing) throw new Error(`no picture even with UDP (state ${open.state})`);
     await sleep(WARMUP_MS);
