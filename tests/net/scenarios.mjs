@@ -18,9 +18,9 @@ const WARMUP_MS = 3000;
 const ADAPT_MS = 2000;
 const MEASURE_MS = Number(process.env.WAYRTC_NET_SECONDS ?? 10) * 1000;
 
-async function share(net, extra = []) {
+async function share(net, extra = [], env = {}) {
   return net.startWayrtc(['--source=virtual', `--size=${SIZE}`, ...extra, '--', patternBin,
-    '--animate', '--clock', '--busy']);
+    '--animate', '--clock', '--busy'], { env });
 }
 
 // A viewer in namespace c<i>: a page that plays, with the meter running. Resolves with
@@ -161,7 +161,8 @@ export function udpBlocked({ timeoutMs = 30000, turn = true } = {}) {
       fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
       args.push(`--turn=${TURN}:3478`, `--turn-secret-file=${file}`, '--turn-tls-port=0');
     }
-    const wayrtc = await share(net, args);
+    // at debug: the server's stats line per viewer
+    const wayrtc = await share(net, args, { WAYRTC_LOG: 'debug' });
     const open = await view(net, wayrtc, 1);
     if (!open.playing) throw new Error(`no picture even with UDP (state ${open.state})`);
     await sleep(WARMUP_MS);
@@ -173,9 +174,11 @@ export function udpBlocked({ timeoutMs = 30000, turn = true } = {}) {
     if (!v.playing) return { unshaped, playing: false, state: v.state };
     await sleep(ADAPT_MS);
     const [b0, b1] = await window_(v.page, MEASURE_MS / 2);
+    const lines = wayrtc.log.join('').split('\n').filter((l) => /viewer: .* sent \d+ kbit\/s/.test(l));
     return {
       unshaped, playing: true, firstPictureMs: v.firstPictureMs,
       blocked: summarize(await readMeter(v.page), b0, b1),
+      serverStats: lines,
     };
   });
 }
