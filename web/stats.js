@@ -48,7 +48,10 @@ export function snapshot(report, wall) {
     pairs.find((p) => p.nominated && p.state === 'succeeded');
   if (pair) {
     s.rtt = pair.currentRoundTripTime;
-    s.estimate = pair.availableIncomingBitrate ?? pair.availableOutgoingBitrate;
+    // The browser's estimate of what reaches it, where it gives one (Chromium keeps it
+    // to itself, in REMB / transport-cc feedback: then "–", never its outgoing one,
+    // which measures the other direction).
+    s.estimate = pair.availableIncomingBitrate;
     const local = report.get(pair.localCandidateId);
     if (local) {
       s.path = `${local.candidateType} ${local.protocol}` +
