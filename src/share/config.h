@@ -15,14 +15,17 @@ enum source_kind {
 	SOURCE_VIRTUAL,
 };
 
-#define CONFIG_DEFAULT_PORT          8443
-#define CONFIG_DEFAULT_WIDTH         1280
-#define CONFIG_DEFAULT_HEIGHT        720
-#define CONFIG_DEFAULT_FPS           60
-#define CONFIG_DEFAULT_BITRATE       8000 /* kbit/s */
-#define CONFIG_MAX_SIZE              8192
-#define CONFIG_DEFAULT_TTL           (24 * 3600) /* seconds a printed link stays valid */
-#define CONFIG_DEFAULT_TURN_TLS_PORT 5349        /* coturn's tls-listening-port */
+#define CONFIG_DEFAULT_PORT    8443
+#define CONFIG_DEFAULT_WIDTH   1280
+#define CONFIG_DEFAULT_HEIGHT  720
+#define CONFIG_DEFAULT_FPS     60
+#define CONFIG_DEFAULT_BITRATE 8000 /* kbit/s */
+#define CONFIG_MAX_SIZE        8192
+#define CONFIG_DEFAULT_TTL     (24 * 3600)   /* seconds a printed link stays valid */
+#define CONFIG_MAX_TTL         (365 * 86400) /* seconds a link may stay valid */
+
+/* coturn's tls-listening-port */
+#define CONFIG_DEFAULT_TURN_TLS_PORT 5349
 /* How long a viewer's TURN credentials work: the server refuses to refresh an allocation
  * after that, so longer than any one sitting. */
 #define CONFIG_TURN_CREDENTIAL_TTL (24 * 3600)
@@ -33,6 +36,7 @@ struct config {
 	unsigned listen_port;
 	bool view_only;
 	bool audio;    /* share the desktop's sound (where PipeWire runs) */
+	bool restart;  /* a virtual desktop's program starts again when it ends */
 	char *encoder; /* "auto" or an element name */
 	enum rtc_codec codec;
 	unsigned max_fps;
