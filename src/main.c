@@ -37,6 +37,14 @@ static gboolean option_cb(const char *name, const char *value, void *data, GErro
 	return config_set(config, name + 2, value ? value : "true", error);
 }
 
+static gboolean refuse_secret_cb(const char *name, const char *value, void *data, GError **error)
+{
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+	            "--turn-secret: every user can read a command line (ps); put turn-secret= in "
+	            "config.ini or the secret in a 0600 file for --turn-secret-file");
+	return FALSE;
+}
+
 #define OPT(name, arg, desc)                                                                       \
 	{                                                                                          \
 		name, 0, 0, G_OPTION_ARG_CALLBACK, (void *)option_cb, desc, arg                    \
@@ -71,6 +79,14 @@ static const GOptionEntry share_entries[] = {
         OPT("turn", "HOST[:PORT]", "TURN server to relay through"),
         OPT("turn-user", "NAME", "TURN user name"),
         OPT("turn-password", "SECRET", "TURN password"),
+        OPT("turn-secret-file", "PATH",
+            "File (mode 0600) with the secret shared with the TURN server (use-auth-secret); "
+            "or turn-secret= in config.ini"),
+        OPT("turn-tls-port", "PORT",
+            "The TURN server's TLS port for browsers (default 5349, 0: none)"),
+        /* a secret on the command line is visible to every user in ps */
+        {"turn-secret", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_CALLBACK, (void *)refuse_secret_cb,
+         NULL, NULL},
         {NULL},
 };
 

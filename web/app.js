@@ -4,12 +4,14 @@
 // and a share that ended comes back by itself when wayrtc runs again with the same key,
 // the last picture kept, dimmed, meanwhile.
 // Remote control (web/control.js), the desktop's pointer (web/cursor.js), its sound
-// (web/audio.js) and the corner menu (web/menu.js) are separate modules.
+// (web/audio.js), the corner menu (web/menu.js) and the statistics overlay (web/stats.js)
+// are separate modules.
 
 import { createAudio } from './audio.js';
 import { createControl, VIEW_ONLY_TEXT } from './control.js';
 import { createCursor } from './cursor.js';
 import { createMenu } from './menu.js';
+import { createStats } from './stats.js';
 
 const video = document.getElementById('screen');
 const stage = document.getElementById('stage');
@@ -38,9 +40,11 @@ let retryTimer = 0;
 // State for people and for tests: what the client sees, in one place.
 // channels: data channel label -> readyState; sent: input messages sent (web/control.js);
 // cursor: the desktop's pointer as last received (web/cursor.js); audio: {track, playing,
-// muted} of the desktop's sound (web/audio.js).
+// muted} of the desktop's sound (web/audio.js); stats: the overlay's last figures while it
+// is shown (web/stats.js).
 window.wayrtc = {
   state: 'starting', error: null, hello: null, channels: {}, sent: 0, cursor: null,
+  stats: null,
 };
 
 // `action`: {label, run} for a button beside the text (Retry now, Reconnect).
@@ -65,7 +69,12 @@ function flash(text) {
   flashTimer = setTimeout(() => show('', 'hide'), FLASH_MS);
 }
 
-const menu = createMenu({ getControl: () => control, getAudio: () => audio, notify: flash });
+const menu = createMenu({
+  getControl: () => control, getAudio: () => audio, getStats: () => stats, notify: flash,
+});
+const stats = createStats({
+  element: document.getElementById('stats'), getPeer: () => pc, onChange: menu.setStats,
+});
 const audio = createAudio({
   element: document.getElementById('sound'),
   button: document.getElementById('sound-start'),
@@ -161,7 +170,12 @@ function pollEnded() {
 
 function startPeer() {
   closePeer();
-  pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+  // The desktop's TURN server, with credentials made for this viewer (hello), lets a
+  // browser whose network blocks UDP connect over TCP or TLS.
+  pc = new RTCPeerConnection({
+    bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require',
+    iceServers: window.wayrtc.hello?.iceServers ?? [],
+  });
   // Its data channels must exist before the answer is made, to be part of it.
   control = createControl({
     pc,

@@ -1,16 +1,18 @@
 // The corner menu and the clipboard notice. Fullscreen takes the keyboard lock where the
 // browser has one, so Ctrl+W, Alt+Tab and Escape reach the desktop instead of the
 // browser; the rest are things a browser cannot type: key combinations, a paste typed out.
-// Sound on/off (web/audio.js) shows only while there is sound to turn on or off.
+// Sound on/off (web/audio.js) shows only while there is sound to turn on or off;
+// Statistics toggles the overlay of web/stats.js.
 
 import { COMBOS } from './control.js';
 
 // A notice the browser could copy itself needs no button for long.
 const NOTICE_COPIED_MS = 6000;
 
-// getAudio(): the page's sound (web/audio.js createAudio), or null.
+// getAudio(): the page's sound (web/audio.js createAudio), or null; getStats(): the
+// statistics overlay (web/stats.js createStats), or null.
 export function createMenu({
-  getControl, getAudio = () => null, notify,
+  getControl, getAudio = () => null, getStats = () => null, notify,
   doc = globalThis.document, nav = globalThis.navigator,
 }) {
   const toolbar = doc.getElementById('toolbar');
@@ -18,6 +20,7 @@ export function createMenu({
   const panel = doc.getElementById('menu');
   const fullscreenItem = panel.querySelector('[data-action="fullscreen"]');
   const soundItem = panel.querySelector('[data-action="sound"]');
+  const statsItem = panel.querySelector('[data-action="stats"]');
   const notice = doc.getElementById('clip-notice');
   const noticeText = notice.querySelector('.text');
   let clipText = '';
@@ -40,6 +43,10 @@ export function createMenu({
   function setSound({ available, enabled }) {
     soundItem.hidden = !available;
     soundItem.setAttribute('aria-pressed', String(enabled));
+  }
+
+  function setStats(shown) {
+    statsItem?.setAttribute('aria-pressed', String(shown));
   }
 
   async function toggleFullscreen() {
@@ -84,6 +91,8 @@ export function createMenu({
       toggleFullscreen();
     } else if (action === 'sound') {
       getAudio()?.toggle();
+    } else if (action === 'stats') {
+      getStats()?.toggle();
     } else if (!control) {
       notify('Not connected to the desktop yet.');
     } else if (item.dataset.combo) {
@@ -160,6 +169,7 @@ export function createMenu({
   return {
     setScope,
     setSound,
+    setStats,
     showClipboard,
     // Key events aimed at the menu or the notice are the page's, not the desktop's.
     owns: (target) => target instanceof Node && (toolbar.contains(target) ||

@@ -56,6 +56,7 @@ struct rtc_peer {
 	bool offered;
 	bool have_answer;
 	bool ice_connected;
+	struct rtc_peer_stats rtcp; /* main loop: what the browser's RTCP said */
 	GSource *sr_timer;
 	GSource *connect_timer;
 
@@ -109,6 +110,15 @@ static void set_state(struct rtc_peer *peer, enum rtc_peer_state state, const ch
 		log_debug("state %d: %s", (int)state, reason);
 	if (peer->listener->state)
 		peer->listener->state(peer->data, state, reason);
+}
+
+void rtc_peer_get_stats(struct rtc_peer *peer, struct rtc_peer_stats *stats)
+{
+	*stats = peer->rtcp;
+	g_mutex_lock(&peer->lock);
+	stats->packets = peer->video.packets + peer->audio.packets;
+	stats->octets = peer->video.octets + peer->audio.octets;
+	g_mutex_unlock(&peer->lock);
 }
 
 enum rtc_peer_state rtc_peer_get_state(struct rtc_peer *peer)
@@ -331,17 +341,18 @@ static const struct rtc_dtls_listener dtls_listener = {
         .receive = dtls_receive,
 };
 
-/* Round-trip time from a report block (RFC 3550 section 6.4.1), in 1/65536 s. */
-static void log_rtt(const struct rtcp_event *ev)
+/* Keeps a report block's figures; the round-trip time from it (RFC 3550 section 6.4.1,
+ * in 1/65536 s) where it answers one of our Sender Reports. */
+static void note_report(struct rtc_peer *peer, const struct rtcp_event *ev)
 {
 	uint32_t now = (uint32_t)(ntp_now() >> 16);
-	uint32_t rtt;
 
-	if (!ev->rr.lsr || log_get_level() < LOG_DEBUG)
-		return;
-	rtt = now - ev->rr.lsr - ev->rr.dlsr;
-	log_debug("RTT %u ms, %u/256 lost, jitter %u", (unsigned)((uint64_t)rtt * 1000 / 65536),
-	          ev->rr.fraction_lost, ev->rr.jitter);
+	peer->rtcp.fraction_lost = ev->rr.fraction_lost;
+	peer->rtcp.cumulative_lost = ev->rr.cumulative_lost;
+	peer->rtcp.jitter = ev->rr.jitter;
+	if (ev->rr.lsr)
+		peer->rtcp.rtt_ms =
+		        (int)((uint64_t)(uint32_t)(now - ev->rr.lsr - ev->rr.dlsr) * 1000 / 65536);
 }
 
 static void on_rtcp_event(void *data, const struct rtcp_event *ev)
@@ -353,15 +364,20 @@ static void on_rtcp_event(void *data, const struct rtcp_event *ev)
 	switch (ev->type) {
 	case RTCP_EV_PLI:
 	case RTCP_EV_FIR:
+		peer->rtcp.keyframe_requests++;
 		if (peer->listener->keyframe)
 			peer->listener->keyframe(peer->data);
 		break;
 	case RTCP_EV_NACK:
+		peer->rtcp.nacks++;
 		if (peer->listener->nack)
 			peer->listener->nack(peer->data, ev->nack_seq);
 		break;
 	case RTCP_EV_RR:
-		log_rtt(ev);
+		note_report(peer, ev);
+		break;
+	case RTCP_EV_REMB:
+		peer->rtcp.remb_bps = ev->remb_bps;
 		break;
 	default:
 		break;
@@ -470,6 +486,7 @@ struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
 	peer->listener = listener;
 	peer->data = data;
 	g_mutex_init(&peer->lock);
+	peer->rtcp.rtt_ms = -1;
 	peer->context = g_main_context_ref_thread_default();
 	peer->ice = rtc_ice_new(&ic, &ice_listener, peer, error);
 	if (!peer->ice) {

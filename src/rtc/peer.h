@@ -62,6 +62,21 @@ bool rtc_peer_add_candidate(struct rtc_peer *peer, const char *candidate, GError
 
 enum rtc_peer_state rtc_peer_get_state(struct rtc_peer *peer);
 
+/* What a viewer's link is doing, for the log: counters since the start (RTP sent, video
+ * and audio, resends included; what the browser's RTCP said about video). */
+struct rtc_peer_stats {
+	uint32_t packets, octets; /* wrap: compare two readings by difference */
+	uint32_t nacks;           /* sequence numbers asked for again */
+	uint32_t keyframe_requests;
+	int rtt_ms;            /* from the last report block; -1: none yet */
+	uint8_t fraction_lost; /* of the last report block, /256 */
+	int32_t cumulative_lost;
+	uint32_t jitter;   /* interarrival jitter, 90 kHz ticks */
+	uint64_t remb_bps; /* the browser's estimate, 0: none */
+};
+/* Main loop. */
+void rtc_peer_get_stats(struct rtc_peer *peer, struct rtc_peer_stats *stats);
+
 /* Main loop. A message on an open data channel, with the channel's reliability; false
  * when it cannot go (no such channel, too large, send buffer full). */
 bool rtc_peer_channel_send(struct rtc_peer *peer, uint16_t id, bool binary, const uint8_t *buf,

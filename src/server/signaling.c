@@ -171,7 +171,8 @@ char *signal_build_candidate(const char *candidate)
 	return finish(b);
 }
 
-char *signal_build_hello(uint32_t scope, unsigned width, unsigned height, const char *codec)
+char *signal_build_hello(uint32_t scope, unsigned width, unsigned height, const char *codec,
+                         const struct signal_ice_server *ice)
 {
 	JsonBuilder *b = start("hello");
 	g_autofree char *rights = auth_scope_format(scope);
@@ -189,6 +190,20 @@ char *signal_build_hello(uint32_t scope, unsigned width, unsigned height, const 
 	json_builder_set_member_name(b, "height");
 	json_builder_add_int_value(b, height);
 	add_string(b, "codec", codec);
+	if (ice) {
+		json_builder_set_member_name(b, "iceServers");
+		json_builder_begin_array(b);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "urls");
+		json_builder_begin_array(b);
+		for (size_t i = 0; ice->urls && ice->urls[i]; i++)
+			json_builder_add_string_value(b, ice->urls[i]);
+		json_builder_end_array(b);
+		add_string(b, "username", ice->username);
+		add_string(b, "credential", ice->credential);
+		json_builder_end_object(b);
+		json_builder_end_array(b);
+	}
 	return finish(b);
 }
 

@@ -26,6 +26,15 @@ void signal_msg_clear(struct signal_msg *msg);
 
 char *signal_build_offer(const char *sdp);
 char *signal_build_candidate(const char *candidate); /* NULL: end of candidates */
-char *signal_build_hello(uint32_t scope, unsigned width, unsigned height, const char *codec);
+/* The browser's ICE servers in hello (RTCIceServer): one TURN server by its URLs, with
+ * this viewer's credentials. */
+struct signal_ice_server {
+	char **urls;
+	const char *username;
+	const char *credential;
+};
+/* ice: NULL for no "iceServers" member. */
+char *signal_build_hello(uint32_t scope, unsigned width, unsigned height, const char *codec,
+                         const struct signal_ice_server *ice);
 char *signal_build_error(const char *code, const char *message);
 char *signal_build_bye(const char *reason);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/state.h"
+
 static bool parse_uint(const char *text, unsigned min, unsigned max, unsigned *out)
 {
 	char *end;
@@ -49,6 +51,7 @@ void config_init(struct config *config)
 	        .width = CONFIG_DEFAULT_WIDTH,
 	        .height = CONFIG_DEFAULT_HEIGHT,
 	        .ttl_s = CONFIG_DEFAULT_TTL,
+	        .turn_tls_port = CONFIG_DEFAULT_TURN_TLS_PORT,
 	};
 }
 
@@ -60,6 +63,9 @@ void config_clear(struct config *config)
 	g_free(config->turn_host);
 	g_free(config->turn_user);
 	g_free(config->turn_pass);
+	if (config->turn_secret)
+		explicit_bzero(config->turn_secret, strlen(config->turn_secret));
+	g_free(config->turn_secret);
 	g_free(config->keyboard_layout);
 	g_free(config->keyboard_variant);
 	*config = (struct config){0};
@@ -203,6 +209,43 @@ static bool bad_value(GError **error, const char *key, const char *value, const 
 	return false;
 }
 
+static void config_set_secret(struct config *config, char *secret)
+{
+	if (config->turn_secret)
+		explicit_bzero(config->turn_secret, strlen(config->turn_secret));
+	g_free(config->turn_secret);
+	config->turn_secret = secret;
+}
+
+bool config_read_secret_file(const char *path, char **secret, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *name = g_path_get_basename(path);
+	g_autoptr(GError) local = NULL;
+	char *data = NULL;
+	size_t len = 0;
+
+	*secret = NULL;
+	/* the key files' rules: whoever else can read it can relay as any viewer */
+	if (!state_read_secret(dir, name, &data, &len, &local)) {
+		g_set_error(error, local->domain, local->code, "turn-secret-file: %s",
+		            local->message);
+		return false;
+	}
+	data[strcspn(data, "\r\n")] = '\0';
+	if (strlen(data) != len)
+		explicit_bzero(data + strlen(data), len - strlen(data));
+	if (!data[0]) {
+		g_free(data);
+		/* (nothing secret was in it) */
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "turn-secret-file: %s is empty", path);
+		return false;
+	}
+	*secret = data;
+	return true;
+}
+
 bool config_set(struct config *config, const char *key, const char *value, GError **error)
 {
 	if (!strcmp(key, "source")) {
@@ -253,6 +296,19 @@ bool config_set(struct config *config, const char *key, const char *value, GErro
 	} else if (!strcmp(key, "turn-password")) {
 		g_free(config->turn_pass);
 		config->turn_pass = g_strdup(value);
+	} else if (!strcmp(key, "turn-secret")) {
+		if (!*value)
+			return bad_value(error, key, "", "the secret shared with the TURN server");
+		config_set_secret(config, g_strdup(value));
+	} else if (!strcmp(key, "turn-secret-file")) {
+		char *secret;
+
+		if (!config_read_secret_file(value, &secret, error))
+			return false;
+		config_set_secret(config, secret);
+	} else if (!strcmp(key, "turn-tls-port")) {
+		if (!parse_uint(value, 0, 65535, &config->turn_tls_port))
+			return bad_value(error, key, value, "a port, or 0 for none");
 	} else if (!strcmp(key, "keyboard-layout") || !strcmp(key, "keyboard-variant")) {
 		char **field = strcmp(key, "keyboard-layout") ? &config->keyboard_variant
 		                                              : &config->keyboard_layout;

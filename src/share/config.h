@@ -24,6 +24,12 @@ enum source_kind {
 #define CONFIG_DEFAULT_TTL     (24 * 3600)   /* seconds a printed link stays valid */
 #define CONFIG_MAX_TTL         (365 * 86400) /* seconds a link may stay valid */
 
+/* coturn's tls-listening-port */
+#define CONFIG_DEFAULT_TURN_TLS_PORT 5349
+/* How long a viewer's TURN credentials work: the server refuses to refresh an allocation
+ * after that, so longer than any one sitting. */
+#define CONFIG_TURN_CREDENTIAL_TTL (24 * 3600)
+
 struct config {
 	enum source_kind source;
 	char *listen_host; /* NULL: every interface */
@@ -42,6 +48,10 @@ struct config {
 	unsigned turn_port;
 	char *turn_user;
 	char *turn_pass;
+	/* shared with the TURN server (use-auth-secret): from config.ini or a 0600 file,
+	 * never the command line, where ps shows it; NULL: no credentials made */
+	char *turn_secret;
+	unsigned turn_tls_port; /* 0: no turns: URL for browsers */
 	int64_t ttl_s;
 	char *keyboard_layout;  /* XKB layout(s) of our virtual keyboard; NULL: XKB_DEFAULT_* */
 	char *keyboard_variant; /* NULL: the layout's default */
@@ -53,6 +63,10 @@ void config_clear(struct config *config);
 /* Applies one setting by its key name (the config file's and the option's, without "--").
  * The error names the key and says what was expected. */
 bool config_set(struct config *config, const char *key, const char *value, GError **error);
+
+/* The secret from a file only its owner may read (mode 0600 or stricter), up to its first
+ * line end. */
+bool config_read_secret_file(const char *path, char **secret, GError **error);
 
 /* Reads `path` if it exists (group [wayrtc]); a missing file is not an error. */
 bool config_load_file(struct config *config, const char *path, GError **error);

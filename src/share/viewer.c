@@ -10,6 +10,7 @@
 #include "input/message.h"
 #include "input/sink.h"
 #include "rtc/peer.h"
+#include "rtc/turn.h"
 #include "server/auth.h"
 #include "server/server.h"
 #include "server/signaling.h"
@@ -30,6 +31,8 @@
 /* A pointer message that found the cursor channel's send buffer full is tried again this
  * soon, as whatever is newest then: never more than one waits per viewer. */
 #define CURSOR_RETRY_MS 20
+/* One line per viewer this often at debug: what its link does (issue 9, "seeing it"). */
+#define STATS_INTERVAL_S 5
 
 /* The data channels we know, by label (docs/input.md). */
 enum channel_kind {
@@ -62,6 +65,9 @@ struct viewer {
 	bool holding;           /* our clipboard text is being applied */
 	unsigned cursor_behind; /* CURSOR_CHANGED_* not yet sent on `cursor` */
 	guint cursor_retry;     /* the send buffer was full: trying again */
+	guint stats_timer;      /* the debug stats line, while connected */
+	struct rtc_peer_stats stats_last;
+	int64_t stats_last_us;
 };
 
 static void send_json(struct viewer *viewer, char *json)
@@ -87,6 +93,30 @@ static void request_keyframe(struct viewer *viewer)
 	viewer->host->request_keyframe(viewer->host->data);
 }
 
+/* Rates over the interval since the last line; RTCP's figures as last reported. */
+static gboolean log_stats(void *data)
+{
+	struct viewer *viewer = data;
+	struct rtc_peer_stats now, *was = &viewer->stats_last;
+	int64_t now_us = g_get_monotonic_time();
+	double secs = (double)(now_us - viewer->stats_last_us) / 1e6;
+
+	rtc_peer_get_stats(viewer->peer, &now);
+	if (secs > 0)
+		log_debug("%s: sent %.0f kbit/s (%.0f packets/s), RTT %d ms, %.1f %% lost "
+		          "(%" G_GINT32_FORMAT " in all), jitter %.1f ms, %u NACKs, %u keyframe "
+		          "requests, REMB %.0f kbit/s",
+		          server_client_get_address(viewer->client),
+		          (double)(uint32_t)(now.octets - was->octets) * 8 / secs / 1000,
+		          (double)(uint32_t)(now.packets - was->packets) / secs, now.rtt_ms,
+		          now.fraction_lost * 100.0 / 256, now.cumulative_lost, now.jitter / 90.0,
+		          now.nacks - was->nacks, now.keyframe_requests - was->keyframe_requests,
+		          (double)now.remb_bps / 1000);
+	*was = now;
+	viewer->stats_last_us = now_us;
+	return G_SOURCE_CONTINUE;
+}
+
 static void on_state(void *data, enum rtc_peer_state state, const char *reason)
 {
 	struct viewer *viewer = data;
@@ -95,6 +125,12 @@ static void on_state(void *data, enum rtc_peer_state state, const char *reason)
 	case RTC_PEER_CONNECTED:
 		log_info("%s: connected", server_client_get_address(viewer->client));
 		request_keyframe(viewer);
+		if (log_get_level() >= LOG_DEBUG && !viewer->stats_timer) {
+			rtc_peer_get_stats(viewer->peer, &viewer->stats_last);
+			viewer->stats_last_us = g_get_monotonic_time();
+			viewer->stats_timer =
+			        g_timeout_add_seconds(STATS_INTERVAL_S, log_stats, viewer);
+		}
 		break;
 	case RTC_PEER_FAILED:
 		log_warn("%s: %s", server_client_get_address(viewer->client),
@@ -376,8 +412,14 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	};
 	g_autoptr(GError) error = NULL;
 	g_autofree char *offer = NULL;
+	g_autofree char *turn_user = NULL, *turn_pass = NULL;
+	g_autofree char *own_user = NULL, *own_pass = NULL;
+	g_auto(GStrv) turn_urls = NULL;
+	struct signal_ice_server ice = {0};
 	struct viewer *viewer = g_new0(struct viewer, 1);
 	unsigned width, height;
+	/* names each viewer's TURN credentials apart in the TURN server's log */
+	static unsigned serial;
 
 	viewer->host = host;
 	viewer->client = client;
@@ -387,7 +429,27 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	for (int k = 0; k < N_CHANNEL_KINDS; k++)
 		viewer->channel_ids[k] = -1;
 	host->get_size(host->data, &width, &height);
-	send_json(viewer, signal_build_hello(scope, width, height, rtc_codec_name(config->codec)));
+	/* Credentials of its own for each viewer, and for our side of its connection, that
+	 * expire: a page that leaks them (or the static password we never send) cannot relay
+	 * through the TURN server for ever. */
+	if (config->turn_host && config->turn_secret) {
+		int64_t expiry = g_get_real_time() / G_USEC_PER_SEC + CONFIG_TURN_CREDENTIAL_TTL;
+		g_autofree char *name = g_strdup_printf("viewer-%u", ++serial);
+		g_autofree char *own = g_strdup_printf("wayrtc-%u", serial);
+
+		if (rtc_turn_credentials(config->turn_secret, expiry, name, &turn_user,
+		                         &turn_pass) &&
+		    rtc_turn_credentials(config->turn_secret, expiry, own, &own_user, &own_pass)) {
+			turn_urls = rtc_turn_urls(config->turn_host, config->turn_port,
+			                          config->turn_tls_port);
+			ice = (struct signal_ice_server){
+			        .urls = turn_urls, .username = turn_user, .credential = turn_pass};
+			pc.turn_user = own_user;
+			pc.turn_pass = own_pass;
+		}
+	}
+	send_json(viewer, signal_build_hello(scope, width, height, rtc_codec_name(config->codec),
+	                                     ice.urls ? &ice : NULL));
 	viewer->peer = rtc_peer_new(&pc, &peer_listener, viewer, &error);
 	if (viewer->peer)
 		offer = rtc_peer_create_offer(viewer->peer, &error);
@@ -410,6 +472,7 @@ void viewer_free(struct viewer *viewer)
 		return;
 	if (viewer->attached)
 		viewer->host->detach(viewer->host->data, viewer->peer, viewer->listens);
+	g_clear_handle_id(&viewer->stats_timer, g_source_remove);
 	rtc_peer_free(viewer->peer);
 	g_clear_handle_id(&viewer->cursor_retry, g_source_remove);
 	arbiter_forget(viewer->host->clipboard, viewer);

@@ -10,6 +10,9 @@
  * --animate also repaints a small moving square on every frame callback; --clock (with
  * --animate) paints the wall-clock time in ms as a 32-cell bar code on the top row, so a
  * browser can tell how old the frame it shows is.
+ * --busy (with --animate) fills the window with a terminal scrolling random text, one
+ * new line per frame, under the --clock row: content that needs megabits a second, the
+ * same on every run (a fixed seed), for the network tests.
  * --keyflash repaints a 64x64 square at the top-left corner on every key press, black
  * and white in turn (black before the first press), and commits at once (damaging only
  * that square), so a browser can tell when a typed key became visible.
@@ -102,6 +105,12 @@ struct client {
 	int width, height;
 	bool animate;
 	bool clock;
+	bool busy;
+	/* --busy: glyph numbers (0 blank) of the text on screen, row by row, scrolled as a
+	 * ring (busy_top is the screen's first row); its own PRNG state, so runs match. */
+	uint8_t *busy_cells;
+	int busy_cols, busy_rows, busy_top;
+	uint32_t busy_seed;
 	bool announced;
 	bool closed;
 	unsigned frame;
@@ -253,6 +262,94 @@ static void paint_clock(struct buffer *buffer)
 	}
 }
 
+#define GLYPH_W      8
+#define GLYPH_H      16
+#define GLYPHS       95
+#define GLYPH_INK_W  6
+#define GLYPH_INK_H  10
+#define GLYPH_INK_Y0 3
+
+static uint32_t busy_random(uint32_t *state)
+{
+	/* xorshift32: fixed sequence, no libc state shared with anything */
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return *state;
+}
+
+/* Bit (y * GLYPH_INK_W + x) of glyph g: a random 6x10 "letter" per code, fixed. */
+static uint64_t glyph_bits(unsigned g)
+{
+	static uint64_t font[GLYPHS + 1];
+	static bool made;
+
+	if (!made) {
+		uint32_t seed = 0x9e3779b9;
+
+		for (unsigned i = 1; i <= GLYPHS; i++)
+			font[i] = ((uint64_t)busy_random(&seed) << 32 | busy_random(&seed)) &
+			          busy_random(&seed); /* ~25 % ink, about a letter's */
+		made = true;
+	}
+	return g <= GLYPHS ? font[g] : 0;
+}
+
+/* One new line of text at the bottom: a random length, words of random letters. */
+static void busy_new_line(struct client *client, uint8_t *row)
+{
+	int len = (int)(busy_random(&client->busy_seed) % (unsigned)client->busy_cols);
+
+	for (int x = 0; x < client->busy_cols; x++) {
+		bool space = x >= len || busy_random(&client->busy_seed) % 6 == 0;
+
+		row[x] = space ? 0 : (uint8_t)(1 + busy_random(&client->busy_seed) % GLYPHS);
+	}
+}
+
+/* --busy: scrolls the text by one line and draws all of it, light grey on black. */
+static void paint_busy(struct client *client, struct buffer *buffer)
+{
+	int cols = buffer->width / GLYPH_W, rows = buffer->height / GLYPH_H;
+
+	if (cols != client->busy_cols || rows != client->busy_rows) {
+		free(client->busy_cells);
+		client->busy_cells = calloc((size_t)cols * (size_t)rows, 1);
+		client->busy_cols = cols;
+		client->busy_rows = rows;
+		client->busy_top = 0;
+		client->busy_seed = 0x2545f491;
+		if (!client->busy_cells)
+			return;
+	}
+	if (!client->busy_cells || !rows)
+		return;
+	busy_new_line(client, client->busy_cells + (size_t)client->busy_top * (size_t)cols);
+	client->busy_top = (client->busy_top + 1) % rows;
+	for (int y = 0; y < buffer->height; y++)
+		memset(buffer->pixels + (size_t)y * (size_t)buffer->width, 0,
+		       (size_t)buffer->width * 4);
+	for (int r = 0; r < rows; r++) {
+		const uint8_t *line =
+		        client->busy_cells + (size_t)((client->busy_top + r) % rows) * (size_t)cols;
+
+		for (int c = 0; c < cols; c++) {
+			uint64_t bits = glyph_bits(line[c]);
+
+			for (int gy = 0; bits && gy < GLYPH_INK_H; gy++) {
+				uint32_t *px = buffer->pixels +
+				               (size_t)(r * GLYPH_H + GLYPH_INK_Y0 + gy) *
+				                       (size_t)buffer->width +
+				               (size_t)(c * GLYPH_W + 1);
+
+				for (int gx = 0; gx < GLYPH_INK_W; gx++)
+					if (bits >> (gy * GLYPH_INK_W + gx) & 1)
+						px[gx] = 0xffd0d0d0;
+			}
+		}
+	}
+}
+
 /* --keyflash: the square at the top-left corner, in this press's colour. */
 static void paint_flash(struct client *client, struct buffer *buffer)
 {
@@ -323,7 +420,10 @@ static void client_draw_damage(struct client *client, bool flash_only)
 	if (client->keyflash)
 		paint_flash(client, buffer);
 	if (client->animate) {
-		paint_square(buffer, client->frame);
+		if (client->busy)
+			paint_busy(client, buffer);
+		else
+			paint_square(buffer, client->frame);
 		if (client->clock)
 			paint_clock(buffer);
 		if (!client->frame_callback) {
@@ -662,6 +762,7 @@ static void client_finish(struct client *client)
 	for (int i = 0; i < MAX_BUFFERS; i++)
 		buffer_destroy(&client->buffers[i]);
 	buffer_destroy(&client->cursor_buffer);
+	free(client->busy_cells);
 	if (client->cursor_surface)
 		wl_surface_destroy(client->cursor_surface);
 	if (client->frame_callback)
@@ -695,14 +796,17 @@ static void client_finish(struct client *client)
 int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
+	        /* clang-format off */
 	        {"animate", no_argument, NULL, 'a'},
 	        {"clock", no_argument, NULL, 'c'},
+	        {"busy", no_argument, NULL, 'b'},
 	        {"keysyms", no_argument, NULL, 'k'},
 	        {"timestamps", no_argument, NULL, 't'},
 	        {"keyflash", no_argument, NULL, 'f'},
 	        {"cursor", no_argument, NULL, 'C'}, /* e2e tests rely on its exact image */
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
+	        /* clang-format on */
 	};
 	struct client client = {0};
 	int c, ret = 0;
@@ -714,6 +818,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			client.clock = true;
+			break;
+		case 'b':
+			client.busy = true;
 			break;
 		case 't':
 			timestamps = true;
@@ -729,13 +836,16 @@ int main(int argc, char **argv)
 			client.xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
 			break;
 		case 'h':
-			printf("Usage: %s [--animate [--clock]] [--keysyms] [--timestamps] "
+			printf("Usage: %s [--animate [--clock] [--busy]] [--keysyms] "
+			       "[--timestamps] "
 			       "[--keyflash] [--cursor]\n"
 			       "Shows four colour quadrants; prints input events on stdout.\n"
 			       "  --keyflash  each key press turns the 64x64 square at the "
 			       "top-left\n"
 			       "              corner white, then black, and so on (black at "
 			       "start)\n"
+			       "  --busy      (with --animate) a terminal scrolling random "
+			       "text\n"
 			       "  --cursor    sets a 24x24 cursor, magenta over cyan, hotspot "
 			       "(5, 7)\n",
 			       argv[0]);

@@ -24,12 +24,12 @@ export function tmpDir(prefix) {
   return dir;
 }
 
-// Starts wayrtc and resolves with the link from its `URL https://…` line. `wrap` is a
-// command that execs wayrtc in its own process (prlimit …), so the pid stays wayrtc's.
+// Starts wayrtc and resolves with the link from its `URL https://…` line. wrap: a command
+// wayrtc runs under (e.g. ['ip', 'netns', 'exec', NS], which execs, so the pid stays its).
 export function startWayrtc(args, { env = {}, timeoutMs = 20000, wrap = [] } = {}) {
   const home = tmpDir('wayrtc-e2e-');
-  const [cmd, ...cmdArgs] = [...wrap, wayrtcBin, ...args];
-  const child = spawn(cmd, cmdArgs, {
+  const argv = [...wrap, wayrtcBin, ...args];
+  const child = spawn(argv[0], argv.slice(1), {
     env: {
       ...process.env,
       XDG_STATE_HOME: path.join(home, 'state'),
@@ -81,10 +81,13 @@ export function stop(child, signal = 'SIGTERM') {
   });
 }
 
-export async function launchBrowser() {
+// executablePath/env: another way to start the same Chromium (tests/net runs it inside a
+// network namespace through a wrapper script).
+export async function launchBrowser({ executablePath, env } = {}) {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: executablePath ?? process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: CHROMIUM_FLAGS,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
   });
 }
 

@@ -34,6 +34,36 @@ test('the printed link shows the virtual desktop with the pattern', async () => 
   await page.close();
 });
 
+test('the menu\'s Statistics overlay shows the connection\'s figures every second', async () => {
+  const page = await browser.newPage();
+  await page.goto(wayrtc.url);
+  await waitForVideo(page);
+  assert.equal(await page.isVisible('#stats'), false, 'off until asked for');
+  await page.click('#menu-toggle');
+  await page.click('#menu [data-action="stats"]');
+  assert.equal(await page.getAttribute('#menu [data-action="stats"]', 'aria-pressed'), 'true');
+  // a second sample gives rates: the received bitrate counts RTCP and any frame
+  const stats = await page.waitForFunction(() => {
+    const s = window.wayrtc.stats;
+    return s && s.rttMs !== null && s.receivedKbps !== null && s.size ? s : null;
+  }, null, { timeout: 10000, polling: 200 }).then((h) => h.jsonValue());
+  assert.equal(stats.size, '640×480');
+  assert.ok(stats.rttMs >= 0 && stats.rttMs < 1000, `RTT ${stats.rttMs} ms`);
+  assert.ok(stats.receivedKbps > 0, `received ${stats.receivedKbps} kbit/s`);
+  assert.match(stats.path, /^host udp/);
+  const text = await page.textContent('#stats');
+  for (const label of ['RTT', 'estimate', 'sent', 'received', 'frames/s', 'loss',
+    'NACKs / resent', 'decode', 'frame delay']) {
+    assert.match(text, new RegExp(`^${label} `, 'm'), `the overlay has a ${label} line`);
+  }
+  assert.equal(await page.isVisible('#stats'), true);
+  await page.click('#menu-toggle');
+  await page.click('#menu [data-action="stats"]');
+  assert.equal(await page.isVisible('#stats'), false, 'off again');
+  assert.equal(await page.evaluate(() => window.wayrtc.stats), null);
+  await page.close();
+});
+
 test('two viewers watch at once', async () => {
   const [a, b] = await Promise.all([browser.newPage(), browser.newPage()]);
   await Promise.all([a.goto(wayrtc.url), b.goto(wayrtc.url)]);

@@ -148,9 +148,56 @@ static void test_set_and_file(void)
 	g_rmdir(dir);
 }
 
+/* The TURN secret: from config.ini's turn-secret= or a file only its owner may read. */
+static void test_turn_secret(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("wayrtc-config-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "turn-secret", NULL);
+	g_autoptr(GError) error = NULL;
+	struct config config;
+
+	config_init(&config);
+	g_assert_null(config.turn_secret);
+	g_assert_cmpuint(config.turn_tls_port, ==, 5349);
+	g_assert_true(config_set(&config, "turn-secret", "from-ini", &error));
+	g_assert_cmpstr(config.turn_secret, ==, "from-ini");
+	g_assert_false(config_set(&config, "turn-secret", "", &error));
+	g_clear_error(&error);
+
+	g_assert_true(g_file_set_contents(path, "s3cret\nignored\n", -1, NULL));
+	g_assert_cmpint(g_chmod(path, 0644), ==, 0);
+	g_assert_false(config_set(&config, "turn-secret-file", path, &error));
+	g_assert_nonnull(strstr(error->message, "chmod 600"));
+	g_assert_nonnull(strstr(error->message, "turn-secret-file"));
+	g_clear_error(&error);
+	g_assert_cmpstr(config.turn_secret, ==, "from-ini");
+	g_assert_cmpint(g_chmod(path, 0600), ==, 0);
+	g_assert_true(config_set(&config, "turn-secret-file", path, &error));
+	g_assert_cmpstr(config.turn_secret, ==, "s3cret");
+	g_assert_cmpint(g_chmod(path, 0640), ==, 0);
+	g_assert_false(config_set(&config, "turn-secret-file", path, &error));
+	g_clear_error(&error);
+	g_assert_false(config_set(&config, "turn-secret-file", "/nonexistent/x", &error));
+	g_clear_error(&error);
+	g_assert_true(g_file_set_contents(path, "\n", -1, NULL));
+	g_assert_cmpint(g_chmod(path, 0600), ==, 0);
+	g_assert_false(config_set(&config, "turn-secret-file", path, &error));
+	g_clear_error(&error);
+
+	g_assert_true(config_set(&config, "turn-tls-port", "443", &error));
+	g_assert_cmpuint(config.turn_tls_port, ==, 443);
+	g_assert_true(config_set(&config, "turn-tls-port", "0", &error));
+	g_assert_false(config_set(&config, "turn-tls-port", "70000", &error));
+	g_clear_error(&error);
+	config_clear(&config);
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/config/turn-secret", test_turn_secret);
 	g_test_add_func("/config/hostport", test_hostport);
 	g_test_add_func("/config/size", test_size);
 	g_test_add_func("/config/duration", test_duration);

@@ -141,7 +141,7 @@ static void test_round_trip(void)
 	g_autofree char *end = signal_build_candidate(NULL);
 	g_autofree char *err = signal_build_error("bad-message", "message is not JSON: \"\u00e9\n");
 	g_autofree char *offer = signal_build_offer("v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\n");
-	g_autofree char *hello = signal_build_hello(AUTH_SCOPE_CONTROL, 1920, 1080, "vp8");
+	g_autofree char *hello = signal_build_hello(AUTH_SCOPE_CONTROL, 1920, 1080, "vp8", NULL);
 	g_autoptr(JsonParser) p1 = json_parser_new();
 	g_autoptr(JsonParser) p2 = json_parser_new();
 	g_autoptr(JsonParser) p3 = json_parser_new();
@@ -186,7 +186,7 @@ static void test_round_trip(void)
 static void test_build(void)
 {
 	g_autofree char *hello =
-	        signal_build_hello(AUTH_SCOPE_VIEW | AUTH_SCOPE_AUDIO, 640, 480, "h264");
+	        signal_build_hello(AUTH_SCOPE_VIEW | AUTH_SCOPE_AUDIO, 640, 480, "h264", NULL);
 	g_autofree char *offer = signal_build_offer("v=0\r\n\"x\"");
 	g_autofree char *end = signal_build_candidate(NULL);
 	g_autofree char *bye = signal_build_bye("the desktop went away");
@@ -199,9 +199,26 @@ static void test_build(void)
 	g_assert_cmpstr(bye, ==, "{\"type\":\"bye\",\"reason\":\"the desktop went away\"}");
 }
 
+/* hello carries the browser's TURN server when there is one, as RTCIceServer. */
+static void test_hello_ice(void)
+{
+	char *urls[] = {"turn:198.18.100.1:3478?transport=udp", "turns:t.example:443?transport=tcp",
+	                NULL};
+	struct signal_ice_server ice = {
+	        .urls = urls, .username = "1700000000:viewer-1", .credential = "c/r+ed="};
+	g_autofree char *hello = signal_build_hello(AUTH_SCOPE_VIEW, 0, 0, "vp8", &ice);
+
+	g_assert_cmpstr(hello, ==,
+	                "{\"type\":\"hello\",\"scope\":[\"view\"],\"width\":0,\"height\":0,"
+	                "\"codec\":\"vp8\",\"iceServers\":[{\"urls\":[\"turn:198.18.100.1:3478?"
+	                "transport=udp\",\"turns:t.example:443?transport=tcp\"],\"username\":"
+	                "\"1700000000:viewer-1\",\"credential\":\"c/r+ed=\"}]}");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/signaling/hello-ice", test_hello_ice);
 	g_test_add_func("/signaling/parse", test_parse);
 	g_test_add_func("/signaling/build", test_build);
 	g_test_add_func("/signaling/limits", test_limits);

@@ -1,0 +1,186 @@
+// The scenarios of issue 9, each a run of wayrtc sharing busy content (a terminal
+// scrolling random text, with the wall clock painted on top) to Chromium across the
+// router of net.mjs, first unshaped and then with the link made worse, in the same run.
+// Each returns its figures; scenario.test.mjs asserts on them, tests/bench/network.mjs
+// prints them.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { patternBin } from '../e2e/lib.mjs';
+import { Net, TURN } from './net.mjs';
+import { watchPeer, startMeter, readMeter, summarize, settleTime } from './measure.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const SIZE = process.env.WAYRTC_NET_SIZE ?? '1280x720';
+// Settling in before the unshaped figures (first keyframe, the jitter buffer).
+const WARMUP_MS = 3000;
+// What the issue grants the stream to fit a new link: about two seconds.
+const ADAPT_MS = 2000;
+const MEASURE_MS = Number(process.env.WAYRTC_NET_SECONDS ?? 10) * 1000;
+
+async function share(net, extra = [], env = {}) {
+  return net.startWayrtc(['--source=virtual', `--size=${SIZE}`, ...extra, '--', patternBin,
+    '--animate', '--clock', '--busy'], { env });
+}
+
+// A viewer in namespace c<i>: a page that plays, with the meter running. Resolves with
+// the page and how long from the page's load to the first picture; playing false if
+// none came.
+async function view(net, wayrtc, i = 1, { timeoutMs = 30000 } = {}) {
+  const browser = await net.launchBrowser(i);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await watchPeer(page);
+  await page.goto(wayrtc.url);
+  const t0 = Date.now();
+  try {
+    // (a connection that failed can leave a 2×2 blank picture, which the page counts as
+    // playing)
+    await page.waitForFunction(() => window.wayrtc.state === 'playing' &&
+      document.getElementById('screen').videoWidth >= 64, null,
+    { timeout: timeoutMs, polling: 100 });
+  } catch {
+    return { page, browser, playing: false, state: await page.evaluate(() => window.wayrtc.state) };
+  }
+  const firstPictureMs = Date.now() - t0;
+  await startMeter(page);
+  return { page, browser, playing: true, firstPictureMs };
+}
+
+async function window_(page, ms) {
+  const from = Date.now();
+  await sleep(ms);
+  return [from, Date.now()];
+}
+
+async function run(viewers, body) {
+  const net = new Net({ viewers });
+  try {
+    return await body(net);
+  } finally {
+    await net.down();
+  }
+}
+
+// 2 Mbit/s bottleneck between wayrtc and the viewer.
+export function bottleneck({ kbit = 2000 } = {}) {
+  return run(1, async (net) => {
+    const wayrtc = await share(net);
+    const v = await view(net, wayrtc);
+    if (!v.playing) throw new Error(`no picture even unshaped (state ${v.state})`);
+    await sleep(WARMUP_MS);
+    const [a0, a1] = await window_(v.page, MEASURE_MS);
+    net.shape(1, kbit);
+    await sleep(ADAPT_MS);
+    const [b0, b1] = await window_(v.page, MEASURE_MS);
+    const m = await readMeter(v.page);
+    return {
+      unshaped: summarize(m, a0, a1),
+      shaped: summarize(m, b0, b1),
+      shapedFromStep: summarize(m, a1, b1),
+    };
+  });
+}
+
+// Capacity steps: unshaped, then 10 → 1.5 → 10 Mbit/s.
+export function steps({ rates = [10000, 1500, 10000], phaseMs = 8000 } = {}) {
+  return run(1, async (net) => {
+    const wayrtc = await share(net);
+    const v = await view(net, wayrtc);
+    if (!v.playing) throw new Error(`no picture even unshaped (state ${v.state})`);
+    await sleep(WARMUP_MS);
+    const [a0, a1] = await window_(v.page, MEASURE_MS);
+    const phases = [];
+    for (const kbit of rates) {
+      net.shape(1, kbit);
+      const [p0, p1] = await window_(v.page, phaseMs);
+      phases.push({ kbit, at: p0, to: p1 });
+    }
+    const m = await readMeter(v.page);
+    return {
+      unshaped: summarize(m, a0, a1),
+      phases: phases.map((p) => ({
+        kbit: p.kbit,
+        settleMs: settleTime(m, p.at, p.to),
+        all: summarize(m, p.at, p.to),
+        settled: summarize(m, p.at + ADAPT_MS, p.to),
+      })),
+      whole: summarize(m, phases[0].at, phases[phases.length - 1].to),
+    };
+  });
+}
+
+// Random loss in both directions plus delay (one way, so RTT = 2 × delayMs).
+export function lossy({ lossPct = 5, delayMs = 20 } = {}) {
+  return run(1, async (net) => {
+    const wayrtc = await share(net);
+    const v = await view(net, wayrtc);
+    if (!v.playing) throw new Error(`no picture even unshaped (state ${v.state})`);
+    await sleep(WARMUP_MS);
+    const [a0, a1] = await window_(v.page, MEASURE_MS);
+    await net.delay(delayMs);
+    net.loss(lossPct);
+    await sleep(ADAPT_MS);
+    const [b0, b1] = await window_(v.page, MEASURE_MS);
+    const m = await readMeter(v.page);
+    return { unshaped: summarize(m, a0, a1), lossy: summarize(m, b0, b1) };
+  });
+}
+
+// Two viewers: the first alone, then with a second one behind a slow link.
+export function twoViewers({ slowKbit = 1000 } = {}) {
+  return run(2, async (net) => {
+    const wayrtc = await share(net);
+    const fast = await view(net, wayrtc, 1);
+    if (!fast.playing) throw new Error(`no picture for the first viewer (state ${fast.state})`);
+    await sleep(WARMUP_MS);
+    const [a0, a1] = await window_(fast.page, MEASURE_MS);
+    net.shape(2, slowKbit);
+    const slow = await view(net, wayrtc, 2);
+    await sleep(ADAPT_MS);
+    const [b0, b1] = await window_(fast.page, MEASURE_MS);
+    const m = await readMeter(fast.page);
+    return {
+      alone: summarize(m, a0, a1),
+      together: summarize(m, b0, b1),
+      slow: slow.playing ? summarize(await readMeter(slow.page), b0, b1) : null,
+      slowPlaying: slow.playing,
+    };
+  });
+}
+
+// All UDP to and from the viewer dropped: does it connect, how, and does it play. With
+// turn (the default) coturn runs in the TURN namespace and wayrtc gets its secret, so
+// the browser can relay over TCP; turn false: as before part 7, no TURN at all.
+export function udpBlocked({ timeoutMs = 30000, turn = true } = {}) {
+  return run(1, async (net) => {
+    const args = [];
+    if (turn) {
+      const secret = crypto.randomBytes(24).toString('base64url');
+      await net.startTurn(secret);
+      const file = path.join(net.tmpDir('secret'), 'turn-secret');
+      fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+      args.push(`--turn=${TURN}:3478`, `--turn-secret-file=${file}`, '--turn-tls-port=0');
+    }
+    // at debug: the server's stats line per viewer
+    const wayrtc = await share(net, args, { WAYRTC_LOG: 'debug' });
+    const open = await view(net, wayrtc, 1);
+    if (!open.playing) throw new Error(`no picture even with UDP (state ${open.state})`);
+    await sleep(WARMUP_MS);
+    const [a0, a1] = await window_(open.page, MEASURE_MS / 2);
+    const unshaped = summarize(await readMeter(open.page), a0, a1);
+    await open.browser.close();
+    net.blockUdp(true);
+    const v = await view(net, wayrtc, 1, { timeoutMs });
+    if (!v.playing) return { unshaped, playing: false, state: v.state };
+    await sleep(ADAPT_MS);
+    const [b0, b1] = await window_(v.page, MEASURE_MS / 2);
+    const lines = wayrtc.log.join('').split('\n').filter((l) => /viewer: .* sent \d+ kbit\/s/.test(l));
+    return {
+      unshaped, playing: true, firstPictureMs: v.firstPictureMs,
+      blocked: summarize(await readMeter(v.page), b0, b1),
+      serverStats: lines,
+    };
+  });
+}
+
+export const SCENARIOS = { bottleneck, steps, lossy, twoViewers, udpBlocked };
