@@ -184,6 +184,7 @@ static void test_conn(void)
 	struct wayland_output *o;
 	struct wayland_seat *seat;
 	struct seen one = {0}, two = {.leave = true};
+	g_autofree char *path = NULL;
 	int32_t w, h;
 
 	server_start(&server);
@@ -227,13 +228,14 @@ static void test_conn(void)
 	g_assert_cmpuint(wayland_conn_outputs(a)->len, ==, 0);
 
 	/* the compositor goes: only the observer still there hears it, once */
+	path = g_strdup(server.path);
 	server_stop(&server);
 	wait_for(NULL, NULL, (const char *const *)&one.lost);
 	g_assert_nonnull(strstr(one.lost, "compositor"));
 	g_assert_null(two.lost);
 	g_assert_true(wayland_conn_lost(a));
 	/* a lost connection is not handed out again */
-	g_assert_null(wayland_conn_get(server.path, "to test", &error));
+	g_assert_null(wayland_conn_get(path, "to test", &error));
 	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 	wayland_conn_unobserve(a, one.handle);
 	wayland_conn_unref(b);
