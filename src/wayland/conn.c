@@ -327,8 +327,7 @@ static void registry_remove(void *data, struct wl_registry *registry, uint32_t n
 		struct global *g = &g_array_index(conn->globals, struct global, i);
 
 		if (g->name == name) {
-			g_free(g->iface);
-			g_array_remove_index(conn->globals, i);
+			g_array_remove_index(conn->globals, i); /* global_clear frees it */
 			break;
 		}
 	}

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/io.h"
 #include "virtual-keyboard-unstable-v1-client-protocol.h"
 
 #define KEYBOARD_MANAGER_VERSION 1
@@ -64,20 +65,16 @@ void wayland_vkeyboard_free(struct wayland_vkeyboard *k)
 bool wayland_vkeyboard_keymap(struct wayland_vkeyboard *k, const char *text, GError **error)
 {
 	size_t size = strlen(text) + 1;
-	size_t done = 0;
-	int fd;
+	int fd = memfd_create("wayrtc-keymap", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
-	fd = memfd_create("wayrtc-keymap", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		goto fail;
-	while (done < size) {
-		ssize_t n = write(fd, text + done, size - done);
+	if (fd < 0 || !io_write_all(fd, text, size)) {
+		int err = errno;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail_fd;
-		done += (size_t)n;
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err),
+		            "cannot hand the keymap to the compositor: %s", g_strerror(err));
+		return false;
 	}
 	/* the compositor maps it: it must not change size or contents under it */
 	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
@@ -86,12 +83,6 @@ bool wayland_vkeyboard_keymap(struct wayland_vkeyboard *k, const char *text, GEr
 	close(fd);
 	k->has_keymap = true;
 	return true;
-fail_fd:
-	close(fd);
-fail:
-	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-	            "cannot hand the keymap to the compositor: %s", g_strerror(errno));
-	return false;
 }
 
 void wayland_vkeyboard_key(struct wayland_vkeyboard *k, uint32_t code, bool pressed)
