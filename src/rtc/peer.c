@@ -561,8 +561,8 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 		return false;
 	/* a=setup:active: the browser is the DTLS client, we serve (RFC 5763) */
 	peer->dtls_server = answer->setup == SDP_SETUP_ACTIVE;
-	peer->dtls = rtc_dtls_new(peer->config.cert, peer->dtls_server, answer->fingerprint,
-	                          &dtls_listener, peer, error);
+	peer->dtls = rtc_dtls_new(peer->config.cert, peer->dtls_server, answer->fingerprints,
+	                          answer->n_fingerprints, &dtls_listener, peer, error);
 	if (!peer->dtls)
 		return false;
 	peer->have_answer = true;

@@ -129,14 +129,14 @@ static int hexval(char c)
 	return -1;
 }
 
-bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t out[32])
+bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t *out, size_t n)
 {
-	if (len != 32 * 3 - 1)
+	if (n == 0 || len != n * 3 - 1)
 		return false;
-	for (size_t i = 0; i < 32; i++) {
+	for (size_t i = 0; i < n; i++) {
 		int hi = hexval(text[i * 3]), lo = hexval(text[i * 3 + 1]);
 
-		if (hi < 0 || lo < 0 || (i < 31 && text[i * 3 + 2] != ':'))
+		if (hi < 0 || lo < 0 || (i + 1 < n && text[i * 3 + 2] != ':'))
 			return false;
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
@@ -232,8 +232,10 @@ enum media {
 /* What one level (the session, or one m-line) says about the shared transport. */
 struct level {
 	struct span ufrag, pwd, mid;
-	uint8_t fingerprint[32];
-	bool have_fingerprint;
+	/* of the strongest hash we check seen at this level */
+	struct rtc_fingerprint fingerprints[RTC_DTLS_MAX_EXPECTED];
+	size_t n_fingerprints;
+	bool any_fingerprint; /* any a=fingerprint line, even one we cannot check */
 	enum sdp_setup setup; /* ACTPASS: not given */
 };
 
@@ -346,6 +348,51 @@ static enum direction direction_of(struct span a)
 	return DIR_UNSET;
 }
 
+static enum rtc_hash hash_of(struct span name)
+{
+	static const struct {
+		const char *name;
+		enum rtc_hash hash;
+	} hashes[] = {
+	        {"sha-256", RTC_HASH_SHA256},
+	        {"sha-384", RTC_HASH_SHA384},
+	        {"sha-512", RTC_HASH_SHA512},
+	};
+
+	/* RFC 8122: hash names are case-insensitive */
+	for (size_t i = 0; i < G_N_ELEMENTS(hashes); i++) {
+		if (name.len == strlen(hashes[i].name) &&
+		    !g_ascii_strncasecmp(name.p, hashes[i].name, name.len))
+			return hashes[i].hash;
+	}
+	return RTC_HASH_NONE;
+}
+
+/* "HASH AB:CD:…". RFC 8122 section 5: the strongest hash we support decides, and the
+ * certificate must match one fingerprint of that hash; the others add nothing. A hash
+ * we do not check is skipped (aiortc names sha-256, sha-384 and sha-512 at once). */
+static bool parse_fingerprint(struct level *lv, struct span v, GError **error)
+{
+	struct span name, digest;
+	struct rtc_fingerprint fp = {0};
+
+	if (!span_word(&v, &name) || !span_word(&v, &digest))
+		return fail(error, "the answer's DTLS fingerprint is malformed");
+	lv->any_fingerprint = true;
+	fp.hash = hash_of(name);
+	if (fp.hash == RTC_HASH_NONE)
+		return true;
+	if (!sdp_fingerprint_parse(digest.p, digest.len, fp.digest, rtc_hash_len(fp.hash)))
+		return fail(error, "the answer's DTLS fingerprint is malformed");
+	if (lv->n_fingerprints && fp.hash < lv->fingerprints[0].hash)
+		return true;
+	if (lv->n_fingerprints && fp.hash > lv->fingerprints[0].hash)
+		lv->n_fingerprints = 0;
+	if (lv->n_fingerprints < G_N_ELEMENTS(lv->fingerprints))
+		lv->fingerprints[lv->n_fingerprints++] = fp;
+	return true;
+}
+
 /* One "a=" line, without "a=" and its line end. Of repeated attributes at one level
  * the first counts. */
 static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_answer *out,
@@ -369,18 +416,8 @@ static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_an
 		if (!lv->pwd.p)
 			lv->pwd = v;
 	} else if (span_prefix(a, "fingerprint:")) {
-		uint8_t fp[32];
-
-		v = span_skip(a, 12);
-		/* we only ever compute sha-256 of the peer's certificate */
-		if (v.len < 8 || g_ascii_strncasecmp(v.p, "sha-256 ", 8) != 0)
-			return fail(error, "the answer's DTLS fingerprint is not sha-256");
-		if (!sdp_fingerprint_parse(v.p + 8, v.len - 8, fp))
-			return fail(error, "the answer's DTLS fingerprint is malformed");
-		if (!lv->have_fingerprint) {
-			memcpy(lv->fingerprint, fp, sizeof(fp));
-			lv->have_fingerprint = true;
-		}
+		if (!parse_fingerprint(lv, span_skip(a, 12), error))
+			return false;
 	} else if (span_prefix(a, "setup:")) {
 		enum sdp_setup setup;
 
@@ -440,7 +477,7 @@ static void copy_span(char *dst, struct span v)
 /* Media level (of the BUNDLE-tagged m-line) over session level, per attribute. */
 static bool resolve_transport(struct parse_state *st, struct sdp_answer *out, GError **error)
 {
-	const struct level *s = &st->level[0], *m = &st->level[1];
+	const struct level *s = &st->level[0], *m = &st->level[1], *fp;
 	enum direction dir;
 
 	for (size_t i = 0; st->bundle_tag.p && i < st->n_mlines; i++) {
@@ -454,9 +491,14 @@ static bool resolve_transport(struct parse_state *st, struct sdp_answer *out, GE
 		return fail(error, "the answer has no ICE credentials");
 	copy_span(out->ice_ufrag, (m->ufrag.p ? m : s)->ufrag);
 	copy_span(out->ice_pwd, (m->pwd.p ? m : s)->pwd);
-	if (!m->have_fingerprint && !s->have_fingerprint)
+	if (!m->any_fingerprint && !s->any_fingerprint)
 		return fail(error, "the answer has no DTLS fingerprint");
-	memcpy(out->fingerprint, (m->have_fingerprint ? m : s)->fingerprint, 32);
+	if (!m->n_fingerprints && !s->n_fingerprints)
+		return fail(error, "the answer's DTLS fingerprints use no hash we check "
+		                   "(sha-256, sha-384, sha-512)");
+	fp = m->n_fingerprints ? m : s;
+	memcpy(out->fingerprints, fp->fingerprints, sizeof(out->fingerprints));
+	out->n_fingerprints = fp->n_fingerprints;
 	out->setup = m->setup != SDP_SETUP_ACTPASS ? m->setup : s->setup;
 	if (out->setup == SDP_SETUP_ACTPASS)
 		return fail(error, "the answer does not choose a DTLS role (a=setup)");

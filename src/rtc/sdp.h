@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "rtc/codec.h"
+#include "rtc/dtls.h"
 
 #define SDP_MAX_REMOTE_CANDIDATES 32
 #define SDP_MAX_LEN               (64 * 1024)
@@ -44,7 +45,10 @@ enum sdp_setup {
 struct sdp_answer {
 	char ice_ufrag[257];
 	char ice_pwd[257];
-	uint8_t fingerprint[32]; /* sha-256 of the peer's DTLS certificate */
+	/* Of the peer's DTLS certificate: those of the strongest hash we check that the
+	 * answer named (RFC 8122 section 5); its certificate must match one. At least one. */
+	struct rtc_fingerprint fingerprints[RTC_DTLS_MAX_EXPECTED];
+	size_t n_fingerprints;
 	enum sdp_setup setup;
 	bool video; /* video m-line accepted (port != 0, recvonly/sendrecv) */
 	int video_mline;
@@ -63,12 +67,14 @@ struct sdp_answer {
 
 /* Parses a browser's answer to our offer. ICE credentials, fingerprint and setup come from
  * the first bundled m-line (the BUNDLE tag, else the first), falling back to session level.
- * Rejects (with a message saying why) an answer without ICE credentials or a sha-256
- * fingerprint, with malformed ones anywhere, or one that declines video. */
+ * Fingerprints with a hash we do not check (sha-1, md5, unknown names) are skipped.
+ * Rejects (with a message saying why) an answer without ICE credentials or a fingerprint
+ * we can check (sha-256, sha-384, sha-512), with malformed ones anywhere, or one that
+ * declines video. */
 bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GError **error);
 
 /* Did the answer keep this payload type on the video m-line? */
 bool sdp_answer_has_pt(const struct sdp_answer *answer, uint8_t pt);
 
-/* "AB:CD:…" → 32 bytes; false on any other shape. */
-bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t out[32]);
+/* "AB:CD:…" → n bytes; false on any other shape. */
+bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t *out, size_t n);

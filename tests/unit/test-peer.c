@@ -200,6 +200,18 @@ enum audio_answer {
 	AUDIO_REJECT, /* port 0 */
 };
 
+static void append_fingerprint(GString *sdp, struct rtc_cert *cert, const char *name,
+                               enum rtc_hash hash)
+{
+	uint8_t digest[RTC_DIGEST_MAX];
+
+	g_assert_true(rtc_cert_digest(cert, hash, digest));
+	g_string_append_printf(sdp, "a=fingerprint:%s ", name);
+	for (size_t i = 0; i < rtc_hash_len(hash); i++)
+		g_string_append_printf(sdp, i ? ":%02X" : "%02X", digest[i]);
+	g_string_append(sdp, "\r\n");
+}
+
 /* Takes the offer, gathers, and answers like Chromium would (one video m-line, and the
  * audio one as asked). */
 static char *browser_answer(struct browser *b, const char *offer_sdp, bool active,
@@ -208,20 +220,20 @@ static char *browser_answer(struct browser *b, const char *offer_sdp, bool activ
 	g_autoptr(GError) error = NULL;
 	struct rtc_ice_config ic = {.controlling = false};
 	struct offer o;
-	uint8_t fp[32];
+	struct rtc_fingerprint fp = {.hash = RTC_HASH_SHA256};
 	g_autofree char *ufrag = NULL, *pwd = NULL;
 	g_auto(GStrv) cands = NULL;
 	GString *sdp;
 
 	offer_parse(offer_sdp, &o);
 	g_assert_nonnull(o.ufrag);
-	g_assert_true(sdp_fingerprint_parse(o.fingerprint, strlen(o.fingerprint), fp));
+	g_assert_true(sdp_fingerprint_parse(o.fingerprint, strlen(o.fingerprint), fp.digest, 32));
 	b->rtp = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	b->rtcp = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	b->cert = rtc_cert_new(&error);
 	g_assert_no_error(error);
 	/* setup:active makes the browser the DTLS client */
-	b->dtls = rtc_dtls_new(b->cert, !active, fp, &browser_dtls_listener, b, &error);
+	b->dtls = rtc_dtls_new(b->cert, !active, &fp, 1, &browser_dtls_listener, b, &error);
 	g_assert_no_error(error);
 	b->ice = rtc_ice_new(&ic, &browser_ice_listener, b, &error);
 	g_assert_no_error(error);
@@ -241,6 +253,13 @@ static char *browser_answer(struct browser *b, const char *offer_sdp, bool activ
 	g_string_append(sdp, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n");
 	g_string_append_printf(sdp, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", ufrag, pwd);
 	g_string_append_printf(sdp, "a=fingerprint:sha-256 %s\r\n", rtc_cert_fingerprint(b->cert));
+	if (!active) {
+		/* as aiortc answers (RFC 8122): more hashes, and one we do not know; the
+		 * strongest (sha-512) is the one checked */
+		append_fingerprint(sdp, b->cert, "sha-384", RTC_HASH_SHA384);
+		append_fingerprint(sdp, b->cert, "SHA-512", RTC_HASH_SHA512);
+		g_string_append(sdp, "a=fingerprint:blake3 00:11\r\n");
+	}
 	g_string_append_printf(sdp, "a=setup:%s\r\n", active ? "active" : "passive");
 	g_string_append(sdp, "a=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
 	                     "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\n"

@@ -331,7 +331,7 @@ static struct sdp_answer *parse_ok(const char *sdp)
 	struct sdp_answer *a = g_new0(struct sdp_answer, 1);
 	g_autoptr(GError) error = NULL;
 
-	g_assert_true(sdp_answer_parse((const uint8_t *)sdp, strlen(sdp), a, &error));
+	sdp_answer_parse((const uint8_t *)sdp, strlen(sdp), a, &error);
 	g_assert_no_error(error);
 	return a;
 }
@@ -343,8 +343,8 @@ static void test_chrome_h264(void)
 	g_assert_cmpstr(a->ice_ufrag, ==, "Hd5C");
 	g_assert_cmpstr(a->ice_pwd, ==, "N0KwQR2DC1BBHr5It5kUrVTr");
 	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
-	g_assert_cmpuint(a->fingerprint[0], ==, 0x8F);
-	g_assert_cmpuint(a->fingerprint[31], ==, 0x5A);
+	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x8F);
+	g_assert_cmpuint(a->fingerprints[0].digest[31], ==, 0x5A);
 	g_assert_true(a->video);
 	g_assert_cmpint(a->video_mline, ==, 0);
 	g_assert_true(a->playout_delay);
@@ -384,8 +384,8 @@ static void test_firefox(void)
 
 	g_assert_cmpstr(a->ice_ufrag, ==, "6f1e2d3c");
 	g_assert_cmpstr(a->ice_pwd, ==, "d8c8b1c6e1b7b4a7ef6b3c1f2b0a9e8d");
-	g_assert_cmpuint(a->fingerprint[0], ==, 0x48); /* from session level */
-	g_assert_cmpuint(a->fingerprint[31], ==, 0x95);
+	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x48); /* from session level */
+	g_assert_cmpuint(a->fingerprints[0].digest[31], ==, 0x95);
 	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
 	g_assert_true(a->video); /* media-level recvonly over session-level sendrecv */
 	g_assert_true(sdp_answer_has_pt(a, 102));
@@ -402,8 +402,8 @@ static void test_chromium156_captured(void)
 
 	g_assert_cmpstr(a->ice_ufrag, ==, "Byqg");
 	g_assert_cmpstr(a->ice_pwd, ==, "yio4AFUTRYWvBORTw5H2l2cS");
-	g_assert_cmpuint(a->fingerprint[0], ==, 0x7F);
-	g_assert_cmpuint(a->fingerprint[31], ==, 0x50);
+	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x7F);
+	g_assert_cmpuint(a->fingerprints[0].digest[31], ==, 0x50);
 	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
 	g_assert_true(a->video);
 	g_assert_true(a->playout_delay);
@@ -458,7 +458,7 @@ static void test_levels(void)
 	        "a=ice-options:trickle\r\na=fingerprint:sha-256 " FP_FIREFOX "\r\na=setup:passive");
 	c = parse_ok(s3);
 	g_assert_cmpstr(c->ice_ufrag, ==, "DATA");
-	g_assert_cmpuint(c->fingerprint[0], ==, 0x48);
+	g_assert_cmpuint(c->fingerprints[0].digest[0], ==, 0x48);
 	g_assert_cmpint(c->setup, ==, SDP_SETUP_PASSIVE);
 
 	/* no BUNDLE group (as some clients answer): the first m-line; extmap with direction,
@@ -501,7 +501,8 @@ static void test_bad_answers(void)
 	refuse(s, "a=ice-ufrag:Hd5C", "a=ice-ufrag:Hd5", "ice-ufrag");
 	refuse(s, "a=ice-pwd:N0KwQR2DC1BBHr5It5kUrVTr", "a=ice-pwd:N0KwQR2DC1BBHr5It5kUr",
 	       "ice-pwd");
-	refuse(s, "a=fingerprint:sha-256", "a=fingerprint:sha-1", "sha-256");
+	refuse(s, "a=fingerprint:sha-256", "a=fingerprint:sha-1", "no hash we check");
+	refuse(s, "a=fingerprint:sha-256 " FP_CHROME, "a=fingerprint:sha-256", "malformed");
 	refuse(s, "a=fingerprint:sha-256 8F:B1", "a=fingerprint:sha-256 8F:B", "malformed");
 	refuse(s, "a=fingerprint:sha-256 8F:B1", "a=fingerprint:sha-256 8F-B1", "malformed");
 	refuse(chrome_vp8, "a=fingerprint:", "a=fxngerprint:", "no DTLS fingerprint");
@@ -570,19 +571,88 @@ static void test_candidate_limits(void)
 	g_string_free(s, TRUE);
 }
 
+#define FP_384                                                                                     \
+	"0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:"  \
+	"D7:"                                                                                      \
+	"E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9"
+#define FP_512 FP_384 ":01:02:03:04:05:06:07:08:09:10:11:12:13:14:15:16"
+
+/* RFC 8122: several a=fingerprint lines; the strongest hash we check decides, hashes we
+ * do not check are skipped, and only an answer with none we can check is refused. */
+static void test_fingerprints(void)
+{
+	g_autofree char *aiortc = NULL, *s = NULL, *t = NULL, *u = NULL;
+	g_autofree struct sdp_answer *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	const char *fp_line = "a=fingerprint:sha-256 " FP_CHROME "\r\na=setup:active\r\na=mid:0";
+
+	/* aiortc 1.9 writes sha-256, sha-384 and sha-512 */
+	aiortc = replace(chrome_h264, fp_line,
+	                 "a=fingerprint:sha-256 " FP_CHROME "\r\n"
+	                 "a=fingerprint:sha-384 " FP_384 "\r\n"
+	                 "a=fingerprint:sha-512 " FP_512 "\r\n"
+	                 "a=setup:active\r\na=mid:0");
+	a = parse_ok(aiortc);
+	g_assert_cmpuint(a->n_fingerprints, ==, 1);
+	g_assert_cmpint(a->fingerprints[0].hash, ==, RTC_HASH_SHA512);
+	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x0A);
+	g_assert_cmpuint(a->fingerprints[0].digest[63], ==, 0x16);
+
+	/* the order does not matter; unknown and weak hashes are skipped */
+	s = replace(chrome_h264, fp_line,
+	            "a=fingerprint:sha-1 "
+	            "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\r\n"
+	            "a=fingerprint:SHA-384 " FP_384 "\r\n"
+	            "a=fingerprint:shake-256 whatever\r\n"
+	            "a=fingerprint:sha-256 " FP_CHROME "\r\n"
+	            "a=setup:active\r\na=mid:0");
+	b = parse_ok(s);
+	g_assert_cmpuint(b->n_fingerprints, ==, 1);
+	g_assert_cmpint(b->fingerprints[0].hash, ==, RTC_HASH_SHA384);
+	g_assert_cmpuint(b->fingerprints[0].digest[47], ==, 0xF9);
+
+	/* two certificates of one hash: either may be the one used */
+	t = replace(chrome_h264, fp_line,
+	            "a=fingerprint:sha-256 " FP_FIREFOX "\r\n"
+	            "a=fingerprint:sha-256 " FP_CHROME "\r\n"
+	            "a=setup:active\r\na=mid:0");
+	c = parse_ok(t);
+	g_assert_cmpuint(c->n_fingerprints, ==, 2);
+	g_assert_cmpuint(c->fingerprints[0].digest[0], ==, 0x48);
+	g_assert_cmpuint(c->fingerprints[1].digest[0], ==, 0x8F);
+
+	/* only an unknown one on the bundled m-line: the session level's sha-256 counts */
+	u = replace(chrome_vp8, "a=fingerprint:sha-256 ", "a=fingerprint:sha-3-256 ");
+	g_free(s);
+	s = replace(u, "a=msid-semantic: WMS\n", "a=fingerprint:sha-256 " FP_FIREFOX "\n");
+	d = parse_ok(s);
+	g_assert_cmpuint(d->n_fingerprints, ==, 1);
+	g_assert_cmpuint(d->fingerprints[0].digest[0], ==, 0x48);
+
+	refuse(chrome_vp8, "a=fingerprint:sha-256 ", "a=fingerprint:sha-3-256 ",
+	       "no hash we check");
+	refuse(aiortc, "a=fingerprint:sha-384 0A", "a=fingerprint:sha-384 0X", "malformed");
+	refuse(aiortc, "a=fingerprint:sha-512 " FP_512, "a=fingerprint:sha-512 " FP_384,
+	       "malformed");
+	refuse(aiortc, "a=fingerprint:sha-512 " FP_512, "a=fingerprint:sha-512", "malformed");
+}
+
 static void test_fingerprint(void)
 {
 	uint8_t fp[32];
 	const char *good = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
 	                   "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff";
 
-	g_assert_true(sdp_fingerprint_parse(good, strlen(good), fp));
+	g_assert_true(sdp_fingerprint_parse(good, strlen(good), fp, 32));
 	g_assert_cmpuint(fp[1], ==, 0x11);
 	g_assert_cmpuint(fp[10], ==, 0xAA);
 	g_assert_cmpuint(fp[26], ==, 0xAA);
 	g_assert_cmpuint(fp[31], ==, 0xFF);
-	g_assert_false(sdp_fingerprint_parse(good, strlen(good) - 1, fp));
-	g_assert_false(sdp_fingerprint_parse("zz", 2, fp));
+	g_assert_false(sdp_fingerprint_parse(good, strlen(good) - 1, fp, 32));
+	g_assert_false(sdp_fingerprint_parse(good, strlen(good), fp, 31));
+	g_assert_false(sdp_fingerprint_parse("zz", 2, fp, 1));
+	g_assert_true(sdp_fingerprint_parse("Ab", 2, fp, 1));
+	g_assert_cmpuint(fp[0], ==, 0xAB);
+	g_assert_false(sdp_fingerprint_parse("", 0, fp, 0));
 }
 
 int main(int argc, char **argv)
@@ -598,5 +668,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/bad-answers", test_bad_answers);
 	g_test_add_func("/sdp/candidate-limits", test_candidate_limits);
 	g_test_add_func("/sdp/fingerprint", test_fingerprint);
+	g_test_add_func("/sdp/fingerprints", test_fingerprints);
 	return g_test_run();
 }
