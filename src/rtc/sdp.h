@@ -25,12 +25,17 @@ struct sdp_offer_params {
 	const char *fingerprint; /* our DTLS certificate, "AB:CD:…" SHA-256, uppercase hex */
 	const char *const
 	        *candidates; /* NULL-terminated "candidate:…" strings (no "a="), may be NULL */
-	enum rtc_codec codec;
+	/* the video codecs, most wanted first (each with its payload type, rtc/codec.h) */
+	const enum rtc_codec *codecs;
+	size_t n_codecs;
+	uint8_t h264_level_idc; /* of what we send (rtc_h264_level_idc); 0: the default, 3.1 */
 	uint32_t video_ssrc;
 	const char *cname;
 	bool audio; /* add a sendonly Opus m-line (mid "1") */
 	uint32_t audio_ssrc;
 	bool data; /* add the SCTP data-channel m-line (mid "2") */
+	/* the candidates are all there is (no STUN or TURN to wait for): say so */
+	bool end_of_candidates;
 };
 
 /* Returns a newly allocated offer (CRLF line ends); free with g_free. */
@@ -52,14 +57,23 @@ struct sdp_answer {
 	enum sdp_setup setup;
 	bool video; /* video m-line accepted (port != 0, recvonly/sendrecv) */
 	int video_mline;
-	uint8_t video_pts[16]; /* payload types the answer kept */
+	uint8_t video_pts[16]; /* payload types the answer kept, in its order of preference */
 	size_t n_video_pts;
+	/* a=fmtp of our H.264 payload type on the video m-line (RFC 6184 section 8.1) */
+	struct {
+		bool fmtp; /* there was one */
+		unsigned packetization_mode;
+		bool level_asymmetry_allowed;
+		bool profile_level_id; /* given: the three below */
+		uint8_t profile_idc, profile_iop, level_idc;
+	} h264;
 	bool playout_delay;       /* the answer kept the playout-delay extension with our id */
 	uint8_t playout_delay_id; /* the id the answer gave it (0: absent) */
 	bool audio;
 	bool data;
 	uint16_t sctp_port;
-	uint32_t max_message_size;
+	bool has_max_message_size;
+	uint32_t max_message_size; /* 0 given: any size (RFC 8841 section 6) */
 	size_t n_candidates;
 	/* "candidate:…" without "a=", from every m-line (all bundled), duplicates dropped */
 	char candidates[SDP_MAX_REMOTE_CANDIDATES][SDP_CANDIDATE_MAX + 1];
@@ -75,6 +89,14 @@ bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GE
 
 /* Did the answer keep this payload type on the video m-line? */
 bool sdp_answer_has_pt(const struct sdp_answer *answer, uint8_t pt);
+
+/* The codec the answer chose among those offered: the first payload type in its m-line
+ * that we offered and whose fmtp we can send (H.264: packetization-mode 1, a baseline
+ * profile, and a level no lower than ours unless level-asymmetry-allowed). False when
+ * none; `why` (if not NULL) then says what the browser lacks, in words. */
+bool sdp_answer_choose_codec(const struct sdp_answer *answer, const enum rtc_codec *offered,
+                             size_t n_offered, uint8_t h264_level_idc, enum rtc_codec *out,
+                             char **why);
 
 /* "AB:CD:…" → n bytes; false on any other shape. */
 bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t *out, size_t n);

@@ -199,9 +199,9 @@ static const char h264_offer[] =
         "a=group:BUNDLE 0\r\n"
         "a=extmap-allow-mixed\r\n"
         "a=msid-semantic: WMS wayrtc\r\n"
-        "m=video 9 UDP/TLS/RTP/SAVPF 102\r\n"
-        "c=IN IP4 0.0.0.0\r\n"
-        "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+        "m=video 50000 UDP/TLS/RTP/SAVPF 102\r\n"
+        "c=IN IP4 10.0.0.2\r\n"
+        "a=rtcp:50000 IN IP4 10.0.0.2\r\n"
         "a=ice-ufrag:abcd\r\n"
         "a=ice-pwd:0123456789012345678901\r\n"
         "a=ice-options:trickle\r\n"
@@ -223,6 +223,9 @@ static const char h264_offer[] =
         "a=ssrc:1234 msid:wayrtc video\r\n"
         "a=candidate:1 1 UDP 2015363327 10.0.0.2 50000 typ host\r\n";
 
+static const enum rtc_codec h264_only[] = {RTC_CODEC_H264};
+static const enum rtc_codec vp8_only[] = {RTC_CODEC_VP8};
+
 static struct sdp_offer_params offer_params(void)
 {
 	static const char *cands[] = {"candidate:1 1 UDP 2015363327 10.0.0.2 50000 typ host", NULL};
@@ -233,7 +236,8 @@ static struct sdp_offer_params offer_params(void)
 	        .ice_pwd = "0123456789012345678901",
 	        .fingerprint = FP_CHROME,
 	        .candidates = cands,
-	        .codec = RTC_CODEC_H264,
+	        .codecs = h264_only,
+	        .n_codecs = 1,
 	        .video_ssrc = 1234,
 	        .cname = "c",
 	        .audio_ssrc = 5678,
@@ -263,11 +267,11 @@ static void test_offer_full(void)
 	g_autofree char *offer = NULL;
 	const char *audio, *data;
 
-	p.codec = RTC_CODEC_VP8;
+	p.codecs = vp8_only;
 	p.audio = p.data = true;
 	offer = sdp_offer_build(&p);
 	g_assert_nonnull(strstr(offer, "a=group:BUNDLE 0 1 2\r\n"));
-	g_assert_nonnull(strstr(offer, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"));
+	g_assert_nonnull(strstr(offer, "m=video 50000 UDP/TLS/RTP/SAVPF 96\r\n"));
 	g_assert_nonnull(strstr(offer, "a=rtpmap:96 VP8/90000\r\n"));
 	g_assert_null(strstr(offer, "H264"));
 	g_assert_null(strstr(offer, "a=fmtp:96"));
@@ -278,8 +282,8 @@ static void test_offer_full(void)
 	g_assert_cmpuint(count(offer, "a=fingerprint:sha-256 " FP_CHROME "\r\n"), ==, 3);
 	g_assert_cmpuint(count(offer, "a=setup:actpass\r\n"), ==, 3);
 	g_assert_cmpuint(count(offer, "a=candidate:"), ==, 1);
-	audio = strstr(offer, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n");
-	data = strstr(offer, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
+	audio = strstr(offer, "m=audio 50000 UDP/TLS/RTP/SAVPF 111\r\n");
+	data = strstr(offer, "m=application 50000 UDP/DTLS/SCTP webrtc-datachannel\r\n");
 	g_assert_nonnull(audio);
 	g_assert_nonnull(data);
 	g_assert_true(audio < data);
@@ -636,6 +640,173 @@ static void test_fingerprints(void)
 	refuse(aiortc, "a=fingerprint:sha-512 " FP_512, "a=fingerprint:sha-512", "malformed");
 }
 
+/* Several codecs, most wanted first, each with its payload type; the level offered is
+ * the one asked; the default candidate in m= and c=; end-of-candidates when told. */
+static void test_offer_codecs(void)
+{
+	static const enum rtc_codec both[] = {RTC_CODEC_VP8, RTC_CODEC_H264};
+	static const char *v6[] = {
+	        "candidate:1 1 TCP 2015363327 10.0.0.9 9 typ host tcptype passive",
+	        "candidate:2 1 UDP 2015363327 2001:db8::7 40001 typ host",
+	        "candidate:3 1 UDP 2015363300 10.0.0.2 50000 typ host", NULL};
+	static const char *bad[] = {"candidate:1 1 UDP 1 10.0.0.2\x01 50000 typ host",
+	                            "candidate:2 2 UDP 1 10.0.0.3 50001 typ host", NULL};
+	struct sdp_offer_params p = offer_params();
+	g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *o4 = NULL;
+	const char *h264;
+
+	p.codecs = both;
+	p.n_codecs = 2;
+	p.h264_level_idc = 0x2a; /* 4.2: 1080p at 60 fps */
+	p.data = true;
+	p.end_of_candidates = true;
+	o1 = sdp_offer_build(&p);
+	g_assert_nonnull(strstr(o1, "m=video 50000 UDP/TLS/RTP/SAVPF 96 102\r\n"));
+	g_assert_true(strstr(o1, "a=rtpmap:96 VP8/90000\r\n") <
+	              strstr(o1, "a=rtpmap:102 H264/90000\r\n"));
+	h264 = strstr(o1, "a=rtpmap:102 H264/90000\r\n");
+	g_assert_nonnull(strstr(h264, "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;"
+	                              "profile-level-id=42e02a\r\n"));
+	g_assert_cmpuint(count(o1, "a=rtcp-fb:96 "), ==, 4);
+	g_assert_cmpuint(count(o1, "a=rtcp-fb:102 "), ==, 4);
+	/* once, after the candidates of the first section */
+	g_assert_cmpuint(count(o1, "a=end-of-candidates\r\n"), ==, 1);
+	g_assert_nonnull(strstr(o1, "typ host\r\na=end-of-candidates\r\nm=application"));
+	g_assert_nonnull(strstr(o1, "m=application 50000 UDP/DTLS/SCTP"));
+	g_assert_cmpuint(count(o1, "c=IN IP4 10.0.0.2\r\n"), ==, 2);
+
+	/* the first UDP candidate of component 1, IPv6 too */
+	p.candidates = v6;
+	o2 = sdp_offer_build(&p);
+	g_assert_nonnull(strstr(o2, "m=video 40001 "));
+	g_assert_nonnull(strstr(o2, "c=IN IP6 2001:db8::7\r\na=rtcp:40001 IN IP6 2001:db8::7\r\n"));
+
+	/* none usable, or none at all: the placeholder of JSEP */
+	p.candidates = bad;
+	o3 = sdp_offer_build(&p);
+	g_assert_nonnull(strstr(o3, "m=video 9 "));
+	g_assert_nonnull(strstr(o3, "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"));
+	p.candidates = NULL;
+	p.end_of_candidates = false;
+	p.h264_level_idc = 0;
+	o4 = sdp_offer_build(&p);
+	g_assert_nonnull(strstr(o4, "m=application 9 "));
+	g_assert_null(strstr(o4, "end-of-candidates"));
+	g_assert_nonnull(strstr(o4, "profile-level-id=42e01f\r\n")); /* 3.1 by default */
+
+	p.n_codecs = 0;
+	g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*n_codecs*");
+	g_assert_null(sdp_offer_build(&p));
+	g_test_assert_expected_messages();
+}
+
+static struct sdp_answer *answer_with(const char *from, const char *to)
+{
+	g_autofree char *s = replace(chrome_h264, from, to);
+
+	return parse_ok(s);
+}
+
+/* The answer decides: the first payload type it kept that we offered and can send. */
+static void test_choose_codec(void)
+{
+	static const enum rtc_codec both[] = {RTC_CODEC_H264, RTC_CODEC_VP8};
+	static const enum rtc_codec vp8[] = {RTC_CODEC_VP8};
+	const char *mline = "m=video 58402 UDP/TLS/RTP/SAVPF 102\r\n";
+	const char *fmtp = "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;"
+	                   "profile-level-id=42e01f\r\n";
+	g_autofree struct sdp_answer *a = parse_ok(chrome_h264), *b = NULL, *c = NULL, *d = NULL,
+	                             *e = NULL, *f = NULL, *g = NULL, *h = NULL;
+	g_autofree char *why = NULL, *s = NULL;
+	enum rtc_codec out = RTC_CODEC_VP8;
+
+	g_assert_true(a->h264.fmtp);
+	g_assert_cmpuint(a->h264.packetization_mode, ==, 1);
+	g_assert_true(a->h264.level_asymmetry_allowed);
+	g_assert_true(a->h264.profile_level_id);
+	g_assert_cmphex(a->h264.profile_idc, ==, 0x42);
+	g_assert_cmphex(a->h264.profile_iop, ==, 0xe0);
+	g_assert_cmphex(a->h264.level_idc, ==, 0x1f);
+	g_assert_true(sdp_answer_choose_codec(a, both, 2, 0x1f, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+	/* level asymmetry: we send 4.2 to a 3.1 answer */
+	g_assert_true(sdp_answer_choose_codec(a, both, 2, 0x2a, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+	/* offered VP8 only: the answer's H.264 is not ours to pick */
+	g_assert_false(sdp_answer_choose_codec(a, vp8, 1, 0x1f, &out, &why));
+	g_assert_cmpstr(why, ==, "this browser decodes none of the video we send (VP8)");
+	g_clear_pointer(&why, g_free);
+
+	/* the answer's order decides, not ours */
+	b = answer_with(mline, "m=video 58402 UDP/TLS/RTP/SAVPF 96 102\r\n");
+	g_assert_true(sdp_answer_choose_codec(b, both, 2, 0x1f, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_VP8);
+	/* a payload type we never offered is passed over */
+	c = answer_with(mline, "m=video 58402 UDP/TLS/RTP/SAVPF 98 102 96\r\n");
+	g_assert_true(sdp_answer_choose_codec(c, both, 2, 0x1f, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+
+	/* packetization-mode 0 (also the default without fmtp): not ours to send; VP8 is */
+	s = replace(chrome_h264, mline, "m=video 58402 UDP/TLS/RTP/SAVPF 102 96\r\n");
+	d = answer_with(fmtp, "a=fmtp:102 profile-level-id=42e01f;level-asymmetry-allowed=1\r\n");
+	g_assert_cmpuint(d->h264.packetization_mode, ==, 0);
+	g_assert_false(sdp_answer_choose_codec(d, both, 2, 0x1f, &out, &why));
+	g_assert_cmpstr(why, ==,
+	                "this browser decodes none of the video we send (H.264 or VP8): its H.264 "
+	                "lacks packetization-mode 1");
+	g_clear_pointer(&why, g_free);
+	{
+		g_autofree char *t = replace(s, fmtp, "");
+		g_autofree struct sdp_answer *x = parse_ok(t);
+
+		g_assert_false(x->h264.fmtp);
+		g_assert_true(sdp_answer_choose_codec(x, both, 2, 0x1f, &out, NULL));
+		g_assert_cmpint(out, ==, RTC_CODEC_VP8);
+	}
+
+	/* no level asymmetry: one level both ways, the answer's, and ours is higher */
+	e = answer_with(fmtp, "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n");
+	g_assert_false(e->h264.level_asymmetry_allowed);
+	g_assert_true(sdp_answer_choose_codec(e, both, 2, 0x1f, &out, NULL));
+	g_assert_false(sdp_answer_choose_codec(e, both, 2, 0x20, &out, &why));
+	g_assert_nonnull(strstr(why, "level"));
+	g_clear_pointer(&why, g_free);
+
+	/* profiles: High decodes constrained baseline, a bare Extended does not */
+	f = answer_with("profile-level-id=42e01f", "profile-level-id=640c1f");
+	g_assert_true(sdp_answer_choose_codec(f, both, 2, 0x1f, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+	g = answer_with("profile-level-id=42e01f", "profile-level-id=58001f");
+	g_assert_false(sdp_answer_choose_codec(g, both, 2, 0x1f, &out, &why));
+	g_assert_nonnull(strstr(why, "profile"));
+	g_clear_pointer(&why, g_free);
+
+	/* odd spacing and unknown keys are fine; other payload types' fmtp are not read */
+	h = answer_with(fmtp, "a=fmtp:96 packetization-mode=0\r\n"
+	                      "a=fmtp:102 x-google-thing=1; packetization-mode=1 ;"
+	                      "profile-level-id=42E034;junk\r\n");
+	g_assert_cmpuint(h->h264.packetization_mode, ==, 1);
+	g_assert_cmphex(h->h264.level_idc, ==, 0x34);
+	g_assert_false(h->h264.level_asymmetry_allowed);
+}
+
+/* H.264 Table A-1 picks the lowest level that fits; x264 makes the same choice, which
+ * the encoder now pins to this one. */
+static void test_h264_level(void)
+{
+	g_assert_cmpuint(rtc_h264_level_idc(1280, 720, 30, 8000), ==, 31);
+	g_assert_cmpuint(rtc_h264_level_idc(1280, 720, 60, 8000), ==, 32);  /* x264's 3.2 */
+	g_assert_cmpuint(rtc_h264_level_idc(1280, 720, 30, 30000), ==, 41); /* MaxBR */
+	g_assert_cmpuint(rtc_h264_level_idc(1920, 1080, 30, 8000), ==, 40);
+	g_assert_cmpuint(rtc_h264_level_idc(1920, 1080, 60, 8000), ==, 42);
+	g_assert_cmpuint(rtc_h264_level_idc(640, 480, 30, 2000), ==, 30);
+	g_assert_cmpuint(rtc_h264_level_idc(3840, 2160, 30, 8000), ==, 51);
+	g_assert_cmpuint(rtc_h264_level_idc(3840, 2160, 60, 8000), ==, 52);
+	g_assert_cmpuint(rtc_h264_level_idc(4096, 16, 30, 1000), ==, 40); /* width limit */
+	g_assert_cmpuint(rtc_h264_level_idc(16384, 16384, 60, 8000), ==, 52);
+	g_assert_cmpuint(rtc_h264_level_idc(0, 0, 0, 0), ==, 10);
+}
+
 static void test_fingerprint(void)
 {
 	uint8_t fp[32];
@@ -669,5 +840,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/candidate-limits", test_candidate_limits);
 	g_test_add_func("/sdp/fingerprint", test_fingerprint);
 	g_test_add_func("/sdp/fingerprints", test_fingerprints);
+	g_test_add_func("/sdp/offer-codecs", test_offer_codecs);
+	g_test_add_func("/sdp/choose-codec", test_choose_codec);
+	g_test_add_func("/sdp/h264-level", test_h264_level);
 	return g_test_run();
 }
