@@ -81,10 +81,10 @@ static void request_keyframe(struct viewer *viewer)
 {
 	int64_t now = g_get_monotonic_time();
 
-	if (now - viewer->last_keyframe_us < KEYFRAME_MIN_INTERVAL_US)
+	if (!viewer->attached || now - viewer->last_keyframe_us < KEYFRAME_MIN_INTERVAL_US)
 		return;
 	viewer->last_keyframe_us = now;
-	viewer->host->request_keyframe(viewer->host->data);
+	viewer->host->request_keyframe(viewer->host->data, viewer->peer);
 }
 
 static void on_state(void *data, enum rtc_peer_state state, const char *reason)
@@ -116,7 +116,8 @@ static void on_nack(void *data, uint16_t seq)
 {
 	struct viewer *viewer = data;
 
-	viewer->host->retransmit(viewer->host->data, viewer->peer, seq);
+	if (viewer->attached)
+		viewer->host->retransmit(viewer->host->data, viewer->peer, seq);
 }
 
 static const char *viewer_address(struct viewer *viewer)
@@ -356,7 +357,7 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	const struct config *config = host->config;
 	struct rtc_peer_config pc = {
 	        .cert = host->dtls_cert,
-	        .codec = config->codec,
+	        .n_codecs = MIN(host->n_codecs, RTC_CODEC_COUNT),
 	        .video_ssrc = host->video_ssrc,
 	        /* no section at all for a link without the right, nor where there is no sound */
 	        .audio = host->audio && (scope & AUTH_SCOPE_AUDIO),
@@ -381,7 +382,16 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	for (int k = 0; k < N_CHANNEL_KINDS; k++)
 		viewer->channel_ids[k] = -1;
 	host->get_size(host->data, &width, &height);
-	send_json(viewer, signal_build_hello(scope, width, height, rtc_codec_name(config->codec)));
+	for (size_t i = 0; i < pc.n_codecs; i++)
+		pc.codecs[i] = host->codecs[i];
+	/* the level of what the encoder makes of this size (the SPS says the same) */
+	pc.h264_level_idc =
+	        width ? rtc_h264_level_idc(width, height, config->max_fps, config->bitrate_kbps)
+	              : 0;
+	/* the most wanted codec; the answer decides */
+	send_json(viewer,
+	          signal_build_hello(scope, width, height,
+	                             rtc_codec_name(pc.n_codecs ? pc.codecs[0] : config->codec)));
 	viewer->peer = rtc_peer_new(&pc, &peer_listener, viewer, &error);
 	if (viewer->peer)
 		offer = rtc_peer_create_offer(viewer->peer, &error);
@@ -392,8 +402,6 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 		return viewer;
 	}
 	viewer->listens = pc.audio;
-	viewer->attached = true;
-	host->attach(host->data, viewer->peer, viewer->listens);
 	send_json(viewer, signal_build_offer(offer));
 	return viewer;
 }
@@ -434,6 +442,18 @@ void viewer_handle_message(struct viewer *viewer, const char *text, size_t len)
 	switch (msg.type) {
 	case SIGNAL_ANSWER:
 		ok = rtc_peer_set_answer(viewer->peer, msg.sdp, strlen(msg.sdp), &error);
+		if (!ok && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED)) {
+			/* in words, for the page to show: what this browser lacks */
+			log_warn("%s: %s", viewer_address(viewer), error->message);
+			send_json(viewer, signal_build_error("no-codec", error->message));
+			ok = true;
+		} else if (ok) {
+			log_info("%s: %s video", viewer_address(viewer),
+			         rtc_codec_name(rtc_peer_get_codec(viewer->peer)));
+			/* the codec is known now: its encode feeds this peer */
+			viewer->attached = true;
+			viewer->host->attach(viewer->host->data, viewer->peer, viewer->listens);
+		}
 		break;
 	case SIGNAL_CANDIDATE:
 		ok = rtc_peer_add_candidate(viewer->peer, msg.candidate ? msg.candidate : "",
