@@ -62,6 +62,7 @@ struct viewer {
 	bool holding;           /* our clipboard text is being applied */
 	unsigned cursor_behind; /* CURSOR_CHANGED_* not yet sent on `cursor` */
 	guint cursor_retry;     /* the send buffer was full: trying again */
+	uint8_t *cursor_fit;    /* the image made small enough for this browser, if needed */
 };
 
 static void send_json(struct viewer *viewer, char *json)
@@ -274,18 +275,37 @@ static bool flush_cursor(struct viewer *viewer)
 	const struct cursor *c = viewer->host->cursor;
 	int id = viewer->channel_ids[CHANNEL_CURSOR];
 	uint8_t pos[CURSOR_POSITION_LEN];
-	size_t len;
+	size_t len, max;
 
 	if (id < 0 || !c || !viewer->peer) {
 		viewer->cursor_behind = 0;
 		return false;
 	}
-	if ((viewer->cursor_behind & CURSOR_CHANGED_IMAGE) && c->image_message_len &&
-	    !rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, c->image_message,
-	                           c->image_message_len))
-		return true;
+	max = rtc_peer_get_max_message_size(viewer->peer);
+	if ((viewer->cursor_behind & CURSOR_CHANGED_IMAGE) && c->image_message_len) {
+		const uint8_t *msg = c->image_message;
+
+		len = c->image_message_len;
+		if (len > max) {
+			/* SCTP refuses it every time (aiortc and webrtcbin take 64 KiB, a
+			 * 128×128 image is 9 bytes more): a smaller picture, or none */
+			if (!viewer->cursor_fit)
+				viewer->cursor_fit = g_malloc(CURSOR_MESSAGE_MAX);
+			len = cursor_encode_image_within(viewer->cursor_fit, CURSOR_MESSAGE_MAX,
+			                                 max, c->width, c->height, c->hot_x,
+			                                 c->hot_y, c->rgba);
+			msg = viewer->cursor_fit;
+			log_debug(
+			        "%s: the pointer image scaled down to %zu bytes (the browser takes "
+			        "%zu)",
+			        viewer_address(viewer), len, max);
+		}
+		if (len && !rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, msg, len))
+			return true; /* the send buffer is full: it fits, so it will go */
+	}
 	viewer->cursor_behind &= ~CURSOR_CHANGED_IMAGE;
-	if ((viewer->cursor_behind & CURSOR_CHANGED_POSITION) && c->have_position) {
+	if ((viewer->cursor_behind & CURSOR_CHANGED_POSITION) && c->have_position &&
+	    CURSOR_POSITION_LEN <= max) {
 		len = cursor_encode_position(pos, sizeof(pos), c->x, c->y, c->visible);
 		if (!rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, pos, len))
 			return true;
@@ -414,6 +434,7 @@ void viewer_free(struct viewer *viewer)
 		viewer->host->detach(viewer->host->data, viewer->peer, viewer->listens);
 	rtc_peer_free(viewer->peer);
 	g_clear_handle_id(&viewer->cursor_retry, g_source_remove);
+	g_free(viewer->cursor_fit);
 	arbiter_forget(viewer->host->clipboard, viewer);
 	g_queue_clear_full(&viewer->held, (GDestroyNotify)g_bytes_unref);
 	/* releases every key and button still held */
