@@ -50,62 +50,6 @@ size_t cursor_encode_image(uint8_t *buf, size_t cap, uint32_t width, uint32_t he
 	return len;
 }
 
-/* One 2×2 block (or what of it lies inside) averaged, the colours weighted by alpha so a
- * transparent pixel's colour does not bleed into the edge. */
-static void halve(uint8_t *out, const uint8_t *in, uint32_t w, uint32_t h)
-{
-	uint32_t hw = (w + 1) / 2, hh = (h + 1) / 2;
-
-	for (uint32_t y = 0; y < hh; y++) {
-		for (uint32_t x = 0; x < hw; x++) {
-			unsigned sum[3] = {0}, alpha = 0, n = 0;
-
-			for (uint32_t dy = 0; dy < 2 && 2 * y + dy < h; dy++) {
-				for (uint32_t dx = 0; dx < 2 && 2 * x + dx < w; dx++) {
-					const uint8_t *p =
-					        in + ((size_t)(2 * y + dy) * w + 2 * x + dx) * 4;
-
-					for (int c = 0; c < 3; c++)
-						sum[c] += (unsigned)p[c] * p[3];
-					alpha += p[3];
-					n++;
-				}
-			}
-			for (int c = 0; c < 3; c++)
-				out[((size_t)y * hw + x) * 4 + c] =
-				        alpha ? (uint8_t)((sum[c] + alpha / 2) / alpha) : 0;
-			out[((size_t)y * hw + x) * 4 + 3] = (uint8_t)((alpha + n / 2) / n);
-		}
-	}
-}
-
-size_t cursor_encode_image_within(uint8_t *buf, size_t cap, size_t max, uint32_t width,
-                                  uint32_t height, int32_t hot_x, int32_t hot_y,
-                                  const uint8_t *rgba)
-{
-	g_autofree uint8_t *small = NULL;
-	const uint8_t *img = rgba;
-
-	if (width == 0 || height == 0 || width > CAPTURE_CURSOR_IMAGE_MAX ||
-	    height > CAPTURE_CURSOR_IMAGE_MAX)
-		return 0;
-	while (CURSOR_IMAGE_LEN(width, height) > max) {
-		if (width == 1 && height == 1)
-			return 0;
-		/* halving in place is safe: each output pixel is written after its inputs,
-		 * which lie at or beyond it */
-		if (!small)
-			small = g_memdup2(rgba, (size_t)width * height * 4);
-		halve(small, small, width, height);
-		img = small;
-		width = (width + 1) / 2;
-		height = (height + 1) / 2;
-		hot_x /= 2;
-		hot_y /= 2;
-	}
-	return cursor_encode_image(buf, cap, width, height, hot_x, hot_y, img);
-}
-
 /* Wayland's shm formats and the portals' cursor bitmaps carry premultiplied alpha; a
  * browser's ImageData is straight. A colour above its alpha is not premultiplied data:
  * it saturates rather than wraps. */
@@ -203,6 +147,33 @@ static void scale_down(uint8_t *out, const uint8_t *in, uint32_t w, uint32_t h, 
 			o[3] = (uint8_t)((alpha + n / 2) / n);
 		}
 	}
+}
+
+size_t cursor_encode_image_within(uint8_t *buf, size_t cap, size_t max, uint32_t width,
+                                  uint32_t height, int32_t hot_x, int32_t hot_y,
+                                  const uint8_t *rgba)
+{
+	g_autofree uint8_t *small = NULL;
+	const uint8_t *img = rgba;
+
+	if (width == 0 || height == 0 || width > CAPTURE_CURSOR_IMAGE_MAX ||
+	    height > CAPTURE_CURSOR_IMAGE_MAX)
+		return 0;
+	while (CURSOR_IMAGE_LEN(width, height) > max) {
+		if (width == 1 && height == 1)
+			return 0;
+		/* halving in place is safe: each output pixel lies at or before its inputs,
+		 * and after every input of the pixels before it */
+		if (!small)
+			small = g_memdup2(rgba, (size_t)width * height * 4);
+		scale_down(small, small, width, height, 2);
+		img = small;
+		width = (width + 1) / 2;
+		height = (height + 1) / 2;
+		hot_x /= 2;
+		hot_y /= 2;
+	}
+	return cursor_encode_image(buf, cap, width, height, hot_x, hot_y, img);
 }
 
 static unsigned update_image(struct cursor *cursor, const struct capture_cursor *in)
