@@ -569,14 +569,28 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 {
 	g_autofree struct sdp_answer *answer = g_new0(struct sdp_answer, 1);
 	g_autofree char *why = NULL;
+	GError *parse_error = NULL;
 
 	if (!peer->offered || peer->have_answer) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
 		            peer->offered ? "an answer was already given" : "no offer was made");
 		return false;
 	}
-	if (!sdp_answer_parse((const uint8_t *)sdp, len, answer, error))
+	if (!sdp_answer_parse((const uint8_t *)sdp, len, answer, &parse_error)) {
+		if (g_error_matches(parse_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED)) {
+			/* a declined video line (port 0) is how browsers say they decode none
+			 * of our codecs: say which in words */
+			g_autofree struct sdp_answer *none = g_new0(struct sdp_answer, 1);
+
+			sdp_answer_choose_codec(none, peer->config.codecs, peer->config.n_codecs,
+			                        peer->config.h264_level_idc, &peer->codec, &why);
+			g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, why);
+			g_error_free(parse_error);
+			return false;
+		}
+		g_propagate_error(error, parse_error);
 		return false;
+	}
 	if (!sdp_answer_choose_codec(answer, peer->config.codecs, peer->config.n_codecs,
 	                             peer->config.h264_level_idc, &peer->codec, &why)) {
 		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, why);

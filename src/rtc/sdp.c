@@ -683,8 +683,12 @@ static bool resolve_transport(struct parse_state *st, struct sdp_answer *out, GE
 	dir = st->video_dir ? st->video_dir : st->session_dir ? st->session_dir : DIR_SENDRECV;
 	out->video =
 	        st->seen_video && st->video_port && (dir == DIR_RECVONLY || dir == DIR_SENDRECV);
-	if (!out->video)
-		return fail(error, "the browser declined the video");
+	if (!out->video) {
+		/* NOT_SUPPORTED: what a browser does when it decodes none of the codecs */
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+		                    "the browser declined the video");
+		return false;
+	}
 	return true;
 }
 

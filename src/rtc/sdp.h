@@ -84,7 +84,8 @@ struct sdp_answer {
  * Fingerprints with a hash we do not check (sha-1, md5, unknown names) are skipped.
  * Rejects (with a message saying why) an answer without ICE credentials or a fingerprint
  * we can check (sha-256, sha-384, sha-512), with malformed ones anywhere, or one that
- * declines video. */
+ * declines video (G_IO_ERROR_NOT_SUPPORTED: Firefox without OpenH264 answers an H.264-only
+ * offer so). */
 bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GError **error);
 
 /* Did the answer keep this payload type on the video m-line? */

@@ -926,6 +926,28 @@ static void test_codec_choice(void)
 		g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
 		g_assert_cmpstr(error->message, ==,
 		                "this browser decodes none of the video we send (VP8)");
+		g_clear_error(&error);
+		rtc_peer_free(peer);
+	}
+	/* the video line declined (port 0), as Firefox without OpenH264 answers H.264 alone:
+	 * the same words */
+	{
+		struct seen seen = {0};
+		struct rtc_peer_config h264 = {
+		        .cert = cert, .codec = RTC_CODEC_H264, .video_ssrc = 1};
+		struct rtc_peer *peer = rtc_peer_new(&h264, &peer_listener, &seen, &error);
+		g_autofree char *offer = rtc_peer_create_offer(peer, &error);
+		g_autofree char *answer = answer_for(cert, "102", "");
+		g_autofree char *declined = NULL;
+		GString *s = g_string_new(answer);
+
+		g_string_replace(s, "m=video 9 ", "m=video 0 ", 1);
+		declined = g_string_free(s, FALSE);
+		g_assert_false(rtc_peer_set_answer(peer, declined, strlen(declined), &error));
+		g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+		g_assert_cmpstr(error->message, ==,
+		                "this browser decodes none of the video we send (H.264)");
+		g_clear_error(&error);
 		rtc_peer_free(peer);
 	}
 	rtc_cert_free(cert);
