@@ -171,6 +171,8 @@ def main():
             if f"{codec} video" not in text:
                 fail(f"wayrtc did not log the {codec} choice:\n{text}")
             print(f"ok {codec}: {n} frames decoded by aiortc")
+            if os.environ.get("WAYRTC_INTEROP_VERBOSE"):
+                sys.stderr.write(text)
         except BaseException:
             log.seek(0)
             sys.stderr.write(log.read())
