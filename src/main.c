@@ -71,7 +71,9 @@ static const GOptionEntry share_entries[] = {
             "$XKB_DEFAULT_LAYOUT, else us)"),
         OPT("keyboard-variant", "XKB", "Layout variant, e.g. nodeadkeys"),
         OPT("encoder", "auto|NAME", "Video encoder element (see “wayrtc encoders”)"),
-        OPT("codec", "h264|vp8", "Video codec (default h264)"),
+        OPT("codec", "h264|vp8",
+            "Video codec browsers get when they decode it; the others get the other "
+            "(with --encoder=auto; default h264)"),
         OPT("max-fps", "N", "Most frames per second to send (default 60)"),
         OPT("bitrate", "KBPS", "Target video bitrate in kbit/s (default 8000)"),
         OPT("ttl", "DURATION", "How long the printed link stays valid (default 24h)"),

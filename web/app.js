@@ -244,6 +244,9 @@ async function onMessage(msg) {
       break;
     case 'candidate':
       if (pc && msg.candidate) await pc.addIceCandidate({ candidate: msg.candidate, sdpMid: '0' });
+      // candidate null: wayrtc has no more; an empty one tells the browser (which
+      // then stops waiting for more), and a browser that refuses it loses nothing
+      else if (pc) await pc.addIceCandidate({ candidate: '', sdpMid: '0' }).catch(() => {});
       break;
     case 'error':
       show(msg.message, 'error');

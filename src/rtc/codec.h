@@ -8,6 +8,7 @@ enum rtc_codec {
 	RTC_CODEC_H264 = 0,
 	RTC_CODEC_VP8,
 };
+#define RTC_CODEC_COUNT 2
 
 /* Payload types and header-extension ids we offer; the answer echoes them,
  * so every viewer gets byte-identical RTP before SRTP (one packetization, N peers). */
@@ -21,6 +22,19 @@ enum rtc_codec {
  * 1200 keeps the datagram under every path MTU a browser will meet. */
 #define RTC_RTP_MAX 1200
 
+/* H.264 constrained baseline (profile_idc 66, constraint_set1): what we send and offer. */
+#define RTC_H264_PROFILE_IDC       0x42
+#define RTC_H264_PROFILE_IOP       0xe0
+#define RTC_H264_LEVEL_IDC_DEFAULT 0x1f /* 3.1: 720p at 30 fps, for callers that know no size */
+
 const char *rtc_codec_name(enum rtc_codec codec); /* "h264", "vp8" */
 bool rtc_codec_from_name(const char *name, enum rtc_codec *out);
 uint8_t rtc_codec_payload_type(enum rtc_codec codec);
+/* The codec with this payload type in our offer; false for any other. */
+bool rtc_codec_from_payload_type(uint8_t pt, enum rtc_codec *out);
+
+/* The lowest H.264 level (level_idc: 31 for 3.1) whose limits (H.264 Table A-1: macroblocks
+ * per frame and per second, frame width and height, bit rate) admit this size, rate and
+ * bitrate; 52 when none does. The offer's profile-level-id and the encoder's SPS both use
+ * it, so what we signal is what we send. */
+uint8_t rtc_h264_level_idc(unsigned width, unsigned height, unsigned fps, unsigned kbps);

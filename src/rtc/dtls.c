@@ -35,6 +35,7 @@
 struct rtc_cert {
 	gnutls_certificate_credentials_t cred;
 	char fingerprint[RTC_FINGERPRINT_LEN * 3];
+	GBytes *der; /* for fingerprints with other hashes */
 };
 
 enum dtls_phase {
@@ -54,7 +55,8 @@ struct rtc_dtls {
 	bool started;
 	bool fingerprint_mismatch;
 	enum dtls_phase phase;
-	uint8_t expected[RTC_FINGERPRINT_LEN];
+	struct rtc_fingerprint expected[RTC_DTLS_MAX_EXPECTED];
+	size_t n_expected;
 	enum rtc_srtp_profile profiles[DTLS_MAX_PROFILES];
 	size_t n_profiles;
 	GQueue incoming; /* GBytes, read by pull() */
@@ -74,6 +76,49 @@ static void format_fingerprint(const uint8_t *digest, char *out)
 		           digest[i]);
 }
 
+size_t rtc_hash_len(enum rtc_hash hash)
+{
+	switch (hash) {
+	case RTC_HASH_SHA256:
+		return 32;
+	case RTC_HASH_SHA384:
+		return 48;
+	case RTC_HASH_SHA512:
+		return 64;
+	default:
+		return 0;
+	}
+}
+
+static gnutls_digest_algorithm_t gnutls_digest(enum rtc_hash hash)
+{
+	switch (hash) {
+	case RTC_HASH_SHA256:
+		return GNUTLS_DIG_SHA256;
+	case RTC_HASH_SHA384:
+		return GNUTLS_DIG_SHA384;
+	case RTC_HASH_SHA512:
+		return GNUTLS_DIG_SHA512;
+	default:
+		return GNUTLS_DIG_UNKNOWN;
+	}
+}
+
+/* Does the DER certificate match one of the fingerprints its SDP named? */
+static bool matches_expected(const struct rtc_dtls *dtls, const gnutls_datum_t *cert)
+{
+	for (size_t i = 0; i < dtls->n_expected; i++) {
+		const struct rtc_fingerprint *fp = &dtls->expected[i];
+		uint8_t digest[RTC_DIGEST_MAX];
+
+		if (gnutls_hash_fast(gnutls_digest(fp->hash), cert->data, cert->size, digest) ==
+		            0 &&
+		    memcmp(digest, fp->digest, rtc_hash_len(fp->hash)) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* The peer's certificate must be the one its SDP named; self-signed is expected, so no
  * chain is verified. GnuTLS calls this for the client's certificate on a server and the
  * server's on a client; a non-zero return aborts the handshake. */
@@ -82,13 +127,10 @@ static int verify_peer(gnutls_session_t session)
 	struct rtc_dtls *dtls = gnutls_session_get_ptr(session);
 	unsigned n = 0;
 	const gnutls_datum_t *certs = gnutls_certificate_get_peers(session, &n);
-	uint8_t digest[RTC_FINGERPRINT_LEN];
 
 	if (!dtls)
 		return -1;
-	if (!certs || n == 0 ||
-	    gnutls_hash_fast(GNUTLS_DIG_SHA256, certs[0].data, certs[0].size, digest) < 0 ||
-	    memcmp(digest, dtls->expected, sizeof(digest)) != 0) {
+	if (!certs || n == 0 || !matches_expected(dtls, &certs[0])) {
 		dtls->fingerprint_mismatch = true;
 		return -1;
 	}
@@ -136,6 +178,7 @@ struct rtc_cert *rtc_cert_new(GError **error)
 	}
 	gnutls_certificate_set_verify_function(cert->cred, verify_peer);
 	format_fingerprint(digest, cert->fingerprint);
+	cert->der = g_bytes_new(der, der_len);
 	gnutls_x509_crt_deinit(crt);
 	gnutls_x509_privkey_deinit(key);
 	return cert;
@@ -154,7 +197,17 @@ void rtc_cert_free(struct rtc_cert *cert)
 		return;
 	if (cert->cred)
 		gnutls_certificate_free_credentials(cert->cred);
+	if (cert->der)
+		g_bytes_unref(cert->der);
 	g_free(cert);
+}
+
+bool rtc_cert_digest(const struct rtc_cert *cert, enum rtc_hash hash, uint8_t out[RTC_DIGEST_MAX])
+{
+	gsize len;
+	const uint8_t *der = g_bytes_get_data(cert->der, &len);
+
+	return rtc_hash_len(hash) && gnutls_hash_fast(gnutls_digest(hash), der, len, out) == 0;
 }
 
 const char *rtc_cert_fingerprint(const struct rtc_cert *cert)
@@ -335,7 +388,7 @@ static void handshake(struct rtc_dtls *dtls)
 }
 
 struct rtc_dtls *rtc_dtls_new(struct rtc_cert *cert, bool is_server,
-                              const uint8_t expected_fingerprint[RTC_FINGERPRINT_LEN],
+                              const struct rtc_fingerprint *expected, size_t n_expected,
                               const struct rtc_dtls_listener *listener, void *data, GError **error)
 {
 	static const enum rtc_srtp_profile default_profiles[] = {
@@ -347,12 +400,22 @@ struct rtc_dtls *rtc_dtls_new(struct rtc_cert *cert, bool is_server,
 	        (is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK;
 	int ret;
 
+	for (size_t i = 0; i < n_expected && dtls->n_expected < RTC_DTLS_MAX_EXPECTED; i++) {
+		if (rtc_hash_len(expected[i].hash))
+			dtls->expected[dtls->n_expected++] = expected[i];
+	}
+	if (!dtls->n_expected) {
+		/* nothing could ever match: refuse now rather than fail every handshake */
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		            "no fingerprint to check the peer's DTLS certificate with");
+		g_free(dtls);
+		return NULL;
+	}
 	dtls->cert = cert;
 	dtls->is_server = is_server;
 	dtls->listener = listener;
 	dtls->data = data;
 	dtls->context = g_main_context_ref_thread_default();
-	memcpy(dtls->expected, expected_fingerprint, RTC_FINGERPRINT_LEN);
 	g_queue_init(&dtls->incoming);
 	rtc_dtls_set_profiles(dtls, default_profiles, G_N_ELEMENTS(default_profiles));
 	if ((ret = gnutls_init(&dtls->session, flags)) < 0) {

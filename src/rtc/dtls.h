@@ -10,13 +10,33 @@
 
 #include "rtc/srtp.h"
 
-#define RTC_FINGERPRINT_LEN 32 /* SHA-256 */
+#define RTC_FINGERPRINT_LEN 32 /* SHA-256, of our certificate */
+#define RTC_DIGEST_MAX      64 /* SHA-512 */
+
+/* The hashes we check a peer's certificate with, weakest first (RFC 8122 has us use the
+ * strongest the peer named). SHA-1 and MD5 are not among them: too weak to pin a key. */
+enum rtc_hash {
+	RTC_HASH_NONE = 0,
+	RTC_HASH_SHA256,
+	RTC_HASH_SHA384,
+	RTC_HASH_SHA512,
+};
+
+/* A certificate fingerprint as an SDP a=fingerprint line names it. */
+struct rtc_fingerprint {
+	enum rtc_hash hash;
+	uint8_t digest[RTC_DIGEST_MAX]; /* rtc_hash_len(hash) bytes */
+};
+
+size_t rtc_hash_len(enum rtc_hash hash); /* 0 for RTC_HASH_NONE */
 
 /* ECDSA P-256, CN "wayrtc", valid for 30 days, random serial; in memory only. */
 struct rtc_cert *rtc_cert_new(GError **error);
 void rtc_cert_free(struct rtc_cert *cert); /* accepts NULL */
 /* "AB:CD:…", uppercase, the SHA-256 of the certificate's DER */
 const char *rtc_cert_fingerprint(const struct rtc_cert *cert);
+/* The certificate's DER hashed with `hash` (rtc_hash_len bytes); false for RTC_HASH_NONE. */
+bool rtc_cert_digest(const struct rtc_cert *cert, enum rtc_hash hash, uint8_t out[RTC_DIGEST_MAX]);
 
 /* Called on the thread-default main context of rtc_dtls_new's caller, from inside
  * rtc_dtls_start, rtc_dtls_handle or a retransmission timer. They must not free the
@@ -36,9 +56,11 @@ struct rtc_dtls_listener {
 };
 
 /* The endpoint keeps a pointer to `cert` and `listener`: both must outlive it.
- * `expected_fingerprint` is the SHA-256 the peer's SDP announced. */
+ * `expected` are the fingerprints the peer's SDP announced (1..RTC_DTLS_MAX_EXPECTED,
+ * copied): its certificate must match one of them. */
+#define RTC_DTLS_MAX_EXPECTED 4
 struct rtc_dtls *rtc_dtls_new(struct rtc_cert *cert, bool is_server,
-                              const uint8_t expected_fingerprint[RTC_FINGERPRINT_LEN],
+                              const struct rtc_fingerprint *expected, size_t n_expected,
                               const struct rtc_dtls_listener *listener, void *data, GError **error);
 void rtc_dtls_free(struct rtc_dtls *dtls); /* accepts NULL */
 /* Before rtc_dtls_start: the SRTP profiles to offer or accept, most wanted first

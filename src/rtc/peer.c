@@ -51,7 +51,9 @@ struct rtc_peer {
 	bool want_sctp;
 	bool dtls_server;
 	uint16_t sctp_port;      /* the browser's */
-	uint32_t sctp_max_send;  /* its a=max-message-size */
+	size_t sctp_max_send;    /* its a=max-message-size, within ours */
+	bool offered_eoc;        /* the offer said a=end-of-candidates */
+	enum rtc_codec codec;    /* the answer's choice */
 	GSource *sctp_free_idle; /* frees an association that ended, outside its callbacks */
 	bool offered;
 	bool have_answer;
@@ -446,8 +448,18 @@ static void ice_state(void *data, enum rtc_ice_state state)
 	}
 }
 
+static void ice_gathering_done(void *data)
+{
+	struct rtc_peer *peer = data;
+
+	/* the documented end of trickling (docs/protocol.md): candidate null */
+	if (peer->offered && !peer->offered_eoc && peer->listener->candidate)
+		peer->listener->candidate(peer->data, NULL);
+}
+
 static const struct rtc_ice_listener ice_listener = {
         .candidate = ice_candidate,
+        .gathering_done = ice_gathering_done,
         .state = ice_state,
         .receive = ice_receive,
 };
@@ -480,7 +492,16 @@ struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
 	};
 
 	peer->config = *config;
-	/* the strings are the caller's; nothing here outlives rtc_peer_new but the cert */
+	if (!peer->config.n_codecs) {
+		peer->config.codecs[0] = config->codec;
+		peer->config.n_codecs = 1;
+	}
+	peer->config.n_codecs = MIN(peer->config.n_codecs, RTC_CODEC_COUNT);
+	peer->codec = peer->config.codecs[0];
+	if (!peer->config.h264_level_idc)
+		peer->config.h264_level_idc = RTC_H264_LEVEL_IDC_DEFAULT;
+	peer->sctp_max_send = 65536; /* the strings are the caller's; nothing here outlives
+	                                rtc_peer_new but the cert */
 	peer->config.stun_host = peer->config.turn_host = NULL;
 	peer->config.turn_user = peer->config.turn_pass = NULL;
 	peer->listener = listener;
@@ -540,13 +561,17 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "ICE: no host candidate");
 		return NULL;
 	}
+	peer->offered_eoc = rtc_ice_gathering_done(peer->ice);
 	p = (struct sdp_offer_params){
 	        .session_id = ((uint64_t)g_random_int() << 31) ^ g_random_int(),
 	        .ice_ufrag = ufrag,
 	        .ice_pwd = pwd,
 	        .fingerprint = rtc_cert_fingerprint(peer->config.cert),
 	        .candidates = (const char *const *)cands,
-	        .codec = peer->config.codec,
+	        .codecs = peer->config.codecs,
+	        .n_codecs = peer->config.n_codecs,
+	        .h264_level_idc = peer->config.h264_level_idc,
+	        .end_of_candidates = peer->offered_eoc,
 	        .video_ssrc = peer->config.video_ssrc,
 	        .audio = peer->config.audio,
 	        .audio_ssrc = peer->config.audio_ssrc,
@@ -560,26 +585,45 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GError **error)
 {
 	g_autofree struct sdp_answer *answer = g_new0(struct sdp_answer, 1);
+	g_autofree char *why = NULL;
+	GError *parse_error = NULL;
 
 	if (!peer->offered || peer->have_answer) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
 		            peer->offered ? "an answer was already given" : "no offer was made");
 		return false;
 	}
-	if (!sdp_answer_parse((const uint8_t *)sdp, len, answer, error))
-		return false;
-	if (!sdp_answer_has_pt(answer, rtc_codec_payload_type(peer->config.codec))) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-		            "this browser cannot decode %s video",
-		            rtc_codec_name(peer->config.codec));
+	if (!sdp_answer_parse((const uint8_t *)sdp, len, answer, &parse_error)) {
+		if (g_error_matches(parse_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED)) {
+			/* a declined video line (port 0) is how browsers say they decode none
+			 * of our codecs: say which in words */
+			g_autofree struct sdp_answer *none = g_new0(struct sdp_answer, 1);
+
+			sdp_answer_choose_codec(none, peer->config.codecs, peer->config.n_codecs,
+			                        peer->config.h264_level_idc, &peer->codec, &why);
+			g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, why);
+			g_error_free(parse_error);
+			return false;
+		}
+		g_propagate_error(error, parse_error);
 		return false;
 	}
+	if (!sdp_answer_choose_codec(answer, peer->config.codecs, peer->config.n_codecs,
+	                             peer->config.h264_level_idc, &peer->codec, &why)) {
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, why);
+		return false;
+	}
+	if (peer->codec == RTC_CODEC_H264 && answer->h264.profile_level_id &&
+	    answer->h264.level_idc < peer->config.h264_level_idc)
+		log_debug("H.264 level %u.%u sent, the browser named %u.%u (level asymmetry)",
+		          peer->config.h264_level_idc / 10u, peer->config.h264_level_idc % 10u,
+		          answer->h264.level_idc / 10u, answer->h264.level_idc % 10u);
 	if (!rtc_ice_set_remote_credentials(peer->ice, answer->ice_ufrag, answer->ice_pwd, error))
 		return false;
 	/* a=setup:active: the browser is the DTLS client, we serve (RFC 5763) */
 	peer->dtls_server = answer->setup == SDP_SETUP_ACTIVE;
-	peer->dtls = rtc_dtls_new(peer->config.cert, peer->dtls_server, answer->fingerprint,
-	                          &dtls_listener, peer, error);
+	peer->dtls = rtc_dtls_new(peer->config.cert, peer->dtls_server, answer->fingerprints,
+	                          answer->n_fingerprints, &dtls_listener, peer, error);
 	if (!peer->dtls)
 		return false;
 	peer->have_answer = true;
@@ -588,7 +632,11 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 	g_mutex_unlock(&peer->lock);
 	peer->want_sctp = answer->data;
 	peer->sctp_port = answer->sctp_port ? answer->sctp_port : RTC_SCTP_PORT;
-	peer->sctp_max_send = answer->max_message_size;
+	/* RFC 8841 section 6: absent is 64 KiB, 0 is any size; ours bounds both */
+	peer->sctp_max_send = !answer->has_max_message_size ? 65536
+	                      : answer->max_message_size == 0
+	                              ? RTC_SCTP_MAX_MESSAGE
+	                              : MIN(answer->max_message_size, RTC_SCTP_MAX_MESSAGE);
 	for (size_t i = 0; i < answer->n_candidates; i++) {
 		g_autoptr(GError) cand_error = NULL;
 
@@ -610,6 +658,16 @@ bool rtc_peer_add_candidate(struct rtc_peer *peer, const char *candidate, GError
 		return true;
 	}
 	return rtc_ice_add_remote_candidate(peer->ice, candidate, error);
+}
+
+enum rtc_codec rtc_peer_get_codec(struct rtc_peer *peer)
+{
+	return peer->codec;
+}
+
+size_t rtc_peer_get_max_message_size(struct rtc_peer *peer)
+{
+	return peer->sctp_max_send;
 }
 
 void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len)

@@ -14,7 +14,11 @@ struct rtc_cert; /* our DTLS certificate, shared by every peer (rtc/dtls.h) */
 
 struct rtc_peer_config {
 	struct rtc_cert *cert;
+	/* the video codecs to offer, most wanted first; n_codecs 0: `codec` alone */
+	enum rtc_codec codecs[RTC_CODEC_COUNT];
+	size_t n_codecs;
 	enum rtc_codec codec;
+	uint8_t h264_level_idc; /* of the H.264 we send (rtc_h264_level_idc); 0: 3.1 */
 	uint32_t video_ssrc;
 	bool audio; /* offer the Opus section (the viewer may hear) */
 	uint32_t audio_ssrc;
@@ -35,7 +39,8 @@ enum rtc_peer_state {
 };
 
 struct rtc_peer_listener {
-	/* A local ICE candidate to trickle ("candidate:…", no "a="), mid "0". */
+	/* A local ICE candidate to trickle ("candidate:…", no "a="), mid "0"; NULL once
+	 * after the last (none comes when the offer already said end-of-candidates). */
 	void (*candidate)(void *data, const char *candidate);
 	void (*state)(void *data, enum rtc_peer_state state, const char *reason);
 	/* The browser asked for a keyframe (PLI or FIR). */
@@ -56,7 +61,15 @@ void rtc_peer_free(struct rtc_peer *peer); /* accepts NULL */
 
 /* Gathers host candidates, then returns the offer (with them inside); g_free it. */
 char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error);
+/* Takes the browser's answer. Fails with G_IO_ERROR_NOT_SUPPORTED and a message in words
+ * naming what the browser lacks when it kept none of the offered codecs. */
 bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GError **error);
+/* After rtc_peer_set_answer: the video codec the answer chose (the first it kept of ours). */
+enum rtc_codec rtc_peer_get_codec(struct rtc_peer *peer);
+/* After rtc_peer_set_answer: the largest data-channel message the browser takes (its
+ * a=max-message-size: 64 KiB when absent, RFC 8841), at most our RTC_SCTP_MAX_MESSAGE.
+ * rtc_peer_channel_send refuses anything larger, every time: send smaller instead. */
+size_t rtc_peer_get_max_message_size(struct rtc_peer *peer);
 /* A trickled remote candidate, "candidate:…" with or without "a="; "" ends them. */
 bool rtc_peer_add_candidate(struct rtc_peer *peer, const char *candidate, GError **error);
 
@@ -78,7 +91,8 @@ struct rtc_peer_stats {
 void rtc_peer_get_stats(struct rtc_peer *peer, struct rtc_peer_stats *stats);
 
 /* Main loop. A message on an open data channel, with the channel's reliability; false
- * when it cannot go (no such channel, too large, send buffer full). */
+ * when it cannot go (no such channel, larger than rtc_peer_get_max_message_size, send
+ * buffer full: only the last passes with time). */
 bool rtc_peer_channel_send(struct rtc_peer *peer, uint16_t id, bool binary, const uint8_t *buf,
                            size_t len);
 void rtc_peer_channel_close(struct rtc_peer *peer, uint16_t id);

@@ -15,12 +15,44 @@
 #define SDP_PT_MAX        127
 #define SDP_PORT_MAX      65535
 
-/* The transport attributes of one m-line, shared by every m-line that follows it. */
-static void append_transport(GString *s, const struct sdp_offer_params *p, bool rtp, unsigned mid)
+/* The default candidate (RFC 8839 section 4.2.1.2, JSEP section 5.2.1): its address and
+ * port go in every m= and c= line, where an endpoint that ignores ICE would send; we take
+ * the first UDP candidate of component 1 (libnice lists the best first). */
+struct default_candidate {
+	char addr[46]; /* INET6_ADDRSTRLEN */
+	unsigned port;
+	bool ipv6;
+};
+
+static void find_default_candidate(const char *const *cands, struct default_candidate *d)
 {
-	g_string_append(s, "c=IN IP4 0.0.0.0\r\n");
-	if (rtp)
-		g_string_append(s, "a=rtcp:9 IN IP4 0.0.0.0\r\n");
+	*d = (struct default_candidate){"0.0.0.0", 9, false};
+	for (size_t i = 0; cands && cands[i]; i++) {
+		g_auto(GStrv) f = g_strsplit(cands[i], " ", 8);
+		guint64 port;
+
+		/* "candidate:FOUNDATION COMPONENT TRANSPORT PRIORITY ADDRESS PORT typ TYPE" */
+		if (g_strv_length(f) < 8 || strcmp(f[1], "1") || g_ascii_strcasecmp(f[2], "udp") ||
+		    strlen(f[4]) >= sizeof(d->addr) ||
+		    strspn(f[4], "0123456789abcdefABCDEF.:") != strlen(f[4]) ||
+		    !g_ascii_string_to_unsigned(f[5], 10, 1, 65535, &port, NULL))
+			continue;
+		g_strlcpy(d->addr, f[4], sizeof(d->addr));
+		d->port = (unsigned)port;
+		d->ipv6 = strchr(f[4], ':') != NULL;
+		return;
+	}
+}
+
+/* The transport attributes of one m-line, shared by every m-line that follows it. */
+static void append_transport(GString *s, const struct sdp_offer_params *p,
+                             const struct default_candidate *d, bool rtp, unsigned mid)
+{
+	const char *ip = d->ipv6 ? "IP6" : "IP4";
+
+	g_string_append_printf(s, "c=IN %s %s\r\n", ip, d->addr);
+	if (rtp) /* rtcp-mux: RTCP goes where RTP goes */
+		g_string_append_printf(s, "a=rtcp:%u IN %s %s\r\n", d->port, ip, d->addr);
 	/* Every section carries the same credentials: Chromium refuses a bundled offer
 	 * whose later sections have none. */
 	g_string_append_printf(s,
@@ -39,14 +71,38 @@ static bool value_ok(const char *v)
 	return v && !strpbrk(v, "\r\n");
 }
 
+static void append_codec(GString *s, enum rtc_codec codec, uint8_t h264_level_idc)
+{
+	uint8_t pt = rtc_codec_payload_type(codec);
+
+	if (codec == RTC_CODEC_H264)
+		g_string_append_printf(s,
+		                       "a=rtpmap:%u H264/90000\r\n"
+		                       "a=fmtp:%u level-asymmetry-allowed=1;packetization-mode=1;"
+		                       "profile-level-id=%02x%02x%02x\r\n",
+		                       pt, pt, RTC_H264_PROFILE_IDC, RTC_H264_PROFILE_IOP,
+		                       h264_level_idc);
+	else
+		g_string_append_printf(s, "a=rtpmap:%u VP8/90000\r\n", pt);
+	g_string_append_printf(s,
+	                       "a=rtcp-fb:%u nack\r\n"
+	                       "a=rtcp-fb:%u nack pli\r\n"
+	                       "a=rtcp-fb:%u ccm fir\r\n"
+	                       "a=rtcp-fb:%u goog-remb\r\n",
+	                       pt, pt, pt, pt);
+}
+
 char *sdp_offer_build(const struct sdp_offer_params *p)
 {
 	GString *s;
-	uint8_t pt = rtc_codec_payload_type(p->codec);
+	struct default_candidate d;
+	uint8_t level = p->h264_level_idc ? p->h264_level_idc : RTC_H264_LEVEL_IDC_DEFAULT;
 
 	g_return_val_if_fail(value_ok(p->ice_ufrag) && value_ok(p->ice_pwd) &&
 	                             value_ok(p->fingerprint) && value_ok(p->cname),
 	                     NULL);
+	g_return_val_if_fail(p->n_codecs > 0 && p->n_codecs <= RTC_CODEC_COUNT, NULL);
+	find_default_candidate(p->candidates, &d);
 	s = g_string_sized_new(2048);
 	g_string_append_printf(s,
 	                       "v=0\r\n"
@@ -59,8 +115,11 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	                       p->session_id, p->audio ? " 1" : "", p->data ? " 2" : "",
 	                       p->audio ? " " SDP_AUDIO_STREAM : "");
 
-	g_string_append_printf(s, "m=video 9 UDP/TLS/RTP/SAVPF %u\r\n", pt);
-	append_transport(s, p, true, 0);
+	g_string_append_printf(s, "m=video %u UDP/TLS/RTP/SAVPF", d.port);
+	for (size_t i = 0; i < p->n_codecs; i++)
+		g_string_append_printf(s, " %u", rtc_codec_payload_type(p->codecs[i]));
+	g_string_append(s, "\r\n");
+	append_transport(s, p, &d, true, 0);
 	g_string_append_printf(s,
 	                       "a=extmap:%u " PLAYOUT_DELAY_URI "\r\n"
 	                       "a=sendonly\r\n"
@@ -68,33 +127,26 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	                       "a=rtcp-mux\r\n"
 	                       "a=rtcp-rsize\r\n",
 	                       RTC_EXT_PLAYOUT_DELAY);
-	if (p->codec == RTC_CODEC_H264)
-		g_string_append_printf(s,
-		                       "a=rtpmap:%u H264/90000\r\n"
-		                       "a=fmtp:%u level-asymmetry-allowed=1;packetization-mode=1;"
-		                       "profile-level-id=42e01f\r\n",
-		                       pt, pt);
-	else
-		g_string_append_printf(s, "a=rtpmap:%u VP8/90000\r\n", pt);
+	for (size_t i = 0; i < p->n_codecs; i++)
+		append_codec(s, p->codecs[i], level);
 	g_string_append_printf(s,
-	                       "a=rtcp-fb:%u nack\r\n"
-	                       "a=rtcp-fb:%u nack pli\r\n"
-	                       "a=rtcp-fb:%u ccm fir\r\n"
-	                       "a=rtcp-fb:%u goog-remb\r\n"
 	                       "a=ssrc:%u cname:%s\r\n"
 	                       "a=ssrc:%u msid:wayrtc video\r\n",
-	                       pt, pt, pt, pt, p->video_ssrc, p->cname, p->video_ssrc);
-	/* the first bundled section carries the candidates; no end-of-candidates: we trickle */
+	                       p->video_ssrc, p->cname, p->video_ssrc);
+	/* the first bundled section carries the candidates (RFC 8843 section 7.1.1) */
 	for (size_t i = 0; p->candidates && p->candidates[i]; i++) {
 		if (value_ok(p->candidates[i]))
 			g_string_append_printf(s, "a=%s\r\n", p->candidates[i]);
 	}
+	if (p->end_of_candidates)
+		g_string_append(s, "a=end-of-candidates\r\n");
 
 	if (p->audio) {
 		/* A stream of its own (msid), not the video's: Chromium lip-syncs the tracks of
 		 * one stream and would hold each frame back to the audio's jitter buffer. */
-		g_string_append_printf(s, "m=audio 9 UDP/TLS/RTP/SAVPF %u\r\n", RTC_PT_OPUS);
-		append_transport(s, p, true, 1);
+		g_string_append_printf(s, "m=audio %u UDP/TLS/RTP/SAVPF %u\r\n", d.port,
+		                       RTC_PT_OPUS);
+		append_transport(s, p, &d, true, 1);
 		g_string_append_printf(s,
 		                       "a=sendonly\r\n"
 		                       "a=msid:" SDP_AUDIO_STREAM " audio\r\n"
@@ -108,8 +160,9 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 		                       p->audio_ssrc);
 	}
 	if (p->data) {
-		g_string_append(s, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
-		append_transport(s, p, false, 2);
+		g_string_append_printf(s, "m=application %u UDP/DTLS/SCTP webrtc-datachannel\r\n",
+		                       d.port);
+		append_transport(s, p, &d, false, 2);
 		g_string_append_printf(s,
 		                       "a=sctp-port:%d\r\n"
 		                       "a=max-message-size:%d\r\n",
@@ -129,14 +182,14 @@ static int hexval(char c)
 	return -1;
 }
 
-bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t out[32])
+bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t *out, size_t n)
 {
-	if (len != 32 * 3 - 1)
+	if (n == 0 || len != n * 3 - 1)
 		return false;
-	for (size_t i = 0; i < 32; i++) {
+	for (size_t i = 0; i < n; i++) {
 		int hi = hexval(text[i * 3]), lo = hexval(text[i * 3 + 1]);
 
-		if (hi < 0 || lo < 0 || (i < 31 && text[i * 3 + 2] != ':'))
+		if (hi < 0 || lo < 0 || (i + 1 < n && text[i * 3 + 2] != ':'))
 			return false;
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
@@ -232,8 +285,10 @@ enum media {
 /* What one level (the session, or one m-line) says about the shared transport. */
 struct level {
 	struct span ufrag, pwd, mid;
-	uint8_t fingerprint[32];
-	bool have_fingerprint;
+	/* of the strongest hash we check seen at this level */
+	struct rtc_fingerprint fingerprints[RTC_DTLS_MAX_EXPECTED];
+	size_t n_fingerprints;
+	bool any_fingerprint; /* any a=fingerprint line, even one we cannot check */
 	enum sdp_setup setup; /* ACTPASS: not given */
 };
 
@@ -313,6 +368,63 @@ static void parse_extmap(struct span v, struct sdp_answer *out)
 	out->playout_delay = n == RTC_EXT_PLAYOUT_DELAY;
 }
 
+static int hexval(char c);
+
+/* Two hex digits; false on anything else. */
+static bool hex_byte(const char *p, uint8_t *out)
+{
+	int hi = hexval(p[0]), lo = hexval(p[1]);
+
+	if (hi < 0 || lo < 0)
+		return false;
+	*out = (uint8_t)(hi << 4 | lo);
+	return true;
+}
+
+/* "PT key=value;key=value" for our H.264 payload type; others' parameters are not ours
+ * to read. Unknown keys are skipped, malformed values leave the default. */
+static void parse_fmtp(struct span v, struct sdp_answer *out)
+{
+	struct span pt_word, params;
+	uint64_t pt, n;
+
+	if (!span_word(&v, &pt_word) || !span_uint(pt_word, SDP_PT_MAX, &pt) || pt != RTC_PT_H264 ||
+	    out->h264.fmtp)
+		return;
+	out->h264.fmtp = true;
+	while (v.len && v.p[0] == ' ')
+		v = span_skip(v, 1);
+	params = v;
+	while (params.len) {
+		struct span kv = {params.p, 0}, key, value;
+		size_t eq;
+
+		while (kv.len < params.len && params.p[kv.len] != ';')
+			kv.len++;
+		params = span_skip(params, kv.len < params.len ? kv.len + 1 : kv.len);
+		while (kv.len && kv.p[0] == ' ')
+			kv = span_skip(kv, 1);
+		while (kv.len && kv.p[kv.len - 1] == ' ')
+			kv.len--;
+		for (eq = 0; eq < kv.len && kv.p[eq] != '='; eq++)
+			;
+		if (eq == kv.len)
+			continue;
+		key = (struct span){kv.p, eq};
+		value = span_skip(kv, eq + 1);
+		if (span_eq(key, "packetization-mode") && span_uint(value, 2, &n)) {
+			out->h264.packetization_mode = (unsigned)n;
+		} else if (span_eq(key, "level-asymmetry-allowed") && span_uint(value, 1, &n)) {
+			out->h264.level_asymmetry_allowed = n == 1;
+		} else if (span_eq(key, "profile-level-id") && value.len == 6 &&
+		           hex_byte(value.p, &out->h264.profile_idc) &&
+		           hex_byte(value.p + 2, &out->h264.profile_iop) &&
+		           hex_byte(value.p + 4, &out->h264.level_idc)) {
+			out->h264.profile_level_id = true;
+		}
+	}
+}
+
 static void add_candidate(struct span v, struct sdp_answer *out)
 {
 	char *slot;
@@ -346,6 +458,51 @@ static enum direction direction_of(struct span a)
 	return DIR_UNSET;
 }
 
+static enum rtc_hash hash_of(struct span name)
+{
+	static const struct {
+		const char *name;
+		enum rtc_hash hash;
+	} hashes[] = {
+	        {"sha-256", RTC_HASH_SHA256},
+	        {"sha-384", RTC_HASH_SHA384},
+	        {"sha-512", RTC_HASH_SHA512},
+	};
+
+	/* RFC 8122: hash names are case-insensitive */
+	for (size_t i = 0; i < G_N_ELEMENTS(hashes); i++) {
+		if (name.len == strlen(hashes[i].name) &&
+		    !g_ascii_strncasecmp(name.p, hashes[i].name, name.len))
+			return hashes[i].hash;
+	}
+	return RTC_HASH_NONE;
+}
+
+/* "HASH AB:CD:…". RFC 8122 section 5: the strongest hash we support decides, and the
+ * certificate must match one fingerprint of that hash; the others add nothing. A hash
+ * we do not check is skipped (aiortc names sha-256, sha-384 and sha-512 at once). */
+static bool parse_fingerprint(struct level *lv, struct span v, GError **error)
+{
+	struct span name, digest;
+	struct rtc_fingerprint fp = {0};
+
+	if (!span_word(&v, &name) || !span_word(&v, &digest))
+		return fail(error, "the answer's DTLS fingerprint is malformed");
+	lv->any_fingerprint = true;
+	fp.hash = hash_of(name);
+	if (fp.hash == RTC_HASH_NONE)
+		return true;
+	if (!sdp_fingerprint_parse(digest.p, digest.len, fp.digest, rtc_hash_len(fp.hash)))
+		return fail(error, "the answer's DTLS fingerprint is malformed");
+	if (lv->n_fingerprints && fp.hash < lv->fingerprints[0].hash)
+		return true;
+	if (lv->n_fingerprints && fp.hash > lv->fingerprints[0].hash)
+		lv->n_fingerprints = 0;
+	if (lv->n_fingerprints < G_N_ELEMENTS(lv->fingerprints))
+		lv->fingerprints[lv->n_fingerprints++] = fp;
+	return true;
+}
+
 /* One "a=" line, without "a=" and its line end. Of repeated attributes at one level
  * the first counts. */
 static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_answer *out,
@@ -369,18 +526,8 @@ static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_an
 		if (!lv->pwd.p)
 			lv->pwd = v;
 	} else if (span_prefix(a, "fingerprint:")) {
-		uint8_t fp[32];
-
-		v = span_skip(a, 12);
-		/* we only ever compute sha-256 of the peer's certificate */
-		if (v.len < 8 || g_ascii_strncasecmp(v.p, "sha-256 ", 8) != 0)
-			return fail(error, "the answer's DTLS fingerprint is not sha-256");
-		if (!sdp_fingerprint_parse(v.p + 8, v.len - 8, fp))
-			return fail(error, "the answer's DTLS fingerprint is malformed");
-		if (!lv->have_fingerprint) {
-			memcpy(lv->fingerprint, fp, sizeof(fp));
-			lv->have_fingerprint = true;
-		}
+		if (!parse_fingerprint(lv, span_skip(a, 12), error))
+			return false;
 	} else if (span_prefix(a, "setup:")) {
 		enum sdp_setup setup;
 
@@ -408,6 +555,8 @@ static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_an
 			st->session_dir = dir;
 		else if (st->in_first_video && st->video_dir == DIR_UNSET)
 			st->video_dir = dir;
+	} else if (st->in_first_video && span_prefix(a, "fmtp:")) {
+		parse_fmtp(span_skip(a, 5), out);
 	} else if (st->in_first_video && span_prefix(a, "extmap:")) {
 		parse_extmap(span_skip(a, 7), out);
 	} else if (st->media == MEDIA_DATA && span_prefix(a, "sctp-port:")) {
@@ -418,6 +567,7 @@ static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_an
 		if (!span_uint(span_skip(a, 17), UINT32_MAX, &n))
 			return fail(error, "the answer's max-message-size is malformed");
 		out->max_message_size = (uint32_t)n;
+		out->has_max_message_size = true;
 	}
 	return true;
 }
@@ -431,6 +581,70 @@ bool sdp_answer_has_pt(const struct sdp_answer *answer, uint8_t pt)
 	return false;
 }
 
+/* Can we send our H.264 to this answer? NULL if so, else what it lacks. */
+static const char *h264_unusable(const struct sdp_answer *a, uint8_t level_idc)
+{
+	/* RFC 6184: mode 0 (the default without fmtp) is one NAL unit per packet; we
+	 * fragment (FU-A) and aggregate (STAP-A), which mode 1 allows */
+	if (a->h264.packetization_mode != 1)
+		return "packetization-mode 1";
+	/* constrained baseline is profile_idc 66 (0x42) with constraint_set1, or main or
+	 * extended with constraint_set0 and set1 (RFC 6184 section 8.1, libwebrtc's
+	 * ParseProfileLevelId); a decoder of any of them takes ours */
+	if (a->h264.profile_level_id && a->h264.profile_idc != 0x42 &&
+	    !((a->h264.profile_idc == 0x4d || a->h264.profile_idc == 0x58) &&
+	      (a->h264.profile_iop & 0xc0) == 0xc0) &&
+	    a->h264.profile_idc != 0x64) /* High decoders decode constrained baseline too */
+		return "a profile that decodes constrained baseline";
+	/* Without level asymmetry one level holds both ways: the answer's, which must not
+	 * be below what we send. With it, the answer's level is what it decodes best;
+	 * browsers decode higher levels in software, so we send ours (logged by the peer). */
+	if (!a->h264.level_asymmetry_allowed && a->h264.profile_level_id &&
+	    a->h264.level_idc < level_idc)
+		return "a level as high as the stream's";
+	return NULL;
+}
+
+bool sdp_answer_choose_codec(const struct sdp_answer *answer, const enum rtc_codec *offered,
+                             size_t n_offered, uint8_t h264_level_idc, enum rtc_codec *out,
+                             char **why)
+{
+	const char *lack = NULL;
+	uint8_t level = h264_level_idc ? h264_level_idc : RTC_H264_LEVEL_IDC_DEFAULT;
+
+	for (size_t i = 0; i < answer->n_video_pts; i++) {
+		enum rtc_codec codec;
+		bool ours = false;
+
+		if (!rtc_codec_from_payload_type(answer->video_pts[i], &codec))
+			continue;
+		for (size_t j = 0; j < n_offered; j++)
+			ours = ours || offered[j] == codec;
+		if (!ours)
+			continue;
+		if (codec == RTC_CODEC_H264 && (lack = h264_unusable(answer, level)))
+			continue;
+		*out = codec;
+		return true;
+	}
+	if (why) {
+		GString *names = g_string_new(NULL);
+
+		for (size_t j = 0; j < n_offered; j++)
+			g_string_append_printf(names, "%s%s",
+			                       j ? (j + 1 < n_offered ? ", " : " or ") : "",
+			                       offered[j] == RTC_CODEC_VP8 ? "VP8" : "H.264");
+		*why = lack ? g_strdup_printf(
+		                      "this browser decodes none of the video we send (%s): "
+		                      "its H.264 lacks %s",
+		                      names->str, lack)
+		            : g_strdup_printf("this browser decodes none of the video we send (%s)",
+		                              names->str);
+		g_string_free(names, TRUE);
+	}
+	return false;
+}
+
 static void copy_span(char *dst, struct span v)
 {
 	memcpy(dst, v.p, v.len);
@@ -440,7 +654,7 @@ static void copy_span(char *dst, struct span v)
 /* Media level (of the BUNDLE-tagged m-line) over session level, per attribute. */
 static bool resolve_transport(struct parse_state *st, struct sdp_answer *out, GError **error)
 {
-	const struct level *s = &st->level[0], *m = &st->level[1];
+	const struct level *s = &st->level[0], *m = &st->level[1], *fp;
 	enum direction dir;
 
 	for (size_t i = 0; st->bundle_tag.p && i < st->n_mlines; i++) {
@@ -454,9 +668,14 @@ static bool resolve_transport(struct parse_state *st, struct sdp_answer *out, GE
 		return fail(error, "the answer has no ICE credentials");
 	copy_span(out->ice_ufrag, (m->ufrag.p ? m : s)->ufrag);
 	copy_span(out->ice_pwd, (m->pwd.p ? m : s)->pwd);
-	if (!m->have_fingerprint && !s->have_fingerprint)
+	if (!m->any_fingerprint && !s->any_fingerprint)
 		return fail(error, "the answer has no DTLS fingerprint");
-	memcpy(out->fingerprint, (m->have_fingerprint ? m : s)->fingerprint, 32);
+	if (!m->n_fingerprints && !s->n_fingerprints)
+		return fail(error, "the answer's DTLS fingerprints use no hash we check "
+		                   "(sha-256, sha-384, sha-512)");
+	fp = m->n_fingerprints ? m : s;
+	memcpy(out->fingerprints, fp->fingerprints, sizeof(out->fingerprints));
+	out->n_fingerprints = fp->n_fingerprints;
 	out->setup = m->setup != SDP_SETUP_ACTPASS ? m->setup : s->setup;
 	if (out->setup == SDP_SETUP_ACTPASS)
 		return fail(error, "the answer does not choose a DTLS role (a=setup)");
@@ -464,8 +683,12 @@ static bool resolve_transport(struct parse_state *st, struct sdp_answer *out, GE
 	dir = st->video_dir ? st->video_dir : st->session_dir ? st->session_dir : DIR_SENDRECV;
 	out->video =
 	        st->seen_video && st->video_port && (dir == DIR_RECVONLY || dir == DIR_SENDRECV);
-	if (!out->video)
-		return fail(error, "the browser declined the video");
+	if (!out->video) {
+		/* NOT_SUPPORTED: what a browser does when it decodes none of the codecs */
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+		                    "the browser declined the video");
+		return false;
+	}
 	return true;
 }
 

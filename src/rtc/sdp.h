@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "rtc/codec.h"
+#include "rtc/dtls.h"
 
 #define SDP_MAX_REMOTE_CANDIDATES 32
 #define SDP_MAX_LEN               (64 * 1024)
@@ -24,12 +25,17 @@ struct sdp_offer_params {
 	const char *fingerprint; /* our DTLS certificate, "AB:CD:…" SHA-256, uppercase hex */
 	const char *const
 	        *candidates; /* NULL-terminated "candidate:…" strings (no "a="), may be NULL */
-	enum rtc_codec codec;
+	/* the video codecs, most wanted first (each with its payload type, rtc/codec.h) */
+	const enum rtc_codec *codecs;
+	size_t n_codecs;
+	uint8_t h264_level_idc; /* of what we send (rtc_h264_level_idc); 0: the default, 3.1 */
 	uint32_t video_ssrc;
 	const char *cname;
 	bool audio; /* add a sendonly Opus m-line (mid "1") */
 	uint32_t audio_ssrc;
 	bool data; /* add the SCTP data-channel m-line (mid "2") */
+	/* the candidates are all there is (no STUN or TURN to wait for): say so */
+	bool end_of_candidates;
 };
 
 /* Returns a newly allocated offer (CRLF line ends); free with g_free. */
@@ -44,18 +50,30 @@ enum sdp_setup {
 struct sdp_answer {
 	char ice_ufrag[257];
 	char ice_pwd[257];
-	uint8_t fingerprint[32]; /* sha-256 of the peer's DTLS certificate */
+	/* Of the peer's DTLS certificate: those of the strongest hash we check that the
+	 * answer named (RFC 8122 section 5); its certificate must match one. At least one. */
+	struct rtc_fingerprint fingerprints[RTC_DTLS_MAX_EXPECTED];
+	size_t n_fingerprints;
 	enum sdp_setup setup;
 	bool video; /* video m-line accepted (port != 0, recvonly/sendrecv) */
 	int video_mline;
-	uint8_t video_pts[16]; /* payload types the answer kept */
+	uint8_t video_pts[16]; /* payload types the answer kept, in its order of preference */
 	size_t n_video_pts;
+	/* a=fmtp of our H.264 payload type on the video m-line (RFC 6184 section 8.1) */
+	struct {
+		bool fmtp; /* there was one */
+		unsigned packetization_mode;
+		bool level_asymmetry_allowed;
+		bool profile_level_id; /* given: the three below */
+		uint8_t profile_idc, profile_iop, level_idc;
+	} h264;
 	bool playout_delay;       /* the answer kept the playout-delay extension with our id */
 	uint8_t playout_delay_id; /* the id the answer gave it (0: absent) */
 	bool audio;
 	bool data;
 	uint16_t sctp_port;
-	uint32_t max_message_size;
+	bool has_max_message_size;
+	uint32_t max_message_size; /* 0 given: any size (RFC 8841 section 6) */
 	size_t n_candidates;
 	/* "candidate:…" without "a=", from every m-line (all bundled), duplicates dropped */
 	char candidates[SDP_MAX_REMOTE_CANDIDATES][SDP_CANDIDATE_MAX + 1];
@@ -63,12 +81,23 @@ struct sdp_answer {
 
 /* Parses a browser's answer to our offer. ICE credentials, fingerprint and setup come from
  * the first bundled m-line (the BUNDLE tag, else the first), falling back to session level.
- * Rejects (with a message saying why) an answer without ICE credentials or a sha-256
- * fingerprint, with malformed ones anywhere, or one that declines video. */
+ * Fingerprints with a hash we do not check (sha-1, md5, unknown names) are skipped.
+ * Rejects (with a message saying why) an answer without ICE credentials or a fingerprint
+ * we can check (sha-256, sha-384, sha-512), with malformed ones anywhere, or one that
+ * declines video (G_IO_ERROR_NOT_SUPPORTED: Firefox without OpenH264 answers an H.264-only
+ * offer so). */
 bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GError **error);
 
 /* Did the answer keep this payload type on the video m-line? */
 bool sdp_answer_has_pt(const struct sdp_answer *answer, uint8_t pt);
 
-/* "AB:CD:…" → 32 bytes; false on any other shape. */
-bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t out[32]);
+/* The codec the answer chose among those offered: the first payload type in its m-line
+ * that we offered and whose fmtp we can send (H.264: packetization-mode 1, a baseline
+ * profile, and a level no lower than ours unless level-asymmetry-allowed). False when
+ * none; `why` (if not NULL) then says what the browser lacks, in words. */
+bool sdp_answer_choose_codec(const struct sdp_answer *answer, const enum rtc_codec *offered,
+                             size_t n_offered, uint8_t h264_level_idc, enum rtc_codec *out,
+                             char **why);
+
+/* "AB:CD:…" → n bytes; false on any other shape. */
+bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t *out, size_t n);

@@ -149,6 +149,33 @@ static void scale_down(uint8_t *out, const uint8_t *in, uint32_t w, uint32_t h, 
 	}
 }
 
+size_t cursor_encode_image_within(uint8_t *buf, size_t cap, size_t max, uint32_t width,
+                                  uint32_t height, int32_t hot_x, int32_t hot_y,
+                                  const uint8_t *rgba)
+{
+	g_autofree uint8_t *small = NULL;
+	const uint8_t *img = rgba;
+
+	if (width == 0 || height == 0 || width > CAPTURE_CURSOR_IMAGE_MAX ||
+	    height > CAPTURE_CURSOR_IMAGE_MAX)
+		return 0;
+	while (CURSOR_IMAGE_LEN(width, height) > max) {
+		if (width == 1 && height == 1)
+			return 0;
+		/* halving in place is safe: each output pixel lies at or before its inputs,
+		 * and after every input of the pixels before it */
+		if (!small)
+			small = g_memdup2(rgba, (size_t)width * height * 4);
+		scale_down(small, small, width, height, 2);
+		img = small;
+		width = (width + 1) / 2;
+		height = (height + 1) / 2;
+		hot_x /= 2;
+		hot_y /= 2;
+	}
+	return cursor_encode_image(buf, cap, width, height, hot_x, hot_y, img);
+}
+
 static unsigned update_image(struct cursor *cursor, const struct capture_cursor *in)
 {
 	uint32_t w = in->width, h = in->height, f = 1;

@@ -53,6 +53,12 @@ unsigned cursor_update(struct cursor *cursor, const struct capture_cursor *in);
 size_t cursor_encode_position(uint8_t *buf, size_t cap, int32_t x, int32_t y, bool visible);
 size_t cursor_encode_image(uint8_t *buf, size_t cap, uint32_t width, uint32_t height, int32_t hot_x,
                            int32_t hot_y, const uint8_t *rgba);
+/* The image message for a peer that takes messages of at most `max` bytes (its
+ * a=max-message-size): the image as it is if it fits, else halved (2×2 averaged, the
+ * hotspot with it) until it does. 0 when not even one pixel fits, or as above. */
+size_t cursor_encode_image_within(uint8_t *buf, size_t cap, size_t max, uint32_t width,
+                                  uint32_t height, int32_t hot_x, int32_t hot_y,
+                                  const uint8_t *rgba);
 /* RGBA (bytes R G B A, straight alpha) from a premultiplied bitmap in a DRM fourcc as
  * capture.h has it (Wayland's and the portals' convention):
  * ARGB8888, XRGB8888, ABGR8888 or XBGR8888 (little-endian words; X means opaque).

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "media/capture.h"
+#include "rtc/codec.h"
 #include "server/auth.h"
 #include "share/config.h"
 #include "share/share.h"
@@ -29,8 +31,17 @@ struct share {
 	GTlsCertificate *tls;
 	char *tls_fingerprint;
 	struct capture *capture;
-	struct encoder *encoder;
-	struct hub *hub;
+	/* One encode per codec offered, most wanted first (--codec, then the others this
+	 * machine can encode); each encodes only while a viewer whose answer chose it is
+	 * attached to its hub, and keeps the newest picture meanwhile so the first one
+	 * gets it at once. All use one video SSRC: a viewer gets one of them. */
+	struct share_encode {
+		enum rtc_codec codec;
+		struct encoder *encoder;
+		struct hub *hub;
+	} encodes[RTC_CODEC_COUNT];
+	size_t n_encodes;
+	enum rtc_codec codecs[RTC_CODEC_COUNT]; /* of encodes[], for the viewer_host */
 	uint32_t video_ssrc;
 	struct audio *audio; /* NULL: no sound (--no-audio, no PipeWire, no Opus) */
 	uint32_t audio_ssrc;
@@ -55,6 +66,9 @@ const char *share_display(struct share *share);
 bool share_serve(struct share *share, GError **error);
 /* Ends the share: every viewer is told `reason`, then the main loop stops. */
 void share_quit(struct share *share, int status, const char *reason);
+
+/* source.c: a new frame of the shared area, for every encode. */
+void share_push_frame(struct share *share, const struct capture_frame *frame);
 
 /* source.c: starts what share->config names (auto: portal, else wlr, else virtual;
  * COMMAND runs in a virtual desktop). False with an error when it cannot start at all;

@@ -13,6 +13,7 @@
 #include "media/encoder.h"
 #include "media/hub.h"
 #include "rtc/dtls.h"
+#include "rtc/peer.h"
 #include "server/cert.h"
 #include "server/server.h"
 #include "share/arbiter.h"
@@ -45,21 +46,41 @@ void share_quit(struct share *share, int status, const char *reason)
 	g_timeout_add(share->viewers ? BYE_FLUSH_MS : 0, quit_now, share->loop);
 }
 
-/* Encoder thread: straight into the hub, no hop through the main loop. */
+/* Encoder thread: straight into its hub, no hop through the main loop. */
 static void on_encoded(void *data, const uint8_t *frame, size_t len, bool keyframe, uint32_t rtp_ts,
                        int64_t ready_us)
 {
-	struct share *share = data;
+	struct share_encode *encode = data;
 
-	hub_push_video(share->hub, frame, len, keyframe, rtp_ts, ready_us);
+	hub_push_video(encode->hub, frame, len, keyframe, rtp_ts, ready_us);
 }
 
-/* Opus encoder thread: the same way, straight into the hub. */
+/* Opus encoder thread: the same way, into every hub (each viewer is in one); a hub
+ * drops it for peers that were not offered the sound. */
 static void on_audio(void *data, const uint8_t *opus, size_t len, uint32_t rtp_ts)
 {
 	struct share *share = data;
 
-	hub_push_audio(share->hub, opus, len, rtp_ts);
+	for (size_t i = 0; i < share->n_encodes; i++)
+		hub_push_audio(share->encodes[i].hub, opus, len, rtp_ts);
+}
+
+void share_push_frame(struct share *share, const struct capture_frame *frame)
+{
+	for (size_t i = 0; i < share->n_encodes; i++)
+		encoder_push(share->encodes[i].encoder, frame);
+}
+
+/* The encode of this peer's codec (rtc_peer_get_codec, once its answer is in). */
+static struct share_encode *encode_of(struct share *share, struct rtc_peer *peer)
+{
+	enum rtc_codec codec = rtc_peer_get_codec(peer);
+
+	for (size_t i = 0; i < share->n_encodes; i++) {
+		if (share->encodes[i].codec == codec)
+			return &share->encodes[i];
+	}
+	return &share->encodes[0]; /* not reached: only these codecs are offered */
 }
 
 /* Sound is a bonus: without it (no PipeWire here, no Opus encoder) the desktop is still
@@ -73,7 +94,8 @@ static void start_audio(struct share *share)
 	share->audio_ssrc = g_random_int();
 	if (share->audio_ssrc == share->video_ssrc)
 		share->audio_ssrc++;
-	hub_set_audio_ssrc(share->hub, share->audio_ssrc);
+	for (size_t i = 0; i < share->n_encodes; i++)
+		hub_set_audio_ssrc(share->encodes[i].hub, share->audio_ssrc);
 	share->audio = audio_new(AUDIO_DEFAULT_BITRATE, on_audio, share, &error);
 	if (!share->audio)
 		log_info("sharing without sound: %s", error->message);
@@ -109,8 +131,15 @@ static void host_get_size(void *data, unsigned *width, unsigned *height)
 static void host_attach(void *data, struct rtc_peer *peer, bool audio)
 {
 	struct share *share = data;
+	struct share_encode *encode = encode_of(share, peer);
 
-	hub_add_peer(share->hub, peer);
+	/* the first viewer of this codec starts its encode (the newest picture first) */
+	if (hub_peer_count(encode->hub) == 0) {
+		log_info("encoding %s with %s", rtc_codec_name(encode->codec),
+		         encoder_get_name(encode->encoder));
+		encoder_set_idle(encode->encoder, false);
+	}
+	hub_add_peer(encode->hub, peer);
 	/* the sound is captured while anyone may hear it */
 	if (audio && share->n_listeners++ == 0)
 		audio_set_active(share->audio, true);
@@ -119,24 +148,26 @@ static void host_attach(void *data, struct rtc_peer *peer, bool audio)
 static void host_detach(void *data, struct rtc_peer *peer, bool audio)
 {
 	struct share *share = data;
+	struct share_encode *encode = encode_of(share, peer);
 
-	hub_remove_peer(share->hub, peer);
+	hub_remove_peer(encode->hub, peer);
+	/* the last viewer of this codec left: it stops encoding, the picture stays */
+	if (hub_peer_count(encode->hub) == 0) {
+		log_info("%s: nobody watching, not encoding", rtc_codec_name(encode->codec));
+		encoder_set_idle(encode->encoder, true);
+	}
 	if (audio && --share->n_listeners == 0)
 		audio_set_active(share->audio, false);
 }
 
-static void host_request_keyframe(void *data)
+static void host_request_keyframe(void *data, struct rtc_peer *peer)
 {
-	struct share *share = data;
-
-	encoder_request_keyframe(share->encoder);
+	encoder_request_keyframe(encode_of(data, peer)->encoder);
 }
 
 static void host_retransmit(void *data, struct rtc_peer *peer, uint16_t seq)
 {
-	struct share *share = data;
-
-	hub_retransmit(share->hub, peer, seq);
+	hub_retransmit(encode_of(data, peer)->hub, peer, seq);
 }
 
 static struct input_sink *host_new_sink(void *data, GError **error)
@@ -185,7 +216,6 @@ static void on_viewer_open(void *data, struct server_client *client, uint32_t sc
 	viewer = viewer_new(&share->host, client, scope);
 	server_client_set_data(client, viewer);
 	share->viewers = g_list_prepend(share->viewers, viewer);
-	encoder_set_idle(share->encoder, false);
 }
 
 static void on_viewer_message(void *data, struct server_client *client, const char *text,
@@ -200,9 +230,7 @@ static void on_viewer_closed(void *data, struct server_client *client)
 	struct viewer *viewer = server_client_get_data(client);
 
 	share->viewers = g_list_remove(share->viewers, viewer);
-	viewer_free(viewer);
-	/* nobody watching: stop encoding (the newest frame is still kept) */
-	encoder_set_idle(share->encoder, share->viewers == NULL);
+	viewer_free(viewer); /* detaches it: its encode stops if it was the last */
 }
 
 static const struct server_listener server_listener = {
@@ -288,6 +316,8 @@ bool share_serve(struct share *share, GError **error)
 	        .config = &share->config,
 	        .dtls_cert = share->dtls_cert,
 	        .video_ssrc = share->video_ssrc,
+	        .codecs = share->codecs,
+	        .n_codecs = share->n_encodes,
 	        .audio = share->audio != NULL,
 	        .audio_ssrc = share->audio_ssrc,
 	        .cursor = share->cursor,
@@ -341,24 +371,58 @@ fail:
 	return NULL;
 }
 
+/* The encodes, idle until a viewer chooses their codec: --codec first, then (with
+ * --encoder=auto) every other codec this machine has an encoder for, so a browser that
+ * decodes only one of them still gets a picture. */
+static bool start_encodes(struct share *share, GError **error)
+{
+	static const enum rtc_codec all[] = {RTC_CODEC_H264, RTC_CODEC_VP8};
+	bool any = !share->config.encoder || !strcmp(share->config.encoder, "auto");
+	enum rtc_codec order[RTC_CODEC_COUNT];
+	size_t n = 0;
+
+	order[n++] = share->config.codec;
+	for (size_t i = 0; any && i < G_N_ELEMENTS(all); i++) {
+		if (all[i] != share->config.codec)
+			order[n++] = all[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct share_encode *encode = &share->encodes[share->n_encodes];
+		struct encoder_config ec = {
+		        .name = share->config.encoder,
+		        .codec = order[i],
+		        .max_fps = share->config.max_fps,
+		        .bitrate_kbps = share->config.bitrate_kbps,
+		};
+		g_autoptr(GError) local = NULL;
+
+		encode->codec = order[i];
+		encode->encoder = encoder_new(&ec, on_encoded, encode, &local);
+		if (!encode->encoder) {
+			/* the one asked for must work; the others are a bonus */
+			if (i == 0) {
+				g_propagate_error(error, g_steal_pointer(&local));
+				return false;
+			}
+			log_info("%s is not offered: %s", rtc_codec_name(order[i]), local->message);
+			continue;
+		}
+		encode->hub = hub_new(order[i], share->video_ssrc);
+		encoder_set_idle(encode->encoder, true);
+		share->codecs[share->n_encodes++] = order[i];
+	}
+	for (size_t i = 0; i < share->n_encodes; i++)
+		log_info("offering %s (%s)", rtc_codec_name(share->encodes[i].codec),
+		         encoder_get_name(share->encodes[i].encoder));
+	return true;
+}
+
 int share_run(struct share *share, const char *const *command, GError **error)
 {
-	struct encoder_config ec = {
-	        .name = share->config.encoder,
-	        .codec = share->config.codec,
-	        .max_fps = share->config.max_fps,
-	        .bitrate_kbps = share->config.bitrate_kbps,
-	};
-
 	share->loop = g_main_loop_new(NULL, FALSE);
 	share->video_ssrc = g_random_int();
-	share->hub = hub_new(share->config.codec, share->video_ssrc);
-	share->encoder = encoder_new(&ec, on_encoded, share, error);
-	if (!share->encoder)
+	if (!start_encodes(share, error))
 		return 1;
-	encoder_set_idle(share->encoder, true);
-	log_info("encoding %s with %s", rtc_codec_name(share->config.codec),
-	         encoder_get_name(share->encoder));
 	/* before the source: the desktop's dialog may wait a long time, and a signal then
 	 * must still close the portal session rather than kill wayrtc; they stay until the
 	 * end, so a signal during the cleanup cannot cut it short */
@@ -382,12 +446,14 @@ void share_free(struct share *share)
 	server_free(share->server); /* closes every viewer first */
 	arbiter_free(share->clipboard);
 	input_sink_destroy(share->seat_anchor);
-	/* the encoder before the capture: a PipeWire buffer may still be in it */
-	encoder_free(share->encoder);
+	/* the encoders before the capture: a PipeWire buffer may still be in one */
+	for (size_t i = 0; i < share->n_encodes; i++)
+		encoder_free(share->encodes[i].encoder);
 	audio_free(share->audio);
 	source_stop(share);
 	cursor_free(share->cursor);
-	hub_free(share->hub);
+	for (size_t i = 0; i < share->n_encodes; i++)
+		hub_free(share->encodes[i].hub);
 	rtc_cert_free(share->dtls_cert);
 	if (share->loop)
 		g_main_loop_unref(share->loop);

@@ -29,7 +29,7 @@ static void on_frame(void *data, const struct capture_frame *frame)
 		share->width = frame->width;
 		share->height = frame->height;
 	}
-	encoder_push(share->encoder, frame);
+	share_push_frame(share, frame);
 }
 
 /* A virtual desktop that went away says why itself (its program ended), just after. */

@@ -68,6 +68,7 @@ struct viewer {
 	guint stats_timer;      /* the debug stats line, while connected */
 	struct rtc_peer_stats stats_last;
 	int64_t stats_last_us;
+	uint8_t *cursor_fit;    /* the image made small enough for this browser, if needed */
 };
 
 static void send_json(struct viewer *viewer, char *json)
@@ -87,10 +88,10 @@ static void request_keyframe(struct viewer *viewer)
 {
 	int64_t now = g_get_monotonic_time();
 
-	if (now - viewer->last_keyframe_us < KEYFRAME_MIN_INTERVAL_US)
+	if (!viewer->attached || now - viewer->last_keyframe_us < KEYFRAME_MIN_INTERVAL_US)
 		return;
 	viewer->last_keyframe_us = now;
-	viewer->host->request_keyframe(viewer->host->data);
+	viewer->host->request_keyframe(viewer->host->data, viewer->peer);
 }
 
 /* Rates over the interval since the last line; RTCP's figures as last reported. */
@@ -152,7 +153,8 @@ static void on_nack(void *data, uint16_t seq)
 {
 	struct viewer *viewer = data;
 
-	viewer->host->retransmit(viewer->host->data, viewer->peer, seq);
+	if (viewer->attached)
+		viewer->host->retransmit(viewer->host->data, viewer->peer, seq);
 }
 
 static const char *viewer_address(struct viewer *viewer)
@@ -315,18 +317,37 @@ static bool flush_cursor(struct viewer *viewer)
 	const struct cursor *c = viewer->host->cursor;
 	int id = viewer->channel_ids[CHANNEL_CURSOR];
 	uint8_t pos[CURSOR_POSITION_LEN];
-	size_t len;
+	size_t len, max;
 
 	if (id < 0 || !c || !viewer->peer) {
 		viewer->cursor_behind = 0;
 		return false;
 	}
-	if ((viewer->cursor_behind & CURSOR_CHANGED_IMAGE) && c->image_message_len &&
-	    !rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, c->image_message,
-	                           c->image_message_len))
-		return true;
+	max = rtc_peer_get_max_message_size(viewer->peer);
+	if ((viewer->cursor_behind & CURSOR_CHANGED_IMAGE) && c->image_message_len) {
+		const uint8_t *msg = c->image_message;
+
+		len = c->image_message_len;
+		if (len > max) {
+			/* SCTP refuses it every time (aiortc and webrtcbin take 64 KiB, a
+			 * 128×128 image is 9 bytes more): a smaller picture, or none */
+			if (!viewer->cursor_fit)
+				viewer->cursor_fit = g_malloc(CURSOR_MESSAGE_MAX);
+			len = cursor_encode_image_within(viewer->cursor_fit, CURSOR_MESSAGE_MAX,
+			                                 max, c->width, c->height, c->hot_x,
+			                                 c->hot_y, c->rgba);
+			msg = viewer->cursor_fit;
+			log_debug(
+			        "%s: the pointer image scaled down to %zu bytes (the browser takes "
+			        "%zu)",
+			        viewer_address(viewer), len, max);
+		}
+		if (len && !rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, msg, len))
+			return true; /* the send buffer is full: it fits, so it will go */
+	}
 	viewer->cursor_behind &= ~CURSOR_CHANGED_IMAGE;
-	if ((viewer->cursor_behind & CURSOR_CHANGED_POSITION) && c->have_position) {
+	if ((viewer->cursor_behind & CURSOR_CHANGED_POSITION) && c->have_position &&
+	    CURSOR_POSITION_LEN <= max) {
 		len = cursor_encode_position(pos, sizeof(pos), c->x, c->y, c->visible);
 		if (!rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, pos, len))
 			return true;
@@ -398,7 +419,7 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	const struct config *config = host->config;
 	struct rtc_peer_config pc = {
 	        .cert = host->dtls_cert,
-	        .codec = config->codec,
+	        .n_codecs = MIN(host->n_codecs, RTC_CODEC_COUNT),
 	        .video_ssrc = host->video_ssrc,
 	        /* no section at all for a link without the right, nor where there is no sound */
 	        .audio = host->audio && (scope & AUTH_SCOPE_AUDIO),
@@ -448,8 +469,17 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 			pc.turn_pass = own_pass;
 		}
 	}
-	send_json(viewer, signal_build_hello(scope, width, height, rtc_codec_name(config->codec),
-	                                     ice.urls ? &ice : NULL));
+	for (size_t i = 0; i < pc.n_codecs; i++)
+		pc.codecs[i] = host->codecs[i];
+	/* the level of what the encoder makes of this size (the SPS says the same) */
+	pc.h264_level_idc =
+	        width ? rtc_h264_level_idc(width, height, config->max_fps, config->bitrate_kbps)
+	              : 0;
+	/* the most wanted codec; the answer decides */
+	send_json(viewer,
+	          signal_build_hello(scope, width, height,
+	                             rtc_codec_name(pc.n_codecs ? pc.codecs[0] : config->codec),
+	                             ice.urls ? &ice : NULL));
 	viewer->peer = rtc_peer_new(&pc, &peer_listener, viewer, &error);
 	if (viewer->peer)
 		offer = rtc_peer_create_offer(viewer->peer, &error);
@@ -460,8 +490,6 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 		return viewer;
 	}
 	viewer->listens = pc.audio;
-	viewer->attached = true;
-	host->attach(host->data, viewer->peer, viewer->listens);
 	send_json(viewer, signal_build_offer(offer));
 	return viewer;
 }
@@ -475,6 +503,7 @@ void viewer_free(struct viewer *viewer)
 	g_clear_handle_id(&viewer->stats_timer, g_source_remove);
 	rtc_peer_free(viewer->peer);
 	g_clear_handle_id(&viewer->cursor_retry, g_source_remove);
+	g_free(viewer->cursor_fit);
 	arbiter_forget(viewer->host->clipboard, viewer);
 	g_queue_clear_full(&viewer->held, (GDestroyNotify)g_bytes_unref);
 	/* releases every key and button still held */
@@ -503,6 +532,18 @@ void viewer_handle_message(struct viewer *viewer, const char *text, size_t len)
 	switch (msg.type) {
 	case SIGNAL_ANSWER:
 		ok = rtc_peer_set_answer(viewer->peer, msg.sdp, strlen(msg.sdp), &error);
+		if (!ok && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED)) {
+			/* in words, for the page to show: what this browser lacks */
+			log_warn("%s: %s", viewer_address(viewer), error->message);
+			send_json(viewer, signal_build_error("no-codec", error->message));
+			ok = true;
+		} else if (ok) {
+			log_info("%s: %s video", viewer_address(viewer),
+			         rtc_codec_name(rtc_peer_get_codec(viewer->peer)));
+			/* the codec is known now: its encode feeds this peer */
+			viewer->attached = true;
+			viewer->host->attach(viewer->host->data, viewer->peer, viewer->listens);
+		}
 		break;
 	case SIGNAL_CANDIDATE:
 		ok = rtc_peer_add_candidate(viewer->peer, msg.candidate ? msg.candidate : "",

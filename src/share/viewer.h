@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rtc/codec.h"
+
 struct arbiter;
 struct config;
 struct cursor;
@@ -21,6 +23,10 @@ struct viewer_host {
 	const struct config *config;
 	struct rtc_cert *dtls_cert;
 	uint32_t video_ssrc;
+	/* the video codecs the share can encode, most wanted first: every viewer is offered
+	 * them all, and its answer picks one */
+	const enum rtc_codec *codecs;
+	size_t n_codecs;
 	bool audio; /* the share has sound to offer */
 	uint32_t audio_ssrc;
 	const struct cursor *cursor; /* the desktop's pointer, when it travels beside the frames */
@@ -28,10 +34,12 @@ struct viewer_host {
 	void *data;
 	/* The shared area's size in pixels, 0 before the first frame. */
 	void (*get_size)(void *data, unsigned *width, unsigned *height);
-	/* The peer takes the video from now on (and the sound, if `audio`), until detached. */
+	/* Once its answer is in: the peer takes the video of the codec the answer chose
+	 * (rtc_peer_get_codec) from now on, and the sound if `audio`, until detached. */
 	void (*attach)(void *data, struct rtc_peer *peer, bool audio);
 	void (*detach)(void *data, struct rtc_peer *peer, bool audio);
-	void (*request_keyframe)(void *data);
+	/* A keyframe of the attached peer's codec. */
+	void (*request_keyframe)(void *data, struct rtc_peer *peer);
 	/* Resends video packet `seq` to `peer` if it is still in history. */
 	void (*retransmit)(void *data, struct rtc_peer *peer, uint16_t seq);
 	/* A keyboard and pointer of the viewer's own on the desktop; NULL with an error a

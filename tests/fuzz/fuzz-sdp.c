@@ -14,10 +14,30 @@ static void check(const struct sdp_answer *a)
 	    !a->video || a->video_mline < 0 || a->n_video_pts > G_N_ELEMENTS(a->video_pts) ||
 	    a->n_candidates > SDP_MAX_REMOTE_CANDIDATES)
 		abort();
+	static const enum rtc_codec both[] = {RTC_CODEC_H264, RTC_CODEC_VP8};
+	enum rtc_codec codec;
+	char *why = NULL;
+
 	for (size_t i = 0; i < a->n_candidates; i++) {
 		if (strncmp(a->candidates[i], "candidate:", 10) != 0)
 			abort();
 	}
+	/* at least one fingerprint, all of one hash we check */
+	if (a->n_fingerprints < 1 || a->n_fingerprints > G_N_ELEMENTS(a->fingerprints))
+		abort();
+	for (size_t i = 0; i < a->n_fingerprints; i++) {
+		if (!rtc_hash_len(a->fingerprints[i].hash) ||
+		    a->fingerprints[i].hash != a->fingerprints[0].hash)
+			abort();
+	}
+	/* a codec chosen is one offered and kept; none chosen is said in words */
+	if (sdp_answer_choose_codec(a, both, 2, 0x20, &codec, &why)) {
+		if (!sdp_answer_has_pt(a, rtc_codec_payload_type(codec)) || why)
+			abort();
+	} else if (!why || !why[0]) {
+		abort();
+	}
+	g_free(why);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

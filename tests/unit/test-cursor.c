@@ -187,6 +187,62 @@ static void test_portal_mode(void)
 	g_assert_cmpuint(XDP_CURSOR_METADATA, ==, 4);
 }
 
+/* A browser that takes at most 64 KiB a message (aiortc, webrtcbin) gets the largest
+ * image (128×128: 65545 bytes) halved, the hotspot with it; one that takes more gets it
+ * whole; one that takes almost nothing gets none. */
+static void test_within_limit(void)
+{
+	const uint32_t w = CAPTURE_CURSOR_IMAGE_MAX, h = CAPTURE_CURSOR_IMAGE_MAX;
+	g_autofree uint8_t *rgba = g_malloc((size_t)w * h * 4);
+	g_autofree uint8_t *buf = g_malloc(CURSOR_MESSAGE_MAX);
+	g_autofree uint8_t *whole = g_malloc(CURSOR_MESSAGE_MAX);
+	size_t len;
+
+	/* left half opaque red, right half transparent (its colour must not bleed) */
+	for (uint32_t y = 0; y < h; y++) {
+		for (uint32_t x = 0; x < w; x++) {
+			uint8_t *p = rgba + ((size_t)y * w + x) * 4;
+
+			p[0] = x < w / 2 ? 255 : 0;
+			p[1] = 0;
+			p[2] = x < w / 2 ? 0 : 255;
+			p[3] = x < w / 2 ? 255 : 0;
+		}
+	}
+	/* the column in the middle: half opaque red, half transparent blue */
+	g_assert_cmpuint(CURSOR_IMAGE_LEN(w, h), >, 65536);
+	len = cursor_encode_image_within(buf, CURSOR_MESSAGE_MAX, 65536, w, h, 100, 31, rgba);
+	g_assert_cmpuint(len, ==, CURSOR_IMAGE_LEN(64, 64));
+	g_assert_cmpuint(len, <=, 65536);
+	g_assert_cmpuint(buf[0], ==, CURSOR_TYPE_IMAGE);
+	g_assert_cmpuint(buf[1] | buf[2] << 8, ==, 64);
+	g_assert_cmpuint(buf[3] | buf[4] << 8, ==, 64);
+	g_assert_cmpuint(buf[5] | buf[6] << 8, ==, 50); /* hotspot halved */
+	g_assert_cmpuint(buf[7] | buf[8] << 8, ==, 15);
+	{
+		const uint8_t *px = buf + CURSOR_IMAGE_HEADER_LEN;
+
+		g_assert_cmpmem(px, 4, ((uint8_t[]){255, 0, 0, 255}), 4);
+		g_assert_cmpmem(px + 63 * 4, 4, ((uint8_t[]){0, 0, 0, 0}), 4);
+	}
+	/* whole where it fits: the same bytes cursor_encode_image makes */
+	len = cursor_encode_image_within(buf, CURSOR_MESSAGE_MAX, 262144, w, h, 100, 31, rgba);
+	g_assert_cmpuint(len, ==,
+	                 cursor_encode_image(whole, CURSOR_MESSAGE_MAX, w, h, 100, 31, rgba));
+	g_assert_cmpmem(buf, len, whole, len);
+	/* halved twice, odd sizes round up and average what lies inside */
+	len = cursor_encode_image_within(buf, CURSOR_MESSAGE_MAX, 300, 127, 3, 0, 0, rgba);
+	g_assert_cmpuint(len, ==, CURSOR_IMAGE_LEN(32, 1));
+	/* not even one pixel fits */
+	g_assert_cmpuint(cursor_encode_image_within(buf, CURSOR_MESSAGE_MAX, 12, w, h, 0, 0, rgba),
+	                 ==, 0);
+	g_assert_cmpuint(cursor_encode_image_within(buf, CURSOR_MESSAGE_MAX, 13, 1, 1, 0, 0, rgba),
+	                 ==, 13);
+	g_assert_cmpuint(
+	        cursor_encode_image_within(buf, CURSOR_MESSAGE_MAX, 65536, 0, 4, 0, 0, rgba), ==,
+	        0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -195,5 +251,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cursor/convert", test_convert);
 	g_test_add_func("/cursor/update", test_update);
 	g_test_add_func("/cursor/portal-mode", test_portal_mode);
+	g_test_add_func("/cursor/within-limit", test_within_limit);
 	return g_test_run();
 }

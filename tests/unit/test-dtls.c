@@ -168,22 +168,43 @@ static void link_init(struct link *l)
 	l->server.received = g_byte_array_new();
 }
 
-/* Endpoints expecting each other's real fingerprints unless told otherwise. */
-static void link_open(struct link *l, bool wrong_client_fp, bool wrong_server_fp)
+/* Endpoints expecting these fingerprints: the server the client's, the client the
+ * server's. */
+static void link_open_with(struct link *l, const struct rtc_fingerprint *cfp, size_t n_cfp,
+                           const struct rtc_fingerprint *sfp, size_t n_sfp)
 {
 	g_autoptr(GError) error = NULL;
-	uint8_t cfp[32], sfp[32];
 
-	g_assert_true(sdp_fingerprint_parse(rtc_cert_fingerprint(l->client_cert), 95, cfp));
-	g_assert_true(sdp_fingerprint_parse(rtc_cert_fingerprint(l->server_cert), 95, sfp));
+	l->client.dtls =
+	        rtc_dtls_new(l->client_cert, false, sfp, n_sfp, &listener, &l->client, &error);
+	g_assert_no_error(error);
+	l->server.dtls =
+	        rtc_dtls_new(l->server_cert, true, cfp, n_cfp, &listener, &l->server, &error);
+	g_assert_no_error(error);
+}
+
+/* Endpoints expecting each other's real SHA-256 fingerprints unless told otherwise. */
+static void link_open(struct link *l, bool wrong_client_fp, bool wrong_server_fp)
+{
+	struct rtc_fingerprint cfp = {.hash = RTC_HASH_SHA256}, sfp = {.hash = RTC_HASH_SHA256};
+
+	g_assert_true(
+	        sdp_fingerprint_parse(rtc_cert_fingerprint(l->client_cert), 95, cfp.digest, 32));
+	g_assert_true(
+	        sdp_fingerprint_parse(rtc_cert_fingerprint(l->server_cert), 95, sfp.digest, 32));
 	if (wrong_client_fp)
-		cfp[5] ^= 1;
+		cfp.digest[5] ^= 1;
 	if (wrong_server_fp)
-		sfp[31] ^= 0x80;
-	l->client.dtls = rtc_dtls_new(l->client_cert, false, sfp, &listener, &l->client, &error);
-	g_assert_no_error(error);
-	l->server.dtls = rtc_dtls_new(l->server_cert, true, cfp, &listener, &l->server, &error);
-	g_assert_no_error(error);
+		sfp.digest[31] ^= 0x80;
+	link_open_with(l, &cfp, 1, &sfp, 1);
+}
+
+static struct rtc_fingerprint digest_of(struct rtc_cert *cert, enum rtc_hash hash)
+{
+	struct rtc_fingerprint fp = {.hash = hash};
+
+	g_assert_true(rtc_cert_digest(cert, hash, fp.digest));
+	return fp;
 }
 
 static void link_start(struct link *l)
@@ -358,6 +379,49 @@ static void test_wrong_fingerprint(void)
 	link_clear(&l);
 }
 
+/* RFC 8122: sha-384 and sha-512 are checked as well as sha-256; one match of those
+ * given is enough, none is a failure. */
+static void test_fingerprint_hashes(void)
+{
+	struct link l;
+	struct rtc_fingerprint cfp[2], sfp;
+	g_autoptr(GError) error = NULL;
+	struct rtc_fingerprint none = {.hash = RTC_HASH_NONE};
+
+	link_init(&l);
+	cfp[0] = digest_of(l.client_cert, RTC_HASH_SHA256);
+	cfp[0].digest[0] ^= 1; /* another certificate's */
+	cfp[1] = digest_of(l.client_cert, RTC_HASH_SHA512);
+	sfp = digest_of(l.server_cert, RTC_HASH_SHA384);
+	link_open_with(&l, cfp, 2, &sfp, 1);
+	link_start(&l);
+	run_until(&l.client.connected, &l.server.connected, false);
+	g_assert_true(l.client.connected && l.server.connected);
+	link_clear(&l);
+
+	/* a sha-512 that does not match */
+	link_init(&l);
+	cfp[0] = digest_of(l.client_cert, RTC_HASH_SHA512);
+	cfp[0].digest[63] ^= 0x10;
+	sfp = digest_of(l.server_cert, RTC_HASH_SHA384);
+	link_open_with(&l, cfp, 1, &sfp, 1);
+	link_start(&l);
+	run_until(&l.client.failed, &l.server.failed, false);
+	g_assert_true(l.server.failed);
+	g_assert_nonnull(strstr(l.server.reason, "fingerprint"));
+	g_assert_false(l.client.connected || l.server.connected);
+	link_clear(&l);
+
+	/* nothing checkable: refused at once */
+	link_init(&l);
+	g_assert_null(rtc_dtls_new(l.server_cert, true, &none, 1, &listener, &l.server, &error));
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	g_assert_null(rtc_dtls_new(l.server_cert, true, NULL, 0, &listener, &l.server, &error));
+	g_assert_nonnull(error);
+	link_clear(&l);
+}
+
 static void test_data_and_close(void)
 {
 	static const char hello[] = "sctp would go here";
@@ -477,11 +541,15 @@ static void test_cert(void)
 	g_autoptr(GError) error = NULL;
 	struct rtc_cert *a = rtc_cert_new(&error), *b = rtc_cert_new(&error);
 	const char *fa = rtc_cert_fingerprint(a);
-	uint8_t raw[32];
+	uint8_t raw[32], digest[RTC_DIGEST_MAX];
 
 	g_assert_no_error(error);
 	g_assert_cmpuint(strlen(fa), ==, 32 * 3 - 1);
-	g_assert_true(sdp_fingerprint_parse(fa, strlen(fa), raw));
+	g_assert_true(sdp_fingerprint_parse(fa, strlen(fa), raw, sizeof(raw)));
+	/* the text is the SHA-256 of the same DER rtc_cert_digest hashes */
+	g_assert_true(rtc_cert_digest(a, RTC_HASH_SHA256, digest));
+	g_assert_cmpmem(digest, 32, raw, 32);
+	g_assert_false(rtc_cert_digest(a, RTC_HASH_NONE, digest));
 	for (const char *c = fa; *c; c++)
 		g_assert_true(g_ascii_isxdigit(*c) ? !g_ascii_islower(*c) : *c == ':');
 	g_assert_cmpstr(fa, !=, rtc_cert_fingerprint(b)); /* fresh key each time */
@@ -501,6 +569,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/dtls/profile-sha1", test_profile_cm);
 	g_test_add_func("/dtls/no-common-profile", test_no_common_profile);
 	g_test_add_func("/dtls/wrong-fingerprint", test_wrong_fingerprint);
+	g_test_add_func("/dtls/fingerprint-hashes", test_fingerprint_hashes);
 	g_test_add_func("/dtls/data-and-close", test_data_and_close);
 	g_test_add_func("/dtls/old-versions-refused", test_old_versions_refused);
 	return g_test_run();

@@ -124,6 +124,82 @@ static void run(const char *name, enum rtc_codec codec, unsigned w, unsigned h)
 	g_mutex_clear(&o.lock);
 }
 
+/* The SPS of one keyframe: profile_idc, constraint flags, level_idc. */
+static bool sps_of(GBytes *coded, uint8_t out[3])
+{
+	gsize len;
+	const uint8_t *b = g_bytes_get_data(coded, &len);
+
+	for (size_t i = 0; i + 7 < len; i++) {
+		if (b[i] == 0 && b[i + 1] == 0 && b[i + 2] == 1 && (b[i + 3] & 0x1f) == 7) {
+			memcpy(out, b + i + 4, 3);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The level the offer names (rtc_h264_level_idc, from the size, the rate and the bitrate)
+ * is the one the encoder's SPS says: x264 picks the lowest level that fits, as we do. */
+static void test_h264_level(void)
+{
+	static const struct {
+		unsigned w, h, fps, kbps;
+	} cases[] = {
+	        {1280, 720, 30, 8000},  {1280, 720, 60, 8000}, {1920, 1080, 60, 8000},
+	        {1920, 1080, 30, 8000}, {640, 480, 30, 2000},  {1280, 720, 30, 30000},
+	};
+	static const char *const names[] = {"x264enc", "openh264enc"};
+
+	for (size_t n = 0; n < G_N_ELEMENTS(names); n++) {
+		GstElementFactory *f = gst_element_factory_find(names[n]);
+
+		if (!f) {
+			g_test_message("%s is not installed", names[n]);
+			continue;
+		}
+		gst_object_unref(f);
+		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+			struct encoder_config config = {.name = names[n],
+			                                .codec = RTC_CODEC_H264,
+			                                .max_fps = cases[i].fps,
+			                                .bitrate_kbps = cases[i].kbps};
+			unsigned w = cases[i].w, h = cases[i].h, stride = w * 4;
+			g_autofree uint8_t *pixels = g_malloc(stride * h);
+			struct capture_frame fr = {.width = w,
+			                           .height = h,
+			                           .stride = stride,
+			                           .format = 0x34325258 /* XR24 */,
+			                           .data = pixels};
+			struct out o = {0};
+			g_autoptr(GError) error = NULL;
+			struct encoder *enc;
+			uint8_t sps[3] = {0};
+
+			g_mutex_init(&o.lock);
+			enc = encoder_new(&config, on_output, &o, &error);
+			g_assert_no_error(error);
+			fill(pixels, w, h, stride, 0);
+			fr.ready_us = g_get_monotonic_time();
+			encoder_push(enc, &fr);
+			g_assert_cmpuint(wait_frames(&o, 1, 5000), >=, 1);
+			encoder_free(enc);
+			g_assert_true(sps_of(o.coded[0], sps));
+			g_test_message(
+			        "%s %ux%u@%u %u kbit/s: profile %02x%02x level %u, offered %u",
+			        names[n], w, h, cases[i].fps, cases[i].kbps, sps[0], sps[1], sps[2],
+			        rtc_h264_level_idc(w, h, cases[i].fps, cases[i].kbps));
+			g_assert_cmphex(sps[0], ==, RTC_H264_PROFILE_IDC);
+			g_assert_cmphex(sps[1] & 0x40, ==, 0x40); /* constraint_set1: constrained */
+			g_assert_cmpuint(sps[2], ==,
+			                 rtc_h264_level_idc(w, h, cases[i].fps, cases[i].kbps));
+			for (unsigned k = 0; k < MIN(o.frames, MAX_OUT); k++)
+				g_bytes_unref(o.coded[k]);
+			g_mutex_clear(&o.lock);
+		}
+	}
+}
+
 static void test_probe(void)
 {
 	struct encoder_info infos[16];
@@ -514,6 +590,7 @@ int main(int argc, char **argv)
 {
 	gst_init(&argc, &argv);
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/encoder/h264-level", test_h264_level);
 	g_test_add_func("/encoder/probe", test_probe);
 	g_test_add_func("/encoder/h264", test_h264);
 	g_test_add_func("/encoder/h264-odd-size", test_h264_odd);

@@ -15,6 +15,7 @@
 #include "rtc/peer.h"
 #include "rtc/rtcp.h"
 #include "rtc/rtp.h"
+#include "rtc/sctp.h"
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"
 
@@ -33,12 +34,18 @@ struct seen {
 	unsigned keyframes;
 	GArray *nacks; /* uint16_t */
 	unsigned candidates;
+	unsigned ends; /* candidate NULL: no more */
 };
 
 static void peer_candidate(void *data, const char *candidate)
 {
 	struct seen *s = data;
 
+	if (!candidate) {
+		s->ends++;
+		return;
+	}
+	g_assert_cmpuint(s->ends, ==, 0);
 	g_assert_true(g_str_has_prefix(candidate, "candidate:"));
 	s->candidates++;
 }
@@ -200,6 +207,18 @@ enum audio_answer {
 	AUDIO_REJECT, /* port 0 */
 };
 
+static void append_fingerprint(GString *sdp, struct rtc_cert *cert, const char *name,
+                               enum rtc_hash hash)
+{
+	uint8_t digest[RTC_DIGEST_MAX];
+
+	g_assert_true(rtc_cert_digest(cert, hash, digest));
+	g_string_append_printf(sdp, "a=fingerprint:%s ", name);
+	for (size_t i = 0; i < rtc_hash_len(hash); i++)
+		g_string_append_printf(sdp, i ? ":%02X" : "%02X", digest[i]);
+	g_string_append(sdp, "\r\n");
+}
+
 /* Takes the offer, gathers, and answers like Chromium would (one video m-line, and the
  * audio one as asked). */
 static char *browser_answer(struct browser *b, const char *offer_sdp, bool active,
@@ -208,20 +227,20 @@ static char *browser_answer(struct browser *b, const char *offer_sdp, bool activ
 	g_autoptr(GError) error = NULL;
 	struct rtc_ice_config ic = {.controlling = false};
 	struct offer o;
-	uint8_t fp[32];
+	struct rtc_fingerprint fp = {.hash = RTC_HASH_SHA256};
 	g_autofree char *ufrag = NULL, *pwd = NULL;
 	g_auto(GStrv) cands = NULL;
 	GString *sdp;
 
 	offer_parse(offer_sdp, &o);
 	g_assert_nonnull(o.ufrag);
-	g_assert_true(sdp_fingerprint_parse(o.fingerprint, strlen(o.fingerprint), fp));
+	g_assert_true(sdp_fingerprint_parse(o.fingerprint, strlen(o.fingerprint), fp.digest, 32));
 	b->rtp = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	b->rtcp = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	b->cert = rtc_cert_new(&error);
 	g_assert_no_error(error);
 	/* setup:active makes the browser the DTLS client */
-	b->dtls = rtc_dtls_new(b->cert, !active, fp, &browser_dtls_listener, b, &error);
+	b->dtls = rtc_dtls_new(b->cert, !active, &fp, 1, &browser_dtls_listener, b, &error);
 	g_assert_no_error(error);
 	b->ice = rtc_ice_new(&ic, &browser_ice_listener, b, &error);
 	g_assert_no_error(error);
@@ -241,6 +260,13 @@ static char *browser_answer(struct browser *b, const char *offer_sdp, bool activ
 	g_string_append(sdp, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n");
 	g_string_append_printf(sdp, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", ufrag, pwd);
 	g_string_append_printf(sdp, "a=fingerprint:sha-256 %s\r\n", rtc_cert_fingerprint(b->cert));
+	if (!active) {
+		/* as aiortc answers (RFC 8122): more hashes, and one we do not know; the
+		 * strongest (sha-512) is the one checked */
+		append_fingerprint(sdp, b->cert, "sha-384", RTC_HASH_SHA384);
+		append_fingerprint(sdp, b->cert, "SHA-512", RTC_HASH_SHA512);
+		g_string_append(sdp, "a=fingerprint:blake3 00:11\r\n");
+	}
 	g_string_append_printf(sdp, "a=setup:%s\r\n", active ? "active" : "passive");
 	g_string_append(sdp, "a=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
 	                     "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\n"
@@ -782,6 +808,151 @@ static void test_offer(void)
 	rtc_cert_free(cert);
 }
 
+static bool candidates_ended(void *data)
+{
+	return ((struct seen *)data)->ends > 0;
+}
+
+static char *answer_for(struct rtc_cert *cert, const char *pts, const char *extra)
+{
+	return g_strdup_printf("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+	                       "a=group:BUNDLE 0 2\r\n"
+	                       "m=video 9 UDP/TLS/RTP/SAVPF %s\r\nc=IN IP4 0.0.0.0\r\n"
+	                       "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+	                       "a=fingerprint:sha-256 %s\r\n"
+	                       "a=setup:active\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\n"
+	                       "a=rtpmap:96 VP8/90000\r\na=rtpmap:102 H264/90000\r\n"
+	                       "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;"
+	                       "profile-level-id=42e01f\r\n"
+	                       "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+	                       "a=mid:2\r\na=sctp-port:5000\r\n%s",
+	                       pts, rtc_cert_fingerprint(cert), extra);
+}
+
+/* Every codec offered, most wanted first, at the level asked; the answer picks; the
+ * message size it allows; the end of our candidates is said once. */
+static void test_codec_choice(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct rtc_cert *cert = rtc_cert_new(&error);
+	struct rtc_peer_config config = {.cert = cert,
+	                                 .codecs = {RTC_CODEC_H264, RTC_CODEC_VP8},
+	                                 .n_codecs = 2,
+	                                 .h264_level_idc = 32,
+	                                 .video_ssrc = SSRC};
+	static const struct {
+		const char *pts, *extra;
+		enum rtc_codec codec;
+		size_t max_message;
+	} cases[] = {
+	        {"102 96", "", RTC_CODEC_H264, 65536}, /* absent: RFC 8841's 64 KiB */
+	        {"96 102", "a=max-message-size:65536\r\n", RTC_CODEC_VP8, 65536},
+	        {"96", "a=max-message-size:1000\r\n", RTC_CODEC_VP8, 1000},
+	        {"102", "a=max-message-size:0\r\n", RTC_CODEC_H264, RTC_SCTP_MAX_MESSAGE},
+	        {"102", "a=max-message-size:9999999\r\n", RTC_CODEC_H264, RTC_SCTP_MAX_MESSAGE},
+	};
+
+	g_assert_no_error(error);
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct seen seen = {0};
+		struct rtc_peer *peer = rtc_peer_new(&config, &peer_listener, &seen, &error);
+		g_autofree char *offer = NULL, *answer = NULL;
+
+		g_assert_no_error(error);
+		offer = rtc_peer_create_offer(peer, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(strstr(offer, "m=video "));
+		g_assert_nonnull(strstr(offer, " UDP/TLS/RTP/SAVPF 102 96\r\n"));
+		g_assert_nonnull(strstr(offer, "profile-level-id=42e020\r\n"));
+		g_assert_null(strstr(offer, "m=video 9 ")); /* a default candidate's port */
+		/* host candidates only: either the offer says it, or candidate null follows */
+		if (!strstr(offer, "a=end-of-candidates\r\n")) {
+			g_assert_true(run_until(candidates_ended, &seen));
+		}
+		answer = answer_for(cert, cases[i].pts, cases[i].extra);
+		g_assert_true(rtc_peer_set_answer(peer, answer, strlen(answer), &error));
+		g_assert_no_error(error);
+		g_assert_cmpint(rtc_peer_get_codec(peer), ==, cases[i].codec);
+		g_assert_cmpuint(rtc_peer_get_max_message_size(peer), ==, cases[i].max_message);
+		g_main_context_iteration(NULL, FALSE);
+		g_assert_cmpuint(seen.ends, <=, 1);
+		rtc_peer_free(peer);
+		g_free(seen.reason);
+	}
+
+	/* a STUN server to ask (one that never answers): the offer cannot say it, so
+	 * candidate null ends the trickle once libnice gives up on it */
+	{
+		struct seen seen = {0};
+		GSocket *silent = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+		                               G_SOCKET_PROTOCOL_UDP, &error);
+		g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+		g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+		g_autoptr(GSocketAddress) bound = NULL;
+		struct rtc_peer_config stun = config;
+		struct rtc_peer *peer;
+		g_autofree char *offer = NULL;
+		int64_t start = g_get_monotonic_time();
+
+		g_assert_true(g_socket_bind(silent, any, FALSE, &error));
+		bound = g_socket_get_local_address(silent, &error);
+		stun.stun_host = "127.0.0.1";
+		stun.stun_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+		peer = rtc_peer_new(&stun, &peer_listener, &seen, &error);
+		offer = rtc_peer_create_offer(peer, &error);
+		g_assert_no_error(error);
+		g_assert_null(strstr(offer, "end-of-candidates"));
+		g_assert_true(run_until(candidates_ended, &seen));
+		g_test_message("candidate null after %lld ms",
+		               (long long)(g_get_monotonic_time() - start) / 1000);
+		g_assert_cmpuint(seen.ends, ==, 1);
+		rtc_peer_free(peer);
+		g_object_unref(silent);
+		g_free(seen.reason);
+	}
+
+	/* offered VP8 alone, the browser keeps only H.264: refused in words */
+	{
+		struct seen seen = {0};
+		struct rtc_peer_config vp8 = {
+		        .cert = cert, .codec = RTC_CODEC_VP8, .video_ssrc = 1};
+		struct rtc_peer *peer = rtc_peer_new(&vp8, &peer_listener, &seen, &error);
+		g_autofree char *offer = rtc_peer_create_offer(peer, &error);
+		g_autofree char *answer = answer_for(cert, "102", "");
+
+		g_assert_nonnull(strstr(offer, " UDP/TLS/RTP/SAVPF 96\r\n"));
+		g_assert_null(strstr(offer, "H264"));
+		g_assert_false(rtc_peer_set_answer(peer, answer, strlen(answer), &error));
+		g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+		g_assert_cmpstr(error->message, ==,
+		                "this browser decodes none of the video we send (VP8)");
+		g_clear_error(&error);
+		rtc_peer_free(peer);
+	}
+	/* the video line declined (port 0), as Firefox without OpenH264 answers H.264 alone:
+	 * the same words */
+	{
+		struct seen seen = {0};
+		struct rtc_peer_config h264 = {
+		        .cert = cert, .codec = RTC_CODEC_H264, .video_ssrc = 1};
+		struct rtc_peer *peer = rtc_peer_new(&h264, &peer_listener, &seen, &error);
+		g_autofree char *offer = rtc_peer_create_offer(peer, &error);
+		g_autofree char *answer = answer_for(cert, "102", "");
+		g_autofree char *declined = NULL;
+		GString *s = g_string_new(answer);
+
+		g_string_replace(s, "m=video 9 ", "m=video 0 ", 1);
+		declined = g_string_free(s, FALSE);
+		g_assert_false(rtc_peer_set_answer(peer, declined, strlen(declined), &error));
+		g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+		g_assert_cmpstr(error->message, ==,
+		                "this browser decodes none of the video we send (H.264)");
+		g_clear_error(&error);
+		rtc_peer_free(peer);
+	}
+	rtc_cert_free(cert);
+}
+
 static bool peer_failed(void *data)
 {
 	struct seen *s = data;
@@ -836,6 +1007,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/peer/media/dtls-server", test_media_dtls_server);
 	g_test_add_func("/peer/media/dtls-client", test_media_dtls_client);
 	g_test_add_func("/peer/unreachable", test_unreachable);
+	g_test_add_func("/peer/codec-choice", test_codec_choice);
 	g_test_add_func("/peer/audio", test_audio);
 	g_test_add_func("/peer/audio/not-offered", test_audio_not_offered);
 	g_test_add_func("/peer/audio/refused", test_audio_refused);

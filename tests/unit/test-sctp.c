@@ -116,12 +116,15 @@ static const struct rtc_sctp_listener listener = {
         .closed = on_closed,
 };
 
+/* what the browser's a=max-message-size lets wayrtc's end send */
+static size_t wayrtc_max_send = RTC_SCTP_MAX_MESSAGE;
+
 static void end_init(struct end *e, const char *name, struct end *other, bool dtls_server)
 {
 	struct rtc_sctp_config config = {
 	        .remote_port = RTC_SCTP_PORT,
 	        .mtu = MTU,
-	        .max_send = RTC_SCTP_MAX_MESSAGE,
+	        .max_send = dtls_server ? wayrtc_max_send : RTC_SCTP_MAX_MESSAGE,
 	        .dtls_server = dtls_server,
 	};
 	g_autoptr(GError) error = NULL;
@@ -313,6 +316,32 @@ static void test_large_messages(void)
 	teardown();
 }
 
+/* A browser that takes 64 KiB a message (aiortc, webrtcbin): a larger one (a 128×128
+ * cursor image is 65545 bytes) is refused at once and every time, never queued, and
+ * what fits still goes after it. */
+static void test_peer_limit(void)
+{
+	g_autofree uint8_t *big = g_malloc0(65545);
+	int id;
+
+	wayrtc_max_send = 65536;
+	setup(0);
+	wayrtc_max_send = RTC_SCTP_MAX_MESSAGE;
+	id = open_channel(&net.b, "cursor", DCEP_RELIABLE, 0, false);
+	g_assert_cmpint(id, >=, 0);
+	for (int i = 0; i < 3; i++)
+		g_assert_false(rtc_sctp_send(net.b.sctp, (uint16_t)id, true, big, 65545));
+	g_assert_true(rtc_sctp_send(net.b.sctp, (uint16_t)id, true, big, 65536));
+	g_assert_true(rtc_sctp_send(net.b.sctp, (uint16_t)id, true, (const uint8_t *)"\x01", 1));
+	wait_messages(&net.a, 2);
+	g_assert_cmpuint(g_bytes_get_size(g_ptr_array_index(net.a.messages, 0)), ==, 65536);
+	assert_message(&net.a, 1, "\x01", 1, true);
+	/* the other way the browser's own limit holds, not ours */
+	g_assert_true(rtc_sctp_send(net.a.sctp, (uint16_t)id, true, big, 65545));
+	wait_messages(&net.b, 1);
+	teardown();
+}
+
 static void test_reliable_under_loss(void)
 {
 	int id;
@@ -423,6 +452,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sctp/open-and-talk", test_open_and_talk);
 	g_test_add_func("/sctp/large-messages", test_large_messages);
+	g_test_add_func("/sctp/peer-limit", test_peer_limit);
 	g_test_add_func("/sctp/reliable-under-loss", test_reliable_under_loss);
 	g_test_add_func("/sctp/unreliable", test_unreliable);
 	g_test_add_func("/sctp/close-channel", test_close_channel);

@@ -199,9 +199,9 @@ static const char h264_offer[] =
         "a=group:BUNDLE 0\r\n"
         "a=extmap-allow-mixed\r\n"
         "a=msid-semantic: WMS wayrtc\r\n"
-        "m=video 9 UDP/TLS/RTP/SAVPF 102\r\n"
-        "c=IN IP4 0.0.0.0\r\n"
-        "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+        "m=video 50000 UDP/TLS/RTP/SAVPF 102\r\n"
+        "c=IN IP4 10.0.0.2\r\n"
+        "a=rtcp:50000 IN IP4 10.0.0.2\r\n"
         "a=ice-ufrag:abcd\r\n"
         "a=ice-pwd:0123456789012345678901\r\n"
         "a=ice-options:trickle\r\n"
@@ -223,6 +223,9 @@ static const char h264_offer[] =
         "a=ssrc:1234 msid:wayrtc video\r\n"
         "a=candidate:1 1 UDP 2015363327 10.0.0.2 50000 typ host\r\n";
 
+static const enum rtc_codec h264_only[] = {RTC_CODEC_H264};
+static const enum rtc_codec vp8_only[] = {RTC_CODEC_VP8};
+
 static struct sdp_offer_params offer_params(void)
 {
 	static const char *cands[] = {"candidate:1 1 UDP 2015363327 10.0.0.2 50000 typ host", NULL};
@@ -233,7 +236,8 @@ static struct sdp_offer_params offer_params(void)
 	        .ice_pwd = "0123456789012345678901",
 	        .fingerprint = FP_CHROME,
 	        .candidates = cands,
-	        .codec = RTC_CODEC_H264,
+	        .codecs = h264_only,
+	        .n_codecs = 1,
 	        .video_ssrc = 1234,
 	        .cname = "c",
 	        .audio_ssrc = 5678,
@@ -263,11 +267,11 @@ static void test_offer_full(void)
 	g_autofree char *offer = NULL;
 	const char *audio, *data;
 
-	p.codec = RTC_CODEC_VP8;
+	p.codecs = vp8_only;
 	p.audio = p.data = true;
 	offer = sdp_offer_build(&p);
 	g_assert_nonnull(strstr(offer, "a=group:BUNDLE 0 1 2\r\n"));
-	g_assert_nonnull(strstr(offer, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"));
+	g_assert_nonnull(strstr(offer, "m=video 50000 UDP/TLS/RTP/SAVPF 96\r\n"));
 	g_assert_nonnull(strstr(offer, "a=rtpmap:96 VP8/90000\r\n"));
 	g_assert_null(strstr(offer, "H264"));
 	g_assert_null(strstr(offer, "a=fmtp:96"));
@@ -278,8 +282,8 @@ static void test_offer_full(void)
 	g_assert_cmpuint(count(offer, "a=fingerprint:sha-256 " FP_CHROME "\r\n"), ==, 3);
 	g_assert_cmpuint(count(offer, "a=setup:actpass\r\n"), ==, 3);
 	g_assert_cmpuint(count(offer, "a=candidate:"), ==, 1);
-	audio = strstr(offer, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n");
-	data = strstr(offer, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
+	audio = strstr(offer, "m=audio 50000 UDP/TLS/RTP/SAVPF 111\r\n");
+	data = strstr(offer, "m=application 50000 UDP/DTLS/SCTP webrtc-datachannel\r\n");
 	g_assert_nonnull(audio);
 	g_assert_nonnull(data);
 	g_assert_true(audio < data);
@@ -331,7 +335,7 @@ static struct sdp_answer *parse_ok(const char *sdp)
 	struct sdp_answer *a = g_new0(struct sdp_answer, 1);
 	g_autoptr(GError) error = NULL;
 
-	g_assert_true(sdp_answer_parse((const uint8_t *)sdp, strlen(sdp), a, &error));
+	sdp_answer_parse((const uint8_t *)sdp, strlen(sdp), a, &error);
 	g_assert_no_error(error);
 	return a;
 }
@@ -343,8 +347,8 @@ static void test_chrome_h264(void)
 	g_assert_cmpstr(a->ice_ufrag, ==, "Hd5C");
 	g_assert_cmpstr(a->ice_pwd, ==, "N0KwQR2DC1BBHr5It5kUrVTr");
 	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
-	g_assert_cmpuint(a->fingerprint[0], ==, 0x8F);
-	g_assert_cmpuint(a->fingerprint[31], ==, 0x5A);
+	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x8F);
+	g_assert_cmpuint(a->fingerprints[0].digest[31], ==, 0x5A);
 	g_assert_true(a->video);
 	g_assert_cmpint(a->video_mline, ==, 0);
 	g_assert_true(a->playout_delay);
@@ -384,8 +388,8 @@ static void test_firefox(void)
 
 	g_assert_cmpstr(a->ice_ufrag, ==, "6f1e2d3c");
 	g_assert_cmpstr(a->ice_pwd, ==, "d8c8b1c6e1b7b4a7ef6b3c1f2b0a9e8d");
-	g_assert_cmpuint(a->fingerprint[0], ==, 0x48); /* from session level */
-	g_assert_cmpuint(a->fingerprint[31], ==, 0x95);
+	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x48); /* from session level */
+	g_assert_cmpuint(a->fingerprints[0].digest[31], ==, 0x95);
 	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
 	g_assert_true(a->video); /* media-level recvonly over session-level sendrecv */
 	g_assert_true(sdp_answer_has_pt(a, 102));
@@ -402,8 +406,8 @@ static void test_chromium156_captured(void)
 
 	g_assert_cmpstr(a->ice_ufrag, ==, "Byqg");
 	g_assert_cmpstr(a->ice_pwd, ==, "yio4AFUTRYWvBORTw5H2l2cS");
-	g_assert_cmpuint(a->fingerprint[0], ==, 0x7F);
-	g_assert_cmpuint(a->fingerprint[31], ==, 0x50);
+	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x7F);
+	g_assert_cmpuint(a->fingerprints[0].digest[31], ==, 0x50);
 	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
 	g_assert_true(a->video);
 	g_assert_true(a->playout_delay);
@@ -458,7 +462,7 @@ static void test_levels(void)
 	        "a=ice-options:trickle\r\na=fingerprint:sha-256 " FP_FIREFOX "\r\na=setup:passive");
 	c = parse_ok(s3);
 	g_assert_cmpstr(c->ice_ufrag, ==, "DATA");
-	g_assert_cmpuint(c->fingerprint[0], ==, 0x48);
+	g_assert_cmpuint(c->fingerprints[0].digest[0], ==, 0x48);
 	g_assert_cmpint(c->setup, ==, SDP_SETUP_PASSIVE);
 
 	/* no BUNDLE group (as some clients answer): the first m-line; extmap with direction,
@@ -501,7 +505,8 @@ static void test_bad_answers(void)
 	refuse(s, "a=ice-ufrag:Hd5C", "a=ice-ufrag:Hd5", "ice-ufrag");
 	refuse(s, "a=ice-pwd:N0KwQR2DC1BBHr5It5kUrVTr", "a=ice-pwd:N0KwQR2DC1BBHr5It5kUr",
 	       "ice-pwd");
-	refuse(s, "a=fingerprint:sha-256", "a=fingerprint:sha-1", "sha-256");
+	refuse(s, "a=fingerprint:sha-256", "a=fingerprint:sha-1", "no hash we check");
+	refuse(s, "a=fingerprint:sha-256 " FP_CHROME, "a=fingerprint:sha-256", "malformed");
 	refuse(s, "a=fingerprint:sha-256 8F:B1", "a=fingerprint:sha-256 8F:B", "malformed");
 	refuse(s, "a=fingerprint:sha-256 8F:B1", "a=fingerprint:sha-256 8F-B1", "malformed");
 	refuse(chrome_vp8, "a=fingerprint:", "a=fxngerprint:", "no DTLS fingerprint");
@@ -570,19 +575,255 @@ static void test_candidate_limits(void)
 	g_string_free(s, TRUE);
 }
 
+#define FP_384                                                                                     \
+	"0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:"  \
+	"D7:"                                                                                      \
+	"E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9"
+#define FP_512 FP_384 ":01:02:03:04:05:06:07:08:09:10:11:12:13:14:15:16"
+
+/* RFC 8122: several a=fingerprint lines; the strongest hash we check decides, hashes we
+ * do not check are skipped, and only an answer with none we can check is refused. */
+static void test_fingerprints(void)
+{
+	g_autofree char *aiortc = NULL, *s = NULL, *t = NULL, *u = NULL;
+	g_autofree struct sdp_answer *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	const char *fp_line = "a=fingerprint:sha-256 " FP_CHROME "\r\na=setup:active\r\na=mid:0";
+
+	/* aiortc 1.9 writes sha-256, sha-384 and sha-512 */
+	aiortc = replace(chrome_h264, fp_line,
+	                 "a=fingerprint:sha-256 " FP_CHROME "\r\n"
+	                 "a=fingerprint:sha-384 " FP_384 "\r\n"
+	                 "a=fingerprint:sha-512 " FP_512 "\r\n"
+	                 "a=setup:active\r\na=mid:0");
+	a = parse_ok(aiortc);
+	g_assert_cmpuint(a->n_fingerprints, ==, 1);
+	g_assert_cmpint(a->fingerprints[0].hash, ==, RTC_HASH_SHA512);
+	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x0A);
+	g_assert_cmpuint(a->fingerprints[0].digest[63], ==, 0x16);
+
+	/* the order does not matter; unknown and weak hashes are skipped */
+	s = replace(chrome_h264, fp_line,
+	            "a=fingerprint:sha-1 "
+	            "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\r\n"
+	            "a=fingerprint:SHA-384 " FP_384 "\r\n"
+	            "a=fingerprint:shake-256 whatever\r\n"
+	            "a=fingerprint:sha-256 " FP_CHROME "\r\n"
+	            "a=setup:active\r\na=mid:0");
+	b = parse_ok(s);
+	g_assert_cmpuint(b->n_fingerprints, ==, 1);
+	g_assert_cmpint(b->fingerprints[0].hash, ==, RTC_HASH_SHA384);
+	g_assert_cmpuint(b->fingerprints[0].digest[47], ==, 0xF9);
+
+	/* two certificates of one hash: either may be the one used */
+	t = replace(chrome_h264, fp_line,
+	            "a=fingerprint:sha-256 " FP_FIREFOX "\r\n"
+	            "a=fingerprint:sha-256 " FP_CHROME "\r\n"
+	            "a=setup:active\r\na=mid:0");
+	c = parse_ok(t);
+	g_assert_cmpuint(c->n_fingerprints, ==, 2);
+	g_assert_cmpuint(c->fingerprints[0].digest[0], ==, 0x48);
+	g_assert_cmpuint(c->fingerprints[1].digest[0], ==, 0x8F);
+
+	/* only an unknown one on the bundled m-line: the session level's sha-256 counts */
+	u = replace(chrome_vp8, "a=fingerprint:sha-256 ", "a=fingerprint:sha-3-256 ");
+	g_free(s);
+	s = replace(u, "a=msid-semantic: WMS\n", "a=fingerprint:sha-256 " FP_FIREFOX "\n");
+	d = parse_ok(s);
+	g_assert_cmpuint(d->n_fingerprints, ==, 1);
+	g_assert_cmpuint(d->fingerprints[0].digest[0], ==, 0x48);
+
+	refuse(chrome_vp8, "a=fingerprint:sha-256 ", "a=fingerprint:sha-3-256 ",
+	       "no hash we check");
+	refuse(aiortc, "a=fingerprint:sha-384 0A", "a=fingerprint:sha-384 0X", "malformed");
+	refuse(aiortc, "a=fingerprint:sha-512 " FP_512, "a=fingerprint:sha-512 " FP_384,
+	       "malformed");
+	refuse(aiortc, "a=fingerprint:sha-512 " FP_512, "a=fingerprint:sha-512", "malformed");
+}
+
+/* Several codecs, most wanted first, each with its payload type; the level offered is
+ * the one asked; the default candidate in m= and c=; end-of-candidates when told. */
+static void test_offer_codecs(void)
+{
+	static const enum rtc_codec both[] = {RTC_CODEC_VP8, RTC_CODEC_H264};
+	static const char *v6[] = {
+	        "candidate:1 1 TCP 2015363327 10.0.0.9 9 typ host tcptype passive",
+	        "candidate:2 1 UDP 2015363327 2001:db8::7 40001 typ host",
+	        "candidate:3 1 UDP 2015363300 10.0.0.2 50000 typ host", NULL};
+	static const char *bad[] = {"candidate:1 1 UDP 1 10.0.0.2\x01 50000 typ host",
+	                            "candidate:2 2 UDP 1 10.0.0.3 50001 typ host", NULL};
+	struct sdp_offer_params p = offer_params();
+	g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *o4 = NULL;
+	const char *h264;
+
+	p.codecs = both;
+	p.n_codecs = 2;
+	p.h264_level_idc = 0x2a; /* 4.2: 1080p at 60 fps */
+	p.data = true;
+	p.end_of_candidates = true;
+	o1 = sdp_offer_build(&p);
+	g_assert_nonnull(strstr(o1, "m=video 50000 UDP/TLS/RTP/SAVPF 96 102\r\n"));
+	g_assert_true(strstr(o1, "a=rtpmap:96 VP8/90000\r\n") <
+	              strstr(o1, "a=rtpmap:102 H264/90000\r\n"));
+	h264 = strstr(o1, "a=rtpmap:102 H264/90000\r\n");
+	g_assert_nonnull(strstr(h264, "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;"
+	                              "profile-level-id=42e02a\r\n"));
+	g_assert_cmpuint(count(o1, "a=rtcp-fb:96 "), ==, 4);
+	g_assert_cmpuint(count(o1, "a=rtcp-fb:102 "), ==, 4);
+	/* once, after the candidates of the first section */
+	g_assert_cmpuint(count(o1, "a=end-of-candidates\r\n"), ==, 1);
+	g_assert_nonnull(strstr(o1, "typ host\r\na=end-of-candidates\r\nm=application"));
+	g_assert_nonnull(strstr(o1, "m=application 50000 UDP/DTLS/SCTP"));
+	g_assert_cmpuint(count(o1, "c=IN IP4 10.0.0.2\r\n"), ==, 2);
+
+	/* the first UDP candidate of component 1, IPv6 too */
+	p.candidates = v6;
+	o2 = sdp_offer_build(&p);
+	g_assert_nonnull(strstr(o2, "m=video 40001 "));
+	g_assert_nonnull(strstr(o2, "c=IN IP6 2001:db8::7\r\na=rtcp:40001 IN IP6 2001:db8::7\r\n"));
+
+	/* none usable, or none at all: the placeholder of JSEP */
+	p.candidates = bad;
+	o3 = sdp_offer_build(&p);
+	g_assert_nonnull(strstr(o3, "m=video 9 "));
+	g_assert_nonnull(strstr(o3, "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"));
+	p.candidates = NULL;
+	p.end_of_candidates = false;
+	p.h264_level_idc = 0;
+	o4 = sdp_offer_build(&p);
+	g_assert_nonnull(strstr(o4, "m=application 9 "));
+	g_assert_null(strstr(o4, "end-of-candidates"));
+	g_assert_nonnull(strstr(o4, "profile-level-id=42e01f\r\n")); /* 3.1 by default */
+
+	p.n_codecs = 0;
+	g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*n_codecs*");
+	g_assert_null(sdp_offer_build(&p));
+	g_test_assert_expected_messages();
+}
+
+static struct sdp_answer *answer_with(const char *from, const char *to)
+{
+	g_autofree char *s = replace(chrome_h264, from, to);
+
+	return parse_ok(s);
+}
+
+/* The answer decides: the first payload type it kept that we offered and can send. */
+static void test_choose_codec(void)
+{
+	static const enum rtc_codec both[] = {RTC_CODEC_H264, RTC_CODEC_VP8};
+	static const enum rtc_codec vp8[] = {RTC_CODEC_VP8};
+	const char *mline = "m=video 58402 UDP/TLS/RTP/SAVPF 102\r\n";
+	const char *fmtp = "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;"
+	                   "profile-level-id=42e01f\r\n";
+	g_autofree struct sdp_answer *a = parse_ok(chrome_h264), *b = NULL, *c = NULL, *d = NULL,
+	                             *e = NULL, *f = NULL, *g = NULL, *h = NULL;
+	g_autofree char *why = NULL, *s = NULL;
+	enum rtc_codec out = RTC_CODEC_VP8;
+
+	g_assert_true(a->h264.fmtp);
+	g_assert_cmpuint(a->h264.packetization_mode, ==, 1);
+	g_assert_true(a->h264.level_asymmetry_allowed);
+	g_assert_true(a->h264.profile_level_id);
+	g_assert_cmphex(a->h264.profile_idc, ==, 0x42);
+	g_assert_cmphex(a->h264.profile_iop, ==, 0xe0);
+	g_assert_cmphex(a->h264.level_idc, ==, 0x1f);
+	g_assert_true(sdp_answer_choose_codec(a, both, 2, 0x1f, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+	/* level asymmetry: we send 4.2 to a 3.1 answer */
+	g_assert_true(sdp_answer_choose_codec(a, both, 2, 0x2a, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+	/* offered VP8 only: the answer's H.264 is not ours to pick */
+	g_assert_false(sdp_answer_choose_codec(a, vp8, 1, 0x1f, &out, &why));
+	g_assert_cmpstr(why, ==, "this browser decodes none of the video we send (VP8)");
+	g_clear_pointer(&why, g_free);
+
+	/* the answer's order decides, not ours */
+	b = answer_with(mline, "m=video 58402 UDP/TLS/RTP/SAVPF 96 102\r\n");
+	g_assert_true(sdp_answer_choose_codec(b, both, 2, 0x1f, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_VP8);
+	/* a payload type we never offered is passed over */
+	c = answer_with(mline, "m=video 58402 UDP/TLS/RTP/SAVPF 98 102 96\r\n");
+	g_assert_true(sdp_answer_choose_codec(c, both, 2, 0x1f, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+
+	/* packetization-mode 0 (also the default without fmtp): not ours to send; VP8 is */
+	s = replace(chrome_h264, mline, "m=video 58402 UDP/TLS/RTP/SAVPF 102 96\r\n");
+	d = answer_with(fmtp, "a=fmtp:102 profile-level-id=42e01f;level-asymmetry-allowed=1\r\n");
+	g_assert_cmpuint(d->h264.packetization_mode, ==, 0);
+	g_assert_false(sdp_answer_choose_codec(d, both, 2, 0x1f, &out, &why));
+	g_assert_cmpstr(why, ==,
+	                "this browser decodes none of the video we send (H.264 or VP8): its H.264 "
+	                "lacks packetization-mode 1");
+	g_clear_pointer(&why, g_free);
+	{
+		g_autofree char *t = replace(s, fmtp, "");
+		g_autofree struct sdp_answer *x = parse_ok(t);
+
+		g_assert_false(x->h264.fmtp);
+		g_assert_true(sdp_answer_choose_codec(x, both, 2, 0x1f, &out, NULL));
+		g_assert_cmpint(out, ==, RTC_CODEC_VP8);
+	}
+
+	/* no level asymmetry: one level both ways, the answer's, and ours is higher */
+	e = answer_with(fmtp, "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n");
+	g_assert_false(e->h264.level_asymmetry_allowed);
+	g_assert_true(sdp_answer_choose_codec(e, both, 2, 0x1f, &out, NULL));
+	g_assert_false(sdp_answer_choose_codec(e, both, 2, 0x20, &out, &why));
+	g_assert_nonnull(strstr(why, "level"));
+	g_clear_pointer(&why, g_free);
+
+	/* profiles: High decodes constrained baseline, a bare Extended does not */
+	f = answer_with("profile-level-id=42e01f", "profile-level-id=640c1f");
+	g_assert_true(sdp_answer_choose_codec(f, both, 2, 0x1f, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+	g = answer_with("profile-level-id=42e01f", "profile-level-id=58001f");
+	g_assert_false(sdp_answer_choose_codec(g, both, 2, 0x1f, &out, &why));
+	g_assert_nonnull(strstr(why, "profile"));
+	g_clear_pointer(&why, g_free);
+
+	/* odd spacing and unknown keys are fine; other payload types' fmtp are not read */
+	h = answer_with(fmtp, "a=fmtp:96 packetization-mode=0\r\n"
+	                      "a=fmtp:102 x-google-thing=1; packetization-mode=1 ;"
+	                      "profile-level-id=42E034;junk\r\n");
+	g_assert_cmpuint(h->h264.packetization_mode, ==, 1);
+	g_assert_cmphex(h->h264.level_idc, ==, 0x34);
+	g_assert_false(h->h264.level_asymmetry_allowed);
+}
+
+/* H.264 Table A-1 picks the lowest level that fits; x264 makes the same choice, which
+ * the encoder now pins to this one. */
+static void test_h264_level(void)
+{
+	g_assert_cmpuint(rtc_h264_level_idc(1280, 720, 30, 8000), ==, 31);
+	g_assert_cmpuint(rtc_h264_level_idc(1280, 720, 60, 8000), ==, 32);  /* x264's 3.2 */
+	g_assert_cmpuint(rtc_h264_level_idc(1280, 720, 30, 30000), ==, 41); /* MaxBR */
+	g_assert_cmpuint(rtc_h264_level_idc(1920, 1080, 30, 8000), ==, 40);
+	g_assert_cmpuint(rtc_h264_level_idc(1920, 1080, 60, 8000), ==, 42);
+	g_assert_cmpuint(rtc_h264_level_idc(640, 480, 30, 2000), ==, 30);
+	g_assert_cmpuint(rtc_h264_level_idc(3840, 2160, 30, 8000), ==, 51);
+	g_assert_cmpuint(rtc_h264_level_idc(3840, 2160, 60, 8000), ==, 52);
+	g_assert_cmpuint(rtc_h264_level_idc(4096, 16, 30, 1000), ==, 40); /* width limit */
+	g_assert_cmpuint(rtc_h264_level_idc(16384, 16384, 60, 8000), ==, 52);
+	g_assert_cmpuint(rtc_h264_level_idc(0, 0, 0, 0), ==, 10);
+}
+
 static void test_fingerprint(void)
 {
 	uint8_t fp[32];
 	const char *good = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
 	                   "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff";
 
-	g_assert_true(sdp_fingerprint_parse(good, strlen(good), fp));
+	g_assert_true(sdp_fingerprint_parse(good, strlen(good), fp, 32));
 	g_assert_cmpuint(fp[1], ==, 0x11);
 	g_assert_cmpuint(fp[10], ==, 0xAA);
 	g_assert_cmpuint(fp[26], ==, 0xAA);
 	g_assert_cmpuint(fp[31], ==, 0xFF);
-	g_assert_false(sdp_fingerprint_parse(good, strlen(good) - 1, fp));
-	g_assert_false(sdp_fingerprint_parse("zz", 2, fp));
+	g_assert_false(sdp_fingerprint_parse(good, strlen(good) - 1, fp, 32));
+	g_assert_false(sdp_fingerprint_parse(good, strlen(good), fp, 31));
+	g_assert_false(sdp_fingerprint_parse("zz", 2, fp, 1));
+	g_assert_true(sdp_fingerprint_parse("Ab", 2, fp, 1));
+	g_assert_cmpuint(fp[0], ==, 0xAB);
+	g_assert_false(sdp_fingerprint_parse("", 0, fp, 0));
 }
 
 int main(int argc, char **argv)
@@ -598,5 +839,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/bad-answers", test_bad_answers);
 	g_test_add_func("/sdp/candidate-limits", test_candidate_limits);
 	g_test_add_func("/sdp/fingerprint", test_fingerprint);
+	g_test_add_func("/sdp/fingerprints", test_fingerprints);
+	g_test_add_func("/sdp/offer-codecs", test_offer_codecs);
+	g_test_add_func("/sdp/choose-codec", test_choose_codec);
+	g_test_add_func("/sdp/h264-level", test_h264_level);
 	return g_test_run();
 }
