@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "rtc/twcc.h"
+
 #define RTCP_SR    200
 #define RTCP_RR    201
 #define RTCP_BYE   203
@@ -11,6 +13,7 @@
 #define RTCP_PSFB  206
 
 #define RTCP_FMT_NACK 1  /* RTPFB: generic NACK */
+#define RTCP_FMT_TWCC 15 /* RTPFB: transport-wide congestion control */
 #define RTCP_FMT_PLI  1  /* PSFB: picture loss */
 #define RTCP_FMT_FIR  4  /* PSFB: full intra request */
 #define RTCP_FMT_AFB  15 /* PSFB: application layer feedback (REMB) */
@@ -145,10 +148,19 @@ static bool feedback(unsigned type, unsigned fmt, const uint8_t *body, size_t le
 			ev.media_ssrc = rd32(fci + f);
 			fn(data, &ev);
 		}
+	} else if (type == RTCP_RTPFB && fmt == RTCP_FMT_TWCC) {
+		struct twcc_feedback fb;
+
+		if (!twcc_parse(fci, fci_len, &fb, NULL, NULL))
+			return false;
+		ev.type = RTCP_EV_TWCC;
+		ev.twcc.fci = fci;
+		ev.twcc.len = fci_len;
+		fn(data, &ev);
 	} else if (type == RTCP_PSFB && fmt == RTCP_FMT_AFB) {
 		return remb(fci, fci_len, &ev, fn, data);
 	}
-	/* transport-cc (RTPFB 15) and the rest: skipped, we do not use them */
+	/* the rest: skipped, we do not use them */
 	return true;
 }
 

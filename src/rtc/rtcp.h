@@ -13,7 +13,8 @@ enum rtcp_event_type {
 	RTCP_EV_PLI,
 	RTCP_EV_FIR,
 	RTCP_EV_REMB,
-	RTCP_EV_BYE, /* one per SSRC the BYE names */
+	RTCP_EV_BYE,  /* one per SSRC the BYE names */
+	RTCP_EV_TWCC, /* transport-cc feedback, checked by twcc_parse; read it with that */
 };
 
 struct rtcp_event {
@@ -31,6 +32,10 @@ struct rtcp_event {
 		} rr;
 		uint16_t nack_seq;
 		uint64_t remb_bps;
+		struct {
+			const uint8_t *fci; /* inside the parsed buffer, valid during the call */
+			size_t len;
+		} twcc;
 	};
 };
 

@@ -139,7 +139,7 @@ static void test_more(void)
 		4, 'g', 'o', 'n', 'e', 0, 0, 0,
 	};
 	static const uint8_t skipped[] = {
-		0x8f, 205, 0, 4,   0, 0, 0, 1,   0x11, 0x22, 0x33, 0x44,   0, 1, 0, 1,   0, 0, 0, 0, /* transport-cc */
+		0x8f, 205, 0, 5,   0, 0, 0, 1,   0x11, 0x22, 0x33, 0x44,   0, 1, 0, 1,   0, 0, 0, 0,   0, 1, 0, 0, /* transport-cc: one lost */
 		0x80, 204, 0, 1,   'n', 'a', 'm', 'e',                  /* APP */
 		0x80, 207, 0, 2,   0, 0, 0, 1,   4, 0, 0, 0,            /* XR */
 		0x81, 205, 0, 3,   0, 0, 0, 1,   0x11, 0x22, 0x33, 0x44,   0xff, 0xff, 0x80, 0x01, /* NACK */
@@ -161,12 +161,14 @@ static void test_more(void)
 	g_assert_cmpint(e.ev[3].type, ==, RTCP_EV_BYE);
 	g_assert_cmpuint(e.ev[3].sender_ssrc, ==, 10);
 
-	/* transport-cc, APP and XR skipped; the NACK at seq 65535 wraps to 0 and 15 */
-	g_assert_cmpuint(parse(skipped, sizeof(skipped), &e, &ok), ==, 3);
+	/* transport-cc reported, APP and XR skipped; the NACK at seq 65535 wraps to 0 and 15 */
+	g_assert_cmpuint(parse(skipped, sizeof(skipped), &e, &ok), ==, 4);
+	g_assert_cmpint(e.ev[0].type, ==, RTCP_EV_TWCC);
+	g_assert_cmpuint(e.ev[0].twcc.len, ==, 12);
 	g_assert_true(ok);
-	g_assert_cmpuint(e.ev[0].nack_seq, ==, 65535);
-	g_assert_cmpuint(e.ev[1].nack_seq, ==, 0);
-	g_assert_cmpuint(e.ev[2].nack_seq, ==, 15);
+	g_assert_cmpuint(e.ev[1].nack_seq, ==, 65535);
+	g_assert_cmpuint(e.ev[2].nack_seq, ==, 0);
+	g_assert_cmpuint(e.ev[3].nack_seq, ==, 15);
 }
 
 static void test_remb_range(void)
