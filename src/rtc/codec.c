@@ -23,3 +23,8 @@ uint8_t rtc_codec_payload_type(enum rtc_codec codec)
 {
 	return codec == RTC_CODEC_VP8 ? RTC_PT_VP8 : RTC_PT_H264;
 }
+
+uint8_t rtc_codec_rtx_payload_type(enum rtc_codec codec)
+{
+	return codec == RTC_CODEC_VP8 ? RTC_PT_VP8_RTX : RTC_PT_H264_RTX;
+}

@@ -2,6 +2,7 @@
  * by line over (buf, len) with every length checked; nothing in the answer is trusted. */
 #include "rtc/sdp.h"
 #include "rtc/sctp.h"
+#include "rtc/twcc.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -43,6 +44,7 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 {
 	GString *s;
 	uint8_t pt = rtc_codec_payload_type(p->codec);
+	uint8_t rtx = rtc_codec_rtx_payload_type(p->codec);
 
 	g_return_val_if_fail(value_ok(p->ice_ufrag) && value_ok(p->ice_pwd) &&
 	                             value_ok(p->fingerprint) && value_ok(p->cname),
@@ -59,15 +61,19 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	                       p->session_id, p->audio ? " 1" : "", p->data ? " 2" : "",
 	                       p->audio ? " " SDP_AUDIO_STREAM : "");
 
-	g_string_append_printf(s, "m=video 9 UDP/TLS/RTP/SAVPF %u\r\n", pt);
+	if (p->rtx_ssrc)
+		g_string_append_printf(s, "m=video 9 UDP/TLS/RTP/SAVPF %u %u\r\n", pt, rtx);
+	else
+		g_string_append_printf(s, "m=video 9 UDP/TLS/RTP/SAVPF %u\r\n", pt);
 	append_transport(s, p, true, 0);
 	g_string_append_printf(s,
 	                       "a=extmap:%u " PLAYOUT_DELAY_URI "\r\n"
+	                       "a=extmap:%u " TWCC_URI "\r\n"
 	                       "a=sendonly\r\n"
 	                       "a=msid:wayrtc video\r\n"
 	                       "a=rtcp-mux\r\n"
 	                       "a=rtcp-rsize\r\n",
-	                       RTC_EXT_PLAYOUT_DELAY);
+	                       RTC_EXT_PLAYOUT_DELAY, RTC_EXT_TWCC);
 	if (p->codec == RTC_CODEC_H264)
 		g_string_append_printf(s,
 		                       "a=rtpmap:%u H264/90000\r\n"
@@ -80,10 +86,23 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	                       "a=rtcp-fb:%u nack\r\n"
 	                       "a=rtcp-fb:%u nack pli\r\n"
 	                       "a=rtcp-fb:%u ccm fir\r\n"
-	                       "a=rtcp-fb:%u goog-remb\r\n"
+	                       "a=rtcp-fb:%u transport-cc\r\n",
+	                       pt, pt, pt, pt);
+	if (p->rtx_ssrc)
+		g_string_append_printf(s,
+		                       "a=rtpmap:%u rtx/90000\r\n"
+		                       "a=fmtp:%u apt=%u\r\n"
+		                       "a=ssrc-group:FID %u %u\r\n",
+		                       rtx, rtx, pt, p->video_ssrc, p->rtx_ssrc);
+	g_string_append_printf(s,
 	                       "a=ssrc:%u cname:%s\r\n"
 	                       "a=ssrc:%u msid:wayrtc video\r\n",
-	                       pt, pt, pt, pt, p->video_ssrc, p->cname, p->video_ssrc);
+	                       p->video_ssrc, p->cname, p->video_ssrc);
+	if (p->rtx_ssrc)
+		g_string_append_printf(s,
+		                       "a=ssrc:%u cname:%s\r\n"
+		                       "a=ssrc:%u msid:wayrtc video\r\n",
+		                       p->rtx_ssrc, p->cname, p->rtx_ssrc);
 	/* the first bundled section carries the candidates; no end-of-candidates: we trickle */
 	for (size_t i = 0; p->candidates && p->candidates[i]; i++) {
 		if (value_ok(p->candidates[i]))
@@ -96,16 +115,18 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 		g_string_append_printf(s, "m=audio 9 UDP/TLS/RTP/SAVPF %u\r\n", RTC_PT_OPUS);
 		append_transport(s, p, true, 1);
 		g_string_append_printf(s,
+		                       "a=extmap:%u " TWCC_URI "\r\n"
 		                       "a=sendonly\r\n"
 		                       "a=msid:" SDP_AUDIO_STREAM " audio\r\n"
 		                       "a=rtcp-mux\r\n"
 		                       "a=rtpmap:%u opus/48000/2\r\n"
+		                       "a=rtcp-fb:%u transport-cc\r\n"
 		                       "a=fmtp:%u minptime=10;stereo=1;sprop-stereo=1;"
 		                       "useinbandfec=0\r\n"
 		                       "a=ssrc:%u cname:%s\r\n"
 		                       "a=ssrc:%u msid:" SDP_AUDIO_STREAM " audio\r\n",
-		                       RTC_PT_OPUS, RTC_PT_OPUS, p->audio_ssrc, p->cname,
-		                       p->audio_ssrc);
+		                       RTC_EXT_TWCC, RTC_PT_OPUS, RTC_PT_OPUS, RTC_PT_OPUS,
+		                       p->audio_ssrc, p->cname, p->audio_ssrc);
 	}
 	if (p->data) {
 		g_string_append(s, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
@@ -296,21 +317,39 @@ static bool parse_mline(struct parse_state *st, struct span line, struct sdp_ans
 	return true;
 }
 
-static void parse_extmap(struct span v, struct sdp_answer *out)
+/* The extensions we offered, on the first video section (both) or the audio one (the
+ * transport-wide sequence number). An answer must keep our ids (JSEP 5.3.1). */
+static void parse_extmap(struct span v, bool video, struct sdp_answer *out)
 {
 	struct span id_dir, uri, id = {0};
 	uint64_t n;
 
 	/* "ID[/direction] URI [attributes]" */
-	if (!span_word(&v, &id_dir) || !span_word(&v, &uri) || !span_eq(uri, PLAYOUT_DELAY_URI))
+	if (!span_word(&v, &id_dir) || !span_word(&v, &uri))
 		return;
 	id.p = id_dir.p;
 	while (id.len < id_dir.len && id_dir.p[id.len] != '/')
 		id.len++;
 	if (!span_uint(id, SDP_EXTMAP_ID_MAX, &n) || n == 0)
 		return;
-	out->playout_delay_id = (uint8_t)n;
-	out->playout_delay = n == RTC_EXT_PLAYOUT_DELAY;
+	if (video && span_eq(uri, PLAYOUT_DELAY_URI)) {
+		out->playout_delay_id = (uint8_t)n;
+		out->playout_delay = n == RTC_EXT_PLAYOUT_DELAY;
+	} else if (span_eq(uri, TWCC_URI)) {
+		if (video)
+			out->twcc = n == RTC_EXT_TWCC;
+		else
+			out->audio_twcc = n == RTC_EXT_TWCC;
+	}
+}
+
+/* "PT transport-cc" on the video section: the browser will send the feedback. */
+static void parse_rtcp_fb(struct span v, struct sdp_answer *out)
+{
+	struct span pt, what;
+
+	if (span_word(&v, &pt) && span_word(&v, &what) && span_eq(what, "transport-cc"))
+		out->transport_cc = true;
 }
 
 static void add_candidate(struct span v, struct sdp_answer *out)
@@ -409,7 +448,11 @@ static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_an
 		else if (st->in_first_video && st->video_dir == DIR_UNSET)
 			st->video_dir = dir;
 	} else if (st->in_first_video && span_prefix(a, "extmap:")) {
-		parse_extmap(span_skip(a, 7), out);
+		parse_extmap(span_skip(a, 7), true, out);
+	} else if (st->media == MEDIA_AUDIO && span_prefix(a, "extmap:")) {
+		parse_extmap(span_skip(a, 7), false, out);
+	} else if (st->in_first_video && span_prefix(a, "rtcp-fb:")) {
+		parse_rtcp_fb(span_skip(a, 8), out);
 	} else if (st->media == MEDIA_DATA && span_prefix(a, "sctp-port:")) {
 		if (!span_uint(span_skip(a, 10), SDP_PORT_MAX, &n) || n == 0)
 			return fail(error, "the answer's sctp-port is malformed");

@@ -26,6 +26,7 @@ struct sdp_offer_params {
 	        *candidates; /* NULL-terminated "candidate:…" strings (no "a="), may be NULL */
 	enum rtc_codec codec;
 	uint32_t video_ssrc;
+	uint32_t rtx_ssrc; /* RFC 4588 retransmissions: their own SSRC; 0: none offered */
 	const char *cname;
 	bool audio; /* add a sendonly Opus m-line (mid "1") */
 	uint32_t audio_ssrc;
@@ -52,6 +53,11 @@ struct sdp_answer {
 	size_t n_video_pts;
 	bool playout_delay;       /* the answer kept the playout-delay extension with our id */
 	uint8_t playout_delay_id; /* the id the answer gave it (0: absent) */
+	/* transport-wide sequence numbers: the extension kept with our id on the video (and
+	 * the audio) section, and the video's rtcp-fb transport-cc */
+	bool twcc;
+	bool audio_twcc;
+	bool transport_cc;
 	bool audio;
 	bool data;
 	uint16_t sctp_port;
