@@ -15,7 +15,7 @@
 
 #include "input/sink_wl.h"
 #include "input/wl_source.h"
-#include "log.h"
+#include "util/log.h"
 #include "virtual-keyboard-unstable-v1-client-protocol.h"
 #include "wlr-virtual-pointer-unstable-v1-client-protocol.h"
 

@@ -17,7 +17,7 @@
 #include <spa/param/video/format-utils.h>
 #include <spa/utils/result.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "media/capture_pw.h"
 
 #define BYTES_PER_PIXEL 4

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "config.h"
-#include "log.h"
+#include "share/config.h"
+#include "util/log.h"
 #include "media/capture.h"
 #include "media/encoder.h"
 #include "media/hub.h"
-#include "virtual.h"
+#include "share/virtual.h"
 
 #define MAX_SAMPLES  20000
 #define BITRATE_KBPS 8000

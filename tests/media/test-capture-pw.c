@@ -21,7 +21,7 @@
 #include <spa/buffer/meta.h>
 #include <spa/param/video/format-utils.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "media/capture_pw.h"
 
 #define XR24 0x34325258

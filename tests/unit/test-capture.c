@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 
 #include "media/capture.h"
-#include "virtual.h"
+#include "share/virtual.h"
 
 #define XR24 0x34325258
 #define AR24 0x34325241
@@ -192,7 +192,7 @@ static struct virtual_session *start_session(bool animate, GError **error)
 {
 	g_autofree char *pattern =
 	        g_test_build_filename(G_TEST_BUILT, "clients", "wayrtc-test-pattern", NULL);
-	g_autofree char *session = g_test_build_filename(G_TEST_BUILT, "..", "src", "compositor",
+	g_autofree char *session = g_test_build_filename(G_TEST_BUILT, "..", "src", "session",
 	                                                 "wayrtc-session", NULL);
 	const char *argv[] = {pattern, animate ? "--animate" : NULL, NULL};
 

@@ -4,7 +4,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "share/config.h"
 
 static void test_hostport(void)
 {

@@ -4,9 +4,9 @@
 #include <glib.h>
 #include <string.h>
 
-#include "cursor.h"
+#include "share/cursor.h"
 #include "media/capture.h"
-#include "portal/portal.h"
+#include "xdp/session.h"
 
 #define ARGB8888 0x34325241
 #define XRGB8888 0x34325258
@@ -154,13 +154,13 @@ static void test_update(void)
 /* Metadata whenever offered (the browser draws the pointer), else embedded, else none. */
 static void test_portal_mode(void)
 {
-	g_assert_cmpuint(portal_choose_cursor_mode(1 | 2 | 4), ==, PORTAL_CURSOR_METADATA);
-	g_assert_cmpuint(portal_choose_cursor_mode(4), ==, PORTAL_CURSOR_METADATA);
-	g_assert_cmpuint(portal_choose_cursor_mode(1 | 2), ==, PORTAL_CURSOR_EMBED);
-	g_assert_cmpuint(portal_choose_cursor_mode(1), ==, PORTAL_CURSOR_HIDDEN);
+	g_assert_cmpuint(xdp_choose_cursor_mode(1 | 2 | 4), ==, XDP_CURSOR_METADATA);
+	g_assert_cmpuint(xdp_choose_cursor_mode(4), ==, XDP_CURSOR_METADATA);
+	g_assert_cmpuint(xdp_choose_cursor_mode(1 | 2), ==, XDP_CURSOR_EMBED);
+	g_assert_cmpuint(xdp_choose_cursor_mode(1), ==, XDP_CURSOR_HIDDEN);
 	/* a portal that says nothing (or an old one without the property) */
-	g_assert_cmpuint(portal_choose_cursor_mode(0), ==, PORTAL_CURSOR_HIDDEN);
-	g_assert_cmpuint(PORTAL_CURSOR_METADATA, ==, 4);
+	g_assert_cmpuint(xdp_choose_cursor_mode(0), ==, XDP_CURSOR_HIDDEN);
+	g_assert_cmpuint(XDP_CURSOR_METADATA, ==, 4);
 }
 
 int main(int argc, char **argv)
