@@ -400,18 +400,22 @@ static void rate_control(struct bwe *b, int64_t now)
 			rate = MAX(cap, b->delay_bps);
 		break;
 	}
-	case RATE_DECREASE:
-		/* once per round trip: the feedback after a cut still shows the old queue */
-		if (now - b->last_decrease >= b->rtt_us) {
-			double basis = acked > 0 ? acked : rate;
-			/* 0.85 drains a small queue; a standing one of q seconds needs the rate
-			 * q × lower for about a second to go */
+	case RATE_DECREASE: {
+		/* An idle desktop's trickle (what got through is under half the rate) cannot
+		 * have filled the link: the queue is someone else's, or the receiver's CPU. Step
+		 * down gently then, and keep the room a busy screen will need; else cut to what
+		 * got through, deeper when a standing queue must drain. Once per round trip
+		 * (the feedback after a cut still shows the old queue). */
+		bool limited = acked <= 0 || acked < 0.5 * rate;
+		int64_t gap = limited ? b->rtt_us + 300000 : MAX(b->rtt_us, 100000);
+
+		if (now - b->last_decrease >= gap) {
 			double beta = CLAMP(1 - queue_delay_s(b), BETA_MIN, BETA);
-			double target = beta * basis;
+			double target = limited ? BETA * rate : beta * acked;
 
 			if (target < rate)
 				rate = target;
-			if (acked > 0) {
+			if (!limited) {
 				if (b->link_capacity <= 0) {
 					b->link_capacity = acked;
 					b->link_var = 0.04 * acked * acked;
@@ -426,6 +430,7 @@ static void rate_control(struct bwe *b, int64_t now)
 		}
 		b->state = RATE_HOLD;
 		break;
+	}
 	}
 	b->delay_bps = rate;
 }

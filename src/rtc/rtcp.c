@@ -8,6 +8,7 @@
 
 #define RTCP_SR    200
 #define RTCP_RR    201
+#define RTCP_SDES  202
 #define RTCP_BYE   203
 #define RTCP_RTPFB 205
 #define RTCP_PSFB  206
@@ -245,4 +246,24 @@ size_t rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint
 	wr32(buf + 20, packets);
 	wr32(buf + 24, octets);
 	return RTCP_SR_LEN;
+}
+
+size_t rtcp_build_sdes(uint8_t *buf, size_t cap, uint32_t ssrc, const char *cname)
+{
+	size_t n = strlen(cname);
+	/* header, SSRC, CNAME item (type, length, text), at least one zero (END), to a word */
+	size_t len = (RTCP_HEADER + 4 + 2 + n + 1 + 3) / 4 * 4;
+
+	if (n > 255 || cap < len)
+		return 0;
+	memset(buf, 0, len);
+	buf[0] = 0x81; /* one chunk */
+	buf[1] = RTCP_SDES;
+	buf[2] = (uint8_t)((len / 4 - 1) >> 8);
+	buf[3] = (uint8_t)(len / 4 - 1);
+	wr32(buf + 4, ssrc);
+	buf[8] = 1; /* CNAME */
+	buf[9] = (uint8_t)n;
+	memcpy(buf + 10, cname, n);
+	return len;
 }

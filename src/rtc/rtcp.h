@@ -49,6 +49,10 @@ bool rtcp_parse(const uint8_t *buf, size_t len, rtcp_event_fn fn, void *data);
 /* True if the packet (after the RFC 7983 demux put it in 128..191) is RTCP, not RTP. */
 bool rtcp_is_rtcp(const uint8_t *buf, size_t len);
 
+/* Appends an SDES packet with one chunk: `ssrc`'s CNAME (at most 255 bytes), ended and
+ * padded to a word. Returns its length, 0 if it does not fit `cap`. */
+size_t rtcp_build_sdes(uint8_t *buf, size_t cap, uint32_t ssrc, const char *cname);
+
 /* Builds a Sender Report with no report blocks. Returns its length, 0 if cap < 28. */
 size_t rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
                      uint32_t packets, uint32_t octets);

@@ -358,6 +358,7 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	        .cert = host->dtls_cert,
 	        .codec = config->codec,
 	        .video_ssrc = host->video_ssrc,
+	        .max_bitrate_kbps = config->bitrate_kbps,
 	        /* no section at all for a link without the right, nor where there is no sound */
 	        .audio = host->audio && (scope & AUTH_SCOPE_AUDIO),
 	        .audio_ssrc = host->audio_ssrc,

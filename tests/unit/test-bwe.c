@@ -41,6 +41,8 @@ struct sim {
 	int64_t duration, delay;
 	double queue_bytes; /* drop-tail limit */
 	uint32_t max_bps;
+	double app_bps;      /* the encoder makes at most this (an idle desktop); 0: no limit */
+	int64_t spike_every; /* receiver stalls (a busy CPU) for 80 ms this often */
 
 	struct bwe *bwe;
 	struct pacer pacer, probe_pacer;
@@ -93,6 +95,9 @@ static void send_pkt(struct sim *s, int64_t now, uint32_t size, int probe)
 	*p = (struct sim_pkt){.send = now, .size = size, .probe = probe};
 	p->lost = !link_enter(s, now, size, &p->arrival);
 	s->lost += p->lost;
+	/* a stalled receiver takes everything that came in the stall at its end */
+	if (!p->lost && s->spike_every && p->arrival % s->spike_every < 80 * MS)
+		p->arrival += 80 * MS - p->arrival % s->spike_every;
 }
 
 static void feedback(struct sim *s, int64_t now)
@@ -134,7 +139,7 @@ static void run(struct sim *s)
 
 		/* the encoder hits its target on average, keyframes five times a frame */
 		if (now >= next_frame) {
-			uint32_t bytes = est / 8 / FPS;
+			uint32_t bytes = (s->app_bps ? MIN(est, s->app_bps) : est) / 8 / FPS;
 
 			if (now >= next_key) {
 				bytes *= 5;
@@ -316,6 +321,24 @@ static void test_cross_traffic(void)
 	check(&s, 0.5);
 }
 
+/* An idle desktop (150 kbit/s of 8 Mbit/s) on a receiver whose CPU stalls now and then:
+ * the estimate keeps the room a busy screen will need instead of falling to the trickle. */
+static void test_idle_noisy(void)
+{
+	static const struct phase phases[] = {{0, 8e6, 0, 0}};
+	struct sim s = {phases, G_N_ELEMENTS(phases), 20 * G_USEC_PER_SEC, 10 * MS, 200000,
+	                8000000};
+	double least = 1e12;
+
+	s.app_bps = 150000;
+	s.spike_every = 2 * G_USEC_PER_SEC;
+	run(&s);
+	print(&s);
+	for (size_t i = 30; i < s.n_samples; i++)
+		least = MIN(least, s.est[i]);
+	g_assert_cmpfloat(least, >, 5e5); /* cut to the trickle: about 2e5 */
+}
+
 /* The ceiling (--bitrate) holds on a fast link. */
 static void test_ceiling(void)
 {
@@ -337,5 +360,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/bwe/loss", test_loss);
 	g_test_add_func("/bwe/cross-traffic", test_cross_traffic);
 	g_test_add_func("/bwe/ceiling", test_ceiling);
+	g_test_add_func("/bwe/idle-noisy", test_idle_noisy);
 	return g_test_run();
 }

@@ -290,6 +290,35 @@ static void test_sr(void)
 	g_assert_true(ok);
 }
 
+/* SDES with one CNAME chunk, padded to a word with at least one END byte; a compound of
+ * SR + SDES parses. */
+static void test_sdes(void)
+{
+	uint8_t buf[64 + 28];
+	struct events e;
+	bool ok;
+	size_t sr, n;
+
+	n = rtcp_build_sdes(buf, sizeof(buf), 0x11223344, "wayrtc12345678");
+	/* 4 + 4 + 2 + 14 + 1 = 25 → 28 */
+	g_assert_cmpuint(n, ==, 28);
+	g_assert_cmpmem(buf, 10,
+	                ((const uint8_t[]){0x81, 202, 0, 6, 0x11, 0x22, 0x33, 0x44, 1, 14}), 10);
+	g_assert_cmpmem(buf + 10, 14, "wayrtc12345678", 14);
+	g_assert_cmpuint(buf[24], ==, 0);
+	n = rtcp_build_sdes(buf, sizeof(buf), 1, "abcd");
+	g_assert_cmpuint(n, ==, 16); /* 4 + 4 + 2 + 4 + 1 = 15 → 16 */
+	g_assert_cmpuint(buf[15], ==, 0);
+	n = rtcp_build_sdes(buf, sizeof(buf), 1, "ab");
+	g_assert_cmpuint(n, ==, 16); /* 13 → 16, never without its END */
+	g_assert_cmpuint(rtcp_build_sdes(buf, 15, 1, "abcd"), ==, 0);
+
+	sr = rtcp_build_sr(buf, sizeof(buf), 1, 0, 0, 0, 0);
+	n = rtcp_build_sdes(buf + sr, sizeof(buf) - sr, 1, "wayrtc12345678");
+	g_assert_cmpuint(parse(buf, sr + n, &e, &ok), ==, 0);
+	g_assert_true(ok);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -301,5 +330,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/rtcp/padding", test_padding);
 	g_test_add_func("/rtcp/malformed", test_malformed);
 	g_test_add_func("/rtcp/sr", test_sr);
+	g_test_add_func("/rtcp/sdes", test_sdes);
 	return g_test_run();
 }

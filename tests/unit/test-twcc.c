@@ -98,6 +98,45 @@ static void test_runs_and_wrap(void)
 	g_assert_cmpuint(st.s[333].seq, ==, (uint16_t)(65280 + 333));
 }
 
+/* Captured from headless Chromium 156 receiving wayrtc over loopback (transport-cc
+ * negotiated): base 38, six packets, one run-length chunk of small deltas, no alignment;
+ * and 33 packets from 0x12: a run of 32 small deltas, then a run of one large delta. */
+static void test_chromium(void)
+{
+	static const uint8_t six[] = {0x00, 0x26, 0x00, 0x06, 0x00, 0xc8, 0x0c, 0x0a,
+	                              0x20, 0x06, 0xb5, 0x3c, 0x00, 0x1b, 0x60, 0x00};
+	static const uint8_t many[] = {0x00, 0x12, 0x00, 0x21, 0x00, 0xd8, 0xcf, 0x02, 0x20, 0x20,
+	                               0x40, 0x01, 0x1e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	                               0x8a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	                               0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	                               0x00, 0x01, 0x00, 0x00, 0x01, 0x08};
+	struct twcc_feedback fb;
+	struct statuses st = {0};
+	int64_t ref;
+
+	g_assert_true(twcc_parse(six, sizeof(six), &fb, collect, &st));
+	g_assert_cmpuint(fb.base_seq, ==, 38);
+	g_assert_cmpuint(fb.status_count, ==, 6);
+	g_assert_cmpuint(fb.fb_count, ==, 10);
+	ref = (int64_t)0x00c80c * 64000;
+	g_assert_cmpint(fb.reference_us, ==, ref);
+	g_assert_cmpuint(st.n, ==, 6);
+	for (size_t i = 0; i < 6; i++) {
+		g_assert_true(st.s[i].received);
+		g_assert_cmpuint(st.s[i].seq, ==, 38 + i);
+	}
+	g_assert_cmpint(st.s[0].at, ==, ref + 0xb5 * 250);
+	g_assert_cmpint(st.s[5].at, ==, ref + (0xb5 + 0x3c + 0x1b + 0x60) * 250);
+
+	st.n = 0;
+	g_assert_true(twcc_parse(many, sizeof(many), &fb, collect, &st));
+	g_assert_cmpuint(fb.status_count, ==, 0x21);
+	g_assert_cmpuint(st.n, ==, 0x21);
+	/* the first run covers 32, the 33rd is the second chunk's, with a 2-byte delta */
+	for (size_t i = 1; i < st.n; i++)
+		g_assert_cmpint(st.s[i].at, >=, st.s[i - 1].at);
+}
+
 /* Nothing is reported for any refused message, even when its first packets were fine. */
 static void test_refused(void)
 {
@@ -184,6 +223,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/twcc/vector2", test_vector2);
 	g_test_add_func("/twcc/runs-and-wrap", test_runs_and_wrap);
 	g_test_add_func("/twcc/refused", test_refused);
+	g_test_add_func("/twcc/chromium", test_chromium);
 	g_test_add_func("/twcc/in-rtcp", test_in_rtcp);
 	return g_test_run();
 }
