@@ -139,6 +139,29 @@ static void host_retransmit(void *data, struct rtc_peer *peer, uint16_t seq)
 	hub_retransmit(share->hub, peer, seq);
 }
 
+/* One encode for every viewer: it follows the slowest link (the smallest estimate),
+ * never above --bitrate. A slow viewer thus lowers everyone's quality; the better design
+ * (simulcast or temporal layers) is in docs/architecture.md. */
+static void update_bitrate(struct share *share)
+{
+	unsigned kbps = share->config.bitrate_kbps;
+
+	for (GList *l = share->viewers; l; l = l->next) {
+		uint32_t bps = viewer_get_estimate(l->data);
+
+		if (bps)
+			kbps = MIN(kbps, MAX(bps / 1000, 1u));
+	}
+	if (kbps != encoder_get_bitrate(share->encoder))
+		log_debug("video bitrate %u kbit/s", kbps);
+	encoder_set_bitrate(share->encoder, kbps);
+}
+
+static void host_estimate_changed(void *data)
+{
+	update_bitrate(data);
+}
+
 static struct input_sink *host_new_sink(void *data, GError **error)
 {
 	struct share *share = data;
@@ -203,6 +226,8 @@ static void on_viewer_closed(void *data, struct server_client *client)
 	viewer_free(viewer);
 	/* nobody watching: stop encoding (the newest frame is still kept) */
 	encoder_set_idle(share->encoder, share->viewers == NULL);
+	/* the slowest may have left */
+	update_bitrate(share);
 }
 
 static const struct server_listener server_listener = {
@@ -284,6 +309,7 @@ bool share_serve(struct share *share, GError **error)
 	        .detach = host_detach,
 	        .request_keyframe = host_request_keyframe,
 	        .retransmit = host_retransmit,
+	        .estimate_changed = host_estimate_changed,
 	        .new_sink = host_new_sink,
 	};
 	share->server = server_new(&sc, &server_listener, share, error);

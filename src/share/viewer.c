@@ -119,6 +119,21 @@ static void on_nack(void *data, uint16_t seq)
 	viewer->host->retransmit(viewer->host->data, viewer->peer, seq);
 }
 
+static void on_estimate(void *data, uint32_t bps)
+{
+	struct viewer *viewer = data;
+
+	if (viewer->host->estimate_changed)
+		viewer->host->estimate_changed(viewer->host->data);
+}
+
+uint32_t viewer_get_estimate(struct viewer *viewer)
+{
+	if (!viewer->peer || rtc_peer_get_state(viewer->peer) != RTC_PEER_CONNECTED)
+		return 0;
+	return rtc_peer_get_estimate(viewer->peer);
+}
+
 static const char *viewer_address(struct viewer *viewer)
 {
 	return server_client_get_address(viewer->client);
@@ -345,6 +360,7 @@ static const struct rtc_peer_listener peer_listener = {
         .state = on_state,
         .keyframe = on_keyframe,
         .nack = on_nack,
+        .estimate = on_estimate,
         .channel_open = on_channel_open,
         .channel_message = on_channel_message,
         .channel_closed = on_channel_closed,
