@@ -46,6 +46,7 @@
 #define PROBE_INTERVAL_US    2000000
 #define PROBE_CALM_US        1500000 /* no overuse for this long before a periodic probe */
 #define PROBE_FURTHER        0.9     /* a probe that got this much of its rate through: probe on */
+#define PROBE_FURTHER_MAX    4
 #define BASE_DELAY_ROTATE_US 10000000
 #define BETA_MIN             0.5
 #define PROBE_DURATION_US    30000
@@ -122,6 +123,7 @@ struct bwe {
 	int initial_probes; /* how many of the start-up probes went out */
 	int64_t last_probe;
 	bool probe_further; /* the last probe went through whole: the next may go at once */
+	int further_probes; /* how many went at once in a row */
 	/* one-way delay floor (arrival − send, two 10 s windows) and the newest, for the
 	 * standing queue a cut must drain */
 	int64_t base_min[2];
@@ -512,7 +514,11 @@ static void probe_result(struct bwe *b, int64_t now)
 	result = recv_rate < 0.9 * send_rate ? 0.95 * recv_rate : MIN(send_rate, recv_rate);
 	if ((double)c->recv / c->sent < 1 - LOSS_HIGH)
 		return; /* lost too much of it to trust */
-	b->probe_further = result >= PROBE_FURTHER * c->rate_bps;
+	/* on at once only while probes keep finding room (and a few times at most) */
+	b->probe_further = result >= PROBE_FURTHER * c->rate_bps && result > b->delay_bps &&
+	                   ++b->further_probes <= PROBE_FURTHER_MAX;
+	if (!b->probe_further)
+		b->further_probes = 0;
 	if (result > b->delay_bps) {
 		b->delay_bps = result;
 		b->loss_bps = MAX(b->loss_bps, result);

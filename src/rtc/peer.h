@@ -111,6 +111,10 @@ struct rtc_peer_send_stats {
 	uint64_t nacks_ignored;  /* too old, skipping, or over budget */
 	uint64_t dropped_frames; /* by the queue's drop policy */
 	uint64_t probes;         /* probe packets sent */
+	uint64_t frames;         /* video frames begun */
+	uint64_t fast;           /* packets sent at once by the queueing thread */
+	uint64_t wait_us_total;  /* their first packets' time in the queue */
+	int64_t wait_us_max;
 	uint32_t estimate_bps;
 	uint32_t pacing_bps;
 	bool twcc; /* the answer kept transport-wide congestion control */
