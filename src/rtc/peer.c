@@ -92,8 +92,9 @@ struct rtc_peer {
 	bool ice_connected;
 	GSource *sr_timer;
 	GSource *connect_timer;
-	char *cname;     /* ours, in the offer and every compound RTCP packet */
-	struct bwe *bwe; /* main loop */
+	char *cname;      /* ours, in the offer and every compound RTCP packet */
+	uint32_t max_bps; /* the estimate's ceiling */
+	struct bwe *bwe;  /* main loop */
 	uint32_t reported_bps;
 	/* what the answer kept: set before the sender thread starts, then only read */
 	bool twcc, audio_twcc, rtx;
@@ -199,6 +200,13 @@ enum rtc_peer_state rtc_peer_get_state(struct rtc_peer *peer)
 }
 
 static void after_estimate(struct rtc_peer *peer, int64_t now);
+
+/* Without transport-cc in the answer (a browser without it) nothing tells us the link's
+ * rate: pace for the ceiling, as before there was an estimate, and report none. */
+static uint32_t current_estimate(struct rtc_peer *peer)
+{
+	return peer->twcc ? bwe_get_estimate(peer->bwe) : peer->max_bps;
+}
 static void start_sender(struct rtc_peer *peer);
 static void stop_sender(struct rtc_peer *peer);
 
@@ -486,7 +494,7 @@ static void on_twcc(struct rtc_peer *peer, const struct rtcp_event *ev)
  * listener hears of changes that matter. */
 static void after_estimate(struct rtc_peer *peer, int64_t now)
 {
-	uint32_t est = bwe_get_estimate(peer->bwe);
+	uint32_t est = current_estimate(peer);
 	struct bwe_probe probe;
 	bool probing = false;
 
@@ -506,8 +514,8 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 	g_mutex_unlock(&peer->qlock);
 	if (probing)
 		log_debug("probing at %u kbit/s (estimate %u)", probe.rate_bps / 1000, est / 1000);
-	if (!peer->reported_bps ||
-	    fabs((double)est - peer->reported_bps) > ESTIMATE_REPORT * peer->reported_bps) {
+	if (peer->twcc && (!peer->reported_bps || fabs((double)est - peer->reported_bps) >
+	                                                  ESTIMATE_REPORT * peer->reported_bps)) {
 		if (log_get_level() >= LOG_DEBUG) {
 			struct bwe_state bs;
 
@@ -526,7 +534,7 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 
 uint32_t rtc_peer_get_estimate(struct rtc_peer *peer)
 {
-	return bwe_get_estimate(peer->bwe);
+	return peer->twcc ? bwe_get_estimate(peer->bwe) : 0;
 }
 
 void rtc_peer_get_send_stats(struct rtc_peer *peer, struct rtc_peer_send_stats *out)
@@ -696,8 +704,8 @@ struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
 		peer->config.rtx_ssrc = g_random_int();
 	peer->rtx_seq = (uint16_t)g_random_int();
 	peer->twcc_sent = g_new0(struct twcc_sent, TWCC_HISTORY);
-	peer->bwe = bwe_new(&(struct bwe_config){.max_bps = config->max_bitrate_kbps * 1000},
-	                    g_get_monotonic_time());
+	peer->max_bps = config->max_bitrate_kbps ? config->max_bitrate_kbps * 1000 : BWE_MAX_BPS;
+	peer->bwe = bwe_new(&(struct bwe_config){.max_bps = peer->max_bps}, g_get_monotonic_time());
 	peer->context = g_main_context_ref_thread_default();
 	peer->ice = rtc_ice_new(&ic, &ice_listener, peer, error);
 	if (!peer->ice) {
@@ -1220,7 +1228,7 @@ static gpointer sender_main(void *data)
 static void start_sender(struct rtc_peer *peer)
 {
 	g_mutex_lock(&peer->qlock);
-	peer->pacing_bps = (uint32_t)(bwe_get_estimate(peer->bwe) * PACING_FACTOR);
+	peer->pacing_bps = (uint32_t)(current_estimate(peer) * PACING_FACTOR);
 	pacer_init(&peer->pacer, peer->pacing_bps, g_get_monotonic_time());
 	peer->stats.pacing_bps = peer->pacing_bps;
 	peer->sending = !peer->stopping;

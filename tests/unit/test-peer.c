@@ -512,6 +512,8 @@ static void check_media(bool active)
 		g_assert_cmpuint(h.payload_len, ==, 900);
 	}
 	g_assert_cmpuint(w.browser.refused, ==, 0);
+	/* no transport-cc in this answer: no estimate to follow */
+	g_assert_cmpuint(rtc_peer_get_estimate(w.peer), ==, 0);
 
 	/* RR + PLI for our stream: a keyframe request */
 	memset(rtcp, 0, sizeof(rtcp));
