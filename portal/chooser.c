@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "util/io.h"
 #include "util/log.h"
 
 #define CONFIG_GROUP "portal"
@@ -54,22 +55,6 @@ char *chooser_command(GError **error)
 		return NULL;
 	}
 	return value;
-}
-
-static bool write_all(int fd, const char *text)
-{
-	size_t len = strlen(text), done = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		done += (size_t)n;
-	}
-	return true;
 }
 
 static void run_free(struct chooser_run *run)
@@ -171,7 +156,7 @@ struct chooser_run *chooser_run(const char *command, const char *const *names, c
 	 * says no at once) must not turn into a broken pipe on our side */
 	input = g_strjoinv("\n", (char **)names);
 	fd = memfd_create("wayrtc-chooser-outputs", MFD_CLOEXEC);
-	if (fd < 0 || !write_all(fd, input) || !write_all(fd, "\n") ||
+	if (fd < 0 || !io_write_all(fd, input, strlen(input)) || !io_write_all(fd, "\n", 1) ||
 	    lseek(fd, 0, SEEK_SET) != 0) {
 		log_warn("cannot hand the outputs to the chooser: %s", g_strerror(errno));
 		if (fd >= 0)

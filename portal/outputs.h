@@ -1,5 +1,7 @@
 /* The outputs of the compositor the backend serves, by name, for the chooser, the stream
- * properties and restore data. A short blocking look over a connection of its own. */
+ * properties and restore data: what the backend's one Wayland connection (wayland/conn.h,
+ * which struct portal holds) knows of them now. Only when nothing holds that connection
+ * does a look make it, waiting for the compositor. */
 #pragma once
 
 #include <glib.h>

@@ -12,6 +12,7 @@
 #include "util/log.h"
 #include "outputs.h"
 #include "session.h"
+#include "wayland/conn.h"
 
 #define SCREENCAST_VERSION     4u
 #define REMOTE_DESKTOP_VERSION 1u /* what xdg-desktop-portal 1.16 speaks */
@@ -124,6 +125,8 @@ static void reply_response(GDBusMethodInvocation *invocation, uint32_t response)
 	        invocation, g_variant_new("(u@a{sv})", response, g_variant_builder_end(&results)));
 }
 
+static void hold_wayland(struct portal *p);
+
 static void create_session(struct portal *p, enum session_kind kind, const char *sender,
                            GVariant *params, GDBusMethodInvocation *invocation)
 {
@@ -132,6 +135,7 @@ static void create_session(struct portal *p, enum session_kind kind, const char 
 	g_autoptr(GError) error = NULL;
 
 	g_variant_get(params, "(&o&o&s@a{sv})", &handle, &session_handle, &app_id, &options);
+	hold_wayland(p);
 	if (!session_new(p, kind, session_handle, app_id, sender, &error)) {
 		g_dbus_method_invocation_return_gerror(invocation, error);
 		return;
@@ -152,10 +156,28 @@ static struct portal_session *session_or_reply(struct portal *p, const char *ses
 	return s;
 }
 
+/* The backend keeps one connection to the compositor for its life, so sessions, their
+ * captures and sinks, and each look at the outputs find it made; a compositor that went
+ * away and came back gets a new one. */
+static void hold_wayland(struct portal *p)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (p->wayland && !wayland_conn_lost(p->wayland))
+		return;
+	g_clear_pointer(&p->wayland, wayland_conn_unref);
+	p->wayland = wayland_conn_get(p->display, "to share", &error);
+	if (!p->wayland)
+		log_debug("%s", error->message);
+}
+
 uint32_t portal_cursor_modes(struct portal *p)
 {
 	struct outputs_caps caps;
-	g_autoptr(GPtrArray) outputs = outputs_probe(p->display, &caps, NULL);
+	g_autoptr(GPtrArray) outputs = NULL;
+
+	hold_wayland(p);
+	outputs = outputs_probe(p->display, &caps, NULL);
 
 	/* asked afresh each time (the frontend reads it once, at its start, and a
 	 * SelectSources must not get what the compositor cannot give) */
@@ -508,6 +530,7 @@ struct portal *portal_new(GDBusConnection *connection, struct backend_pw *pw, co
 	p->owner_watch = g_dbus_connection_signal_subscribe(
 	        connection, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
 	        "/org/freedesktop/DBus", NULL, G_DBUS_SIGNAL_FLAGS_NONE, owner_changed, p, NULL);
+	hold_wayland(p);
 	return p;
 fail:
 	portal_free(p);
@@ -537,6 +560,7 @@ void portal_free(struct portal *p)
 			g_dbus_connection_unregister_object(p->connection, p->object_ids[i]);
 	}
 	g_clear_object(&p->connection);
+	wayland_conn_unref(p->wayland);
 	g_free(p->display);
 	g_free(p);
 }

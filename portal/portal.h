@@ -26,11 +26,15 @@
 #define PORTAL_RESTORE_VERSION 1u
 
 struct backend_pw;
+struct wayland_conn;
 
 struct portal {
 	GDBusConnection *connection;
 	struct backend_pw *pw;
-	char *display;        /* Wayland display shared; NULL: $WAYLAND_DISPLAY */
+	char *display; /* Wayland display shared; NULL: $WAYLAND_DISPLAY */
+	/* the backend's one connection to it, which the captures, sinks and output looks
+	 * share; NULL until it could be made, made again once lost */
+	struct wayland_conn *wayland;
 	GHashTable *sessions; /* object path → struct portal_session * (owned) */
 	guint object_ids[2];
 	guint owner_watch; /* NameOwnerChanged: a frontend that leaves takes its sessions */
@@ -42,7 +46,7 @@ void portal_free(struct portal *portal); /* accepts NULL */
 
 /* AvailableCursorModes: hidden and embedded always; metadata (4) when the compositor
  * offers pointer cursor capture sessions (ext-image-copy-capture-v1 with an output image
- * source and a seat pointer), asked over a short connection of its own. */
+ * source and a seat pointer), as the backend's connection knows it now. */
 uint32_t portal_cursor_modes(struct portal *portal);
 
 /* The output name out of restore_data, or NULL when it is not ours or not this version.

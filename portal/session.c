@@ -134,6 +134,17 @@ static void sink_closed(void *data, const char *reason)
 		s->close_idle = g_idle_add(close_idle, s);
 }
 
+static void start_finish(struct portal_session *s);
+
+static void sink_ready(void *data)
+{
+	struct portal_session *s = data;
+
+	s->sink_ready = true;
+	if (s->start)
+		start_finish(s);
+}
+
 /* Everything is ready: the stream's node (if any) and the sink (if any). */
 static void start_finish(struct portal_session *s)
 {
@@ -146,6 +157,7 @@ static void start_finish(struct portal_session *s)
 		        /* absolute motion spans the shared output, not the first one */
 		        .output = s->output_named ? s->output : NULL,
 		        .closed = sink_closed,
+		        .ready = sink_ready,
 		        .data = s,
 		};
 
@@ -157,6 +169,9 @@ static void start_finish(struct portal_session *s)
 		}
 		s->granted_devices = s->devices;
 	}
+	/* as the compositor's answer to the sink's creation comes, not by waiting for it */
+	if (s->sink && !s->sink_ready)
+		return;
 	g_variant_builder_init(&results, G_VARIANT_TYPE_VARDICT);
 	if (s->sources_selected)
 		g_variant_builder_add(&results, "{sv}", "streams", streams_variant(s));

@@ -48,6 +48,9 @@ struct portal_session {
 	uint32_t node_id;
 	uint32_t width, height; /* the stream's size, the space of absolute motion */
 	struct input_sink *sink;
+	/* the compositor has made the sink's devices: Start answers only then, so the app's
+	 * first event finds its clients holding a pointer and a keyboard */
+	bool sink_ready;
 	uint32_t granted_devices;
 	double pointer_x, pointer_y; /* where relative motion starts from */
 	guint close_idle;            /* the sink went away: close outside its callback */

@@ -53,6 +53,10 @@ static const GOptionEntry share_entries[] = {
          "to links with the right “audio”)",
          NULL},
         OPT("size", "WxH", "Size of the virtual desktop (default 1280x720)"),
+        {"restart", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (void *)option_cb,
+         "Start the virtual desktop's program again when it ends (default: the share ends "
+         "with it)",
+         NULL},
         OPT("keyboard-layout", "XKB",
             "Keyboard layout the desktop types with, e.g. de or us,de (default: "
             "$XKB_DEFAULT_LAYOUT, else us)"),
@@ -105,14 +109,12 @@ static int cmd_token(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || !load_config(&config, &error))
 		goto fail;
-	ttl = config.ttl_s;
 	if (scope_text && !auth_scope_parse(scope_text, &scope, &error))
 		goto fail;
-	if (ttl_text && !config_parse_duration(ttl_text, &ttl)) {
-		g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		            "--ttl: “%s” is not a duration such as 90s, 30m, 12h or 7d", ttl_text);
+	/* the same words as `wayrtc --ttl` and config.ini's ttl= */
+	if (ttl_text && !config_set(&config, "ttl", ttl_text, &error))
 		goto fail;
-	}
+	ttl = config.ttl_s;
 	if (config.view_only)
 		scope &= LINK_SCOPE_VIEW_ONLY;
 	if (!(scope & AUTH_SCOPE_VIEW)) {

@@ -2,7 +2,7 @@
  * or any other), behind the `struct capture` interface, so the encoder and hub take its
  * frames unchanged. Its pw_loop is a GSource on the thread-default GMainContext.
  *
- * Exercised on the test machines (tests/media/test-capture-pw.c, real PipeWire and
+ * Exercised on the test machines (tests/integration/test-capture-pw.c, real PipeWire and
  * WirePlumber, a GStreamer producer and one of the test's own): shared memory (MemFd) in
  * BGRx and RGBx, damage and cursor metadata, size-0 and corrupted buffers, the newest
  * buffer only, a new size, and `closed` when the producer or the daemon goes away. NOT

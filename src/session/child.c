@@ -58,6 +58,8 @@ pid_t child_spawn(char *const argv[], const char *wayland_display, GError **erro
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		/* a group of its own, so ending the session ends a shell's children too */
+		setpgid(0, 0);
 		close(report[0]);
 		execvpe(argv[0], argv, env);
 		err = errno;
@@ -90,11 +92,9 @@ bool child_reap(pid_t pid)
 			continue;
 		found = true;
 		if (WIFEXITED(status))
-			log_info("the command exited with status %d; the session keeps running",
-			         WEXITSTATUS(status));
+			log_info("the command exited with status %d", WEXITSTATUS(status));
 		else if (WIFSIGNALED(status))
-			log_info("the command was killed by signal %d; the session keeps running",
-			         WTERMSIG(status));
+			log_info("the command was killed by signal %d", WTERMSIG(status));
 	}
 	return found;
 }

@@ -1,5 +1,5 @@
 /* The first application of wayrtc-session: started with WAYLAND_DISPLAY pointing at the
- * session (and no DISPLAY), reaped when it exits; the session outlives it. */
+ * session (and no DISPLAY), in a process group of its own, reaped when it exits. */
 #pragma once
 
 #include <glib.h>

@@ -2,10 +2,12 @@
  * no desktop runs. Parses options, starts the server and the first application, tells
  * the parent the socket name through --ready-fd, and runs until SIGTERM/SIGINT. */
 #define LOG_MODULE "session"
+#include "util/io.h"
 #include "util/log.h"
 
 #include "child.h"
 #include "server.h"
+#include "session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,17 +22,32 @@
 /* A socket name becomes a path under $XDG_RUNTIME_DIR (sun_path is 108 bytes). */
 #define SESSION_MAX_SOCKET_NAME 64
 #define WLR_LOG_LINE_MAX        1024
+/* --when-done=restart gives up on a command that ends this soon, this many times in a row */
+#define RESTART_QUICK_US  (2 * G_USEC_PER_SEC)
+#define RESTART_QUICK_MAX 5
+
+enum when_done {
+	WHEN_DONE_STAY,    /* the session outlives COMMAND */
+	WHEN_DONE_EXIT,    /* the session ends with SESSION_EXIT_COMMAND_DONE */
+	WHEN_DONE_RESTART, /* COMMAND starts again, unless it keeps ending at once */
+};
 
 struct options {
 	unsigned width, height;
 	const char *socket;
 	int ready_fd;
+	enum when_done when_done;
 	char **command;
 };
 
 struct session {
 	struct server server;
+	const struct options *opts;
+	const char *display;
 	pid_t child;
+	int64_t started_us;   /* when COMMAND last started */
+	unsigned quick_exits; /* in a row, each within RESTART_QUICK_US of its start */
+	int exit_code;
 };
 
 static void print_usage(FILE *out, const char *argv0)
@@ -45,14 +62,20 @@ static void print_usage(FILE *out, const char *argv0)
 	        "                  free wayland-N)\n"
 	        "  --ready-fd=N    when the socket listens, write \"WAYLAND_DISPLAY=NAME\\n\" to\n"
 	        "                  file descriptor N and close it\n"
+	        "  --when-done=stay|exit|restart\n"
+	        "                  when COMMAND ends: keep the session (default), end it with\n"
+	        "                  status %d, or start COMMAND again (the session ends with\n"
+	        "                  status %d when it ended %u times in a row within %u s)\n"
 	        "  -h, --help      show this help\n"
 	        "\n"
-	        "COMMAND runs inside the session with WAYLAND_DISPLAY set and DISPLAY unset; the\n"
-	        "session keeps running after it exits. SIGTERM or SIGINT end the session (exit "
+	        "COMMAND runs inside the session, in a process group of its own, with\n"
+	        "WAYLAND_DISPLAY set and DISPLAY unset. SIGTERM or SIGINT end the session (exit "
 	        "0).\n"
 	        "Environment: XDG_RUNTIME_DIR (required), XKB_DEFAULT_LAYOUT and the other\n"
 	        "XKB_DEFAULT_* (keymap, default us), WAYRTC_LOG=error|warn|info|debug.\n",
-	        argv0, SESSION_DEFAULT_WIDTH, SESSION_DEFAULT_HEIGHT, SESSION_MAX_OUTPUT_SIDE);
+	        argv0, SESSION_DEFAULT_WIDTH, SESSION_DEFAULT_HEIGHT, SESSION_MAX_OUTPUT_SIDE,
+	        SESSION_EXIT_COMMAND_DONE, SESSION_EXIT_COMMAND_DONE, RESTART_QUICK_MAX,
+	        (unsigned)(RESTART_QUICK_US / G_USEC_PER_SEC));
 }
 
 static bool parse_side(const char *s, char **end, unsigned *value)
@@ -102,6 +125,7 @@ static int parse_options(int argc, char **argv, struct options *opts)
 	        {"size", required_argument, NULL, 's'},
 	        {"socket", required_argument, NULL, 'S'},
 	        {"ready-fd", required_argument, NULL, 'r'},
+	        {"when-done", required_argument, NULL, 'w'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -111,6 +135,7 @@ static int parse_options(int argc, char **argv, struct options *opts)
 	opts->height = SESSION_DEFAULT_HEIGHT;
 	opts->socket = NULL;
 	opts->ready_fd = -1;
+	opts->when_done = WHEN_DONE_STAY;
 	opts->command = NULL;
 
 	opterr = 0;
@@ -155,13 +180,28 @@ static int parse_options(int argc, char **argv, struct options *opts)
 				return -1;
 			}
 			break;
+		case 'w':
+			if (!strcmp(optarg, "stay")) {
+				opts->when_done = WHEN_DONE_STAY;
+			} else if (!strcmp(optarg, "exit")) {
+				opts->when_done = WHEN_DONE_EXIT;
+			} else if (!strcmp(optarg, "restart")) {
+				opts->when_done = WHEN_DONE_RESTART;
+			} else {
+				fprintf(stderr,
+				        "wayrtc-session: invalid --when-done '%s': expected stay, "
+				        "exit or restart\n",
+				        optarg);
+				return -1;
+			}
+			break;
 		case 'h':
 			print_usage(stdout, argv[0]);
 			return 1;
 		default:
 			if (optopt)
 				fprintf(stderr, "wayrtc-session: option '-%c' %s\n", optopt,
-				        strchr("sSr", optopt) ? "needs a value" : "is unknown");
+				        strchr("sSrw", optopt) ? "needs a value" : "is unknown");
 			else
 				fprintf(stderr,
 				        "wayrtc-session: unknown or incomplete option '%s'\n",
@@ -208,30 +248,63 @@ static int handle_terminate(int signal_number, void *data)
 	return 0;
 }
 
+static bool start_command(struct session *session, GError **error)
+{
+	session->child = child_spawn(session->opts->command, session->display, error);
+	if (session->child < 0) {
+		session->child = 0;
+		return false;
+	}
+	session->started_us = g_get_monotonic_time();
+	return true;
+}
+
+/* COMMAND ended: what --when-done says. A command that keeps ending at once is not
+ * started for ever. */
+static void command_done(struct session *session)
+{
+	g_autoptr(GError) error = NULL;
+	const char *name = session->opts->command[0];
+
+	switch (session->opts->when_done) {
+	case WHEN_DONE_STAY:
+		log_info("'%s' has ended; the session keeps running", name);
+		return;
+	case WHEN_DONE_RESTART:
+		if (g_get_monotonic_time() - session->started_us < RESTART_QUICK_US)
+			session->quick_exits++;
+		else
+			session->quick_exits = 0;
+		if (session->quick_exits < RESTART_QUICK_MAX) {
+			log_info("'%s' has ended; starting it again", name);
+			if (start_command(session, &error))
+				return;
+			log_error("%s", error->message);
+		} else {
+			log_error("'%s' ended %u times in a row within %u s; not starting it again",
+			          name, session->quick_exits,
+			          (unsigned)(RESTART_QUICK_US / G_USEC_PER_SEC));
+		}
+		break;
+	case WHEN_DONE_EXIT:
+		log_info("'%s' has ended; so does the session", name);
+		break;
+	}
+	session->exit_code = SESSION_EXIT_COMMAND_DONE;
+	wl_display_terminate(session->server.display);
+}
+
 static int handle_child(int signal_number, void *data)
 {
 	struct session *session = data;
 
-	if (child_reap(session->child))
+	if (session->child && child_reap(session->child)) {
 		session->child = 0;
-	return 0;
-}
-
-/* The parent reads up to the newline; partial writes and EINTR are retried. */
-static bool write_ready(int fd, const char *line)
-{
-	size_t len = strlen(line), done = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, line + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		done += (size_t)n;
+		command_done(session);
+	} else if (!session->child) {
+		child_reap(0); /* grandchildren re-parented to us, if any */
 	}
-	return true;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -288,17 +361,14 @@ int main(int argc, char **argv)
 	name = server_start(&session.server, opts.socket, &error);
 	if (!name)
 		goto out;
-	if (opts.command) {
-		session.child = child_spawn(opts.command, name, &error);
-		if (session.child < 0) {
-			session.child = 0;
-			goto out;
-		}
-	}
+	session.opts = &opts;
+	session.display = name;
+	if (opts.command && !start_command(&session, &error))
+		goto out;
 
 	ready_line = g_strdup_printf("WAYLAND_DISPLAY=%s\n", name);
 	if (opts.ready_fd >= 0) {
-		if (!write_ready(opts.ready_fd, ready_line))
+		if (!io_write_all(opts.ready_fd, ready_line, strlen(ready_line)))
 			log_warn("cannot write to --ready-fd %d: %s", opts.ready_fd,
 			         g_strerror(errno));
 		if (opts.ready_fd > STDERR_FILENO)
@@ -307,13 +377,14 @@ int main(int argc, char **argv)
 	log_info("WAYLAND_DISPLAY=%s", name);
 
 	wl_display_run(session.server.display);
-	ret = 0;
+	ret = session.exit_code;
 
 out:
 	if (error)
 		log_error("%s", error->message);
+	/* the command's whole group: a shell's children go with it */
 	if (session.child > 0)
-		kill(session.child, SIGTERM);
+		kill(-session.child, SIGTERM);
 	for (size_t i = 0; i < G_N_ELEMENTS(sources); i++) {
 		if (sources[i])
 			wl_event_source_remove(sources[i]);

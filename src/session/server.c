@@ -150,15 +150,23 @@ void server_finish(struct server *server)
 	input_finish(server);
 	view_finish(server);
 	output_finish(server);
-	/* The scene first: its outputs hold damage trackers on the backend's outputs. */
-	if (server->scene)
-		wlr_scene_node_destroy(&server->scene->node);
 	if (server->cursor)
 		wlr_cursor_destroy(server->cursor);
-	if (server->backend)
-		wlr_backend_destroy(server->backend);
+	/* wlroots 0.15 cleans up neither the scene's output layout helper nor its scene
+	 * outputs when the scene goes: the layout first (the helper goes with it), then the
+	 * scene outputs (they hold damage trackers on the backend's outputs), the scene, and
+	 * only then the backend's outputs. */
 	if (server->output_layout)
 		wlr_output_layout_destroy(server->output_layout);
+	if (server->scene) {
+		struct wlr_scene_output *scene_output, *tmp;
+
+		wl_list_for_each_safe(scene_output, tmp, &server->scene->outputs, link)
+			wlr_scene_output_destroy(scene_output);
+		wlr_scene_node_destroy(&server->scene->node);
+	}
+	if (server->backend)
+		wlr_backend_destroy(server->backend);
 	if (server->allocator)
 		wlr_allocator_destroy(server->allocator);
 	if (server->renderer)

@@ -7,7 +7,7 @@
 
 #include <assert.h>
 
-#include "input/clipboard.h"
+#include "wayland/clipboard.h"
 #include "util/log.h"
 
 struct arbiter {

@@ -142,19 +142,18 @@ bool config_parse_size(const char *text, unsigned *width, unsigned *height)
 	return true;
 }
 
-bool config_parse_duration(const char *text, int64_t *seconds)
+/* 0: a duration in range, -1: not a duration, -2: a duration out of range */
+static int parse_duration(const char *text, int64_t *seconds)
 {
 	char *end;
 	int64_t unit = 1, v;
 
 	if (!text || !g_ascii_isdigit(*text))
-		return false;
+		return -1;
 	errno = 0;
 	v = g_ascii_strtoll(text, &end, 10);
-	if (errno)
-		return false;
 	if (*end && end[1])
-		return false;
+		return -1;
 	switch (*end) {
 	case '\0':
 	case 's':
@@ -169,12 +168,17 @@ bool config_parse_duration(const char *text, int64_t *seconds)
 		unit = 86400;
 		break;
 	default:
-		return false;
+		return -1;
 	}
-	if (v < 1 || v > 365 * 86400 / unit)
-		return false;
+	if (errno || v < 1 || v > CONFIG_MAX_TTL / unit)
+		return -2;
 	*seconds = v * unit;
-	return true;
+	return 0;
+}
+
+bool config_parse_duration(const char *text, int64_t *seconds)
+{
+	return parse_duration(text, seconds) == 0;
 }
 
 /* XKB layout and variant names: letters, digits and a few separators, nothing a shell or
@@ -217,6 +221,9 @@ bool config_set(struct config *config, const char *key, const char *value, GErro
 			return bad_value(error, key, value, "true or false");
 		if (key[0] == 'n')
 			config->audio = !config->audio;
+	} else if (!strcmp(key, "restart")) {
+		if (!parse_bool(value, &config->restart))
+			return bad_value(error, key, value, "true or false");
 	} else if (!strcmp(key, "encoder")) {
 		g_free(config->encoder);
 		config->encoder = g_strdup(value);
@@ -256,7 +263,11 @@ bool config_set(struct config *config, const char *key, const char *value, GErro
 		g_free(*field);
 		*field = g_strdup(value);
 	} else if (!strcmp(key, "ttl")) {
-		if (!config_parse_duration(value, &config->ttl_s))
+		int r = parse_duration(value, &config->ttl_s);
+
+		if (r == -2)
+			return bad_value(error, key, value, "from 1 second to 365 days");
+		if (r < 0)
 			return bad_value(error, key, value,
 			                 "a duration such as 90s, 30m, 12h or 7d");
 	} else {

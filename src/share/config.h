@@ -21,7 +21,8 @@ enum source_kind {
 #define CONFIG_DEFAULT_FPS     60
 #define CONFIG_DEFAULT_BITRATE 8000 /* kbit/s */
 #define CONFIG_MAX_SIZE        8192
-#define CONFIG_DEFAULT_TTL     (24 * 3600) /* seconds a printed link stays valid */
+#define CONFIG_DEFAULT_TTL     (24 * 3600)   /* seconds a printed link stays valid */
+#define CONFIG_MAX_TTL         (365 * 86400) /* seconds a link may stay valid */
 
 struct config {
 	enum source_kind source;
@@ -29,6 +30,7 @@ struct config {
 	unsigned listen_port;
 	bool view_only;
 	bool audio;    /* share the desktop's sound (where PipeWire runs) */
+	bool restart;  /* a virtual desktop's program starts again when it ends */
 	char *encoder; /* "auto" or an element name */
 	enum rtc_codec codec;
 	unsigned max_fps;

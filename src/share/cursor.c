@@ -109,6 +109,8 @@ struct cursor *cursor_new(void)
 
 void cursor_free(struct cursor *cursor)
 {
+	if (cursor)
+		g_free(cursor->large);
 	g_free(cursor);
 }
 
@@ -119,31 +121,76 @@ static void encode_image(struct cursor *cursor)
 	        cursor->hot_x, cursor->hot_y, cursor->rgba);
 }
 
+/* Box-averages `f`×`f` blocks of straight-alpha RGBA, weighting colour by alpha so the
+ * transparent surroundings do not darken the edges. */
+static void scale_down(uint8_t *out, const uint8_t *in, uint32_t w, uint32_t h, uint32_t f)
+{
+	uint32_t ow = (w + f - 1) / f, oh = (h + f - 1) / f;
+
+	for (uint32_t oy = 0; oy < oh; oy++) {
+		for (uint32_t ox = 0; ox < ow; ox++) {
+			uint64_t sum[3] = {0}, alpha = 0, n = 0;
+			uint8_t *o = out + ((size_t)oy * ow + ox) * 4;
+
+			for (uint32_t y = oy * f; y < MIN(h, (oy + 1) * f); y++) {
+				for (uint32_t x = ox * f; x < MIN(w, (ox + 1) * f); x++) {
+					const uint8_t *p = in + ((size_t)y * w + x) * 4;
+
+					for (int c = 0; c < 3; c++)
+						sum[c] += (uint64_t)p[c] * p[3];
+					alpha += p[3];
+					n++;
+				}
+			}
+			for (int c = 0; c < 3; c++)
+				o[c] = alpha ? (uint8_t)((sum[c] + alpha / 2) / alpha) : 0;
+			o[3] = (uint8_t)((alpha + n / 2) / n);
+		}
+	}
+}
+
 static unsigned update_image(struct cursor *cursor, const struct capture_cursor *in)
 {
+	uint32_t w = in->width, h = in->height, f = 1;
+	int32_t hot_x = in->hotspot_x, hot_y = in->hotspot_y;
 	uint8_t *rgba = cursor->scratch;
-	size_t n = (size_t)in->width * in->height * 4;
+	size_t n;
 
-	if (in->width == 0 || in->height == 0 || in->width > CAPTURE_CURSOR_IMAGE_MAX ||
-	    in->height > CAPTURE_CURSOR_IMAGE_MAX || in->stride < in->width * 4 ||
-	    !cursor_convert_rgba(rgba, in->bitmap, in->width, in->height, in->stride, in->format)) {
+	if (w > CAPTURE_CURSOR_IMAGE_MAX || h > CAPTURE_CURSOR_IMAGE_MAX) {
+		f = (MAX(w, h) + CAPTURE_CURSOR_IMAGE_MAX - 1) / CAPTURE_CURSOR_IMAGE_MAX;
+		if (!cursor->large)
+			cursor->large = g_malloc((size_t)CAPTURE_CURSOR_SOURCE_MAX *
+			                         CAPTURE_CURSOR_SOURCE_MAX * 4);
+		rgba = cursor->large;
+	}
+	if (w == 0 || h == 0 || w > CAPTURE_CURSOR_SOURCE_MAX || h > CAPTURE_CURSOR_SOURCE_MAX ||
+	    in->stride < w * 4 ||
+	    !cursor_convert_rgba(rgba, in->bitmap, w, h, in->stride, in->format)) {
 		if (!cursor->too_big_said)
 			log_info("a pointer image of %ux%u is not sent (at most %ux%u, 32-bit RGB)",
-			         in->width, in->height, CAPTURE_CURSOR_IMAGE_MAX,
-			         CAPTURE_CURSOR_IMAGE_MAX);
+			         w, h, CAPTURE_CURSOR_SOURCE_MAX, CAPTURE_CURSOR_SOURCE_MAX);
 		cursor->too_big_said = true;
 		return 0;
 	}
+	/* too large for a browser's CSS cursor: sent smaller, pointing at the same place */
+	if (f > 1) {
+		scale_down(cursor->scratch, rgba, w, h, f);
+		rgba = cursor->scratch;
+		w = (w + f - 1) / f;
+		h = (h + f - 1) / f;
+		hot_x /= (int32_t)f;
+		hot_y /= (int32_t)f;
+	}
+	n = (size_t)w * h * 4;
 	/* compositors may send the same bitmap again with every move: only a change counts */
-	if (cursor->have_image && cursor->width == in->width && cursor->height == in->height &&
-	    cursor->hot_x == in->hotspot_x && cursor->hot_y == in->hotspot_y &&
-	    !memcmp(cursor->rgba, rgba, n))
+	if (cursor->have_image && cursor->width == w && cursor->height == h &&
+	    cursor->hot_x == hot_x && cursor->hot_y == hot_y && !memcmp(cursor->rgba, rgba, n))
 		return 0;
 	memcpy(cursor->rgba, rgba, n);
-	cursor->width = in->width;
-	cursor->height = in->height;
-	cursor->hot_x = in->hotspot_x;
-	cursor->hot_y = in->hotspot_y;
+	cursor->width = w;
+	cursor->height = h;
+	cursor->hot_x = hot_x;
+	cursor->hot_y = hot_y;
 	cursor->have_image = true;
 	encode_image(cursor);
 	return CURSOR_CHANGED_IMAGE;

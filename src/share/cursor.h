@@ -29,8 +29,10 @@ struct cursor {
 	uint32_t width, height; /* of rgba, at most CAPTURE_CURSOR_IMAGE_MAX */
 	int32_t hot_x, hot_y;
 	uint8_t rgba[CAPTURE_CURSOR_IMAGE_MAX * CAPTURE_CURSOR_IMAGE_MAX * 4];
-	uint8_t scratch[CAPTURE_CURSOR_IMAGE_MAX * CAPTURE_CURSOR_IMAGE_MAX *
-	                4]; /* a new image, compared */
+	/* a new image, compared with rgba */
+	uint8_t scratch[CAPTURE_CURSOR_IMAGE_MAX * CAPTURE_CURSOR_IMAGE_MAX * 4];
+	/* a source's image over CAPTURE_CURSOR_IMAGE_MAX, before scaling; made when needed */
+	uint8_t *large;
 	/* the image as every viewer is sent it, encoded once per change */
 	uint8_t image_message[CURSOR_MESSAGE_MAX];
 	size_t image_message_len;
@@ -40,8 +42,10 @@ struct cursor {
 struct cursor *cursor_new(void);
 void cursor_free(struct cursor *cursor); /* accepts NULL */
 /* Takes a capture source's report (hidden, a move, a new image) into `cursor`; returns
- * CURSOR_CHANGED_* bits for what a viewer must be sent. An image over CAPTURE_CURSOR_IMAGE_MAX or
- * in a format we cannot read is dropped (logged once); the last one stays. */
+ * CURSOR_CHANGED_* bits for what a viewer must be sent. An image over
+ * CAPTURE_CURSOR_IMAGE_MAX a side is scaled down to fit (hotspot too); one over
+ * CAPTURE_CURSOR_SOURCE_MAX or in a format we cannot read is dropped (logged once); the
+ * last one stays. */
 unsigned cursor_update(struct cursor *cursor, const struct capture_cursor *in);
 
 /* Pure encoders: the message's length, 0 when it does not fit in `cap` or cannot be

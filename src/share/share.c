@@ -250,8 +250,10 @@ static gboolean on_signal(void *data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* libnice takes STUN and TURN servers by address: resolve names once, at start. */
-static bool resolve(char **host, GError **error)
+/* Names are looked up once, at start, so one that does not resolve is refused before a
+ * desktop starts. libnice takes STUN and TURN servers by address (`replace`); the listen
+ * name stays as given, for the printed link. */
+static bool resolve(const char *key, char **host, bool replace, GError **error)
 {
 	g_autoptr(GResolver) resolver = NULL;
 	GList *addrs;
@@ -261,13 +263,25 @@ static bool resolve(char **host, GError **error)
 	resolver = g_resolver_get_default();
 	addrs = g_resolver_lookup_by_name(resolver, *host, NULL, error);
 	if (!addrs) {
-		g_prefix_error(error, "cannot resolve %s: ", *host);
+		g_prefix_error(error, "%s: cannot resolve %s: ", key, *host);
 		return false;
 	}
-	g_free(*host);
-	*host = g_inet_address_to_string(addrs->data);
+	if (replace) {
+		g_free(*host);
+		*host = g_inet_address_to_string(addrs->data);
+	}
 	g_resolver_free_addresses(addrs);
 	return true;
+}
+
+/* A link offers control only where there is some: not with --view-only, nor where the
+ * desktop's portal granted no keyboard or pointer. */
+static bool can_control(struct share *share)
+{
+	if (share->config.view_only)
+		return false;
+	return !share->portal ||
+	       (share->portal_devices & (XDP_DEVICE_KEYBOARD | XDP_DEVICE_POINTER));
 }
 
 bool share_serve(struct share *share, GError **error)
@@ -317,8 +331,7 @@ bool share_serve(struct share *share, GError **error)
 		return false;
 	log_info("certificate SHA-256 %s", share->tls_fingerprint);
 	link_print(&share->config, server_get_port(share->server), &share->key,
-	           share->config.view_only ? LINK_SCOPE_VIEW_ONLY : LINK_SCOPE_ALL,
-	           share->config.ttl_s);
+	           can_control(share) ? LINK_SCOPE_ALL : LINK_SCOPE_VIEW_ONLY, share->config.ttl_s);
 	return true;
 }
 
@@ -329,7 +342,9 @@ struct share *share_new(struct config *config, GError **error)
 
 	share->config = *config;
 	memset(config, 0, sizeof(*config));
-	if (!resolve(&share->config.stun_host, error) || !resolve(&share->config.turn_host, error))
+	if (!resolve("listen", &share->config.listen_host, false, error) ||
+	    !resolve("stun", &share->config.stun_host, true, error) ||
+	    !resolve("turn", &share->config.turn_host, true, error))
 		goto fail;
 	/* a layout that does not compile is refused now, not at the first viewer */
 	options = input_options(share);

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/io.h"
 #include "util/log.h"
 
 #define START_TIMEOUT_MS 5000
@@ -155,32 +156,14 @@ static int run_bounded(struct sound_server *s, const char *const *argv)
 static char *read_address(int fd, GError **error)
 {
 	char buf[512];
-	size_t len = 0;
-	int64_t deadline = g_get_monotonic_time() + START_TIMEOUT_MS * 1000LL;
+	char *address = NULL;
 
-	while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len)) {
-		int left = (int)((deadline - g_get_monotonic_time()) / 1000);
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		ssize_t n;
-
-		if (left <= 0 || poll(&pfd, 1, left) == 0)
-			break;
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	buf[len] = '\0';
-	if (memchr(buf, '\n', len)) {
-		char *address = sound_server_parse_address(buf);
-
-		if (address)
-			return address;
-	}
-	g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "its D-Bus session bus did not start");
-	return NULL;
+	if (io_read_line(fd, buf, sizeof(buf), START_TIMEOUT_MS) >= 0)
+		address = sound_server_parse_address(buf);
+	if (!address)
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		            "its D-Bus session bus did not start");
+	return address;
 }
 
 /* The last process started; one that has exited is reaped here and not signalled later. */

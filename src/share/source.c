@@ -32,9 +32,16 @@ static void on_frame(void *data, const struct capture_frame *frame)
 	encoder_push(share->encoder, frame);
 }
 
+/* A virtual desktop that went away says why itself (its program ended), just after. */
+#define SESSION_EXIT_WAIT_MS 1000
+
 static void on_capture_closed(void *data, const char *reason)
 {
-	share_quit(data, 1, reason);
+	struct share *share = data;
+
+	if (share->session && virtual_session_wait(share->session, SESSION_EXIT_WAIT_MS))
+		return;
+	share_quit(share, 1, reason);
 }
 
 static void on_cursor(void *data, const struct capture_cursor *in)
@@ -80,9 +87,11 @@ static bool start_screencopy(struct share *share, const char *display, GError **
 	return true;
 }
 
-static void on_session_exit(void *data, const char *reason)
+/* The program ended (typed `exit`, closed its window): the share ends, in words, and
+ * that is no failure. */
+static void on_session_exit(void *data, bool done, const char *reason)
 {
-	share_quit(data, 1, reason);
+	share_quit(data, done ? 0 : 1, reason);
 }
 
 /* A bare server runs no sound server for the user: the virtual desktop brings its own,
@@ -104,8 +113,9 @@ static void start_sound_server(struct share *share)
 static bool start_virtual(struct share *share, const char *const *command, GError **error)
 {
 	start_sound_server(share);
-	share->session = virtual_session_start(share->config.width, share->config.height, command,
-	                                       on_session_exit, share, error);
+	share->session =
+	        virtual_session_start(share->config.width, share->config.height, command,
+	                              share->config.restart, on_session_exit, share, error);
 	if (!share->session)
 		return false;
 	return start_screencopy(share, virtual_session_display(share->session), error) &&

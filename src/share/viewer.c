@@ -148,6 +148,19 @@ static int channel_kind(struct viewer *viewer, uint16_t id)
 	return -1;
 }
 
+static void send_clipboard(struct viewer *viewer, GBytes *text, bool at_join)
+{
+	int id = viewer->channel_ids[CHANNEL_CLIPBOARD];
+	gsize len;
+	const uint8_t *buf = g_bytes_get_data(text, &len);
+
+	if (id < 0 || !(viewer->scope & AUTH_SCOPE_CLIPBOARD) || !viewer->peer)
+		return;
+	if (!rtc_peer_channel_send(viewer->peer, (uint16_t)id, at_join, buf, len))
+		log_debug("%s: the clipboard (%zu bytes) did not go out", viewer_address(viewer),
+		          len);
+}
+
 static void start_sink(struct viewer *viewer)
 {
 	g_autoptr(GError) error = NULL;
@@ -180,8 +193,9 @@ static void on_channel_open(void *data, uint16_t id, const char *label)
 	if ((kind == CHANNEL_INPUT || kind == CHANNEL_POINTER) &&
 	    (viewer->scope & AUTH_SCOPE_CONTROL))
 		start_sink(viewer);
+	/* what the desktop holds now goes as binary, so the page tells it from a new copy */
 	if (kind == CHANNEL_CLIPBOARD && arbiter_get_text(viewer->host->clipboard))
-		viewer_send_clipboard(viewer, arbiter_get_text(viewer->host->clipboard));
+		send_clipboard(viewer, arbiter_get_text(viewer->host->clipboard), true);
 	/* a page that joins sees the pointer's shape and place before it moves */
 	if (kind == CHANNEL_CURSOR)
 		viewer_send_cursor(viewer, CURSOR_CHANGED_IMAGE | CURSOR_CHANGED_POSITION);
@@ -270,15 +284,7 @@ static void handle_clipboard(struct viewer *viewer, bool binary, const uint8_t *
 
 void viewer_send_clipboard(struct viewer *viewer, GBytes *text)
 {
-	int id = viewer->channel_ids[CHANNEL_CLIPBOARD];
-	gsize len;
-	const uint8_t *buf = g_bytes_get_data(text, &len);
-
-	if (id < 0 || !(viewer->scope & AUTH_SCOPE_CLIPBOARD) || !viewer->peer)
-		return;
-	if (!rtc_peer_channel_send(viewer->peer, (uint16_t)id, false, buf, len))
-		log_debug("%s: the clipboard (%zu bytes) did not go out", viewer_address(viewer),
-		          len);
+	send_clipboard(viewer, text, false);
 }
 
 /* Sends what is behind, the image first (the page draws a position with the image it

@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "session/session.h"
+#include "util/io.h"
 #include "util/log.h"
 
 #define READY_TIMEOUT_MS 15000
@@ -25,6 +27,7 @@ struct virtual_session {
 	GPid pid;
 	guint watch;
 	char *display;
+	char *program; /* the command's name, for the words when it ends */
 	virtual_exit_fn on_exit;
 	void *data;
 };
@@ -79,60 +82,65 @@ static void session_exited(GPid pid, int status, void *data)
 {
 	struct virtual_session *session = data;
 	g_autofree char *reason = NULL;
+	bool done = false;
 
 	session->watch = 0;
 	session->pid = 0;
 	g_spawn_close_pid(pid);
-	if (WIFSIGNALED(status))
+	if (WIFEXITED(status) && WEXITSTATUS(status) == SESSION_EXIT_COMMAND_DONE) {
+		reason = g_strdup_printf("the program “%s” on the virtual desktop has ended",
+		                         session->program);
+		done = true;
+	} else if (WIFSIGNALED(status)) {
 		reason = g_strdup_printf("the virtual desktop was killed by signal %d",
 		                         WTERMSIG(status));
-	else
+	} else {
 		reason = g_strdup_printf("the virtual desktop exited with status %d",
 		                         WEXITSTATUS(status));
+	}
 	if (session->on_exit)
-		session->on_exit(session->data, reason);
+		session->on_exit(session->data, done, reason);
+}
+
+bool virtual_session_wait(struct virtual_session *session, int timeout_ms)
+{
+	int status;
+
+	for (int waited = 0; session->pid > 0 && waited <= timeout_ms; waited += 10) {
+		if (waitpid(session->pid, &status, WNOHANG) == session->pid) {
+			/* as the child watch would have, which now never fires */
+			g_source_remove(session->watch);
+			session_exited(session->pid, status, session);
+			return true;
+		}
+		g_usleep(10 * 1000);
+	}
+	return false;
 }
 
 /* Reads "WAYLAND_DISPLAY=name\n" from the readiness pipe, or fails on EOF or timeout. */
 static char *read_ready_line(int fd, GError **error)
 {
 	char buf[256];
-	size_t len = 0;
-	int64_t deadline = g_get_monotonic_time() + READY_TIMEOUT_MS * 1000LL;
+	ssize_t len = io_read_line(fd, buf, sizeof(buf), READY_TIMEOUT_MS);
 
-	while (len < sizeof(buf) - 1) {
-		int left = (int)((deadline - g_get_monotonic_time()) / 1000);
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		ssize_t n;
-
-		if (left <= 0 || poll(&pfd, 1, left) == 0) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-			            "the virtual desktop did not start within %d s",
-			            READY_TIMEOUT_MS / 1000);
-			return NULL;
-		}
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
-		if (memchr(buf, '\n', len))
-			break;
+	if (len < 0 && errno == ETIMEDOUT) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+		            "the virtual desktop did not start within %d s",
+		            READY_TIMEOUT_MS / 1000);
+		return NULL;
 	}
-	buf[len] = '\0';
-	if (!g_str_has_prefix(buf, "WAYLAND_DISPLAY=") || !strchr(buf, '\n')) {
+	if (len < 0 || !g_str_has_prefix(buf, "WAYLAND_DISPLAY=")) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 		            "the virtual desktop failed to start (see its messages above)");
 		return NULL;
 	}
-	*strchr(buf, '\n') = '\0';
 	return g_strdup(buf + strlen("WAYLAND_DISPLAY="));
 }
 
 struct virtual_session *virtual_session_start(unsigned width, unsigned height,
-                                              const char *const *command, virtual_exit_fn on_exit,
-                                              void *data, GError **error)
+                                              const char *const *command, bool restart,
+                                              virtual_exit_fn on_exit, void *data, GError **error)
 {
 	g_autofree char *binary = find_session_binary();
 	g_autofree char *size = g_strdup_printf("--size=%ux%u", width, height);
@@ -141,7 +149,8 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	struct virtual_session *session;
 	int pipefd[2];
-	int target = READY_FD;
+	int source_fds[2] = {-1, STDERR_FILENO};
+	const int target_fds[2] = {READY_FD, STDOUT_FILENO};
 	GPid pid;
 	bool ok;
 
@@ -161,6 +170,7 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 	g_ptr_array_add(argv, binary);
 	g_ptr_array_add(argv, size);
 	g_ptr_array_add(argv, ready);
+	g_ptr_array_add(argv, restart ? "--when-done=restart" : "--when-done=exit");
 	if (terminal || (command && command[0]))
 		g_ptr_array_add(argv, "--");
 	if (terminal)
@@ -174,11 +184,14 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 		            g_strerror(errno));
 		return NULL;
 	}
-	/* stdout is ours alone (the URL line): the desktop's output goes to stderr */
+	/* stdout is ours alone (the URL line): the desktop's output goes to stderr. It is
+	 * mapped like the readiness pipe; GLib 2.74 given stdout_fd=2 closes the child's
+	 * stderr, and the session's messages were lost. */
+	source_fds[0] = pipefd[1];
 	ok = g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
 	                                      G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL, -1,
-	                                      STDERR_FILENO, -1, &pipefd[1], &target, 1, &pid, NULL,
-	                                      NULL, NULL, error);
+	                                      -1, -1, source_fds, target_fds, 2, &pid, NULL, NULL,
+	                                      NULL, error);
 	close(pipefd[1]);
 	if (!ok) {
 		close(pipefd[0]);
@@ -186,6 +199,9 @@ struct virtual_session *virtual_session_start(unsigned width, unsigned height,
 	}
 	session = g_new0(struct virtual_session, 1);
 	session->pid = pid;
+	session->program = g_path_get_basename(terminal                ? terminal
+	                                       : command && command[0] ? command[0]
+	                                                               : "");
 	session->display = read_ready_line(pipefd[0], error);
 	close(pipefd[0]);
 	if (!session->display) {
@@ -227,5 +243,6 @@ void virtual_session_stop(struct virtual_session *session)
 		g_spawn_close_pid(session->pid);
 	}
 	g_free(session->display);
+	g_free(session->program);
 	g_free(session);
 }

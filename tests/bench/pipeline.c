@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	{
 		const char *cmd[] = {argv[3], "--animate", NULL};
 
-		session = virtual_session_start(w, h, cmd, NULL, NULL, &error);
+		session = virtual_session_start(w, h, cmd, false, NULL, NULL, &error);
 	}
 	if (!session)
 		goto fail;

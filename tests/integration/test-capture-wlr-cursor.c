@@ -7,7 +7,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "../unit/session.h"
+#include "session.h"
 #include "input/sink.h"
 #include "input/sink_wl.h"
 #include "util/log.h"

@@ -1,14 +1,13 @@
 /* The Wayland fd as a GSource: prepare_read before polling, read_events or cancel_read
  * after, dispatch_pending in dispatch; a socket that is full makes us wait for G_IO_OUT
- * and flush the rest on the next turn. Also the shm buffers the clients share. */
-#define LOG_MODULE "input"
+ * and flush the rest on the next turn. */
+#define LOG_MODULE "wayland"
 #include <errno.h>
 #include <gio/gio.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include <stdbool.h>
 
-#include "input/wl_source.h"
 #include "util/log.h"
+#include "wayland/source.h"
 
 #define WATCH_EVENTS (G_IO_IN | G_IO_ERR | G_IO_HUP)
 
@@ -19,6 +18,9 @@ struct wayland_source {
 	GIOCondition events; /* what fd_tag watches now */
 	bool reading;        /* between wl_display_prepare_read and read/cancel */
 	bool lost;
+	bool dispatching;           /* inside source_dispatch: the display is in use */
+	bool in_handlers;           /* inside wl_display_dispatch_pending: event handlers run */
+	struct wl_display *hang_up; /* to disconnect once source_dispatch returns */
 	wayland_source_lost_fn lost_fn;
 	void *data;
 };
@@ -80,26 +82,45 @@ static gboolean source_check(GSource *base)
 	return (revents & (WATCH_EVENTS | G_IO_OUT)) != 0;
 }
 
+/* Finishes a dispatch during which the owner let go: the display could not be
+ * disconnected while libwayland was still using it. */
+static gboolean dispatch_end(struct wayland_source *s, gboolean keep)
+{
+	s->dispatching = false;
+	if (s->hang_up) {
+		wl_display_disconnect(s->hang_up);
+		s->hang_up = NULL;
+		return G_SOURCE_REMOVE;
+	}
+	return keep;
+}
+
 static gboolean source_dispatch(GSource *base, GSourceFunc callback, gpointer data)
 {
 	struct wayland_source *s = (struct wayland_source *)base;
 	GIOCondition revents = g_source_query_unix_fd(base, s->fd_tag);
 	g_autofree char *reason = NULL;
+	int n;
 
 	if (!s->display || s->lost)
 		return G_SOURCE_REMOVE;
-	if (wl_display_dispatch_pending(s->display) >= 0 &&
-	    !((revents & (G_IO_ERR | G_IO_HUP)) && !(revents & G_IO_IN))) {
-		if (wl_display_flush(s->display) < 0 && errno != EAGAIN)
+	s->dispatching = true;
+	s->in_handlers = true;
+	n = wl_display_dispatch_pending(s->display);
+	s->in_handlers = false;
+	if (n >= 0 && !((revents & (G_IO_ERR | G_IO_HUP)) && !(revents & G_IO_IN))) {
+		if (s->display && wl_display_flush(s->display) < 0 && errno != EAGAIN)
 			log_debug("flush: %s", g_strerror(errno));
-		return G_SOURCE_CONTINUE;
+		return dispatch_end(s, G_SOURCE_CONTINUE);
 	}
+	if (!s->display)
+		return dispatch_end(s, G_SOURCE_REMOVE); /* freed by an event handler */
 	s->lost = true;
 	reason = wayland_display_error(s->display);
 	/* GLib holds a reference while we dispatch: `s` outlives a free from lost_fn */
 	if (s->lost_fn)
 		s->lost_fn(s->data, reason);
-	return G_SOURCE_REMOVE;
+	return dispatch_end(s, G_SOURCE_REMOVE);
 }
 
 static GSourceFuncs source_funcs = {
@@ -124,95 +145,40 @@ GSource *wayland_source_new(struct wl_display *display, const char *name,
 	return &s->base;
 }
 
-void wayland_source_free(GSource *source)
+static void detach(struct wayland_source *s)
 {
-	struct wayland_source *s = (struct wayland_source *)source;
-
-	if (!s)
-		return;
 	if (s->reading && s->display)
 		wl_display_cancel_read(s->display);
 	s->reading = false;
 	s->display = NULL;
 	s->lost_fn = NULL;
-	g_source_destroy(source);
+	g_source_destroy(&s->base);
+}
+
+void wayland_source_free(GSource *source)
+{
+	if (!source)
+		return;
+	/* the owner would disconnect a display libwayland is dispatching */
+	g_assert(!((struct wayland_source *)source)->in_handlers);
+	detach((struct wayland_source *)source);
 	g_source_unref(source);
 }
 
-struct wl_display *wayland_connect(const char *name, const char *purpose,
-                                   const struct wl_registry_listener *listener, void *data,
-                                   struct wl_registry **registry, GError **error)
+void wayland_source_free_disconnect(GSource *source)
 {
+	struct wayland_source *s = (struct wayland_source *)source;
 	struct wl_display *display;
 
-	if (!name)
-		name = g_getenv("WAYLAND_DISPLAY");
-	if (!name || !*name) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-		            "no Wayland display %s ($WAYLAND_DISPLAY is not set)", purpose);
-		return NULL;
-	}
-	display = wl_display_connect(name);
-	if (!display) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-		            "cannot connect to the Wayland display “%s”: %s", name,
-		            g_strerror(errno));
-		return NULL;
-	}
-	*registry = wl_display_get_registry(display);
-	wl_registry_add_listener(*registry, listener, data);
-	if (wl_display_roundtrip(display) < 0) {
-		g_autofree char *why = wayland_display_error(display);
-
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "Wayland display “%s”: %s", name,
-		            why);
-		wl_registry_destroy(*registry);
-		*registry = NULL;
+	if (!s)
+		return;
+	display = s->display;
+	detach(s);
+	/* GLib holds the source until its dispatch returns, and so does libwayland the
+	 * display: the disconnect waits for that */
+	if (s->dispatching)
+		s->hang_up = display;
+	else if (display)
 		wl_display_disconnect(display);
-		return NULL;
-	}
-	return display;
-}
-
-void wayland_shm_buffer_free(struct wayland_shm_buffer *b)
-{
-	if (b->buffer)
-		wl_buffer_destroy(b->buffer);
-	if (b->data)
-		munmap(b->data, b->size);
-	*b = (struct wayland_shm_buffer){0};
-}
-
-bool wayland_shm_buffer_make(struct wayland_shm_buffer *b, struct wl_shm *shm, const char *name,
-                             uint32_t width, uint32_t height, uint32_t stride, uint32_t format)
-{
-	struct wl_shm_pool *pool;
-	size_t size = (size_t)stride * height;
-	void *data;
-	int fd;
-
-	wayland_shm_buffer_free(b);
-	fd = memfd_create(name, MFD_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (ftruncate(fd, (off_t)size) < 0)
-		goto fail;
-	data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (data == MAP_FAILED)
-		goto fail;
-	pool = wl_shm_create_pool(shm, fd, (int32_t)size);
-	b->buffer = wl_shm_pool_create_buffer(pool, 0, (int32_t)width, (int32_t)height,
-	                                      (int32_t)stride, format);
-	wl_shm_pool_destroy(pool);
-	close(fd);
-	b->data = data;
-	b->size = size;
-	b->width = width;
-	b->height = height;
-	b->stride = stride;
-	b->format = format;
-	return true;
-fail:
-	close(fd);
-	return false;
+	g_source_unref(source);
 }

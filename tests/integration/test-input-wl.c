@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wayland/clipboard.h"
 #include "input/sink.h"
 #include "input/sink_wl.h"
+#include "media/capture.h"
 #include "session.h"
 
 #define WIDTH      640
@@ -306,6 +308,102 @@ static void test_de(void)
 	session_stop();
 }
 
+/* Sockets this process has open: Wayland connections, here. */
+static unsigned count_sockets(void)
+{
+	g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
+	const char *name;
+	unsigned n = 0;
+
+	g_assert_nonnull(dir);
+	while ((name = g_dir_read_name(dir))) {
+		g_autofree char *path = g_build_filename("/proc/self/fd", name, NULL);
+		g_autofree char *target = g_file_read_link(path, NULL);
+
+		n += target && g_str_has_prefix(target, "socket:");
+	}
+	return n;
+}
+
+static void on_frame(void *data, const struct capture_frame *frame)
+{
+	(*(unsigned *)data)++;
+}
+
+static void on_capture_closed(void *data, const char *reason)
+{
+}
+
+static const struct capture_listener capture_listener = {
+        .frame = on_frame,
+        .closed = on_capture_closed,
+};
+
+static void on_ready(void *data)
+{
+	*(bool *)data = true;
+}
+
+/* The capture, the clipboard and every sink share one connection to the display; a sink
+ * made once it exists waits for nothing: with the compositor stopped, it is made at once,
+ * its devices come when the compositor runs again, and what was typed meanwhile arrives. */
+static void test_one_connection(void)
+{
+	struct input_sink_wl_options o = {.layout = "us", .ready = on_ready};
+	g_autoptr(GError) error = NULL;
+	struct input_sink *a, *b, *late;
+	struct clipboard *clipboard;
+	struct capture *capture;
+	unsigned frames = 0, before;
+	bool ready_a = false, ready_late = false, timed_out = false;
+	int64_t start;
+
+	session_start();
+	before = count_sockets();
+	capture = capture_wlr_new(session.display, &capture_listener, &frames, &error);
+	g_assert_no_error(error);
+	clipboard = clipboard_new(session.display, NULL, NULL, &error);
+	g_assert_no_error(error);
+	o.display = session.display;
+	o.data = &ready_a;
+	a = input_sink_wl_new(&o, &error);
+	g_assert_no_error(error);
+	b = sink_new("de");
+	g_assert_cmpuint(count_sockets(), ==, before + 1);
+	while (!ready_a)
+		g_main_context_iteration(NULL, TRUE);
+
+	g_subprocess_send_signal(session.desktop.proc, SIGSTOP);
+	o.data = &ready_late;
+	start = g_get_monotonic_time();
+	late = input_sink_wl_new(&o, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(late);
+	input_sink_key(late, KEY_C, true);
+	input_sink_key(late, KEY_C, false);
+	/* a roundtrip would still be waiting for the stopped compositor */
+	g_assert_cmpint(g_get_monotonic_time() - start, <, G_USEC_PER_SEC);
+	g_timeout_add(300, set_flag, &timed_out);
+	while (!timed_out)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_false(ready_late);
+	g_assert_cmpuint(count_sockets(), ==, before + 1);
+	g_subprocess_send_signal(session.desktop.proc, SIGCONT);
+	while (!ready_late)
+		g_main_context_iteration(NULL, TRUE);
+	expect_line("key 46 pressed", false);
+	expect_line("key 46 released", true);
+	g_assert_cmpuint(frames, >=, 1);
+
+	input_sink_destroy(late);
+	input_sink_destroy(b);
+	input_sink_destroy(a);
+	clipboard_free(clipboard);
+	capture_destroy(capture);
+	g_assert_cmpuint(count_sockets(), ==, before);
+	session_stop();
+}
+
 static void test_errors(void)
 {
 	struct input_sink_wl_options o = {.display = "/nonexistent/wayrtc-0"};
@@ -326,5 +424,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/input-wl/errors", test_errors);
 	g_test_add_func("/input-wl/us", test_us);
 	g_test_add_func("/input-wl/de", test_de);
+	g_test_add_func("/input-wl/one-connection", test_one_connection);
 	return g_test_run();
 }

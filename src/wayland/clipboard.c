@@ -13,12 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "input/clipboard.h"
-#include "input/wl_source.h"
+#include "wayland/clipboard.h"
 #include "util/log.h"
+#include "wayland/conn.h"
 #include "wlr-data-control-unstable-v1-client-protocol.h"
 
-#define SEAT_VERSION 1
 /* Version 2 devices also report the primary selection, which we do not share. */
 #define DATA_CONTROL_VERSION 1
 #define READ_TIMEOUT_MS      2000 /* a selection's owner that never closes its end */
@@ -95,12 +94,10 @@ struct clipboard {
 	void *data;
 	GMainContext *context;
 
-	struct wl_display *display;
-	struct wl_registry *registry;
-	struct wl_seat *seat;
+	struct wayland_conn *conn; /* wayrtc's one connection to the display */
+	void *observer;
 	struct zwlr_data_control_manager_v1 *manager;
 	struct zwlr_data_control_device_v1 *device;
-	GSource *wayland;
 
 	GPtrArray *offers;  /* struct offer *, owned: introduced, not yet a selection */
 	GPtrArray *sources; /* struct source *, owned: not yet cancelled */
@@ -121,9 +118,8 @@ struct clipboard {
 
 static void flush(struct clipboard *c)
 {
-	/* EAGAIN: the Wayland source waits for room and sends the rest */
-	if (!c->closed && wl_display_flush(c->display) < 0 && errno != EAGAIN)
-		log_debug("flush: %s", g_strerror(errno));
+	if (!c->closed)
+		wayland_conn_flush(c->conn);
 }
 
 const char *clipboard_pick_mime(const char *const *types, size_t n)
@@ -464,8 +460,8 @@ static void shut(struct clipboard *c)
 	notes_clear(c);
 }
 
-/* From the Wayland source's dispatch, outside any event handler: the listener may free
- * us. */
+/* From the connection's GSource dispatch, outside any event handler: the listener may
+ * free us. */
 static void connection_lost(void *data, const char *reason)
 {
 	struct clipboard *c = data;
@@ -591,7 +587,7 @@ bool clipboard_set_text(struct clipboard *c, const char *utf8, size_t len, void 
 		y->clipboard = c;
 		y->done = done;
 		y->data = done_data;
-		y->callback = wl_display_sync(c->display);
+		y->callback = wl_display_sync(wayland_conn_display(c->conn));
 		wl_callback_add_listener(y->callback, &sync_listener, y);
 		g_ptr_array_add(c->syncs, y);
 	}
@@ -700,35 +696,15 @@ static const struct zwlr_data_control_device_v1_listener device_listener = {
 
 /* ---- life ---- */
 
-static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
-                            const char *iface, uint32_t version)
-{
-	struct clipboard *c = data;
-
-	if (strcmp(iface, wl_seat_interface.name) == 0 && !c->seat) {
-		c->seat = wl_registry_bind(registry, name, &wl_seat_interface, SEAT_VERSION);
-	} else if (strcmp(iface, zwlr_data_control_manager_v1_interface.name) == 0 && !c->manager) {
-		c->manager =
-		        wl_registry_bind(registry, name, &zwlr_data_control_manager_v1_interface,
-		                         DATA_CONTROL_VERSION);
-	}
-}
-
-static void registry_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-	/* a seat that goes away finishes the device */
-}
-
-static const struct wl_registry_listener registry_listener = {
-        .global = registry_global,
-        .global_remove = registry_remove,
+static const struct wayland_conn_observer conn_observer = {
+        .lost = connection_lost,
 };
 
 struct clipboard *clipboard_new(const char *display, const struct clipboard_listener *listener,
                                 void *data, GError **error)
 {
 	struct clipboard *c = g_new0(struct clipboard, 1);
-	const char *name = display ? display : g_getenv("WAYLAND_DISPLAY");
+	struct wayland_seat *seat;
 
 	if (listener)
 		c->listener = *listener;
@@ -739,27 +715,30 @@ struct clipboard *clipboard_new(const char *display, const struct clipboard_list
 	c->syncs = g_ptr_array_new_with_free_func((GDestroyNotify)sync_free);
 	c->writers = g_ptr_array_new();
 	g_queue_init(&c->notes);
-	c->display = wayland_connect(name, "for the clipboard", &registry_listener, c, &c->registry,
-	                             error);
-	if (!c->display)
+	c->conn = wayland_conn_get(display, "for the clipboard", error);
+	if (!c->conn)
 		goto fail;
-	if (!c->seat) {
+	seat = wayland_conn_seat(c->conn);
+	if (!seat) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-		            "the compositor on “%s” has no seat, so no clipboard", name);
+		            "the compositor on “%s” has no seat, so no clipboard",
+		            wayland_conn_name(c->conn));
 		goto fail;
 	}
+	c->manager = wayland_conn_bind(c->conn, &zwlr_data_control_manager_v1_interface, 1,
+	                               DATA_CONTROL_VERSION, NULL);
 	if (!c->manager) {
 		g_set_error(
 		        error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 		        "the desktop offers no clipboard access (zwlr_data_control_manager_v1)");
 		goto fail;
 	}
-	/* the device reports the current selection first, through the source below */
-	c->device = zwlr_data_control_manager_v1_get_data_device(c->manager, c->seat);
+	/* the device reports the current selection first, through the connection's source */
+	c->device = zwlr_data_control_manager_v1_get_data_device(c->manager, seat->proxy);
 	zwlr_data_control_device_v1_add_listener(c->device, &device_listener, c);
-	c->wayland = wayland_source_new(c->display, "wayrtc clipboard", connection_lost, c);
+	c->observer = wayland_conn_observe(c->conn, &conn_observer, c);
 	flush(c);
-	log_info("clipboard on “%s”", name);
+	log_info("clipboard on “%s”", wayland_conn_name(c->conn));
 	return c;
 fail:
 	clipboard_free(c);
@@ -771,7 +750,6 @@ void clipboard_free(struct clipboard *c)
 	if (!c)
 		return;
 	shut(c);
-	wayland_source_free(c->wayland);
 	g_ptr_array_unref(c->syncs);
 	g_ptr_array_unref(c->offers);
 	g_ptr_array_unref(c->sources);
@@ -780,14 +758,11 @@ void clipboard_free(struct clipboard *c)
 		zwlr_data_control_device_v1_destroy(c->device);
 	if (c->manager)
 		zwlr_data_control_manager_v1_destroy(c->manager);
-	if (c->seat)
-		wl_seat_destroy(c->seat);
-	if (c->registry)
-		wl_registry_destroy(c->registry);
-	if (c->display) {
-		/* our sources' destruction must reach the compositor before we hang up */
-		wl_display_flush(c->display);
-		wl_display_disconnect(c->display);
+	if (c->conn) {
+		wayland_conn_unobserve(c->conn, c->observer);
+		/* our sources' destruction must reach the compositor even if we hang up */
+		wayland_conn_flush(c->conn);
+		wayland_conn_unref(c->conn);
 	}
 	g_main_context_unref(c->context);
 	g_free(c);

@@ -2,23 +2,23 @@
  * capture only once the image changed, so this loops like screencopy does; positions and
  * enter/leave come on their own. Its image lands in one SHM buffer that we only read. */
 #define LOG_MODULE "capture"
-#include "media/cursor_wlr.h"
+#include "wayland/cursor.h"
 
 #include <gio/gio.h>
 #include <stdbool.h>
 #include <string.h>
 
-#include "input/wl_source.h"
 #include "util/log.h"
+#include "wayland/shm.h"
 
 #define MAX_FAILURES    5   /* consecutive `failed` (unknown) before we give up */
 #define RETRY_MS        100 /* pause before capturing again after such a failure */
 #define BYTES_PER_PIXEL 4
 
-struct cursor_wlr {
+struct wayland_cursor {
 	struct wl_display *display;
 	struct wl_shm *shm;
-	const struct cursor_wlr_listener *listener;
+	const struct wayland_cursor_listener *listener;
 	void *data;
 	struct ext_image_capture_source_v1 *source;
 	struct ext_image_copy_capture_cursor_session_v1 *cursor_session;
@@ -50,14 +50,10 @@ struct cursor_wlr {
 	GSource *retry;
 	bool too_big_said;
 	bool stopped;
+	bool reporting; /* inside listener->report, where destroying us is not allowed */
 };
 
-static uint32_t drm_format(uint32_t shm_format)
-{
-	return shm_format == WL_SHM_FORMAT_ARGB8888 ? DRM_FORMAT_ARGB8888 : DRM_FORMAT_XRGB8888;
-}
-
-static bool buffer_make(struct cursor_wlr *cursor)
+static bool buffer_make(struct wayland_cursor *cursor)
 {
 	if (!wayland_shm_buffer_make(&cursor->buffer, cursor->shm, "wayrtc-cursor",
 	                             cursor->want_width, cursor->want_height,
@@ -67,7 +63,7 @@ static bool buffer_make(struct cursor_wlr *cursor)
 	return true;
 }
 
-static bool buffer_fits(const struct cursor_wlr *cursor)
+static bool buffer_fits(const struct wayland_cursor *cursor)
 {
 	const struct wayland_shm_buffer *b = &cursor->buffer;
 
@@ -77,7 +73,7 @@ static bool buffer_fits(const struct cursor_wlr *cursor)
 
 /* The session is over: its objects go now (the protocol says to destroy them), the
  * listener hears it last, since it may destroy us. */
-static void stop(struct cursor_wlr *cursor, const char *reason)
+static void stop(struct wayland_cursor *cursor, const char *reason)
 {
 	if (cursor->stopped)
 		return;
@@ -93,31 +89,26 @@ static void stop(struct cursor_wlr *cursor, const char *reason)
 	cursor->listener->stopped(cursor->data, reason);
 }
 
-static void report(struct cursor_wlr *cursor, bool with_image)
+static void report(struct wayland_cursor *cursor, bool with_image)
 {
-	const struct wayland_shm_buffer *b = &cursor->buffer;
-	struct capture_cursor out = {
+	struct wayland_cursor_report out = {
 	        .x = cursor->x,
 	        .y = cursor->y,
 	        .hotspot_x = cursor->hot_x,
 	        .hotspot_y = cursor->hot_y,
+	        .image = with_image ? &cursor->buffer : NULL,
 	};
 
-	if (with_image) {
-		out.bitmap = b->data;
-		out.width = b->width;
-		out.height = b->height;
-		out.stride = b->stride;
-		out.format = drm_format(b->format);
-	}
+	cursor->reporting = true;
 	cursor->listener->report(cursor->data, &out);
+	cursor->reporting = false;
 }
 
 static const struct ext_image_copy_capture_frame_v1_listener frame_listener;
 
 /* The next capture, if nothing stands in the way; the compositor holds it until the image
  * differs from the last one it gave us. */
-static void start_frame(struct cursor_wlr *cursor)
+static void start_frame(struct wayland_cursor *cursor)
 {
 	if (cursor->stopped || cursor->frame || cursor->retry || !cursor->have_constraints ||
 	    cursor->waiting_constraints || cursor->image_unsent)
@@ -141,7 +132,7 @@ static void start_frame(struct cursor_wlr *cursor)
 
 static gboolean retry_frame(void *data)
 {
-	struct cursor_wlr *cursor = data;
+	struct wayland_cursor *cursor = data;
 	struct wl_display *display = cursor->display; /* a failed start may free `cursor` */
 
 	g_clear_pointer(&cursor->retry, g_source_unref);
@@ -169,7 +160,7 @@ static void frame_presentation_time(void *data, struct ext_image_copy_capture_fr
 
 static void frame_ready(void *data, struct ext_image_copy_capture_frame_v1 *frame)
 {
-	struct cursor_wlr *cursor = data;
+	struct wayland_cursor *cursor = data;
 
 	g_clear_pointer(&cursor->frame, ext_image_copy_capture_frame_v1_destroy);
 	cursor->failures = 0;
@@ -186,7 +177,7 @@ static void frame_ready(void *data, struct ext_image_copy_capture_frame_v1 *fram
 
 static void frame_failed(void *data, struct ext_image_copy_capture_frame_v1 *frame, uint32_t reason)
 {
-	struct cursor_wlr *cursor = data;
+	struct wayland_cursor *cursor = data;
 
 	g_clear_pointer(&cursor->frame, ext_image_copy_capture_frame_v1_destroy);
 	switch (reason) {
@@ -225,7 +216,7 @@ static const struct ext_image_copy_capture_frame_v1_listener frame_listener = {
 static void session_buffer_size(void *data, struct ext_image_copy_capture_session_v1 *session,
                                 uint32_t width, uint32_t height)
 {
-	struct cursor_wlr *cursor = data;
+	struct wayland_cursor *cursor = data;
 
 	cursor->next_width = width;
 	cursor->next_height = height;
@@ -234,7 +225,7 @@ static void session_buffer_size(void *data, struct ext_image_copy_capture_sessio
 static void session_shm_format(void *data, struct ext_image_copy_capture_session_v1 *session,
                                uint32_t format)
 {
-	struct cursor_wlr *cursor = data;
+	struct wayland_cursor *cursor = data;
 
 	if (format == WL_SHM_FORMAT_ARGB8888)
 		cursor->next_argb = true;
@@ -254,7 +245,7 @@ static void session_dmabuf_format(void *data, struct ext_image_copy_capture_sess
 
 static void session_done(void *data, struct ext_image_copy_capture_session_v1 *session)
 {
-	struct cursor_wlr *cursor = data;
+	struct wayland_cursor *cursor = data;
 	uint32_t w = cursor->next_width, h = cursor->next_height;
 
 	cursor->n_done++;
@@ -268,11 +259,11 @@ static void session_done(void *data, struct ext_image_copy_capture_session_v1 *s
 	/* alpha where offered: an XRGB pointer is an opaque square */
 	cursor->want_format = cursor->next_argb ? WL_SHM_FORMAT_ARGB8888 : WL_SHM_FORMAT_XRGB8888;
 	cursor->next_argb = cursor->next_xrgb = false;
-	if (w > CURSOR_WLR_MAX_SIDE || h > CURSOR_WLR_MAX_SIDE) {
+	if (w > WAYLAND_CURSOR_MAX_SIDE || h > WAYLAND_CURSOR_MAX_SIDE) {
 		if (!cursor->too_big_said)
 			log_info("a pointer image of %ux%u is refused (at most %ux%u); the last "
 			         "one stays",
-			         w, h, CURSOR_WLR_MAX_SIDE, CURSOR_WLR_MAX_SIDE);
+			         w, h, WAYLAND_CURSOR_MAX_SIDE, WAYLAND_CURSOR_MAX_SIDE);
 		cursor->too_big_said = true;
 		return;
 	}
@@ -300,7 +291,7 @@ static const struct ext_image_copy_capture_session_v1_listener session_listener 
 
 static void cursor_enter(void *data, struct ext_image_copy_capture_cursor_session_v1 *session)
 {
-	struct cursor_wlr *cursor = data;
+	struct wayland_cursor *cursor = data;
 
 	/* position follows at once; until then there is nothing to place */
 	cursor->entered = true;
@@ -309,18 +300,20 @@ static void cursor_enter(void *data, struct ext_image_copy_capture_cursor_sessio
 
 static void cursor_leave(void *data, struct ext_image_copy_capture_cursor_session_v1 *session)
 {
-	struct cursor_wlr *cursor = data;
-	struct capture_cursor out = {.hidden = true};
+	struct wayland_cursor *cursor = data;
+	struct wayland_cursor_report out = {.hidden = true};
 
 	cursor->entered = false;
 	cursor->have_position = false;
+	cursor->reporting = true;
 	cursor->listener->report(cursor->data, &out);
+	cursor->reporting = false;
 }
 
 static void cursor_position(void *data, struct ext_image_copy_capture_cursor_session_v1 *session,
                             int32_t x, int32_t y)
 {
-	struct cursor_wlr *cursor = data;
+	struct wayland_cursor *cursor = data;
 	bool with_image = cursor->image_unsent;
 
 	/* a compositor that never says enter still means it */
@@ -337,7 +330,7 @@ static void cursor_position(void *data, struct ext_image_copy_capture_cursor_ses
 static void cursor_hotspot(void *data, struct ext_image_copy_capture_cursor_session_v1 *session,
                            int32_t x, int32_t y)
 {
-	struct cursor_wlr *cursor = data;
+	struct wayland_cursor *cursor = data;
 
 	/* it belongs to the image of the next ready, not to the one reported last */
 	cursor->next_hot_x = x;
@@ -351,13 +344,14 @@ static const struct ext_image_copy_capture_cursor_session_v1_listener cursor_ses
         .hotspot = cursor_hotspot,
 };
 
-struct cursor_wlr *cursor_wlr_new(struct wl_display *display, struct wl_shm *shm,
-                                  struct ext_image_copy_capture_manager_v1 *manager,
-                                  struct ext_output_image_capture_source_manager_v1 *sources,
-                                  struct wl_output *output, struct wl_pointer *pointer,
-                                  const struct cursor_wlr_listener *listener, void *data)
+struct wayland_cursor *
+wayland_cursor_new(struct wl_display *display, struct wl_shm *shm,
+                   struct ext_image_copy_capture_manager_v1 *manager,
+                   struct ext_output_image_capture_source_manager_v1 *sources,
+                   struct wl_output *output, struct wl_pointer *pointer,
+                   const struct wayland_cursor_listener *listener, void *data)
 {
-	struct cursor_wlr *cursor = g_new0(struct cursor_wlr, 1);
+	struct wayland_cursor *cursor = g_new0(struct wayland_cursor, 1);
 
 	cursor->display = display;
 	cursor->shm = shm;
@@ -374,10 +368,11 @@ struct cursor_wlr *cursor_wlr_new(struct wl_display *display, struct wl_shm *shm
 	return cursor;
 }
 
-void cursor_wlr_destroy(struct cursor_wlr *cursor)
+void wayland_cursor_destroy(struct wayland_cursor *cursor)
 {
 	if (!cursor)
 		return;
+	g_assert(!cursor->reporting); /* the header's rule: from `stopped`, never `report` */
 	if (cursor->retry) {
 		g_source_destroy(cursor->retry);
 		g_source_unref(cursor->retry);

@@ -1,6 +1,7 @@
 /* Text both ways between the desktop's clipboard (the seat's Wayland selection) and
- * wayrtc, over wlr-data-control on a connection of its own, driven by the thread-default
- * GMainContext of the caller of clipboard_new. Nothing here blocks that loop. */
+ * wayrtc, over wlr-data-control on wayrtc's one connection to the display
+ * (wayland/conn.h) for the thread-default GMainContext of the caller of clipboard_new.
+ * Nothing here blocks that loop. */
 #pragma once
 
 #include <glib.h>
@@ -22,9 +23,10 @@ struct clipboard_listener {
 	void (*closed)(void *data, const char *reason);
 };
 
-/* Connects (display: name or absolute socket path; NULL: $WAYLAND_DISPLAY), binds the
- * seat and the data-control manager. NULL with a GError a person can act on (e.g. the
- * compositor has no data-control: "the desktop offers no clipboard access
+/* Uses the display's connection (display: name or absolute socket path; NULL:
+ * $WAYLAND_DISPLAY; made first, with the wait that takes, if nothing of wayrtc's holds it),
+ * binds the data-control manager on its first seat. NULL with a GError a person can act on (e.g.
+ * the compositor has no data-control: "the desktop offers no clipboard access
  * (zwlr_data_control_manager_v1)"). The selection the desktop holds already is reported
  * through `text` soon after, like any later one. */
 struct clipboard *clipboard_new(const char *display, const struct clipboard_listener *listener,
