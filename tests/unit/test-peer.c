@@ -328,6 +328,9 @@ struct world {
 	struct seen seen;
 	struct browser browser;
 	unsigned want_rtp, want_rtcp, want_keyframes, want_nacks;
+	uint16_t resend_osn; /* got_resend: an RTX packet of this original, at this time */
+	uint32_t resend_ts;
+	guint resend_at;
 };
 
 static bool connected(void *data)
@@ -854,6 +857,25 @@ static void store_packet(void *data, const uint8_t *pkt, size_t len)
 	g_ptr_array_add(data, g_bytes_new(pkt, len));
 }
 
+static bool got_resend(void *data)
+{
+	struct world *w = data;
+
+	for (guint i = 0; i < w->browser.rtp->len; i++) {
+		gsize len;
+		const uint8_t *p = g_bytes_get_data(w->browser.rtp->pdata[i], &len);
+		struct rtp_header h;
+
+		if (rtp_header_parse(p, len, &h) && h.payload_type == 97 &&
+		    h.timestamp == w->resend_ts && h.payload_len >= 2 &&
+		    (p[h.header_len] << 8 | p[h.header_len + 1]) == w->resend_osn) {
+			w->resend_at = i;
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool got_estimate(void *data)
 {
 	struct world *w = data;
@@ -968,11 +990,13 @@ static void test_congestion_control(void)
 		struct rtp_header oh;
 
 		rtc_peer_resend(w.peer, orig, orig_len);
-		w.want_rtp = (unsigned)n_first + 1;
-		g_assert_true(run_until(got_rtp, &w));
-		got = g_bytes_get_data(w.browser.rtp->pdata[n_first], &len);
-		g_assert_true(rtp_header_parse(got, len, &h));
 		g_assert_true(rtp_header_parse(orig, orig_len, &oh));
+		/* probes (RTX copies of the newest packet) may come too: find the resend */
+		w.resend_osn = seqs[2];
+		w.resend_ts = oh.timestamp;
+		g_assert_true(run_until(got_resend, &w));
+		got = g_bytes_get_data(w.browser.rtp->pdata[w.resend_at], &len);
+		g_assert_true(rtp_header_parse(got, len, &h));
 		g_assert_cmpuint(h.payload_type, ==, 97);
 		g_assert_cmpuint(h.ssrc, !=, SSRC);
 		g_assert_cmpuint(h.timestamp, ==, oh.timestamp);
@@ -980,9 +1004,11 @@ static void test_congestion_control(void)
 		g_assert_cmpuint(got[h.header_len] << 8 | got[h.header_len + 1], ==, seqs[2]);
 		g_assert_cmpmem(got + h.header_len + 2, len - h.header_len - 2,
 		                orig + oh.header_len, orig_len - oh.header_len);
+		/* numbered on from the video's, by this viewer's one counter */
 		at = rtp_find_ext(got, len, RTC_EXT_TWCC, &elen);
 		g_assert_cmpuint(at, >, 0);
-		g_assert_cmpuint(got[at] << 8 | got[at + 1], ==, (uint16_t)(first_twcc + n_first));
+		g_assert_cmpint((int16_t)((got[at] << 8 | got[at + 1]) - (first_twcc + n_first)),
+		                >=, 0);
 	}
 	/* a NACK for a packet before the newest keyframe sent: moot, not passed on */
 	fb[12] = (uint16_t)(seqs[0] - 1) >> 8, fb[13] = (uint16_t)(seqs[0] - 1) & 0xff;
