@@ -18,8 +18,14 @@
 
 /* The reference caps of the GstReferenceTimestampMeta that carries each frame's capture
  * time (g_get_monotonic_time, in ns) through the encoder to its output. */
-#define READY_REF_CAPS  "timestamp/x-wayrtc-ready"
-#define KEYINT_MAX      600 /* keyframes come on request (a viewer joins or loses one) */
+#define READY_REF_CAPS "timestamp/x-wayrtc-ready"
+#define KEYINT_MAX     600 /* keyframes come on request (a viewer joins or loses one) */
+/* Requests from every viewer and the peers' queues come together: at most one keyframe
+ * this often (each costs a big frame on every link); a request inside it is deferred. */
+#define KEYFRAME_MIN_INTERVAL_US (300 * 1000)
+/* One tick of the 90 kHz RTP clock, rounded up, in ns: frame times at least this far
+ * apart never share an RTP timestamp. */
+#define RTP_TICK_NS     (GST_SECOND / RTC_VIDEO_CLOCK + 1)
 #define DEFAULT_FPS     60
 #define CONVERT_THREADS 2
 #define ENCODE_THREADS  2
@@ -76,8 +82,14 @@ struct encoder {
 	GSource *pending_timer; /* on the thread-default context of encoder_new */
 	GMainContext *context;
 
+	unsigned bitrate_kbps;    /* main thread: what the encoder was last told */
+	int64_t last_keyframe_us; /* main thread: the last keyframe request passed on */
+	GSource *keyframe_timer;  /* a request deferred to KEYFRAME_MIN_INTERVAL */
+
 	GstCaps *ready_ref;      /* immutable: read by both threads */
 	GstClockTime pts_offset; /* streaming thread only */
+	uint32_t last_rtp_ts;    /* streaming thread only */
+	bool any_rtp_ts;
 };
 
 size_t encoder_probe(struct encoder_info *out, size_t cap)
@@ -182,6 +194,12 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
 			e->pts_offset = pts;
 		pts -= e->pts_offset;
 		rtp_ts = (uint32_t)gst_util_uint64_scale(pts, RTC_VIDEO_CLOCK, GST_SECOND);
+		/* two frames never share a timestamp (RFC 3550: one per frame), whatever an
+		 * encoder does to PTS */
+		if (e->any_rtp_ts && (int32_t)(rtp_ts - e->last_rtp_ts) <= 0)
+			rtp_ts = e->last_rtp_ts + 1;
+		e->last_rtp_ts = rtp_ts;
+		e->any_rtp_ts = true;
 		e->output(e->data, map.data, map.size, key, rtp_ts, ready_us);
 		gst_buffer_unmap(buf, &map);
 	}
@@ -232,6 +250,8 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	e->first_ready_us = -1;
 	e->last_pts = GST_CLOCK_TIME_NONE;
 	e->pts_offset = GST_CLOCK_TIME_NONE;
+	e->bitrate_kbps = config->bitrate_kbps;
+	e->last_keyframe_us = G_MININT64 / 2;
 	e->ready_ref = gst_caps_new_empty_simple(READY_REF_CAPS);
 	e->context = g_main_context_ref_thread_default();
 
@@ -313,6 +333,10 @@ void encoder_free(struct encoder *e)
 		g_source_destroy(e->pending_timer);
 		g_source_unref(e->pending_timer);
 	}
+	if (e->keyframe_timer) {
+		g_source_destroy(e->keyframe_timer);
+		g_source_unref(e->keyframe_timer);
+	}
 	if (e->bus_watch)
 		g_source_remove(e->bus_watch);
 	if (e->pipeline) {
@@ -349,8 +373,10 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us)
 	if (e->first_ready_us < 0)
 		e->first_ready_us = ready_us;
 	pts = (GstClockTime)MAX(ready_us - e->first_ready_us, 0) * GST_USECOND;
-	if (GST_CLOCK_TIME_IS_VALID(e->last_pts) && pts <= e->last_pts)
-		pts = e->last_pts + GST_USECOND;
+	/* a repeated frame right after its original: one RTP tick on, not 1 µs, which would
+	 * round to the same 90 kHz timestamp */
+	if (GST_CLOCK_TIME_IS_VALID(e->last_pts) && pts < e->last_pts + RTP_TICK_NS)
+		pts = e->last_pts + RTP_TICK_NS;
 	e->last_pts = pts;
 	GST_BUFFER_PTS(buf) = pts;
 	GST_BUFFER_DURATION(buf) = GST_CLOCK_TIME_NONE;
@@ -561,10 +587,62 @@ void encoder_set_idle(struct encoder *e, bool idle)
 	e->idle = idle;
 }
 
+static void force_keyframe(struct encoder *e);
+
+static gboolean keyframe_due(void *data)
+{
+	struct encoder *e = data;
+
+	g_clear_pointer(&e->keyframe_timer, g_source_unref);
+	force_keyframe(e);
+	return G_SOURCE_REMOVE;
+}
+
 void encoder_request_keyframe(struct encoder *e)
+{
+	int64_t now = g_get_monotonic_time(), wait;
+
+	if (e->keyframe_timer)
+		return; /* one is coming */
+	wait = e->last_keyframe_us + KEYFRAME_MIN_INTERVAL_US - now;
+	if (wait <= 0) {
+		force_keyframe(e);
+		return;
+	}
+	/* deferred, not dropped: a viewer that just joined still needs it */
+	e->keyframe_timer = g_timeout_source_new(MAX(1, (guint)(wait / 1000)));
+	g_source_set_callback(e->keyframe_timer, keyframe_due, e, NULL);
+	g_source_attach(e->keyframe_timer, e->context);
+}
+
+void encoder_set_bitrate(struct encoder *e, unsigned kbps)
+{
+	const char *name = e->which->name;
+
+	if (!kbps || kbps == e->bitrate_kbps)
+		return;
+	e->bitrate_kbps = kbps;
+	/* each takes a change while playing; the units differ */
+	if (!strcmp(name, "x264enc"))
+		g_object_set(e->enc, "bitrate", kbps, NULL);
+	else if (!strcmp(name, "openh264enc"))
+		g_object_set(e->enc, "bitrate", kbps * 1000, NULL);
+	else if (!strcmp(name, "vp8enc"))
+		g_object_set(e->enc, "target-bitrate", (int)(kbps * 1000), NULL);
+	else if (g_object_class_find_property(G_OBJECT_GET_CLASS(e->enc), "bitrate"))
+		g_object_set(e->enc, "bitrate", kbps, NULL); /* va, vaapi, nvcodec: kbit/s */
+}
+
+unsigned encoder_get_bitrate(struct encoder *e)
+{
+	return e->bitrate_kbps;
+}
+
+static void force_keyframe(struct encoder *e)
 {
 	GstPad *pad = gst_element_get_static_pad(e->enc, "src");
 
+	e->last_keyframe_us = g_get_monotonic_time();
 	gst_pad_send_event(
 	        pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 	gst_object_unref(pad);

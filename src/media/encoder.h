@@ -46,5 +46,10 @@ void encoder_push(struct encoder *enc, const struct capture_frame *frame);
 /* Main thread. While idle (nobody watching) frames are only remembered, not encoded; the
  * keyframe request of the first viewer encodes the newest one. */
 void encoder_set_idle(struct encoder *enc, bool idle);
-/* Main thread. The next output is a keyframe, even if the screen stays still. */
+/* Main thread. A keyframe comes next, even if the screen stays still; at most one per
+ * 300 ms (requests inside that are served together at its end). */
 void encoder_request_keyframe(struct encoder *enc);
+/* Main thread. The target bitrate from now on, kbit/s (x264enc, openh264enc, vp8enc and
+ * the hardware encoders' `bitrate` all take a change while playing). */
+void encoder_set_bitrate(struct encoder *enc, unsigned kbps);
+unsigned encoder_get_bitrate(struct encoder *enc);

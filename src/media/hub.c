@@ -1,5 +1,6 @@
 /* One packetization, N viewers. The encoder thread packetizes each frame under the hub's
- * lock, keeps every packet in a ring for NACK resends and hands it to each peer. */
+ * lock, keeps every packet in a ring for NACK resends and queues it to each peer, whose
+ * own sender thread paces, protects and sends it: a slow viewer holds up nobody. */
 #define LOG_MODULE "hub"
 #include "media/hub.h"
 
@@ -23,11 +24,13 @@ struct stored {
 };
 
 struct hub {
-	/* Guards everything below. The encoder thread holds it while it packetizes and sends
-	 * one frame to every peer; the main thread takes it to change the peer list, to copy
-	 * a packet out of the history and to read the stats. */
+	/* Guards everything below. The encoder thread holds it while it packetizes one frame
+	 * and queues it to every peer (a copy each, no sending); the main thread takes it to
+	 * change the peer list, to copy a packet out of the history and to read the stats. */
 	GMutex lock;
 	struct rtp_packetizer packetizer;
+	bool frame_start;            /* the next packet emitted begins a frame */
+	bool keyframe;               /* of the frame being packetized */
 	struct rtp_packetizer audio; /* the audio encoder thread's, under the lock too */
 	GPtrArray *peers;
 	struct stored history[HUB_HISTORY];
@@ -103,7 +106,9 @@ static void emit(void *data, const uint8_t *pkt, size_t len)
 	slot->len = (uint16_t)len;
 	memcpy(slot->data, pkt, len);
 	for (guint i = 0; i < hub->peers->len; i++)
-		rtc_peer_send_rtp(g_ptr_array_index(hub->peers, i), pkt, len);
+		rtc_peer_send_video(g_ptr_array_index(hub->peers, i), pkt, len, hub->frame_start,
+		                    hub->keyframe);
+	hub->frame_start = false;
 	if (hub->sink)
 		hub->sink(hub->sink_data, pkt, len);
 	hub->stats.packets++;
@@ -114,6 +119,8 @@ void hub_push_video(struct hub *hub, const uint8_t *frame, size_t len, bool keyf
                     uint32_t rtp_ts, int64_t ready_us)
 {
 	g_mutex_lock(&hub->lock);
+	hub->frame_start = true;
+	hub->keyframe = keyframe;
 	rtp_packetize(&hub->packetizer, frame, len, rtp_ts, keyframe, emit, hub);
 	hub->stats.frames++;
 	if (ready_us > 0)
@@ -165,9 +172,9 @@ void hub_retransmit(struct hub *hub, struct rtc_peer *peer, uint16_t seq)
 			hub->sink(hub->sink_data, pkt, len);
 	}
 	g_mutex_unlock(&hub->lock);
-	/* outside the lock: the main thread must not hold up the encoder thread's sends */
+	/* outside the lock: the main thread must not hold up the encoder thread */
 	if (len)
-		rtc_peer_send_rtp(peer, pkt, len);
+		rtc_peer_resend(peer, pkt, len);
 }
 
 void hub_get_stats(struct hub *hub, struct hub_stats *out)

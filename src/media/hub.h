@@ -19,7 +19,9 @@ void hub_add_peer(struct hub *hub, struct rtc_peer *peer);
 void hub_remove_peer(struct hub *hub, struct rtc_peer *peer);
 size_t hub_peer_count(struct hub *hub);
 
-/* Encoder thread: packetize once, send to every connected peer. */
+/* Encoder thread: packetize once, queue to every connected peer (rtc_peer_send_video,
+ * with where frames start and which are keyframes, for its drop policy). `ready_us` is
+ * the capture time: stats.last_latency_us measures from it to the last packet queued. */
 void hub_push_video(struct hub *hub, const uint8_t *frame, size_t len, bool keyframe,
                     uint32_t rtp_ts, int64_t ready_us);
 
@@ -29,7 +31,8 @@ void hub_set_audio_ssrc(struct hub *hub, uint32_t audio_ssrc);
  * (rtc_peer_send_rtp drops it for the others). `rtp_ts` on the 48 kHz clock. */
 void hub_push_audio(struct hub *hub, const uint8_t *opus, size_t len, uint32_t rtp_ts);
 
-/* Main thread, on a NACK from `peer`: resend that packet to it if still in history. */
+/* Main thread, on a NACK from `peer`: resend that packet to it (rtc_peer_resend: as RTX
+ * where negotiated) if still in history. */
 void hub_retransmit(struct hub *hub, struct rtc_peer *peer, uint16_t seq);
 
 struct hub_stats {

@@ -63,3 +63,8 @@ uint8_t rtc_h264_level_idc(unsigned width, unsigned height, unsigned fps, unsign
 	}
 	return 52;
 }
+
+uint8_t rtc_codec_rtx_payload_type(enum rtc_codec codec)
+{
+	return codec == RTC_CODEC_VP8 ? RTC_PT_VP8_RTX : RTC_PT_H264_RTX;
+}

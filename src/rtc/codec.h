@@ -15,8 +15,13 @@ enum rtc_codec {
 #define RTC_PT_H264           102
 #define RTC_PT_VP8            96
 #define RTC_PT_OPUS           111
-#define RTC_EXT_PLAYOUT_DELAY 1 /* http://www.webrtc.org/experiments/rtp-hdrext/playout-delay */
-#define RTC_VIDEO_CLOCK       90000
+#define RTC_PT_H264_RTX       103 /* RFC 4588 retransmissions of 102 */
+#define RTC_PT_VP8_RTX        97  /* of 96 */
+#define RTC_EXT_PLAYOUT_DELAY 1   /* http://www.webrtc.org/experiments/rtp-hdrext/playout-delay */
+/* transport-wide sequence number (draft-holmer-rmcat-transport-wide-cc-extensions-01);
+ * each peer writes its own into the slot the packetizer leaves */
+#define RTC_EXT_TWCC    3
+#define RTC_VIDEO_CLOCK 90000
 
 /* Largest RTP packet we build (header + extension + payload), before SRTP adds its tag.
  * 1200 keeps the datagram under every path MTU a browser will meet. */
@@ -38,3 +43,6 @@ bool rtc_codec_from_payload_type(uint8_t pt, enum rtc_codec *out);
  * bitrate; 52 when none does. The offer's profile-level-id and the encoder's SPS both use
  * it, so what we signal is what we send. */
 uint8_t rtc_h264_level_idc(unsigned width, unsigned height, unsigned fps, unsigned kbps);
+
+/* The payload type of retransmissions (RFC 4588) for `codec`'s payload type. */
+uint8_t rtc_codec_rtx_payload_type(enum rtc_codec codec);

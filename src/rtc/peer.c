@@ -1,21 +1,27 @@
 /* One browser's connection. ICE (rtc/ice.c, controlling, trickle, one component thanks
  * to BUNDLE + rtcp-mux) carries DTLS until the handshake, then SRTP/SRTCP; datagrams are
- * told apart by their first byte (RFC 7983). The encoder thread sends RTP straight
- * through SRTP to the socket; everything else runs on the main loop. */
+ * told apart by their first byte (RFC 7983). The encoder threads queue RTP; the peer's
+ * sender thread paces it (rtc/pacer.c at 2.5 × the estimate), stamps the transport-wide
+ * sequence number, protects and sends; the browser's transport-cc feedback drives the
+ * estimate (rtc/bwe.c) on the main loop, where everything else runs. */
 #define LOG_MODULE "peer"
 #include "rtc/peer.h"
 
 #include <gio/gio.h>
+#include <math.h>
 #include <string.h>
 
 #include "util/log.h"
+#include "rtc/bwe.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
+#include "rtc/pacer.h"
 #include "rtc/rtcp.h"
 #include "rtc/rtp.h"
 #include "rtc/sctp.h"
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"
+#include "rtc/twcc.h"
 
 #define SR_INTERVAL_MS 1000
 /* From the answer to media: ICE checks plus the DTLS handshake. libnice in trickle mode
@@ -24,12 +30,40 @@
 #define NTP_EPOCH_OFFSET   2208988800ULL /* seconds from 1900 to 1970 */
 #define RTCP_MAX_IN        1500          /* a browser's compound RTCP fits one MTU */
 #define RTCP_SR_LEN        28
+#define RTCP_SDES_MAX      64
+#define PACING_FACTOR      2.5   /* the pacer's rate over the estimate: bursts drain fast */
+#define TWCC_HISTORY       8192  /* sent packets remembered for feedback, a power of two */
+#define RESEND_BUDGET_MS   100   /* resends waiting beyond this, at the pacing rate: refused */
+#define QUEUE_HARD_MAX     8192  /* video packets queued, whatever the rate */
+#define ESTIMATE_REPORT    0.05  /* a change this large (relative) is reported */
+#define RTX_OSN            2     /* RFC 4588: the original sequence number leads the payload */
 #define AUDIO_CLOCK        48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
 /* RFC 7983 demultiplexing by the first byte */
 #define DEMUX_DTLS_MIN 20
 #define DEMUX_DTLS_MAX 63
 #define DEMUX_RTP_MIN  128
 #define DEMUX_RTP_MAX  191
+
+/* One packet waiting for the sender thread. */
+struct qpkt {
+	size_t len;
+	int64_t queued_us;
+	uint32_t ts;
+	uint16_t seq;
+	bool frame_start, keyframe;
+	uint8_t data[];
+};
+
+enum send_kind { SEND_AUDIO, SEND_RESEND, SEND_VIDEO, SEND_PROBE };
+
+/* A packet sent with transport-wide sequence number `seq`, for the feedback about it. */
+struct twcc_sent {
+	int64_t send_us;
+	uint16_t seq;
+	uint16_t size;
+	int probe_id;
+	bool used, reported;
+};
 
 /* What one SSRC's Sender Report says. */
 struct sent {
@@ -61,6 +95,43 @@ struct rtc_peer {
 	struct rtc_peer_stats rtcp; /* main loop: what the browser's RTCP said */
 	GSource *sr_timer;
 	GSource *connect_timer;
+	char *cname;      /* ours, in the offer and every compound RTCP packet */
+	uint32_t max_bps; /* the estimate's ceiling */
+	struct bwe *bwe;  /* main loop */
+	uint32_t reported_bps;
+	/* what the answer kept: set before the sender thread starts, then only read */
+	bool twcc, audio_twcc, rtx;
+	/* the sender thread's alone */
+	uint16_t rtx_seq;
+	uint8_t probe_src[RTC_RTP_MAX]; /* the newest video packet sent, copied as probes */
+	size_t probe_src_len;
+
+	/* Guards the send queue and everything down to `lock`: the encoder threads queue,
+	 * the main loop queues resends and sets the rate and probes, the sender thread pops.
+	 * Never held together with `lock`. */
+	GMutex qlock;
+	GCond qcond;
+	GThread *sender;
+	bool sending;  /* connected and not stopping: queue; else drop */
+	bool stopping; /* the sender thread ends */
+	bool busy;     /* a packet is being sent (sender thread or fast path): one at a time */
+	GQueue audio_q, resend_q, video_q; /* struct qpkt */
+	size_t video_bytes, resend_bytes;
+	struct pacer pacer;
+	uint32_t pacing_bps;
+	uint32_t queued_ts; /* timestamp of the last video packet queued */
+	bool queued_any;
+	bool drop_frame;     /* the frame being queued is dropped */
+	bool skipping;       /* frames were dropped: delta frames too until a keyframe */
+	uint32_t sending_ts; /* the frame on the wire: never cut short */
+	bool sending_any;
+	uint16_t kf_seq; /* first packet of the newest keyframe sent: NACKs before it are moot */
+	bool have_kf;
+	struct bwe_probe probe;
+	int64_t probe_left; /* bytes of the probe cluster still to send */
+	struct pacer probe_pacer;
+	GSource *keyframe_idle; /* a keyframe asked for from another thread, on the main loop */
+	struct rtc_peer_send_stats stats;
 
 	/* Guards the fields below: the encoder threads (rtc_peer_send_rtp: video's and
 	 * audio's) read state and srtp and update the counters; the main loop changes state,
@@ -70,6 +141,8 @@ struct rtc_peer {
 	struct rtc_srtp *srtp; /* set once when DTLS is done, freed in _free */
 	bool send_audio;       /* offered and accepted: set once, by the answer */
 	struct sent video, audio;
+	struct twcc_sent *twcc_sent; /* TWCC_HISTORY, by sequence number */
+	uint16_t twcc_seq;           /* the next transport-wide sequence number */
 };
 
 static void destroy_source(GSource **source)
@@ -104,6 +177,11 @@ static void set_state(struct rtc_peer *peer, enum rtc_peer_state state, const ch
 	}
 	peer->state = state;
 	g_mutex_unlock(&peer->lock);
+	if (is_final(state)) {
+		g_mutex_lock(&peer->qlock);
+		peer->sending = false;
+		g_mutex_unlock(&peer->qlock);
+	}
 	if (state == RTC_PEER_CONNECTED || is_final(state))
 		destroy_source(&peer->connect_timer);
 	if (is_final(state))
@@ -133,6 +211,17 @@ enum rtc_peer_state rtc_peer_get_state(struct rtc_peer *peer)
 	return state;
 }
 
+static void after_estimate(struct rtc_peer *peer, int64_t now);
+
+/* Without transport-cc in the answer (a browser without it) nothing tells us the link's
+ * rate: pace for the ceiling, as before there was an estimate, and report none. */
+static uint32_t current_estimate(struct rtc_peer *peer)
+{
+	return peer->twcc ? bwe_get_estimate(peer->bwe) : peer->max_bps;
+}
+static void start_sender(struct rtc_peer *peer);
+static void stop_sender(struct rtc_peer *peer);
+
 static uint64_t ntp_now(void)
 {
 	int64_t us = g_get_real_time();
@@ -161,8 +250,9 @@ static size_t build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, const struct sen
 static gboolean send_sr(void *data)
 {
 	struct rtc_peer *peer = data;
-	/* one compound packet: the video's SR, then the audio's */
-	uint8_t buf[2 * RTCP_SR_LEN + RTC_SRTCP_TRAILER];
+	/* one compound packet: the video's SR, then the audio's, then our CNAME (RFC 3550
+	 * 6.1: every compound packet carries it) */
+	uint8_t buf[2 * RTCP_SR_LEN + RTCP_SDES_MAX + RTC_SRTCP_TRAILER];
 	size_t len = 0;
 	bool ok = false;
 
@@ -174,11 +264,19 @@ static gboolean send_sr(void *data)
 		               RTC_VIDEO_CLOCK, ntp);
 		len += build_sr(buf + len, sizeof(buf) - len, peer->config.audio_ssrc, &peer->audio,
 		                AUDIO_CLOCK, ntp);
+		if (len)
+			len += rtcp_build_sdes(
+			        buf + len,
+			        MIN(sizeof(buf) - len - RTC_SRTCP_TRAILER, RTCP_SDES_MAX),
+			        peer->config.video_ssrc, peer->cname);
 		ok = len && rtc_srtp_protect_rtcp(peer->srtp, buf, &len, sizeof(buf));
 	}
 	g_mutex_unlock(&peer->lock);
 	if (ok)
 		rtc_ice_send(peer->ice, buf, len);
+	/* a still screen brings no feedback: probes may still be due */
+	if (peer->bwe)
+		after_estimate(peer, g_get_monotonic_time());
 	return G_SOURCE_CONTINUE;
 }
 
@@ -321,6 +419,8 @@ static void dtls_connected(void *data, const struct rtc_srtp_keys *keys)
 	destroy_source(&peer->sr_timer);
 	peer->sr_timer = add_timeout(peer, SR_INTERVAL_MS, send_sr);
 	set_state(peer, RTC_PEER_CONNECTED, NULL);
+	if (rtc_peer_get_state(peer) == RTC_PEER_CONNECTED)
+		start_sender(peer);
 	if (peer->want_sctp && !is_final(rtc_peer_get_state(peer)))
 		start_sctp(peer);
 }
@@ -343,24 +443,151 @@ static const struct rtc_dtls_listener dtls_listener = {
         .receive = dtls_receive,
 };
 
-/* Keeps a report block's figures; the round-trip time from it (RFC 3550 section 6.4.1,
- * in 1/65536 s) where it answers one of our Sender Reports. */
-static void note_report(struct rtc_peer *peer, const struct rtcp_event *ev)
+/* Keeps a report block's figures, and the round-trip time from it (RFC 3550 section
+ * 6.4.1, in 1/65536 s) where it answers one of our Sender Reports: for the estimator (how
+ * long a decrease takes to show) and the stats. */
+static void on_rr(struct rtc_peer *peer, const struct rtcp_event *ev)
 {
-	uint32_t now = (uint32_t)(ntp_now() >> 16);
+	uint32_t now = (uint32_t)(ntp_now() >> 16), rtt;
 
 	peer->rtcp.fraction_lost = ev->rr.fraction_lost;
 	peer->rtcp.cumulative_lost = ev->rr.cumulative_lost;
 	peer->rtcp.jitter = ev->rr.jitter;
-	if (ev->rr.lsr)
-		peer->rtcp.rtt_ms =
-		        (int)((uint64_t)(uint32_t)(now - ev->rr.lsr - ev->rr.dlsr) * 1000 / 65536);
+	if (!ev->rr.lsr)
+		return;
+	rtt = now - ev->rr.lsr - ev->rr.dlsr;
+	peer->rtcp.rtt_ms = (int)((uint64_t)rtt * 1000 / 65536);
+	if (rtt < 10 * 65536)
+		bwe_on_rtt(peer->bwe, g_get_monotonic_time(),
+		           (int64_t)rtt * G_USEC_PER_SEC / 65536);
+}
+
+/* ---- congestion control: feedback in, rate and probes out ---- */
+
+struct twcc_batch {
+	struct rtc_peer *peer;
+	struct bwe_packet *pkts;
+	size_t n, cap;
+};
+
+/* Under peer->lock: one reported packet, matched with what we sent under that number. */
+static void twcc_status(void *data, uint16_t seq, bool received, int64_t arrival_us)
+{
+	struct twcc_batch *b = data;
+	struct twcc_sent *t = &b->peer->twcc_sent[seq % TWCC_HISTORY];
+
+	if (!t->used || t->seq != seq || t->reported || b->n == b->cap)
+		return;
+	/* lost now may still come; received is final */
+	t->reported = received;
+	b->pkts[b->n++] = (struct bwe_packet){.send_us = t->send_us,
+	                                      .arrival_us = arrival_us,
+	                                      .size = t->size,
+	                                      .received = received,
+	                                      .probe_id = t->probe_id};
+}
+
+static void on_twcc(struct rtc_peer *peer, const struct rtcp_event *ev)
+{
+	struct twcc_feedback fb;
+	struct twcc_batch b = {.peer = peer, .cap = TWCC_HISTORY};
+	int64_t now = g_get_monotonic_time();
+
+	b.pkts = g_new(struct bwe_packet, b.cap);
+	g_mutex_lock(&peer->lock);
+	twcc_parse(ev->twcc.fci, ev->twcc.len, &fb, twcc_status, &b);
+	g_mutex_unlock(&peer->lock);
+	if (b.n)
+		bwe_on_feedback(peer->bwe, now, b.pkts, b.n);
+	g_free(b.pkts);
+	after_estimate(peer, now);
+}
+
+/* The pacer follows the estimate; a probe starts when the estimator wants one (only with
+ * RTX: a duplicate on the media SSRC would be a replay the browser's SRTP drops); the
+ * listener hears of changes that matter. */
+static void after_estimate(struct rtc_peer *peer, int64_t now)
+{
+	uint32_t est = current_estimate(peer);
+	struct bwe_probe probe;
+	bool probing = false;
+
+	g_mutex_lock(&peer->qlock);
+	peer->pacing_bps = (uint32_t)(est * PACING_FACTOR);
+	pacer_set_rate(&peer->pacer, peer->pacing_bps);
+	peer->stats.estimate_bps = est;
+	peer->stats.pacing_bps = peer->pacing_bps;
+	if (peer->sending && peer->rtx && peer->twcc && peer->probe_left <= 0 &&
+	    bwe_next_probe(peer->bwe, now, &probe)) {
+		peer->probe = probe;
+		peer->probe_left = probe.bytes;
+		pacer_init(&peer->probe_pacer, probe.rate_bps, now);
+		probing = true;
+		g_cond_signal(&peer->qcond);
+	}
+	g_mutex_unlock(&peer->qlock);
+	if (probing)
+		log_debug("probing at %u kbit/s (estimate %u)", probe.rate_bps / 1000, est / 1000);
+	if (peer->twcc && (!peer->reported_bps || fabs((double)est - peer->reported_bps) >
+	                                                  ESTIMATE_REPORT * peer->reported_bps)) {
+		if (log_get_level() >= LOG_DEBUG) {
+			struct bwe_state bs;
+
+			bwe_get_state(peer->bwe, &bs);
+			log_debug("estimate %u kbit/s (delay %u, loss %u, acked %u; trend %.1f of "
+			          "%.1f ms; loss %.2f; RTT %d ms)",
+			          est / 1000, bs.delay_bps / 1000, bs.loss_bps / 1000,
+			          bs.acked_bps / 1000, bs.trend, bs.threshold, bs.loss,
+			          (int)(bs.rtt_us / 1000));
+		}
+		peer->reported_bps = est;
+		if (peer->listener->estimate)
+			peer->listener->estimate(peer->data, est);
+	}
+}
+
+uint32_t rtc_peer_get_estimate(struct rtc_peer *peer)
+{
+	return peer->twcc ? bwe_get_estimate(peer->bwe) : 0;
+}
+
+void rtc_peer_get_send_stats(struct rtc_peer *peer, struct rtc_peer_send_stats *out)
+{
+	g_mutex_lock(&peer->qlock);
+	*out = peer->stats;
+	out->estimate_bps = bwe_get_estimate(peer->bwe);
+	out->twcc = peer->twcc;
+	out->rtx = peer->rtx;
+	g_mutex_unlock(&peer->qlock);
+}
+
+/* A NACK worth answering: not while the queue skips to a keyframe (the browser will get
+ * one), not for a packet before the newest keyframe sent (it made that packet moot), and
+ * not beyond the resend budget (resends compete with the new frames for the link). */
+static bool nack_wanted(struct rtc_peer *peer, uint16_t seq)
+{
+	bool ok;
+
+	g_mutex_lock(&peer->qlock);
+	ok = !peer->skipping && !(peer->have_kf && (int16_t)(seq - peer->kf_seq) < 0) &&
+	     (double)peer->resend_bytes * 8 * 1000 <
+	             (double)MAX(peer->pacing_bps, 1u) * RESEND_BUDGET_MS;
+	if (!ok)
+		peer->stats.nacks_ignored++;
+	g_mutex_unlock(&peer->qlock);
+	return ok;
 }
 
 static void on_rtcp_event(void *data, const struct rtcp_event *ev)
 {
 	struct rtc_peer *peer = data;
 
+	/* transport-wide: about every stream at once, whatever SSRC it names */
+	if (ev->type == RTCP_EV_TWCC) {
+		if (peer->twcc)
+			on_twcc(peer, ev);
+		return;
+	}
 	if (ev->media_ssrc != peer->config.video_ssrc)
 		return;
 	switch (ev->type) {
@@ -372,11 +599,11 @@ static void on_rtcp_event(void *data, const struct rtcp_event *ev)
 		break;
 	case RTCP_EV_NACK:
 		peer->rtcp.nacks++;
-		if (peer->listener->nack)
+		if (peer->listener->nack && nack_wanted(peer, ev->nack_seq))
 			peer->listener->nack(peer->data, ev->nack_seq);
 		break;
 	case RTCP_EV_RR:
-		note_report(peer, ev);
+		on_rr(peer, ev);
 		break;
 	case RTCP_EV_REMB:
 		peer->rtcp.remb_bps = ev->remb_bps;
@@ -508,6 +735,16 @@ struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
 	peer->data = data;
 	g_mutex_init(&peer->lock);
 	peer->rtcp.rtt_ms = -1;
+	g_mutex_init(&peer->qlock);
+	g_cond_init(&peer->qcond);
+	/* RTX SSRC: this peer's own, never one of the shared streams' */
+	while (!peer->config.rtx_ssrc || peer->config.rtx_ssrc == config->video_ssrc ||
+	       peer->config.rtx_ssrc == config->audio_ssrc)
+		peer->config.rtx_ssrc = g_random_int();
+	peer->rtx_seq = (uint16_t)g_random_int();
+	peer->twcc_sent = g_new0(struct twcc_sent, TWCC_HISTORY);
+	peer->max_bps = config->max_bitrate_kbps ? config->max_bitrate_kbps * 1000 : BWE_MAX_BPS;
+	peer->bwe = bwe_new(&(struct bwe_config){.max_bps = peer->max_bps}, g_get_monotonic_time());
 	peer->context = g_main_context_ref_thread_default();
 	peer->ice = rtc_ice_new(&ic, &ice_listener, peer, error);
 	if (!peer->ice) {
@@ -521,6 +758,20 @@ void rtc_peer_free(struct rtc_peer *peer)
 {
 	if (!peer)
 		return;
+	/* first: nothing may send once DTLS and SRTP go */
+	stop_sender(peer);
+	if (peer->stats.frames)
+		log_debug("sent %" G_GUINT64_FORMAT
+		          " frames, first packets waited %" G_GINT64_FORMAT
+		          " µs on average (at most %" G_GINT64_FORMAT "); %" G_GUINT64_FORMAT
+		          " frames dropped, %" G_GUINT64_FORMAT " resent, %" G_GUINT64_FORMAT
+		          " NACKs ignored, %" G_GUINT64_FORMAT " probe packets, %" G_GUINT64_FORMAT
+		          " sent at once; estimate %u kbit/s",
+		          peer->stats.frames,
+		          (int64_t)(peer->stats.wait_us_total / peer->stats.frames),
+		          peer->stats.wait_us_max, peer->stats.dropped_frames, peer->stats.resent,
+		          peer->stats.nacks_ignored, peer->stats.probes, peer->stats.fast,
+		          bwe_get_estimate(peer->bwe) / 1000);
 	destroy_source(&peer->sr_timer);
 	destroy_source(&peer->connect_timer);
 	destroy_source(&peer->sctp_free_idle);
@@ -533,15 +784,19 @@ void rtc_peer_free(struct rtc_peer *peer)
 	}
 	rtc_ice_free(peer->ice);
 	rtc_srtp_free(peer->srtp);
+	bwe_free(peer->bwe);
+	g_free(peer->twcc_sent);
+	g_free(peer->cname);
 	g_main_context_unref(peer->context);
 	g_mutex_clear(&peer->lock);
+	g_mutex_clear(&peer->qlock);
+	g_cond_clear(&peer->qcond);
 	g_free(peer);
 }
 
 char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 {
 	g_autofree char *ufrag = NULL, *pwd = NULL;
-	g_autofree char *cname = g_strdup_printf("wayrtc%08x", g_random_int());
 	g_auto(GStrv) cands = NULL;
 	struct sdp_offer_params p;
 
@@ -555,6 +810,7 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 	if (!rtc_ice_gather(peer->ice, error))
 		return NULL;
 	peer->offered = true;
+	peer->cname = g_strdup_printf("wayrtc%08x", g_random_int());
 	rtc_ice_get_local_credentials(peer->ice, &ufrag, &pwd);
 	cands = rtc_ice_get_local_candidates(peer->ice);
 	if (!ufrag || !pwd || !cands[0]) {
@@ -573,9 +829,10 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 	        .h264_level_idc = peer->config.h264_level_idc,
 	        .end_of_candidates = peer->offered_eoc,
 	        .video_ssrc = peer->config.video_ssrc,
+	        .rtx_ssrc = peer->config.rtx_ssrc,
 	        .audio = peer->config.audio,
 	        .audio_ssrc = peer->config.audio_ssrc,
-	        .cname = cname,
+	        .cname = peer->cname,
 	        .data = true,
 	};
 	set_state(peer, RTC_PEER_CONNECTING, NULL);
@@ -630,6 +887,11 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 	g_mutex_lock(&peer->lock);
 	peer->send_audio = peer->config.audio && answer->audio;
 	g_mutex_unlock(&peer->lock);
+	/* congestion control needs both the numbers on the packets and the feedback */
+	peer->twcc = answer->twcc && answer->transport_cc;
+	peer->audio_twcc = peer->twcc && answer->audio_twcc;
+	peer->rtx = sdp_answer_has_pt(answer, rtc_codec_rtx_payload_type(peer->codec));
+	log_debug("transport-cc %s, RTX %s", peer->twcc ? "on" : "off", peer->rtx ? "on" : "off");
 	peer->want_sctp = answer->data;
 	peer->sctp_port = answer->sctp_port ? answer->sctp_port : RTC_SCTP_PORT;
 	/* RFC 8841 section 6: absent is 64 KiB, 0 is any size; ours bounds both */
@@ -670,28 +932,273 @@ size_t rtc_peer_get_max_message_size(struct rtc_peer *peer)
 	return peer->sctp_max_send;
 }
 
+/* ---- the send queue ---- */
+
+static struct qpkt *qpkt_new(const uint8_t *pkt, size_t len, const struct rtp_header *h)
+{
+	struct qpkt *q = g_malloc(sizeof(*q) + len);
+
+	q->len = len;
+	q->queued_us = g_get_monotonic_time();
+	q->ts = h->timestamp;
+	q->seq = h->seq;
+	q->frame_start = q->keyframe = false;
+	memcpy(q->data, pkt, len);
+	return q;
+}
+
+static gboolean keyframe_idle(void *data)
+{
+	struct rtc_peer *peer = data;
+
+	g_mutex_lock(&peer->qlock);
+	g_clear_pointer(&peer->keyframe_idle, g_source_unref);
+	g_mutex_unlock(&peer->qlock);
+	if (peer->listener->keyframe)
+		peer->listener->keyframe(peer->data);
+	return G_SOURCE_REMOVE;
+}
+
+/* Under qlock, from any thread: the listener hears it on the main loop. */
+static void want_keyframe(struct rtc_peer *peer)
+{
+	if (peer->keyframe_idle)
+		return;
+	peer->keyframe_idle = g_idle_source_new();
+	g_source_set_priority(peer->keyframe_idle, G_PRIORITY_HIGH);
+	g_source_set_callback(peer->keyframe_idle, keyframe_idle, peer, NULL);
+	g_source_attach(peer->keyframe_idle, peer->context);
+}
+
+/* Under qlock: how long the video not yet begun would take at the pacing rate. */
+static int64_t queued_us(struct rtc_peer *peer)
+{
+	size_t bytes = 0;
+
+	for (GList *l = peer->video_q.head; l; l = l->next) {
+		const struct qpkt *q = l->data;
+
+		if (!peer->sending_any || q->ts != peer->sending_ts)
+			bytes += q->len;
+	}
+	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(peer->pacing_bps, 1u));
+}
+
+/* Under qlock: every frame not yet begun goes; the one on the wire is finished. */
+static void drop_unstarted(struct rtc_peer *peer)
+{
+	struct qpkt *q;
+
+	while ((q = g_queue_peek_tail(&peer->video_q)) &&
+	       (!peer->sending_any || q->ts != peer->sending_ts)) {
+		g_queue_pop_tail(&peer->video_q);
+		peer->video_bytes -= q->len;
+		g_free(q);
+	}
+}
+
+static size_t transmit(struct rtc_peer *peer, const struct qpkt *q, enum send_kind kind,
+                       int probe_id);
+
+/* Under qlock, on the caller's (encoder) thread: with nothing waiting and the pacer's
+ * budget there (a typed key's frame: one or two packets), the packet goes now instead of
+ * through the sender thread, whose wake-up costs a millisecond and more on a busy machine.
+ * Takes q when it sent it. */
+static bool fast_path(struct rtc_peer *peer, struct qpkt *q)
+{
+	int64_t now = g_get_monotonic_time();
+	size_t sent;
+
+	if (peer->busy || peer->video_q.length || peer->resend_q.length || peer->audio_q.length ||
+	    pacer_wait(&peer->pacer, now) > 0)
+		return false;
+	peer->busy = true;
+	peer->sending_ts = q->ts;
+	peer->sending_any = true;
+	if (q->keyframe && q->frame_start) {
+		peer->kf_seq = q->seq;
+		peer->have_kf = true;
+	}
+	if (q->frame_start)
+		peer->stats.frames++;
+	g_mutex_unlock(&peer->qlock);
+	sent = transmit(peer, q, SEND_VIDEO, 0);
+	g_mutex_lock(&peer->qlock);
+	peer->busy = false;
+	pacer_sent(&peer->pacer, now, sent);
+	if (sent) {
+		peer->stats.packets++;
+		peer->stats.bytes += sent;
+		peer->stats.fast++;
+	}
+	g_cond_signal(&peer->qcond);
+	g_free(q);
+	return true;
+}
+
+void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, bool frame_start,
+                         bool keyframe)
+{
+	struct rtp_header h;
+	struct qpkt *q;
+
+	if (len > RTC_RTP_MAX || !rtp_header_parse(pkt, len, &h) ||
+	    h.ssrc != peer->config.video_ssrc)
+		return;
+	g_mutex_lock(&peer->qlock);
+	if (!peer->sending)
+		goto out;
+	if (frame_start) {
+		bool behind = queued_us(peer) > RTC_PEER_QUEUE_MAX_MS * 1000 ||
+		              peer->video_q.length > QUEUE_HARD_MAX / 2;
+
+		peer->drop_frame = false;
+		if (keyframe) {
+			/* a fresh start: whatever waits before it is moot */
+			if (behind || peer->skipping)
+				drop_unstarted(peer);
+			peer->skipping = false;
+		} else if (peer->skipping) {
+			peer->drop_frame = true;
+		} else if (behind) {
+			drop_unstarted(peer);
+			peer->drop_frame = peer->skipping = true;
+			want_keyframe(peer);
+		}
+		if (peer->drop_frame)
+			peer->stats.dropped_frames++;
+	}
+	if (peer->drop_frame)
+		goto out;
+	if (peer->video_q.length >= QUEUE_HARD_MAX) {
+		/* one frame larger than the queue: it cannot be whole any more */
+		peer->drop_frame = peer->skipping = true;
+		peer->stats.dropped_frames++;
+		want_keyframe(peer);
+		goto out;
+	}
+	q = qpkt_new(pkt, len, &h);
+	q->frame_start = frame_start;
+	q->keyframe = keyframe;
+	if (fast_path(peer, q))
+		goto out;
+	g_queue_push_tail(&peer->video_q, q);
+	peer->video_bytes += len;
+	peer->queued_ts = h.timestamp;
+	peer->queued_any = true;
+	g_cond_signal(&peer->qcond);
+out:
+	g_mutex_unlock(&peer->qlock);
+}
+
 void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 {
-	uint8_t buf[RTC_RTP_MAX + RTC_SRTP_TRAILER];
 	struct rtp_header h;
-	struct sent *sent = NULL;
-	size_t n = len;
-	bool ok;
+	bool start;
 
 	if (len > RTC_RTP_MAX || !rtp_header_parse(pkt, len, &h))
 		return;
+	if (h.ssrc == peer->config.video_ssrc) {
+		g_mutex_lock(&peer->qlock);
+		start = !peer->queued_any || h.timestamp != peer->queued_ts;
+		g_mutex_unlock(&peer->qlock);
+		rtc_peer_send_video(peer, pkt, len, start, false);
+		return;
+	}
+	g_mutex_lock(&peer->qlock);
+	if (peer->sending && h.ssrc == peer->config.audio_ssrc) {
+		g_queue_push_tail(&peer->audio_q, qpkt_new(pkt, len, &h));
+		g_cond_signal(&peer->qcond);
+	}
+	g_mutex_unlock(&peer->qlock);
+}
+
+void rtc_peer_resend(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
+{
+	struct rtp_header h;
+
+	if (len > RTC_RTP_MAX || !rtp_header_parse(pkt, len, &h) ||
+	    h.ssrc != peer->config.video_ssrc)
+		return;
+	g_mutex_lock(&peer->qlock);
+	if (peer->sending) {
+		g_queue_push_tail(&peer->resend_q, qpkt_new(pkt, len, &h));
+		peer->resend_bytes += len;
+		peer->stats.resent++;
+		g_cond_signal(&peer->qcond);
+	}
+	g_mutex_unlock(&peer->qlock);
+}
+
+/* RFC 4588 4.1: the original header with the RTX payload type, SSRC and sequence number,
+ * then the original sequence number, then the original payload. Sender thread. */
+static size_t make_rtx(struct rtc_peer *peer, const uint8_t *pkt, size_t len, uint8_t *out)
+{
+	struct rtp_header h;
+
+	if (!rtp_header_parse(pkt, len, &h))
+		return 0;
+	memcpy(out, pkt, h.header_len);
+	out[1] = (uint8_t)((pkt[1] & 0x80) | rtc_codec_rtx_payload_type(peer->codec));
+	out[2] = peer->rtx_seq >> 8;
+	out[3] = peer->rtx_seq & 0xff;
+	peer->rtx_seq++;
+	out[8] = peer->config.rtx_ssrc >> 24;
+	out[9] = peer->config.rtx_ssrc >> 16;
+	out[10] = peer->config.rtx_ssrc >> 8;
+	out[11] = peer->config.rtx_ssrc & 0xff;
+	out[h.header_len] = pkt[2];
+	out[h.header_len + 1] = pkt[3];
+	memcpy(out + h.header_len + RTX_OSN, pkt + h.header_len, len - h.header_len);
+	return len + RTX_OSN;
+}
+
+/* Sender thread: stamps, protects and sends one packet; returns the bytes that went. */
+static size_t transmit(struct rtc_peer *peer, const struct qpkt *q, enum send_kind kind,
+                       int probe_id)
+{
+	uint8_t buf[RTC_RTP_MAX + RTX_OSN + RTC_SRTP_TRAILER];
+	struct rtp_header h;
+	struct sent *sent = NULL;
+	bool ok, keep_twcc;
+	size_t n;
+
+	if (kind == SEND_PROBE)
+		n = make_rtx(peer, peer->probe_src, peer->probe_src_len, buf);
+	else if (kind == SEND_RESEND && peer->rtx)
+		n = make_rtx(peer, q->data, q->len, buf);
+	else
+		memcpy(buf, q->data, n = q->len);
+	if (!n || !rtp_header_parse(buf, n, &h))
+		return 0;
+	if (kind == SEND_VIDEO) {
+		memcpy(peer->probe_src, q->data, q->len);
+		peer->probe_src_len = q->len;
+	}
+	keep_twcc = kind == SEND_AUDIO ? peer->audio_twcc : peer->twcc;
 	g_mutex_lock(&peer->lock);
 	if (h.ssrc == peer->config.video_ssrc)
 		sent = &peer->video;
 	else if (peer->send_audio && h.ssrc == peer->config.audio_ssrc)
 		sent = &peer->audio; /* else a stream this browser was not offered, or refused */
-	if (!sent || !peer->srtp || peer->state != RTC_PEER_CONNECTED) {
+	if ((!sent && h.ssrc != peer->config.rtx_ssrc) || !peer->srtp ||
+	    peer->state != RTC_PEER_CONNECTED) {
 		g_mutex_unlock(&peer->lock);
-		return;
+		return 0;
 	}
-	memcpy(buf, pkt, len);
+	/* our own number for this browser, or the slot blanked where the answer dropped it */
+	if (rtp_set_twcc(buf, n, RTC_EXT_TWCC, keep_twcc, peer->twcc_seq) && keep_twcc) {
+		struct twcc_sent *t = &peer->twcc_sent[peer->twcc_seq % TWCC_HISTORY];
+
+		*t = (struct twcc_sent){.send_us = g_get_monotonic_time(),
+		                        .seq = peer->twcc_seq,
+		                        .size = (uint16_t)n,
+		                        .probe_id = probe_id,
+		                        .used = true};
+		peer->twcc_seq++;
+	}
 	ok = rtc_srtp_protect_rtp(peer->srtp, buf, &n, sizeof(buf));
-	if (ok) {
+	if (ok && sent) {
 		sent->packets++;
 		sent->octets += (uint32_t)h.payload_len;
 		/* a NACK resend carries an older timestamp: it must not move the clock back */
@@ -703,6 +1210,124 @@ void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 	}
 	g_mutex_unlock(&peer->lock);
 	/* outside our lock: libnice takes its own */
-	if (ok)
-		rtc_ice_send(peer->ice, buf, n);
+	if (!ok)
+		return 0;
+	rtc_ice_send(peer->ice, buf, n);
+	return n;
+}
+
+/* Audio first and unpaced (small, and late audio is lost audio); then resends, then
+ * video, each when the pacer allows; then probe packets at the probe's own rate. */
+static gpointer sender_main(void *data)
+{
+	struct rtc_peer *peer = data;
+
+	g_mutex_lock(&peer->qlock);
+	while (!peer->stopping) {
+		int64_t now = g_get_monotonic_time(), wait = -1;
+		struct qpkt *q = NULL;
+		enum send_kind kind = SEND_AUDIO;
+		int probe_id = 0;
+		size_t sent;
+
+		if (peer->busy) {
+			g_cond_wait(&peer->qcond, &peer->qlock);
+			continue;
+		}
+		if ((q = g_queue_pop_head(&peer->audio_q))) {
+			kind = SEND_AUDIO;
+		} else if (peer->resend_q.length || peer->video_q.length) {
+			wait = pacer_wait(&peer->pacer, now);
+			if (wait == 0 && (q = g_queue_pop_head(&peer->resend_q))) {
+				kind = SEND_RESEND;
+				peer->resend_bytes -= q->len;
+			} else if (wait == 0 && (q = g_queue_pop_head(&peer->video_q))) {
+				kind = SEND_VIDEO;
+				peer->video_bytes -= q->len;
+				if (q->frame_start) {
+					/* how long a frame's first packet waited: the hop plus
+					 * pacing */
+					int64_t waited = now - q->queued_us;
+
+					peer->stats.frames++;
+					peer->stats.wait_us_total += (uint64_t)MAX(waited, 0);
+					peer->stats.wait_us_max =
+					        MAX(peer->stats.wait_us_max, waited);
+				}
+				peer->sending_ts = q->ts;
+				peer->sending_any = true;
+				if (q->keyframe && q->frame_start) {
+					peer->kf_seq = q->seq;
+					peer->have_kf = true;
+				}
+			}
+		}
+		if (!q && peer->probe_left > 0) {
+			int64_t pw = pacer_wait(&peer->probe_pacer, now);
+
+			if (!peer->probe_src_len)
+				peer->probe_left = 0;
+			else if (pw == 0)
+				kind = SEND_PROBE, probe_id = peer->probe.id;
+			else
+				wait = wait < 0 ? pw : MIN(wait, pw);
+		}
+		if (!q && kind != SEND_PROBE) {
+			if (wait < 0)
+				g_cond_wait(&peer->qcond, &peer->qlock);
+			else
+				g_cond_wait_until(&peer->qcond, &peer->qlock, now + wait);
+			continue;
+		}
+		peer->busy = true;
+		g_mutex_unlock(&peer->qlock);
+		sent = transmit(peer, q, kind, probe_id);
+		g_mutex_lock(&peer->qlock);
+		peer->busy = false;
+		if (kind == SEND_PROBE) {
+			pacer_sent(&peer->probe_pacer, now, MAX(sent, 1u));
+			peer->probe_left -= (int64_t)MAX(sent, 1u);
+			peer->stats.probes++;
+		} else {
+			pacer_sent(&peer->pacer, now, sent);
+		}
+		if (sent) {
+			peer->stats.packets++;
+			peer->stats.bytes += sent;
+		}
+		g_free(q);
+	}
+	g_mutex_unlock(&peer->qlock);
+	return NULL;
+}
+
+static void start_sender(struct rtc_peer *peer)
+{
+	g_mutex_lock(&peer->qlock);
+	peer->pacing_bps = (uint32_t)(current_estimate(peer) * PACING_FACTOR);
+	pacer_init(&peer->pacer, peer->pacing_bps, g_get_monotonic_time());
+	peer->stats.pacing_bps = peer->pacing_bps;
+	peer->sending = !peer->stopping;
+	if (!peer->sender)
+		peer->sender = g_thread_new("wayrtc-send", sender_main, peer);
+	g_mutex_unlock(&peer->qlock);
+}
+
+static void stop_sender(struct rtc_peer *peer)
+{
+	g_mutex_lock(&peer->qlock);
+	peer->sending = false;
+	peer->stopping = true;
+	g_cond_signal(&peer->qcond);
+	g_mutex_unlock(&peer->qlock);
+	if (peer->sender)
+		g_thread_join(peer->sender);
+	peer->sender = NULL;
+	g_queue_clear_full(&peer->audio_q, g_free);
+	g_queue_clear_full(&peer->resend_q, g_free);
+	g_queue_clear_full(&peer->video_q, g_free);
+	if (peer->keyframe_idle) {
+		g_source_destroy(peer->keyframe_idle);
+		g_clear_pointer(&peer->keyframe_idle, g_source_unref);
+	}
 }

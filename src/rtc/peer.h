@@ -1,6 +1,13 @@
 /* One viewer's WebRTC connection: ICE (libnice) → DTLS-SRTP (GnuTLS, libsrtp2) →
- * RTP out, RTCP in. Lives on the GLib main loop, except rtc_peer_send_rtp, which the
- * encoder thread calls so a packet reaches the socket without a hop through the loop. */
+ * RTP out, RTCP in, and its congestion control: a bandwidth estimate from the browser's
+ * transport-cc feedback and a paced send queue with a thread of its own.
+ *
+ * Threads: everything runs on the GLib main loop, except
+ *  - rtc_peer_send_rtp / rtc_peer_send_video, which the encoder threads (video's, audio's)
+ *    call: they only queue the packet (a copy) and wake the sender;
+ *  - the peer's sender thread ("wayrtc-send", from connected to rtc_peer_free), which
+ *    paces the queue, writes the transport-wide sequence number, protects (SRTP) and
+ *    hands each packet to libnice. So no encoder thread ever waits on a slow viewer. */
 #pragma once
 
 #include <glib.h>
@@ -20,7 +27,9 @@ struct rtc_peer_config {
 	enum rtc_codec codec;
 	uint8_t h264_level_idc; /* of the H.264 we send (rtc_h264_level_idc); 0: 3.1 */
 	uint32_t video_ssrc;
-	bool audio; /* offer the Opus section (the viewer may hear) */
+	uint32_t rtx_ssrc;         /* RFC 4588 resends; 0: one of its own is chosen */
+	uint32_t max_bitrate_kbps; /* the estimate's ceiling (--bitrate); 0: none */
+	bool audio;                /* offer the Opus section (the viewer may hear) */
 	uint32_t audio_ssrc;
 	const char *stun_host; /* NULL: host candidates only */
 	unsigned stun_port;
@@ -45,8 +54,13 @@ struct rtc_peer_listener {
 	void (*state)(void *data, enum rtc_peer_state state, const char *reason);
 	/* The browser asked for a keyframe (PLI or FIR). */
 	void (*keyframe)(void *data);
-	/* The browser lost this video packet: resend it if still in history. */
+	/* The browser lost this video packet: resend it (rtc_peer_resend) if still in
+	 * history. NACKs for packets a later keyframe made useless, or while the queue is
+	 * skipping to a keyframe, or beyond the resend budget, are not passed on. */
 	void (*nack)(void *data, uint16_t seq);
+	/* The bandwidth estimate for this viewer changed by more than a few percent, or
+	 * reached a bound; bits per second. Optional. */
+	void (*estimate)(void *data, uint32_t bps);
 	/* Data channels (main loop): the browser opened one, sent a whole message on one,
 	 * or one closed (also every open one when the connection ends). Optional. */
 	void (*channel_open)(void *data, uint16_t id, const char *label);
@@ -97,7 +111,42 @@ bool rtc_peer_channel_send(struct rtc_peer *peer, uint16_t id, bool binary, cons
                            size_t len);
 void rtc_peer_channel_close(struct rtc_peer *peer, uint16_t id);
 
-/* Any thread. Protects one RTP packet and sends it; dropped (cheaply) until connected,
- * and audio packets always for a peer whose offer had no audio or whose answer refused
- * it. Updates the counters the Sender Reports (one per SSRC) carry. */
+/* Any thread. Queues one RTP packet for the sender thread, which paces, protects and
+ * sends it; dropped (cheaply) until connected, and audio packets always for a peer whose
+ * offer had no audio or whose answer refused it. Audio goes first and unpaced. A video
+ * packet starts a frame when its timestamp differs from the last one's. The sender
+ * updates the counters the Sender Reports (one per SSRC) carry. */
 void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len);
+/* Any thread. A video packet with what the queue's drop policy needs: whether it starts
+ * a frame and whether that frame is a keyframe. When more than RTC_PEER_QUEUE_MAX_MS of
+ * video waits at the pacing rate, the frames not yet begun and this one are dropped, a
+ * keyframe is asked for (listener->keyframe) and delta frames are dropped until it
+ * comes: a viewer that fell behind skips ahead instead of queueing seconds. */
+void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, bool frame_start,
+                         bool keyframe);
+/* Any thread. A NACKed video packet again: as RTX (its own SSRC and sequence, the
+ * original sequence number first) where the answer kept RTX, else as it was; ahead of new
+ * video, within the pacing. */
+void rtc_peer_resend(struct rtc_peer *peer, const uint8_t *pkt, size_t len);
+
+#define RTC_PEER_QUEUE_MAX_MS 500
+
+/* Main loop. The current bandwidth estimate, bits per second. */
+uint32_t rtc_peer_get_estimate(struct rtc_peer *peer);
+
+struct rtc_peer_send_stats {
+	uint64_t packets, bytes;
+	uint64_t resent;         /* NACKs answered */
+	uint64_t nacks_ignored;  /* too old, skipping, or over budget */
+	uint64_t dropped_frames; /* by the queue's drop policy */
+	uint64_t probes;         /* probe packets sent */
+	uint64_t frames;         /* video frames begun */
+	uint64_t fast;           /* packets sent at once by the queueing thread */
+	uint64_t wait_us_total;  /* their first packets' time in the queue */
+	int64_t wait_us_max;
+	uint32_t estimate_bps;
+	uint32_t pacing_bps;
+	bool twcc; /* the answer kept transport-wide congestion control */
+	bool rtx;
+};
+void rtc_peer_get_send_stats(struct rtc_peer *peer, struct rtc_peer_send_stats *out);

@@ -4,13 +4,17 @@
 
 #include <string.h>
 
+#include "rtc/twcc.h"
+
 #define RTCP_SR    200
 #define RTCP_RR    201
+#define RTCP_SDES  202
 #define RTCP_BYE   203
 #define RTCP_RTPFB 205
 #define RTCP_PSFB  206
 
 #define RTCP_FMT_NACK 1  /* RTPFB: generic NACK */
+#define RTCP_FMT_TWCC 15 /* RTPFB: transport-wide congestion control */
 #define RTCP_FMT_PLI  1  /* PSFB: picture loss */
 #define RTCP_FMT_FIR  4  /* PSFB: full intra request */
 #define RTCP_FMT_AFB  15 /* PSFB: application layer feedback (REMB) */
@@ -145,10 +149,19 @@ static bool feedback(unsigned type, unsigned fmt, const uint8_t *body, size_t le
 			ev.media_ssrc = rd32(fci + f);
 			fn(data, &ev);
 		}
+	} else if (type == RTCP_RTPFB && fmt == RTCP_FMT_TWCC) {
+		struct twcc_feedback fb;
+
+		if (!twcc_parse(fci, fci_len, &fb, NULL, NULL))
+			return false;
+		ev.type = RTCP_EV_TWCC;
+		ev.twcc.fci = fci;
+		ev.twcc.len = fci_len;
+		fn(data, &ev);
 	} else if (type == RTCP_PSFB && fmt == RTCP_FMT_AFB) {
 		return remb(fci, fci_len, &ev, fn, data);
 	}
-	/* transport-cc (RTPFB 15) and the rest: skipped, we do not use them */
+	/* the rest: skipped, we do not use them */
 	return true;
 }
 
@@ -233,4 +246,24 @@ size_t rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint
 	wr32(buf + 20, packets);
 	wr32(buf + 24, octets);
 	return RTCP_SR_LEN;
+}
+
+size_t rtcp_build_sdes(uint8_t *buf, size_t cap, uint32_t ssrc, const char *cname)
+{
+	size_t n = strlen(cname);
+	/* header, SSRC, CNAME item (type, length, text), at least one zero (END), to a word */
+	size_t len = (RTCP_HEADER + 4 + 2 + n + 1 + 3) / 4 * 4;
+
+	if (n > 255 || cap < len)
+		return 0;
+	memset(buf, 0, len);
+	buf[0] = 0x81; /* one chunk */
+	buf[1] = RTCP_SDES;
+	buf[2] = (uint8_t)((len / 4 - 1) >> 8);
+	buf[3] = (uint8_t)(len / 4 - 1);
+	wr32(buf + 4, ssrc);
+	buf[8] = 1; /* CNAME */
+	buf[9] = (uint8_t)n;
+	memcpy(buf + 10, cname, n);
+	return len;
 }

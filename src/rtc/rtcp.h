@@ -13,7 +13,8 @@ enum rtcp_event_type {
 	RTCP_EV_PLI,
 	RTCP_EV_FIR,
 	RTCP_EV_REMB,
-	RTCP_EV_BYE, /* one per SSRC the BYE names */
+	RTCP_EV_BYE,  /* one per SSRC the BYE names */
+	RTCP_EV_TWCC, /* transport-cc feedback, checked by twcc_parse; read it with that */
 };
 
 struct rtcp_event {
@@ -31,6 +32,10 @@ struct rtcp_event {
 		} rr;
 		uint16_t nack_seq;
 		uint64_t remb_bps;
+		struct {
+			const uint8_t *fci; /* inside the parsed buffer, valid during the call */
+			size_t len;
+		} twcc;
 	};
 };
 
@@ -43,6 +48,10 @@ bool rtcp_parse(const uint8_t *buf, size_t len, rtcp_event_fn fn, void *data);
 
 /* True if the packet (after the RFC 7983 demux put it in 128..191) is RTCP, not RTP. */
 bool rtcp_is_rtcp(const uint8_t *buf, size_t len);
+
+/* Appends an SDES packet with one chunk: `ssrc`'s CNAME (at most 255 bytes), ended and
+ * padded to a word. Returns its length, 0 if it does not fit `cap`. */
+size_t rtcp_build_sdes(uint8_t *buf, size_t cap, uint32_t ssrc, const char *cname);
 
 /* Builds a Sender Report with no report blocks. Returns its length, 0 if cap < 28. */
 size_t rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,

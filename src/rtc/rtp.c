@@ -6,7 +6,9 @@
 #include <string.h>
 
 #define RTP_HEADER           12
-#define EXT_LEN              8 /* 0xBEDE, length 1, one element: id|len, 3 bytes */
+#define EXT_HEADER           4 /* 0xBEDE, length in words */
+#define EXT_PLAYOUT          4 /* id|len, 3 bytes */
+#define EXT_TWCC             3 /* id|len, 2 bytes */
 #define H264_FU_A            28
 #define H264_FU_A_HEADER     2 /* FU indicator, FU header */
 #define H264_STAP_A          24
@@ -60,8 +62,63 @@ void rtp_packetizer_init(struct rtp_packetizer *p, enum rtc_codec codec, uint32_
 	        .ssrc = ssrc,
 	        .seq = (uint16_t)g_random_int(),
 	        .playout_delay_id = RTC_EXT_PLAYOUT_DELAY,
+	        .twcc_id = RTC_EXT_TWCC,
 	        .vp8_picture_id = (uint16_t)(g_random_int() & 0x7fff),
 	};
+}
+
+static size_t header_room(const struct rtp_packetizer *p)
+{
+	size_t body = (p->playout_delay_id ? EXT_PLAYOUT : 0) + (p->twcc_id ? EXT_TWCC : 0);
+
+	return RTP_HEADER + (body ? EXT_HEADER + (body + 3) / 4 * 4 : 0);
+}
+
+size_t rtp_find_ext(const uint8_t *pkt, size_t len, uint8_t id, size_t *elen)
+{
+	size_t off, end;
+
+	if (len < RTP_HEADER || (pkt[0] >> 6) != 2 || !(pkt[0] & 0x10) || id == 0 || id > 14)
+		return 0;
+	off = RTP_HEADER + (size_t)(pkt[0] & 0x0f) * 4;
+	if (off + EXT_HEADER > len || pkt[off] != 0xbe || pkt[off + 1] != 0xde)
+		return 0;
+	end = off + EXT_HEADER + ((size_t)pkt[off + 2] << 8 | pkt[off + 3]) * 4;
+	if (end > len)
+		return 0;
+	off += EXT_HEADER;
+	while (off < end) {
+		uint8_t eid = pkt[off] >> 4;
+		size_t n = (size_t)(pkt[off] & 0x0f) + 1;
+
+		if (pkt[off] == 0) { /* padding */
+			off++;
+			continue;
+		}
+		if (eid == 15 || off + 1 + n > end)
+			return 0; /* 15 ends the block (RFC 8285 4.2) */
+		if (eid == id) {
+			*elen = n;
+			return off + 1;
+		}
+		off += 1 + n;
+	}
+	return 0;
+}
+
+bool rtp_set_twcc(uint8_t *pkt, size_t len, uint8_t id, bool keep, uint16_t seq)
+{
+	size_t n = 0, at = rtp_find_ext(pkt, len, id, &n);
+
+	if (!at || n != 2)
+		return false;
+	if (keep) {
+		pkt[at] = seq >> 8;
+		pkt[at + 1] = seq & 0xff;
+	} else {
+		memset(pkt + at - 1, 0, 3);
+	}
+	return true;
 }
 
 /* Writes the header (and extension) and returns its length. */
@@ -69,7 +126,7 @@ static size_t write_header(struct rtp_packetizer *p, uint8_t *pkt, uint32_t ts, 
 {
 	size_t off = RTP_HEADER;
 
-	pkt[0] = 0x80 | (p->playout_delay_id ? 0x10 : 0);
+	pkt[0] = 0x80 | (p->playout_delay_id || p->twcc_id ? 0x10 : 0);
 	pkt[1] = (uint8_t)((marker ? 0x80 : 0) | p->payload_type);
 	pkt[2] = p->seq >> 8;
 	pkt[3] = p->seq & 0xff;
@@ -82,21 +139,25 @@ static size_t write_header(struct rtp_packetizer *p, uint8_t *pkt, uint32_t ts, 
 	pkt[10] = p->ssrc >> 8;
 	pkt[11] = p->ssrc & 0xff;
 	p->seq++;
-	if (p->playout_delay_id) {
-		/* RFC 8285 one-byte form; min = max = 0: render as soon as decoded */
-		static const uint8_t body[] = {0xbe, 0xde, 0x00, 0x01};
+	if (p->playout_delay_id || p->twcc_id) {
+		/* RFC 8285 one-byte form, zero bytes pad it to whole words */
+		size_t body = header_room(p) - RTP_HEADER - EXT_HEADER, e = off + EXT_HEADER;
 
-		memcpy(pkt + off, body, 4);
-		pkt[off + 4] = (uint8_t)(p->playout_delay_id << 4 | 2);
-		pkt[off + 5] = pkt[off + 6] = pkt[off + 7] = 0;
-		off += EXT_LEN;
+		pkt[off] = 0xbe;
+		pkt[off + 1] = 0xde;
+		pkt[off + 2] = 0;
+		pkt[off + 3] = (uint8_t)(body / 4);
+		memset(pkt + e, 0, body);
+		if (p->playout_delay_id) {
+			/* min = max = 0: render as soon as decoded */
+			pkt[e] = (uint8_t)(p->playout_delay_id << 4 | 2);
+			e += EXT_PLAYOUT;
+		}
+		if (p->twcc_id)
+			pkt[e] = (uint8_t)(p->twcc_id << 4 | 1); /* the peer writes the number */
+		off += EXT_HEADER + body;
 	}
 	return off;
-}
-
-static size_t header_room(const struct rtp_packetizer *p)
-{
-	return RTP_HEADER + (p->playout_delay_id ? EXT_LEN : 0);
 }
 
 /* Finds the next Annex-B start code at or after `from`; returns len if none. */
@@ -285,6 +346,7 @@ void rtp_packetizer_init_opus(struct rtp_packetizer *p, uint32_t ssrc)
 	        .payload_type = RTC_PT_OPUS,
 	        .ssrc = ssrc,
 	        .seq = (uint16_t)g_random_int(),
+	        .twcc_id = RTC_EXT_TWCC,
 	};
 }
 

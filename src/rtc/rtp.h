@@ -22,6 +22,14 @@ struct rtp_header {
 /* Parses the fixed header, CSRCs, extension and padding; false when malformed. */
 bool rtp_header_parse(const uint8_t *buf, size_t len, struct rtp_header *out);
 
+/* The data of a one-byte-header (RFC 8285) extension element `id`: its offset in the
+ * packet, or 0 when absent (or the packet malformed); *elen its length. Pure. */
+size_t rtp_find_ext(const uint8_t *pkt, size_t len, uint8_t id, size_t *elen);
+/* Writes a transport-wide sequence number into the packet's slot `id`, or with
+ * `keep` false turns the slot into padding (for a peer whose answer dropped it). False
+ * when the packet has no such 2-byte slot. */
+bool rtp_set_twcc(uint8_t *pkt, size_t len, uint8_t id, bool keep, uint16_t seq);
+
 /* One packetizer per outgoing stream; not thread-safe (the encoder thread owns it). */
 struct rtp_packetizer {
 	enum rtc_codec codec;
@@ -29,7 +37,10 @@ struct rtp_packetizer {
 	uint32_t ssrc;
 	uint16_t seq;             /* next sequence number */
 	uint8_t playout_delay_id; /* 0: no extension; else one-byte id, min = max = 0 */
-	uint16_t vp8_picture_id;  /* 15-bit, VP8 only */
+	/* 0: none; else a 2-byte transport-wide sequence number slot (zero here) that each
+	 * peer fills with its own, or blanks to padding (rtp_set_twcc) */
+	uint8_t twcc_id;
+	uint16_t vp8_picture_id; /* 15-bit, VP8 only */
 };
 
 void rtp_packetizer_init(struct rtp_packetizer *p, enum rtc_codec codec, uint32_t ssrc);

@@ -2,6 +2,7 @@
  * by line over (buf, len) with every length checked; nothing in the answer is trusted. */
 #include "rtc/sdp.h"
 #include "rtc/sctp.h"
+#include "rtc/twcc.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -71,9 +72,10 @@ static bool value_ok(const char *v)
 	return v && !strpbrk(v, "\r\n");
 }
 
-static void append_codec(GString *s, enum rtc_codec codec, uint8_t h264_level_idc)
+static void append_codec(GString *s, enum rtc_codec codec, uint8_t h264_level_idc, bool rtx)
 {
 	uint8_t pt = rtc_codec_payload_type(codec);
+	uint8_t rtx_pt = rtc_codec_rtx_payload_type(codec);
 
 	if (codec == RTC_CODEC_H264)
 		g_string_append_printf(s,
@@ -88,8 +90,13 @@ static void append_codec(GString *s, enum rtc_codec codec, uint8_t h264_level_id
 	                       "a=rtcp-fb:%u nack\r\n"
 	                       "a=rtcp-fb:%u nack pli\r\n"
 	                       "a=rtcp-fb:%u ccm fir\r\n"
-	                       "a=rtcp-fb:%u goog-remb\r\n",
+	                       "a=rtcp-fb:%u transport-cc\r\n",
 	                       pt, pt, pt, pt);
+	if (rtx)
+		g_string_append_printf(s,
+		                       "a=rtpmap:%u rtx/90000\r\n"
+		                       "a=fmtp:%u apt=%u\r\n",
+		                       rtx_pt, rtx_pt, pt);
 }
 
 char *sdp_offer_build(const struct sdp_offer_params *p)
@@ -116,23 +123,34 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	                       p->audio ? " " SDP_AUDIO_STREAM : "");
 
 	g_string_append_printf(s, "m=video %u UDP/TLS/RTP/SAVPF", d.port);
-	for (size_t i = 0; i < p->n_codecs; i++)
+	for (size_t i = 0; i < p->n_codecs; i++) {
 		g_string_append_printf(s, " %u", rtc_codec_payload_type(p->codecs[i]));
+		if (p->rtx_ssrc)
+			g_string_append_printf(s, " %u", rtc_codec_rtx_payload_type(p->codecs[i]));
+	}
 	g_string_append(s, "\r\n");
 	append_transport(s, p, &d, true, 0);
 	g_string_append_printf(s,
 	                       "a=extmap:%u " PLAYOUT_DELAY_URI "\r\n"
+	                       "a=extmap:%u " TWCC_URI "\r\n"
 	                       "a=sendonly\r\n"
 	                       "a=msid:wayrtc video\r\n"
 	                       "a=rtcp-mux\r\n"
 	                       "a=rtcp-rsize\r\n",
-	                       RTC_EXT_PLAYOUT_DELAY);
+	                       RTC_EXT_PLAYOUT_DELAY, RTC_EXT_TWCC);
 	for (size_t i = 0; i < p->n_codecs; i++)
-		append_codec(s, p->codecs[i], level);
+		append_codec(s, p->codecs[i], level, p->rtx_ssrc != 0);
+	if (p->rtx_ssrc)
+		g_string_append_printf(s, "a=ssrc-group:FID %u %u\r\n", p->video_ssrc, p->rtx_ssrc);
 	g_string_append_printf(s,
 	                       "a=ssrc:%u cname:%s\r\n"
 	                       "a=ssrc:%u msid:wayrtc video\r\n",
 	                       p->video_ssrc, p->cname, p->video_ssrc);
+	if (p->rtx_ssrc)
+		g_string_append_printf(s,
+		                       "a=ssrc:%u cname:%s\r\n"
+		                       "a=ssrc:%u msid:wayrtc video\r\n",
+		                       p->rtx_ssrc, p->cname, p->rtx_ssrc);
 	/* the first bundled section carries the candidates (RFC 8843 section 7.1.1) */
 	for (size_t i = 0; p->candidates && p->candidates[i]; i++) {
 		if (value_ok(p->candidates[i]))
@@ -148,16 +166,18 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 		                       RTC_PT_OPUS);
 		append_transport(s, p, &d, true, 1);
 		g_string_append_printf(s,
+		                       "a=extmap:%u " TWCC_URI "\r\n"
 		                       "a=sendonly\r\n"
 		                       "a=msid:" SDP_AUDIO_STREAM " audio\r\n"
 		                       "a=rtcp-mux\r\n"
 		                       "a=rtpmap:%u opus/48000/2\r\n"
+		                       "a=rtcp-fb:%u transport-cc\r\n"
 		                       "a=fmtp:%u minptime=10;stereo=1;sprop-stereo=1;"
 		                       "useinbandfec=0\r\n"
 		                       "a=ssrc:%u cname:%s\r\n"
 		                       "a=ssrc:%u msid:" SDP_AUDIO_STREAM " audio\r\n",
-		                       RTC_PT_OPUS, RTC_PT_OPUS, p->audio_ssrc, p->cname,
-		                       p->audio_ssrc);
+		                       RTC_EXT_TWCC, RTC_PT_OPUS, RTC_PT_OPUS, RTC_PT_OPUS,
+		                       p->audio_ssrc, p->cname, p->audio_ssrc);
 	}
 	if (p->data) {
 		g_string_append_printf(s, "m=application %u UDP/DTLS/SCTP webrtc-datachannel\r\n",
@@ -351,21 +371,39 @@ static bool parse_mline(struct parse_state *st, struct span line, struct sdp_ans
 	return true;
 }
 
-static void parse_extmap(struct span v, struct sdp_answer *out)
+/* The extensions we offered, on the first video section (both) or the audio one (the
+ * transport-wide sequence number). An answer must keep our ids (JSEP 5.3.1). */
+static void parse_extmap(struct span v, bool video, struct sdp_answer *out)
 {
 	struct span id_dir, uri, id = {0};
 	uint64_t n;
 
 	/* "ID[/direction] URI [attributes]" */
-	if (!span_word(&v, &id_dir) || !span_word(&v, &uri) || !span_eq(uri, PLAYOUT_DELAY_URI))
+	if (!span_word(&v, &id_dir) || !span_word(&v, &uri))
 		return;
 	id.p = id_dir.p;
 	while (id.len < id_dir.len && id_dir.p[id.len] != '/')
 		id.len++;
 	if (!span_uint(id, SDP_EXTMAP_ID_MAX, &n) || n == 0)
 		return;
-	out->playout_delay_id = (uint8_t)n;
-	out->playout_delay = n == RTC_EXT_PLAYOUT_DELAY;
+	if (video && span_eq(uri, PLAYOUT_DELAY_URI)) {
+		out->playout_delay_id = (uint8_t)n;
+		out->playout_delay = n == RTC_EXT_PLAYOUT_DELAY;
+	} else if (span_eq(uri, TWCC_URI)) {
+		if (video)
+			out->twcc = n == RTC_EXT_TWCC;
+		else
+			out->audio_twcc = n == RTC_EXT_TWCC;
+	}
+}
+
+/* "PT transport-cc" on the video section: the browser will send the feedback. */
+static void parse_rtcp_fb(struct span v, struct sdp_answer *out)
+{
+	struct span pt, what;
+
+	if (span_word(&v, &pt) && span_word(&v, &what) && span_eq(what, "transport-cc"))
+		out->transport_cc = true;
 }
 
 static int hexval(char c);
@@ -558,7 +596,11 @@ static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_an
 	} else if (st->in_first_video && span_prefix(a, "fmtp:")) {
 		parse_fmtp(span_skip(a, 5), out);
 	} else if (st->in_first_video && span_prefix(a, "extmap:")) {
-		parse_extmap(span_skip(a, 7), out);
+		parse_extmap(span_skip(a, 7), true, out);
+	} else if (st->media == MEDIA_AUDIO && span_prefix(a, "extmap:")) {
+		parse_extmap(span_skip(a, 7), false, out);
+	} else if (st->in_first_video && span_prefix(a, "rtcp-fb:")) {
+		parse_rtcp_fb(span_skip(a, 8), out);
 	} else if (st->media == MEDIA_DATA && span_prefix(a, "sctp-port:")) {
 		if (!span_uint(span_skip(a, 10), SDP_PORT_MAX, &n) || n == 0)
 			return fail(error, "the answer's sctp-port is malformed");

@@ -30,6 +30,7 @@ struct sdp_offer_params {
 	size_t n_codecs;
 	uint8_t h264_level_idc; /* of what we send (rtc_h264_level_idc); 0: the default, 3.1 */
 	uint32_t video_ssrc;
+	uint32_t rtx_ssrc; /* RFC 4588 retransmissions: their own SSRC; 0: none offered */
 	const char *cname;
 	bool audio; /* add a sendonly Opus m-line (mid "1") */
 	uint32_t audio_ssrc;
@@ -69,6 +70,11 @@ struct sdp_answer {
 	} h264;
 	bool playout_delay;       /* the answer kept the playout-delay extension with our id */
 	uint8_t playout_delay_id; /* the id the answer gave it (0: absent) */
+	/* transport-wide sequence numbers: the extension kept with our id on the video (and
+	 * the audio) section, and the video's rtcp-fb transport-cc */
+	bool twcc;
+	bool audio_twcc;
+	bool transport_cc;
 	bool audio;
 	bool data;
 	uint16_t sctp_port;

@@ -170,6 +170,33 @@ static void host_retransmit(void *data, struct rtc_peer *peer, uint16_t seq)
 	hub_retransmit(encode_of(data, peer)->hub, peer, seq);
 }
 
+/* Each encode follows the slowest link among its viewers (the smallest estimate), never
+ * above --bitrate. A slow viewer thus lowers the quality of the others on the same codec;
+ * the better design (temporal layers, a second encode) is in docs/architecture.md. */
+static void update_bitrates(struct share *share)
+{
+	for (size_t i = 0; i < share->n_encodes; i++) {
+		struct share_encode *encode = &share->encodes[i];
+		unsigned kbps = share->config.bitrate_kbps;
+
+		for (GList *l = share->viewers; l; l = l->next) {
+			struct rtc_peer *peer = viewer_get_peer(l->data);
+			uint32_t bps = viewer_get_estimate(l->data);
+
+			if (bps && peer && encode_of(share, peer) == encode)
+				kbps = MIN(kbps, MAX(bps / 1000, 1u));
+		}
+		if (kbps != encoder_get_bitrate(encode->encoder))
+			log_debug("%s: video bitrate %u kbit/s", rtc_codec_name(encode->codec), kbps);
+		encoder_set_bitrate(encode->encoder, kbps);
+	}
+}
+
+static void host_estimate_changed(void *data)
+{
+	update_bitrates(data);
+}
+
 static struct input_sink *host_new_sink(void *data, GError **error)
 {
 	struct share *share = data;
@@ -231,6 +258,8 @@ static void on_viewer_closed(void *data, struct server_client *client)
 
 	share->viewers = g_list_remove(share->viewers, viewer);
 	viewer_free(viewer); /* detaches it: its encode stops if it was the last */
+	/* the slowest may have left */
+	update_bitrates(share);
 }
 
 static const struct server_listener server_listener = {
@@ -328,6 +357,7 @@ bool share_serve(struct share *share, GError **error)
 	        .detach = host_detach,
 	        .request_keyframe = host_request_keyframe,
 	        .retransmit = host_retransmit,
+	        .estimate_changed = host_estimate_changed,
 	        .new_sink = host_new_sink,
 	};
 	share->server = server_new(&sc, &server_listener, share, error);

@@ -157,6 +157,26 @@ static void on_nack(void *data, uint16_t seq)
 		viewer->host->retransmit(viewer->host->data, viewer->peer, seq);
 }
 
+static void on_estimate(void *data, uint32_t bps)
+{
+	struct viewer *viewer = data;
+
+	if (viewer->host->estimate_changed)
+		viewer->host->estimate_changed(viewer->host->data);
+}
+
+uint32_t viewer_get_estimate(struct viewer *viewer)
+{
+	if (!viewer->peer || rtc_peer_get_state(viewer->peer) != RTC_PEER_CONNECTED)
+		return 0;
+	return rtc_peer_get_estimate(viewer->peer);
+}
+
+struct rtc_peer *viewer_get_peer(struct viewer *viewer)
+{
+	return viewer->peer;
+}
+
 static const char *viewer_address(struct viewer *viewer)
 {
 	return server_client_get_address(viewer->client);
@@ -408,6 +428,7 @@ static const struct rtc_peer_listener peer_listener = {
         .state = on_state,
         .keyframe = on_keyframe,
         .nack = on_nack,
+        .estimate = on_estimate,
         .channel_open = on_channel_open,
         .channel_message = on_channel_message,
         .channel_closed = on_channel_closed,
@@ -421,6 +442,7 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	        .cert = host->dtls_cert,
 	        .n_codecs = MIN(host->n_codecs, RTC_CODEC_COUNT),
 	        .video_ssrc = host->video_ssrc,
+	        .max_bitrate_kbps = config->bitrate_kbps,
 	        /* no section at all for a link without the right, nor where there is no sound */
 	        .audio = host->audio && (scope & AUTH_SCOPE_AUDIO),
 	        .audio_ssrc = host->audio_ssrc,

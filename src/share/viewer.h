@@ -42,6 +42,8 @@ struct viewer_host {
 	void (*request_keyframe)(void *data, struct rtc_peer *peer);
 	/* Resends video packet `seq` to `peer` if it is still in history. */
 	void (*retransmit)(void *data, struct rtc_peer *peer, uint16_t seq);
+	/* A viewer's bandwidth estimate changed (viewer_get_estimate). */
+	void (*estimate_changed)(void *data);
 	/* A keyboard and pointer of the viewer's own on the desktop; NULL with an error a
 	 * person can read when the desktop grants none. */
 	struct input_sink *(*new_sink)(void *data, GError **error);
@@ -51,6 +53,10 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
                           uint32_t scope);
 void viewer_free(struct viewer *viewer); /* accepts NULL */
 void viewer_handle_message(struct viewer *viewer, const char *text, size_t len);
+/* What the link to this viewer carries, bits per second; 0 until it is connected. */
+uint32_t viewer_get_estimate(struct viewer *viewer);
+/* Its WebRTC connection; NULL when none could be made. */
+struct rtc_peer *viewer_get_peer(struct viewer *viewer);
 /* The desktop's clipboard has new text: sent to the viewer if its link allows it. */
 void viewer_send_clipboard(struct viewer *viewer, GBytes *text);
 /* The desktop's pointer changed (CURSOR_CHANGED_* of host->cursor): sent to the viewer

@@ -7,7 +7,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void sink(void *data, const struct rtcp_event *ev)
 {
-	if (ev->type > RTCP_EV_BYE)
+	if (ev->type > RTCP_EV_TWCC)
 		abort();
 	(*(size_t *)data)++;
 }

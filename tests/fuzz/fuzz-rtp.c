@@ -1,5 +1,5 @@
-/* rtp_header_parse over any bytes, and both packetizers fed the input as a frame: every
- * packet parses, fits, and the stream is contiguous with one marker at the end. */
+/* rtp_header_parse and rtp_find_ext over any bytes, and both packetizers fed the input as a frame:
+ * every packet parses, fits, and the stream is contiguous with one marker at the end. */
 #include <stdlib.h>
 
 #include "rtc/rtp.h"
@@ -47,8 +47,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rtp_header h;
 
+	size_t elen = 0, at;
+
 	if (rtp_header_parse(data, size, &h) && h.header_len + h.payload_len > size)
 		abort();
+	/* every id a one-byte element can have: found data lies inside the packet */
+	for (uint8_t id = 0; id < 16; id++) {
+		at = rtp_find_ext(data, size, id, &elen);
+		if (at && (at + elen > size || elen == 0 || elen > 16))
+			abort();
+	}
 	run(RTC_CODEC_H264, data, size);
 	run(RTC_CODEC_VP8, data, size);
 	return 0;

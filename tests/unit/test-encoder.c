@@ -19,6 +19,8 @@ struct out {
 	int64_t ready_us;
 	int64_t all_ready_us[MAX_OUT]; /* of every output, in order */
 	GBytes *coded[MAX_OUT];        /* every output, in order */
+	uint32_t rtp_ts[MAX_OUT];
+	bool keys[MAX_OUT];
 	GMutex lock;
 };
 
@@ -31,6 +33,8 @@ static void on_output(void *data, const uint8_t *frame, size_t len, bool keyfram
 	if (o->frames < MAX_OUT) {
 		o->all_ready_us[o->frames] = ready_us;
 		o->coded[o->frames] = g_bytes_new(frame, len);
+		o->rtp_ts[o->frames] = rtp_ts;
+		o->keys[o->frames] = keyframe;
 	}
 	o->frames++;
 	o->key = keyframe;
@@ -573,6 +577,129 @@ static void test_damage_vp8(void)
 	damage("vp8enc", RTC_CODEC_VP8);
 }
 
+/* Frames captured a microsecond apart (a keyframe's repeat, then the next change) each
+ * get their own RTP timestamp, increasing. */
+static void test_rtp_timestamps(void)
+{
+	struct out o = {0};
+	struct encoder *enc = h264(&o, 1000);
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	int64_t t0 = g_get_monotonic_time();
+
+	for (unsigned i = 0; i < 4; i++) {
+		fill(pixels, 320, 240, stride, i * 11);
+		f.ready_us = t0 + i;
+		encoder_push(enc, &f);
+		g_assert_cmpuint(wait_frames(&o, i + 1, 3000), ==, i + 1);
+	}
+	for (unsigned i = 1; i < 4; i++)
+		g_assert_cmpint((int32_t)(o.rtp_ts[i] - o.rtp_ts[i - 1]), >, 0);
+	encoder_free(enc);
+	out_clear(&o);
+}
+
+/* Keyframe requests from many viewers: the first at once, the rest within 300 ms served by
+ * one more at its end, none lost. */
+static void test_keyframe_coalesce(void)
+{
+	struct out o = {0};
+	struct encoder *enc = h264(&o, 60);
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	unsigned keys = 0;
+
+	fill(pixels, 320, 240, stride, 0);
+	f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	encoder_request_keyframe(enc);
+	g_assert_cmpuint(wait_frames(&o, 2, 3000), ==, 2);
+	for (int i = 0; i < 5; i++)
+		encoder_request_keyframe(enc);
+	g_assert_cmpuint(wait_frames(&o, 3, 150), ==, 2); /* not yet */
+	g_assert_cmpuint(wait_frames(&o, 3, 3000), ==, 3);
+	g_assert_cmpuint(wait_frames(&o, 4, 500), ==, 3); /* and only one */
+	for (unsigned i = 0; i < 3; i++)
+		keys += o.keys[i];
+	g_assert_cmpuint(keys, ==, 3);
+	encoder_free(enc);
+	out_clear(&o);
+}
+
+/* The bitrate follows encoder_set_bitrate while playing: busy frames come out smaller at
+ * 300 kbit/s than at 4000, by `factor` (openh264 on pure noise reaches its highest
+ * quantizer early: smaller still, by less). */
+static void bitrate(const char *name, enum rtc_codec codec, double factor)
+{
+	struct encoder_config config = {
+	        .name = name, .codec = codec, .max_fps = 1000, .bitrate_kbps = 4000};
+	struct out o = {0};
+	g_autoptr(GError) error = NULL;
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	struct encoder *enc;
+	size_t high = 0, low = 0;
+	unsigned n = 0;
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	for (unsigned phase = 0; phase < 2; phase++) {
+		if (phase == 1) {
+			encoder_set_bitrate(enc, 300);
+			g_assert_cmpuint(encoder_get_bitrate(enc), ==, 300);
+		}
+		for (unsigned i = 0; i < 30; i++) {
+			for (size_t k = 0; k < stride * 240; k += 4)
+				*(uint32_t *)(pixels + k) = g_random_int();
+			f.ready_us = g_get_monotonic_time();
+			encoder_push(enc, &f);
+			g_assert_cmpuint(wait_frames(&o, n + 1, 3000), ==, n + 1);
+			/* the last 15 of each phase, after the rate control settled */
+			if (i >= 15 && n < MAX_OUT)
+				*(phase ? &low : &high) += g_bytes_get_size(o.coded[n]);
+			n++;
+			g_usleep(33000);
+		}
+	}
+	g_test_message("%s: %zu bytes a frame at 4000 kbit/s, %zu at 300", name, high / 15,
+	               low / 15);
+	g_assert_cmpfloat(low * factor, <, high);
+	encoder_free(enc);
+	out_clear(&o);
+}
+
+static void test_bitrate_x264(void)
+{
+	bitrate("x264enc", RTC_CODEC_H264, 3);
+}
+
+static void test_bitrate_vp8(void)
+{
+	bitrate("vp8enc", RTC_CODEC_VP8, 3);
+}
+
+static void test_bitrate_openh264(void)
+{
+	bitrate("openh264enc", RTC_CODEC_H264, 1.3);
+}
+
 static void test_unknown(void)
 {
 	struct encoder_config config = {.name = "nosuchenc", .codec = RTC_CODEC_H264};
@@ -604,5 +731,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/damage-h264", test_damage_h264);
 	g_test_add_func("/encoder/damage-vp8", test_damage_vp8);
 	g_test_add_func("/encoder/unknown", test_unknown);
+	g_test_add_func("/encoder/rtp-timestamps", test_rtp_timestamps);
+	g_test_add_func("/encoder/keyframe-coalesce", test_keyframe_coalesce);
+	g_test_add_func("/encoder/bitrate-x264", test_bitrate_x264);
+	g_test_add_func("/encoder/bitrate-vp8", test_bitrate_vp8);
+	g_test_add_func("/encoder/bitrate-openh264", test_bitrate_openh264);
 	return g_test_run();
 }

@@ -18,6 +18,7 @@
 #include "rtc/sctp.h"
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"
+#include "rtc/twcc.h"
 
 #define SSRC         0x11223344u
 #define AUDIO_SSRC   0x99aabbccu
@@ -35,6 +36,8 @@ struct seen {
 	GArray *nacks; /* uint16_t */
 	unsigned candidates;
 	unsigned ends; /* candidate NULL: no more */
+	unsigned estimates;
+	uint32_t estimate_bps;
 };
 
 static void peer_candidate(void *data, const char *candidate)
@@ -73,12 +76,24 @@ static void peer_nack(void *data, uint16_t seq)
 	g_array_append_val(s->nacks, seq);
 }
 
+static void peer_estimate(void *data, uint32_t bps)
+{
+	struct seen *s = data;
+
+	s->estimates++;
+	s->estimate_bps = bps;
+}
+
 static const struct rtc_peer_listener peer_listener = {
         .candidate = peer_candidate,
         .state = peer_state,
         .keyframe = peer_keyframe,
         .nack = peer_nack,
+        .estimate = peer_estimate,
 };
+
+/* The browser's answer keeps the transport-wide sequence number, transport-cc and RTX. */
+static bool browser_cc;
 
 /* ---- the browser ---- */
 
@@ -257,7 +272,9 @@ static char *browser_answer(struct browser *b, const char *offer_sdp, bool activ
 	sdp = g_string_new("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
 	g_string_append(sdp,
 	                audio == AUDIO_ACCEPT ? "a=group:BUNDLE 0 1\r\n" : "a=group:BUNDLE 0\r\n");
-	g_string_append(sdp, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n");
+	g_string_append(sdp, browser_cc
+	                             ? "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\n"
+	                             : "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n");
 	g_string_append_printf(sdp, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", ufrag, pwd);
 	g_string_append_printf(sdp, "a=fingerprint:sha-256 %s\r\n", rtc_cert_fingerprint(b->cert));
 	if (!active) {
@@ -271,6 +288,9 @@ static char *browser_answer(struct browser *b, const char *offer_sdp, bool activ
 	g_string_append(sdp, "a=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
 	                     "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\n"
 	                     "a=rtcp-fb:96 nack pli\r\n");
+	if (browser_cc)
+		g_string_append(sdp, "a=extmap:3 " TWCC_URI "\r\na=rtcp-fb:96 transport-cc\r\n"
+		                     "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n");
 	for (char **c = cands; *c; c++)
 		g_string_append_printf(sdp, "a=%s\r\n", *c);
 	/* what Chrome sends for a hidden address: must be skipped, not break anything */
@@ -334,6 +354,9 @@ struct world {
 	struct seen seen;
 	struct browser browser;
 	unsigned want_rtp, want_rtcp, want_keyframes, want_nacks;
+	uint16_t resend_osn; /* got_resend: an RTX packet of this original, at this time */
+	uint32_t resend_ts;
+	guint resend_at;
 };
 
 static bool connected(void *data)
@@ -518,6 +541,8 @@ static void check_media(bool active)
 		g_assert_cmpuint(h.payload_len, ==, 900);
 	}
 	g_assert_cmpuint(w.browser.refused, ==, 0);
+	/* no transport-cc in this answer: no estimate to follow */
+	g_assert_cmpuint(rtc_peer_get_estimate(w.peer), ==, 0);
 
 	/* RR + PLI for our stream: a keyframe request */
 	memset(rtcp, 0, sizeof(rtcp));
@@ -998,6 +1023,177 @@ static void test_unreachable(void)
 	g_free(seen.reason);
 }
 
+static void store_packet(void *data, const uint8_t *pkt, size_t len)
+{
+	g_ptr_array_add(data, g_bytes_new(pkt, len));
+}
+
+static bool got_resend(void *data)
+{
+	struct world *w = data;
+
+	for (guint i = 0; i < w->browser.rtp->len; i++) {
+		gsize len;
+		const uint8_t *p = g_bytes_get_data(w->browser.rtp->pdata[i], &len);
+		struct rtp_header h;
+
+		if (rtp_header_parse(p, len, &h) && h.payload_type == 97 &&
+		    h.timestamp == w->resend_ts && h.payload_len >= 2 &&
+		    (p[h.header_len] << 8 | p[h.header_len + 1]) == w->resend_osn) {
+			w->resend_at = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool got_estimate(void *data)
+{
+	struct world *w = data;
+
+	return w->seen.estimates > 0;
+}
+
+static bool got_sdes(void *data)
+{
+	struct world *w = data;
+
+	for (guint i = 0; i < w->browser.rtcp->len; i++) {
+		gsize len;
+		const uint8_t *p = g_bytes_get_data(w->browser.rtcp->pdata[i], &len);
+
+		/* SR(s), then SDES with one chunk: our video SSRC's CNAME */
+		for (size_t off = 0; off + 12 <= len;
+		     off += ((size_t)(p[off + 2] << 8 | p[off + 3]) + 1) * 4) {
+			if (p[off + 1] == 202 && get32(p + off + 4) == SSRC && p[off + 8] == 1 &&
+			    p[off + 9] >= 6 && !memcmp(p + off + 10, "wayrtc", 6))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Where the answer kept them: every packet carries this viewer's transport-wide sequence
+ * number, in order; the browser's feedback reaches the estimator (the listener hears
+ * an estimate); a NACKed packet comes back as RTX (payload type 97, another SSRC, the
+ * original sequence number first), numbered too; the compound RTCP carries our CNAME. */
+static void test_congestion_control(void)
+{
+	struct world w;
+	struct rtp_packetizer p;
+	uint8_t frame[6000], fb[64];
+	uint16_t seqs[8], twcc[8], first_twcc;
+	size_t n_first, elen, at;
+	struct rtp_header h;
+	gsize len;
+	const uint8_t *got;
+
+	browser_cc = true;
+	world_connect(&w, true);
+	browser_cc = false;
+	for (size_t i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(i * 7);
+	rtp_packetizer_init(&p, RTC_CODEC_VP8, SSRC);
+	/* as the hub does: one frame, its first packet starts it */
+	{
+		g_autoptr(GPtrArray) pkts =
+		        g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+
+		for (size_t off = 0; off < sizeof(frame); off += 1000) {
+			/* one small frame per 1000 bytes, keyframe first */
+			rtp_packetize(&p, frame + off, 1000, (uint32_t)(3000 * off), off == 0,
+			              store_packet, pkts);
+		}
+		n_first = pkts->len;
+		g_assert_cmpuint(n_first, ==, 6);
+		for (guint i = 0; i < pkts->len; i++) {
+			const uint8_t *d = g_bytes_get_data(pkts->pdata[i], &len);
+
+			rtc_peer_send_video(w.peer, d, len, true, i == 0);
+		}
+		w.want_rtp = (unsigned)n_first;
+		g_assert_true(run_until(got_rtp, &w));
+		for (guint i = 0; i < n_first; i++) {
+			got = g_bytes_get_data(w.browser.rtp->pdata[i], &len);
+			g_assert_true(rtp_header_parse(got, len, &h));
+			g_assert_cmpuint(h.ssrc, ==, SSRC);
+			seqs[i] = h.seq;
+			at = rtp_find_ext(got, len, RTC_EXT_TWCC, &elen);
+			g_assert_cmpuint(at, >, 0);
+			g_assert_cmpuint(elen, ==, 2);
+			twcc[i] = (uint16_t)(got[at] << 8 | got[at + 1]);
+			if (i)
+				g_assert_cmpuint(twcc[i], ==, (uint16_t)(twcc[i - 1] + 1));
+		}
+	}
+	first_twcc = twcc[0];
+
+	/* transport-cc: all six received, 2 ms apart (a 1-bit status vector chunk) */
+	memset(fb, 0, sizeof(fb));
+	fb[0] = 0x8f, fb[1] = 205, fb[3] = 7;
+	put32(fb + 4, BROWSER_SSRC);
+	put32(fb + 8, SSRC);
+	fb[12] = first_twcc >> 8, fb[13] = first_twcc & 0xff;
+	fb[14] = 0, fb[15] = 6;
+	fb[16] = 0, fb[17] = 0, fb[18] = 1, fb[19] = 0; /* reference 64 ms, fb count 0 */
+	fb[20] = 0x20, fb[21] = 6;                      /* run: small delta × 6 */
+	for (int i = 0; i < 6; i++)
+		fb[22 + i] = 8;
+	w.seen.estimates = 0;
+	g_assert_true(browser_send_rtcp(&w.browser, fb, 32));
+	g_assert_true(run_until(got_estimate, &w));
+	g_assert_cmpuint(w.seen.estimate_bps, >=, 100000);
+
+	/* a NACK for the third packet, answered by the listener with a resend */
+	memset(fb, 0, sizeof(fb));
+	fb[0] = 0x81, fb[1] = 205, fb[3] = 3;
+	put32(fb + 4, BROWSER_SSRC);
+	put32(fb + 8, SSRC);
+	fb[12] = seqs[2] >> 8, fb[13] = seqs[2] & 0xff;
+	g_assert_true(browser_send_rtcp(&w.browser, fb, 16));
+	w.want_nacks = 1;
+	g_assert_true(run_until(got_feedback, &w));
+	g_assert_cmpuint(g_array_index(w.seen.nacks, uint16_t, 0), ==, seqs[2]);
+	got = g_bytes_get_data(w.browser.rtp->pdata[2], &len);
+	{
+		g_autofree uint8_t *orig = g_memdup2(got, len);
+		size_t orig_len = len;
+		struct rtp_header oh;
+
+		rtc_peer_resend(w.peer, orig, orig_len);
+		g_assert_true(rtp_header_parse(orig, orig_len, &oh));
+		/* probes (RTX copies of the newest packet) may come too: find the resend */
+		w.resend_osn = seqs[2];
+		w.resend_ts = oh.timestamp;
+		g_assert_true(run_until(got_resend, &w));
+		got = g_bytes_get_data(w.browser.rtp->pdata[w.resend_at], &len);
+		g_assert_true(rtp_header_parse(got, len, &h));
+		g_assert_cmpuint(h.payload_type, ==, 97);
+		g_assert_cmpuint(h.ssrc, !=, SSRC);
+		g_assert_cmpuint(h.timestamp, ==, oh.timestamp);
+		g_assert_cmpuint(len, ==, orig_len + 2);
+		g_assert_cmpuint(got[h.header_len] << 8 | got[h.header_len + 1], ==, seqs[2]);
+		g_assert_cmpmem(got + h.header_len + 2, len - h.header_len - 2,
+		                orig + oh.header_len, orig_len - oh.header_len);
+		/* numbered on from the video's, by this viewer's one counter */
+		at = rtp_find_ext(got, len, RTC_EXT_TWCC, &elen);
+		g_assert_cmpuint(at, >, 0);
+		g_assert_cmpint((int16_t)((got[at] << 8 | got[at + 1]) - (first_twcc + n_first)),
+		                >=, 0);
+	}
+	/* a NACK for a packet before the newest keyframe sent: moot, not passed on */
+	fb[12] = (uint16_t)(seqs[0] - 1) >> 8, fb[13] = (uint16_t)(seqs[0] - 1) & 0xff;
+	g_assert_true(browser_send_rtcp(&w.browser, fb, 16));
+	fb[12] = seqs[4] >> 8, fb[13] = seqs[4] & 0xff;
+	g_assert_true(browser_send_rtcp(&w.browser, fb, 16));
+	w.want_nacks = 2;
+	g_assert_true(run_until(got_feedback, &w));
+	g_assert_cmpuint(g_array_index(w.seen.nacks, uint16_t, 1), ==, seqs[4]);
+
+	g_assert_true(run_until(got_sdes, &w));
+	world_clear(&w);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1011,5 +1207,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/peer/audio", test_audio);
 	g_test_add_func("/peer/audio/not-offered", test_audio_not_offered);
 	g_test_add_func("/peer/audio/refused", test_audio_refused);
+	g_test_add_func("/peer/congestion-control", test_congestion_control);
 	return g_test_run();
 }

@@ -139,7 +139,7 @@ static void test_more(void)
 		4, 'g', 'o', 'n', 'e', 0, 0, 0,
 	};
 	static const uint8_t skipped[] = {
-		0x8f, 205, 0, 4,   0, 0, 0, 1,   0x11, 0x22, 0x33, 0x44,   0, 1, 0, 1,   0, 0, 0, 0, /* transport-cc */
+		0x8f, 205, 0, 5,   0, 0, 0, 1,   0x11, 0x22, 0x33, 0x44,   0, 1, 0, 1,   0, 0, 0, 0,   0, 1, 0, 0, /* transport-cc: one lost */
 		0x80, 204, 0, 1,   'n', 'a', 'm', 'e',                  /* APP */
 		0x80, 207, 0, 2,   0, 0, 0, 1,   4, 0, 0, 0,            /* XR */
 		0x81, 205, 0, 3,   0, 0, 0, 1,   0x11, 0x22, 0x33, 0x44,   0xff, 0xff, 0x80, 0x01, /* NACK */
@@ -161,12 +161,14 @@ static void test_more(void)
 	g_assert_cmpint(e.ev[3].type, ==, RTCP_EV_BYE);
 	g_assert_cmpuint(e.ev[3].sender_ssrc, ==, 10);
 
-	/* transport-cc, APP and XR skipped; the NACK at seq 65535 wraps to 0 and 15 */
-	g_assert_cmpuint(parse(skipped, sizeof(skipped), &e, &ok), ==, 3);
+	/* transport-cc reported, APP and XR skipped; the NACK at seq 65535 wraps to 0 and 15 */
+	g_assert_cmpuint(parse(skipped, sizeof(skipped), &e, &ok), ==, 4);
+	g_assert_cmpint(e.ev[0].type, ==, RTCP_EV_TWCC);
+	g_assert_cmpuint(e.ev[0].twcc.len, ==, 12);
 	g_assert_true(ok);
-	g_assert_cmpuint(e.ev[0].nack_seq, ==, 65535);
-	g_assert_cmpuint(e.ev[1].nack_seq, ==, 0);
-	g_assert_cmpuint(e.ev[2].nack_seq, ==, 15);
+	g_assert_cmpuint(e.ev[1].nack_seq, ==, 65535);
+	g_assert_cmpuint(e.ev[2].nack_seq, ==, 0);
+	g_assert_cmpuint(e.ev[3].nack_seq, ==, 15);
 }
 
 static void test_remb_range(void)
@@ -288,6 +290,35 @@ static void test_sr(void)
 	g_assert_true(ok);
 }
 
+/* SDES with one CNAME chunk, padded to a word with at least one END byte; a compound of
+ * SR + SDES parses. */
+static void test_sdes(void)
+{
+	uint8_t buf[64 + 28];
+	struct events e;
+	bool ok;
+	size_t sr, n;
+
+	n = rtcp_build_sdes(buf, sizeof(buf), 0x11223344, "wayrtc12345678");
+	/* 4 + 4 + 2 + 14 + 1 = 25 → 28 */
+	g_assert_cmpuint(n, ==, 28);
+	g_assert_cmpmem(buf, 10,
+	                ((const uint8_t[]){0x81, 202, 0, 6, 0x11, 0x22, 0x33, 0x44, 1, 14}), 10);
+	g_assert_cmpmem(buf + 10, 14, "wayrtc12345678", 14);
+	g_assert_cmpuint(buf[24], ==, 0);
+	n = rtcp_build_sdes(buf, sizeof(buf), 1, "abcd");
+	g_assert_cmpuint(n, ==, 16); /* 4 + 4 + 2 + 4 + 1 = 15 → 16 */
+	g_assert_cmpuint(buf[15], ==, 0);
+	n = rtcp_build_sdes(buf, sizeof(buf), 1, "ab");
+	g_assert_cmpuint(n, ==, 16); /* 13 → 16, never without its END */
+	g_assert_cmpuint(rtcp_build_sdes(buf, 15, 1, "abcd"), ==, 0);
+
+	sr = rtcp_build_sr(buf, sizeof(buf), 1, 0, 0, 0, 0);
+	n = rtcp_build_sdes(buf + sr, sizeof(buf) - sr, 1, "wayrtc12345678");
+	g_assert_cmpuint(parse(buf, sr + n, &e, &ok), ==, 0);
+	g_assert_true(ok);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -299,5 +330,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/rtcp/padding", test_padding);
 	g_test_add_func("/rtcp/malformed", test_malformed);
 	g_test_add_func("/rtcp/sr", test_sr);
+	g_test_add_func("/rtcp/sdes", test_sdes);
 	return g_test_run();
 }

@@ -7,7 +7,7 @@
 
 #include "rtc/rtp.h"
 
-#define HDR_EXT 20 /* 12-byte header + 8-byte extension */
+#define HDR_EXT 24 /* 12-byte header + 12-byte extension (playout delay, twcc slot) */
 
 static const uint8_t sc4[] = {0, 0, 0, 1};
 
@@ -59,12 +59,14 @@ static void check_common(GPtrArray *packets, uint32_t ssrc, uint32_t ts, uint8_t
 			g_assert_cmpuint(h.header_len, ==, 12);
 			continue;
 		}
-		/* RFC 8285 one-byte form: 0xBEDE, 1 word, id 1 len-1 = 2, min = max = 0 */
+		/* RFC 8285 one-byte form: 0xBEDE, 2 words; id 1 len-1 = 2, min = max = 0; the
+		 * transport-wide sequence number's slot, id 3 len-1 = 1, zero; one byte pad */
 		g_assert_cmpuint(p[0] & 0x10, ==, 0x10);
-		g_assert_cmpmem(p + 12, 8,
-		                ((const uint8_t[]){0xbe, 0xde, 0x00, 0x01,
-		                                   (RTC_EXT_PLAYOUT_DELAY << 4) | 2, 0, 0, 0}),
-		                8);
+		g_assert_cmpmem(
+		        p + 12, 12,
+		        ((const uint8_t[]){0xbe, 0xde, 0x00, 0x02, (RTC_EXT_PLAYOUT_DELAY << 4) | 2,
+		                           0, 0, 0, (RTC_EXT_TWCC << 4) | 1, 0, 0, 0}),
+		        12);
 		g_assert_cmpuint(h.header_len, ==, HDR_EXT);
 	}
 }
@@ -176,8 +178,8 @@ static void test_h264_keyframe(void)
 	g_assert_cmpuint(p.playout_delay_id, ==, RTC_EXT_PLAYOUT_DELAY);
 	n = rtp_packetize(&p, au->data, au->len, 9000, true, collect, packets);
 	g_assert_cmpuint(n, ==, packets->len);
-	/* SPS + PPS in one STAP-A; the IDR in FU-A fragments of 1200 - 20 - 2 bytes */
-	g_assert_cmpuint(n, ==, 1 + (sizeof(idr) - 1 + 1177) / 1178);
+	/* SPS + PPS in one STAP-A; the IDR in FU-A fragments of 1200 - 24 - 2 bytes */
+	g_assert_cmpuint(n, ==, 1 + (sizeof(idr) - 1 + 1173) / 1174);
 	check_common(packets, 0xdeadbeef, 9000, RTC_PT_H264, true);
 
 	first = packet(packets, 0, &len);
@@ -217,14 +219,14 @@ static void test_h264_sizes(void)
 {
 	const size_t room = RTC_RTP_MAX - HDR_EXT;
 	struct rtp_packetizer p;
-	g_autofree uint8_t *au = g_malloc(4 + room + 8);
+	g_autofree uint8_t *au = g_malloc(4 + room + 12);
 	g_autoptr(GByteArray) small = g_byte_array_new();
 	GByteArray *got;
 	guint n_stap, n_fu;
 
 	rtp_packetizer_init(&p, RTC_CODEC_H264, 5);
 	memcpy(au, sc4, 4);
-	fill_nal(au + 4, room + 8, 0x41);
+	fill_nal(au + 4, room + 12, 0x41);
 	/* exactly the room: one single-NAL packet; one byte more: two FU-A */
 	got = roundtrip(&p, au, 4 + room, 1, &n_stap, &n_fu);
 	g_assert_cmpmem(got->data, got->len, au, 4 + room);
@@ -265,10 +267,11 @@ static void test_h264_sizes(void)
 	g_assert_cmpmem(got->data, got->len, small->data, small->len);
 	g_byte_array_unref(got);
 
-	/* without the extension, 8 more bytes of payload fit */
+	/* without the extensions, 12 more bytes of payload fit */
 	p.playout_delay_id = 0;
-	got = roundtrip(&p, au, 4 + room + 8, 1, &n_stap, &n_fu);
-	g_assert_cmpmem(got->data, got->len, au, 4 + room + 8);
+	p.twcc_id = 0;
+	got = roundtrip(&p, au, 4 + room + 12, 1, &n_stap, &n_fu);
+	g_assert_cmpmem(got->data, got->len, au, 4 + room + 12);
 	g_byte_array_unref(got);
 }
 
@@ -315,7 +318,8 @@ static void test_seq_wrap(void)
 }
 
 /* RFC 7587: one Opus packet per RTP packet, the caller's 48 kHz timestamps, the marker
- * clear, no extension; sequence numbers run on across packets and wrap. */
+ * clear, only the transport-wide sequence number's slot; sequence numbers run on across
+ * packets and wrap. */
 static void test_opus(void)
 {
 	struct rtp_packetizer p;
@@ -337,21 +341,24 @@ static void test_opus(void)
 	g_assert_cmpuint(packets->len, ==, 4);
 	for (unsigned i = 0; i < 4; i++) {
 		pkt = packet(packets, i, &len);
-		g_assert_cmpuint(len, ==, 12 + 120);
+		g_assert_cmpuint(len, ==, 20 + 120);
 		g_assert_true(rtp_header_parse(pkt, len, &h));
-		g_assert_cmpuint(pkt[0], ==, 0x80); /* V=2, no padding, extension or CSRC */
+		g_assert_cmpuint(pkt[0], ==, 0x90); /* V=2, an extension, no padding or CSRC */
+		g_assert_cmpmem(
+		        pkt + 12, 8,
+		        ((const uint8_t[]){0xbe, 0xde, 0, 1, (RTC_EXT_TWCC << 4) | 1, 0, 0, 0}), 8);
 		g_assert_false(h.marker);
 		g_assert_cmpuint(h.payload_type, ==, RTC_PT_OPUS);
 		g_assert_cmpuint(h.ssrc, ==, 0xa0d10);
 		g_assert_cmpuint(h.seq, ==, (uint16_t)(0xfffe + i));
 		g_assert_cmpuint(h.timestamp, ==, 1000 + i * 480);
-		g_assert_cmpuint(h.header_len, ==, 12);
-		g_assert_cmpmem(pkt + 12, 120, opus, 120);
+		g_assert_cmpuint(h.header_len, ==, 20);
+		g_assert_cmpmem(pkt + 20, 120, opus, 120);
 	}
 	/* the largest that fits goes whole; one byte more, or nothing, is not sent at all */
-	g_assert_cmpuint(rtp_packetize_opus(&p, opus, RTC_RTP_MAX - 12, 0, collect, packets), ==,
+	g_assert_cmpuint(rtp_packetize_opus(&p, opus, RTC_RTP_MAX - 20, 0, collect, packets), ==,
 	                 1);
-	g_assert_cmpuint(rtp_packetize_opus(&p, opus, RTC_RTP_MAX - 11, 0, collect, packets), ==,
+	g_assert_cmpuint(rtp_packetize_opus(&p, opus, RTC_RTP_MAX - 19, 0, collect, packets), ==,
 	                 0);
 	g_assert_cmpuint(rtp_packetize_opus(&p, opus, 0, 0, collect, packets), ==, 0);
 	g_assert_cmpuint(packets->len, ==, 5);
@@ -371,7 +378,7 @@ static void test_vp8(void)
 	for (size_t i = 0; i < sizeof(frame); i++)
 		frame[i] = (uint8_t)i;
 	rtp_packetizer_init(&p, RTC_CODEC_VP8, 7);
-	/* 1200 - 20 - 4 = 1176 bytes of frame per packet */
+	/* 1200 - 24 - 4 = 1172 bytes of frame per packet */
 	g_assert_cmpuint(rtp_packetize(&p, frame, sizeof(frame), 1, true, collect, packets), ==, 3);
 	check_common(packets, 7, 1, RTC_PT_VP8, true);
 	for (guint i = 0; i < packets->len; i++) {
@@ -386,7 +393,7 @@ static void test_vp8(void)
 		if (i == 0)
 			pid0 = pid;
 		g_assert_cmpuint(pid, ==, pid0);
-		g_assert_cmpuint(len, ==, i < 2 ? RTC_RTP_MAX : HDR_EXT + 4 + 3000 - 2 * 1176);
+		g_assert_cmpuint(len, ==, i < 2 ? RTC_RTP_MAX : HDR_EXT + 4 + 3000 - 2 * 1172);
 		g_byte_array_append(out, pl + 4, (guint)(len - HDR_EXT - 4));
 	}
 	g_assert_cmpmem(out->data, out->len, frame, sizeof(frame));
@@ -409,6 +416,47 @@ static void test_vp8(void)
 	g_assert_cmpuint(rtp_packetize(&p, frame, 0, 4, false, collect, packets), ==, 0);
 	g_assert_cmpuint(packets->len, ==, 2);
 	g_assert_cmpuint(p.vp8_picture_id, ==, 1);
+}
+
+/* Each peer writes its own transport-wide sequence number into the slot, or blanks it to
+ * padding; rtp_find_ext walks the one-byte elements and refuses what runs past the end. */
+static void test_twcc_slot(void)
+{
+	struct rtp_packetizer p;
+	g_autoptr(GPtrArray) packets = packets_new();
+	uint8_t frame[100] = {0}, pkt[RTC_RTP_MAX];
+	struct rtp_header h;
+	size_t len, elen = 0, at;
+
+	rtp_packetizer_init(&p, RTC_CODEC_VP8, 7);
+	rtp_packetize(&p, frame, sizeof(frame), 1, true, collect, packets);
+	len = 0;
+	memcpy(pkt, packet(packets, 0, &len), g_bytes_get_size(g_ptr_array_index(packets, 0)));
+	at = rtp_find_ext(pkt, len, RTC_EXT_TWCC, &elen);
+	g_assert_cmpuint(at, ==, 21);
+	g_assert_cmpuint(elen, ==, 2);
+	g_assert_cmpuint(rtp_find_ext(pkt, len, RTC_EXT_PLAYOUT_DELAY, &elen), ==, 17);
+	g_assert_cmpuint(elen, ==, 3);
+	g_assert_cmpuint(rtp_find_ext(pkt, len, 5, &elen), ==, 0);
+	g_assert_true(rtp_set_twcc(pkt, len, RTC_EXT_TWCC, true, 0xabcd));
+	g_assert_cmpuint(pkt[21], ==, 0xab);
+	g_assert_cmpuint(pkt[22], ==, 0xcd);
+	/* dropped by the answer: padding, and the playout delay still found */
+	g_assert_true(rtp_set_twcc(pkt, len, RTC_EXT_TWCC, false, 0));
+	g_assert_cmpuint(rtp_find_ext(pkt, len, RTC_EXT_TWCC, &elen), ==, 0);
+	g_assert_cmpuint(rtp_find_ext(pkt, len, RTC_EXT_PLAYOUT_DELAY, &elen), ==, 17);
+	g_assert_true(rtp_header_parse(pkt, len, &h));
+	g_assert_cmpuint(h.header_len, ==, HDR_EXT);
+	g_assert_false(rtp_set_twcc(pkt, len, RTC_EXT_TWCC, true, 1));
+	/* an element longer than the block */
+	len = 0;
+	memcpy(pkt, packet(packets, 0, &len), g_bytes_get_size(g_ptr_array_index(packets, 0)));
+	pkt[16] = (RTC_EXT_PLAYOUT_DELAY << 4) | 9;
+	g_assert_cmpuint(rtp_find_ext(pkt, len, RTC_EXT_TWCC, &elen), ==, 0);
+	/* a block longer than the packet */
+	len = 0;
+	memcpy(pkt, packet(packets, 0, &len), g_bytes_get_size(g_ptr_array_index(packets, 0)));
+	g_assert_cmpuint(rtp_find_ext(pkt, 20, RTC_EXT_TWCC, &elen), ==, 0);
 }
 
 static void test_header_parse(void)
@@ -473,5 +521,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/rtp/vp8", test_vp8);
 	g_test_add_func("/rtp/opus", test_opus);
 	g_test_add_func("/rtp/header-parse", test_header_parse);
+	g_test_add_func("/rtp/twcc-slot", test_twcc_slot);
 	return g_test_run();
 }

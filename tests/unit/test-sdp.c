@@ -199,7 +199,7 @@ static const char h264_offer[] =
         "a=group:BUNDLE 0\r\n"
         "a=extmap-allow-mixed\r\n"
         "a=msid-semantic: WMS wayrtc\r\n"
-        "m=video 50000 UDP/TLS/RTP/SAVPF 102\r\n"
+        "m=video 50000 UDP/TLS/RTP/SAVPF 102 103\r\n"
         "c=IN IP4 10.0.0.2\r\n"
         "a=rtcp:50000 IN IP4 10.0.0.2\r\n"
         "a=ice-ufrag:abcd\r\n"
@@ -209,6 +209,7 @@ static const char h264_offer[] =
         "a=setup:actpass\r\n"
         "a=mid:0\r\n"
         "a=extmap:1 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay\r\n"
+        "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
         "a=sendonly\r\n"
         "a=msid:wayrtc video\r\n"
         "a=rtcp-mux\r\n"
@@ -218,9 +219,14 @@ static const char h264_offer[] =
         "a=rtcp-fb:102 nack\r\n"
         "a=rtcp-fb:102 nack pli\r\n"
         "a=rtcp-fb:102 ccm fir\r\n"
-        "a=rtcp-fb:102 goog-remb\r\n"
+        "a=rtcp-fb:102 transport-cc\r\n"
+        "a=rtpmap:103 rtx/90000\r\n"
+        "a=fmtp:103 apt=102\r\n"
+        "a=ssrc-group:FID 1234 4321\r\n"
         "a=ssrc:1234 cname:c\r\n"
         "a=ssrc:1234 msid:wayrtc video\r\n"
+        "a=ssrc:4321 cname:c\r\n"
+        "a=ssrc:4321 msid:wayrtc video\r\n"
         "a=candidate:1 1 UDP 2015363327 10.0.0.2 50000 typ host\r\n";
 
 static const enum rtc_codec h264_only[] = {RTC_CODEC_H264};
@@ -239,6 +245,7 @@ static struct sdp_offer_params offer_params(void)
 	        .codecs = h264_only,
 	        .n_codecs = 1,
 	        .video_ssrc = 1234,
+	        .rtx_ssrc = 4321,
 	        .cname = "c",
 	        .audio_ssrc = 5678,
 	};
@@ -271,11 +278,20 @@ static void test_offer_full(void)
 	p.audio = p.data = true;
 	offer = sdp_offer_build(&p);
 	g_assert_nonnull(strstr(offer, "a=group:BUNDLE 0 1 2\r\n"));
-	g_assert_nonnull(strstr(offer, "m=video 50000 UDP/TLS/RTP/SAVPF 96\r\n"));
+	g_assert_nonnull(strstr(offer, "m=video 50000 UDP/TLS/RTP/SAVPF 96 97\r\n"));
 	g_assert_nonnull(strstr(offer, "a=rtpmap:96 VP8/90000\r\n"));
 	g_assert_null(strstr(offer, "H264"));
 	g_assert_null(strstr(offer, "a=fmtp:96"));
 	g_assert_cmpuint(count(offer, "a=rtcp-fb:96 "), ==, 4);
+	g_assert_nonnull(strstr(offer, "a=rtcp-fb:96 transport-cc\r\n"));
+	g_assert_null(strstr(offer, "goog-remb"));
+	g_assert_nonnull(strstr(offer, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"));
+	g_assert_nonnull(strstr(offer, "a=ssrc-group:FID 1234 4321\r\n"));
+	/* the transport-wide sequence number on both RTP sections, with one id */
+	g_assert_cmpuint(count(offer, "a=extmap:3 http://www.ietf.org/id/"
+	                              "draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"),
+	                 ==, 2);
+	g_assert_nonnull(strstr(offer, "a=rtcp-fb:111 transport-cc\r\n"));
 	g_assert_null(strstr(offer, "end-of-candidates"));
 	/* every section carries the transport, and the sections come in mid order */
 	g_assert_cmpuint(count(offer, "a=ice-ufrag:abcd\r\n"), ==, 3);
@@ -322,6 +338,18 @@ static void test_offer_full(void)
 	g_assert_nonnull(
 	        strstr(data, "a=mid:2\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n"));
 	g_assert_null(strstr(data, "a=rtcp"));
+
+	/* no RTX SSRC: no RTX payload type, no FID group */
+	{
+		g_autofree char *no_rtx = NULL;
+
+		p.rtx_ssrc = 0;
+		no_rtx = sdp_offer_build(&p);
+		g_assert_nonnull(strstr(no_rtx, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"));
+		g_assert_null(strstr(no_rtx, "rtx"));
+		g_assert_null(strstr(no_rtx, "FID"));
+		p.rtx_ssrc = 4321;
+	}
 
 	/* a value with a line end could write lines of its own: refused */
 	p.cname = "x\r\na=setup:passive";
@@ -661,7 +689,7 @@ static void test_offer_codecs(void)
 	p.data = true;
 	p.end_of_candidates = true;
 	o1 = sdp_offer_build(&p);
-	g_assert_nonnull(strstr(o1, "m=video 50000 UDP/TLS/RTP/SAVPF 96 102\r\n"));
+	g_assert_nonnull(strstr(o1, "m=video 50000 UDP/TLS/RTP/SAVPF 96 97 102 103\r\n"));
 	g_assert_true(strstr(o1, "a=rtpmap:96 VP8/90000\r\n") <
 	              strstr(o1, "a=rtpmap:102 H264/90000\r\n"));
 	h264 = strstr(o1, "a=rtpmap:102 H264/90000\r\n");
@@ -805,6 +833,76 @@ static void test_h264_level(void)
 	g_assert_cmpuint(rtc_h264_level_idc(4096, 16, 30, 1000), ==, 40); /* width limit */
 	g_assert_cmpuint(rtc_h264_level_idc(16384, 16384, 60, 8000), ==, 52);
 	g_assert_cmpuint(rtc_h264_level_idc(0, 0, 0, 0), ==, 10);
+/* What Chromium answers to our offer with the transport-wide sequence number and RTX:
+ * the extension kept (id 3) on video and audio, transport-cc feedback, rtx in the m-line.
+ * Another id, or none, and it is not used. */
+static void test_twcc_rtx(void)
+{
+	g_autofree char *sdp = g_strdup(chrome_h264);
+	g_autofree struct sdp_answer *a = NULL;
+	g_autofree struct sdp_answer *b = NULL;
+	g_autofree struct sdp_answer *c = NULL;
+	char *with, *moved, *audio;
+
+	a = parse_ok(sdp);
+	g_assert_false(a->twcc);
+	g_assert_false(a->transport_cc);
+	g_assert_false(sdp_answer_has_pt(a, RTC_PT_H264_RTX));
+
+	{
+		g_auto(GStrv) parts = g_strsplit(sdp, "a=recvonly\r\n", 2);
+
+		with = g_strconcat(parts[0],
+		                   "a=extmap:3 http://www.ietf.org/id/"
+		                   "draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+		                   "a=recvonly\r\n",
+		                   parts[1], NULL);
+	}
+	{
+		g_auto(GStrv) parts = g_strsplit(with, "a=rtcp-fb:102 goog-remb\r\n", 2);
+
+		g_free(with);
+		with = g_strconcat(parts[0], "a=rtcp-fb:102 transport-cc\r\n", parts[1], NULL);
+	}
+	{
+		g_auto(GStrv) parts = g_strsplit(with, "SAVPF 102\r\n", 2);
+
+		g_free(with);
+		with = g_strconcat(parts[0], "SAVPF 102 103\r\n", parts[1], NULL);
+	}
+	b = parse_ok(with);
+	g_assert_true(b->twcc);
+	g_assert_true(b->transport_cc);
+	g_assert_true(sdp_answer_has_pt(b, RTC_PT_H264_RTX));
+	g_assert_false(b->audio_twcc);
+	g_assert_true(b->playout_delay);
+
+	/* another id than ours: not used */
+	moved = g_strdup(with);
+	strstr(moved, "a=extmap:3 http://www.ietf.org/id/")[9] = '5';
+	c = parse_ok(moved);
+	g_assert_false(c->twcc);
+	g_assert_true(c->transport_cc);
+	g_free(moved);
+
+	/* on an audio section it counts for the audio */
+	{
+		g_auto(GStrv) parts = g_strsplit(with, "m=application", 2);
+		g_autofree struct sdp_answer *d = NULL;
+
+		audio = g_strconcat(parts[0],
+		                    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\na=recvonly\r\n"
+		                    "a=extmap:3 http://www.ietf.org/id/"
+		                    "draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+		                    "a=rtpmap:111 opus/48000/2\r\nm=application",
+		                    parts[1], NULL);
+		d = parse_ok(audio);
+		g_assert_true(d->audio);
+		g_assert_true(d->audio_twcc);
+		g_assert_true(d->twcc);
+		g_free(audio);
+	}
+	g_free(with);
 }
 
 static void test_fingerprint(void)
@@ -843,5 +941,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/offer-codecs", test_offer_codecs);
 	g_test_add_func("/sdp/choose-codec", test_choose_codec);
 	g_test_add_func("/sdp/h264-level", test_h264_level);
+	g_test_add_func("/sdp/twcc-rtx", test_twcc_rtx);
 	return g_test_run();
 }

@@ -1,0 +1,66 @@
+/* A sender-side bandwidth estimate for one viewer, from transport-cc feedback: delay-based
+ * (inter-group delay variation through a trendline filter, an adaptive overuse detector
+ * and an AIMD rate controller, after draft-ietf-rmcat-gcc-02 and libwebrtc's goog_cc),
+ * loss-based, the smaller of the two, and probe clusters to find room above it. Pure: no
+ * clock of its own (every call says what time it is), no I/O, no threads; the caller
+ * serializes calls. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bwe_config {
+	uint32_t start_bps; /* 0: BWE_START_BPS */
+	uint32_t min_bps;   /* 0: BWE_MIN_BPS */
+	uint32_t max_bps;   /* the ceiling (--bitrate); 0: BWE_MAX_BPS */
+};
+
+#define BWE_START_BPS 1500000
+#define BWE_MIN_BPS   100000
+#define BWE_MAX_BPS   50000000
+
+/* One packet the feedback reports, in transport-wide sequence order. Send times are
+ * ours, arrival times the receiver's clock (only their differences mean anything). */
+struct bwe_packet {
+	int64_t send_us;
+	int64_t arrival_us; /* when received */
+	uint32_t size;      /* bytes on the wire as RTP (before SRTP is fine: all alike) */
+	bool received;
+	int probe_id; /* the probe cluster it was sent in, 0: none */
+};
+
+/* A burst the pacer should send at `rate_bps`, `bytes` in all, at least `min_packets`
+ * packets, each tagged with `id` (media that goes meanwhile counts too; the rest is
+ * padding or duplicates). */
+struct bwe_probe {
+	int id;
+	uint32_t rate_bps;
+	uint32_t bytes;
+	unsigned min_packets;
+};
+
+struct bwe *bwe_new(const struct bwe_config *config, int64_t now_us);
+void bwe_free(struct bwe *bwe); /* accepts NULL */
+
+void bwe_set_max(struct bwe *bwe, uint32_t max_bps);
+void bwe_on_feedback(struct bwe *bwe, int64_t now_us, const struct bwe_packet *pkts, size_t n);
+void bwe_on_rtt(struct bwe *bwe, int64_t now_us, int64_t rtt_us);
+/* True when a probe cluster should start now; then *out says which. */
+bool bwe_next_probe(struct bwe *bwe, int64_t now_us, struct bwe_probe *out);
+
+uint32_t bwe_get_estimate(const struct bwe *bwe);
+
+/* What the estimator is doing, for stats and tests. */
+struct bwe_state {
+	uint32_t estimate_bps;
+	uint32_t delay_bps;
+	uint32_t loss_bps;
+	uint32_t acked_bps; /* received rate over the last half second; 0 unknown */
+	double trend;       /* modified trend, ms */
+	double threshold;   /* overuse threshold, ms */
+	int signal;         /* -1 underuse, 0 normal, 1 overuse */
+	double loss;        /* fraction lost, last report */
+	int64_t rtt_us;
+};
+void bwe_get_state(const struct bwe *bwe, struct bwe_state *out);
