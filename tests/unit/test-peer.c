@@ -887,7 +887,7 @@ static void test_codec_choice(void)
 		offer = rtc_peer_create_offer(peer, &error);
 		g_assert_no_error(error);
 		g_assert_nonnull(strstr(offer, "m=video "));
-		g_assert_nonnull(strstr(offer, " UDP/TLS/RTP/SAVPF 102 96\r\n"));
+		g_assert_nonnull(strstr(offer, " UDP/TLS/RTP/SAVPF 102 103 96 97\r\n"));
 		g_assert_nonnull(strstr(offer, "profile-level-id=42e020\r\n"));
 		g_assert_null(strstr(offer, "m=video 9 ")); /* a default candidate's port */
 		/* host candidates only: either the offer says it, or candidate null follows */
@@ -945,7 +945,7 @@ static void test_codec_choice(void)
 		g_autofree char *offer = rtc_peer_create_offer(peer, &error);
 		g_autofree char *answer = answer_for(cert, "102", "");
 
-		g_assert_nonnull(strstr(offer, " UDP/TLS/RTP/SAVPF 96\r\n"));
+		g_assert_nonnull(strstr(offer, " UDP/TLS/RTP/SAVPF 96 97\r\n"));
 		g_assert_null(strstr(offer, "H264"));
 		g_assert_false(rtc_peer_set_answer(peer, answer, strlen(answer), &error));
 		g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);

@@ -345,7 +345,7 @@ static void test_offer_full(void)
 
 		p.rtx_ssrc = 0;
 		no_rtx = sdp_offer_build(&p);
-		g_assert_nonnull(strstr(no_rtx, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"));
+		g_assert_nonnull(strstr(no_rtx, "m=video 50000 UDP/TLS/RTP/SAVPF 96\r\n"));
 		g_assert_null(strstr(no_rtx, "rtx"));
 		g_assert_null(strstr(no_rtx, "FID"));
 		p.rtx_ssrc = 4321;
@@ -833,6 +833,8 @@ static void test_h264_level(void)
 	g_assert_cmpuint(rtc_h264_level_idc(4096, 16, 30, 1000), ==, 40); /* width limit */
 	g_assert_cmpuint(rtc_h264_level_idc(16384, 16384, 60, 8000), ==, 52);
 	g_assert_cmpuint(rtc_h264_level_idc(0, 0, 0, 0), ==, 10);
+}
+
 /* What Chromium answers to our offer with the transport-wide sequence number and RTX:
  * the extension kept (id 3) on video and audio, transport-cc feedback, rtx in the m-line.
  * Another id, or none, and it is not used. */
