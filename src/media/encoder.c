@@ -29,6 +29,35 @@
 /* Capture jitter allowed before pacing holds a frame back, in quarters of an interval. */
 #define PACING_SLACK_QUARTERS 1
 
+/* x264 for desktops (docs/architecture.md, "Sharp text"): constant quality (CRF) capped by
+ * a VBV at the bitrate, rather than a bitrate with a 120 ms VBV that starved every
+ * keyframe of a dense screen to unreadable (19-26 dB on a full terminal). The VBV holds
+ * one second, so a keyframe gets the bits it needs (about 300 KB for a full 1280x720
+ * terminal) and goes out as one burst: pacing it is the network's job. zerolatency makes
+ * x264 count time in frames of the nominal rate (max_fps), so the VBV refills by
+ * 1/max_fps of a second per frame whatever the real gap: on a desktop that sends frames
+ * only on change it is stricter than the bitrate says, never looser; the still-screen
+ * repeats below refill it. */
+#define X264_CRF     14
+#define X264_VBV_MS  1000
+#define X264_QP_MIN  0  /* x264enc's default, 10, stops the refinement early */
+#define X264_QP_STEP 16 /* from a moving QP to a still one in a frame or two */
+
+/* Still-screen refinement: once no new frame has come for REFINE_AFTER_MS, the last one is
+ * encoded again REFINE_FRAMES times, REFINE_INTERVAL_MS apart. Each repeat is a P-frame of
+ * the same picture, so the encoder spends its bits on what the previous ones left out: x264
+ * gives a low-complexity frame a lower QP, and a full terminal goes from 48 dB (the
+ * keyframe) to 57 dB in about ten repeats, then costs some hundred bytes a repeat. Every
+ * viewer gets them (one encode), within the VBV's bitrate. */
+#define REFINE_AFTER_MS    100
+#define REFINE_INTERVAL_MS 33
+#define REFINE_FRAMES      24
+/* After that, one repeat a second while the screen stays still: Chromium asks for a
+ * keyframe when no frame has come for 3 s, which on a still desktop meant a big keyframe
+ * (and a blur) every few seconds for every viewer; a repeat of a still picture costs some
+ * ten bytes. */
+#define STILL_REPEAT_MS 1000
+
 struct candidate {
 	const char *name;
 	enum rtc_codec codec;
@@ -75,6 +104,12 @@ struct encoder {
 	int64_t pending_ready_us;
 	GSource *pending_timer; /* on the thread-default context of encoder_new */
 	GMainContext *context;
+	GSource *refine_timer; /* on the same context */
+	int64_t refine_at_us;  /* no repeat before this: a fresh frame pushes it back */
+	unsigned refine_left;  /* repeats still to send of the last frame */
+	unsigned bitrate_kbps;
+	bool refinement;
+	uint64_t refine_frames; /* repeats sent, for stats */
 
 	GstCaps *ready_ref;      /* immutable: read by both threads */
 	GstClockTime pts_offset; /* streaming thread only */
@@ -138,10 +173,13 @@ static void configure(GstElement *enc, const char *name, const struct encoder_co
 	if (!strcmp(name, "x264enc")) {
 		gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
 		gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast");
-		g_object_set(enc, "bitrate", kbps, "key-int-max", KEYINT_MAX, "bframes", 0,
-		             "b-adapt", FALSE, "byte-stream", TRUE, "aud", FALSE, "threads",
-		             ENCODE_THREADS, "sliced-threads", TRUE, "rc-lookahead", 0,
-		             "sync-lookahead", 0, "vbv-buf-capacity", 120, NULL);
+		gst_util_set_object_arg(G_OBJECT(enc), "pass", "qual");
+		/* in "qual", bitrate is the VBV's maximum rate */
+		g_object_set(enc, "quantizer", X264_CRF, "bitrate", kbps, "vbv-buf-capacity",
+		             X264_VBV_MS, "qp-min", X264_QP_MIN, "qp-step", X264_QP_STEP,
+		             "key-int-max", KEYINT_MAX, "bframes", 0, "b-adapt", FALSE,
+		             "byte-stream", TRUE, "aud", FALSE, "threads", ENCODE_THREADS,
+		             "sliced-threads", TRUE, "rc-lookahead", 0, "sync-lookahead", 0, NULL);
 	} else if (!strcmp(name, "openh264enc")) {
 		gst_util_set_object_arg(G_OBJECT(enc), "complexity", "low");
 		gst_util_set_object_arg(G_OBJECT(enc), "rate-control", "bitrate");
@@ -182,6 +220,8 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
 			e->pts_offset = pts;
 		pts -= e->pts_offset;
 		rtp_ts = (uint32_t)gst_util_uint64_scale(pts, RTC_VIDEO_CLOCK, GST_SECOND);
+		if (key)
+			log_debug("keyframe, %zu bytes", map.size);
 		e->output(e->data, map.data, map.size, key, rtp_ts, ready_us);
 		gst_buffer_unmap(buf, &map);
 	}
@@ -229,6 +269,8 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	e->output = output;
 	e->data = data;
 	e->max_fps = config->max_fps ? config->max_fps : DEFAULT_FPS;
+	e->bitrate_kbps = config->bitrate_kbps;
+	e->refinement = !config->no_refinement;
 	e->first_ready_us = -1;
 	e->last_pts = GST_CLOCK_TIME_NONE;
 	e->pts_offset = GST_CLOCK_TIME_NONE;
@@ -313,6 +355,10 @@ void encoder_free(struct encoder *e)
 		g_source_destroy(e->pending_timer);
 		g_source_unref(e->pending_timer);
 	}
+	if (e->refine_timer) {
+		g_source_destroy(e->refine_timer);
+		g_source_unref(e->refine_timer);
+	}
 	if (e->bus_watch)
 		g_source_remove(e->bus_watch);
 	if (e->pipeline) {
@@ -336,9 +382,12 @@ const char *encoder_get_name(struct encoder *e)
 	return e->which->name;
 }
 
+static void refine_arm(struct encoder *e, int64_t delay_us);
+
 /* PTS is the capture time relative to the first frame, kept strictly increasing (a
- * repeated frame for a keyframe carries the time it was asked for). */
-static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us)
+ * repeated frame for a keyframe or a refinement carries the time it was sent). A fresh
+ * picture (or a keyframe) starts the still-screen refinement over. */
+static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us, bool fresh)
 {
 	GstBuffer *buf = gst_buffer_copy(frame); /* shares memory, own timestamps */
 	int64_t now = g_get_monotonic_time();
@@ -358,6 +407,43 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us)
 	        buf, e->ready_ref, (GstClockTime)ready_us * GST_USECOND, GST_CLOCK_TIME_NONE);
 	e->last_push_us = now;
 	gst_app_src_push_buffer(GST_APP_SRC(e->src), buf);
+	if (fresh && e->refinement) {
+		e->refine_left = REFINE_FRAMES;
+		e->refine_at_us = now + REFINE_AFTER_MS * 1000;
+		refine_arm(e, REFINE_AFTER_MS * 1000);
+	}
+}
+
+static gboolean refine(void *data)
+{
+	struct encoder *e = data;
+	int64_t now = g_get_monotonic_time();
+
+	g_clear_pointer(&e->refine_timer, g_source_unref);
+	/* a frame is waiting for its turn, or nobody watches: that frame (or the first
+	 * viewer's keyframe) starts a refinement of its own */
+	if (e->idle || e->pending || !e->last || !e->refine_left)
+		return G_SOURCE_REMOVE;
+	if (now < e->refine_at_us) {
+		refine_arm(e, e->refine_at_us - now);
+		return G_SOURCE_REMOVE;
+	}
+	if (e->refine_left > 1)
+		e->refine_left--; /* the last one repeats for ever, STILL_REPEAT_MS apart */
+	e->refine_frames++;
+	push(e, e->last, now, false);
+	refine_arm(e, (e->refine_left > 1 ? REFINE_INTERVAL_MS : STILL_REPEAT_MS) * 1000);
+	return G_SOURCE_REMOVE;
+}
+
+/* One timer at most: while it runs, a fresh frame only moves refine_at_us. */
+static void refine_arm(struct encoder *e, int64_t delay_us)
+{
+	if (e->refine_timer)
+		return;
+	e->refine_timer = g_timeout_source_new(MAX(1, (guint)((delay_us + 999) / 1000)));
+	g_source_set_callback(e->refine_timer, refine, e, NULL);
+	g_source_attach(e->refine_timer, e->context);
 }
 
 static gboolean push_pending(void *data)
@@ -366,7 +452,7 @@ static gboolean push_pending(void *data)
 
 	g_clear_pointer(&e->pending_timer, g_source_unref);
 	if (e->pending) {
-		push(e, e->pending, e->pending_ready_us);
+		push(e, e->pending, e->pending_ready_us, true);
 		gst_clear_buffer(&e->pending);
 	}
 	return G_SOURCE_REMOVE;
@@ -553,7 +639,7 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 		}
 		return;
 	}
-	push(e, e->last, frame->ready_us);
+	push(e, e->last, frame->ready_us, true);
 }
 
 void encoder_set_idle(struct encoder *e, bool idle)
@@ -570,5 +656,34 @@ void encoder_request_keyframe(struct encoder *e)
 	gst_object_unref(pad);
 	/* a still screen sends no frames: encode the last one again */
 	if (e->last && !e->pending)
-		push(e, e->last, g_get_monotonic_time());
+		push(e, e->last, g_get_monotonic_time(), true);
+}
+
+void encoder_set_bitrate(struct encoder *e, unsigned kbps)
+{
+	const char *name = e->which->name;
+
+	if (!kbps || kbps == e->bitrate_kbps)
+		return;
+	e->bitrate_kbps = kbps;
+	/* each of these takes a new rate while playing (x264enc: the VBV's rate, which
+	 * also bounds the keyframes and the refinement) */
+	if (!strcmp(name, "x264enc"))
+		g_object_set(e->enc, "bitrate", kbps, NULL);
+	else if (!strcmp(name, "openh264enc"))
+		g_object_set(e->enc, "bitrate", kbps * 1000, NULL);
+	else if (!strcmp(name, "vp8enc"))
+		g_object_set(e->enc, "target-bitrate", (int)(kbps * 1000), NULL);
+	else if (g_object_class_find_property(G_OBJECT_GET_CLASS(e->enc), "bitrate"))
+		g_object_set(e->enc, "bitrate", kbps, NULL);
+}
+
+unsigned encoder_get_bitrate(struct encoder *e)
+{
+	return e->bitrate_kbps;
+}
+
+uint64_t encoder_get_refinements(struct encoder *e)
+{
+	return e->refine_frames;
 }

@@ -27,6 +27,9 @@ struct encoder_config {
 	/* Whole frames through videoconvert even for encoders that take our I420 (measuring
 	 * one against the other). */
 	bool videoconvert;
+	/* No still-screen refinement (repeats of the last frame): for tests that count
+	 * frames. */
+	bool no_refinement;
 };
 
 /* Called on the encoder's streaming thread for each encoded frame (H.264: Annex-B access
@@ -48,3 +51,13 @@ void encoder_push(struct encoder *enc, const struct capture_frame *frame);
 void encoder_set_idle(struct encoder *enc, bool idle);
 /* Main thread. The next output is a keyframe, even if the screen stays still. */
 void encoder_request_keyframe(struct encoder *enc);
+
+/* Main thread. The rate the encoder may spend, in kbit/s, from now on: the one knob for
+ * a share-level policy (e.g. the lowest viewer estimate, capped by --bitrate). For x264 it
+ * bounds keyframes and the still-screen refinement too (its VBV). 0 is ignored. */
+void encoder_set_bitrate(struct encoder *enc, unsigned kbps);
+unsigned encoder_get_bitrate(struct encoder *enc);
+
+/* Main thread. How many times a still screen's last frame was encoded again to sharpen it
+ * (the refinement: after 100 ms without a new frame, up to 24 repeats 33 ms apart). */
+uint64_t encoder_get_refinements(struct encoder *enc);
