@@ -85,10 +85,11 @@ struct encoder {
 	guint bus_watch;
 	bool idle;
 	bool own_i420; /* we convert (which->i420, unless config->videoconvert) */
+	bool i444;     /* and to I444, not I420 (x264enc asked for 4:4:4) */
 
 	/* main thread only */
 	GstVideoInfo info; /* of the frames as they come: RGB, even size */
-	/* I420 path: the picture as the encoder last got it, kept between frames and converted
+	/* I420 (or I444) path: the picture as the encoder last got it, kept between frames and converted
 	 * only where the damage says; each push copies it into a buffer of the pool, since the
 	 * encoder may still read the buffers it had (x264 keeps them until their output). */
 	GstVideoInfo i420;
@@ -266,6 +267,11 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	e = g_new0(struct encoder, 1);
 	e->which = which;
 	e->own_i420 = which->i420 && !config->videoconvert;
+	/* 4:4:4 from our own conversion into x264 only: the other encoders here take 4:2:0 */
+	e->i444 = config->chroma == ENCODER_CHROMA_444 && e->own_i420 &&
+	          !strcmp(which->name, "x264enc");
+	if (config->chroma == ENCODER_CHROMA_444 && !e->i444)
+		log_info("%s: 4:4:4 asked, but it makes 4:2:0 here", which->name);
 	e->output = output;
 	e->data = data;
 	e->max_fps = config->max_fps ? config->max_fps : DEFAULT_FPS;
@@ -302,10 +308,11 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 		g_object_set(filter, "caps", raw, NULL);
 	}
 	configure(e->enc, which->name, config);
-	coded = gst_caps_from_string(which->codec == RTC_CODEC_H264
-	                                     ? "video/x-h264,stream-format=byte-stream,"
-	                                       "alignment=au,profile=constrained-baseline"
-	                                     : "video/x-vp8");
+	coded = gst_caps_from_string(which->codec != RTC_CODEC_H264 ? "video/x-vp8"
+	                             : e->i444 ? "video/x-h264,stream-format=byte-stream,"
+	                                         "alignment=au,profile=high-4:4:4"
+	                                       : "video/x-h264,stream-format=byte-stream,"
+	                                         "alignment=au,profile=constrained-baseline");
 	g_object_set(parse_filter, "caps", coded, NULL);
 	g_object_set(sink, "sync", FALSE, "max-buffers", 1, "drop", FALSE, "emit-signals", FALSE,
 	             NULL);
@@ -332,8 +339,9 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 		goto fail_built;
 	}
 	log_info("%s: %s", which->name,
-	         e->own_i420 ? "I420 converted here, only where frames changed"
-	                     : "videoconvert converts each whole frame");
+	         e->i444       ? "I444 (4:4:4) converted here, only where frames changed"
+	         : e->own_i420 ? "I420 converted here, only where frames changed"
+	                       : "videoconvert converts each whole frame");
 	return e;
 fail:
 	g_clear_object(&e->src);
@@ -380,6 +388,11 @@ void encoder_free(struct encoder *e)
 const char *encoder_get_name(struct encoder *e)
 {
 	return e->which->name;
+}
+
+enum encoder_chroma encoder_get_chroma(struct encoder *e)
+{
+	return e->i444 ? ENCODER_CHROMA_444 : ENCODER_CHROMA_420;
 }
 
 static void refine_arm(struct encoder *e, int64_t delay_us);
@@ -521,7 +534,8 @@ static bool i420_setup(struct encoder *e, unsigned w, unsigned h, GstVideoFormat
 	gst_video_info_set_format(&e->info, fmt, w, h);
 	GST_VIDEO_INFO_FPS_N(&e->info) = (int)e->max_fps;
 	GST_VIDEO_INFO_FPS_D(&e->info) = 1;
-	caps = convert_i420_caps(&e->info, &e->matrix);
+	caps = e->i444 ? convert_i444_caps(&e->info, &e->matrix)
+	               : convert_i420_caps(&e->info, &e->matrix);
 	if (!gst_video_info_from_caps(&e->i420, caps))
 		return false;
 	if (e->pool) {
@@ -579,6 +593,7 @@ static GstBuffer *convert_frame(struct encoder *e, const struct capture_frame *f
 	        .height = h,
 	        .y_stride = (uint32_t)GST_VIDEO_INFO_PLANE_STRIDE(&e->i420, 0),
 	        .uv_stride = (uint32_t)GST_VIDEO_INFO_PLANE_STRIDE(&e->i420, 1),
+	        .i444 = e->i444,
 	};
 	for (size_t i = 0; i < (whole ? 1 : MIN(f->n_damage, CAPTURE_MAX_DAMAGE)); i++) {
 		if (!convert_rect(&dst, &src, e->matrix, whole ? &all : &f->damage[i])) {

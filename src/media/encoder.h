@@ -19,6 +19,14 @@ struct encoder_info {
 /* Fills `out` with the encoders this machine has, hardware first. Returns the count. */
 size_t encoder_probe(struct encoder_info *out, size_t cap);
 
+enum encoder_chroma {
+	ENCODER_CHROMA_420, /* every browser decodes it */
+	/* full-resolution colour (H.264 High 4:4:4 Predictive, profile_idc 244, SDP
+	 * profile-level-id f400xx): coloured text keeps its edges; only x264enc makes it, the
+	 * others stay at 4:2:0 */
+	ENCODER_CHROMA_444,
+};
+
 struct encoder_config {
 	const char *name; /* "auto" or NULL: best available for codec */
 	enum rtc_codec codec;
@@ -30,6 +38,7 @@ struct encoder_config {
 	/* No still-screen refinement (repeats of the last frame): for tests that count
 	 * frames. */
 	bool no_refinement;
+	enum encoder_chroma chroma;
 };
 
 /* Called on the encoder's streaming thread for each encoded frame (H.264: Annex-B access
@@ -42,6 +51,8 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 void encoder_free(struct encoder *enc); /* accepts NULL; stops the pipeline first */
 
 const char *encoder_get_name(struct encoder *enc);
+/* What the stream carries: 4:4:4 only where asked and the encoder makes it. */
+enum encoder_chroma encoder_get_chroma(struct encoder *enc);
 
 /* Main thread. Takes the frame in and encodes it: for the software encoders only its damage
  * is converted, into the picture the encoder got last; else it is copied whole. */

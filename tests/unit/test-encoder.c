@@ -636,6 +636,57 @@ static void test_refine(void)
 	out_clear(&o);
 }
 
+/* Asked for 4:4:4, x264 makes High 4:4:4 Predictive (profile_idc 244, chroma_format_idc 3
+ * in the SPS: what SDP calls profile-level-id f400xx); VP8 stays 4:2:0 and says so. */
+static void test_444(void)
+{
+	struct encoder_config config = {.name = "x264enc",
+	                                .codec = RTC_CODEC_H264,
+	                                .max_fps = 60,
+	                                .bitrate_kbps = 2000,
+	                                .no_refinement = true,
+	                                .chroma = ENCODER_CHROMA_444};
+	struct out o = {0};
+	g_autoptr(GError) error = NULL;
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	struct encoder *enc;
+	const uint8_t *sps = NULL, *au;
+	size_t len;
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(encoder_get_chroma(enc), ==, ENCODER_CHROMA_444);
+	fill(pixels, 320, 240, stride, 0);
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	g_assert_true(o.key && o.sps);
+	au = g_bytes_get_data(o.coded[0], &len);
+	for (size_t i = 0; i + 8 < len && !sps; i++) {
+		if (au[i] == 0 && au[i + 1] == 0 && au[i + 2] == 1 && (au[i + 3] & 0x1f) == 7)
+			sps = au + i + 4;
+	}
+	g_assert_nonnull(sps);
+	g_assert_cmpuint(sps[0], ==, 244);
+	/* ue(seq_parameter_set_id = 0) "1", ue(chroma_format_idc = 3) "00100" */
+	g_assert_cmphex(sps[3] & 0xfc, ==, 0x90);
+	encoder_free(enc);
+	out_clear(&o);
+
+	config.name = "vp8enc";
+	config.codec = RTC_CODEC_VP8;
+	enc = encoder_new(&config, on_output, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(encoder_get_chroma(enc), ==, ENCODER_CHROMA_420);
+	encoder_free(enc);
+}
+
 static void test_unknown(void)
 {
 	struct encoder_config config = {.name = "nosuchenc", .codec = RTC_CODEC_H264};
@@ -667,5 +718,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/damage-vp8", test_damage_vp8);
 	g_test_add_func("/encoder/unknown", test_unknown);
 	g_test_add_func("/encoder/refine", test_refine);
+	g_test_add_func("/encoder/h264-444", test_444);
 	return g_test_run();
 }
