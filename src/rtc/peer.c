@@ -8,7 +8,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
 #include "rtc/rtcp.h"

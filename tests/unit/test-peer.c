@@ -9,7 +9,7 @@
 #include <interfaces.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
 #include "rtc/peer.h"
