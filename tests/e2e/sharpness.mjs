@@ -263,6 +263,17 @@ export async function meter(page, ref) {
       };
       video.requestVideoFrameCallback(cb);
       state.run(0, Date.now()); // the frame shown now: a still picture brings no callback
+      // video bytes received over time (capturePeerConnections), for the bits spent
+      state.bytes = [];
+      setInterval(async () => {
+        const pc = window.__wayrtcPeers?.[window.__wayrtcPeers.length - 1];
+        if (!pc) return;
+        for (const x of (await pc.getStats()).values()) {
+          if (x.type === 'inbound-rtp' && x.kind === 'video') {
+            state.bytes.push({ t: Date.now(), bytes: x.bytesReceived, frames: x.framesDecoded });
+          }
+        }
+      }, 100);
     }
   }, {
     r: ref && {
@@ -271,6 +282,14 @@ export async function meter(page, ref) {
     },
     none: NO_ERROR_DB,
   });
+}
+
+// Video bytes received between two times (Date.now()), from the page's 100 ms samples.
+export async function bytesBetween(page, t0, t1) {
+  const list = await page.evaluate(() => window.__sharp?.bytes ?? []);
+  const before = (t) => list.filter((x) => x.t <= t).pop() ?? list[0];
+  if (!list.length) return null;
+  return before(t1).bytes - before(t0).bytes;
 }
 
 export function series(page) {
@@ -381,6 +400,8 @@ export async function joinScenario({ args = [], joinAfterMs = 3000, afterJoinMs 
     const sb = await series(b);
     const changed = !sameImage(grab(env), last);
     return { a: sa, b: sb, still, join, changed, log: w.log,
+      refineBytes: await bytesBetween(a, still, still + 1500),
+      joinBytes: await bytesBetween(a, join, Date.now()),
       statsA: await inboundVideo(a), statsB: await inboundVideo(b) };
   } finally {
     await browser.close();
