@@ -44,19 +44,21 @@
 #define X264_QP_STEP 16 /* from a moving QP to a still one in a frame or two */
 
 /* Still-screen refinement: once no new frame has come for REFINE_AFTER_MS, the last one is
- * encoded again REFINE_FRAMES times, REFINE_INTERVAL_MS apart. Each repeat is a P-frame of
- * the same picture, so the encoder spends its bits on what the previous ones left out: x264
- * gives a low-complexity frame a lower QP, and a full terminal goes from 48 dB (the
- * keyframe) to 57 dB in about ten repeats, then costs some hundred bytes a repeat. Every
- * viewer gets them (one encode), within the VBV's bitrate. */
-#define REFINE_AFTER_MS    100
+ * encoded again, up to REFINE_FRAMES times, REFINE_INTERVAL_MS apart. Each repeat is a
+ * P-frame of the same picture, so the encoder spends its bits on what the previous ones
+ * left out: x264 gives a low-complexity frame a lower QP, and a full terminal goes from
+ * 48 dB (the keyframe) to 57 dB in about ten repeats. Once REFINE_SMALL_RUN repeats in a
+ * row came out under REFINE_SMALL_BYTES there is nothing left to add (a simple picture
+ * gets there at once), and the fast repeats stop: each is a whole-frame encode, and
+ * while someone types they would take the CPU a key's frame needs. REFINE_AFTER_MS is
+ * longer than the gap between keys of a typist, for the same reason. Every viewer gets
+ * the repeats (one encode), within the VBV's bitrate. */
+#define REFINE_AFTER_MS    200
 #define REFINE_INTERVAL_MS 33
 #define REFINE_FRAMES      24
-/* After that, one repeat a second while the screen stays still: Chromium asks for a
- * keyframe when no frame has come for 3 s, which on a still desktop meant a big keyframe
- * (and a blur) every few seconds for every viewer; a repeat of a still picture costs some
- * ten bytes. */
-#define STILL_REPEAT_MS 1000
+#define REFINE_SMALL_BYTES 1500
+#define REFINE_SMALL_RUN   3
+#define STILL_REPEAT_MS    1000
 
 struct candidate {
 	const char *name;
@@ -89,9 +91,10 @@ struct encoder {
 
 	/* main thread only */
 	GstVideoInfo info; /* of the frames as they come: RGB, even size */
-	/* I420 (or I444) path: the picture as the encoder last got it, kept between frames and converted
-	 * only where the damage says; each push copies it into a buffer of the pool, since the
-	 * encoder may still read the buffers it had (x264 keeps them until their output). */
+	/* I420 (or I444) path: the picture as the encoder last got it, kept between frames and
+	 * converted only where the damage says; each push copies it into a buffer of the pool,
+	 * since the encoder may still read the buffers it had (x264 keeps them until their output).
+	 */
 	GstVideoInfo i420;
 	uint8_t *image;
 	enum convert_matrix matrix;
@@ -108,12 +111,15 @@ struct encoder {
 	GSource *refine_timer; /* on the same context */
 	int64_t refine_at_us;  /* no repeat before this: a fresh frame pushes it back */
 	unsigned refine_left;  /* repeats still to send of the last frame */
+	unsigned refine_sent;  /* repeats sent since the last fresh frame */
+	unsigned refine_small; /* of them, the last ones in a row that came out small */
 	unsigned bitrate_kbps;
 	bool refinement;
 	uint64_t refine_frames; /* repeats sent, for stats */
 
 	GstCaps *ready_ref;      /* immutable: read by both threads */
 	GstClockTime pts_offset; /* streaming thread only */
+	gint out_bytes;          /* size of the newest output: written there, read here */
 };
 
 size_t encoder_probe(struct encoder_info *out, size_t cap)
@@ -223,6 +229,7 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
 		rtp_ts = (uint32_t)gst_util_uint64_scale(pts, RTC_VIDEO_CLOCK, GST_SECOND);
 		if (key)
 			log_debug("keyframe, %zu bytes", map.size);
+		g_atomic_int_set(&e->out_bytes, (gint)MIN(map.size, (gsize)G_MAXINT));
 		e->output(e->data, map.data, map.size, key, rtp_ts, ready_us);
 		gst_buffer_unmap(buf, &map);
 	}
@@ -422,6 +429,8 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us, bool fre
 	gst_app_src_push_buffer(GST_APP_SRC(e->src), buf);
 	if (fresh && e->refinement) {
 		e->refine_left = REFINE_FRAMES;
+		e->refine_sent = 0;
+		e->refine_small = 0;
 		e->refine_at_us = now + REFINE_AFTER_MS * 1000;
 		refine_arm(e, REFINE_AFTER_MS * 1000);
 	}
@@ -441,8 +450,21 @@ static gboolean refine(void *data)
 		refine_arm(e, e->refine_at_us - now);
 		return G_SOURCE_REMOVE;
 	}
+	/* how the previous repeat came out (33 ms is long enough to have encoded it) */
+	if (e->refine_left > 1 && e->refine_sent > 0) {
+		if ((unsigned)g_atomic_int_get(&e->out_bytes) < REFINE_SMALL_BYTES)
+			e->refine_small++;
+		else
+			e->refine_small = 0;
+		if (e->refine_small >= REFINE_SMALL_RUN) {
+			e->refine_left = 1; /* converged: only the slow repeats from now on */
+			refine_arm(e, STILL_REPEAT_MS * 1000);
+			return G_SOURCE_REMOVE;
+		}
+	}
 	if (e->refine_left > 1)
 		e->refine_left--; /* the last one repeats for ever, STILL_REPEAT_MS apart */
+	e->refine_sent++;
 	e->refine_frames++;
 	push(e, e->last, now, false);
 	refine_arm(e, (e->refine_left > 1 ? REFINE_INTERVAL_MS : STILL_REPEAT_MS) * 1000);

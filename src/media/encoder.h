@@ -70,5 +70,6 @@ void encoder_set_bitrate(struct encoder *enc, unsigned kbps);
 unsigned encoder_get_bitrate(struct encoder *enc);
 
 /* Main thread. How many times a still screen's last frame was encoded again to sharpen it
- * (the refinement: after 100 ms without a new frame, up to 24 repeats 33 ms apart). */
+ * (the refinement: 200 ms without a new frame, then up to 24 repeats 33 ms apart, fewer
+ * once they come out small; then one a second while the screen stays still). */
 uint64_t encoder_get_refinements(struct encoder *enc);

@@ -613,9 +613,9 @@ static void test_refine(void)
 	g_assert_no_error(error);
 	encoder_push(enc, &f);
 	n = wait_frames(&o, MAX_OUT, 2000);
-	g_assert_cmpuint(n, >=, 6); /* the keyframe and repeats */
-	g_assert_cmpuint(encoder_get_refinements(enc), ==, n - 1);
-	g_assert_false(o.key); /* repeats are delta frames */
+	g_assert_cmpuint(n, >=, 6);                                /* the keyframe and repeats */
+	g_assert_cmpuint(encoder_get_refinements(enc), >=, n - 1); /* one may be on its way */
+	g_assert_false(o.key);                                     /* repeats are delta frames */
 	first = decoded_psnr(&o, 1, i420, W, H);
 	last = decoded_psnr(&o, n, i420, W, H);
 	g_test_message("%u outputs in 2 s; luma %.1f dB after the keyframe, %.1f dB after them", n,
@@ -632,6 +632,20 @@ static void test_refine(void)
 	wait_frames(&o, MAX_OUT, 200);
 	n = wait_frames(&o, MAX_OUT, 10);
 	g_assert_cmpuint(wait_frames(&o, MAX_OUT, 1500), ==, n);
+	encoder_free(enc);
+	out_clear(&o);
+
+	/* a flat picture has nothing to add: a few small repeats, then only the slow ones */
+	memset(&o, 0, sizeof(o));
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	memset(pixels, 128, stride * H);
+	encoder_push(enc, &f);
+	n = wait_frames(&o, MAX_OUT, 1500);
+	g_test_message("a flat picture: %u outputs in 1.5 s", n);
+	g_assert_cmpuint(n, >=, 2);
+	g_assert_cmpuint(n, <=, 1 + 3 + 2);
 	encoder_free(enc);
 	out_clear(&o);
 }
