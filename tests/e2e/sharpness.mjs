@@ -263,6 +263,16 @@ export async function meter(page, ref) {
       };
       video.requestVideoFrameCallback(cb);
       state.run(0, Date.now()); // the frame shown now: a still picture brings no callback
+      // and a poll, for a page Chromium does not render often (a busy machine, a tab
+      // behind another): a frame decoded since the last copy is copied too
+      let seen = -1;
+      setInterval(() => {
+        const n = video.getVideoPlaybackQuality().totalVideoFrames;
+        if (n !== seen && !state.busy) {
+          seen = n;
+          state.run(n, Date.now());
+        }
+      }, 250);
       // video bytes received over time (capturePeerConnections), for the bits spent
       state.bytes = [];
       setInterval(async () => {
