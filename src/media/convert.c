@@ -1,8 +1,8 @@
-/* RGB → I420 as videoconvert does it for our caps (GStreamer 1.22, 8-bit path, measured
- * against it in test-convert): each pixel gets Y, U and V from a matrix of coefficients
- * in 1/256 (rounded), truncated; then each 2x2 block's chroma is the rounded mean of the
- * two rows, then of the two columns. No clamping is needed: the coefficients keep every
- * result inside 15..240. */
+/* RGB → I420 (or I444) as videoconvert does it for our caps (GStreamer 1.22, 8-bit path,
+ * measured against it in test-convert): each pixel gets Y, U and V from a matrix of
+ * coefficients in 1/256 (rounded), truncated; for I420 each 2x2 block's chroma is then the
+ * rounded mean of the two rows, then of the two columns; I444 keeps every pixel's. No
+ * clamping is needed: the coefficients keep every result inside 15..240. */
 #include "media/convert.h"
 
 #include <string.h>
@@ -35,6 +35,27 @@ bool convert_format_supported(uint32_t format)
 size_t convert_i420_size(uint32_t width, uint32_t height)
 {
 	return (size_t)width * height + 2 * ((size_t)(width / 2) * (height / 2));
+}
+
+size_t convert_i444_size(uint32_t width, uint32_t height)
+{
+	return 3 * (size_t)width * height;
+}
+
+void convert_i444_init(struct convert_i420 *dst, uint8_t *data, uint32_t width, uint32_t height)
+{
+	size_t plane = (size_t)width * height;
+
+	*dst = (struct convert_i420){
+	        .y = data,
+	        .u = data + plane,
+	        .v = data + 2 * plane,
+	        .width = width,
+	        .height = height,
+	        .y_stride = width,
+	        .uv_stride = width,
+	        .i444 = true,
+	};
 }
 
 void convert_i420_init(struct convert_i420 *dst, uint8_t *data, uint32_t width, uint32_t height)
@@ -169,6 +190,39 @@ static inline void convert_rows(const uint8_t *s0, const uint8_t *s1, uint8_t *y
 		              b);
 }
 
+/* One row of I444: `n` pixels, each its own Y, U and V. */
+static inline void convert_row_444(const uint8_t *s, uint8_t *y, uint8_t *u, uint8_t *v, size_t n,
+                                   const struct coefficients *k, const int r, const int b)
+{
+	size_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i ky = simd_coefficients(k->yr, k->yg, k->yb, r);
+	const __m128i ku = simd_coefficients(k->ur, k->ug, k->ub, r);
+	const __m128i kv = simd_coefficients(k->vr, k->vg, k->vb, r);
+	const __m128i bias = _mm_set1_epi32(UV_BIAS);
+
+	for (; i + 8 <= n; i += 8) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(s + 4 * i));
+		__m128i c = _mm_loadu_si128((const __m128i *)(s + 4 * i + 16));
+
+		simd_store8(y + i, simd_luma(a, ky), simd_luma(c, ky));
+		simd_store8(u + i, _mm_srai_epi32(_mm_add_epi32(simd_dot(a, ku), bias), 8),
+		            _mm_srai_epi32(_mm_add_epi32(simd_dot(c, ku), bias), 8));
+		simd_store8(v + i, _mm_srai_epi32(_mm_add_epi32(simd_dot(a, kv), bias), 8),
+		            _mm_srai_epi32(_mm_add_epi32(simd_dot(c, kv), bias), 8));
+	}
+#endif
+	for (; i < n; i++) {
+		const uint8_t *p = s + 4 * i;
+		int pr = p[r], pg = p[1], pb = p[b];
+
+		y[i] = (uint8_t)(((k->yr * pr + k->yg * pg + k->yb * pb) >> 8) + Y_OFFSET);
+		u[i] = (uint8_t)((k->ur * pr + k->ug * pg + k->ub * pb + UV_BIAS) >> 8);
+		v[i] = (uint8_t)((k->vr * pr + k->vg * pg + k->vb * pb + UV_BIAS) >> 8);
+	}
+}
+
 /* The source's layout is valid for dst: every pixel of dst has one to come from. */
 static bool source_fits(const struct convert_i420 *dst, const struct convert_source *src)
 {
@@ -209,6 +263,17 @@ bool convert_rect(struct convert_i420 *dst, const struct convert_source *src,
 	if (!clip_span(rect->x, rect->width, dst->width, &x0, &x1) ||
 	    !clip_span(rect->y, rect->height, dst->height, &y0, &y1))
 		return true;
+	if (dst->i444) {
+		for (uint32_t y = y0; y < y1; y++) {
+			uint32_t sy = src->y_invert ? src->height - 1 - y : y;
+			const uint8_t *s = src->data + (size_t)sy * src->stride + (size_t)x0 * 4;
+			size_t o = (size_t)y * dst->uv_stride + x0;
+
+			convert_row_444(s, dst->y + (size_t)y * dst->y_stride + x0, dst->u + o,
+			                dst->v + o, x1 - x0, k, bgr ? 2 : 0, bgr ? 0 : 2);
+		}
+		return true;
+	}
 	for (uint32_t y = y0; y < y1; y += 2) {
 		uint32_t sy0 = src->y_invert ? src->height - 1 - y : y;
 		uint32_t sy1 = src->y_invert ? sy0 - 1 : y + 1;
@@ -228,7 +293,8 @@ bool convert_rect(struct convert_i420 *dst, const struct convert_source *src,
 	return true;
 }
 
-GstCaps *convert_i420_caps(const GstVideoInfo *rgb, enum convert_matrix *matrix)
+static GstCaps *yuv_caps(const GstVideoInfo *rgb, GstVideoFormat format,
+                         enum convert_matrix *matrix)
 {
 	GstVideoInfo info;
 
@@ -236,7 +302,7 @@ GstCaps *convert_i420_caps(const GstVideoInfo *rgb, enum convert_matrix *matrix)
 	 * transfer function and primaries, sRGB's), and for the rest takes I420's defaults for
 	 * the size (GStreamer's rule: limited range, BT.601 below 720 lines, BT.709 from
 	 * there); test-convert compares the caps */
-	gst_video_info_set_format(&info, GST_VIDEO_FORMAT_I420, GST_VIDEO_INFO_WIDTH(rgb),
+	gst_video_info_set_format(&info, format, GST_VIDEO_INFO_WIDTH(rgb),
 	                          GST_VIDEO_INFO_HEIGHT(rgb));
 	GST_VIDEO_INFO_FPS_N(&info) = GST_VIDEO_INFO_FPS_N(rgb);
 	GST_VIDEO_INFO_FPS_D(&info) = GST_VIDEO_INFO_FPS_D(rgb);
@@ -248,4 +314,14 @@ GstCaps *convert_i420_caps(const GstVideoInfo *rgb, enum convert_matrix *matrix)
 	*matrix = info.colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? CONVERT_BT709
 	                                                                  : CONVERT_BT601;
 	return gst_video_info_to_caps(&info);
+}
+
+GstCaps *convert_i420_caps(const GstVideoInfo *rgb, enum convert_matrix *matrix)
+{
+	return yuv_caps(rgb, GST_VIDEO_FORMAT_I420, matrix);
+}
+
+GstCaps *convert_i444_caps(const GstVideoInfo *rgb, enum convert_matrix *matrix)
+{
+	return yuv_caps(rgb, GST_VIDEO_FORMAT_Y444, matrix);
 }

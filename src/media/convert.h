@@ -24,11 +24,14 @@ struct convert_source {
 	bool y_invert;   /* row 0 is the bottom one */
 };
 
-/* An I420 picture; width and height even, chroma planes at half of each. */
+/* An I420 picture; width and height even, chroma planes at half of each. With `i444` it
+ * is an I444 (Y444) one: chroma planes at full size, one sample per pixel, for text in
+ * colour (H.264 High 4:4:4); width and height still even, so either fits the encoder. */
 struct convert_i420 {
 	uint8_t *y, *u, *v;
 	uint32_t width, height;
 	uint32_t y_stride, uv_stride;
+	bool i444;
 };
 
 /* True for the formats convert_rect takes: XRGB8888, ARGB8888, XBGR8888, ABGR8888. */
@@ -38,6 +41,10 @@ bool convert_format_supported(uint32_t format);
  * description of one at `data`. */
 size_t convert_i420_size(uint32_t width, uint32_t height);
 void convert_i420_init(struct convert_i420 *dst, uint8_t *data, uint32_t width, uint32_t height);
+
+/* The same for a tightly packed I444 picture (three planes of width x height). */
+size_t convert_i444_size(uint32_t width, uint32_t height);
+void convert_i444_init(struct convert_i420 *dst, uint8_t *data, uint32_t width, uint32_t height);
 
 /* Converts the pixels of `rect` (in the picture's coordinates, top row first whatever the
  * source's y_invert) from src into dst, after growing the rectangle to even bounds (chroma
@@ -52,3 +59,5 @@ bool convert_rect(struct convert_i420 *dst, const struct convert_source *src,
  * negotiates for `video/x-raw,format=I420` after such frames, so the encoder writes the
  * same colour description into the stream as it did behind videoconvert. */
 GstCaps *convert_i420_caps(const GstVideoInfo *rgb, enum convert_matrix *matrix);
+/* The same for Y444 (`video/x-raw,format=Y444` after videoconvert). */
+GstCaps *convert_i444_caps(const GstVideoInfo *rgb, enum convert_matrix *matrix);

@@ -35,6 +35,37 @@
 /* Capture jitter allowed before pacing holds a frame back, in quarters of an interval. */
 #define PACING_SLACK_QUARTERS 1
 
+/* x264 for desktops (docs/architecture.md, "Sharp text"): constant quality (CRF) capped by
+ * a VBV at the bitrate, rather than a bitrate with a 120 ms VBV that starved every
+ * keyframe of a dense screen to unreadable (19-26 dB on a full terminal). The VBV holds
+ * one second, so a keyframe gets the bits it needs (about 300 KB for a full 1280x720
+ * terminal) and goes out as one burst: pacing it is the network's job. zerolatency makes
+ * x264 count time in frames of the nominal rate (max_fps), so the VBV refills by
+ * 1/max_fps of a second per frame whatever the real gap: on a desktop that sends frames
+ * only on change it is stricter than the bitrate says, never looser; the still-screen
+ * repeats below refill it. */
+#define X264_CRF     14
+#define X264_VBV_MS  1000
+#define X264_QP_MIN  0  /* x264enc's default, 10, stops the refinement early */
+#define X264_QP_STEP 16 /* from a moving QP to a still one in a frame or two */
+
+/* Still-screen refinement: once no new frame has come for REFINE_AFTER_MS, the last one is
+ * encoded again, up to REFINE_FRAMES times, REFINE_INTERVAL_MS apart. Each repeat is a
+ * P-frame of the same picture, so the encoder spends its bits on what the previous ones
+ * left out: x264 gives a low-complexity frame a lower QP, and a full terminal goes from
+ * 48 dB (the keyframe) to 57 dB in about ten repeats. Once REFINE_SMALL_RUN repeats in a
+ * row came out under REFINE_SMALL_BYTES there is nothing left to add (a simple picture
+ * gets there at once), and the fast repeats stop: each is a whole-frame encode, and
+ * while someone types they would take the CPU a key's frame needs. REFINE_AFTER_MS is
+ * longer than the gap between keys of a typist, for the same reason. Every viewer gets
+ * the repeats (one encode), within the VBV's bitrate. */
+#define REFINE_AFTER_MS    200
+#define REFINE_INTERVAL_MS 33
+#define REFINE_FRAMES      24
+#define REFINE_SMALL_BYTES 1500
+#define REFINE_SMALL_RUN   3
+#define STILL_REPEAT_MS    1000
+
 struct candidate {
 	const char *name;
 	enum rtc_codec codec;
@@ -62,12 +93,14 @@ struct encoder {
 	guint bus_watch;
 	bool idle;
 	bool own_i420; /* we convert (which->i420, unless config->videoconvert) */
+	bool i444;     /* and to I444, not I420 (x264enc asked for 4:4:4) */
 
 	/* main thread only */
 	GstVideoInfo info; /* of the frames as they come: RGB, even size */
-	/* I420 path: the picture as the encoder last got it, kept between frames and converted
-	 * only where the damage says; each push copies it into a buffer of the pool, since the
-	 * encoder may still read the buffers it had (x264 keeps them until their output). */
+	/* I420 (or I444) path: the picture as the encoder last got it, kept between frames and
+	 * converted only where the damage says; each push copies it into a buffer of the pool,
+	 * since the encoder may still read the buffers it had (x264 keeps them until their output).
+	 */
 	GstVideoInfo i420;
 	uint8_t *image;
 	enum convert_matrix matrix;
@@ -81,6 +114,13 @@ struct encoder {
 	int64_t pending_ready_us;
 	GSource *pending_timer; /* on the thread-default context of encoder_new */
 	GMainContext *context;
+	GSource *refine_timer; /* on the same context */
+	int64_t refine_at_us;  /* no repeat before this: a fresh frame pushes it back */
+	unsigned refine_left;  /* repeats still to send of the last frame */
+	unsigned refine_sent;  /* repeats sent since the last fresh frame */
+	unsigned refine_small; /* of them, the last ones in a row that came out small */
+	bool refinement;
+	uint64_t refine_frames; /* repeats sent, for stats */
 
 	unsigned bitrate_kbps;    /* main thread: what the encoder was last told */
 	int64_t last_keyframe_us; /* main thread: the last keyframe request passed on */
@@ -90,6 +130,7 @@ struct encoder {
 	GstClockTime pts_offset; /* streaming thread only */
 	uint32_t last_rtp_ts;    /* streaming thread only */
 	bool any_rtp_ts;
+	gint out_bytes; /* size of the newest output: written there, read here */
 };
 
 size_t encoder_probe(struct encoder_info *out, size_t cap)
@@ -150,10 +191,13 @@ static void configure(GstElement *enc, const char *name, const struct encoder_co
 	if (!strcmp(name, "x264enc")) {
 		gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
 		gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast");
-		g_object_set(enc, "bitrate", kbps, "key-int-max", KEYINT_MAX, "bframes", 0,
-		             "b-adapt", FALSE, "byte-stream", TRUE, "aud", FALSE, "threads",
-		             ENCODE_THREADS, "sliced-threads", TRUE, "rc-lookahead", 0,
-		             "sync-lookahead", 0, "vbv-buf-capacity", 120, NULL);
+		gst_util_set_object_arg(G_OBJECT(enc), "pass", "qual");
+		/* in "qual", bitrate is the VBV's maximum rate */
+		g_object_set(enc, "quantizer", X264_CRF, "bitrate", kbps, "vbv-buf-capacity",
+		             X264_VBV_MS, "qp-min", X264_QP_MIN, "qp-step", X264_QP_STEP,
+		             "key-int-max", KEYINT_MAX, "bframes", 0, "b-adapt", FALSE,
+		             "byte-stream", TRUE, "aud", FALSE, "threads", ENCODE_THREADS,
+		             "sliced-threads", TRUE, "rc-lookahead", 0, "sync-lookahead", 0, NULL);
 	} else if (!strcmp(name, "openh264enc")) {
 		gst_util_set_object_arg(G_OBJECT(enc), "complexity", "low");
 		gst_util_set_object_arg(G_OBJECT(enc), "rate-control", "bitrate");
@@ -200,6 +244,9 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
 			rtp_ts = e->last_rtp_ts + 1;
 		e->last_rtp_ts = rtp_ts;
 		e->any_rtp_ts = true;
+		if (key)
+			log_debug("keyframe, %zu bytes", map.size);
+		g_atomic_int_set(&e->out_bytes, (gint)MIN(map.size, (gsize)G_MAXINT));
 		e->output(e->data, map.data, map.size, key, rtp_ts, ready_us);
 		gst_buffer_unmap(buf, &map);
 	}
@@ -244,13 +291,19 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	e = g_new0(struct encoder, 1);
 	e->which = which;
 	e->own_i420 = which->i420 && !config->videoconvert;
+	/* 4:4:4 from our own conversion into x264 only: the other encoders here take 4:2:0 */
+	e->i444 = config->chroma == ENCODER_CHROMA_444 && e->own_i420 &&
+	          !strcmp(which->name, "x264enc");
+	if (config->chroma == ENCODER_CHROMA_444 && !e->i444)
+		log_info("%s: 4:4:4 asked, but it makes 4:2:0 here", which->name);
 	e->output = output;
 	e->data = data;
 	e->max_fps = config->max_fps ? config->max_fps : DEFAULT_FPS;
+	e->bitrate_kbps = config->bitrate_kbps;
+	e->refinement = !config->no_refinement;
 	e->first_ready_us = -1;
 	e->last_pts = GST_CLOCK_TIME_NONE;
 	e->pts_offset = GST_CLOCK_TIME_NONE;
-	e->bitrate_kbps = config->bitrate_kbps;
 	e->last_keyframe_us = G_MININT64 / 2;
 	e->ready_ref = gst_caps_new_empty_simple(READY_REF_CAPS);
 	e->context = g_main_context_ref_thread_default();
@@ -280,10 +333,11 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 		g_object_set(filter, "caps", raw, NULL);
 	}
 	configure(e->enc, which->name, config);
-	coded = gst_caps_from_string(which->codec == RTC_CODEC_H264
-	                                     ? "video/x-h264,stream-format=byte-stream,"
-	                                       "alignment=au,profile=constrained-baseline"
-	                                     : "video/x-vp8");
+	coded = gst_caps_from_string(which->codec != RTC_CODEC_H264 ? "video/x-vp8"
+	                             : e->i444 ? "video/x-h264,stream-format=byte-stream,"
+	                                         "alignment=au,profile=high-4:4:4"
+	                                       : "video/x-h264,stream-format=byte-stream,"
+	                                         "alignment=au,profile=constrained-baseline");
 	g_object_set(parse_filter, "caps", coded, NULL);
 	g_object_set(sink, "sync", FALSE, "max-buffers", 1, "drop", FALSE, "emit-signals", FALSE,
 	             NULL);
@@ -310,8 +364,9 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 		goto fail_built;
 	}
 	log_info("%s: %s", which->name,
-	         e->own_i420 ? "I420 converted here, only where frames changed"
-	                     : "videoconvert converts each whole frame");
+	         e->i444       ? "I444 (4:4:4) converted here, only where frames changed"
+	         : e->own_i420 ? "I420 converted here, only where frames changed"
+	                       : "videoconvert converts each whole frame");
 	return e;
 fail:
 	g_clear_object(&e->src);
@@ -337,6 +392,10 @@ void encoder_free(struct encoder *e)
 		g_source_destroy(e->keyframe_timer);
 		g_source_unref(e->keyframe_timer);
 	}
+	if (e->refine_timer) {
+		g_source_destroy(e->refine_timer);
+		g_source_unref(e->refine_timer);
+	}
 	if (e->bus_watch)
 		g_source_remove(e->bus_watch);
 	if (e->pipeline) {
@@ -360,9 +419,17 @@ const char *encoder_get_name(struct encoder *e)
 	return e->which->name;
 }
 
+enum encoder_chroma encoder_get_chroma(struct encoder *e)
+{
+	return e->i444 ? ENCODER_CHROMA_444 : ENCODER_CHROMA_420;
+}
+
+static void refine_arm(struct encoder *e, int64_t delay_us);
+
 /* PTS is the capture time relative to the first frame, kept strictly increasing (a
- * repeated frame for a keyframe carries the time it was asked for). */
-static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us)
+ * repeated frame for a keyframe or a refinement carries the time it was sent). A fresh
+ * picture (or a keyframe) starts the still-screen refinement over. */
+static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us, bool fresh)
 {
 	GstBuffer *buf = gst_buffer_copy(frame); /* shares memory, own timestamps */
 	int64_t now = g_get_monotonic_time();
@@ -384,6 +451,58 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us)
 	        buf, e->ready_ref, (GstClockTime)ready_us * GST_USECOND, GST_CLOCK_TIME_NONE);
 	e->last_push_us = now;
 	gst_app_src_push_buffer(GST_APP_SRC(e->src), buf);
+	if (fresh && e->refinement) {
+		e->refine_left = REFINE_FRAMES;
+		e->refine_sent = 0;
+		e->refine_small = 0;
+		e->refine_at_us = now + REFINE_AFTER_MS * 1000;
+		refine_arm(e, REFINE_AFTER_MS * 1000);
+	}
+}
+
+static gboolean refine(void *data)
+{
+	struct encoder *e = data;
+	int64_t now = g_get_monotonic_time();
+
+	g_clear_pointer(&e->refine_timer, g_source_unref);
+	/* a frame is waiting for its turn, or nobody watches: that frame (or the first
+	 * viewer's keyframe) starts a refinement of its own */
+	if (e->idle || e->pending || !e->last || !e->refine_left)
+		return G_SOURCE_REMOVE;
+	if (now < e->refine_at_us) {
+		refine_arm(e, e->refine_at_us - now);
+		return G_SOURCE_REMOVE;
+	}
+	/* how the previous repeat came out (33 ms is long enough to have encoded it) */
+	if (e->refine_left > 1 && e->refine_sent > 0) {
+		if ((unsigned)g_atomic_int_get(&e->out_bytes) < REFINE_SMALL_BYTES)
+			e->refine_small++;
+		else
+			e->refine_small = 0;
+		if (e->refine_small >= REFINE_SMALL_RUN) {
+			e->refine_left = 1; /* converged: only the slow repeats from now on */
+			refine_arm(e, STILL_REPEAT_MS * 1000);
+			return G_SOURCE_REMOVE;
+		}
+	}
+	if (e->refine_left > 1)
+		e->refine_left--; /* the last one repeats for ever, STILL_REPEAT_MS apart */
+	e->refine_sent++;
+	e->refine_frames++;
+	push(e, e->last, now, false);
+	refine_arm(e, (e->refine_left > 1 ? REFINE_INTERVAL_MS : STILL_REPEAT_MS) * 1000);
+	return G_SOURCE_REMOVE;
+}
+
+/* One timer at most: while it runs, a fresh frame only moves refine_at_us. */
+static void refine_arm(struct encoder *e, int64_t delay_us)
+{
+	if (e->refine_timer)
+		return;
+	e->refine_timer = g_timeout_source_new(MAX(1, (guint)((delay_us + 999) / 1000)));
+	g_source_set_callback(e->refine_timer, refine, e, NULL);
+	g_source_attach(e->refine_timer, e->context);
 }
 
 static gboolean push_pending(void *data)
@@ -392,7 +511,7 @@ static gboolean push_pending(void *data)
 
 	g_clear_pointer(&e->pending_timer, g_source_unref);
 	if (e->pending) {
-		push(e, e->pending, e->pending_ready_us);
+		push(e, e->pending, e->pending_ready_us, true);
 		gst_clear_buffer(&e->pending);
 	}
 	return G_SOURCE_REMOVE;
@@ -461,7 +580,8 @@ static bool i420_setup(struct encoder *e, unsigned w, unsigned h, GstVideoFormat
 	gst_video_info_set_format(&e->info, fmt, w, h);
 	GST_VIDEO_INFO_FPS_N(&e->info) = (int)e->max_fps;
 	GST_VIDEO_INFO_FPS_D(&e->info) = 1;
-	caps = convert_i420_caps(&e->info, &e->matrix);
+	caps = e->i444 ? convert_i444_caps(&e->info, &e->matrix)
+	               : convert_i420_caps(&e->info, &e->matrix);
 	if (!gst_video_info_from_caps(&e->i420, caps))
 		return false;
 	if (e->pool) {
@@ -519,6 +639,7 @@ static GstBuffer *convert_frame(struct encoder *e, const struct capture_frame *f
 	        .height = h,
 	        .y_stride = (uint32_t)GST_VIDEO_INFO_PLANE_STRIDE(&e->i420, 0),
 	        .uv_stride = (uint32_t)GST_VIDEO_INFO_PLANE_STRIDE(&e->i420, 1),
+	        .i444 = e->i444,
 	};
 	for (size_t i = 0; i < (whole ? 1 : MIN(f->n_damage, CAPTURE_MAX_DAMAGE)); i++) {
 		if (!convert_rect(&dst, &src, e->matrix, whole ? &all : &f->damage[i])) {
@@ -579,7 +700,7 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 		}
 		return;
 	}
-	push(e, e->last, frame->ready_us);
+	push(e, e->last, frame->ready_us, true);
 }
 
 void encoder_set_idle(struct encoder *e, bool idle)
@@ -615,29 +736,6 @@ void encoder_request_keyframe(struct encoder *e)
 	g_source_attach(e->keyframe_timer, e->context);
 }
 
-void encoder_set_bitrate(struct encoder *e, unsigned kbps)
-{
-	const char *name = e->which->name;
-
-	if (!kbps || kbps == e->bitrate_kbps)
-		return;
-	e->bitrate_kbps = kbps;
-	/* each takes a change while playing; the units differ */
-	if (!strcmp(name, "x264enc"))
-		g_object_set(e->enc, "bitrate", kbps, NULL);
-	else if (!strcmp(name, "openh264enc"))
-		g_object_set(e->enc, "bitrate", kbps * 1000, NULL);
-	else if (!strcmp(name, "vp8enc"))
-		g_object_set(e->enc, "target-bitrate", (int)(kbps * 1000), NULL);
-	else if (g_object_class_find_property(G_OBJECT_GET_CLASS(e->enc), "bitrate"))
-		g_object_set(e->enc, "bitrate", kbps, NULL); /* va, vaapi, nvcodec: kbit/s */
-}
-
-unsigned encoder_get_bitrate(struct encoder *e)
-{
-	return e->bitrate_kbps;
-}
-
 static void force_keyframe(struct encoder *e)
 {
 	GstPad *pad = gst_element_get_static_pad(e->enc, "src");
@@ -648,5 +746,34 @@ static void force_keyframe(struct encoder *e)
 	gst_object_unref(pad);
 	/* a still screen sends no frames: encode the last one again */
 	if (e->last && !e->pending)
-		push(e, e->last, g_get_monotonic_time());
+		push(e, e->last, g_get_monotonic_time(), true);
+}
+
+void encoder_set_bitrate(struct encoder *e, unsigned kbps)
+{
+	const char *name = e->which->name;
+
+	if (!kbps || kbps == e->bitrate_kbps)
+		return;
+	e->bitrate_kbps = kbps;
+	/* each of these takes a new rate while playing (x264enc: the VBV's rate, which
+	 * also bounds the keyframes and the refinement) */
+	if (!strcmp(name, "x264enc"))
+		g_object_set(e->enc, "bitrate", kbps, NULL);
+	else if (!strcmp(name, "openh264enc"))
+		g_object_set(e->enc, "bitrate", kbps * 1000, NULL);
+	else if (!strcmp(name, "vp8enc"))
+		g_object_set(e->enc, "target-bitrate", (int)(kbps * 1000), NULL);
+	else if (g_object_class_find_property(G_OBJECT_GET_CLASS(e->enc), "bitrate"))
+		g_object_set(e->enc, "bitrate", kbps, NULL);
+}
+
+unsigned encoder_get_bitrate(struct encoder *e)
+{
+	return e->bitrate_kbps;
+}
+
+uint64_t encoder_get_refinements(struct encoder *e)
+{
+	return e->refine_frames;
 }

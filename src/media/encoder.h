@@ -19,6 +19,14 @@ struct encoder_info {
 /* Fills `out` with the encoders this machine has, hardware first. Returns the count. */
 size_t encoder_probe(struct encoder_info *out, size_t cap);
 
+enum encoder_chroma {
+	ENCODER_CHROMA_420, /* every browser decodes it */
+	/* full-resolution colour (H.264 High 4:4:4 Predictive, profile_idc 244, SDP
+	 * profile-level-id f400xx): coloured text keeps its edges; only x264enc makes it, the
+	 * others stay at 4:2:0 */
+	ENCODER_CHROMA_444,
+};
+
 struct encoder_config {
 	const char *name; /* "auto" or NULL: best available for codec */
 	enum rtc_codec codec;
@@ -27,6 +35,10 @@ struct encoder_config {
 	/* Whole frames through videoconvert even for encoders that take our I420 (measuring
 	 * one against the other). */
 	bool videoconvert;
+	/* No still-screen refinement (repeats of the last frame): for tests that count
+	 * frames. */
+	bool no_refinement;
+	enum encoder_chroma chroma;
 };
 
 /* Called on the encoder's streaming thread for each encoded frame (H.264: Annex-B access
@@ -39,6 +51,8 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 void encoder_free(struct encoder *enc); /* accepts NULL; stops the pipeline first */
 
 const char *encoder_get_name(struct encoder *enc);
+/* What the stream carries: 4:4:4 only where asked and the encoder makes it. */
+enum encoder_chroma encoder_get_chroma(struct encoder *enc);
 
 /* Main thread. Takes the frame in and encodes it: for the software encoders only its damage
  * is converted, into the picture the encoder got last; else it is copied whole. */
@@ -49,7 +63,14 @@ void encoder_set_idle(struct encoder *enc, bool idle);
 /* Main thread. A keyframe comes next, even if the screen stays still; at most one per
  * 300 ms (requests inside that are served together at its end). */
 void encoder_request_keyframe(struct encoder *enc);
-/* Main thread. The target bitrate from now on, kbit/s (x264enc, openh264enc, vp8enc and
- * the hardware encoders' `bitrate` all take a change while playing). */
+
+/* Main thread. The rate the encoder may spend, in kbit/s, from now on: the one knob for
+ * a share-level policy (e.g. the lowest viewer estimate, capped by --bitrate). For x264 it
+ * bounds keyframes and the still-screen refinement too (its VBV). 0 is ignored. */
 void encoder_set_bitrate(struct encoder *enc, unsigned kbps);
 unsigned encoder_get_bitrate(struct encoder *enc);
+
+/* Main thread. How many times a still screen's last frame was encoded again to sharpen it
+ * (the refinement: 200 ms without a new frame, then up to 24 repeats 33 ms apart, fewer
+ * once they come out small; then one a second while the screen stays still). */
+uint64_t encoder_get_refinements(struct encoder *enc);

@@ -1,6 +1,6 @@
-/* RGB → I420 by rectangle: the same pixels and caps as videoconvert (run here as the
- * reference) for every capture format and both matrices, and a frame updated rectangle by
- * rectangle equals the whole conversion of the final picture, at edges and odd sizes. */
+/* RGB → I420 and I444 by rectangle: the same pixels and caps as videoconvert (run here as
+ * the reference) for every capture format and both matrices, and a frame updated rectangle
+ * by rectangle equals the whole conversion of the final picture, at edges and odd sizes. */
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
@@ -67,6 +67,20 @@ static struct convert_source source_of(const struct picture *p)
 	                               .format = p->format};
 }
 
+static size_t yuv_size(uint32_t width, uint32_t height, bool i444)
+{
+	return i444 ? convert_i444_size(width, height) : convert_i420_size(width, height);
+}
+
+static void yuv_init(struct convert_i420 *dst, uint8_t *data, uint32_t width, uint32_t height,
+                     bool i444)
+{
+	if (i444)
+		convert_i444_init(dst, data, width, height);
+	else
+		convert_i420_init(dst, data, width, height);
+}
+
 static GstVideoFormat gst_format(uint32_t drm)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
@@ -84,13 +98,15 @@ static void rgb_info(GstVideoInfo *info, const struct picture *p)
 	GST_VIDEO_INFO_FPS_D(info) = 1;
 }
 
-/* appsrc → videoconvert → I420 → appsink, as encoder.c built it: the I420 bytes (tight)
- * and the caps it negotiated. */
-static uint8_t *reference(const struct picture *p, GstCaps **caps_out)
+/* appsrc → videoconvert → I420 (or Y444) → appsink, as encoder.c built it: the bytes
+ * (tight) and the caps it negotiated. */
+static uint8_t *reference(const struct picture *p, GstCaps **caps_out, bool i444)
 {
 	g_autoptr(GError) error = NULL;
-	GstElement *pipe = gst_parse_launch("appsrc name=src format=time ! videoconvert ! "
-	                                    "video/x-raw,format=I420 ! appsink name=sink",
+	GstElement *pipe = gst_parse_launch(i444 ? "appsrc name=src format=time ! videoconvert ! "
+	                                           "video/x-raw,format=Y444 ! appsink name=sink"
+	                                         : "appsrc name=src format=time ! videoconvert ! "
+	                                           "video/x-raw,format=I420 ! appsink name=sink",
 	                                    &error);
 	GstElement *src, *sink;
 	GstVideoInfo in, out;
@@ -98,8 +114,9 @@ static uint8_t *reference(const struct picture *p, GstCaps **caps_out)
 	GstSample *sample;
 	GstCaps *caps;
 	GstBuffer *buf;
-	uint8_t *i420 = g_malloc(convert_i420_size(p->width, p->height));
+	uint8_t *i420 = g_malloc(yuv_size(p->width, p->height, i444));
 	struct convert_i420 dst;
+	uint32_t cw = i444 ? p->width : p->width / 2, ch = i444 ? p->height : p->height / 2;
 
 	g_assert_no_error(error);
 	src = gst_bin_get_by_name(GST_BIN(pipe), "src");
@@ -121,21 +138,21 @@ static uint8_t *reference(const struct picture *p, GstCaps **caps_out)
 		*caps_out = gst_caps_copy(gst_sample_get_caps(sample));
 	g_assert_true(
 	        gst_video_frame_map(&frame, &out, gst_sample_get_buffer(sample), GST_MAP_READ));
-	convert_i420_init(&dst, i420, p->width, p->height);
+	yuv_init(&dst, i420, p->width, p->height, i444);
 	for (uint32_t y = 0; y < p->height; y++)
 		memcpy(dst.y + y * dst.y_stride,
 		       (uint8_t *)GST_VIDEO_FRAME_PLANE_DATA(&frame, 0) +
 		               y * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0),
 		       p->width);
-	for (uint32_t y = 0; y < p->height / 2; y++) {
+	for (uint32_t y = 0; y < ch; y++) {
 		memcpy(dst.u + y * dst.uv_stride,
 		       (uint8_t *)GST_VIDEO_FRAME_PLANE_DATA(&frame, 1) +
 		               y * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 1),
-		       p->width / 2);
+		       cw);
 		memcpy(dst.v + y * dst.uv_stride,
 		       (uint8_t *)GST_VIDEO_FRAME_PLANE_DATA(&frame, 2) +
 		               y * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 2),
-		       p->width / 2);
+		       cw);
 	}
 	gst_video_frame_unmap(&frame);
 	gst_sample_unref(sample);
@@ -146,10 +163,11 @@ static uint8_t *reference(const struct picture *p, GstCaps **caps_out)
 	return i420;
 }
 
-/* The whole picture through convert_rect, with the matrix convert_i420_caps chooses. */
-static uint8_t *ours(const struct picture *p)
+/* The whole picture through convert_rect, with the matrix convert_i420_caps (or
+ * convert_i444_caps) chooses. */
+static uint8_t *ours(const struct picture *p, bool i444)
 {
-	uint8_t *i420 = g_malloc(convert_i420_size(p->width, p->height));
+	uint8_t *i420 = g_malloc(yuv_size(p->width, p->height, i444));
 	struct convert_i420 dst;
 	struct convert_source src = source_of(p);
 	struct capture_rect all = {0, 0, p->width, p->height};
@@ -157,8 +175,8 @@ static uint8_t *ours(const struct picture *p)
 	GstVideoInfo in;
 
 	rgb_info(&in, p);
-	gst_caps_unref(convert_i420_caps(&in, &matrix));
-	convert_i420_init(&dst, i420, p->width, p->height);
+	gst_caps_unref(i444 ? convert_i444_caps(&in, &matrix) : convert_i420_caps(&in, &matrix));
+	yuv_init(&dst, i420, p->width, p->height, i444);
 	g_assert_true(convert_rect(&dst, &src, matrix, &all));
 	return i420;
 }
@@ -181,15 +199,18 @@ static int max_difference(const uint8_t *a, const uint8_t *b, size_t len, size_t
 
 static void assert_like_videoconvert(const struct picture *p)
 {
-	size_t len = convert_i420_size(p->width, p->height), n_differ;
-	g_autofree uint8_t *want = reference(p, NULL);
-	g_autofree uint8_t *got = ours(p);
-	int worst = max_difference(want, got, len, &n_differ);
+	for (int i444 = 0; i444 <= 1; i444++) {
+		size_t len = yuv_size(p->width, p->height, i444), n_differ;
+		g_autofree uint8_t *want = reference(p, NULL, i444);
+		g_autofree uint8_t *got = ours(p, i444);
+		int worst = max_difference(want, got, len, &n_differ);
 
-	if (worst)
-		g_test_message("%ux%u %08x: %zu of %zu bytes differ, by at most %d", p->width,
-		               p->height, p->format, n_differ, len, worst);
-	g_assert_cmpint(worst, <=, 1);
+		if (worst)
+			g_test_message("%ux%u %08x %s: %zu of %zu bytes differ, by at most %d",
+			               p->width, p->height, p->format, i444 ? "I444" : "I420",
+			               n_differ, len, worst);
+		g_assert_cmpint(worst, <=, 1);
+	}
 }
 
 /* Known colours, each in a 2x2-aligned band, in every format at both matrices; for BT.601
@@ -220,7 +241,7 @@ static void test_colours(void)
 					    (uint8_t)(x * 4));
 				}
 			assert_like_videoconvert(&p);
-			got = ours(&p);
+			got = ours(&p, false);
 			convert_i420_init(&dst, got, p.width, p.height);
 			for (size_t c = 0; heights[h] == 480 && c < G_N_ELEMENTS(colours); c++) {
 				uint32_t y = 2 * (uint32_t)c;
@@ -262,15 +283,17 @@ static void test_caps(void)
 	const uint32_t sizes[][2] = {{320, 240},   {640, 480},  {1280, 720},
 	                             {1920, 1080}, {1024, 576}, {1024, 578}};
 
-	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
-		struct picture p = picture_new(sizes[i][0], sizes[i][1], XR24);
+	for (size_t i = 0; i < 2 * G_N_ELEMENTS(sizes); i++) {
+		bool i444 = i >= G_N_ELEMENTS(sizes);
+		const uint32_t *size = sizes[i % G_N_ELEMENTS(sizes)];
+		struct picture p = picture_new(size[0], size[1], XR24);
 		GstCaps *want = NULL, *got;
-		g_autofree uint8_t *i420 = reference(&p, &want);
+		g_autofree uint8_t *yuv = reference(&p, &want, i444);
 		enum convert_matrix matrix;
 		GstVideoInfo in;
 
 		rgb_info(&in, &p);
-		got = convert_i420_caps(&in, &matrix);
+		got = i444 ? convert_i444_caps(&in, &matrix) : convert_i420_caps(&in, &matrix);
 		if (!gst_caps_is_equal(want, got)) {
 			g_autofree char *w = gst_caps_to_string(want);
 			g_autofree char *g = gst_caps_to_string(got);
@@ -305,18 +328,19 @@ static void test_rects(void)
 	};
 	GRand *rand = g_rand_new_with_seed(11);
 
-	for (size_t f = 0; f < G_N_ELEMENTS(formats); f++) {
+	for (size_t f = 0; f < 2 * G_N_ELEMENTS(formats); f++) {
+		bool i444 = f >= G_N_ELEMENTS(formats);
 		/* odd: the last column and row are not encoded */
-		struct picture p = picture_new(97, 63, formats[f].drm);
+		struct picture p = picture_new(97, 63, formats[f % G_N_ELEMENTS(formats)].drm);
 		struct convert_source src = source_of(&p);
-		size_t len = convert_i420_size(96, 62);
+		size_t len = yuv_size(96, 62, i444);
 		g_autofree uint8_t *kept = g_malloc(len);
 		g_autofree uint8_t *whole = g_malloc(len);
 		struct convert_i420 dk, dw;
 		struct capture_rect all = {0, 0, 97, 63};
 
-		convert_i420_init(&dk, kept, 96, 62);
-		convert_i420_init(&dw, whole, 96, 62);
+		yuv_init(&dk, kept, 96, 62, i444);
+		yuv_init(&dw, whole, 96, 62, i444);
 		fill_random(&p, rand);
 		g_assert_true(convert_rect(&dk, &src, CONVERT_BT601, &all));
 		for (size_t i = 0; i < G_N_ELEMENTS(rects); i++) {
@@ -341,13 +365,13 @@ static void test_rects(void)
 
 /* A source bigger than the picture (odd size, padded stride) gives the picture's top-left;
  * a y-inverted one gives the same picture as the upright one. */
-static void test_layout(void)
+static void layout(bool i444)
 {
 	GRand *rand = g_rand_new_with_seed(13);
 	struct picture p = picture_new(41, 31, XR24);
 	struct picture flipped = picture_new(41, 31, XR24);
 	struct picture tight = picture_new(40, 30, XR24);
-	size_t len = convert_i420_size(40, 30);
+	size_t len = yuv_size(40, 30, i444);
 	g_autofree uint8_t *a = g_malloc(len);
 	g_autofree uint8_t *b = g_malloc(len);
 	struct convert_i420 da, db;
@@ -362,8 +386,8 @@ static void test_layout(void)
 		if (y < 30)
 			memcpy(tight.data + y * tight.stride, p.data + y * p.stride, tight.stride);
 	}
-	convert_i420_init(&da, a, 40, 30);
-	convert_i420_init(&db, b, 40, 30);
+	yuv_init(&da, a, 40, 30, i444);
+	yuv_init(&db, b, 40, 30, i444);
 	src = source_of(&tight);
 	g_assert_true(convert_rect(&da, &src, CONVERT_BT709, &all));
 	src = source_of(&p);
@@ -385,6 +409,12 @@ static void test_layout(void)
 	g_free(flipped.data);
 	g_free(tight.data);
 	g_rand_free(rand);
+}
+
+static void test_layout(void)
+{
+	layout(false);
+	layout(true);
 }
 
 /* Geometry the compositor got wrong is refused before anything is read or written. */

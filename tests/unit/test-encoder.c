@@ -6,8 +6,10 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
+#include <math.h>
 #include <string.h>
 
+#include "media/convert.h"
 #include "media/encoder.h"
 
 #define MAX_OUT 64
@@ -83,8 +85,11 @@ static void fill(uint8_t *data, unsigned w, unsigned h, unsigned stride, unsigne
 
 static void run(const char *name, enum rtc_codec codec, unsigned w, unsigned h)
 {
-	struct encoder_config config = {
-	        .name = name, .codec = codec, .max_fps = 60, .bitrate_kbps = 2000};
+	struct encoder_config config = {.name = name,
+	                                .codec = codec,
+	                                .max_fps = 60,
+	                                .bitrate_kbps = 2000,
+	                                .no_refinement = true};
 	struct out o = {0};
 	g_autoptr(GError) error = NULL;
 	unsigned stride = w * 4 + 64;
@@ -254,8 +259,11 @@ static void test_openh264(void)
  * newest. */
 static void test_idle(void)
 {
-	struct encoder_config config = {
-	        .name = "auto", .codec = RTC_CODEC_H264, .max_fps = 60, .bitrate_kbps = 2000};
+	struct encoder_config config = {.name = "auto",
+	                                .codec = RTC_CODEC_H264,
+	                                .max_fps = 60,
+	                                .bitrate_kbps = 2000,
+	                                .no_refinement = true};
 	struct out o = {0};
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
@@ -285,7 +293,8 @@ static struct encoder *h264(struct out *o, unsigned max_fps)
 	struct encoder_config config = {.name = "x264enc",
 	                                .codec = RTC_CODEC_H264,
 	                                .max_fps = max_fps,
-	                                .bitrate_kbps = 2000};
+	                                .bitrate_kbps = 2000,
+	                                .no_refinement = true};
 	g_autoptr(GError) error = NULL;
 	struct encoder *enc;
 
@@ -514,8 +523,11 @@ static void paint(uint8_t *pixels, unsigned stride, unsigned x0, unsigned y0, un
  * with each frame's buffer its own though the encoder may still hold earlier ones. */
 static void damage(const char *name, enum rtc_codec codec)
 {
-	struct encoder_config config = {
-	        .name = name, .codec = codec, .max_fps = 60, .bitrate_kbps = 2000};
+	struct encoder_config config = {.name = name,
+	                                .codec = codec,
+	                                .max_fps = 60,
+	                                .bitrate_kbps = 2000,
+	                                .no_refinement = true};
 	struct out o = {0};
 	g_autoptr(GError) error = NULL;
 	unsigned w = 322, h = 240, stride = w * 4; /* 161 chroma columns: padded strides */
@@ -642,8 +654,11 @@ static void test_keyframe_coalesce(void)
  * quantizer early: smaller still, by less). */
 static void bitrate(const char *name, enum rtc_codec codec, double factor)
 {
-	struct encoder_config config = {
-	        .name = name, .codec = codec, .max_fps = 1000, .bitrate_kbps = 4000};
+	struct encoder_config config = {.name = name,
+	                                .codec = codec,
+	                                .max_fps = 1000,
+	                                .bitrate_kbps = 4000,
+	                                .no_refinement = true};
 	struct out o = {0};
 	g_autoptr(GError) error = NULL;
 	unsigned stride = 320 * 4;
@@ -700,6 +715,198 @@ static void test_bitrate_openh264(void)
 	bitrate("openh264enc", RTC_CODEC_H264, 1.3);
 }
 
+/* PSNR of the luma of the picture decoded after the first `upto` outputs, against `ref`
+ * (w x h, tightly packed). */
+static double decoded_psnr(struct out *o, unsigned upto, const uint8_t *ref, unsigned w, unsigned h)
+{
+	g_autoptr(GError) error = NULL;
+	GstElement *pipe = gst_parse_launch(
+	        "appsrc name=src format=time caps=video/x-h264,stream-format=byte-stream,"
+	        "alignment=au,profile=constrained-baseline ! openh264dec ! "
+	        "video/x-raw,format=I420 ! appsink name=sink sync=false",
+	        &error);
+	GstElement *src, *sink;
+	GstSample *sample, *last = NULL;
+	GstVideoInfo info;
+	GstVideoFrame frame;
+	double sse = 0;
+
+	g_assert_no_error(error);
+	src = gst_bin_get_by_name(GST_BIN(pipe), "src");
+	sink = gst_bin_get_by_name(GST_BIN(pipe), "sink");
+	gst_element_set_state(pipe, GST_STATE_PLAYING);
+	g_mutex_lock(&o->lock);
+	for (unsigned i = 0; i < MIN(upto, MIN(o->frames, MAX_OUT)); i++) {
+		GstBuffer *buf = gst_buffer_new_wrapped_bytes(g_bytes_ref(o->coded[i]));
+
+		GST_BUFFER_PTS(buf) = i * GST_MSECOND * 20;
+		gst_app_src_push_buffer(GST_APP_SRC(src), buf);
+	}
+	g_mutex_unlock(&o->lock);
+	gst_app_src_end_of_stream(GST_APP_SRC(src));
+	while ((sample = gst_app_sink_pull_sample(GST_APP_SINK(sink)))) {
+		if (last)
+			gst_sample_unref(last);
+		last = sample;
+	}
+	g_assert_nonnull(last);
+	g_assert_true(gst_video_info_from_caps(&info, gst_sample_get_caps(last)));
+	g_assert_true(
+	        gst_video_frame_map(&frame, &info, gst_sample_get_buffer(last), GST_MAP_READ));
+	for (unsigned y = 0; y < h; y++) {
+		const uint8_t *row = (const uint8_t *)GST_VIDEO_FRAME_PLANE_DATA(&frame, 0) +
+		                     y * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+
+		for (unsigned x = 0; x < w; x++) {
+			double d = (double)row[x] - ref[y * w + x];
+
+			sse += d * d;
+		}
+	}
+	gst_video_frame_unmap(&frame);
+	gst_sample_unref(last);
+	gst_element_set_state(pipe, GST_STATE_NULL);
+	gst_object_unref(src);
+	gst_object_unref(sink);
+	gst_object_unref(pipe);
+	return sse == 0 ? 99 : 10 * log10(255.0 * 255.0 * w * h / sse);
+}
+
+/* A still screen gets sharper: after the keyframe the encoder sends the same picture again
+ * as delta frames, each decoded closer to the source, and stops doing so at a high rate
+ * (then one a second, so that browsers do not ask for keyframes); nothing while idle. */
+static void test_refine(void)
+{
+	struct encoder_config config = {
+	        .name = "x264enc", .codec = RTC_CODEC_H264, .max_fps = 60, .bitrate_kbps = 2000};
+	struct out o = {0};
+	g_autoptr(GError) error = NULL;
+	enum { W = 320, H = 240 };
+	unsigned stride = W * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * H);
+	g_autofree uint8_t *i420 = g_malloc(convert_i420_size(W, H));
+	struct capture_frame f = {
+	        .width = W, .height = H, .stride = stride, .format = 0x34325258, .data = pixels};
+	struct convert_source cs = {pixels, stride * H, W, H, stride, 0x34325258, false};
+	struct convert_i420 dst;
+	struct capture_rect all = {0, 0, W, H};
+	GstElementFactory *dec = gst_element_factory_find("openh264dec");
+	uint32_t seed = 1;
+	unsigned n, m;
+	double first, last;
+	struct encoder *enc;
+
+	if (!dec) {
+		g_test_skip("openh264dec not installed (to decode)");
+		return;
+	}
+	gst_object_unref(dec);
+	/* text-like: dark and light dots, a few coloured, every pixel its own */
+	for (unsigned i = 0; i < W * H; i++) {
+		uint8_t *p = pixels + i * 4;
+
+		seed = seed * 1103515245 + 12345;
+		p[0] = p[1] = p[2] = (seed >> 16) & 1 ? 230 : 20;
+		if (((seed >> 20) & 7) == 0)
+			p[(seed >> 24) % 3] = 40;
+		p[3] = 255;
+	}
+	convert_i420_init(&dst, i420, W, H);
+	g_assert_true(convert_rect(&dst, &cs, CONVERT_BT601, &all));
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	encoder_push(enc, &f);
+	n = wait_frames(&o, MAX_OUT, 2000);
+	g_assert_cmpuint(n, >=, 6);                                /* the keyframe and repeats */
+	g_assert_cmpuint(encoder_get_refinements(enc), >=, n - 1); /* one may be on its way */
+	g_assert_false(o.key);                                     /* repeats are delta frames */
+	first = decoded_psnr(&o, 1, i420, W, H);
+	last = decoded_psnr(&o, n, i420, W, H);
+	g_test_message("%u outputs in 2 s; luma %.1f dB after the keyframe, %.1f dB after them", n,
+	               first, last);
+	g_assert_cmpfloat(last, >, first + 3);
+	/* the fast repeats end: one a second from then on */
+	wait_frames(&o, MAX_OUT, 1500);
+	n = wait_frames(&o, MAX_OUT, 10);
+	m = wait_frames(&o, MAX_OUT, 2500);
+	g_assert_cmpuint(m, >=, n + 1);
+	g_assert_cmpuint(m, <=, n + 4);
+	/* nobody watching: nothing more */
+	encoder_set_idle(enc, true);
+	wait_frames(&o, MAX_OUT, 200);
+	n = wait_frames(&o, MAX_OUT, 10);
+	g_assert_cmpuint(wait_frames(&o, MAX_OUT, 1500), ==, n);
+	encoder_free(enc);
+	out_clear(&o);
+
+	/* a flat picture has nothing to add: a few small repeats, then only the slow ones */
+	memset(&o, 0, sizeof(o));
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	memset(pixels, 128, stride * H);
+	encoder_push(enc, &f);
+	n = wait_frames(&o, MAX_OUT, 1500);
+	g_test_message("a flat picture: %u outputs in 1.5 s", n);
+	g_assert_cmpuint(n, >=, 2);
+	g_assert_cmpuint(n, <=, 1 + 3 + 2);
+	encoder_free(enc);
+	out_clear(&o);
+}
+
+/* Asked for 4:4:4, x264 makes High 4:4:4 Predictive (profile_idc 244, chroma_format_idc 3
+ * in the SPS: what SDP calls profile-level-id f400xx); VP8 stays 4:2:0 and says so. */
+static void test_444(void)
+{
+	struct encoder_config config = {.name = "x264enc",
+	                                .codec = RTC_CODEC_H264,
+	                                .max_fps = 60,
+	                                .bitrate_kbps = 2000,
+	                                .no_refinement = true,
+	                                .chroma = ENCODER_CHROMA_444};
+	struct out o = {0};
+	g_autoptr(GError) error = NULL;
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	struct encoder *enc;
+	const uint8_t *sps = NULL, *au;
+	size_t len;
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(encoder_get_chroma(enc), ==, ENCODER_CHROMA_444);
+	fill(pixels, 320, 240, stride, 0);
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	g_assert_true(o.key && o.sps);
+	au = g_bytes_get_data(o.coded[0], &len);
+	for (size_t i = 0; i + 8 < len && !sps; i++) {
+		if (au[i] == 0 && au[i + 1] == 0 && au[i + 2] == 1 && (au[i + 3] & 0x1f) == 7)
+			sps = au + i + 4;
+	}
+	g_assert_nonnull(sps);
+	g_assert_cmpuint(sps[0], ==, 244);
+	/* ue(seq_parameter_set_id = 0) "1", ue(chroma_format_idc = 3) "00100" */
+	g_assert_cmphex(sps[3] & 0xfc, ==, 0x90);
+	encoder_free(enc);
+	out_clear(&o);
+
+	config.name = "vp8enc";
+	config.codec = RTC_CODEC_VP8;
+	enc = encoder_new(&config, on_output, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(encoder_get_chroma(enc), ==, ENCODER_CHROMA_420);
+	encoder_free(enc);
+}
+
 static void test_unknown(void)
 {
 	struct encoder_config config = {.name = "nosuchenc", .codec = RTC_CODEC_H264};
@@ -736,5 +943,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/bitrate-x264", test_bitrate_x264);
 	g_test_add_func("/encoder/bitrate-vp8", test_bitrate_vp8);
 	g_test_add_func("/encoder/bitrate-openh264", test_bitrate_openh264);
+	g_test_add_func("/encoder/refine", test_refine);
+	g_test_add_func("/encoder/h264-444", test_444);
 	return g_test_run();
 }
