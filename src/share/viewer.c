@@ -31,6 +31,9 @@
 /* A pointer message that found the cursor channel's send buffer full is tried again this
  * soon, as whatever is newest then: never more than one waits per viewer. */
 #define CURSOR_RETRY_MS 20
+/* How long after connecting a viewer's bandwidth estimate is left to settle before it can
+ * lower the encode's rate. */
+#define ESTIMATE_SETTLE_MS 3000
 /* One line per viewer this often at debug: what its link does (issue 9, "seeing it"). */
 #define STATS_INTERVAL_S 5
 
@@ -66,9 +69,10 @@ struct viewer {
 	unsigned cursor_behind; /* CURSOR_CHANGED_* not yet sent on `cursor` */
 	guint cursor_retry;     /* the send buffer was full: trying again */
 	guint stats_timer;      /* the debug stats line, while connected */
+	guint estimate_timer;   /* its estimate is not used yet (ESTIMATE_SETTLE_MS) */
 	struct rtc_peer_stats stats_last;
 	int64_t stats_last_us;
-	uint8_t *cursor_fit;    /* the image made small enough for this browser, if needed */
+	uint8_t *cursor_fit; /* the image made small enough for this browser, if needed */
 };
 
 static void send_json(struct viewer *viewer, char *json)
@@ -118,6 +122,19 @@ static gboolean log_stats(void *data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* The estimator starts from a guess (rtc/bwe.c) and probes up within a second or two: until
+ * it has measured the link, this viewer's estimate does not lower the encode, or everyone
+ * watching would get a joiner's keyframe at the guess's rate. */
+static gboolean estimate_settled(void *data)
+{
+	struct viewer *viewer = data;
+
+	viewer->estimate_timer = 0;
+	if (viewer->host->estimate_changed)
+		viewer->host->estimate_changed(viewer->host->data);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_state(void *data, enum rtc_peer_state state, const char *reason)
 {
 	struct viewer *viewer = data;
@@ -126,6 +143,9 @@ static void on_state(void *data, enum rtc_peer_state state, const char *reason)
 	case RTC_PEER_CONNECTED:
 		log_info("%s: connected", server_client_get_address(viewer->client));
 		request_keyframe(viewer);
+		if (!viewer->estimate_timer)
+			viewer->estimate_timer =
+			        g_timeout_add(ESTIMATE_SETTLE_MS, estimate_settled, viewer);
 		if (log_get_level() >= LOG_DEBUG && !viewer->stats_timer) {
 			rtc_peer_get_stats(viewer->peer, &viewer->stats_last);
 			viewer->stats_last_us = g_get_monotonic_time();
@@ -167,10 +187,12 @@ static void on_estimate(void *data, uint32_t bps)
 
 uint32_t viewer_get_estimate(struct viewer *viewer)
 {
-	if (!viewer->peer || rtc_peer_get_state(viewer->peer) != RTC_PEER_CONNECTED)
+	if (!viewer->peer || rtc_peer_get_state(viewer->peer) != RTC_PEER_CONNECTED ||
+	    viewer->estimate_timer)
 		return 0;
 	return rtc_peer_get_estimate(viewer->peer);
 }
+
 
 struct rtc_peer *viewer_get_peer(struct viewer *viewer)
 {
@@ -525,6 +547,7 @@ void viewer_free(struct viewer *viewer)
 	g_clear_handle_id(&viewer->stats_timer, g_source_remove);
 	rtc_peer_free(viewer->peer);
 	g_clear_handle_id(&viewer->cursor_retry, g_source_remove);
+	g_clear_handle_id(&viewer->estimate_timer, g_source_remove);
 	g_free(viewer->cursor_fit);
 	arbiter_forget(viewer->host->clipboard, viewer);
 	g_queue_clear_full(&viewer->held, (GDestroyNotify)g_bytes_unref);
