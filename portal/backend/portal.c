@@ -155,10 +155,12 @@ static struct portal_session *session_or_reply(struct portal *p, const char *ses
 uint32_t portal_cursor_modes(struct portal *p)
 {
 	struct outputs_caps caps;
-	g_autoptr(GPtrArray) outputs = outputs_probe(p->display, &caps, NULL);
+	GPtrArray *outputs = outputs_probe(p->display, &caps, NULL);
 
 	/* asked afresh each time (the frontend reads it once, at its start, and a
-	 * SelectSources must not get what the compositor cannot give) */
+	 * SelectSources must not get what the compositor cannot give); only the caps count */
+	if (outputs)
+		g_ptr_array_unref(outputs);
 	return CURSOR_MODES_ALWAYS | (caps.cursor_capture ? PORTAL_CURSOR_METADATA : 0);
 }
 
