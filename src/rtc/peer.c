@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "rtc/demux.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
 #include "rtc/rtcp.h"
@@ -25,11 +26,6 @@
 #define RTCP_MAX_IN        1500          /* a browser's compound RTCP fits one MTU */
 #define RTCP_SR_LEN        28
 #define AUDIO_CLOCK        48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
-/* RFC 7983 demultiplexing by the first byte */
-#define DEMUX_DTLS_MIN 20
-#define DEMUX_DTLS_MAX 63
-#define DEMUX_RTP_MIN  128
-#define DEMUX_RTP_MAX  191
 
 /* What one SSRC's Sender Report says. */
 struct sent {
@@ -393,13 +389,18 @@ static void ice_receive(void *data, const uint8_t *buf, size_t len)
 {
 	struct rtc_peer *peer = data;
 
-	if (buf[0] >= DEMUX_DTLS_MIN && buf[0] <= DEMUX_DTLS_MAX) {
+	switch (rtc_demux(buf, len)) {
+	case RTC_DEMUX_DTLS:
 		if (peer->dtls)
 			rtc_dtls_handle(peer->dtls, buf, len);
-	} else if (buf[0] >= DEMUX_RTP_MIN && buf[0] <= DEMUX_RTP_MAX) {
-		/* we only send media: RTP from the browser is not expected and dropped */
-		if (rtcp_is_rtcp(buf, len))
-			handle_rtcp(peer, buf, len);
+		break;
+	case RTC_DEMUX_RTCP:
+		handle_rtcp(peer, buf, len);
+		break;
+	default:
+		/* we only send media: RTP from the browser is not expected and dropped; libnice
+		 * keeps STUN to itself */
+		break;
 	}
 }
 
