@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ice || !rtc_ice_set_remote_credentials(ice, "fuzz", "fuzzfuzzfuzzfuzzfuzzfuzz", NULL))
 		abort();
 	for (int lines = 0; start <= size && lines < MAX_LINES; lines++) {
-		const uint8_t *nl = memchr(data + start, '\n', size - start);
+		/* memchr wants a real pointer even for no bytes (an empty input may be NULL) */
+		const uint8_t *nl = start < size ? memchr(data + start, '\n', size - start) : NULL;
 		size_t end = nl ? (size_t)(nl - data) : size;
 		/* a tight copy: NUL where the line ends, nothing after it */
 		char *line = g_strndup((const char *)data + start, end - start);
