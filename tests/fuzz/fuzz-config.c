@@ -20,13 +20,15 @@ static void values(const char *line)
 	char *host = NULL;
 
 	config_parse_source(line, &source);
-	if (config_parse_hostport(line, 8443, &host, &port) && (port == 0 || port > 65535))
+	/* port 0 is allowed: "any free port" (tests listen so) */
+	if (config_parse_hostport(line, 8443, &host, &port) && port > 65535)
 		abort();
 	g_free(host);
 	if (config_parse_size(line, &w, &h) &&
 	    (!w || !h || w > CONFIG_MAX_SIZE || h > CONFIG_MAX_SIZE))
 		abort();
-	config_parse_duration(line, &seconds);
+	if (config_parse_duration(line, &seconds) && (seconds < 1 || seconds > 365 * 86400))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
