@@ -1,527 +1,544 @@
-/* The portal's Request/Response dance, one step at a time on the main loop: every call
- * that answers through a Request is preceded by a subscription to that Request's
- * Response, on the path the portal will use (our unique name and our handle_token), so
- * no answer can be missed. */
+/* The two backend interfaces on one object. The frontend (xdg-desktop-portal) has checked
+ * the app's arguments already; we check again what would hurt us (sessions belong to the
+ * caller that made them, sizes and states), since anyone on the bus can call us directly. */
 #define LOG_MODULE "portal"
-#include "portal/portal.h"
+#include "portal.h"
 
-#include <gio/gunixfdlist.h>
+#include <math.h>
 #include <string.h>
-#include <unistd.h>
+#include <xkbcommon/xkbcommon.h>
 
-#include "log.h"
+#include "input/sink.h"
+#include "util/log.h"
+#include "outputs.h"
+#include "session.h"
 
-#define DESKTOP_NAME          "org.freedesktop.portal.Desktop"
-#define DESKTOP_PATH          "/org/freedesktop/portal/desktop"
-#define IFACE_SC              "org.freedesktop.portal.ScreenCast"
-#define IFACE_RD              "org.freedesktop.portal.RemoteDesktop"
-#define IFACE_REQUEST         "org.freedesktop.portal.Request"
-#define IFACE_SESSION         "org.freedesktop.portal.Session"
-#define SOURCE_MONITOR        1u
-#define PERSIST_UNTIL_REVOKED 2u
-#define RD_PERSIST_VERSION    2u /* RemoteDesktop restores sessions from version 2 */
-#define CALL_TIMEOUT_MS       30000
-/* Start waits for a person to answer a dialog: no timeout of ours. */
-#define START_TIMEOUT_MS G_MAXINT
+#define SCREENCAST_VERSION     4u
+#define REMOTE_DESKTOP_VERSION 1u /* what xdg-desktop-portal 1.16 speaks */
+#define SOURCE_TYPES           PORTAL_SOURCE_MONITOR
+/* screencopy can always draw the cursor in or leave it out; metadata needs the
+ * compositor's pointer cursor capture (portal_cursor_modes) */
+#define CURSOR_MODES_ALWAYS (PORTAL_CURSOR_HIDDEN | PORTAL_CURSOR_EMBEDDED)
+#define DEVICE_TYPES        (PORTAL_DEVICE_KEYBOARD | PORTAL_DEVICE_POINTER)
+/* libinput's (and wlroots') scroll distance of one wheel notch */
+#define WHEEL_STEP_PIXELS 15.0
 
-enum step {
-	STEP_CREATE = 0,
-	STEP_DEVICES,
-	STEP_SOURCES,
-	STEP_START,
-	STEP_OPEN,
-	STEP_RUNNING,
-	STEP_DONE,
-};
+#define SESSION_ARGS                                                                               \
+	"<arg type='o' name='handle' direction='in'/>"                                             \
+	"<arg type='o' name='session_handle' direction='in'/>"                                     \
+	"<arg type='s' name='app_id' direction='in'/>"
+#define REPLY_ARGS                                                                                 \
+	"<arg type='u' name='response' direction='out'/>"                                          \
+	"<arg type='a{sv}' name='results' direction='out'/>"
+#define NOTIFY_ARGS                                                                                \
+	"<arg type='o' name='session_handle' direction='in'/>"                                     \
+	"<arg type='a{sv}' name='options' direction='in'/>"
 
-struct portal {
-	GDBusConnection *bus;
-	const struct portal_listener *listener;
-	void *data;
-	GCancellable *cancel;
-	bool remote_desktop;
-	uint32_t rd_version;
-	uint32_t cursor_mode;
-	char *restore_token_in;
-	char *restore_token_out;
-	enum step step;
-	unsigned counter;
-	char *request_path;
-	guint response_sub;
-	char *session_path;
-	guint closed_sub;
-	struct portal_stream stream;
-	uint32_t devices;
-};
+static const char portal_xml[] =
+        "<node>"
+        "<interface name='org.freedesktop.impl.portal.ScreenCast'>"
+        "<method name='CreateSession'>" SESSION_ARGS
+        "<arg type='a{sv}' name='options' direction='in'/>" REPLY_ARGS "</method>"
+        "<method name='SelectSources'>" SESSION_ARGS
+        "<arg type='a{sv}' name='options' direction='in'/>" REPLY_ARGS "</method>"
+        "<method name='Start'>" SESSION_ARGS "<arg type='s' name='parent_window' direction='in'/>"
+        "<arg type='a{sv}' name='options' direction='in'/>" REPLY_ARGS "</method>"
+        "<property name='AvailableSourceTypes' type='u' access='read'/>"
+        "<property name='AvailableCursorModes' type='u' access='read'/>"
+        "<property name='version' type='u' access='read'/>"
+        "</interface>"
+        "<interface name='org.freedesktop.impl.portal.RemoteDesktop'>"
+        "<method name='CreateSession'>" SESSION_ARGS
+        "<arg type='a{sv}' name='options' direction='in'/>" REPLY_ARGS "</method>"
+        "<method name='SelectDevices'>" SESSION_ARGS
+        "<arg type='a{sv}' name='options' direction='in'/>" REPLY_ARGS "</method>"
+        "<method name='Start'>" SESSION_ARGS "<arg type='s' name='parent_window' direction='in'/>"
+        "<arg type='a{sv}' name='options' direction='in'/>" REPLY_ARGS "</method>"
+        "<method name='NotifyPointerMotion'>" NOTIFY_ARGS
+        "<arg type='d' name='dx' direction='in'/><arg type='d' name='dy' direction='in'/>"
+        "</method>"
+        "<method name='NotifyPointerMotionAbsolute'>" NOTIFY_ARGS
+        "<arg type='u' name='stream' direction='in'/>"
+        "<arg type='d' name='x' direction='in'/><arg type='d' name='y' direction='in'/>"
+        "</method>"
+        "<method name='NotifyPointerButton'>" NOTIFY_ARGS
+        "<arg type='i' name='button' direction='in'/><arg type='u' name='state' direction='in'/>"
+        "</method>"
+        "<method name='NotifyPointerAxis'>" NOTIFY_ARGS
+        "<arg type='d' name='dx' direction='in'/><arg type='d' name='dy' direction='in'/>"
+        "</method>"
+        "<method name='NotifyPointerAxisDiscrete'>" NOTIFY_ARGS
+        "<arg type='u' name='axis' direction='in'/><arg type='i' name='steps' direction='in'/>"
+        "</method>"
+        "<method name='NotifyKeyboardKeycode'>" NOTIFY_ARGS
+        "<arg type='i' name='keycode' direction='in'/><arg type='u' name='state' direction='in'/>"
+        "</method>"
+        "<method name='NotifyKeyboardKeysym'>" NOTIFY_ARGS
+        "<arg type='i' name='keysym' direction='in'/><arg type='u' name='state' direction='in'/>"
+        "</method>"
+        "<method name='NotifyTouchDown'>" NOTIFY_ARGS
+        "<arg type='u' name='stream' direction='in'/><arg type='u' name='slot' direction='in'/>"
+        "<arg type='d' name='x' direction='in'/><arg type='d' name='y' direction='in'/>"
+        "</method>"
+        "<method name='NotifyTouchMotion'>" NOTIFY_ARGS
+        "<arg type='u' name='stream' direction='in'/><arg type='u' name='slot' direction='in'/>"
+        "<arg type='d' name='x' direction='in'/><arg type='d' name='y' direction='in'/>"
+        "</method>"
+        "<method name='NotifyTouchUp'>" NOTIFY_ARGS "<arg type='u' name='slot' direction='in'/>"
+        "</method>"
+        "<property name='AvailableDeviceTypes' type='u' access='read'/>"
+        "<property name='version' type='u' access='read'/>"
+        "</interface>"
+        "</node>";
 
-char *portal_request_path(const char *unique_name, const char *token)
+char *portal_restore_output(GVariant *restore_data)
 {
-	g_autofree char *sender = g_strdup(unique_name[0] == ':' ? unique_name + 1 : unique_name);
+	const char *vendor;
+	uint32_t version;
+	g_autoptr(GVariant) data = NULL;
 
-	g_strdelimit(sender, ".", '_');
-	return g_strdup_printf(DESKTOP_PATH "/request/%s/%s", sender, token);
+	if (!restore_data || !g_variant_is_of_type(restore_data, G_VARIANT_TYPE("(suv)")))
+		return NULL;
+	g_variant_get(restore_data, "(&suv)", &vendor, &version, &data);
+	if (strcmp(vendor, PORTAL_RESTORE_VENDOR) != 0 || version != PORTAL_RESTORE_VERSION ||
+	    !g_variant_is_of_type(data, G_VARIANT_TYPE_STRING))
+		return NULL;
+	return g_variant_dup_string(data, NULL);
 }
 
-uint32_t portal_choose_cursor_mode(uint32_t available)
+static void reply_ok(GDBusMethodInvocation *invocation)
 {
-	if (available & PORTAL_CURSOR_METADATA)
-		return PORTAL_CURSOR_METADATA;
-	if (available & PORTAL_CURSOR_EMBED)
-		return PORTAL_CURSOR_EMBED;
-	return PORTAL_CURSOR_HIDDEN;
+	GVariantBuilder results;
+
+	g_variant_builder_init(&results, G_VARIANT_TYPE_VARDICT);
+	g_dbus_method_invocation_return_value(
+	        invocation, g_variant_new("(u@a{sv})", 0, g_variant_builder_end(&results)));
 }
 
-uint32_t portal_get_cursor_mode(struct portal *portal)
+static void reply_response(GDBusMethodInvocation *invocation, uint32_t response)
 {
-	return portal->cursor_mode;
+	GVariantBuilder results;
+
+	g_variant_builder_init(&results, G_VARIANT_TYPE_VARDICT);
+	g_dbus_method_invocation_return_value(
+	        invocation, g_variant_new("(u@a{sv})", response, g_variant_builder_end(&results)));
 }
 
-const char *portal_response_reason(uint32_t response)
+static void create_session(struct portal *p, enum session_kind kind, const char *sender,
+                           GVariant *params, GDBusMethodInvocation *invocation)
 {
-	return response == 1 ? "sharing was not allowed in the desktop's dialog"
-	                     : "the desktop's portal could not start sharing";
+	const char *handle, *session_handle, *app_id;
+	g_autoptr(GVariant) options = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_variant_get(params, "(&o&o&s@a{sv})", &handle, &session_handle, &app_id, &options);
+	if (!session_new(p, kind, session_handle, app_id, sender, &error)) {
+		g_dbus_method_invocation_return_gerror(invocation, error);
+		return;
+	}
+	reply_ok(invocation);
 }
 
-bool portal_parse_streams(GVariant *results, struct portal_stream *stream, GError **error)
+/* The caller's session, or NULL after the D-Bus error is answered. */
+static struct portal_session *session_or_reply(struct portal *p, const char *session_handle,
+                                               const char *sender,
+                                               GDBusMethodInvocation *invocation)
 {
-	g_autoptr(GVariant) streams = NULL;
-	g_autoptr(GVariant) props = NULL;
-	GVariantIter iter;
-	uint32_t node;
+	g_autoptr(GError) error = NULL;
+	struct portal_session *s = session_lookup(p, session_handle, sender, &error);
 
-	streams = g_variant_lookup_value(results, "streams", G_VARIANT_TYPE("a(ua{sv})"));
-	if (!streams || g_variant_n_children(streams) == 0) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-		            "the portal started sharing but named no stream");
+	if (!s)
+		g_dbus_method_invocation_return_gerror(invocation, error);
+	return s;
+}
+
+uint32_t portal_cursor_modes(struct portal *p)
+{
+	struct outputs_caps caps;
+	GPtrArray *outputs = outputs_probe(p->display, &caps, NULL);
+
+	/* asked afresh each time (the frontend reads it once, at its start, and a
+	 * SelectSources must not get what the compositor cannot give); only the caps count */
+	if (outputs)
+		g_ptr_array_unref(outputs);
+	return CURSOR_MODES_ALWAYS | (caps.cursor_capture ? PORTAL_CURSOR_METADATA : 0);
+}
+
+/* One mode, one the compositor can give (only metadata needs asking it). */
+static bool cursor_mode_valid(struct portal *p, uint32_t mode)
+{
+	if (!mode || (mode & (mode - 1)))
 		return false;
-	}
-	if (g_variant_n_children(streams) > 1)
-		log_info("the portal gave %zu streams; sharing the first",
-		         g_variant_n_children(streams));
-	g_variant_iter_init(&iter, streams);
-	g_variant_iter_next(&iter, "(u@a{sv})", &node, &props);
-	*stream = (struct portal_stream){.node_id = node};
-	g_variant_lookup(props, "position", "(ii)", &stream->x, &stream->y);
-	if (!g_variant_lookup(props, "size", "(ii)", &stream->width, &stream->height) ||
-	    stream->width <= 0 || stream->height <= 0)
-		stream->width = stream->height = 0;
-	return true;
+	if (mode & CURSOR_MODES_ALWAYS)
+		return true;
+	return mode & portal_cursor_modes(p);
 }
 
-static void finish(struct portal *p, const char *reason)
+static void select_sources(struct portal *p, const char *sender, GVariant *params,
+                           GDBusMethodInvocation *invocation)
 {
-	if (p->step == STEP_DONE)
+	const char *handle, *session_handle, *app_id;
+	g_autoptr(GVariant) options = NULL;
+	g_autoptr(GVariant) restore = NULL;
+	struct portal_session *s;
+	uint32_t types = PORTAL_SOURCE_MONITOR, cursor = PORTAL_CURSOR_HIDDEN;
+	uint32_t persist = PORTAL_PERSIST_NONE;
+
+	g_variant_get(params, "(&o&o&s@a{sv})", &handle, &session_handle, &app_id, &options);
+	s = session_or_reply(p, session_handle, sender, invocation);
+	if (!s)
 		return;
-	p->step = STEP_DONE;
-	log_info("%s", reason);
-	if (p->listener->closed)
-		p->listener->closed(p->data, reason);
-}
-
-static void fail(struct portal *p, const char *what, const GError *error)
-{
-	g_autofree char *reason = g_strdup_printf("the desktop's portal refused %s: %s", what,
-	                                          error ? error->message : "no reason given");
-
-	finish(p, reason);
-}
-
-static void unsubscribe_response(struct portal *p)
-{
-	if (p->response_sub)
-		g_dbus_connection_signal_unsubscribe(p->bus, p->response_sub);
-	p->response_sub = 0;
-	g_clear_pointer(&p->request_path, g_free);
-}
-
-static void next_step(struct portal *p);
-
-static void on_closed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                      const char *signal, GVariant *params, void *data)
-{
-	finish(data, "sharing was stopped on the desktop (the portal closed the session)");
-}
-
-static void on_response(GDBusConnection *bus, const char *sender, const char *path,
-                        const char *iface, const char *signal, GVariant *params, void *data)
-{
-	struct portal *p = data;
-	g_autoptr(GVariant) results = NULL;
-	g_autoptr(GError) error = NULL;
-	uint32_t response;
-	const char *token = NULL;
-
-	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(ua{sv})")))
-		return;
-	unsubscribe_response(p);
-	g_variant_get(params, "(u@a{sv})", &response, &results);
-	if (response != 0) {
-		finish(p, portal_response_reason(response));
+	g_variant_lookup(options, "types", "u", &types);
+	g_variant_lookup(options, "cursor_mode", "u", &cursor);
+	g_variant_lookup(options, "persist_mode", "u", &persist);
+	restore = g_variant_lookup_value(options, "restore_data", G_VARIANT_TYPE("(suv)"));
+	if (s->started || s->start || !(types & PORTAL_SOURCE_MONITOR) ||
+	    !cursor_mode_valid(p, cursor)) {
+		log_warn("session %s: cannot select types %u, cursor mode %u", s->path, types,
+		         cursor);
+		reply_response(invocation, 2);
 		return;
 	}
-	switch (p->step) {
-	case STEP_CREATE:
-		/* a string in the results, though it names an object */
-		if (!g_variant_lookup(results, "session_handle", "&s", &token) ||
-		    !g_variant_is_object_path(token)) {
-			finish(p, "the desktop's portal made no session");
+	s->sources_selected = true;
+	s->cursor_mode = cursor;
+	/* RemoteDesktop sessions cannot persist (the frontend refuses it too) */
+	s->persist_mode = s->kind == SESSION_SCREENCAST ? MIN(persist, PORTAL_PERSIST_PERSISTENT)
+	                                                : PORTAL_PERSIST_NONE;
+	g_free(s->restore_output);
+	s->restore_output = portal_restore_output(restore);
+	if (restore && !s->restore_output)
+		log_info("session %s: restore data not ours, asking again", s->path);
+	reply_ok(invocation);
+}
+
+static void select_devices(struct portal *p, const char *sender, GVariant *params,
+                           GDBusMethodInvocation *invocation)
+{
+	const char *handle, *session_handle, *app_id;
+	g_autoptr(GVariant) options = NULL;
+	struct portal_session *s;
+	uint32_t types = DEVICE_TYPES;
+
+	g_variant_get(params, "(&o&o&s@a{sv})", &handle, &session_handle, &app_id, &options);
+	s = session_or_reply(p, session_handle, sender, invocation);
+	if (!s)
+		return;
+	g_variant_lookup(options, "types", "u", &types);
+	if (s->kind != SESSION_REMOTE_DESKTOP || s->started || s->start) {
+		reply_response(invocation, 2);
+		return;
+	}
+	s->devices_selected = true;
+	s->devices = types & DEVICE_TYPES;
+	reply_ok(invocation);
+}
+
+static void start(struct portal *p, const char *sender, GVariant *params,
+                  GDBusMethodInvocation *invocation, enum session_kind kind)
+{
+	const char *handle, *session_handle, *app_id, *parent;
+	g_autoptr(GVariant) options = NULL;
+	struct portal_session *s;
+
+	g_variant_get(params, "(&o&o&s&s@a{sv})", &handle, &session_handle, &app_id, &parent,
+	              &options);
+	s = session_or_reply(p, session_handle, sender, invocation);
+	if (!s)
+		return;
+	if (s->kind != kind) {
+		g_dbus_method_invocation_return_error(
+		        invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+		        "%s is not a session of this interface", s->path);
+		return;
+	}
+	session_start(s, invocation, handle);
+}
+
+/* The started session of the caller with `device` granted, or NULL after replying. */
+static struct portal_session *input_session(struct portal *p, const char *sender, const char *path,
+                                            uint32_t device, GDBusMethodInvocation *invocation)
+{
+	struct portal_session *s = session_or_reply(p, path, sender, invocation);
+
+	if (!s)
+		return NULL;
+	if (!s->started || !s->sink || !(s->granted_devices & device)) {
+		g_dbus_method_invocation_return_error(
+		        invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+		        "session %s has no %s", path,
+		        device == PORTAL_DEVICE_KEYBOARD ? "keyboard" : "pointer");
+		return NULL;
+	}
+	return s;
+}
+
+static void move_pointer(struct portal_session *s, double x, double y)
+{
+	double w = s->width ? s->width : 1, h = s->height ? s->height : 1;
+
+	s->pointer_x = CLAMP(x, 0, w - 1);
+	s->pointer_y = CLAMP(y, 0, h - 1);
+	/* the sink spreads 0..1 over the output, whose last pixel is at (w-1)/w */
+	input_sink_pointer_motion_abs(s->sink, s->pointer_x / w, s->pointer_y / h);
+	input_sink_frame(s->sink);
+}
+
+static void notify(struct portal *p, const char *sender, const char *method, GVariant *params,
+                   GDBusMethodInvocation *invocation)
+{
+	const char *path;
+	g_autoptr(GVariant) options = NULL;
+	struct portal_session *s;
+
+	if (g_str_has_prefix(method, "NotifyTouch")) {
+		g_dbus_method_invocation_return_error_literal(
+		        invocation, G_DBUS_ERROR, G_DBUS_ERROR_NOT_SUPPORTED,
+		        "no touch screen: AvailableDeviceTypes offers keyboard and pointer");
+		return;
+	}
+	g_variant_get_child(params, 0, "&o", &path);
+	options = g_variant_get_child_value(params, 1);
+	if (strcmp(method, "NotifyPointerMotion") == 0) {
+		double dx, dy;
+
+		if (!(s = input_session(p, sender, path, PORTAL_DEVICE_POINTER, invocation)))
+			return;
+		g_variant_get(params, "(&o@a{sv}dd)", NULL, NULL, &dx, &dy);
+		/* virtual pointers move absolutely here: relative motion goes from the last
+		 * position we set (the centre before any) */
+		if (isfinite(dx) && isfinite(dy))
+			move_pointer(s, s->pointer_x + dx, s->pointer_y + dy);
+	} else if (strcmp(method, "NotifyPointerMotionAbsolute") == 0) {
+		uint32_t stream;
+		double x, y;
+
+		if (!(s = input_session(p, sender, path, PORTAL_DEVICE_POINTER, invocation)))
+			return;
+		g_variant_get(params, "(&o@a{sv}udd)", NULL, NULL, &stream, &x, &y);
+		if (!s->stream || stream != s->node_id || !isfinite(x) || !isfinite(y)) {
+			g_dbus_method_invocation_return_error(
+			        invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+			        "no stream %u in this session", stream);
 			return;
 		}
-		p->session_path = g_strdup(token);
-		/* from here on the desktop may end it at any time */
-		p->closed_sub = g_dbus_connection_signal_subscribe(
-		        p->bus, DESKTOP_NAME, IFACE_SESSION, "Closed", p->session_path, NULL,
-		        G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE, on_closed, p, NULL);
-		break;
-	case STEP_START:
-		if (!portal_parse_streams(results, &p->stream, &error)) {
-			finish(p, error->message);
+		move_pointer(s, x, y);
+	} else if (strcmp(method, "NotifyPointerButton") == 0) {
+		int32_t button;
+		uint32_t state;
+
+		if (!(s = input_session(p, sender, path, PORTAL_DEVICE_POINTER, invocation)))
+			return;
+		g_variant_get(params, "(&o@a{sv}iu)", NULL, NULL, &button, &state);
+		if (button < BTN_MISC || button >= INPUT_SINK_CODES) {
+			g_dbus_method_invocation_return_error(invocation, G_DBUS_ERROR,
+			                                      G_DBUS_ERROR_INVALID_ARGS,
+			                                      "%d is no evdev button", button);
 			return;
 		}
-		g_variant_lookup(results, "devices", "u", &p->devices);
-		if (g_variant_lookup(results, "restore_token", "&s", &token)) {
-			g_free(p->restore_token_out);
-			p->restore_token_out = g_strdup(token);
+		input_sink_pointer_button(s->sink, (uint32_t)button, state == 1);
+		input_sink_frame(s->sink);
+	} else if (strcmp(method, "NotifyPointerAxis") == 0) {
+		double dx, dy;
+
+		if (!(s = input_session(p, sender, path, PORTAL_DEVICE_POINTER, invocation)))
+			return;
+		g_variant_get(params, "(&o@a{sv}dd)", NULL, NULL, &dx, &dy);
+		/* `finish` (axis_stop) has no request in wlr-virtual-pointer: ignored */
+		if (isfinite(dy) && dy != 0)
+			input_sink_pointer_axis(s->sink, INPUT_AXIS_VERTICAL, dy, 0);
+		if (isfinite(dx) && dx != 0)
+			input_sink_pointer_axis(s->sink, INPUT_AXIS_HORIZONTAL, dx, 0);
+		input_sink_frame(s->sink);
+	} else if (strcmp(method, "NotifyPointerAxisDiscrete") == 0) {
+		uint32_t axis;
+		int32_t steps;
+
+		if (!(s = input_session(p, sender, path, PORTAL_DEVICE_POINTER, invocation)))
+			return;
+		g_variant_get(params, "(&o@a{sv}ui)", NULL, NULL, &axis, &steps);
+		steps = CLAMP(steps, -1000, 1000);
+		/* the portal's 0 is the vertical axis, 1 the horizontal one, as wl_pointer's */
+		input_sink_pointer_axis(s->sink, axis ? INPUT_AXIS_HORIZONTAL : INPUT_AXIS_VERTICAL,
+		                        steps * WHEEL_STEP_PIXELS, steps * INPUT_WHEEL_V120);
+		input_sink_frame(s->sink);
+	} else if (strcmp(method, "NotifyKeyboardKeycode") == 0) {
+		int32_t code;
+		uint32_t state;
+
+		if (!(s = input_session(p, sender, path, PORTAL_DEVICE_KEYBOARD, invocation)))
+			return;
+		g_variant_get(params, "(&o@a{sv}iu)", NULL, NULL, &code, &state);
+		if (code <= 0 || code >= INPUT_SINK_CODES) {
+			g_dbus_method_invocation_return_error(invocation, G_DBUS_ERROR,
+			                                      G_DBUS_ERROR_INVALID_ARGS,
+			                                      "%d is no evdev key", code);
+			return;
 		}
-		break;
-	default:
-		break;
-	}
-	p->step++;
-	if (p->step == STEP_DEVICES && !p->remote_desktop)
-		p->step++;
-	next_step(p);
-}
+		input_sink_key(s->sink, (uint32_t)code, state == 1);
+	} else if (strcmp(method, "NotifyKeyboardKeysym") == 0) {
+		int32_t keysym;
+		uint32_t state, c;
+		char utf8[8];
+		int len;
 
-static void on_request_reply(GObject *source, GAsyncResult *res, void *data)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply =
-	        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-	struct portal *p = data;
-	const char *handle;
-
-	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-		return; /* freed: p is gone */
-	if (!reply) {
-		unsubscribe_response(p);
-		fail(p, p->step == STEP_START ? "to start sharing" : "a request", error);
-		return;
-	}
-	g_variant_get(reply, "(&o)", &handle);
-	if (p->request_path && strcmp(handle, p->request_path) != 0) {
-		/* a portal older than handle_token: follow the path it chose */
-		log_debug("request path %s, not the one we made", handle);
-		g_dbus_connection_signal_unsubscribe(p->bus, p->response_sub);
-		p->response_sub = g_dbus_connection_signal_subscribe(
-		        p->bus, DESKTOP_NAME, IFACE_REQUEST, "Response", handle, NULL,
-		        G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE, on_response, p, NULL);
-	}
-}
-
-/* Calls iface.method(args…, options) where options gets our handle_token. `args` is a
- * builder of the arguments before the options (may be NULL). */
-static void request(struct portal *p, const char *iface, const char *method, GVariant *args,
-                    GVariantBuilder *options, int timeout_ms)
-{
-	g_autofree char *token = g_strdup_printf("wayrtc%u_%u", (unsigned)getpid(), ++p->counter);
-	GVariantBuilder params;
-
-	g_variant_builder_add(options, "{sv}", "handle_token", g_variant_new_string(token));
-	p->request_path = portal_request_path(g_dbus_connection_get_unique_name(p->bus), token);
-	p->response_sub = g_dbus_connection_signal_subscribe(
-	        p->bus, DESKTOP_NAME, IFACE_REQUEST, "Response", p->request_path, NULL,
-	        G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE, on_response, p, NULL);
-	g_variant_builder_init(&params, G_VARIANT_TYPE_TUPLE);
-	if (args) {
-		GVariantIter iter;
-		GVariant *child;
-
-		g_variant_ref_sink(args);
-		g_variant_iter_init(&iter, args);
-		while ((child = g_variant_iter_next_value(&iter))) {
-			g_variant_builder_add_value(&params, child);
-			g_variant_unref(child);
+		if (!(s = input_session(p, sender, path, PORTAL_DEVICE_KEYBOARD, invocation)))
+			return;
+		g_variant_get(params, "(&o@a{sv}iu)", NULL, NULL, &keysym, &state);
+		/* Best effort: a keysym with a character is typed (press and release) through
+		 * the sink's text path on press; keys without one (Shift, F1) cannot be held
+		 * this way and are refused. */
+		c = xkb_keysym_to_utf32((xkb_keysym_t)keysym);
+		if (!c) {
+			g_dbus_method_invocation_return_error(
+			        invocation, G_DBUS_ERROR, G_DBUS_ERROR_NOT_SUPPORTED,
+			        "keysym 0x%x types no character; use NotifyKeyboardKeycode",
+			        (unsigned)keysym);
+			return;
 		}
-		g_variant_unref(args);
+		if (state == 1) {
+			len = g_unichar_to_utf8(c, utf8);
+			if (input_sink_text(s->sink, utf8, (size_t)len)) {
+				g_dbus_method_invocation_return_error(
+				        invocation, G_DBUS_ERROR, G_DBUS_ERROR_NOT_SUPPORTED,
+				        "the keyboard layout cannot type keysym 0x%x",
+				        (unsigned)keysym);
+				return;
+			}
+		}
+	} else {
+		g_dbus_method_invocation_return_error(invocation, G_DBUS_ERROR,
+		                                      G_DBUS_ERROR_UNKNOWN_METHOD, "no method %s",
+		                                      method);
+		return;
 	}
-	g_variant_builder_add_value(&params, g_variant_builder_end(options));
-	g_dbus_connection_call(p->bus, DESKTOP_NAME, DESKTOP_PATH, iface, method,
-	                       g_variant_builder_end(&params), G_VARIANT_TYPE("(o)"),
-	                       G_DBUS_CALL_FLAGS_NONE, timeout_ms, p->cancel, on_request_reply, p);
+	g_dbus_method_invocation_return_value(invocation, NULL);
 }
 
-static void on_remote(GObject *source, GAsyncResult *res, void *data)
+static void method_call(GDBusConnection *connection, const char *sender, const char *path,
+                        const char *iface, const char *method, GVariant *params,
+                        GDBusMethodInvocation *invocation, void *data)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GUnixFDList) fds = NULL;
-	g_autoptr(GVariant) reply = g_dbus_connection_call_with_unix_fd_list_finish(
-	        G_DBUS_CONNECTION(source), &fds, res, &error);
 	struct portal *p = data;
-	int handle, fd;
+	bool screencast = strcmp(iface, "org.freedesktop.impl.portal.ScreenCast") == 0;
+	enum session_kind kind = screencast ? SESSION_SCREENCAST : SESSION_REMOTE_DESKTOP;
 
-	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-		return;
-	if (!reply) {
-		fail(p, "to open the PipeWire stream", error);
-		return;
-	}
-	g_variant_get(reply, "(h)", &handle);
-	fd = fds ? g_unix_fd_list_get(fds, handle, &error) : -1;
-	if (fd < 0) {
-		fail(p, "to hand over the PipeWire stream", error);
-		return;
-	}
-	p->step = STEP_RUNNING;
-	log_info("the desktop shares node %u (%dx%d)%s", p->stream.node_id, p->stream.width,
-	         p->stream.height, p->devices ? " with keyboard and pointer" : ", without input");
-	if (p->listener->started)
-		p->listener->started(p->data, &p->stream, fd, p->devices);
+	log_debug("%s.%s from %s", iface, method, sender);
+	if (strcmp(method, "CreateSession") == 0)
+		create_session(p, kind, sender, params, invocation);
+	else if (strcmp(method, "SelectSources") == 0)
+		select_sources(p, sender, params, invocation);
+	else if (strcmp(method, "SelectDevices") == 0)
+		select_devices(p, sender, params, invocation);
+	else if (strcmp(method, "Start") == 0)
+		start(p, sender, params, invocation, kind);
 	else
-		close(fd);
+		notify(p, sender, method, params, invocation);
 }
 
-static void add_persist(struct portal *p, GVariantBuilder *options)
+static GVariant *get_property(GDBusConnection *connection, const char *sender, const char *path,
+                              const char *iface, const char *name, GError **error, void *data)
 {
-	g_variant_builder_add(options, "{sv}", "persist_mode",
-	                      g_variant_new_uint32(PERSIST_UNTIL_REVOKED));
-	if (p->restore_token_in)
-		g_variant_builder_add(options, "{sv}", "restore_token",
-		                      g_variant_new_string(p->restore_token_in));
+	bool screencast = strcmp(iface, "org.freedesktop.impl.portal.ScreenCast") == 0;
+
+	if (strcmp(name, "version") == 0)
+		return g_variant_new_uint32(screencast ? SCREENCAST_VERSION
+		                                       : REMOTE_DESKTOP_VERSION);
+	if (strcmp(name, "AvailableSourceTypes") == 0)
+		return g_variant_new_uint32(SOURCE_TYPES);
+	if (strcmp(name, "AvailableCursorModes") == 0)
+		return g_variant_new_uint32(portal_cursor_modes(data));
+	if (strcmp(name, "AvailableDeviceTypes") == 0)
+		return g_variant_new_uint32(DEVICE_TYPES);
+	g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "no property %s", name);
+	return NULL;
 }
 
-static void next_step(struct portal *p)
-{
-	g_autofree char *session_token = NULL;
-	GVariantBuilder options;
-	GVariant *session = p->session_path ? g_variant_new_object_path(p->session_path) : NULL;
+static const GDBusInterfaceVTable vtable = {
+        .method_call = method_call,
+        .get_property = get_property,
+};
 
-	g_variant_builder_init(&options, G_VARIANT_TYPE_VARDICT);
-	switch (p->step) {
-	case STEP_CREATE:
-		session_token = g_strdup_printf("wayrtc%u", (unsigned)getpid());
-		g_variant_builder_add(&options, "{sv}", "session_handle_token",
-		                      g_variant_new_string(session_token));
-		request(p, p->remote_desktop ? IFACE_RD : IFACE_SC, "CreateSession", NULL, &options,
-		        CALL_TIMEOUT_MS);
+static void session_free_cb(void *data)
+{
+	session_close(data, false);
+}
+
+/* A frontend that leaves (restart, crash) leaves its sessions to nobody: close them. */
+static void owner_changed(GDBusConnection *connection, const char *sender, const char *path,
+                          const char *iface, const char *signal, GVariant *params, void *data)
+{
+	struct portal *p = data;
+	const char *name, *old_owner, *new_owner;
+	GHashTableIter iter;
+	struct portal_session *s;
+	g_autoptr(GPtrArray) gone = g_ptr_array_new();
+
+	g_variant_get(params, "(&s&s&s)", &name, &old_owner, &new_owner);
+	if (name[0] != ':' || *new_owner)
 		return;
-	case STEP_DEVICES:
-		g_variant_builder_add(
-		        &options, "{sv}", "types",
-		        g_variant_new_uint32(PORTAL_DEVICE_KEYBOARD | PORTAL_DEVICE_POINTER));
-		if (p->rd_version >= RD_PERSIST_VERSION)
-			add_persist(p, &options);
-		request(p, IFACE_RD, "SelectDevices", g_variant_new("(@o)", session), &options,
-		        CALL_TIMEOUT_MS);
-		return;
-	case STEP_SOURCES:
-		g_variant_builder_add(&options, "{sv}", "types",
-		                      g_variant_new_uint32(SOURCE_MONITOR));
-		g_variant_builder_add(&options, "{sv}", "multiple", g_variant_new_boolean(FALSE));
-		g_variant_builder_add(&options, "{sv}", "cursor_mode",
-		                      g_variant_new_uint32(p->cursor_mode));
-		/* a RemoteDesktop session persists through SelectDevices, never here */
-		if (!p->remote_desktop)
-			add_persist(p, &options);
-		request(p, IFACE_SC, "SelectSources", g_variant_new("(@o)", session), &options,
-		        CALL_TIMEOUT_MS);
-		return;
-	case STEP_START:
-		log_info("waiting for the desktop's sharing dialog to be answered…");
-		request(p, p->remote_desktop ? IFACE_RD : IFACE_SC, "Start",
-		        g_variant_new("(@os)", session, ""), &options, START_TIMEOUT_MS);
-		return;
-	case STEP_OPEN:
-		g_variant_builder_clear(&options);
-		g_dbus_connection_call_with_unix_fd_list(
-		        p->bus, DESKTOP_NAME, DESKTOP_PATH, IFACE_SC, "OpenPipeWireRemote",
-		        g_variant_new("(@oa{sv})", session, NULL), G_VARIANT_TYPE("(h)"),
-		        G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, p->cancel, on_remote, p);
-		return;
-	default:
-		g_variant_builder_clear(&options);
-		if (session)
-			g_variant_unref(g_variant_ref_sink(session));
-		return;
+	g_hash_table_iter_init(&iter, p->sessions);
+	while (g_hash_table_iter_next(&iter, NULL, (void **)&s)) {
+		if (strcmp(s->sender, name) == 0)
+			g_ptr_array_add(gone, s);
+	}
+	for (unsigned i = 0; i < gone->len; i++) {
+		s = gone->pdata[i];
+		log_info("session %s: its frontend left the bus", s->path);
+		session_close(s, false);
 	}
 }
 
-static bool get_uint_property(GDBusConnection *bus, const char *iface, const char *name,
-                              uint32_t *out, GError **error)
+struct portal *portal_new(GDBusConnection *connection, struct backend_pw *pw, const char *display,
+                          GError **error)
 {
-	g_autoptr(GVariant) reply = NULL;
-	g_autoptr(GVariant) value = NULL;
-
-	reply = g_dbus_connection_call_sync(
-	        bus, DESKTOP_NAME, DESKTOP_PATH, "org.freedesktop.DBus.Properties", "Get",
-	        g_variant_new("(ss)", iface, name), G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE,
-	        CALL_TIMEOUT_MS, NULL, error);
-	if (!reply)
-		return false;
-	g_variant_get(reply, "(v)", &value);
-	if (!g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s.%s is not a number",
-		            iface, name);
-		return false;
-	}
-	*out = g_variant_get_uint32(value);
-	return true;
-}
-
-struct portal *portal_new(GDBusConnection *bus, const struct portal_options *options,
-                          const struct portal_listener *listener, void *data, GError **error)
-{
-	g_autoptr(GError) local = NULL;
 	struct portal *p = g_new0(struct portal, 1);
-	uint32_t sources = 0, cursors = 0;
+	g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml(portal_xml, error);
 
-	p->listener = listener;
-	p->data = data;
-	p->remote_desktop = options->remote_desktop;
-	p->restore_token_in = g_strdup(options->restore_token);
-	p->cancel = g_cancellable_new();
-	p->bus = bus ? g_object_ref(bus) : g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, error);
-	if (!p->bus) {
-		g_prefix_error(error, "no D-Bus session bus for the desktop's portal: ");
+	if (!node)
 		goto fail;
-	}
-	/* asked once, synchronously, so a missing portal is an error at start, not later */
-	if (!get_uint_property(p->bus, IFACE_SC, "AvailableSourceTypes", &sources, &local)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-		            "the desktop offers no screen cast portal (%s); is xdg-desktop-portal "
-		            "running with a backend for this desktop?",
-		            local->message);
-		goto fail;
-	}
-	if (!(sources & SOURCE_MONITOR)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-		            "the desktop's screen cast portal cannot share a monitor");
-		goto fail;
-	}
-	/* the cursor beside the frames where the portal can, so the browser draws it at
-	 * input speed; else drawn into them; else none */
-	if (!get_uint_property(p->bus, IFACE_SC, "AvailableCursorModes", &cursors, NULL))
-		cursors = 0;
-	p->cursor_mode = portal_choose_cursor_mode(cursors);
-	if (p->remote_desktop) {
-		g_clear_error(&local);
-		if (!get_uint_property(p->bus, IFACE_RD, "version", &p->rd_version, &local)) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-			            "the desktop offers no remote desktop portal, so the browser "
-			            "cannot control it (%s); use --view-only to share the screen "
-			            "only",
-			            local->message);
+	p->connection = g_object_ref(connection);
+	p->pw = pw;
+	p->display = g_strdup(display);
+	p->sessions = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, session_free_cb);
+	for (int i = 0; i < 2; i++) {
+		p->object_ids[i] = g_dbus_connection_register_object(connection, PORTAL_OBJECT_PATH,
+		                                                     node->interfaces[i], &vtable,
+		                                                     p, NULL, error);
+		if (!p->object_ids[i])
 			goto fail;
-		}
-		if (p->rd_version < RD_PERSIST_VERSION)
-			log_info("the portal's RemoteDesktop (version %u) cannot remember consent: "
-			         "the desktop asks at every start",
-			         p->rd_version);
 	}
-	next_step(p);
+	p->owner_watch = g_dbus_connection_signal_subscribe(
+	        connection, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+	        "/org/freedesktop/DBus", NULL, G_DBUS_SIGNAL_FLAGS_NONE, owner_changed, p, NULL);
 	return p;
 fail:
 	portal_free(p);
 	return NULL;
 }
 
-void portal_free(struct portal *portal)
+void portal_free(struct portal *p)
 {
-	if (!portal)
+	if (!p)
 		return;
-	g_cancellable_cancel(portal->cancel);
-	if (portal->bus) {
-		unsubscribe_response(portal);
-		if (portal->closed_sub)
-			g_dbus_connection_signal_unsubscribe(portal->bus, portal->closed_sub);
-		/* the desktop stops sharing now, not when our connection goes */
-		if (portal->session_path)
-			g_dbus_connection_call(portal->bus, DESKTOP_NAME, portal->session_path,
-			                       IFACE_SESSION, "Close", NULL, NULL,
-			                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
-		g_dbus_connection_flush_sync(portal->bus, NULL, NULL);
-		g_object_unref(portal->bus);
+	if (p->sessions) {
+		GHashTableIter iter;
+		struct portal_session *s;
+
+		/* session_close steals itself from the table */
+		while (g_hash_table_size(p->sessions)) {
+			g_hash_table_iter_init(&iter, p->sessions);
+			g_hash_table_iter_next(&iter, NULL, (void **)&s);
+			session_close(s, true);
+		}
+		g_hash_table_unref(p->sessions);
 	}
-	g_object_unref(portal->cancel);
-	g_free(portal->restore_token_in);
-	g_free(portal->restore_token_out);
-	g_free(portal->session_path);
-	g_free(portal);
-}
-
-const char *portal_get_restore_token(struct portal *portal)
-{
-	return portal->restore_token_out;
-}
-
-static bool can_input(struct portal *p, uint32_t device)
-{
-	return p->step == STEP_RUNNING && (p->devices & device);
-}
-
-static void notify(struct portal *p, const char *method, GVariant *args)
-{
-	/* unanswered, in order on the connection; an error is logged by nobody: the
-	 * session's end comes as Session.Closed */
-	g_dbus_connection_call(p->bus, DESKTOP_NAME, DESKTOP_PATH, IFACE_RD, method, args, NULL,
-	                       G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL, NULL);
-}
-
-#define NO_OPTIONS NULL
-
-void portal_pointer_motion_absolute(struct portal *portal, double x, double y)
-{
-	if (can_input(portal, PORTAL_DEVICE_POINTER))
-		notify(portal, "NotifyPointerMotionAbsolute",
-		       g_variant_new("(oa{sv}udd)", portal->session_path, NO_OPTIONS,
-		                     portal->stream.node_id, x, y));
-}
-
-void portal_pointer_button(struct portal *portal, uint32_t button, bool pressed)
-{
-	if (can_input(portal, PORTAL_DEVICE_POINTER))
-		notify(portal, "NotifyPointerButton",
-		       g_variant_new("(oa{sv}iu)", portal->session_path, NO_OPTIONS,
-		                     (int32_t)button, pressed ? 1u : 0u));
-}
-
-void portal_pointer_axis(struct portal *portal, double dx, double dy, bool finish)
-{
-	GVariantBuilder options;
-
-	if (!can_input(portal, PORTAL_DEVICE_POINTER))
-		return;
-	g_variant_builder_init(&options, G_VARIANT_TYPE_VARDICT);
-	if (finish)
-		g_variant_builder_add(&options, "{sv}", "finish", g_variant_new_boolean(TRUE));
-	notify(portal, "NotifyPointerAxis",
-	       g_variant_new("(oa{sv}dd)", portal->session_path, &options, dx, dy));
-}
-
-void portal_pointer_axis_discrete(struct portal *portal, uint32_t axis, int32_t steps)
-{
-	if (can_input(portal, PORTAL_DEVICE_POINTER))
-		notify(portal, "NotifyPointerAxisDiscrete",
-		       g_variant_new("(oa{sv}ui)", portal->session_path, NO_OPTIONS, axis, steps));
-}
-
-void portal_keyboard_keycode(struct portal *portal, uint32_t keycode, bool pressed)
-{
-	if (can_input(portal, PORTAL_DEVICE_KEYBOARD))
-		notify(portal, "NotifyKeyboardKeycode",
-		       g_variant_new("(oa{sv}iu)", portal->session_path, NO_OPTIONS,
-		                     (int32_t)keycode, pressed ? 1u : 0u));
-}
-
-void portal_keyboard_keysym(struct portal *portal, uint32_t keysym, bool pressed)
-{
-	if (can_input(portal, PORTAL_DEVICE_KEYBOARD))
-		notify(portal, "NotifyKeyboardKeysym",
-		       g_variant_new("(oa{sv}iu)", portal->session_path, NO_OPTIONS,
-		                     (int32_t)keysym, pressed ? 1u : 0u));
-}
-
-const struct portal_stream *portal_get_stream(struct portal *portal)
-{
-	return portal->step == STEP_RUNNING ? &portal->stream : NULL;
+	if (p->owner_watch)
+		g_dbus_connection_signal_unsubscribe(p->connection, p->owner_watch);
+	for (int i = 0; i < 2; i++) {
+		if (p->object_ids[i])
+			g_dbus_connection_unregister_object(p->connection, p->object_ids[i]);
+	}
+	g_clear_object(&p->connection);
+	g_free(p->display);
+	g_free(p);
 }

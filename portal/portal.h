@@ -1,78 +1,50 @@
-/* wayrtc's xdg-desktop-portal client: one ScreenCast session, or a RemoteDesktop session
- * with a screen cast in it, over GDBus on the thread-default main context. The desktop's
- * own consent dialog decides; a restore token from an earlier run lets it skip the dialog
- * where the portal allows (ScreenCast; RemoteDesktop from version 2). */
+/* xdg-desktop-portal-wayrtc's D-Bus side: org.freedesktop.impl.portal.ScreenCast (v4) and
+ * RemoteDesktop (v1) at /org/freedesktop/portal/desktop, one Session object per session
+ * and a Request object while Start waits for the chooser and the stream. */
 #pragma once
 
 #include <gio/gio.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-/* RemoteDesktop device types (the portal's bit values) */
-#define PORTAL_DEVICE_KEYBOARD 1u
-#define PORTAL_DEVICE_POINTER  2u
+#define PORTAL_OBJECT_PATH "/org/freedesktop/portal/desktop"
+#define PORTAL_BUS_NAME    "org.freedesktop.impl.portal.desktop.wayrtc"
 
-/* ScreenCast cursor modes (the portal's bit values) */
-#define PORTAL_CURSOR_HIDDEN   1u
-#define PORTAL_CURSOR_EMBED    2u /* drawn into the frames */
-#define PORTAL_CURSOR_METADATA 4u /* beside them, as PipeWire SPA_META_Cursor */
+/* Source types, cursor modes, device types and persist modes as the portal numbers them. */
+#define PORTAL_SOURCE_MONITOR     1u
+#define PORTAL_CURSOR_HIDDEN      1u
+#define PORTAL_CURSOR_EMBEDDED    2u
+#define PORTAL_CURSOR_METADATA    4u
+#define PORTAL_DEVICE_KEYBOARD    1u
+#define PORTAL_DEVICE_POINTER     2u
+#define PORTAL_DEVICE_TOUCHSCREEN 4u
+#define PORTAL_PERSIST_NONE       0u
+#define PORTAL_PERSIST_PERSISTENT 2u
 
-struct portal_stream {
-	uint32_t node_id;      /* the PipeWire node to capture */
-	int32_t x, y;          /* the monitor's place in the desktop, if the portal says */
-	int32_t width, height; /* its size in pixels; 0 if the portal did not say */
+/* restore_data (suv): vendor, version, the output's name */
+#define PORTAL_RESTORE_VENDOR  "wayrtc"
+#define PORTAL_RESTORE_VERSION 1u
+
+struct backend_pw;
+
+struct portal {
+	GDBusConnection *connection;
+	struct backend_pw *pw;
+	char *display;        /* Wayland display shared; NULL: $WAYLAND_DISPLAY */
+	GHashTable *sessions; /* object path → struct portal_session * (owned) */
+	guint object_ids[2];
+	guint owner_watch; /* NameOwnerChanged: a frontend that leaves takes its sessions */
 };
 
-struct portal_listener {
-	/* The person agreed. `pw_fd` (OpenPipeWireRemote) is the listener's to close;
-	 * `devices` what input was granted (0 for a screen cast only). */
-	void (*started)(void *data, const struct portal_stream *stream, int pw_fd,
-	                uint32_t devices);
-	/* The session could not start or has ended (the person cancelled or stopped
-	 * sharing, the portal failed); in words. Nothing follows. */
-	void (*closed)(void *data, const char *reason);
-};
+struct portal *portal_new(GDBusConnection *connection, struct backend_pw *pw, const char *display,
+                          GError **error);
+void portal_free(struct portal *portal); /* accepts NULL */
 
-struct portal_options {
-	bool remote_desktop;       /* ask for keyboard and pointer too */
-	const char *restore_token; /* from an earlier run, or NULL */
-};
+/* AvailableCursorModes: hidden and embedded always; metadata (4) when the compositor
+ * offers pointer cursor capture sessions (ext-image-copy-capture-v1 with an output image
+ * source and a seat pointer), asked over a short connection of its own. */
+uint32_t portal_cursor_modes(struct portal *portal);
 
-/* Starts the session at once (CreateSession → SelectDevices → SelectSources → Start →
- * OpenPipeWireRemote); the outcome comes through the listener. `bus` NULL: the session
- * bus. NULL with an error only when the portal cannot be asked at all. */
-struct portal *portal_new(GDBusConnection *bus, const struct portal_options *options,
-                          const struct portal_listener *listener, void *data, GError **error);
-/* Closes the session (the desktop stops sharing). NULL is fine. */
-void portal_free(struct portal *portal);
-/* The restore token the portal gave for this session, to keep for the next run; NULL
- * when it gave none (it does not persist RemoteDesktop sessions before version 2). */
-const char *portal_get_restore_token(struct portal *portal);
-
-/* The cursor mode asked for (PORTAL_CURSOR_*): with METADATA the frames hold no pointer
- * and wayrtc must send it to the browser itself. */
-uint32_t portal_get_cursor_mode(struct portal *portal);
-
-/* The stream being shared, NULL before the person agreed. */
-const struct portal_stream *portal_get_stream(struct portal *portal);
-
-/* Input, once started with the devices granted; otherwise ignored. Positions are in the
- * stream's pixels, buttons and keys evdev codes. Calls go out in order, unanswered. */
-void portal_pointer_motion_absolute(struct portal *portal, double x, double y);
-void portal_pointer_button(struct portal *portal, uint32_t button, bool pressed);
-/* Smooth scrolling in pixels; `finish` ends a scroll sequence. */
-void portal_pointer_axis(struct portal *portal, double dx, double dy, bool finish);
-/* Wheel notches: axis 0 vertical, 1 horizontal; positive down/right. */
-void portal_pointer_axis_discrete(struct portal *portal, uint32_t axis, int32_t steps);
-void portal_keyboard_keycode(struct portal *portal, uint32_t keycode, bool pressed);
-void portal_keyboard_keysym(struct portal *portal, uint32_t keysym, bool pressed);
-
-/* Pure helpers, for tests. */
-/* The object path a Request gets for `token`, given our unique bus name (":1.42"). */
-char *portal_request_path(const char *unique_name, const char *token);
-/* Reads the first stream of a Start response's results (a{sv} with "streams"). */
-bool portal_parse_streams(GVariant *results, struct portal_stream *stream, GError **error);
-/* METADATA when the portal's AvailableCursorModes offers it, else EMBED, else HIDDEN. */
-uint32_t portal_choose_cursor_mode(uint32_t available);
-/* What a Response code means for a person: 1 cancelled, 2 anything else. */
-const char *portal_response_reason(uint32_t response);
+/* The output name out of restore_data, or NULL when it is not ours or not this version.
+ * Pure, for tests and for the frontend's stored tokens. */
+char *portal_restore_output(GVariant *restore_data);

@@ -1,6 +1,8 @@
 // wayrtc browser client: reads the token from the link's #fragment (never sent in a URL),
 // opens the signaling WebSocket with it as a subprotocol, answers the server's WebRTC
-// offer and shows the desktop. Every failure is shown in words; lost sessions reconnect.
+// offer and shows the desktop. Every failure is shown in words; lost sessions reconnect,
+// and a share that ended comes back by itself when wayrtc runs again with the same key,
+// the last picture kept, dimmed, meanwhile.
 // Remote control (web/control.js), the desktop's pointer (web/cursor.js), its sound
 // (web/audio.js) and the corner menu (web/menu.js) are separate modules.
 
@@ -12,11 +14,14 @@ import { createMenu } from './menu.js';
 const video = document.getElementById('screen');
 const stage = document.getElementById('stage');
 const keySink = document.getElementById('keys');
+const still = document.getElementById('still');
 const statusBox = document.getElementById('status');
 const token = new URLSearchParams(location.hash.slice(1)).get('token');
 
 const RETRY_MIN_MS = 1000;
-const RETRY_MAX_MS = 15000;
+const RETRY_MAX_MS = 5000;
+// After "the share has ended": how often to ask, quietly, whether wayrtc is back.
+const ENDED_POLL_MS = 5000;
 const PING_MS = 10000;
 const FLASH_MS = 4000;
 
@@ -28,6 +33,7 @@ let retryMs = RETRY_MIN_MS;
 let stopped = false;
 let pingTimer = 0;
 let flashTimer = 0;
+let retryTimer = 0;
 
 // State for people and for tests: what the client sees, in one place.
 // channels: data channel label -> readyState; sent: input messages sent (web/control.js);
@@ -37,9 +43,17 @@ window.wayrtc = {
   state: 'starting', error: null, hello: null, channels: {}, sent: 0, cursor: null,
 };
 
-function show(text, kind = 'info') {
+// `action`: {label, run} for a button beside the text (Retry now, Reconnect).
+function show(text, kind = 'info', action = null) {
   clearTimeout(flashTimer);
   statusBox.textContent = text;
+  if (action) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = action.label;
+    button.addEventListener('click', action.run);
+    statusBox.append(' ', button);
+  }
   statusBox.classList.toggle('error', kind === 'error');
   statusBox.classList.toggle('hidden', kind === 'hide');
   if (kind === 'error') window.wayrtc.error = text;
@@ -66,7 +80,18 @@ function send(msg) {
   if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
 }
 
+// The last picture stays, dimmed, while there is no connection: a blip should not blank
+// the screen.
+function keepLastFrame() {
+  if (!video.videoWidth || !still.hidden) return;
+  still.width = video.videoWidth;
+  still.height = video.videoHeight;
+  still.getContext('2d').drawImage(video, 0, 0);
+  still.hidden = false;
+}
+
 function closePeer() {
+  keepLastFrame();
   if (control) {
     control.close();
     control = null;
@@ -92,7 +117,7 @@ async function explainRefusal() {
       cache: 'no-store',
     });
     const body = await r.json().catch(() => ({}));
-    if (r.ok) return { text: 'The desktop refused the connection; retrying…', final: false };
+    if (r.ok) return { text: 'The desktop refused the connection; retrying…', final: false, ok: true };
     if (r.status === 401 || r.status === 403) {
       return { text: body.message || 'This link is not valid.', final: true };
     }
@@ -108,9 +133,30 @@ async function explainRefusal() {
   }
 }
 
+function retryNow() {
+  clearTimeout(retryTimer);
+  stopped = false;
+  connect();
+}
+
 function reconnectLater() {
-  setTimeout(connect, retryMs);
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(connect, retryMs);
   retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+}
+
+// The share ended: wayrtc may be started again (a restart, an update). Ask quietly until
+// it answers this link, then connect; a link the new one does not know ends the asking.
+function pollEnded() {
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(async () => {
+    if (window.wayrtc.state !== 'ended') return;
+    const why = await explainRefusal();
+    if (window.wayrtc.state !== 'ended') return;
+    if (why.ok) retryNow();
+    else if (why.final) show(why.text, 'error');
+    else pollEnded();
+  }, ENDED_POLL_MS);
 }
 
 function startPeer() {
@@ -191,8 +237,9 @@ async function onMessage(msg) {
     case 'bye':
       stopped = true;
       setState('ended');
-      show(`The share has ended: ${msg.reason}`, 'error');
+      show(`The share has ended: ${msg.reason}`, 'error', { label: 'Reconnect', run: retryNow });
       closePeer();
+      pollEnded();
       break;
     default:
       break;
@@ -232,7 +279,7 @@ function connect() {
       }
     } else if (window.wayrtc.state !== 'failed') {
       show(ev.reason ? `Disconnected (${ev.reason}); reconnecting…` : 'Disconnected; reconnecting…',
-        'error');
+        'error', { label: 'Retry now', run: retryNow });
     }
     setState('reconnecting');
     reconnectLater();
@@ -243,6 +290,7 @@ video.addEventListener('resize', () => {
   if (video.videoWidth > 0) {
     const first = window.wayrtc.state !== 'playing';
     setState('playing');
+    still.hidden = true;
     if (first && control && !control.canControl) flash(VIEW_ONLY_TEXT);
     else if (first) show('', 'hide');
   }

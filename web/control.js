@@ -466,20 +466,17 @@ export function createControl({
     }
   }
 
-  let clipboardSeen = false;
-
   function onClipboardMessage(ev) {
-    const text = typeof ev.data === 'string' ? ev.data : new TextDecoder().decode(ev.data);
+    // What the desktop held when this page joined comes as binary (UTF-8), a copy made
+    // since as text: only a copy is written over this device's clipboard and announced;
+    // the old text is kept in window.wayrtc.clipboard, quietly.
+    const atJoin = typeof ev.data !== 'string';
+    const text = atJoin ? new TextDecoder().decode(ev.data) : ev.data;
     state.clipboard = text;
-    if (text === lastClipboardSent) return; // our own paste coming back
+    if (atJoin || text === lastClipboardSent) return; // or our own paste coming back
     const report = (copied) => ui.clipboard?.(text, copied);
     const cb = win.navigator?.clipboard;
-    // The first message is what the desktop held when we joined, not something copied
-    // just now: offer it (the notice's Copy button) instead of overwriting this device's
-    // clipboard unasked.
-    const atJoin = !clipboardSeen;
-    clipboardSeen = true;
-    if (atJoin || !cb || !cb.writeText) {
+    if (!cb || !cb.writeText) {
       report(false);
       return;
     }

@@ -15,7 +15,7 @@
 
 #include "input/clipboard.h"
 #include "input/wl_source.h"
-#include "log.h"
+#include "util/log.h"
 #include "wlr-data-control-unstable-v1-client-protocol.h"
 
 #define SEAT_VERSION 1

@@ -6,7 +6,7 @@
 
 #include "input/keymap.h"
 #include "input/message.h"
-#include "log.h"
+#include "util/log.h"
 
 /* Fixed message lengths, type byte included. */
 #define LEN_MOVE        5 /* type, u16 x, u16 y */

@@ -8,12 +8,12 @@
 #include <xkbcommon/xkbcommon.h>
 
 #include "input/message.h"
-#include "log.h"
-#include "portal/portal.h"
+#include "util/log.h"
+#include "xdp/session.h"
 
 struct sink_portal {
 	struct input_sink base;
-	struct portal *portal;
+	struct xdp_session *portal;
 	int32_t wheel_rest[2]; /* 1/120 notches not yet sent as a whole notch, per axis */
 	double scroll[2];      /* smooth scrolling of this frame, pixels */
 	bool warned_size;
@@ -22,7 +22,7 @@ struct sink_portal {
 static void portal_motion_abs(struct input_sink *base, double x, double y)
 {
 	struct sink_portal *s = (struct sink_portal *)base;
-	const struct portal_stream *stream = portal_get_stream(s->portal);
+	const struct xdp_stream *stream = xdp_session_get_stream(s->portal);
 
 	if (!stream || stream->width <= 0 || stream->height <= 0) {
 		if (stream && !s->warned_size)
@@ -32,15 +32,15 @@ static void portal_motion_abs(struct input_sink *base, double x, double y)
 		return;
 	}
 	/* the last pixel, not one past it: 1.0 is the right or bottom edge */
-	portal_pointer_motion_absolute(s->portal, x * (stream->width - 1),
-	                               y * (stream->height - 1));
+	xdp_session_pointer_motion_absolute(s->portal, x * (stream->width - 1),
+	                                    y * (stream->height - 1));
 }
 
 static void portal_button(struct input_sink *base, uint32_t button, bool pressed)
 {
 	struct sink_portal *s = (struct sink_portal *)base;
 
-	portal_pointer_button(s->portal, button, pressed);
+	xdp_session_pointer_button(s->portal, button, pressed);
 }
 
 static void portal_axis(struct input_sink *base, enum input_axis axis, double value,
@@ -55,7 +55,8 @@ static void portal_axis(struct input_sink *base, enum input_axis axis, double va
 	}
 	steps = input_wheel_steps(&s->wheel_rest[axis], discrete120);
 	if (steps)
-		portal_pointer_axis_discrete(s->portal, axis == INPUT_AXIS_VERTICAL ? 0 : 1, steps);
+		xdp_session_pointer_axis_discrete(s->portal, axis == INPUT_AXIS_VERTICAL ? 0 : 1,
+		                                  steps);
 }
 
 static void portal_frame(struct input_sink *base)
@@ -64,8 +65,8 @@ static void portal_frame(struct input_sink *base)
 
 	if (s->scroll[0] == 0 && s->scroll[1] == 0)
 		return;
-	portal_pointer_axis(s->portal, s->scroll[INPUT_AXIS_HORIZONTAL],
-	                    s->scroll[INPUT_AXIS_VERTICAL], false);
+	xdp_session_pointer_axis(s->portal, s->scroll[INPUT_AXIS_HORIZONTAL],
+	                         s->scroll[INPUT_AXIS_VERTICAL], false);
 	s->scroll[0] = s->scroll[1] = 0;
 }
 
@@ -73,7 +74,7 @@ static void portal_key(struct input_sink *base, uint32_t code, bool pressed)
 {
 	struct sink_portal *s = (struct sink_portal *)base;
 
-	portal_keyboard_keycode(s->portal, code, pressed);
+	xdp_session_keyboard_keycode(s->portal, code, pressed);
 }
 
 static size_t portal_text(struct input_sink *base, const char *utf8, size_t len)
@@ -94,8 +95,8 @@ static size_t portal_text(struct input_sink *base, const char *utf8, size_t len)
 			skipped++;
 			continue;
 		}
-		portal_keyboard_keysym(s->portal, sym, true);
-		portal_keyboard_keysym(s->portal, sym, false);
+		xdp_session_keyboard_keysym(s->portal, sym, true);
+		xdp_session_keyboard_keysym(s->portal, sym, false);
 	}
 	return skipped;
 }
@@ -115,7 +116,7 @@ static const struct input_sink_impl sink_portal_impl = {
         .destroy = portal_destroy,
 };
 
-struct input_sink *input_sink_portal_new(struct portal *portal)
+struct input_sink *input_sink_portal_new(struct xdp_session *portal)
 {
 	struct sink_portal *s = g_new0(struct sink_portal, 1);
 

@@ -5,7 +5,7 @@
 
 #include "input/sink.h"
 
-struct portal;
+struct xdp_session;
 
 /* The portal must outlive the sink. */
-struct input_sink *input_sink_portal_new(struct portal *portal);
+struct input_sink *input_sink_portal_new(struct xdp_session *portal);

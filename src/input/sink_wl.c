@@ -15,7 +15,7 @@
 
 #include "input/sink_wl.h"
 #include "input/wl_source.h"
-#include "log.h"
+#include "util/log.h"
 #include "virtual-keyboard-unstable-v1-client-protocol.h"
 #include "wlr-virtual-pointer-unstable-v1-client-protocol.h"
 
@@ -756,6 +756,8 @@ static bool make_keymap(struct sink_wl *s, const struct input_sink_wl_options *o
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start xkbcommon");
 		return false;
 	}
+	/* a layout that does not compile is said once, in our words, not in xkbcommon's ten */
+	xkb_context_set_log_level(s->xkb, XKB_LOG_LEVEL_CRITICAL);
 	s->keymap = xkb_keymap_new_from_names(s->xkb, &names, XKB_KEYMAP_COMPILE_NO_FLAGS);
 	if (!s->keymap) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,

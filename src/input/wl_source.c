@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "input/wl_source.h"
-#include "log.h"
+#include "util/log.h"
 
 #define WATCH_EVENTS (G_IO_IN | G_IO_ERR | G_IO_HUP)
 

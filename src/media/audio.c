@@ -20,7 +20,7 @@
 #include <spa/param/audio/format-utils.h>
 #include <spa/utils/result.h>
 
-#include "log.h"
+#include "util/log.h"
 
 #define BYTES_PER_FRAME (AUDIO_CHANNELS * 2) /* S16 interleaved */
 /* The quantum we ask the graph for: one Opus frame, so a packet waits for no more than

@@ -33,6 +33,13 @@ struct capture_frame {
 	int64_t ready_us; /* g_get_monotonic_time() when the compositor said ready */
 };
 
+/* The largest pointer image worth reporting, a side: browsers refuse larger CSS cursor
+ * images (Chromium and Firefox: 128 px). */
+#define CAPTURE_CURSOR_IMAGE_MAX 128
+/* The largest a source may report (mutter's buffers have room for 384 px): larger than
+ * CAPTURE_CURSOR_IMAGE_MAX is scaled down before it is sent. */
+#define CAPTURE_CURSOR_SOURCE_MAX 512
+
 /* The pointer, for sources that report it beside the frames rather than painting it into
  * them: PipeWire cursor metadata, or wlr-screencopy with an ext-image-copy-capture-v1
  * pointer cursor session (the rule at capture_wlr_new_with). */

@@ -17,7 +17,7 @@
 #include <spa/param/video/format-utils.h>
 #include <spa/utils/result.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "media/capture_pw.h"
 
 #define BYTES_PER_PIXEL 4
@@ -28,7 +28,9 @@
 #define DEFAULT_HEIGHT 1080
 #define MAX_FPS        1000
 #define CURSOR_DEFAULT 64
-#define CURSOR_MAX     256
+/* Metadata of any size up to this side is taken (mutter offers a fixed room for 384 px);
+ * share/cursor.c scales down what is too large for a browser. */
+#define CURSOR_MAX CAPTURE_CURSOR_SOURCE_MAX
 #define CURSOR_META_SIZE(w, h)                                                                     \
 	((int32_t)(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) +               \
 	           (w) * (h)*BYTES_PER_PIXEL))
@@ -161,7 +163,8 @@ struct capture_pw {
 	 * next one taken counts whole (not the one taken before it, which is exact). */
 	bool lost;
 	bool renegotiate;
-	bool cursor_hidden; /* the last cursor call said hidden */
+	bool cursor_hidden;                 /* the last cursor call said hidden */
+	int32_t cursor_hot_x, cursor_hot_y; /* of the last image */
 
 	bool closed;
 	bool dispatching; /* inside pw_loop_iterate: destroy is deferred */
@@ -428,8 +431,10 @@ static void report_cursor(struct capture_pw *c, const struct spa_buffer *buf)
 	}
 	cur.x = mc->position.x;
 	cur.y = mc->position.y;
-	cur.hotspot_x = mc->hotspot.x;
-	cur.hotspot_y = mc->hotspot.y;
+	/* the hotspot belongs to an image: mutter writes 0,0 into buffers that carry only a
+	 * position, so it is taken only where a bitmap comes */
+	cur.hotspot_x = c->cursor_hot_x;
+	cur.hotspot_y = c->cursor_hot_y;
 	if (mc->bitmap_offset >= sizeof(*mc) && mc->bitmap_offset <= m->size &&
 	    m->size - mc->bitmap_offset >= sizeof(*bm)) {
 		bm = SPA_PTROFF(mc, mc->bitmap_offset, const struct spa_meta_bitmap);
@@ -445,6 +450,8 @@ static void report_cursor(struct capture_pw *c, const struct spa_buffer *buf)
 		                           (uint64_t)bm->size.width * BYTES_PER_PIXEL <=
 		                   m->size) {
 			cur.bitmap = SPA_PTROFF(bm, bm->offset, const uint8_t);
+			cur.hotspot_x = c->cursor_hot_x = mc->hotspot.x;
+			cur.hotspot_y = c->cursor_hot_y = mc->hotspot.y;
 			cur.width = bm->size.width;
 			cur.height = bm->size.height;
 			cur.stride = (uint32_t)bm->stride;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <wayland-client.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "input/wl_source.h"
 #include "media/capture.h"
 #include "media/cursor_wlr.h"

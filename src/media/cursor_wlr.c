@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "input/wl_source.h"
-#include "log.h"
+#include "util/log.h"
 
 #define MAX_FAILURES    5   /* consecutive `failed` (unknown) before we give up */
 #define RETRY_MS        100 /* pause before capturing again after such a failure */

@@ -13,7 +13,7 @@
 #include <gst/video/video.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "media/convert.h"
 
 /* The reference caps of the GstReferenceTimestampMeta that carries each frame's capture

@@ -6,7 +6,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "rtc/peer.h"
 #include "rtc/rtp.h"
 

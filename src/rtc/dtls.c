@@ -13,7 +13,7 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 
 #define CERT_DAYS         30
 #define CERT_BACKDATE_S   86400 /* the viewer's clock may be behind ours */

@@ -8,7 +8,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 
 #define COMPONENT               1  /* rtcp-mux: RTP and RTCP share the only component */
 #define MAX_REMOTE_CANDIDATES   64 /* a browser sends a handful; more is an attack */

@@ -8,7 +8,6 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "log.h"
 #include "rtc/demux.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
@@ -17,6 +16,7 @@
 #include "rtc/sctp.h"
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"
+#include "util/log.h"
 
 #define SR_INTERVAL_MS 1000
 /* From the answer to media: ICE checks plus the DTLS handshake. libnice in trickle mode

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <usrsctp.h>
 
-#include "log.h"
+#include "util/log.h"
 
 #define TICK_MS      10            /* usrsctp's timers are driven at this granularity */
 #define BUFFER_BYTES (1024 * 1024) /* socket send and receive buffers */

@@ -8,7 +8,7 @@
 #include <srtp2/srtp.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 
 G_STATIC_ASSERT(RTC_SRTP_TRAILER == SRTP_MAX_TRAILER_LEN);
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/state.h"
+#include "util/state.h"
 
 #define KEY_FILE   "jwt.key"
 #define HEADER_MAX 256

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "server/state.h"
+#include "util/log.h"
+#include "util/state.h"
 
 #define CERT_FILE      "tls.crt"
 #define KEY_FILE       "tls.key"

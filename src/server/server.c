@@ -7,7 +7,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "server/ratelimit.h"
 
 #define WS_PATH               "/ws"

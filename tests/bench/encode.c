@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "share/config.h"
 #include "media/encoder.h"
 
 #define SQUARE       64

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "config.h"
-#include "log.h"
+#include "share/config.h"
+#include "util/log.h"
 #include "media/capture.h"
 #include "media/encoder.h"
 #include "media/hub.h"
-#include "virtual.h"
+#include "share/virtual.h"
 
 #define MAX_SAMPLES  20000
 #define BITRATE_KBPS 8000
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	{
 		const char *cmd[] = {argv[3], "--animate", NULL};
 
-		session = virtual_session_start(w, h, cmd, NULL, NULL, &error);
+		session = virtual_session_start(w, h, cmd, false, NULL, NULL, &error);
 	}
 	if (!session)
 		goto fail;

@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 
 export const build = process.env.WAYRTC_BUILD ?? path.resolve('build');
 export const wayrtcBin = path.join(build, 'src', 'wayrtc');
-export const sessionBin = path.join(build, 'src', 'compositor', 'wayrtc-session');
+export const sessionBin = path.join(build, 'src', 'session', 'wayrtc-session');
 export const patternBin = path.join(build, 'tests', 'clients', 'wayrtc-test-pattern');
 
 const CHROMIUM_FLAGS = [

@@ -73,12 +73,29 @@ test('the WebSocket refuses a missing token, a wrong token and a foreign origin'
 });
 
 // Last of all: it ends the share.
-test('stopping wayrtc tells the viewer why, and it does not reconnect', async () => {
+test('stopping wayrtc tells the viewer why, keeps the last picture, and comes back with it', async () => {
   const page = await browser.newPage();
   await page.goto(wayrtc.url);
   await waitForVideo(page);
-  wayrtc.child.kill('SIGTERM');
+  assert.equal(await stop(wayrtc.child), 0);
   await page.waitForFunction(() => window.wayrtc.state === 'ended', null, { timeout: 10000 });
   assert.match(await page.textContent('#status'), /share has ended: wayrtc was stopped/);
+  assert.match(await page.textContent('#status button'), /Reconnect/);
+  // the last picture stays, dimmed, not a black screen
+  const still = await page.evaluate(() => {
+    const c = document.getElementById('still');
+    const px = c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data;
+    return { hidden: c.hidden, width: c.width, height: c.height, lit: px[0] + px[1] + px[2] };
+  });
+  assert.deepEqual([still.hidden, still.width, still.height], [false, 640, 480]);
+  assert.ok(still.lit > 0, 'the kept picture is the pattern, not black');
+  // wayrtc again, same key and port: the page plays again without a reload
+  const port = new URL(wayrtc.url).port;
+  wayrtc = await startWayrtc(['--source=virtual', '--size=640x480',
+    `--listen=127.0.0.1:${port}`, '--', patternBin], {
+    env: { XDG_STATE_HOME: `${wayrtc.home}/state`, XDG_CONFIG_HOME: `${wayrtc.home}/config` },
+  });
+  await page.waitForFunction(() => window.wayrtc.state === 'playing', null, { timeout: 30000 });
+  assert.equal(await page.evaluate(() => document.getElementById('still').hidden), true);
   await page.close();
 });

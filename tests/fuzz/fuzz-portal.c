@@ -1,11 +1,11 @@
-/* The desktop portal's replies (portal/portal.c): a Start response's results, a{sv} in
+/* The desktop portal's replies (src/xdp/session.c): a Start response's results, a{sv} in
  * GVariant's serialised form, as GDBus would hand them over from any D-Bus peer; the
  * streams parsed, and the devices and restore token looked up as on_response does. Also
  * the AvailableCursorModes and Response codes, from the input's first eight bytes. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "portal/portal.h"
+#include "xdp/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,12 +15,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	GBytes *bytes = g_bytes_new(data, size);
 	GVariant *results =
 	        g_variant_ref_sink(g_variant_new_from_bytes(G_VARIANT_TYPE("a{sv}"), bytes, FALSE));
-	struct portal_stream stream;
+	struct xdp_stream stream;
 	GError *error = NULL;
 	const char *token = NULL;
 	uint32_t devices = 0, word = 0;
 
-	if (portal_parse_streams(results, &stream, &error)) {
+	if (xdp_parse_streams(results, &stream, &error)) {
 		if (stream.width < 0 || stream.height < 0 ||
 		    (stream.width == 0) != (stream.height == 0))
 			abort();
@@ -36,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size >= 4)
 		memcpy(&word, data, 4);
-	if (!portal_response_reason(word) || !portal_response_reason(word)[0])
+	if (!xdp_response_reason(word) || !xdp_response_reason(word)[0])
 		abort();
-	portal_choose_cursor_mode(word);
+	xdp_choose_cursor_mode(word);
 	return 0;
 }

@@ -21,7 +21,7 @@
 #include <spa/buffer/meta.h>
 #include <spa/param/video/format-utils.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "media/capture_pw.h"
 
 #define XR24 0x34325258
@@ -581,8 +581,11 @@ out:
 #define CURSOR_META                                                                                \
 	(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) +                         \
 	 CURSOR_SIDE * CURSOR_SIDE * PIXEL_BYTES)
-#define STEP_RECTS 4
-#define CYCLE_MS   20
+/* What mutter 43 offers, fixed: room for a 384x384 image. The consumer must accept it
+ * (once it asked for at most 256 px, PipeWire found no overlap and dropped the metadata). */
+#define OFFERED_CURSOR_META 589872
+#define STEP_RECTS          4
+#define CYCLE_MS            20
 /* The last buffer sent is in the consumer's queue within microseconds; this is margin for
  * a loaded machine and the sanitizers. */
 #define SETTLE_MS 100
@@ -669,9 +672,9 @@ static void producer_param_changed(void *data, uint32_t id, const struct spa_pod
 		        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
 		        SPA_POD_Id(SPA_META_VideoDamage), SPA_PARAM_META_size,
 		        SPA_POD_Int(sizeof(struct spa_meta_region) * STEP_RECTS));
-	params[n++] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
-	                                         SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
-	                                         SPA_PARAM_META_size, SPA_POD_Int(CURSOR_META));
+	params[n++] = spa_pod_builder_add_object(
+	        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
+	        SPA_POD_Id(SPA_META_Cursor), SPA_PARAM_META_size, SPA_POD_Int(OFFERED_CURSOR_META));
 	g_mutex_lock(&p->lock);
 	p->width = info.size.width;
 	p->height = info.size.height;
@@ -700,9 +703,10 @@ static void fill_cursor(struct spa_buffer *buf, const struct step *st)
 		return;
 	mc->id = 1;
 	mc->position = (struct spa_point){st->cursor_x, st->cursor_y};
-	mc->hotspot = (struct spa_point){2, 3};
+	/* as mutter does: a hotspot of 0,0 in buffers that carry only a position */
 	if (st->cursor == CURSOR_MOVED)
 		return;
+	mc->hotspot = (struct spa_point){2, 3};
 	mc->bitmap_offset = sizeof(*mc);
 	bm = SPA_PTROFF(mc, mc->bitmap_offset, struct spa_meta_bitmap);
 	bm->format = SPA_VIDEO_FORMAT_BGRA;

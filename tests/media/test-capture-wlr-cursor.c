@@ -10,7 +10,7 @@
 #include "../unit/session.h"
 #include "input/sink.h"
 #include "input/sink_wl.h"
-#include "log.h"
+#include "util/log.h"
 #include "media/capture.h"
 
 #define WIDTH      640

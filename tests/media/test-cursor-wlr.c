@@ -12,7 +12,7 @@
 
 #include "ext-image-capture-source-v1-protocol.h"
 #include "ext-image-copy-capture-v1-protocol.h"
-#include "log.h"
+#include "util/log.h"
 #include "media/capture.h"
 #include "wlr-screencopy-unstable-v1-protocol.h"
 

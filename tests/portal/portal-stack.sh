@@ -1,8 +1,8 @@
 #!/bin/bash
 # portal-stack.sh: a private desktop-portal stack for tests, then COMMAND inside it.
 #
-#   WAYRTC_SESSION=build/src/compositor/wayrtc-session \
-#   WAYRTC_PORTAL_BACKEND=build/portal/backend/xdg-desktop-portal-wayrtc \
+#   WAYRTC_SESSION=build/src/session/wayrtc-session \
+#   WAYRTC_PORTAL_BACKEND=build/portal/xdg-desktop-portal-wayrtc \
 #   [WAYRTC_STACK_CLIENT='build/tests/clients/wayrtc-test-pattern'] \
 #   [WAYRTC_STACK_SIZE=640x480] [WAYRTC_STACK_CHOOSER=none] [WAYRTC_STACK_KEEP=1] \
 #   [WAYRTC_STACK_COMPOSITOR=sway] \
@@ -36,7 +36,7 @@ frontend=${WAYRTC_STACK_FRONTEND:-/usr/libexec/xdg-desktop-portal}
 size=${WAYRTC_STACK_SIZE:-640x480}
 chooser=${WAYRTC_STACK_CHOOSER:-none}
 here=$(cd "$(dirname "$0")" && pwd)
-portal_file="$here/../../portal/backend/wayrtc.portal"
+portal_file="$here/../../portal/wayrtc.portal"
 pids=()
 # shellcheck source=../lib/stack.sh
 . "$(dirname "$0")/../lib/stack.sh"

@@ -7,7 +7,7 @@
 
 #include "server/auth.h"
 #include "server/ratelimit.h"
-#include "server/state.h"
+#include "util/state.h"
 
 static struct auth_key key;
 

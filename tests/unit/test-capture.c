@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 
 #include "media/capture.h"
-#include "virtual.h"
+#include "share/virtual.h"
 
 #define XR24 0x34325258
 #define AR24 0x34325241
@@ -192,8 +192,8 @@ static struct virtual_session *start_session(bool animate, GError **error)
 {
 	g_autofree char *pattern =
 	        g_test_build_filename(G_TEST_BUILT, "clients", "wayrtc-test-pattern", NULL);
-	g_autofree char *session = g_test_build_filename(G_TEST_BUILT, "..", "src", "compositor",
-	                                                 "wayrtc-session", NULL);
+	g_autofree char *session =
+	        g_test_build_filename(G_TEST_BUILT, "..", "src", "session", "wayrtc-session", NULL);
 	const char *argv[] = {pattern, animate ? "--animate" : NULL, NULL};
 
 	if (!g_getenv("WAYRTC_SESSION"))
@@ -201,7 +201,7 @@ static struct virtual_session *start_session(bool animate, GError **error)
 	if (!g_file_test(pattern, G_FILE_TEST_IS_EXECUTABLE) ||
 	    !g_file_test(g_getenv("WAYRTC_SESSION"), G_FILE_TEST_IS_EXECUTABLE))
 		return NULL;
-	return virtual_session_start(SIZE_W, SIZE_H, argv, NULL, NULL, error);
+	return virtual_session_start(SIZE_W, SIZE_H, argv, false, NULL, NULL, error);
 }
 
 /* Frames of the right size with the pattern in them; the first one whole; damage inside

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "server/cert.h"
-#include "server/state.h"
+#include "util/state.h"
 
 #define SHA256_HEX_LEN (32 * 3 - 1) /* "AB:" × 31 + "CD" */
 

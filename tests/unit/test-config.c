@@ -4,7 +4,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "share/config.h"
 
 static void test_hostport(void)
 {
@@ -71,6 +71,25 @@ static void test_duration(void)
 	g_assert_false(config_parse_duration("-1", &s));
 }
 
+/* A duration too long is called that, not "not a duration" (it is one). */
+static void test_ttl_words(void)
+{
+	struct config config;
+	GError *error = NULL;
+
+	config_init(&config);
+	g_assert_false(config_set(&config, "ttl", "100000h", &error));
+	g_assert_nonnull(strstr(error->message, "365 days"));
+	g_assert_null(strstr(error->message, "a duration such as"));
+	g_clear_error(&error);
+	g_assert_false(config_set(&config, "ttl", "3w", &error));
+	g_assert_nonnull(strstr(error->message, "a duration such as"));
+	g_clear_error(&error);
+	g_assert_true(config_set(&config, "ttl", "365d", &error));
+	g_assert_cmpint(config.ttl_s, ==, 365 * 86400);
+	config_clear(&config);
+}
+
 static void test_set_and_file(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -135,6 +154,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/hostport", test_hostport);
 	g_test_add_func("/config/size", test_size);
 	g_test_add_func("/config/duration", test_duration);
+	g_test_add_func("/config/ttl-words", test_ttl_words);
 	g_test_add_func("/config/set-and-file", test_set_and_file);
 	return g_test_run();
 }

@@ -4,9 +4,9 @@
 #include <glib.h>
 #include <string.h>
 
-#include "cursor.h"
+#include "share/cursor.h"
 #include "media/capture.h"
-#include "portal/portal.h"
+#include "xdp/session.h"
 
 #define ARGB8888 0x34325241
 #define XRGB8888 0x34325258
@@ -98,7 +98,7 @@ static void test_update(void)
 {
 	struct cursor *c = cursor_new();
 	uint8_t px[4 * 4 * 4];
-	g_autofree uint8_t *huge = g_malloc0(129 * 4 * 129);
+	g_autofree uint8_t *huge = g_malloc0(129 * 129 * 4); /* also holds a 513x1 */
 	struct capture_cursor in = {.x = 10, .y = 20};
 
 	memset(px, 0x40, sizeof(px));
@@ -131,18 +131,42 @@ static void test_update(void)
 	/* back at the same place: visible again is a change */
 	in.bitmap = NULL;
 	g_assert_cmpuint(cursor_update(c, &in), ==, CURSOR_CHANGED_POSITION);
-	/* a 129-wide image is dropped, the last one kept */
+	/* a 129-wide image (mutter's go up to 384) is halved to fit a browser's 128, the
+	 * hotspot too; colour is averaged by alpha, so a clear edge does not darken it */
+	for (size_t i = 0; i < 129 * 129; i++) {
+		huge[i * 4 + 0] = huge[i * 4 + 1] = huge[i * 4 + 2] = 0x80; /* premultiplied */
+		huge[i * 4 + 3] = 0xff;
+	}
+	memset(huge, 0, 4); /* the top left pixel clear */
 	in.bitmap = huge;
 	in.width = 129;
 	in.height = 129;
 	in.stride = 129 * 4;
+	in.format = ARGB8888;
+	in.hotspot_x = 10;
+	in.hotspot_y = 21;
 	in.x = 12;
+	g_assert_cmpuint(cursor_update(c, &in), ==, CURSOR_CHANGED_IMAGE | CURSOR_CHANGED_POSITION);
+	g_assert_cmpuint(c->width, ==, 65);
+	g_assert_cmpuint(c->height, ==, 65);
+	g_assert_cmpint(c->hot_x, ==, 5);
+	g_assert_cmpint(c->hot_y, ==, 10);
+	g_assert_cmpuint(c->rgba[0], ==, 0x80);          /* not darkened by the clear pixel */
+	g_assert_cmpuint(c->rgba[3], ==, 0xbf);          /* 3 opaque of 4 */
+	g_assert_cmpuint(c->rgba[64 * 4 + 3], ==, 0xff); /* the last column: 1 wide, opaque */
+	g_assert_false(c->too_big_said);
+	/* over what any source may send: dropped, the last one kept */
+	in.width = CAPTURE_CURSOR_SOURCE_MAX + 1;
+	in.height = 1;
+	in.stride = in.width * 4;
+	in.x = 13;
 	g_assert_cmpuint(cursor_update(c, &in), ==, CURSOR_CHANGED_POSITION);
-	g_assert_cmpuint(c->width, ==, 4);
+	g_assert_cmpuint(c->width, ==, 65);
 	g_assert_true(c->too_big_said);
 	/* a new shape of the same size is a change */
 	px[0] = 0x41;
 	in.bitmap = px;
+	in.format = XRGB8888;
 	in.width = in.height = 4;
 	in.stride = 16;
 	g_assert_cmpuint(cursor_update(c, &in), ==, CURSOR_CHANGED_IMAGE);
@@ -154,13 +178,13 @@ static void test_update(void)
 /* Metadata whenever offered (the browser draws the pointer), else embedded, else none. */
 static void test_portal_mode(void)
 {
-	g_assert_cmpuint(portal_choose_cursor_mode(1 | 2 | 4), ==, PORTAL_CURSOR_METADATA);
-	g_assert_cmpuint(portal_choose_cursor_mode(4), ==, PORTAL_CURSOR_METADATA);
-	g_assert_cmpuint(portal_choose_cursor_mode(1 | 2), ==, PORTAL_CURSOR_EMBED);
-	g_assert_cmpuint(portal_choose_cursor_mode(1), ==, PORTAL_CURSOR_HIDDEN);
+	g_assert_cmpuint(xdp_choose_cursor_mode(1 | 2 | 4), ==, XDP_CURSOR_METADATA);
+	g_assert_cmpuint(xdp_choose_cursor_mode(4), ==, XDP_CURSOR_METADATA);
+	g_assert_cmpuint(xdp_choose_cursor_mode(1 | 2), ==, XDP_CURSOR_EMBED);
+	g_assert_cmpuint(xdp_choose_cursor_mode(1), ==, XDP_CURSOR_HIDDEN);
 	/* a portal that says nothing (or an old one without the property) */
-	g_assert_cmpuint(portal_choose_cursor_mode(0), ==, PORTAL_CURSOR_HIDDEN);
-	g_assert_cmpuint(PORTAL_CURSOR_METADATA, ==, 4);
+	g_assert_cmpuint(xdp_choose_cursor_mode(0), ==, XDP_CURSOR_HIDDEN);
+	g_assert_cmpuint(XDP_CURSOR_METADATA, ==, 4);
 }
 
 int main(int argc, char **argv)

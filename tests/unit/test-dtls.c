@@ -6,7 +6,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "rtc/dtls.h"
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"

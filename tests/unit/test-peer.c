@@ -10,8 +10,8 @@
 #include <interfaces.h>
 #include <string.h>
 
-#include "log.h"
 #include "media/hub.h"
+#include "util/log.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
 #include "rtc/peer.h"

@@ -4,12 +4,12 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "portal/portal.h"
+#include "xdp/session.h"
 
 static void test_request_path(void)
 {
-	g_autofree char *a = portal_request_path(":1.42", "wayrtc7_1");
-	g_autofree char *b = portal_request_path(":1.2.3", "t");
+	g_autofree char *a = xdp_request_path(":1.42", "wayrtc7_1");
+	g_autofree char *b = xdp_request_path(":1.2.3", "t");
 
 	/* the sender's unique name without the colon, dots made underscores */
 	g_assert_cmpstr(a, ==, "/org/freedesktop/portal/desktop/request/1_42/wayrtc7_1");
@@ -38,36 +38,36 @@ static void test_streams(void)
 	g_autoptr(GVariant) none = results("{'streams': <@a(ua{sv}) []>}");
 	g_autoptr(GVariant) absent = results("{'devices': <uint32 3>}");
 	g_autoptr(GVariant) mistyped = results("{'streams': <'36'>}");
-	struct portal_stream s;
+	struct xdp_stream s;
 	g_autoptr(GError) error = NULL;
 
-	g_assert_true(portal_parse_streams(one, &s, NULL));
+	g_assert_true(xdp_parse_streams(one, &s, NULL));
 	g_assert_cmpuint(s.node_id, ==, 36);
 	g_assert_cmpint(s.width, ==, 1280);
 	g_assert_cmpint(s.height, ==, 720);
 	/* several monitors: the first is shared */
-	g_assert_true(portal_parse_streams(two, &s, NULL));
+	g_assert_true(xdp_parse_streams(two, &s, NULL));
 	g_assert_cmpuint(s.node_id, ==, 40);
 	g_assert_cmpint(s.width, ==, 640);
 	/* a size the portal did not give, or gave nonsense for, is unknown (0), not trusted */
-	g_assert_true(portal_parse_streams(nosize, &s, NULL));
+	g_assert_true(xdp_parse_streams(nosize, &s, NULL));
 	g_assert_cmpint(s.width, ==, 0);
-	g_assert_true(portal_parse_streams(badsize, &s, NULL));
+	g_assert_true(xdp_parse_streams(badsize, &s, NULL));
 	g_assert_cmpint(s.width, ==, 0);
 	g_assert_cmpint(s.height, ==, 0);
-	g_assert_false(portal_parse_streams(none, &s, &error));
+	g_assert_false(xdp_parse_streams(none, &s, &error));
 	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 	g_clear_error(&error);
-	g_assert_false(portal_parse_streams(absent, &s, &error));
+	g_assert_false(xdp_parse_streams(absent, &s, &error));
 	g_clear_error(&error);
-	g_assert_false(portal_parse_streams(mistyped, &s, &error));
+	g_assert_false(xdp_parse_streams(mistyped, &s, &error));
 }
 
 static void test_reasons(void)
 {
-	g_assert_nonnull(strstr(portal_response_reason(1), "not allowed"));
-	g_assert_nonnull(strstr(portal_response_reason(2), "could not"));
-	g_assert_cmpstr(portal_response_reason(3), ==, portal_response_reason(2));
+	g_assert_nonnull(strstr(xdp_response_reason(1), "not allowed"));
+	g_assert_nonnull(strstr(xdp_response_reason(2), "could not"));
+	g_assert_cmpstr(xdp_response_reason(3), ==, xdp_response_reason(2));
 }
 
 int main(int argc, char **argv)

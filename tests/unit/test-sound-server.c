@@ -6,7 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sound_server.h"
+#include "share/sound_server.h"
 
 static void test_address(void)
 {

@@ -408,12 +408,14 @@ test('the desktop\'s clipboard reaches the page, and our own paste is not announ
   let written = null;
   const p = page({ writeText: (t) => { written = t; return Promise.reject(new Error('no')); } });
   p.openAll();
-  // what the desktop held when we joined is offered, not written over our clipboard
-  p.channels.clipboard.dispatchEvent(Object.assign(new Event('message'), { data: 'at join' }));
+  // what the desktop held when we joined (binary) is kept quietly, not written over our
+  // clipboard nor announced on every join
+  p.channels.clipboard.dispatchEvent(Object.assign(new Event('message'), {
+    data: new TextEncoder().encode('at join').buffer,
+  }));
   assert.equal(p.win.wayrtc.clipboard, 'at join');
   assert.equal(written, null, 'the join-time clipboard is not written unasked');
-  assert.deepEqual(p.clipboards, [['at join', false]]);
-  p.clipboards.length = 0;
+  assert.deepEqual(p.clipboards, []);
   // text copied on the desktop later is written (here the browser refuses)
   p.channels.clipboard.dispatchEvent(Object.assign(new Event('message'), { data: 'from desktop' }));
   assert.equal(p.win.wayrtc.clipboard, 'from desktop');
@@ -421,12 +423,21 @@ test('the desktop\'s clipboard reaches the page, and our own paste is not announ
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(p.clipboards, [['from desktop', false]]);
   p.doc.dispatchEvent(event('paste', { clipboardData: { getData: () => 'mine' } }));
-  p.channels.clipboard.dispatchEvent(Object.assign(new Event('message'), {
-    data: new TextEncoder().encode('mine').buffer,
-  }));
+  p.channels.clipboard.dispatchEvent(Object.assign(new Event('message'), { data: 'mine' }));
   await new Promise((r) => setImmediate(r));
   assert.equal(p.win.wayrtc.clipboard, 'mine');
-  assert.equal(p.clipboards.length, 1);
+  assert.equal(p.clipboards.length, 1, 'our own paste coming back is not announced');
+});
+
+test('the first copy on a desktop whose clipboard was empty reaches this clipboard', async () => {
+  let written = null;
+  const p = page({ writeText: (t) => { written = t; return Promise.resolve(); } });
+  p.openAll();
+  // nothing came at join: the first message is a copy made now
+  p.channels.clipboard.dispatchEvent(Object.assign(new Event('message'), { data: 'first' }));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(written, 'first');
+  assert.deepEqual(p.clipboards, [['first', true]]);
 });
 
 test('close lets go of everything and stops listening', () => {

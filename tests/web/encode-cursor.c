@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cursor.h"
+#include "share/cursor.h"
 
 #define PADDING 8 /* bytes after each row: a stride wider than the image */
 

@@ -1,0 +1,64 @@
+/* The running share's insides, for the two files that build it: share.c (the server,
+ * the viewers, the encode and the sound) and source.c (what is shared). Nothing else
+ * includes this; viewers see the share through their `viewer_host`. */
+#pragma once
+
+#include <gio/gio.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server/auth.h"
+#include "share/config.h"
+#include "share/share.h"
+#include "share/viewer.h"
+
+struct share {
+	struct config config;
+	GMainLoop *loop;
+	int exit_status;
+	bool quitting;
+	struct auth_key key;
+	struct rtc_cert *dtls_cert;
+	struct server *server;
+	struct virtual_session *session; /* only with --source=virtual */
+	/* the virtual desktop's own, where no PipeWire ran for the user; else NULL */
+	struct sound_server *sound_server;
+	struct xdp_session *portal; /* only with --source=portal */
+	uint32_t portal_devices;    /* input the portal granted (XDP_DEVICE_*) */
+	char *state_dir;
+	GTlsCertificate *tls;
+	char *tls_fingerprint;
+	struct capture *capture;
+	struct encoder *encoder;
+	struct hub *hub;
+	uint32_t video_ssrc;
+	struct audio *audio; /* NULL: no sound (--no-audio, no PipeWire, no Opus) */
+	uint32_t audio_ssrc;
+	unsigned n_listeners;   /* viewers whose offer has audio: capture only while > 0 */
+	unsigned width, height; /* of the shared area; 0 until the first frame */
+	GList *viewers;         /* struct viewer * */
+	struct viewer_host host;
+	struct arbiter *clipboard; /* NULL when the desktop offers no data-control */
+	/* A virtual keyboard and pointer that never type, so the seat has both from the
+	 * start and clients hold their wl_keyboard and wl_pointer before the first viewer's
+	 * first key (wlr and virtual sources; NULL otherwise) */
+	struct input_sink *seat_anchor;
+	/* the pointer, when the source reports it beside the frames; its image and place
+	 * stay unknown otherwise */
+	struct cursor *cursor;
+};
+
+/* The display wayrtc shares and drives: the virtual desktop's, else NULL for
+ * $WAYLAND_DISPLAY. */
+const char *share_display(struct share *share);
+/* Starts the server and prints the link, once the source can give frames. */
+bool share_serve(struct share *share, GError **error);
+/* Ends the share: every viewer is told `reason`, then the main loop stops. */
+void share_quit(struct share *share, int status, const char *reason);
+
+/* source.c: starts what share->config names (auto: portal, else wlr, else virtual;
+ * COMMAND runs in a virtual desktop). False with an error when it cannot start at all;
+ * the portal's answer comes later, and a refusal there ends the share through
+ * share_quit. */
+bool source_start(struct share *share, const char *const *command, GError **error);
+void source_stop(struct share *share);

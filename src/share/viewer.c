@@ -1,0 +1,466 @@
+/* A viewer's life: hello + offer on admission, answer and candidates in, candidates out,
+ * keyframe requests to the encoder, NACKs to the hub's history, and its data channels:
+ * input to a virtual keyboard and pointer of its own (so leaving releases only its keys),
+ * if its token allows control. Bad messages get an error reply and the session goes on. */
+#define LOG_MODULE "viewer"
+#include "viewer.h"
+
+#include <string.h>
+
+#include "input/message.h"
+#include "input/sink.h"
+#include "rtc/peer.h"
+#include "server/auth.h"
+#include "server/server.h"
+#include "server/signaling.h"
+#include "share/arbiter.h"
+#include "share/config.h"
+#include "share/cursor.h"
+#include "util/log.h"
+
+/* A browser that loses packets may ask for many keyframes; each costs a big frame. */
+#define KEYFRAME_MIN_INTERVAL_US (300 * 1000)
+/* Input messages a viewer may send: a burst (a fast typist with a busy mouse), then a
+ * steady rate well above what hands and 240 Hz mice make. More are dropped. */
+#define INPUT_BURST      500
+#define INPUT_PER_SECOND 2000
+/* Input that arrives while our clipboard text is being applied waits, in order, so the
+ * Ctrl+V after a paste sees the new clipboard; beyond this much it is dropped. */
+#define INPUT_HELD_MAX 256
+/* A pointer message that found the cursor channel's send buffer full is tried again this
+ * soon, as whatever is newest then: never more than one waits per viewer. */
+#define CURSOR_RETRY_MS 20
+
+/* The data channels we know, by label (docs/input.md). */
+enum channel_kind {
+	CHANNEL_INPUT = 0, /* keys, buttons, wheel, text: ordered, reliable */
+	CHANNEL_POINTER,   /* pointer motion only: unordered, unreliable */
+	CHANNEL_CLIPBOARD, /* text both ways */
+	CHANNEL_CURSOR,    /* the desktop's pointer, to the browser: ordered, reliable */
+	N_CHANNEL_KINDS,
+};
+
+static const char *const channel_labels[N_CHANNEL_KINDS] = {"input", "pointer", "clipboard",
+                                                            "cursor"};
+
+struct viewer {
+	const struct viewer_host *host;
+	struct server_client *client;
+	struct rtc_peer *peer;
+	uint32_t scope;
+	bool attached; /* the share sends it media */
+	bool listens;  /* its offer has the audio: attached to it too */
+	int64_t last_keyframe_us;
+	int channel_ids[N_CHANNEL_KINDS]; /* stream id, -1: not open */
+	struct input_sink *sink;          /* from the first control channel on */
+	bool sink_failed;
+	double input_tokens; /* rate limit, refilled at INPUT_PER_SECOND */
+	int64_t input_refill_us;
+	uint64_t input_ignored; /* no right to control: counted, never applied */
+	uint64_t input_dropped; /* malformed, over the rate, or on the wrong channel */
+	GQueue held;            /* GBytes: channel kind byte, then the message */
+	bool holding;           /* our clipboard text is being applied */
+	unsigned cursor_behind; /* CURSOR_CHANGED_* not yet sent on `cursor` */
+	guint cursor_retry;     /* the send buffer was full: trying again */
+};
+
+static void send_json(struct viewer *viewer, char *json)
+{
+	server_client_send(viewer->client, json);
+	g_free(json);
+}
+
+static void on_candidate(void *data, const char *candidate)
+{
+	struct viewer *viewer = data;
+
+	send_json(viewer, signal_build_candidate(candidate));
+}
+
+static void request_keyframe(struct viewer *viewer)
+{
+	int64_t now = g_get_monotonic_time();
+
+	if (now - viewer->last_keyframe_us < KEYFRAME_MIN_INTERVAL_US)
+		return;
+	viewer->last_keyframe_us = now;
+	viewer->host->request_keyframe(viewer->host->data);
+}
+
+static void on_state(void *data, enum rtc_peer_state state, const char *reason)
+{
+	struct viewer *viewer = data;
+
+	switch (state) {
+	case RTC_PEER_CONNECTED:
+		log_info("%s: connected", server_client_get_address(viewer->client));
+		request_keyframe(viewer);
+		break;
+	case RTC_PEER_FAILED:
+		log_warn("%s: %s", server_client_get_address(viewer->client),
+		         reason ? reason : "connection failed");
+		send_json(viewer, signal_build_error("connection-failed",
+		                                     reason ? reason : "the connection failed"));
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_keyframe(void *data)
+{
+	request_keyframe(data);
+}
+
+static void on_nack(void *data, uint16_t seq)
+{
+	struct viewer *viewer = data;
+
+	viewer->host->retransmit(viewer->host->data, viewer->peer, seq);
+}
+
+static const char *viewer_address(struct viewer *viewer)
+{
+	return server_client_get_address(viewer->client);
+}
+
+static int channel_kind(struct viewer *viewer, uint16_t id)
+{
+	for (int k = 0; k < N_CHANNEL_KINDS; k++) {
+		if (viewer->channel_ids[k] == id)
+			return k;
+	}
+	return -1;
+}
+
+static void send_clipboard(struct viewer *viewer, GBytes *text, bool at_join)
+{
+	int id = viewer->channel_ids[CHANNEL_CLIPBOARD];
+	gsize len;
+	const uint8_t *buf = g_bytes_get_data(text, &len);
+
+	if (id < 0 || !(viewer->scope & AUTH_SCOPE_CLIPBOARD) || !viewer->peer)
+		return;
+	if (!rtc_peer_channel_send(viewer->peer, (uint16_t)id, at_join, buf, len))
+		log_debug("%s: the clipboard (%zu bytes) did not go out", viewer_address(viewer),
+		          len);
+}
+
+static void start_sink(struct viewer *viewer)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (viewer->sink || viewer->sink_failed)
+		return;
+	viewer->sink = viewer->host->new_sink(viewer->host->data, &error);
+	if (!viewer->sink) {
+		viewer->sink_failed = true;
+		log_warn("%s: no control: %s", viewer_address(viewer), error->message);
+		send_json(viewer, signal_build_error("no-control", error->message));
+	}
+}
+
+static void on_channel_open(void *data, uint16_t id, const char *label)
+{
+	struct viewer *viewer = data;
+	int kind = -1;
+
+	for (int k = 0; k < N_CHANNEL_KINDS; k++) {
+		if (!strcmp(label, channel_labels[k]))
+			kind = k;
+	}
+	if (kind < 0 || viewer->channel_ids[kind] >= 0) {
+		log_debug("%s: channel “%s” refused", viewer_address(viewer), label);
+		rtc_peer_channel_close(viewer->peer, id);
+		return;
+	}
+	viewer->channel_ids[kind] = id;
+	if ((kind == CHANNEL_INPUT || kind == CHANNEL_POINTER) &&
+	    (viewer->scope & AUTH_SCOPE_CONTROL))
+		start_sink(viewer);
+	/* what the desktop holds now goes as binary, so the page tells it from a new copy */
+	if (kind == CHANNEL_CLIPBOARD && arbiter_get_text(viewer->host->clipboard))
+		send_clipboard(viewer, arbiter_get_text(viewer->host->clipboard), true);
+	/* a page that joins sees the pointer's shape and place before it moves */
+	if (kind == CHANNEL_CURSOR)
+		viewer_send_cursor(viewer, CURSOR_CHANGED_IMAGE | CURSOR_CHANGED_POSITION);
+}
+
+static bool input_allowed(struct viewer *viewer)
+{
+	int64_t now = g_get_monotonic_time();
+
+	viewer->input_tokens +=
+	        (double)(now - viewer->input_refill_us) * INPUT_PER_SECOND / G_USEC_PER_SEC;
+	viewer->input_tokens = MIN(viewer->input_tokens, INPUT_BURST);
+	viewer->input_refill_us = now;
+	if (viewer->input_tokens < 1)
+		return false;
+	viewer->input_tokens -= 1;
+	return true;
+}
+
+static void handle_input(struct viewer *viewer, int kind, bool binary, const uint8_t *buf,
+                         size_t len)
+{
+	struct input_event ev;
+
+	if (!(viewer->scope & AUTH_SCOPE_CONTROL)) {
+		/* whatever the page sends, a view-only link moves nothing */
+		if (viewer->input_ignored++ == 0)
+			log_warn("%s: input from a view-only link ignored", viewer_address(viewer));
+		return;
+	}
+	if (!binary || !input_allowed(viewer) || !input_message_decode(buf, len, &ev) ||
+	    (kind == CHANNEL_POINTER && ev.type != INPUT_EVENT_POINTER_MOVE)) {
+		viewer->input_dropped++;
+		return;
+	}
+	if (viewer->sink && !input_dispatch(viewer->sink, &ev))
+		viewer->input_dropped++;
+}
+
+static void hold_input(struct viewer *viewer, int kind, const uint8_t *buf, size_t len)
+{
+	g_autofree uint8_t *copy = g_malloc(len + 1);
+
+	if (viewer->held.length >= INPUT_HELD_MAX) {
+		viewer->input_dropped++;
+		return;
+	}
+	copy[0] = (uint8_t)kind;
+	if (len)
+		memcpy(copy + 1, buf, len);
+	g_queue_push_tail(&viewer->held, g_bytes_new_take(g_steal_pointer(&copy), len + 1));
+}
+
+static void release_held(struct viewer *viewer)
+{
+	GBytes *bytes;
+
+	viewer->holding = false;
+	while (!viewer->holding && (bytes = g_queue_pop_head(&viewer->held))) {
+		gsize n;
+		const uint8_t *b = g_bytes_get_data(bytes, &n);
+
+		handle_input(viewer, b[0], true, b + 1, n - 1);
+		g_bytes_unref(bytes);
+	}
+}
+
+void viewer_clipboard_applied(struct viewer *viewer)
+{
+	release_held(viewer);
+}
+
+static void handle_clipboard(struct viewer *viewer, bool binary, const uint8_t *buf, size_t len)
+{
+	if (!(viewer->scope & AUTH_SCOPE_CLIPBOARD)) {
+		viewer->input_ignored++;
+		return;
+	}
+	if (binary || !viewer->host->clipboard || !len ||
+	    !arbiter_set_text(viewer->host->clipboard, viewer, buf, len)) {
+		viewer->input_dropped++;
+		return;
+	}
+	viewer->holding = true;
+}
+
+void viewer_send_clipboard(struct viewer *viewer, GBytes *text)
+{
+	send_clipboard(viewer, text, false);
+}
+
+/* Sends what is behind, the image first (the page draws a position with the image it
+ * has); true while something is still waiting for room in the send buffer. */
+static bool flush_cursor(struct viewer *viewer)
+{
+	const struct cursor *c = viewer->host->cursor;
+	int id = viewer->channel_ids[CHANNEL_CURSOR];
+	uint8_t pos[CURSOR_POSITION_LEN];
+	size_t len;
+
+	if (id < 0 || !c || !viewer->peer) {
+		viewer->cursor_behind = 0;
+		return false;
+	}
+	if ((viewer->cursor_behind & CURSOR_CHANGED_IMAGE) && c->image_message_len &&
+	    !rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, c->image_message,
+	                           c->image_message_len))
+		return true;
+	viewer->cursor_behind &= ~CURSOR_CHANGED_IMAGE;
+	if ((viewer->cursor_behind & CURSOR_CHANGED_POSITION) && c->have_position) {
+		len = cursor_encode_position(pos, sizeof(pos), c->x, c->y, c->visible);
+		if (!rtc_peer_channel_send(viewer->peer, (uint16_t)id, true, pos, len))
+			return true;
+	}
+	viewer->cursor_behind = 0;
+	return false;
+}
+
+static gboolean retry_cursor(void *data)
+{
+	struct viewer *viewer = data;
+
+	if (flush_cursor(viewer))
+		return G_SOURCE_CONTINUE;
+	viewer->cursor_retry = 0;
+	return G_SOURCE_REMOVE;
+}
+
+void viewer_send_cursor(struct viewer *viewer, unsigned changed)
+{
+	viewer->cursor_behind |= changed;
+	/* a retry is due: it sends the newest, so positions never queue up behind a slow link */
+	if (viewer->cursor_retry || !flush_cursor(viewer))
+		return;
+	viewer->cursor_retry = g_timeout_add(CURSOR_RETRY_MS, retry_cursor, viewer);
+}
+
+static void on_channel_message(void *data, uint16_t id, bool binary, const uint8_t *buf, size_t len)
+{
+	struct viewer *viewer = data;
+	int kind = channel_kind(viewer, id);
+
+	if (kind == CHANNEL_CURSOR)
+		viewer->input_dropped++; /* the server's to send, never to read */
+	else if (kind == CHANNEL_CLIPBOARD)
+		handle_clipboard(viewer, binary, buf, len);
+	else if (kind >= 0 && viewer->holding && binary && (viewer->scope & AUTH_SCOPE_CONTROL))
+		hold_input(viewer, kind, buf, len);
+	else if (kind >= 0)
+		handle_input(viewer, kind, binary, buf, len);
+}
+
+static void on_channel_closed(void *data, uint16_t id)
+{
+	struct viewer *viewer = data;
+	int kind = channel_kind(viewer, id);
+
+	if (kind < 0)
+		return;
+	viewer->channel_ids[kind] = -1;
+	/* no stuck keys: whatever this viewer held goes up with its channel */
+	if (kind == CHANNEL_INPUT && viewer->sink)
+		input_sink_release_all(viewer->sink);
+}
+
+static const struct rtc_peer_listener peer_listener = {
+        .candidate = on_candidate,
+        .state = on_state,
+        .keyframe = on_keyframe,
+        .nack = on_nack,
+        .channel_open = on_channel_open,
+        .channel_message = on_channel_message,
+        .channel_closed = on_channel_closed,
+};
+
+struct viewer *viewer_new(const struct viewer_host *host, struct server_client *client,
+                          uint32_t scope)
+{
+	const struct config *config = host->config;
+	struct rtc_peer_config pc = {
+	        .cert = host->dtls_cert,
+	        .codec = config->codec,
+	        .video_ssrc = host->video_ssrc,
+	        /* no section at all for a link without the right, nor where there is no sound */
+	        .audio = host->audio && (scope & AUTH_SCOPE_AUDIO),
+	        .audio_ssrc = host->audio_ssrc,
+	        .stun_host = config->stun_host,
+	        .stun_port = config->stun_port,
+	        .turn_host = config->turn_host,
+	        .turn_port = config->turn_port,
+	        .turn_user = config->turn_user,
+	        .turn_pass = config->turn_pass,
+	};
+	g_autoptr(GError) error = NULL;
+	g_autofree char *offer = NULL;
+	struct viewer *viewer = g_new0(struct viewer, 1);
+	unsigned width, height;
+
+	viewer->host = host;
+	viewer->client = client;
+	viewer->scope = scope;
+	viewer->input_tokens = INPUT_BURST;
+	viewer->input_refill_us = g_get_monotonic_time();
+	for (int k = 0; k < N_CHANNEL_KINDS; k++)
+		viewer->channel_ids[k] = -1;
+	host->get_size(host->data, &width, &height);
+	send_json(viewer, signal_build_hello(scope, width, height, rtc_codec_name(config->codec)));
+	viewer->peer = rtc_peer_new(&pc, &peer_listener, viewer, &error);
+	if (viewer->peer)
+		offer = rtc_peer_create_offer(viewer->peer, &error);
+	if (!offer) {
+		log_error("%s: %s", server_client_get_address(client), error->message);
+		send_json(viewer, signal_build_error("internal", error->message));
+		server_client_close(client, 1011, "the server could not start a connection");
+		return viewer;
+	}
+	viewer->listens = pc.audio;
+	viewer->attached = true;
+	host->attach(host->data, viewer->peer, viewer->listens);
+	send_json(viewer, signal_build_offer(offer));
+	return viewer;
+}
+
+void viewer_free(struct viewer *viewer)
+{
+	if (!viewer)
+		return;
+	if (viewer->attached)
+		viewer->host->detach(viewer->host->data, viewer->peer, viewer->listens);
+	rtc_peer_free(viewer->peer);
+	g_clear_handle_id(&viewer->cursor_retry, g_source_remove);
+	arbiter_forget(viewer->host->clipboard, viewer);
+	g_queue_clear_full(&viewer->held, (GDestroyNotify)g_bytes_unref);
+	/* releases every key and button still held */
+	input_sink_destroy(viewer->sink);
+	if (viewer->input_ignored || viewer->input_dropped)
+		log_info("%s: %" G_GUINT64_FORMAT
+		         " input messages ignored (view-only), %" G_GUINT64_FORMAT " dropped",
+		         viewer_address(viewer), viewer->input_ignored, viewer->input_dropped);
+	g_free(viewer);
+}
+
+void viewer_handle_message(struct viewer *viewer, const char *text, size_t len)
+{
+	g_autoptr(GError) error = NULL;
+	struct signal_msg msg = {0};
+	bool ok = true;
+
+	if (!signal_parse(text, len, &msg, &error)) {
+		send_json(viewer, signal_build_error("bad-message", error->message));
+		return;
+	}
+	if (!viewer->peer) {
+		signal_msg_clear(&msg);
+		return;
+	}
+	switch (msg.type) {
+	case SIGNAL_ANSWER:
+		ok = rtc_peer_set_answer(viewer->peer, msg.sdp, strlen(msg.sdp), &error);
+		break;
+	case SIGNAL_CANDIDATE:
+		ok = rtc_peer_add_candidate(viewer->peer, msg.candidate ? msg.candidate : "",
+		                            &error);
+		break;
+	case SIGNAL_KEYFRAME:
+		request_keyframe(viewer);
+		break;
+	case SIGNAL_PING:
+		server_client_send(viewer->client, "{\"type\":\"pong\"}");
+		break;
+	}
+	if (!ok) {
+		log_warn("%s: %s", server_client_get_address(viewer->client), error->message);
+		send_json(viewer, signal_build_error("bad-message", error->message));
+	}
+	signal_msg_clear(&msg);
+}
+
+void viewer_say_bye(struct viewer *viewer, const char *reason)
+{
+	send_json(viewer, signal_build_bye(reason));
+	server_client_close(viewer->client, 1001, reason);
+}

@@ -1,0 +1,54 @@
+/* One admitted browser: its signaling messages, its WebRTC peer, its rights. It reaches
+ * the rest of the share only through a `viewer_host`, which the share fills once. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct arbiter;
+struct config;
+struct cursor;
+struct input_sink;
+struct rtc_cert;
+struct rtc_peer;
+struct server_client;
+
+/* What a viewer may use of its share. The share owns it and everything it points to,
+ * outlives every viewer, and calls viewers on the main loop only; so do these. */
+struct viewer_host {
+	const struct config *config;
+	struct rtc_cert *dtls_cert;
+	uint32_t video_ssrc;
+	bool audio; /* the share has sound to offer */
+	uint32_t audio_ssrc;
+	const struct cursor *cursor; /* the desktop's pointer, when it travels beside the frames */
+	struct arbiter *clipboard;   /* NULL: the desktop offers no clipboard */
+	void *data;
+	/* The shared area's size in pixels, 0 before the first frame. */
+	void (*get_size)(void *data, unsigned *width, unsigned *height);
+	/* The peer takes the video from now on (and the sound, if `audio`), until detached. */
+	void (*attach)(void *data, struct rtc_peer *peer, bool audio);
+	void (*detach)(void *data, struct rtc_peer *peer, bool audio);
+	void (*request_keyframe)(void *data);
+	/* Resends video packet `seq` to `peer` if it is still in history. */
+	void (*retransmit)(void *data, struct rtc_peer *peer, uint16_t seq);
+	/* A keyboard and pointer of the viewer's own on the desktop; NULL with an error a
+	 * person can read when the desktop grants none. */
+	struct input_sink *(*new_sink)(void *data, GError **error);
+};
+
+struct viewer *viewer_new(const struct viewer_host *host, struct server_client *client,
+                          uint32_t scope);
+void viewer_free(struct viewer *viewer); /* accepts NULL */
+void viewer_handle_message(struct viewer *viewer, const char *text, size_t len);
+/* The desktop's clipboard has new text: sent to the viewer if its link allows it. */
+void viewer_send_clipboard(struct viewer *viewer, GBytes *text);
+/* The desktop's pointer changed (CURSOR_CHANGED_* of host->cursor): sent to the viewer
+ * whose `cursor` channel is open, whatever its rights. */
+void viewer_send_cursor(struct viewer *viewer, unsigned changed);
+/* The compositor applied this viewer's clipboard text: input held back for it goes on. */
+void viewer_clipboard_applied(struct viewer *viewer);
+/* Tells the browser why the share ends, then closes its socket. */
+void viewer_say_bye(struct viewer *viewer, const char *reason);
