@@ -180,7 +180,9 @@ uint32_t portal_cursor_modes(struct portal *p)
 	outputs = outputs_probe(p->display, &caps, NULL);
 
 	/* asked afresh each time (the frontend reads it once, at its start, and a
-	 * SelectSources must not get what the compositor cannot give) */
+	 * SelectSources must not get what the compositor cannot give); only the caps count */
+	if (outputs)
+		g_ptr_array_unref(outputs);
 	return CURSOR_MODES_ALWAYS | (caps.cursor_capture ? PORTAL_CURSOR_METADATA : 0);
 }
 

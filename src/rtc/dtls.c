@@ -281,13 +281,13 @@ static void finish(struct rtc_dtls *dtls, bool was_connected, const char *reason
 	}
 }
 
-/* RFC 5764 section 4.2: client key, server key, client salt, server salt. */
+/* RFC 5764 section 4.2; rtc_srtp_keys_from_export knows the layout. */
 static void export_keys(struct rtc_dtls *dtls)
 {
 	uint8_t material[2 * (RTC_SRTP_KEY_LEN + RTC_SRTP_MAX_SALT_LEN)];
 	gnutls_srtp_profile_t selected;
 	struct rtc_srtp_keys keys = {0};
-	const uint8_t *ck, *sk, *cs, *ss;
+	enum rtc_srtp_profile profile;
 	size_t salt_len, total;
 	int ret;
 
@@ -297,24 +297,18 @@ static void export_keys(struct rtc_dtls *dtls)
 		       "the browser and wayrtc found no common SRTP protection profile");
 		return;
 	}
+	profile = (enum rtc_srtp_profile)selected;
 	/* gnutls_srtp_get_keys knows no AEAD profile (GnuTLS 3.7), so export as it does:
 	 * the RFC 5705 exporter without context */
 	total = 2 * (RTC_SRTP_KEY_LEN + salt_len);
 	ret = gnutls_prf(dtls->session, strlen(SRTP_LABEL), SRTP_LABEL, 0, 0, NULL, total,
 	                 (char *)material);
-	if (ret < 0) {
+	if (ret < 0 ||
+	    !rtc_srtp_keys_from_export(profile, material, total, dtls->is_server, &keys)) {
+		gnutls_memset(material, 0, sizeof(material));
 		finish(dtls, false, "the DTLS key export failed");
 		return;
 	}
-	ck = material;
-	sk = material + RTC_SRTP_KEY_LEN;
-	cs = material + 2 * RTC_SRTP_KEY_LEN;
-	ss = cs + salt_len;
-	keys.profile = (enum rtc_srtp_profile)selected;
-	memcpy(keys.local_key, dtls->is_server ? sk : ck, RTC_SRTP_KEY_LEN);
-	memcpy(keys.local_salt, dtls->is_server ? ss : cs, salt_len);
-	memcpy(keys.remote_key, dtls->is_server ? ck : sk, RTC_SRTP_KEY_LEN);
-	memcpy(keys.remote_salt, dtls->is_server ? cs : ss, salt_len);
 	gnutls_memset(material, 0, sizeof(material));
 	dtls->phase = PHASE_CONNECTED;
 	log_debug("%s: connected, %s, %s", dtls->is_server ? "server" : "client",

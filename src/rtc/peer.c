@@ -11,8 +11,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "util/log.h"
 #include "rtc/bwe.h"
+#include "rtc/demux.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
 #include "rtc/pacer.h"
@@ -22,6 +22,7 @@
 #include "rtc/sdp.h"
 #include "rtc/srtp.h"
 #include "rtc/twcc.h"
+#include "util/log.h"
 
 #define SR_INTERVAL_MS 1000
 /* From the answer to media: ICE checks plus the DTLS handshake. libnice in trickle mode
@@ -38,11 +39,6 @@
 #define ESTIMATE_REPORT    0.05  /* a change this large (relative) is reported */
 #define RTX_OSN            2     /* RFC 4588: the original sequence number leads the payload */
 #define AUDIO_CLOCK        48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
-/* RFC 7983 demultiplexing by the first byte */
-#define DEMUX_DTLS_MIN 20
-#define DEMUX_DTLS_MAX 63
-#define DEMUX_RTP_MIN  128
-#define DEMUX_RTP_MAX  191
 
 /* One packet waiting for the sender thread. */
 struct qpkt {
@@ -638,13 +634,18 @@ static void ice_receive(void *data, const uint8_t *buf, size_t len)
 {
 	struct rtc_peer *peer = data;
 
-	if (buf[0] >= DEMUX_DTLS_MIN && buf[0] <= DEMUX_DTLS_MAX) {
+	switch (rtc_demux(buf, len)) {
+	case RTC_DEMUX_DTLS:
 		if (peer->dtls)
 			rtc_dtls_handle(peer->dtls, buf, len);
-	} else if (buf[0] >= DEMUX_RTP_MIN && buf[0] <= DEMUX_RTP_MAX) {
-		/* we only send media: RTP from the browser is not expected and dropped */
-		if (rtcp_is_rtcp(buf, len))
-			handle_rtcp(peer, buf, len);
+		break;
+	case RTC_DEMUX_RTCP:
+		handle_rtcp(peer, buf, len);
+		break;
+	default:
+		/* we only send media: RTP from the browser is not expected and dropped; libnice
+		 * keeps STUN to itself */
+		break;
 	}
 }
 

@@ -54,6 +54,24 @@ const char *rtc_srtp_profile_name(enum rtc_srtp_profile profile)
 	return "unknown";
 }
 
+bool rtc_srtp_keys_from_export(enum rtc_srtp_profile profile, const uint8_t *material, size_t len,
+                               bool is_server, struct rtc_srtp_keys *keys)
+{
+	size_t salt_len = rtc_srtp_salt_len(profile);
+	const uint8_t *ck = material, *sk = material + RTC_SRTP_KEY_LEN;
+	const uint8_t *cs = material + 2 * RTC_SRTP_KEY_LEN, *ss = cs + salt_len;
+
+	if (!salt_len || len != 2 * (RTC_SRTP_KEY_LEN + salt_len))
+		return false;
+	memset(keys, 0, sizeof(*keys));
+	keys->profile = profile;
+	memcpy(keys->local_key, is_server ? sk : ck, RTC_SRTP_KEY_LEN);
+	memcpy(keys->local_salt, is_server ? ss : cs, salt_len);
+	memcpy(keys->remote_key, is_server ? ck : sk, RTC_SRTP_KEY_LEN);
+	memcpy(keys->remote_salt, is_server ? cs : ss, salt_len);
+	return true;
+}
+
 static gpointer init_once(gpointer unused)
 {
 	srtp_err_status_t st = srtp_init();

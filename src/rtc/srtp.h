@@ -38,6 +38,13 @@ size_t rtc_srtp_salt_len(enum rtc_srtp_profile profile);
 size_t rtc_srtp_tag_len(enum rtc_srtp_profile profile);
 const char *rtc_srtp_profile_name(enum rtc_srtp_profile profile);
 
+/* The DTLS exporter's keying material (RFC 5764 section 4.2: client key, server key,
+ * client salt, server salt; 2 * (RTC_SRTP_KEY_LEN + salt) bytes) sorted into our
+ * direction and theirs. False for a profile we do not know or a length that is not the
+ * profile's. */
+bool rtc_srtp_keys_from_export(enum rtc_srtp_profile profile, const uint8_t *material, size_t len,
+                               bool is_server, struct rtc_srtp_keys *keys);
+
 struct rtc_srtp *rtc_srtp_new(const struct rtc_srtp_keys *keys, GError **error);
 void rtc_srtp_free(struct rtc_srtp *srtp); /* accepts NULL */
 

@@ -9,13 +9,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MUTATIONS 2000
+#define MUTATIONS 2000 /* per seed; FUZZ_MUTATIONS overrides it for a slow target */
 
-static void run_mutations(const uint8_t *seed, size_t len, GRand *rand)
+static void run_mutations(const uint8_t *seed, size_t len, GRand *rand, int mutations)
 {
 	uint8_t *buf = g_malloc(len + 64);
 
-	for (int i = 0; i < MUTATIONS; i++) {
+	for (int i = 0; i < mutations; i++) {
 		size_t n = len;
 
 		memcpy(buf, seed, len);
@@ -47,6 +47,8 @@ static void run_mutations(const uint8_t *seed, size_t len, GRand *rand)
 int main(int argc, char **argv)
 {
 	GRand *rand = g_rand_new_with_seed(0x77617972);
+	const char *env = g_getenv("FUZZ_MUTATIONS");
+	int mutations = env ? atoi(env) : MUTATIONS;
 	unsigned runs = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -65,8 +67,8 @@ int main(int argc, char **argv)
 			if (!g_file_get_contents(path, &seed, &len, NULL))
 				continue;
 			LLVMFuzzerTestOneInput((const uint8_t *)seed, len);
-			run_mutations((const uint8_t *)seed, len, rand);
-			runs += 1 + MUTATIONS;
+			run_mutations((const uint8_t *)seed, len, rand, mutations);
+			runs += 1 + mutations;
 		}
 		g_dir_close(dir);
 	}

@@ -290,7 +290,6 @@ static char *load_fp(const char *dir)
 static void test_renewal(void)
 {
 	g_autofree char *dir = tmp_dir();
-	g_autofree char *crt_path = g_build_filename(dir, "tls.crt", NULL);
 	g_autofree char *fp_long = NULL, *fp_soon = NULL, *fp_bad = NULL, *fp_mixed = NULL;
 	g_autofree char *fp_expired = NULL, *first = NULL;
 	g_autofree char *key_pem = NULL;

@@ -907,6 +907,113 @@ static void test_444(void)
 	encoder_free(enc);
 }
 
+/* Sample points on a grid over the picture, away from the squares' edges below. */
+#define GRID 6
+
+static void grid_points(unsigned w, unsigned h, unsigned (*at)[2])
+{
+	for (unsigned gy = 0; gy < GRID; gy++)
+		for (unsigned gx = 0; gx < GRID; gx++) {
+			at[gy * GRID + gx][0] = w * (2 * gx + 1) / (2 * GRID);
+			at[gy * GRID + gx][1] = h * (2 * gy + 1) / (2 * GRID);
+		}
+}
+
+/* The luma at the grid points of `f` encoded alone as a whole frame: the reference. */
+static void whole_frame_reference(const char *name, enum rtc_codec codec,
+                                  const struct capture_frame *frame, const unsigned (*at)[2],
+                                  unsigned *luma)
+{
+	struct encoder_config config = {
+	        .name = name, .codec = codec, .max_fps = 60, .bitrate_kbps = 2000};
+	struct capture_frame f = *frame;
+	g_autoptr(GError) error = NULL;
+	struct out o = {0};
+	struct encoder *enc;
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	f.n_damage = 0;
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	decode_luma(&o, codec, at, GRID * GRID, luma);
+	encoder_free(enc);
+	out_clear(&o);
+}
+
+/* Guards two things the whole-frame tests cannot see. Several damage rectangles: each one
+ * is converted, not only the first. A y-inverted buffer (rows bottom up): its damage is in
+ * no agreed orientation, so the whole buffer is converted, flipped. Either way the picture
+ * the encoder sees after the update must be what the same pixels give encoded whole. */
+static void damage_vs_whole(const char *name, enum rtc_codec codec, bool y_invert)
+{
+	struct encoder_config config = {
+	        .name = name, .codec = codec, .max_fps = 60, .bitrate_kbps = 2000};
+	struct out o = {0};
+	g_autoptr(GError) error = NULL;
+	unsigned w = 320, h = 240, stride = w * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * h);
+	struct capture_frame f = {
+	        .width = w, .height = h, .stride = stride, .format = 0x34325258, .data = pixels};
+	unsigned at[GRID * GRID][2], luma[GRID * GRID], want[GRID * GRID];
+	struct encoder *enc;
+	unsigned differ = 0;
+	enum { SLACK = 12 };
+
+	grid_points(w, h, at);
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	paint(pixels, stride, 0, 0, w, h, 0, 0, 255);
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	g_usleep(20000);
+
+	/* the update: three white squares, in the buffer's own rows, and the damage names
+	 * them; the rest stays as it was, so a whole frame of the same pixels is the
+	 * reference. A y-inverted buffer's damage counts for nothing: its background turns
+	 * red and the top half of the picture (the buffer's bottom) green, undamaged, and
+	 * all of it must show. */
+	if (y_invert) {
+		paint(pixels, stride, 0, 0, w, h, 255, 0, 0);
+		paint(pixels, stride, 0, h / 2, w, h / 2, 0, 255, 0);
+	}
+	paint(pixels, stride, 0, 0, 106, 80, 255, 255, 255);
+	paint(pixels, stride, 106, 80, 108, 80, 255, 255, 255);
+	paint(pixels, stride, 214, 160, 106, 80, 255, 255, 255);
+	f.y_invert = y_invert;
+	f.n_damage = 3;
+	f.damage[0] = (struct capture_rect){0, 0, 106, 80};
+	f.damage[1] = (struct capture_rect){106, 80, 108, 80};
+	f.damage[2] = (struct capture_rect){214, 160, 106, 80};
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 2, 3000), ==, 2);
+	decode_luma(&o, codec, at, G_N_ELEMENTS(at), luma);
+	encoder_free(enc);
+	out_clear(&o);
+
+	whole_frame_reference(name, codec, &f, at, want);
+	for (size_t i = 0; i < G_N_ELEMENTS(at); i++) {
+		if (abs((int)luma[i] - (int)want[i]) > SLACK) {
+			g_test_message("at %u,%u: luma %u, the whole frame gives %u", at[i][0],
+			               at[i][1], luma[i], want[i]);
+			differ++;
+		}
+	}
+	g_assert_cmpuint(differ, ==, 0);
+}
+
+static void test_damage_rects(void)
+{
+	damage_vs_whole("vp8enc", RTC_CODEC_VP8, false);
+}
+
+static void test_damage_y_invert(void)
+{
+	damage_vs_whole("vp8enc", RTC_CODEC_VP8, true);
+}
+
 static void test_unknown(void)
 {
 	struct encoder_config config = {.name = "nosuchenc", .codec = RTC_CODEC_H264};
@@ -937,6 +1044,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/burst", test_burst);
 	g_test_add_func("/encoder/damage-h264", test_damage_h264);
 	g_test_add_func("/encoder/damage-vp8", test_damage_vp8);
+	g_test_add_func("/encoder/damage-rects", test_damage_rects);
+	g_test_add_func("/encoder/damage-y-invert", test_damage_y_invert);
 	g_test_add_func("/encoder/unknown", test_unknown);
 	g_test_add_func("/encoder/rtp-timestamps", test_rtp_timestamps);
 	g_test_add_func("/encoder/keyframe-coalesce", test_keyframe_coalesce);

@@ -4,11 +4,13 @@
  * decrypted byte for byte, PLI and NACK from the browser reach the listener, a Sender
  * Report arrives with our counts, and freeing the peer closes DTLS. With audio: its
  * packets arrive only where the offer had it and the answer kept it, and the Sender
- * Report carries one report per SSRC. */
+ * Report carries one report per SSRC. Under real packet loss (the browser's socket drops
+ * some at random), NACKs bring every lost packet back through the hub's history. */
 #include <gio/gio.h>
 #include <interfaces.h>
 #include <string.h>
 
+#include "media/hub.h"
 #include "util/log.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
@@ -69,11 +71,19 @@ static void peer_keyframe(void *data)
 	s->keyframes++;
 }
 
+/* When set, a NACK is answered as the viewer answers it: from the hub's history. */
+static struct {
+	struct hub *hub;
+	struct rtc_peer *peer;
+} answer_nacks;
+
 static void peer_nack(void *data, uint16_t seq)
 {
 	struct seen *s = data;
 
 	g_array_append_val(s->nacks, seq);
+	if (answer_nacks.hub)
+		hub_retransmit(answer_nacks.hub, answer_nacks.peer, seq);
 }
 
 static void peer_estimate(void *data, uint32_t bps)
@@ -142,6 +152,9 @@ struct browser {
 	GPtrArray *rtp;  /* GBytes, decrypted */
 	GPtrArray *rtcp; /* GBytes, decrypted */
 	unsigned refused;
+	GRand *loss_rand; /* when set, RTP is lost on the way at `loss` */
+	double loss;
+	unsigned lost;
 };
 
 static void browser_ice_state(void *data, enum rtc_ice_state state)
@@ -166,6 +179,10 @@ static void browser_receive(void *data, const uint8_t *buf, size_t len)
 	}
 	if (!b->srtp || len > sizeof(pkt))
 		return;
+	if (b->loss_rand && !rtcp_is_rtcp(buf, len) && g_rand_double(b->loss_rand) < b->loss) {
+		b->lost++;
+		return;
+	}
 	memcpy(pkt, buf, len);
 	if (rtcp_is_rtcp(pkt, n) ? rtc_srtp_unprotect_rtcp(b->srtp, pkt, &n)
 	                         : rtc_srtp_unprotect_rtp(b->srtp, pkt, &n))
@@ -1194,6 +1211,163 @@ static void test_congestion_control(void)
 	world_clear(&w);
 }
 
+/* ---- NACK under loss ---- */
+
+#define LOSS_FRAMES 60
+#define LOSS_FRAME  4000 /* bytes: four or five packets a frame */
+
+struct loss_world {
+	struct world w;
+	struct hub *hub;
+	GHashTable *sent;     /* seq → GBytes: what the hub sent first */
+	GHashTable *received; /* seq → GBytes: what the browser decrypted */
+	guint nack_timer;
+	unsigned nacks_sent;
+};
+
+static void loss_sink(void *data, const uint8_t *pkt, size_t len)
+{
+	struct loss_world *l = data;
+	struct rtp_header h;
+
+	g_assert_true(rtp_header_parse(pkt, len, &h));
+	/* the payload: each peer writes its own transport-wide number into the header */
+	if (!g_hash_table_contains(l->sent, GUINT_TO_POINTER(h.seq)))
+		g_hash_table_insert(l->sent, GUINT_TO_POINTER(h.seq),
+		                    g_bytes_new(pkt + h.header_len, h.payload_len));
+}
+
+/* Moves the payloads the browser decrypted into `received`, by sequence number; an RTX
+ * packet (RFC 4588) by the original sequence number it carries, without it. */
+static void collect(struct loss_world *l)
+{
+	struct browser *b = &l->w.browser;
+
+	for (guint i = 0; i < b->rtp->len; i++) {
+		struct rtp_header h;
+		gsize len;
+		const uint8_t *p = g_bytes_get_data(b->rtp->pdata[i], &len);
+		const uint8_t *payload;
+		size_t n;
+		unsigned seq;
+
+		g_assert_true(rtp_header_parse(p, len, &h));
+		payload = p + h.header_len;
+		n = h.payload_len;
+		seq = h.seq;
+		if (h.payload_type == RTC_PT_VP8_RTX) {
+			if (n < 2)
+				continue; /* a probe's padding */
+			seq = (unsigned)(payload[0] << 8 | payload[1]);
+			payload += 2;
+			n -= 2;
+		} else if (h.ssrc != SSRC) {
+			continue;
+		}
+		if (!g_hash_table_contains(l->received, GUINT_TO_POINTER(seq)))
+			g_hash_table_insert(l->received, GUINT_TO_POINTER(seq),
+			                    g_bytes_new(payload, n));
+	}
+	g_ptr_array_set_size(b->rtp, 0);
+}
+
+/* What a browser does every few tens of milliseconds: a generic NACK (RFC 4585 section
+ * 6.2.1) for each packet that has not arrived. (A browser sees the gaps in the sequence
+ * numbers; the sink's record of what was sent stands in for that here.) */
+static gboolean send_nacks(void *data)
+{
+	struct loss_world *l = data;
+	struct browser *b = &l->w.browser;
+	uint8_t rtcp[256];
+	size_t n = 0;
+	GHashTableIter it;
+	gpointer key;
+
+	collect(l);
+	memset(rtcp, 0, sizeof(rtcp));
+	rtcp[0] = 0x80, rtcp[1] = 201, rtcp[3] = 1; /* RR, no blocks */
+	put32(rtcp + 4, BROWSER_SSRC);
+	rtcp[8] = 0x81, rtcp[9] = 205; /* generic NACK */
+	put32(rtcp + 12, BROWSER_SSRC);
+	put32(rtcp + 16, SSRC);
+	g_hash_table_iter_init(&it, l->sent);
+	while (n < 50 && g_hash_table_iter_next(&it, &key, NULL)) {
+		unsigned seq = GPOINTER_TO_UINT(key);
+
+		if (g_hash_table_contains(l->received, key))
+			continue;
+		rtcp[20 + 4 * n] = (uint8_t)(seq >> 8);
+		rtcp[21 + 4 * n] = (uint8_t)seq;
+		n++;
+	}
+	if (n) {
+		rtcp[11] = (uint8_t)(2 + n);
+		browser_send_rtcp(b, rtcp, 20 + 4 * n);
+		l->nacks_sent += n;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static bool all_received(void *data)
+{
+	struct loss_world *l = data;
+
+	collect(l);
+	return g_hash_table_size(l->received) == g_hash_table_size(l->sent);
+}
+
+/* Guards retransmission end to end: a NACK reaches the peer's listener, the hub finds the
+ * packet in its history and sends it to that peer, and it arrives. With 15 % of the RTP
+ * lost on the way (retransmissions too), every packet must still arrive, byte for byte. */
+static void test_nack_under_loss(void)
+{
+	struct loss_world l = {0};
+	uint8_t frame[LOSS_FRAME];
+	struct hub_stats stats;
+	GHashTableIter it;
+	gpointer key, value;
+
+	world_connect(&l.w, true);
+	l.hub = hub_new(RTC_CODEC_VP8, SSRC);
+	l.sent = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_bytes_unref);
+	l.received = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_bytes_unref);
+	hub_set_sink(l.hub, loss_sink, &l);
+	hub_add_peer(l.hub, l.w.peer);
+	answer_nacks.hub = l.hub;
+	answer_nacks.peer = l.w.peer;
+	l.w.browser.loss_rand = g_rand_new_with_seed(15);
+	l.w.browser.loss = 0.15;
+	l.nack_timer = g_timeout_add(20, send_nacks, &l);
+
+	for (unsigned f = 0; f < LOSS_FRAMES; f++) {
+		for (size_t i = 0; i < sizeof(frame); i++)
+			frame[i] = (uint8_t)(f * 31 + i);
+		hub_push_video(l.hub, frame, sizeof(frame), f == 0, 3000 * f,
+		               g_get_monotonic_time());
+		/* a frame's packets at a time, as a 30 fps encoder would pace them */
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(2000);
+	}
+	g_assert_true(run_until(all_received, &l));
+	g_test_message("%u of %u packets lost on the way, %u NACKed", l.w.browser.lost,
+	               g_hash_table_size(l.sent), l.nacks_sent);
+	g_assert_cmpuint(l.w.browser.lost, >, 0);
+	hub_get_stats(l.hub, &stats);
+	g_assert_cmpuint(stats.retransmits, >, 0);
+	g_hash_table_iter_init(&it, l.sent);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		g_assert_true(g_bytes_equal(value, g_hash_table_lookup(l.received, key)));
+
+	g_source_remove(l.nack_timer);
+	answer_nacks.hub = NULL;
+	hub_remove_peer(l.hub, l.w.peer);
+	hub_free(l.hub);
+	g_hash_table_unref(l.sent);
+	g_hash_table_unref(l.received);
+	g_rand_free(l.w.browser.loss_rand);
+	world_clear(&l.w);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1203,6 +1377,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/peer/media/dtls-server", test_media_dtls_server);
 	g_test_add_func("/peer/media/dtls-client", test_media_dtls_client);
 	g_test_add_func("/peer/unreachable", test_unreachable);
+	g_test_add_func("/peer/nack-under-loss", test_nack_under_loss);
 	g_test_add_func("/peer/codec-choice", test_codec_choice);
 	g_test_add_func("/peer/audio", test_audio);
 	g_test_add_func("/peer/audio/not-offered", test_audio_not_offered);

@@ -295,6 +295,47 @@ static void test_refusals(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->opened, ==, 0);
 }
 
+/* Guards the exact Origin match: a page on another origin must never open /ws, however
+ * much of our origin its own contains. A prefix compare would let a host named
+ * "127.0.0.1:PORT.evil.example" in, a suffix compare "https://evil.127.0.0.1:PORT", a
+ * compare that ignores the port another service on the same host. Fewer refusals than
+ * the rate limit's burst, so each answer is the Origin check's own. */
+static void test_origin_forged(struct fixture *f, gconstpointer data)
+{
+	g_autofree char *token = good_token(AUTH_SCOPE_VIEW);
+	char *forged[] = {
+	        g_strconcat(f->origin, ".evil.example", NULL),         /* ours as a prefix */
+	        g_strdup_printf("https://evil.127.0.0.1:%u", f->port), /* ours as a suffix */
+	        g_strdup_printf("https://127.0.0.1:%u0", f->port),     /* another port */
+	        g_strdup("https://127.0.0.1"),                         /* no port (443) */
+	        g_strdup_printf("https://127.0.0.1:%u@evil.example", f->port), /* userinfo */
+	        g_strconcat(f->origin, "/", NULL),                             /* not an origin */
+	        g_strdup_printf("http://127.0.0.1:%u", f->port),               /* plain http */
+	        g_strdup_printf("wss://127.0.0.1:%u", f->port),                /* another scheme */
+	        g_strdup("null"),                                              /* opaque origin */
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(forged); i++) {
+		g_test_message("Origin: %s", forged[i]);
+		g_assert_cmpuint(ws_try(f, "/ws", forged[i], token, NULL), ==, 403);
+		g_free(forged[i]);
+	}
+	g_assert_cmpuint(f->opened, ==, 0);
+	/* and the same token with our own origin works, so the refusals were the Origin's */
+	g_assert_cmpuint(ws_try(f, "/ws", f->origin, token, NULL), ==, 101);
+}
+
+/* Scheme and host are case-insensitive (RFC 6454 section 4), so an origin that differs
+ * from ours only in case is ours; this guards against a compare that would turn it away. */
+static void test_origin_case(struct fixture *f, gconstpointer data)
+{
+	g_autofree char *token = good_token(AUTH_SCOPE_VIEW);
+	g_autofree char *upper = g_strdup_printf("HTTPS://127.0.0.1:%u", f->port);
+
+	g_assert_cmpuint(ws_try(f, "/ws", upper, token, NULL), ==, 101);
+	g_assert_cmpuint(f->opened, ==, 1);
+}
+
 static void test_auth_endpoint(struct fixture *f, gconstpointer data)
 {
 	g_autofree char *token = good_token(AUTH_SCOPE_VIEW);
@@ -745,6 +786,8 @@ int main(int argc, char **argv)
 	g_test_add("/server/" name, struct fixture, NULL, fixture_set_up, fn, fixture_tear_down)
 	ADD("static", test_static);
 	ADD("refusals", test_refusals);
+	ADD("origin-forged", test_origin_forged);
+	ADD("origin-case", test_origin_case);
 	ADD("auth-endpoint", test_auth_endpoint);
 	ADD("viewer", test_viewer);
 	ADD("message-limit", test_message_limit);
