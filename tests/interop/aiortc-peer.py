@@ -75,7 +75,8 @@ def check_offer(sdp, codec, level_hex):
     lines = sdp.split("\r\n")
     mvideo = next(l for l in lines if l.startswith("m=video "))
     pts = mvideo.split()[3:]
-    want = ["102", "96"] if codec == "h264" else ["96", "102"]
+    # each codec followed by its RTX payload type (RFC 4588)
+    want = ["102", "103", "96", "97"] if codec == "h264" else ["96", "97", "102", "103"]
     if pts != want:
         fail(f"offer's video m-line {mvideo!r}: wanted payload types {want}")
     if mvideo.split()[1] == "9" or "c=IN IP4 0.0.0.0" in lines:
