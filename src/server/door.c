@@ -626,7 +626,6 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *tcp, GOb
 	GSocket *socket = g_socket_connection_get_socket(tcp);
 	struct door_conn *conn;
 	char key[RATELIMIT_KEY_MAX];
-	g_autofree char *address = NULL;
 
 	if (!remote || !G_IS_INET_SOCKET_ADDRESS(remote)) {
 		g_io_stream_close(G_IO_STREAM(tcp), NULL, NULL);
