@@ -162,7 +162,7 @@ void server_finish(struct server *server)
 		struct wlr_scene_output *scene_output, *tmp;
 
 		wl_list_for_each_safe(scene_output, tmp, &server->scene->outputs, link)
-			wlr_scene_output_destroy(scene_output);
+		        wlr_scene_output_destroy(scene_output);
 		wlr_scene_node_destroy(&server->scene->node);
 	}
 	if (server->backend)

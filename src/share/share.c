@@ -187,7 +187,8 @@ static void update_bitrates(struct share *share)
 				kbps = MIN(kbps, MAX(bps / 1000, 1u));
 		}
 		if (kbps != encoder_get_bitrate(encode->encoder))
-			log_debug("%s: video bitrate %u kbit/s", rtc_codec_name(encode->codec), kbps);
+			log_debug("%s: video bitrate %u kbit/s", rtc_codec_name(encode->codec),
+			          kbps);
 		encoder_set_bitrate(encode->encoder, kbps);
 	}
 }

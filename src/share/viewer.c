@@ -193,7 +193,6 @@ uint32_t viewer_get_estimate(struct viewer *viewer)
 	return rtc_peer_get_estimate(viewer->peer);
 }
 
-
 struct rtc_peer *viewer_get_peer(struct viewer *viewer)
 {
 	return viewer->peer;
