@@ -75,7 +75,9 @@ static const GOptionEntry share_entries[] = {
             "Video codec browsers get when they decode it; the others get the other "
             "(with --encoder=auto; default h264)"),
         OPT("max-fps", "N", "Most frames per second to send (default 60)"),
-        OPT("bitrate", "KBPS", "Target video bitrate in kbit/s (default 8000)"),
+        OPT("bitrate", "KBPS",
+            "Most video bitrate in kbit/s; each encode follows its viewers' links below it "
+            "(default 8000)"),
         OPT("ttl", "DURATION", "How long the printed link stays valid (default 24h)"),
         OPT("stun", "HOST[:PORT]", "STUN server for viewers behind NAT"),
         OPT("turn", "HOST[:PORT]", "TURN server to relay through"),
