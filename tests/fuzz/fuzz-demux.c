@@ -10,6 +10,7 @@
 #include "rtc/dtls.h"
 #include "rtc/rtcp.h"
 #include "rtc/srtp.h"
+#include "rtc/twcc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,7 +42,12 @@ static const struct rtc_dtls_listener dtls_listener = {
 
 static void rtcp_sink(void *data, const struct rtcp_event *ev)
 {
-	if (ev->type > RTCP_EV_BYE)
+	struct twcc_feedback fb;
+
+	if (ev->type > RTCP_EV_TWCC)
+		abort();
+	/* rtcp_parse hands on only feedback twcc_parse takes */
+	if (ev->type == RTCP_EV_TWCC && !twcc_parse(ev->twcc.fci, ev->twcc.len, &fb, NULL, NULL))
 		abort();
 }
 
