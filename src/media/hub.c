@@ -28,10 +28,10 @@ struct hub {
 	 * and queues it to every peer (a copy each, no sending); the main thread takes it to
 	 * change the peer list, to copy a packet out of the history and to read the stats. */
 	GMutex lock;
-	struct rtp_packetizer packetizer;
-	bool frame_start;            /* the next packet emitted begins a frame */
-	bool keyframe;               /* of the frame being packetized */
-	struct rtp_packetizer audio; /* the audio encoder thread's, under the lock too */
+	struct rtc_rtp_packetizer packetizer;
+	bool frame_start;                /* the next packet emitted begins a frame */
+	bool keyframe;                   /* of the frame being packetized */
+	struct rtc_rtp_packetizer audio; /* the audio encoder thread's, under the lock too */
 	GPtrArray *peers;
 	struct stored history[HUB_HISTORY];
 	struct hub_stats stats;
@@ -44,7 +44,7 @@ struct hub *hub_new(enum rtc_codec codec, uint32_t video_ssrc)
 	struct hub *hub = g_new0(struct hub, 1);
 
 	g_mutex_init(&hub->lock);
-	rtp_packetizer_init(&hub->packetizer, codec, video_ssrc);
+	rtc_rtp_packetizer_init(&hub->packetizer, codec, video_ssrc);
 	hub->peers = g_ptr_array_new();
 	return hub;
 }
@@ -121,7 +121,7 @@ void hub_push_video(struct hub *hub, const uint8_t *frame, size_t len, bool keyf
 	g_mutex_lock(&hub->lock);
 	hub->frame_start = true;
 	hub->keyframe = keyframe;
-	rtp_packetize(&hub->packetizer, frame, len, rtp_ts, keyframe, emit, hub);
+	rtc_rtp_packetize(&hub->packetizer, frame, len, rtp_ts, keyframe, emit, hub);
 	hub->stats.frames++;
 	if (ready_us > 0)
 		hub->stats.last_latency_us = g_get_monotonic_time() - ready_us;
@@ -131,7 +131,7 @@ void hub_push_video(struct hub *hub, const uint8_t *frame, size_t len, bool keyf
 void hub_set_audio_ssrc(struct hub *hub, uint32_t audio_ssrc)
 {
 	g_mutex_lock(&hub->lock);
-	rtp_packetizer_init_opus(&hub->audio, audio_ssrc);
+	rtc_rtp_packetizer_init_opus(&hub->audio, audio_ssrc);
 	g_mutex_unlock(&hub->lock);
 }
 
@@ -152,7 +152,7 @@ void hub_push_audio(struct hub *hub, const uint8_t *opus, size_t len, uint32_t r
 {
 	g_mutex_lock(&hub->lock);
 	if (hub->audio.payload_type == RTC_PT_OPUS)
-		rtp_packetize_opus(&hub->audio, opus, len, rtp_ts, emit_audio, hub);
+		rtc_rtp_packetize_opus(&hub->audio, opus, len, rtp_ts, emit_audio, hub);
 	g_mutex_unlock(&hub->lock);
 }
 

@@ -148,14 +148,14 @@ static void update_estimate(struct bwe *b)
 	b->estimate = clamp_rate(b, MIN(b->delay_bps, b->loss_bps));
 }
 
-struct bwe *bwe_new(const struct bwe_config *config, int64_t now_us)
+struct bwe *rtc_bwe_new(const struct rtc_bwe_config *config, int64_t now_us)
 {
 	struct bwe *b = g_new0(struct bwe, 1);
 
-	b->min_bps = config->min_bps ? config->min_bps : BWE_MIN_BPS;
-	b->max_bps = config->max_bps ? config->max_bps : BWE_MAX_BPS;
+	b->min_bps = config->min_bps ? config->min_bps : RTC_BWE_MIN_BPS;
+	b->max_bps = config->max_bps ? config->max_bps : RTC_BWE_MAX_BPS;
 	b->max_bps = MAX(b->max_bps, b->min_bps);
-	b->start_bps = config->start_bps ? config->start_bps : BWE_START_BPS;
+	b->start_bps = config->start_bps ? config->start_bps : RTC_BWE_START_BPS;
 	b->delay_bps = b->loss_bps = b->start_bps;
 	b->threshold = THRESHOLD_START;
 	b->rtt_us = DEFAULT_RTT_US;
@@ -168,23 +168,23 @@ struct bwe *bwe_new(const struct bwe_config *config, int64_t now_us)
 	return b;
 }
 
-void bwe_free(struct bwe *b)
+void rtc_bwe_free(struct bwe *b)
 {
 	g_free(b);
 }
 
-void bwe_set_max(struct bwe *b, uint32_t max_bps)
+void rtc_bwe_set_max(struct bwe *b, uint32_t max_bps)
 {
-	b->max_bps = MAX(max_bps ? max_bps : BWE_MAX_BPS, b->min_bps);
+	b->max_bps = MAX(max_bps ? max_bps : RTC_BWE_MAX_BPS, b->min_bps);
 	update_estimate(b);
 }
 
-uint32_t bwe_get_estimate(const struct bwe *b)
+uint32_t rtc_bwe_get_estimate(const struct bwe *b)
 {
 	return b->estimate;
 }
 
-void bwe_on_rtt(struct bwe *b, int64_t now_us, int64_t rtt_us)
+void rtc_bwe_on_rtt(struct bwe *b, int64_t now_us, int64_t rtt_us)
 {
 	(void)now_us;
 	if (rtt_us > 0 && rtt_us < 10 * G_USEC_PER_SEC)
@@ -317,7 +317,7 @@ static void group_delta(struct bwe *b, int64_t now)
 	detect(b, send_ms, now);
 }
 
-static void track_base(struct bwe *b, const struct bwe_packet *p, int64_t now)
+static void track_base(struct bwe *b, const struct rtc_bwe_packet *p, int64_t now)
 {
 	int64_t offset = p->arrival_us - p->send_us;
 
@@ -344,7 +344,7 @@ static double queue_delay_s(const struct bwe *b)
 	       (double)G_USEC_PER_SEC;
 }
 
-static void delay_packet(struct bwe *b, const struct bwe_packet *p, int64_t now)
+static void delay_packet(struct bwe *b, const struct rtc_bwe_packet *p, int64_t now)
 {
 	track_base(b, p, now);
 	if (!b->cur.valid) {
@@ -463,7 +463,7 @@ static void loss_control(struct bwe *b, int64_t now)
 
 /* ---- probes ---- */
 
-static void probe_packet(struct bwe *b, const struct bwe_packet *p)
+static void probe_packet(struct bwe *b, const struct rtc_bwe_packet *p)
 {
 	struct probe_cluster *c = &b->probe;
 
@@ -526,7 +526,7 @@ static void probe_result(struct bwe *b, int64_t now)
 	}
 }
 
-bool bwe_next_probe(struct bwe *b, int64_t now, struct bwe_probe *out)
+bool rtc_bwe_next_probe(struct bwe *b, int64_t now, struct rtc_bwe_probe *out)
 {
 	uint32_t rate;
 
@@ -555,7 +555,7 @@ bool bwe_next_probe(struct bwe *b, int64_t now, struct bwe_probe *out)
 	b->probe =
 	        (struct probe_cluster){.id = b->next_probe_id++, .rate_bps = rate, .started = now};
 	b->last_probe = now;
-	*out = (struct bwe_probe){
+	*out = (struct rtc_bwe_probe){
 	        .id = b->probe.id,
 	        .rate_bps = rate,
 	        .bytes = MAX((uint32_t)((uint64_t)rate * PROBE_DURATION_US / 8 / G_USEC_PER_SEC),
@@ -565,10 +565,10 @@ bool bwe_next_probe(struct bwe *b, int64_t now, struct bwe_probe *out)
 	return true;
 }
 
-void bwe_on_feedback(struct bwe *b, int64_t now, const struct bwe_packet *pkts, size_t n)
+void rtc_bwe_on_feedback(struct bwe *b, int64_t now, const struct rtc_bwe_packet *pkts, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct bwe_packet *p = &pkts[i];
+		const struct rtc_bwe_packet *p = &pkts[i];
 
 		probe_packet(b, p);
 		b->loss_total++;
@@ -585,9 +585,9 @@ void bwe_on_feedback(struct bwe *b, int64_t now, const struct bwe_packet *pkts, 
 	update_estimate(b);
 }
 
-void bwe_get_state(const struct bwe *b, struct bwe_state *out)
+void rtc_bwe_get_state(const struct bwe *b, struct rtc_bwe_state *out)
 {
-	*out = (struct bwe_state){
+	*out = (struct rtc_bwe_state){
 	        .estimate_bps = b->estimate,
 	        .delay_bps = (uint32_t)b->delay_bps,
 	        .loss_bps = (uint32_t)b->loss_bps,

@@ -10,19 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct bwe_config {
-	uint32_t start_bps; /* 0: BWE_START_BPS */
-	uint32_t min_bps;   /* 0: BWE_MIN_BPS */
-	uint32_t max_bps;   /* the ceiling (--bitrate); 0: BWE_MAX_BPS */
+struct rtc_bwe_config {
+	uint32_t start_bps; /* 0: RTC_BWE_START_BPS */
+	uint32_t min_bps;   /* 0: RTC_BWE_MIN_BPS */
+	uint32_t max_bps;   /* the ceiling (--bitrate); 0: RTC_BWE_MAX_BPS */
 };
 
-#define BWE_START_BPS 1500000
-#define BWE_MIN_BPS   100000
-#define BWE_MAX_BPS   50000000
+#define RTC_BWE_START_BPS 1500000
+#define RTC_BWE_MIN_BPS   100000
+#define RTC_BWE_MAX_BPS   50000000
 
 /* One packet the feedback reports, in transport-wide sequence order. Send times are
  * ours, arrival times the receiver's clock (only their differences mean anything). */
-struct bwe_packet {
+struct rtc_bwe_packet {
 	int64_t send_us;
 	int64_t arrival_us; /* when received */
 	uint32_t size;      /* bytes on the wire as RTP (before SRTP is fine: all alike) */
@@ -33,26 +33,27 @@ struct bwe_packet {
 /* A burst the pacer should send at `rate_bps`, `bytes` in all, at least `min_packets`
  * packets, each tagged with `id` (media that goes meanwhile counts too; the rest is
  * padding or duplicates). */
-struct bwe_probe {
+struct rtc_bwe_probe {
 	int id;
 	uint32_t rate_bps;
 	uint32_t bytes;
 	unsigned min_packets;
 };
 
-struct bwe *bwe_new(const struct bwe_config *config, int64_t now_us);
-void bwe_free(struct bwe *bwe); /* accepts NULL */
+struct bwe *rtc_bwe_new(const struct rtc_bwe_config *config, int64_t now_us);
+void rtc_bwe_free(struct bwe *bwe); /* accepts NULL */
 
-void bwe_set_max(struct bwe *bwe, uint32_t max_bps);
-void bwe_on_feedback(struct bwe *bwe, int64_t now_us, const struct bwe_packet *pkts, size_t n);
-void bwe_on_rtt(struct bwe *bwe, int64_t now_us, int64_t rtt_us);
+void rtc_bwe_set_max(struct bwe *bwe, uint32_t max_bps);
+void rtc_bwe_on_feedback(struct bwe *bwe, int64_t now_us, const struct rtc_bwe_packet *pkts,
+                         size_t n);
+void rtc_bwe_on_rtt(struct bwe *bwe, int64_t now_us, int64_t rtt_us);
 /* True when a probe cluster should start now; then *out says which. */
-bool bwe_next_probe(struct bwe *bwe, int64_t now_us, struct bwe_probe *out);
+bool rtc_bwe_next_probe(struct bwe *bwe, int64_t now_us, struct rtc_bwe_probe *out);
 
-uint32_t bwe_get_estimate(const struct bwe *bwe);
+uint32_t rtc_bwe_get_estimate(const struct bwe *bwe);
 
 /* What the estimator is doing, for stats and tests. */
-struct bwe_state {
+struct rtc_bwe_state {
 	uint32_t estimate_bps;
 	uint32_t delay_bps;
 	uint32_t loss_bps;
@@ -63,4 +64,4 @@ struct bwe_state {
 	double loss;        /* fraction lost, last report */
 	int64_t rtt_us;
 };
-void bwe_get_state(const struct bwe *bwe, struct bwe_state *out);
+void rtc_bwe_get_state(const struct bwe *bwe, struct rtc_bwe_state *out);

@@ -13,35 +13,35 @@ static uint16_t rd16(const uint8_t *b)
 	return (uint16_t)(b[0] << 8 | b[1]);
 }
 
-enum dcep_type dcep_parse(const uint8_t *buf, size_t len, struct dcep_open *out)
+enum rtc_dcep_type rtc_dcep_parse(const uint8_t *buf, size_t len, struct rtc_dcep_open *out)
 {
 	uint16_t label_len, proto_len;
 	uint8_t kind;
 
 	if (len == 0)
-		return DCEP_INVALID;
+		return RTC_DCEP_INVALID;
 	if (buf[0] == MSG_ACK)
-		return len == 1 ? DCEP_ACK : DCEP_INVALID;
+		return len == 1 ? RTC_DCEP_ACK : RTC_DCEP_INVALID;
 	if (buf[0] != MSG_OPEN || len < OPEN_HEADER)
-		return DCEP_INVALID;
+		return RTC_DCEP_INVALID;
 	kind = buf[1];
 	label_len = rd16(buf + 8);
 	proto_len = rd16(buf + 10);
-	if (label_len > DCEP_MAX_LABEL || proto_len > DCEP_MAX_LABEL ||
+	if (label_len > RTC_DCEP_MAX_LABEL || proto_len > RTC_DCEP_MAX_LABEL ||
 	    (size_t)OPEN_HEADER + label_len + proto_len != len)
-		return DCEP_INVALID;
+		return RTC_DCEP_INVALID;
 	switch (kind & ~UNORDERED_BIT) {
 	case 0x00:
-		out->reliability = DCEP_RELIABLE;
+		out->reliability = RTC_DCEP_RELIABLE;
 		break;
 	case 0x01:
-		out->reliability = DCEP_PARTIAL_REXMIT;
+		out->reliability = RTC_DCEP_PARTIAL_REXMIT;
 		break;
 	case 0x02:
-		out->reliability = DCEP_PARTIAL_TIMED;
+		out->reliability = RTC_DCEP_PARTIAL_TIMED;
 		break;
 	default:
-		return DCEP_INVALID;
+		return RTC_DCEP_INVALID;
 	}
 	out->unordered = kind & UNORDERED_BIT;
 	out->priority = rd16(buf + 2);
@@ -52,11 +52,11 @@ enum dcep_type dcep_parse(const uint8_t *buf, size_t len, struct dcep_open *out)
 	out->protocol[proto_len] = '\0';
 	/* a NUL inside a label would make two different labels compare equal */
 	if (strlen(out->label) != label_len || strlen(out->protocol) != proto_len)
-		return DCEP_INVALID;
-	return DCEP_OPEN;
+		return RTC_DCEP_INVALID;
+	return RTC_DCEP_OPEN;
 }
 
-size_t dcep_build_ack(uint8_t *buf, size_t cap)
+size_t rtc_dcep_build_ack(uint8_t *buf, size_t cap)
 {
 	if (cap < 1)
 		return 0;
@@ -64,12 +64,12 @@ size_t dcep_build_ack(uint8_t *buf, size_t cap)
 	return 1;
 }
 
-size_t dcep_build_open(uint8_t *buf, size_t cap, const struct dcep_open *open)
+size_t rtc_dcep_build_open(uint8_t *buf, size_t cap, const struct rtc_dcep_open *open)
 {
 	size_t label_len = strlen(open->label), proto_len = strlen(open->protocol);
 	size_t len = OPEN_HEADER + label_len + proto_len;
 
-	if (len > cap || label_len > DCEP_MAX_LABEL || proto_len > DCEP_MAX_LABEL)
+	if (len > cap || label_len > RTC_DCEP_MAX_LABEL || proto_len > RTC_DCEP_MAX_LABEL)
 		return 0;
 	buf[0] = MSG_OPEN;
 	buf[1] = (uint8_t)(open->reliability | (open->unordered ? UNORDERED_BIT : 0));

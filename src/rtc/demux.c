@@ -12,6 +12,6 @@ enum rtc_demux rtc_demux(const uint8_t *buf, size_t len)
 	if (buf[0] >= 20 && buf[0] <= 63)
 		return RTC_DEMUX_DTLS;
 	if (buf[0] >= 128 && buf[0] <= 191)
-		return rtcp_is_rtcp(buf, len) ? RTC_DEMUX_RTCP : RTC_DEMUX_RTP;
+		return rtc_rtcp_is_rtcp(buf, len) ? RTC_DEMUX_RTCP : RTC_DEMUX_RTP;
 	return RTC_DEMUX_DROP;
 }

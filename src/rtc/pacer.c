@@ -14,22 +14,23 @@ static void refill(struct pacer *p, int64_t now)
 	p->last_us = MAX(p->last_us, now);
 }
 
-void pacer_set_rate(struct pacer *p, uint32_t rate_bps)
+void rtc_pacer_set_rate(struct pacer *p, uint32_t rate_bps)
 {
 	p->rate_bps = MAX(rate_bps, 8000u);
-	p->burst = MAX(p->rate_bps * PACER_BURST_US / 8 / G_USEC_PER_SEC, (double)PACER_BURST_MIN);
+	p->burst = MAX(p->rate_bps * RTC_PACER_BURST_US / 8 / G_USEC_PER_SEC,
+	               (double)RTC_PACER_BURST_MIN);
 	if (p->budget > p->burst)
 		p->budget = p->burst;
 }
 
-void pacer_init(struct pacer *p, uint32_t rate_bps, int64_t now_us)
+void rtc_pacer_init(struct pacer *p, uint32_t rate_bps, int64_t now_us)
 {
 	*p = (struct pacer){.last_us = now_us};
-	pacer_set_rate(p, rate_bps);
+	rtc_pacer_set_rate(p, rate_bps);
 	p->budget = p->burst;
 }
 
-int64_t pacer_wait(struct pacer *p, int64_t now_us)
+int64_t rtc_pacer_wait(struct pacer *p, int64_t now_us)
 {
 	refill(p, now_us);
 	if (p->budget > 0)
@@ -38,7 +39,7 @@ int64_t pacer_wait(struct pacer *p, int64_t now_us)
 	return (int64_t)(-p->budget * 8 * G_USEC_PER_SEC / p->rate_bps) + 1;
 }
 
-void pacer_sent(struct pacer *p, int64_t now_us, size_t bytes)
+void rtc_pacer_sent(struct pacer *p, int64_t now_us, size_t bytes)
 {
 	refill(p, now_us);
 	p->budget -= (double)bytes;

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PACER_BURST_US  5000 /* what may leave back to back, in time at the rate */
-#define PACER_BURST_MIN 2400 /* at least two full packets, whatever the rate */
+#define RTC_PACER_BURST_US  5000 /* what may leave back to back, in time at the rate */
+#define RTC_PACER_BURST_MIN 2400 /* at least two full packets, whatever the rate */
 
 struct pacer {
 	double rate_bps;
@@ -17,8 +17,8 @@ struct pacer {
 	int64_t last_us;
 };
 
-void pacer_init(struct pacer *p, uint32_t rate_bps, int64_t now_us);
-void pacer_set_rate(struct pacer *p, uint32_t rate_bps);
+void rtc_pacer_init(struct pacer *p, uint32_t rate_bps, int64_t now_us);
+void rtc_pacer_set_rate(struct pacer *p, uint32_t rate_bps);
 /* Microseconds until the next packet may leave; 0: now. */
-int64_t pacer_wait(struct pacer *p, int64_t now_us);
-void pacer_sent(struct pacer *p, int64_t now_us, size_t bytes);
+int64_t rtc_pacer_wait(struct pacer *p, int64_t now_us);
+void rtc_pacer_sent(struct pacer *p, int64_t now_us, size_t bytes);

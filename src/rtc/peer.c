@@ -123,7 +123,7 @@ struct rtc_peer {
 	bool sending_any;
 	uint16_t kf_seq; /* first packet of the newest keyframe sent: NACKs before it are moot */
 	bool have_kf;
-	struct bwe_probe probe;
+	struct rtc_bwe_probe probe;
 	int64_t probe_left; /* bytes of the probe cluster still to send */
 	struct pacer probe_pacer;
 	GSource *keyframe_idle; /* a keyframe asked for from another thread, on the main loop */
@@ -213,7 +213,7 @@ static void after_estimate(struct rtc_peer *peer, int64_t now);
  * rate: pace for the ceiling, as before there was an estimate, and report none. */
 static uint32_t current_estimate(struct rtc_peer *peer)
 {
-	return peer->twcc ? bwe_get_estimate(peer->bwe) : peer->max_bps;
+	return peer->twcc ? rtc_bwe_get_estimate(peer->bwe) : peer->max_bps;
 }
 static void start_sender(struct rtc_peer *peer);
 static void stop_sender(struct rtc_peer *peer);
@@ -238,9 +238,9 @@ static size_t build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, const struct sen
 	if (!sent->any)
 		return 0;
 	elapsed = g_get_monotonic_time() - sent->last_send_us;
-	return rtcp_build_sr(buf, cap, ssrc, ntp,
-	                     sent->last_rtp_ts + (uint32_t)(elapsed * clock / G_USEC_PER_SEC),
-	                     sent->packets, sent->octets);
+	return rtc_rtcp_build_sr(buf, cap, ssrc, ntp,
+	                         sent->last_rtp_ts + (uint32_t)(elapsed * clock / G_USEC_PER_SEC),
+	                         sent->packets, sent->octets);
 }
 
 static gboolean send_sr(void *data)
@@ -261,7 +261,7 @@ static gboolean send_sr(void *data)
 		len += build_sr(buf + len, sizeof(buf) - len, peer->config.audio_ssrc, &peer->audio,
 		                AUDIO_CLOCK, ntp);
 		if (len)
-			len += rtcp_build_sdes(
+			len += rtc_rtcp_build_sdes(
 			        buf + len,
 			        MIN(sizeof(buf) - len - RTC_SRTCP_TRAILER, RTCP_SDES_MAX),
 			        peer->config.video_ssrc, peer->cname);
@@ -292,7 +292,7 @@ static void sctp_send(void *data, const uint8_t *buf, size_t len)
 		log_debug("an SCTP packet of %zu bytes did not fit DTLS", len);
 }
 
-static void sctp_channel_open(void *data, uint16_t id, const struct dcep_open *open)
+static void sctp_channel_open(void *data, uint16_t id, const struct rtc_dcep_open *open)
 {
 	struct rtc_peer *peer = data;
 
@@ -442,7 +442,7 @@ static const struct rtc_dtls_listener dtls_listener = {
 /* Keeps a report block's figures, and the round-trip time from it (RFC 3550 section
  * 6.4.1, in 1/65536 s) where it answers one of our Sender Reports: for the estimator (how
  * long a decrease takes to show) and the stats. */
-static void on_rr(struct rtc_peer *peer, const struct rtcp_event *ev)
+static void on_rr(struct rtc_peer *peer, const struct rtc_rtcp_event *ev)
 {
 	uint32_t now = (uint32_t)(ntp_now() >> 16), rtt;
 
@@ -454,15 +454,15 @@ static void on_rr(struct rtc_peer *peer, const struct rtcp_event *ev)
 	rtt = now - ev->rr.lsr - ev->rr.dlsr;
 	peer->rtcp.rtt_ms = (int)((uint64_t)rtt * 1000 / 65536);
 	if (rtt < 10 * 65536)
-		bwe_on_rtt(peer->bwe, g_get_monotonic_time(),
-		           (int64_t)rtt * G_USEC_PER_SEC / 65536);
+		rtc_bwe_on_rtt(peer->bwe, g_get_monotonic_time(),
+		               (int64_t)rtt * G_USEC_PER_SEC / 65536);
 }
 
 /* ---- congestion control: feedback in, rate and probes out ---- */
 
 struct twcc_batch {
 	struct rtc_peer *peer;
-	struct bwe_packet *pkts;
+	struct rtc_bwe_packet *pkts;
 	size_t n, cap;
 };
 
@@ -476,25 +476,25 @@ static void twcc_status(void *data, uint16_t seq, bool received, int64_t arrival
 		return;
 	/* lost now may still come; received is final */
 	t->reported = received;
-	b->pkts[b->n++] = (struct bwe_packet){.send_us = t->send_us,
-	                                      .arrival_us = arrival_us,
-	                                      .size = t->size,
-	                                      .received = received,
-	                                      .probe_id = t->probe_id};
+	b->pkts[b->n++] = (struct rtc_bwe_packet){.send_us = t->send_us,
+	                                          .arrival_us = arrival_us,
+	                                          .size = t->size,
+	                                          .received = received,
+	                                          .probe_id = t->probe_id};
 }
 
-static void on_twcc(struct rtc_peer *peer, const struct rtcp_event *ev)
+static void on_twcc(struct rtc_peer *peer, const struct rtc_rtcp_event *ev)
 {
-	struct twcc_feedback fb;
+	struct rtc_twcc_feedback fb;
 	struct twcc_batch b = {.peer = peer, .cap = TWCC_HISTORY};
 	int64_t now = g_get_monotonic_time();
 
-	b.pkts = g_new(struct bwe_packet, b.cap);
+	b.pkts = g_new(struct rtc_bwe_packet, b.cap);
 	g_mutex_lock(&peer->lock);
-	twcc_parse(ev->twcc.fci, ev->twcc.len, &fb, twcc_status, &b);
+	rtc_twcc_parse(ev->twcc.fci, ev->twcc.len, &fb, twcc_status, &b);
 	g_mutex_unlock(&peer->lock);
 	if (b.n)
-		bwe_on_feedback(peer->bwe, now, b.pkts, b.n);
+		rtc_bwe_on_feedback(peer->bwe, now, b.pkts, b.n);
 	g_free(b.pkts);
 	after_estimate(peer, now);
 }
@@ -505,19 +505,19 @@ static void on_twcc(struct rtc_peer *peer, const struct rtcp_event *ev)
 static void after_estimate(struct rtc_peer *peer, int64_t now)
 {
 	uint32_t est = current_estimate(peer);
-	struct bwe_probe probe;
+	struct rtc_bwe_probe probe;
 	bool probing = false;
 
 	g_mutex_lock(&peer->qlock);
 	peer->pacing_bps = (uint32_t)(est * PACING_FACTOR);
-	pacer_set_rate(&peer->pacer, peer->pacing_bps);
+	rtc_pacer_set_rate(&peer->pacer, peer->pacing_bps);
 	peer->stats.estimate_bps = est;
 	peer->stats.pacing_bps = peer->pacing_bps;
 	if (peer->sending && peer->rtx && peer->twcc && peer->probe_left <= 0 &&
-	    bwe_next_probe(peer->bwe, now, &probe)) {
+	    rtc_bwe_next_probe(peer->bwe, now, &probe)) {
 		peer->probe = probe;
 		peer->probe_left = probe.bytes;
-		pacer_init(&peer->probe_pacer, probe.rate_bps, now);
+		rtc_pacer_init(&peer->probe_pacer, probe.rate_bps, now);
 		probing = true;
 		g_cond_signal(&peer->qcond);
 	}
@@ -527,9 +527,9 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 	if (peer->twcc && (!peer->reported_bps || fabs((double)est - peer->reported_bps) >
 	                                                  ESTIMATE_REPORT * peer->reported_bps)) {
 		if (log_get_level() >= LOG_DEBUG) {
-			struct bwe_state bs;
+			struct rtc_bwe_state bs;
 
-			bwe_get_state(peer->bwe, &bs);
+			rtc_bwe_get_state(peer->bwe, &bs);
 			log_debug("estimate %u kbit/s (delay %u, loss %u, acked %u; trend %.1f of "
 			          "%.1f ms; loss %.2f; RTT %d ms)",
 			          est / 1000, bs.delay_bps / 1000, bs.loss_bps / 1000,
@@ -544,14 +544,14 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 
 uint32_t rtc_peer_get_estimate(struct rtc_peer *peer)
 {
-	return peer->twcc ? bwe_get_estimate(peer->bwe) : 0;
+	return peer->twcc ? rtc_bwe_get_estimate(peer->bwe) : 0;
 }
 
 void rtc_peer_get_send_stats(struct rtc_peer *peer, struct rtc_peer_send_stats *out)
 {
 	g_mutex_lock(&peer->qlock);
 	*out = peer->stats;
-	out->estimate_bps = bwe_get_estimate(peer->bwe);
+	out->estimate_bps = rtc_bwe_get_estimate(peer->bwe);
 	out->twcc = peer->twcc;
 	out->rtx = peer->rtx;
 	g_mutex_unlock(&peer->qlock);
@@ -574,12 +574,12 @@ static bool nack_wanted(struct rtc_peer *peer, uint16_t seq)
 	return ok;
 }
 
-static void on_rtcp_event(void *data, const struct rtcp_event *ev)
+static void on_rtcp_event(void *data, const struct rtc_rtcp_event *ev)
 {
 	struct rtc_peer *peer = data;
 
 	/* transport-wide: about every stream at once, whatever SSRC it names */
-	if (ev->type == RTCP_EV_TWCC) {
+	if (ev->type == RTC_RTCP_EV_TWCC) {
 		if (peer->twcc)
 			on_twcc(peer, ev);
 		return;
@@ -587,21 +587,21 @@ static void on_rtcp_event(void *data, const struct rtcp_event *ev)
 	if (ev->media_ssrc != peer->config.video_ssrc)
 		return;
 	switch (ev->type) {
-	case RTCP_EV_PLI:
-	case RTCP_EV_FIR:
+	case RTC_RTCP_EV_PLI:
+	case RTC_RTCP_EV_FIR:
 		peer->rtcp.keyframe_requests++;
 		if (peer->listener->keyframe)
 			peer->listener->keyframe(peer->data);
 		break;
-	case RTCP_EV_NACK:
+	case RTC_RTCP_EV_NACK:
 		peer->rtcp.nacks++;
 		if (peer->listener->nack && nack_wanted(peer, ev->nack_seq))
 			peer->listener->nack(peer->data, ev->nack_seq);
 		break;
-	case RTCP_EV_RR:
+	case RTC_RTCP_EV_RR:
 		on_rr(peer, ev);
 		break;
-	case RTCP_EV_REMB:
+	case RTC_RTCP_EV_REMB:
 		peer->rtcp.remb_bps = ev->remb_bps;
 		break;
 	default:
@@ -627,7 +627,7 @@ static void handle_rtcp(struct rtc_peer *peer, const uint8_t *buf, size_t len)
 		log_debug("SRTCP packet refused");
 		return;
 	}
-	rtcp_parse(pkt, n, on_rtcp_event, peer);
+	rtc_rtcp_parse(pkt, n, on_rtcp_event, peer);
 }
 
 static void ice_receive(void *data, const uint8_t *buf, size_t len)
@@ -744,8 +744,10 @@ struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
 		peer->config.rtx_ssrc = g_random_int();
 	peer->rtx_seq = (uint16_t)g_random_int();
 	peer->twcc_sent = g_new0(struct twcc_sent, TWCC_HISTORY);
-	peer->max_bps = config->max_bitrate_kbps ? config->max_bitrate_kbps * 1000 : BWE_MAX_BPS;
-	peer->bwe = bwe_new(&(struct bwe_config){.max_bps = peer->max_bps}, g_get_monotonic_time());
+	peer->max_bps =
+	        config->max_bitrate_kbps ? config->max_bitrate_kbps * 1000 : RTC_BWE_MAX_BPS;
+	peer->bwe = rtc_bwe_new(&(struct rtc_bwe_config){.max_bps = peer->max_bps},
+	                        g_get_monotonic_time());
 	peer->context = g_main_context_ref_thread_default();
 	peer->ice = rtc_ice_new(&ic, &ice_listener, peer, error);
 	if (!peer->ice) {
@@ -772,7 +774,7 @@ void rtc_peer_free(struct rtc_peer *peer)
 		          (int64_t)(peer->stats.wait_us_total / peer->stats.frames),
 		          peer->stats.wait_us_max, peer->stats.dropped_frames, peer->stats.resent,
 		          peer->stats.nacks_ignored, peer->stats.probes, peer->stats.fast,
-		          bwe_get_estimate(peer->bwe) / 1000);
+		          rtc_bwe_get_estimate(peer->bwe) / 1000);
 	destroy_source(&peer->sr_timer);
 	destroy_source(&peer->connect_timer);
 	destroy_source(&peer->sctp_free_idle);
@@ -785,7 +787,7 @@ void rtc_peer_free(struct rtc_peer *peer)
 	}
 	rtc_ice_free(peer->ice);
 	rtc_srtp_free(peer->srtp);
-	bwe_free(peer->bwe);
+	rtc_bwe_free(peer->bwe);
 	g_free(peer->twcc_sent);
 	g_free(peer->cname);
 	g_main_context_unref(peer->context);
@@ -799,7 +801,7 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 {
 	g_autofree char *ufrag = NULL, *pwd = NULL;
 	g_auto(GStrv) cands = NULL;
-	struct sdp_offer_params p;
+	struct rtc_sdp_offer_params p;
 
 	if (peer->offered) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "an offer was already made");
@@ -819,7 +821,7 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 		return NULL;
 	}
 	peer->offered_eoc = rtc_ice_gathering_done(peer->ice);
-	p = (struct sdp_offer_params){
+	p = (struct rtc_sdp_offer_params){
 	        .session_id = ((uint64_t)g_random_int() << 31) ^ g_random_int(),
 	        .ice_ufrag = ufrag,
 	        .ice_pwd = pwd,
@@ -837,12 +839,12 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 	        .data = true,
 	};
 	set_state(peer, RTC_PEER_CONNECTING, NULL);
-	return sdp_offer_build(&p);
+	return rtc_sdp_offer_build(&p);
 }
 
 bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GError **error)
 {
-	g_autofree struct sdp_answer *answer = g_new0(struct sdp_answer, 1);
+	g_autofree struct rtc_sdp_answer *answer = g_new0(struct rtc_sdp_answer, 1);
 	g_autofree char *why = NULL;
 	GError *parse_error = NULL;
 
@@ -851,14 +853,15 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 		            peer->offered ? "an answer was already given" : "no offer was made");
 		return false;
 	}
-	if (!sdp_answer_parse((const uint8_t *)sdp, len, answer, &parse_error)) {
+	if (!rtc_sdp_answer_parse((const uint8_t *)sdp, len, answer, &parse_error)) {
 		if (g_error_matches(parse_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED)) {
 			/* a declined video line (port 0) is how browsers say they decode none
 			 * of our codecs: say which in words */
-			g_autofree struct sdp_answer *none = g_new0(struct sdp_answer, 1);
+			g_autofree struct rtc_sdp_answer *none = g_new0(struct rtc_sdp_answer, 1);
 
-			sdp_answer_choose_codec(none, peer->config.codecs, peer->config.n_codecs,
-			                        peer->config.h264_level_idc, &peer->codec, &why);
+			rtc_sdp_answer_choose_codec(
+			        none, peer->config.codecs, peer->config.n_codecs,
+			        peer->config.h264_level_idc, &peer->codec, &why);
 			g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, why);
 			g_error_free(parse_error);
 			return false;
@@ -866,8 +869,8 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 		g_propagate_error(error, parse_error);
 		return false;
 	}
-	if (!sdp_answer_choose_codec(answer, peer->config.codecs, peer->config.n_codecs,
-	                             peer->config.h264_level_idc, &peer->codec, &why)) {
+	if (!rtc_sdp_answer_choose_codec(answer, peer->config.codecs, peer->config.n_codecs,
+	                                 peer->config.h264_level_idc, &peer->codec, &why)) {
 		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, why);
 		return false;
 	}
@@ -879,7 +882,7 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 	if (!rtc_ice_set_remote_credentials(peer->ice, answer->ice_ufrag, answer->ice_pwd, error))
 		return false;
 	/* a=setup:active: the browser is the DTLS client, we serve (RFC 5763) */
-	peer->dtls_server = answer->setup == SDP_SETUP_ACTIVE;
+	peer->dtls_server = answer->setup == RTC_SDP_SETUP_ACTIVE;
 	peer->dtls = rtc_dtls_new(peer->config.cert, peer->dtls_server, answer->fingerprints,
 	                          answer->n_fingerprints, &dtls_listener, peer, error);
 	if (!peer->dtls)
@@ -891,7 +894,7 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 	/* congestion control needs both the numbers on the packets and the feedback */
 	peer->twcc = answer->twcc && answer->transport_cc;
 	peer->audio_twcc = peer->twcc && answer->audio_twcc;
-	peer->rtx = sdp_answer_has_pt(answer, rtc_codec_rtx_payload_type(peer->codec));
+	peer->rtx = rtc_sdp_answer_has_pt(answer, rtc_codec_rtx_payload_type(peer->codec));
 	log_debug("transport-cc %s, RTX %s", peer->twcc ? "on" : "off", peer->rtx ? "on" : "off");
 	peer->want_sctp = answer->data;
 	peer->sctp_port = answer->sctp_port ? answer->sctp_port : RTC_SCTP_PORT;
@@ -935,7 +938,7 @@ size_t rtc_peer_get_max_message_size(struct rtc_peer *peer)
 
 /* ---- the send queue ---- */
 
-static struct qpkt *qpkt_new(const uint8_t *pkt, size_t len, const struct rtp_header *h)
+static struct qpkt *qpkt_new(const uint8_t *pkt, size_t len, const struct rtc_rtp_header *h)
 {
 	struct qpkt *q = g_malloc(sizeof(*q) + len);
 
@@ -1011,7 +1014,7 @@ static bool fast_path(struct rtc_peer *peer, struct qpkt *q)
 	size_t sent;
 
 	if (peer->busy || peer->video_q.length || peer->resend_q.length || peer->audio_q.length ||
-	    pacer_wait(&peer->pacer, now) > 0)
+	    rtc_pacer_wait(&peer->pacer, now) > 0)
 		return false;
 	peer->busy = true;
 	peer->sending_ts = q->ts;
@@ -1026,7 +1029,7 @@ static bool fast_path(struct rtc_peer *peer, struct qpkt *q)
 	sent = transmit(peer, q, SEND_VIDEO, 0);
 	g_mutex_lock(&peer->qlock);
 	peer->busy = false;
-	pacer_sent(&peer->pacer, now, sent);
+	rtc_pacer_sent(&peer->pacer, now, sent);
 	if (sent) {
 		peer->stats.packets++;
 		peer->stats.bytes += sent;
@@ -1040,10 +1043,10 @@ static bool fast_path(struct rtc_peer *peer, struct qpkt *q)
 void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, bool frame_start,
                          bool keyframe)
 {
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 	struct qpkt *q;
 
-	if (len > RTC_RTP_MAX || !rtp_header_parse(pkt, len, &h) ||
+	if (len > RTC_RTP_MAX || !rtc_rtp_header_parse(pkt, len, &h) ||
 	    h.ssrc != peer->config.video_ssrc)
 		return;
 	g_mutex_lock(&peer->qlock);
@@ -1094,10 +1097,10 @@ out:
 
 void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 {
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 	bool start;
 
-	if (len > RTC_RTP_MAX || !rtp_header_parse(pkt, len, &h))
+	if (len > RTC_RTP_MAX || !rtc_rtp_header_parse(pkt, len, &h))
 		return;
 	if (h.ssrc == peer->config.video_ssrc) {
 		g_mutex_lock(&peer->qlock);
@@ -1116,9 +1119,9 @@ void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 
 void rtc_peer_resend(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 {
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 
-	if (len > RTC_RTP_MAX || !rtp_header_parse(pkt, len, &h) ||
+	if (len > RTC_RTP_MAX || !rtc_rtp_header_parse(pkt, len, &h) ||
 	    h.ssrc != peer->config.video_ssrc)
 		return;
 	g_mutex_lock(&peer->qlock);
@@ -1135,9 +1138,9 @@ void rtc_peer_resend(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
  * then the original sequence number, then the original payload. Sender thread. */
 static size_t make_rtx(struct rtc_peer *peer, const uint8_t *pkt, size_t len, uint8_t *out)
 {
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 
-	if (!rtp_header_parse(pkt, len, &h))
+	if (!rtc_rtp_header_parse(pkt, len, &h))
 		return 0;
 	memcpy(out, pkt, h.header_len);
 	out[1] = (uint8_t)((pkt[1] & 0x80) | rtc_codec_rtx_payload_type(peer->codec));
@@ -1159,7 +1162,7 @@ static size_t transmit(struct rtc_peer *peer, const struct qpkt *q, enum send_ki
                        int probe_id)
 {
 	uint8_t buf[RTC_RTP_MAX + RTX_OSN + RTC_SRTP_TRAILER];
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 	struct sent *sent = NULL;
 	bool ok, keep_twcc;
 	size_t n;
@@ -1170,7 +1173,7 @@ static size_t transmit(struct rtc_peer *peer, const struct qpkt *q, enum send_ki
 		n = make_rtx(peer, q->data, q->len, buf);
 	else
 		memcpy(buf, q->data, n = q->len);
-	if (!n || !rtp_header_parse(buf, n, &h))
+	if (!n || !rtc_rtp_header_parse(buf, n, &h))
 		return 0;
 	if (kind == SEND_VIDEO) {
 		memcpy(peer->probe_src, q->data, q->len);
@@ -1188,7 +1191,7 @@ static size_t transmit(struct rtc_peer *peer, const struct qpkt *q, enum send_ki
 		return 0;
 	}
 	/* our own number for this browser, or the slot blanked where the answer dropped it */
-	if (rtp_set_twcc(buf, n, RTC_EXT_TWCC, keep_twcc, peer->twcc_seq) && keep_twcc) {
+	if (rtc_rtp_set_twcc(buf, n, RTC_EXT_TWCC, keep_twcc, peer->twcc_seq) && keep_twcc) {
 		struct twcc_sent *t = &peer->twcc_sent[peer->twcc_seq % TWCC_HISTORY];
 
 		*t = (struct twcc_sent){.send_us = g_get_monotonic_time(),
@@ -1238,7 +1241,7 @@ static gpointer sender_main(void *data)
 		if ((q = g_queue_pop_head(&peer->audio_q))) {
 			kind = SEND_AUDIO;
 		} else if (peer->resend_q.length || peer->video_q.length) {
-			wait = pacer_wait(&peer->pacer, now);
+			wait = rtc_pacer_wait(&peer->pacer, now);
 			if (wait == 0 && (q = g_queue_pop_head(&peer->resend_q))) {
 				kind = SEND_RESEND;
 				peer->resend_bytes -= q->len;
@@ -1264,7 +1267,7 @@ static gpointer sender_main(void *data)
 			}
 		}
 		if (!q && peer->probe_left > 0) {
-			int64_t pw = pacer_wait(&peer->probe_pacer, now);
+			int64_t pw = rtc_pacer_wait(&peer->probe_pacer, now);
 
 			if (!peer->probe_src_len)
 				peer->probe_left = 0;
@@ -1286,11 +1289,11 @@ static gpointer sender_main(void *data)
 		g_mutex_lock(&peer->qlock);
 		peer->busy = false;
 		if (kind == SEND_PROBE) {
-			pacer_sent(&peer->probe_pacer, now, MAX(sent, 1u));
+			rtc_pacer_sent(&peer->probe_pacer, now, MAX(sent, 1u));
 			peer->probe_left -= (int64_t)MAX(sent, 1u);
 			peer->stats.probes++;
 		} else {
-			pacer_sent(&peer->pacer, now, sent);
+			rtc_pacer_sent(&peer->pacer, now, sent);
 		}
 		if (sent) {
 			peer->stats.packets++;
@@ -1306,7 +1309,7 @@ static void start_sender(struct rtc_peer *peer)
 {
 	g_mutex_lock(&peer->qlock);
 	peer->pacing_bps = (uint32_t)(current_estimate(peer) * PACING_FACTOR);
-	pacer_init(&peer->pacer, peer->pacing_bps, g_get_monotonic_time());
+	rtc_pacer_init(&peer->pacer, peer->pacing_bps, g_get_monotonic_time());
 	peer->stats.pacing_bps = peer->pacing_bps;
 	peer->sending = !peer->stopping;
 	if (!peer->sender)

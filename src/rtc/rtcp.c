@@ -45,7 +45,7 @@ static void wr32(uint8_t *b, uint32_t v)
 	b[3] = v & 0xff;
 }
 
-bool rtcp_is_rtcp(const uint8_t *buf, size_t len)
+bool rtc_rtcp_is_rtcp(const uint8_t *buf, size_t len)
 {
 	return len >= 8 && buf[1] >= 192 && buf[1] <= 223;
 }
@@ -53,14 +53,14 @@ bool rtcp_is_rtcp(const uint8_t *buf, size_t len)
 /* Report blocks follow the sender's SSRC (RR) or sender info (SR); profile-specific
  * extensions may follow them and are skipped. */
 static bool report_blocks(const uint8_t *b, size_t len, unsigned count, uint32_t sender,
-                          rtcp_event_fn fn, void *data)
+                          rtc_rtcp_event_fn fn, void *data)
 {
 	if ((size_t)count * RTCP_REPORT_BLOCK > len)
 		return false;
 	for (unsigned i = 0; i < count; i++) {
 		const uint8_t *rb = b + (size_t)i * RTCP_REPORT_BLOCK;
-		struct rtcp_event ev = {
-		        .type = RTCP_EV_RR, .sender_ssrc = sender, .media_ssrc = rd32(rb)};
+		struct rtc_rtcp_event ev = {
+		        .type = RTC_RTCP_EV_RR, .sender_ssrc = sender, .media_ssrc = rd32(rb)};
 		int32_t lost = (int32_t)(rb[5] << 16 | rb[6] << 8 | rb[7]);
 
 		/* cumulative lost is 24-bit signed: duplicates can make it negative */
@@ -78,10 +78,10 @@ static bool report_blocks(const uint8_t *b, size_t len, unsigned count, uint32_t
 }
 
 /* RFC 4585 6.2.1: each FCI is a PID and a bitmask of the 16 following losses. */
-static void generic_nack(const uint8_t *fci, size_t len, struct rtcp_event *ev, rtcp_event_fn fn,
-                         void *data)
+static void generic_nack(const uint8_t *fci, size_t len, struct rtc_rtcp_event *ev,
+                         rtc_rtcp_event_fn fn, void *data)
 {
-	ev->type = RTCP_EV_NACK;
+	ev->type = RTC_RTCP_EV_NACK;
 	for (size_t f = 0; f + RTCP_NACK_FCI <= len; f += RTCP_NACK_FCI) {
 		uint16_t pid = rd16(fci + f), blp = rd16(fci + f + 2);
 
@@ -98,7 +98,7 @@ static void generic_nack(const uint8_t *fci, size_t len, struct rtcp_event *ev, 
 
 /* draft-alvestrand-rmcat-remb: "REMB", SSRC count, 6-bit exponent, 18-bit mantissa,
  * then the SSRCs it applies to. */
-static bool remb(const uint8_t *fci, size_t len, struct rtcp_event *ev, rtcp_event_fn fn,
+static bool remb(const uint8_t *fci, size_t len, struct rtc_rtcp_event *ev, rtc_rtcp_event_fn fn,
                  void *data)
 {
 	unsigned n_ssrc, exp;
@@ -111,7 +111,7 @@ static bool remb(const uint8_t *fci, size_t len, struct rtcp_event *ev, rtcp_eve
 		return false;
 	exp = fci[5] >> 2;
 	mantissa = (uint64_t)(fci[5] & 3) << 16 | (uint64_t)fci[6] << 8 | fci[7];
-	ev->type = RTCP_EV_REMB;
+	ev->type = RTC_RTCP_EV_REMB;
 	/* 18 bits shifted by up to 63 overflows past 2^46: saturate */
 	ev->remb_bps = mantissa && exp > 46 ? UINT64_MAX : mantissa << exp;
 	if (n_ssrc)
@@ -121,10 +121,10 @@ static bool remb(const uint8_t *fci, size_t len, struct rtcp_event *ev, rtcp_eve
 }
 
 /* One RTPFB/PSFB packet: common header (sender, media source) then the FCI. */
-static bool feedback(unsigned type, unsigned fmt, const uint8_t *body, size_t len, rtcp_event_fn fn,
-                     void *data)
+static bool feedback(unsigned type, unsigned fmt, const uint8_t *body, size_t len,
+                     rtc_rtcp_event_fn fn, void *data)
 {
-	struct rtcp_event ev = {0};
+	struct rtc_rtcp_event ev = {0};
 	const uint8_t *fci = body + RTCP_FB_COMMON;
 	size_t fci_len;
 
@@ -138,23 +138,23 @@ static bool feedback(unsigned type, unsigned fmt, const uint8_t *body, size_t le
 			return false;
 		generic_nack(fci, fci_len, &ev, fn, data);
 	} else if (type == RTCP_PSFB && fmt == RTCP_FMT_PLI) {
-		ev.type = RTCP_EV_PLI;
+		ev.type = RTC_RTCP_EV_PLI;
 		fn(data, &ev);
 	} else if (type == RTCP_PSFB && fmt == RTCP_FMT_FIR) {
 		/* RFC 5104 4.3.1: the media source field is unused; each FCI names its SSRC */
 		if (fci_len < RTCP_FIR_FCI)
 			return false;
-		ev.type = RTCP_EV_FIR;
+		ev.type = RTC_RTCP_EV_FIR;
 		for (size_t f = 0; f + RTCP_FIR_FCI <= fci_len; f += RTCP_FIR_FCI) {
 			ev.media_ssrc = rd32(fci + f);
 			fn(data, &ev);
 		}
 	} else if (type == RTCP_RTPFB && fmt == RTCP_FMT_TWCC) {
-		struct twcc_feedback fb;
+		struct rtc_twcc_feedback fb;
 
-		if (!twcc_parse(fci, fci_len, &fb, NULL, NULL))
+		if (!rtc_twcc_parse(fci, fci_len, &fb, NULL, NULL))
 			return false;
-		ev.type = RTCP_EV_TWCC;
+		ev.type = RTC_RTCP_EV_TWCC;
 		ev.twcc.fci = fci;
 		ev.twcc.len = fci_len;
 		fn(data, &ev);
@@ -165,7 +165,7 @@ static bool feedback(unsigned type, unsigned fmt, const uint8_t *body, size_t le
 	return true;
 }
 
-bool rtcp_parse(const uint8_t *buf, size_t len, rtcp_event_fn fn, void *data)
+bool rtc_rtcp_parse(const uint8_t *buf, size_t len, rtc_rtcp_event_fn fn, void *data)
 {
 	size_t off = 0;
 
@@ -210,9 +210,9 @@ bool rtcp_parse(const uint8_t *buf, size_t len, rtcp_event_fn fn, void *data)
 			if ((size_t)count * 4 > blen)
 				return false;
 			for (unsigned i = 0; i < count; i++) {
-				struct rtcp_event ev = {.type = RTCP_EV_BYE,
-				                        .sender_ssrc = rd32(body + 4 * i),
-				                        .media_ssrc = rd32(body + 4 * i)};
+				struct rtc_rtcp_event ev = {.type = RTC_RTCP_EV_BYE,
+				                            .sender_ssrc = rd32(body + 4 * i),
+				                            .media_ssrc = rd32(body + 4 * i)};
 
 				fn(data, &ev);
 			}
@@ -230,8 +230,8 @@ bool rtcp_parse(const uint8_t *buf, size_t len, rtcp_event_fn fn, void *data)
 	return true;
 }
 
-size_t rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
-                     uint32_t packets, uint32_t octets)
+size_t rtc_rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
+                         uint32_t packets, uint32_t octets)
 {
 	if (cap < RTCP_SR_LEN)
 		return 0;
@@ -248,7 +248,7 @@ size_t rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint
 	return RTCP_SR_LEN;
 }
 
-size_t rtcp_build_sdes(uint8_t *buf, size_t cap, uint32_t ssrc, const char *cname)
+size_t rtc_rtcp_build_sdes(uint8_t *buf, size_t cap, uint32_t ssrc, const char *cname)
 {
 	size_t n = strlen(cname);
 	/* header, SSRC, CNAME item (type, length, text), at least one zero (END), to a word */

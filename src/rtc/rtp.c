@@ -16,7 +16,7 @@
 #define VP8_DESCRIPTOR       4
 #define H264_AUD             9
 
-bool rtp_header_parse(const uint8_t *buf, size_t len, struct rtp_header *out)
+bool rtc_rtp_header_parse(const uint8_t *buf, size_t len, struct rtc_rtp_header *out)
 {
 	size_t off = RTP_HEADER, pad = 0;
 	unsigned cc;
@@ -54,9 +54,9 @@ bool rtp_header_parse(const uint8_t *buf, size_t len, struct rtp_header *out)
 	return true;
 }
 
-void rtp_packetizer_init(struct rtp_packetizer *p, enum rtc_codec codec, uint32_t ssrc)
+void rtc_rtp_packetizer_init(struct rtc_rtp_packetizer *p, enum rtc_codec codec, uint32_t ssrc)
 {
-	*p = (struct rtp_packetizer){
+	*p = (struct rtc_rtp_packetizer){
 	        .codec = codec,
 	        .payload_type = rtc_codec_payload_type(codec),
 	        .ssrc = ssrc,
@@ -67,14 +67,14 @@ void rtp_packetizer_init(struct rtp_packetizer *p, enum rtc_codec codec, uint32_
 	};
 }
 
-static size_t header_room(const struct rtp_packetizer *p)
+static size_t header_room(const struct rtc_rtp_packetizer *p)
 {
 	size_t body = (p->playout_delay_id ? EXT_PLAYOUT : 0) + (p->twcc_id ? EXT_TWCC : 0);
 
 	return RTP_HEADER + (body ? EXT_HEADER + (body + 3) / 4 * 4 : 0);
 }
 
-size_t rtp_find_ext(const uint8_t *pkt, size_t len, uint8_t id, size_t *elen)
+size_t rtc_rtp_find_ext(const uint8_t *pkt, size_t len, uint8_t id, size_t *elen)
 {
 	size_t off, end;
 
@@ -106,9 +106,9 @@ size_t rtp_find_ext(const uint8_t *pkt, size_t len, uint8_t id, size_t *elen)
 	return 0;
 }
 
-bool rtp_set_twcc(uint8_t *pkt, size_t len, uint8_t id, bool keep, uint16_t seq)
+bool rtc_rtp_set_twcc(uint8_t *pkt, size_t len, uint8_t id, bool keep, uint16_t seq)
 {
-	size_t n = 0, at = rtp_find_ext(pkt, len, id, &n);
+	size_t n = 0, at = rtc_rtp_find_ext(pkt, len, id, &n);
 
 	if (!at || n != 2)
 		return false;
@@ -122,7 +122,7 @@ bool rtp_set_twcc(uint8_t *pkt, size_t len, uint8_t id, bool keep, uint16_t seq)
 }
 
 /* Writes the header (and extension) and returns its length. */
-static size_t write_header(struct rtp_packetizer *p, uint8_t *pkt, uint32_t ts, bool marker)
+static size_t write_header(struct rtc_rtp_packetizer *p, uint8_t *pkt, uint32_t ts, bool marker)
 {
 	size_t off = RTP_HEADER;
 
@@ -180,8 +180,8 @@ static size_t next_start(const uint8_t *b, size_t len, size_t from, size_t *code
 }
 
 /* One NAL that fits as it is, or its FU-A fragments (RFC 6184 5.8). */
-static size_t h264_nal(struct rtp_packetizer *p, const uint8_t *nal, size_t len, uint32_t ts,
-                       bool last, rtp_emit_fn emit, void *data)
+static size_t h264_nal(struct rtc_rtp_packetizer *p, const uint8_t *nal, size_t len, uint32_t ts,
+                       bool last, rtc_rtp_emit_fn emit, void *data)
 {
 	uint8_t pkt[RTC_RTP_MAX];
 	size_t room = RTC_RTP_MAX - header_room(p), off, n = 0;
@@ -219,8 +219,8 @@ struct stap {
 	size_t size; /* STAP-A header + every size field and NAL so far */
 };
 
-static size_t stap_flush(struct rtp_packetizer *p, struct stap *st, uint32_t ts, bool last,
-                         rtp_emit_fn emit, void *data)
+static size_t stap_flush(struct rtc_rtp_packetizer *p, struct stap *st, uint32_t ts, bool last,
+                         rtc_rtp_emit_fn emit, void *data)
 {
 	uint8_t pkt[RTC_RTP_MAX], f = 0, nri = 0;
 	size_t off;
@@ -251,8 +251,8 @@ static size_t stap_flush(struct rtp_packetizer *p, struct stap *st, uint32_t ts,
 
 /* Each NAL either joins the waiting STAP-A or, too big to share, goes alone; the last
  * one of the access unit flushes with the marker. */
-static size_t h264_add(struct rtp_packetizer *p, struct stap *st, const uint8_t *nal, size_t len,
-                       uint32_t ts, bool last, rtp_emit_fn emit, void *data)
+static size_t h264_add(struct rtc_rtp_packetizer *p, struct stap *st, const uint8_t *nal,
+                       size_t len, uint32_t ts, bool last, rtc_rtp_emit_fn emit, void *data)
 {
 	size_t room = RTC_RTP_MAX - header_room(p), n = 0;
 
@@ -272,8 +272,8 @@ static size_t h264_add(struct rtp_packetizer *p, struct stap *st, const uint8_t 
 	return n;
 }
 
-static size_t packetize_h264(struct rtp_packetizer *p, const uint8_t *au, size_t len, uint32_t ts,
-                             rtp_emit_fn emit, void *data)
+static size_t packetize_h264(struct rtc_rtp_packetizer *p, const uint8_t *au, size_t len,
+                             uint32_t ts, rtc_rtp_emit_fn emit, void *data)
 {
 	size_t code, start = next_start(au, len, 0, &code), n = 0;
 	const uint8_t *prev = NULL;
@@ -304,8 +304,8 @@ static size_t packetize_h264(struct rtp_packetizer *p, const uint8_t *au, size_t
 	return n;
 }
 
-static size_t packetize_vp8(struct rtp_packetizer *p, const uint8_t *frame, size_t len, uint32_t ts,
-                            rtp_emit_fn emit, void *data)
+static size_t packetize_vp8(struct rtc_rtp_packetizer *p, const uint8_t *frame, size_t len,
+                            uint32_t ts, rtc_rtp_emit_fn emit, void *data)
 {
 	uint8_t pkt[RTC_RTP_MAX];
 	const size_t desc = VP8_DESCRIPTOR; /* X|S|PID, I, M|PictureID(15) */
@@ -332,17 +332,17 @@ static size_t packetize_vp8(struct rtp_packetizer *p, const uint8_t *frame, size
 	return n;
 }
 
-size_t rtp_packetize(struct rtp_packetizer *p, const uint8_t *frame, size_t len, uint32_t timestamp,
-                     bool keyframe, rtp_emit_fn emit, void *data)
+size_t rtc_rtp_packetize(struct rtc_rtp_packetizer *p, const uint8_t *frame, size_t len,
+                         uint32_t timestamp, bool keyframe, rtc_rtp_emit_fn emit, void *data)
 {
 	if (p->codec == RTC_CODEC_VP8)
 		return packetize_vp8(p, frame, len, timestamp, emit, data);
 	return packetize_h264(p, frame, len, timestamp, emit, data);
 }
 
-void rtp_packetizer_init_opus(struct rtp_packetizer *p, uint32_t ssrc)
+void rtc_rtp_packetizer_init_opus(struct rtc_rtp_packetizer *p, uint32_t ssrc)
 {
-	*p = (struct rtp_packetizer){
+	*p = (struct rtc_rtp_packetizer){
 	        .payload_type = RTC_PT_OPUS,
 	        .ssrc = ssrc,
 	        .seq = (uint16_t)g_random_int(),
@@ -350,8 +350,8 @@ void rtp_packetizer_init_opus(struct rtp_packetizer *p, uint32_t ssrc)
 	};
 }
 
-size_t rtp_packetize_opus(struct rtp_packetizer *p, const uint8_t *opus, size_t len,
-                          uint32_t timestamp, rtp_emit_fn emit, void *data)
+size_t rtc_rtp_packetize_opus(struct rtc_rtp_packetizer *p, const uint8_t *opus, size_t len,
+                              uint32_t timestamp, rtc_rtp_emit_fn emit, void *data)
 {
 	uint8_t pkt[RTC_RTP_MAX];
 	size_t off;

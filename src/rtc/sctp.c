@@ -31,7 +31,7 @@
 struct channel {
 	bool open;
 	uint16_t id;
-	struct dcep_open info;
+	struct rtc_dcep_open info;
 };
 
 struct rtc_sctp {
@@ -150,9 +150,9 @@ static bool send_raw(struct rtc_sctp *sctp, uint16_t id, uint32_t ppid, const st
 	spa.sendv_sndinfo.snd_flags = SCTP_EOR;
 	if (ch && ch->info.unordered)
 		spa.sendv_sndinfo.snd_flags |= SCTP_UNORDERED;
-	if (ch && ch->info.reliability != DCEP_RELIABLE) {
+	if (ch && ch->info.reliability != RTC_DCEP_RELIABLE) {
 		spa.sendv_flags |= SCTP_SEND_PRINFO_VALID;
-		spa.sendv_prinfo.pr_policy = ch->info.reliability == DCEP_PARTIAL_REXMIT
+		spa.sendv_prinfo.pr_policy = ch->info.reliability == RTC_DCEP_PARTIAL_REXMIT
 		                                     ? SCTP_PR_SCTP_RTX
 		                                     : SCTP_PR_SCTP_TTL;
 		spa.sendv_prinfo.pr_value = ch->info.param;
@@ -187,7 +187,7 @@ static struct channel *free_slot(struct rtc_sctp *sctp)
 	return NULL;
 }
 
-static void open_channel(struct rtc_sctp *sctp, uint16_t id, const struct dcep_open *open)
+static void open_channel(struct rtc_sctp *sctp, uint16_t id, const struct rtc_dcep_open *open)
 {
 	struct channel *ch;
 	uint8_t ack[4];
@@ -204,14 +204,14 @@ static void open_channel(struct rtc_sctp *sctp, uint16_t id, const struct dcep_o
 		reset_stream(sctp, id);
 		return;
 	}
-	n = dcep_build_ack(ack, sizeof(ack));
+	n = rtc_dcep_build_ack(ack, sizeof(ack));
 	/* the ACK goes ordered and reliable whatever the channel is (RFC 8832 section 6) */
-	if (!n || !send_raw(sctp, id, DCEP_PPID_CONTROL, NULL, ack, n))
+	if (!n || !send_raw(sctp, id, RTC_DCEP_PPID_CONTROL, NULL, ack, n))
 		return;
 	*ch = (struct channel){.open = true, .id = id, .info = *open};
 	log_debug("channel %u “%s” open (%s%s)", id, open->label,
 	          open->unordered ? "unordered" : "ordered",
-	          open->reliability == DCEP_RELIABLE ? ", reliable" : ", partially reliable");
+	          open->reliability == RTC_DCEP_RELIABLE ? ", reliable" : ", partially reliable");
 	if (sctp->listener->channel_open)
 		sctp->listener->channel_open(sctp->data, id, &ch->info);
 }
@@ -219,21 +219,21 @@ static void open_channel(struct rtc_sctp *sctp, uint16_t id, const struct dcep_o
 static void deliver(struct rtc_sctp *sctp, uint16_t sid, uint32_t ppid, const uint8_t *buf,
                     size_t len)
 {
-	struct dcep_open open;
+	struct rtc_dcep_open open;
 	struct channel *ch;
 	bool binary;
 
 	switch (ppid) {
-	case DCEP_PPID_CONTROL:
-		if (dcep_parse(buf, len, &open) == DCEP_OPEN)
+	case RTC_DCEP_PPID_CONTROL:
+		if (rtc_dcep_parse(buf, len, &open) == RTC_DCEP_OPEN)
 			open_channel(sctp, sid, &open);
 		/* an ACK is for channels we open, and we open none */
 		return;
-	case DCEP_PPID_STRING:
-	case DCEP_PPID_BINARY:
+	case RTC_DCEP_PPID_STRING:
+	case RTC_DCEP_PPID_BINARY:
 		break;
-	case DCEP_PPID_STRING_EMPTY:
-	case DCEP_PPID_BINARY_EMPTY:
+	case RTC_DCEP_PPID_STRING_EMPTY:
+	case RTC_DCEP_PPID_BINARY_EMPTY:
 		len = 0; /* one byte stands for nothing */
 		break;
 	default:
@@ -245,7 +245,7 @@ static void deliver(struct rtc_sctp *sctp, uint16_t sid, uint32_t ppid, const ui
 		log_debug("stream %u: a message on no open channel", sid);
 		return;
 	}
-	binary = ppid == DCEP_PPID_BINARY || ppid == DCEP_PPID_BINARY_EMPTY;
+	binary = ppid == RTC_DCEP_PPID_BINARY || ppid == RTC_DCEP_PPID_BINARY_EMPTY;
 	if (sctp->listener->message)
 		sctp->listener->message(sctp->data, sid, binary, len ? buf : NULL, len);
 }
@@ -511,24 +511,24 @@ bool rtc_sctp_send(struct rtc_sctp *sctp, uint16_t id, bool binary, const uint8_
 		return false;
 	if (len == 0) {
 		/* SCTP cannot carry an empty message: one byte with the "empty" PPID */
-		ppid = binary ? DCEP_PPID_BINARY_EMPTY : DCEP_PPID_STRING_EMPTY;
+		ppid = binary ? RTC_DCEP_PPID_BINARY_EMPTY : RTC_DCEP_PPID_STRING_EMPTY;
 		return send_raw(sctp, id, ppid, ch, &empty, 1);
 	}
-	ppid = binary ? DCEP_PPID_BINARY : DCEP_PPID_STRING;
+	ppid = binary ? RTC_DCEP_PPID_BINARY : RTC_DCEP_PPID_STRING;
 	return send_raw(sctp, id, ppid, ch, buf, len);
 }
 
-int rtc_sctp_open_channel(struct rtc_sctp *sctp, const struct dcep_open *open)
+int rtc_sctp_open_channel(struct rtc_sctp *sctp, const struct rtc_dcep_open *open)
 {
-	uint8_t buf[12 + 2 * DCEP_MAX_LABEL];
+	uint8_t buf[12 + 2 * RTC_DCEP_MAX_LABEL];
 	struct channel *ch = free_slot(sctp);
-	size_t n = dcep_build_open(buf, sizeof(buf), open);
+	size_t n = rtc_dcep_build_open(buf, sizeof(buf), open);
 	uint16_t id = sctp->next_id;
 
 	if (!ch || !n || sctp->closed || id >= N_STREAMS)
 		return -1;
 	/* the OPEN goes ordered and reliable, like the ACK */
-	if (!send_raw(sctp, id, DCEP_PPID_CONTROL, NULL, buf, n))
+	if (!send_raw(sctp, id, RTC_DCEP_PPID_CONTROL, NULL, buf, n))
 		return -1;
 	sctp->next_id += 2;
 	*ch = (struct channel){.open = true, .id = id, .info = *open};

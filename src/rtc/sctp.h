@@ -24,7 +24,7 @@ struct rtc_sctp_listener {
 	/* One SCTP packet for the DTLS record layer (at most the data MTU given at creation). */
 	void (*send)(void *data, const uint8_t *buf, size_t len);
 	/* The browser opened channel `id` (its stream id); `open` describes it. */
-	void (*channel_open)(void *data, uint16_t id, const struct dcep_open *open);
+	void (*channel_open)(void *data, uint16_t id, const struct rtc_dcep_open *open);
 	/* A whole message on an open channel; `binary` false for a string. */
 	void (*message)(void *data, uint16_t id, bool binary, const uint8_t *buf, size_t len);
 	/* The channel was closed (by the browser's stream reset, or by rtc_sctp_close_channel). */
@@ -53,7 +53,7 @@ void rtc_sctp_handle(struct rtc_sctp *sctp, const uint8_t *buf, size_t len);
 bool rtc_sctp_send(struct rtc_sctp *sctp, uint16_t id, bool binary, const uint8_t *buf, size_t len);
 /* Opens a channel from our side (DCEP OPEN); messages may follow at once. Returns its
  * stream id, or -1 when no stream or slot is free. */
-int rtc_sctp_open_channel(struct rtc_sctp *sctp, const struct dcep_open *open);
+int rtc_sctp_open_channel(struct rtc_sctp *sctp, const struct rtc_dcep_open *open);
 /* Closes a channel from our side (a stream reset); channel_closed follows. */
 void rtc_sctp_close_channel(struct rtc_sctp *sctp, uint16_t id);
 /* The stream ids of the open channels (at most RTC_SCTP_MAX_CHANNELS); returns how many. */

@@ -46,7 +46,7 @@ static void find_default_candidate(const char *const *cands, struct default_cand
 }
 
 /* The transport attributes of one m-line, shared by every m-line that follows it. */
-static void append_transport(GString *s, const struct sdp_offer_params *p,
+static void append_transport(GString *s, const struct rtc_sdp_offer_params *p,
                              const struct default_candidate *d, bool rtp, unsigned mid)
 {
 	const char *ip = d->ipv6 ? "IP6" : "IP4";
@@ -99,7 +99,7 @@ static void append_codec(GString *s, enum rtc_codec codec, uint8_t h264_level_id
 		                       rtx_pt, rtx_pt, pt);
 }
 
-char *sdp_offer_build(const struct sdp_offer_params *p)
+char *rtc_sdp_offer_build(const struct rtc_sdp_offer_params *p)
 {
 	GString *s;
 	struct default_candidate d;
@@ -120,7 +120,7 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	                       "a=extmap-allow-mixed\r\n"
 	                       "a=msid-semantic: WMS wayrtc%s\r\n",
 	                       p->session_id, p->audio ? " 1" : "", p->data ? " 2" : "",
-	                       p->audio ? " " SDP_AUDIO_STREAM : "");
+	                       p->audio ? " " RTC_SDP_AUDIO_STREAM : "");
 
 	g_string_append_printf(s, "m=video %u UDP/TLS/RTP/SAVPF", d.port);
 	for (size_t i = 0; i < p->n_codecs; i++) {
@@ -132,7 +132,7 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 	append_transport(s, p, &d, true, 0);
 	g_string_append_printf(s,
 	                       "a=extmap:%u " PLAYOUT_DELAY_URI "\r\n"
-	                       "a=extmap:%u " TWCC_URI "\r\n"
+	                       "a=extmap:%u " RTC_TWCC_URI "\r\n"
 	                       "a=sendonly\r\n"
 	                       "a=msid:wayrtc video\r\n"
 	                       "a=rtcp-mux\r\n"
@@ -166,16 +166,16 @@ char *sdp_offer_build(const struct sdp_offer_params *p)
 		                       RTC_PT_OPUS);
 		append_transport(s, p, &d, true, 1);
 		g_string_append_printf(s,
-		                       "a=extmap:%u " TWCC_URI "\r\n"
+		                       "a=extmap:%u " RTC_TWCC_URI "\r\n"
 		                       "a=sendonly\r\n"
-		                       "a=msid:" SDP_AUDIO_STREAM " audio\r\n"
+		                       "a=msid:" RTC_SDP_AUDIO_STREAM " audio\r\n"
 		                       "a=rtcp-mux\r\n"
 		                       "a=rtpmap:%u opus/48000/2\r\n"
 		                       "a=rtcp-fb:%u transport-cc\r\n"
 		                       "a=fmtp:%u minptime=10;stereo=1;sprop-stereo=1;"
 		                       "useinbandfec=0\r\n"
 		                       "a=ssrc:%u cname:%s\r\n"
-		                       "a=ssrc:%u msid:" SDP_AUDIO_STREAM " audio\r\n",
+		                       "a=ssrc:%u msid:" RTC_SDP_AUDIO_STREAM " audio\r\n",
 		                       RTC_EXT_TWCC, RTC_PT_OPUS, RTC_PT_OPUS, RTC_PT_OPUS,
 		                       p->audio_ssrc, p->cname, p->audio_ssrc);
 	}
@@ -202,7 +202,7 @@ static int hexval(char c)
 	return -1;
 }
 
-bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t *out, size_t n)
+bool rtc_sdp_fingerprint_parse(const char *text, size_t len, uint8_t *out, size_t n)
 {
 	if (n == 0 || len != n * 3 - 1)
 		return false;
@@ -308,12 +308,12 @@ struct level {
 	/* of the strongest hash we check seen at this level */
 	struct rtc_fingerprint fingerprints[RTC_DTLS_MAX_EXPECTED];
 	size_t n_fingerprints;
-	bool any_fingerprint; /* any a=fingerprint line, even one we cannot check */
-	enum sdp_setup setup; /* ACTPASS: not given */
+	bool any_fingerprint;     /* any a=fingerprint line, even one we cannot check */
+	enum rtc_sdp_setup setup; /* ACTPASS: not given */
 };
 
 struct parse_state {
-	struct level level[SDP_MAX_MLINES + 1]; /* [0] the session, [1 + i] m-line i */
+	struct level level[RTC_SDP_MAX_MLINES + 1]; /* [0] the session, [1 + i] m-line i */
 	size_t n_mlines;
 	enum media media;    /* of the current m-line */
 	bool in_first_video; /* the current m-line is the first video one */
@@ -329,13 +329,13 @@ static bool fail(GError **error, const char *msg)
 	return false;
 }
 
-static bool parse_mline(struct parse_state *st, struct span line, struct sdp_answer *out,
+static bool parse_mline(struct parse_state *st, struct span line, struct rtc_sdp_answer *out,
                         GError **error)
 {
 	struct span rest = span_skip(line, 2), media, port, proto, fmt;
 	uint64_t port_n, pt;
 
-	if (st->n_mlines == SDP_MAX_MLINES)
+	if (st->n_mlines == RTC_SDP_MAX_MLINES)
 		return fail(error, "the answer has more m-lines than our offer");
 	st->n_mlines++;
 	if (!span_word(&rest, &media) || !span_word(&rest, &port) || !span_word(&rest, &proto) ||
@@ -373,7 +373,7 @@ static bool parse_mline(struct parse_state *st, struct span line, struct sdp_ans
 
 /* The extensions we offered, on the first video section (both) or the audio one (the
  * transport-wide sequence number). An answer must keep our ids (JSEP 5.3.1). */
-static void parse_extmap(struct span v, bool video, struct sdp_answer *out)
+static void parse_extmap(struct span v, bool video, struct rtc_sdp_answer *out)
 {
 	struct span id_dir, uri, id = {0};
 	uint64_t n;
@@ -389,7 +389,7 @@ static void parse_extmap(struct span v, bool video, struct sdp_answer *out)
 	if (video && span_eq(uri, PLAYOUT_DELAY_URI)) {
 		out->playout_delay_id = (uint8_t)n;
 		out->playout_delay = n == RTC_EXT_PLAYOUT_DELAY;
-	} else if (span_eq(uri, TWCC_URI)) {
+	} else if (span_eq(uri, RTC_TWCC_URI)) {
 		if (video)
 			out->twcc = n == RTC_EXT_TWCC;
 		else
@@ -398,7 +398,7 @@ static void parse_extmap(struct span v, bool video, struct sdp_answer *out)
 }
 
 /* "PT transport-cc" on the video section: the browser will send the feedback. */
-static void parse_rtcp_fb(struct span v, struct sdp_answer *out)
+static void parse_rtcp_fb(struct span v, struct rtc_sdp_answer *out)
 {
 	struct span pt, what;
 
@@ -421,7 +421,7 @@ static bool hex_byte(const char *p, uint8_t *out)
 
 /* "PT key=value;key=value" for our H.264 payload type; others' parameters are not ours
  * to read. Unknown keys are skipped, malformed values leave the default. */
-static void parse_fmtp(struct span v, struct sdp_answer *out)
+static void parse_fmtp(struct span v, struct rtc_sdp_answer *out)
 {
 	struct span pt_word, params;
 	uint64_t pt, n;
@@ -463,11 +463,11 @@ static void parse_fmtp(struct span v, struct sdp_answer *out)
 	}
 }
 
-static void add_candidate(struct span v, struct sdp_answer *out)
+static void add_candidate(struct span v, struct rtc_sdp_answer *out)
 {
 	char *slot;
 
-	if (v.len > SDP_CANDIDATE_MAX || out->n_candidates == SDP_MAX_REMOTE_CANDIDATES)
+	if (v.len > RTC_SDP_CANDIDATE_MAX || out->n_candidates == RTC_SDP_MAX_REMOTE_CANDIDATES)
 		return;
 	for (size_t i = 0; i < v.len; i++) {
 		if (!g_ascii_isprint(v.p[i]))
@@ -530,7 +530,7 @@ static bool parse_fingerprint(struct level *lv, struct span v, GError **error)
 	fp.hash = hash_of(name);
 	if (fp.hash == RTC_HASH_NONE)
 		return true;
-	if (!sdp_fingerprint_parse(digest.p, digest.len, fp.digest, rtc_hash_len(fp.hash)))
+	if (!rtc_sdp_fingerprint_parse(digest.p, digest.len, fp.digest, rtc_hash_len(fp.hash)))
 		return fail(error, "the answer's DTLS fingerprint is malformed");
 	if (lv->n_fingerprints && fp.hash < lv->fingerprints[0].hash)
 		return true;
@@ -543,7 +543,7 @@ static bool parse_fingerprint(struct level *lv, struct span v, GError **error)
 
 /* One "a=" line, without "a=" and its line end. Of repeated attributes at one level
  * the first counts. */
-static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_answer *out,
+static bool parse_attribute(struct parse_state *st, struct span a, struct rtc_sdp_answer *out,
                             GError **error)
 {
 	struct level *lv = &st->level[st->n_mlines];
@@ -567,17 +567,17 @@ static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_an
 		if (!parse_fingerprint(lv, span_skip(a, 12), error))
 			return false;
 	} else if (span_prefix(a, "setup:")) {
-		enum sdp_setup setup;
+		enum rtc_sdp_setup setup;
 
 		v = span_skip(a, 6);
 		if (span_eq(v, "active"))
-			setup = SDP_SETUP_ACTIVE;
+			setup = RTC_SDP_SETUP_ACTIVE;
 		else if (span_eq(v, "passive"))
-			setup = SDP_SETUP_PASSIVE;
+			setup = RTC_SDP_SETUP_PASSIVE;
 		else
 			return fail(error,
 			            "the answer's DTLS role (a=setup) must be active or passive");
-		if (lv->setup == SDP_SETUP_ACTPASS)
+		if (lv->setup == RTC_SDP_SETUP_ACTPASS)
 			lv->setup = setup;
 	} else if (span_prefix(a, "mid:")) {
 		if (!lv->mid.p && st->n_mlines)
@@ -614,7 +614,7 @@ static bool parse_attribute(struct parse_state *st, struct span a, struct sdp_an
 	return true;
 }
 
-bool sdp_answer_has_pt(const struct sdp_answer *answer, uint8_t pt)
+bool rtc_sdp_answer_has_pt(const struct rtc_sdp_answer *answer, uint8_t pt)
 {
 	for (size_t i = 0; i < answer->n_video_pts; i++) {
 		if (answer->video_pts[i] == pt)
@@ -624,7 +624,7 @@ bool sdp_answer_has_pt(const struct sdp_answer *answer, uint8_t pt)
 }
 
 /* Can we send our H.264 to this answer? NULL if so, else what it lacks. */
-static const char *h264_unusable(const struct sdp_answer *a, uint8_t level_idc)
+static const char *h264_unusable(const struct rtc_sdp_answer *a, uint8_t level_idc)
 {
 	/* RFC 6184: mode 0 (the default without fmtp) is one NAL unit per packet; we
 	 * fragment (FU-A) and aggregate (STAP-A), which mode 1 allows */
@@ -647,9 +647,9 @@ static const char *h264_unusable(const struct sdp_answer *a, uint8_t level_idc)
 	return NULL;
 }
 
-bool sdp_answer_choose_codec(const struct sdp_answer *answer, const enum rtc_codec *offered,
-                             size_t n_offered, uint8_t h264_level_idc, enum rtc_codec *out,
-                             char **why)
+bool rtc_sdp_answer_choose_codec(const struct rtc_sdp_answer *answer, const enum rtc_codec *offered,
+                                 size_t n_offered, uint8_t h264_level_idc, enum rtc_codec *out,
+                                 char **why)
 {
 	const char *lack = NULL;
 	uint8_t level = h264_level_idc ? h264_level_idc : RTC_H264_LEVEL_IDC_DEFAULT;
@@ -694,7 +694,7 @@ static void copy_span(char *dst, struct span v)
 }
 
 /* Media level (of the BUNDLE-tagged m-line) over session level, per attribute. */
-static bool resolve_transport(struct parse_state *st, struct sdp_answer *out, GError **error)
+static bool resolve_transport(struct parse_state *st, struct rtc_sdp_answer *out, GError **error)
 {
 	const struct level *s = &st->level[0], *m = &st->level[1], *fp;
 	enum direction dir;
@@ -718,8 +718,8 @@ static bool resolve_transport(struct parse_state *st, struct sdp_answer *out, GE
 	fp = m->n_fingerprints ? m : s;
 	memcpy(out->fingerprints, fp->fingerprints, sizeof(out->fingerprints));
 	out->n_fingerprints = fp->n_fingerprints;
-	out->setup = m->setup != SDP_SETUP_ACTPASS ? m->setup : s->setup;
-	if (out->setup == SDP_SETUP_ACTPASS)
+	out->setup = m->setup != RTC_SDP_SETUP_ACTPASS ? m->setup : s->setup;
+	if (out->setup == RTC_SDP_SETUP_ACTPASS)
 		return fail(error, "the answer does not choose a DTLS role (a=setup)");
 
 	dir = st->video_dir ? st->video_dir : st->session_dir ? st->session_dir : DIR_SENDRECV;
@@ -734,7 +734,8 @@ static bool resolve_transport(struct parse_state *st, struct sdp_answer *out, GE
 	return true;
 }
 
-bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GError **error)
+bool rtc_sdp_answer_parse(const uint8_t *buf, size_t len, struct rtc_sdp_answer *out,
+                          GError **error)
 {
 	struct parse_state *st;
 	const char *p = (const char *)buf, *end = p + len;
@@ -742,7 +743,7 @@ bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GE
 
 	memset(out, 0, sizeof(*out));
 	out->video_mline = -1;
-	if (len > SDP_MAX_LEN)
+	if (len > RTC_SDP_MAX_LEN)
 		return fail(error, "the answer is too long");
 	if (len && memchr(buf, '\0', len))
 		return fail(error, "the answer contains a NUL byte");

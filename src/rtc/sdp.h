@@ -12,13 +12,13 @@
 #include "rtc/codec.h"
 #include "rtc/dtls.h"
 
-#define SDP_MAX_REMOTE_CANDIDATES 32
-#define SDP_MAX_LEN               (64 * 1024)
-#define SDP_MAX_MLINES            8 /* we offer at most 3; more is not an answer to us */
-#define SDP_AUDIO_STREAM          "wayrtc-audio" /* its msid, apart from the video's "wayrtc" */
-#define SDP_CANDIDATE_MAX         255 /* longest "candidate:…" kept; longer ones are skipped */
+#define RTC_SDP_MAX_REMOTE_CANDIDATES 32
+#define RTC_SDP_MAX_LEN               (64 * 1024)
+#define RTC_SDP_MAX_MLINES            8 /* we offer at most 3; more is not an answer to us */
+#define RTC_SDP_AUDIO_STREAM          "wayrtc-audio" /* its msid, apart from the video's "wayrtc" */
+#define RTC_SDP_CANDIDATE_MAX         255 /* longest "candidate:…" kept; longer ones are skipped */
 
-struct sdp_offer_params {
+struct rtc_sdp_offer_params {
 	uint64_t session_id;
 	const char *ice_ufrag;   /* ours, 4..256 ice-chars */
 	const char *ice_pwd;     /* ours, 22..256 ice-chars */
@@ -40,22 +40,22 @@ struct sdp_offer_params {
 };
 
 /* Returns a newly allocated offer (CRLF line ends); free with g_free. */
-char *sdp_offer_build(const struct sdp_offer_params *p);
+char *rtc_sdp_offer_build(const struct rtc_sdp_offer_params *p);
 
-enum sdp_setup {
-	SDP_SETUP_ACTPASS = 0,
-	SDP_SETUP_ACTIVE,  /* the answerer is the DTLS client: we are the server */
-	SDP_SETUP_PASSIVE, /* the answerer is the DTLS server: we connect */
+enum rtc_sdp_setup {
+	RTC_SDP_SETUP_ACTPASS = 0,
+	RTC_SDP_SETUP_ACTIVE,  /* the answerer is the DTLS client: we are the server */
+	RTC_SDP_SETUP_PASSIVE, /* the answerer is the DTLS server: we connect */
 };
 
-struct sdp_answer {
+struct rtc_sdp_answer {
 	char ice_ufrag[257];
 	char ice_pwd[257];
 	/* Of the peer's DTLS certificate: those of the strongest hash we check that the
 	 * answer named (RFC 8122 section 5); its certificate must match one. At least one. */
 	struct rtc_fingerprint fingerprints[RTC_DTLS_MAX_EXPECTED];
 	size_t n_fingerprints;
-	enum sdp_setup setup;
+	enum rtc_sdp_setup setup;
 	bool video; /* video m-line accepted (port != 0, recvonly/sendrecv) */
 	int video_mline;
 	uint8_t video_pts[16]; /* payload types the answer kept, in its order of preference */
@@ -82,7 +82,7 @@ struct sdp_answer {
 	uint32_t max_message_size; /* 0 given: any size (RFC 8841 section 6) */
 	size_t n_candidates;
 	/* "candidate:…" without "a=", from every m-line (all bundled), duplicates dropped */
-	char candidates[SDP_MAX_REMOTE_CANDIDATES][SDP_CANDIDATE_MAX + 1];
+	char candidates[RTC_SDP_MAX_REMOTE_CANDIDATES][RTC_SDP_CANDIDATE_MAX + 1];
 };
 
 /* Parses a browser's answer to our offer. ICE credentials, fingerprint and setup come from
@@ -92,18 +92,19 @@ struct sdp_answer {
  * we can check (sha-256, sha-384, sha-512), with malformed ones anywhere, or one that
  * declines video (G_IO_ERROR_NOT_SUPPORTED: Firefox without OpenH264 answers an H.264-only
  * offer so). */
-bool sdp_answer_parse(const uint8_t *buf, size_t len, struct sdp_answer *out, GError **error);
+bool rtc_sdp_answer_parse(const uint8_t *buf, size_t len, struct rtc_sdp_answer *out,
+                          GError **error);
 
 /* Did the answer keep this payload type on the video m-line? */
-bool sdp_answer_has_pt(const struct sdp_answer *answer, uint8_t pt);
+bool rtc_sdp_answer_has_pt(const struct rtc_sdp_answer *answer, uint8_t pt);
 
 /* The codec the answer chose among those offered: the first payload type in its m-line
  * that we offered and whose fmtp we can send (H.264: packetization-mode 1, a baseline
  * profile, and a level no lower than ours unless level-asymmetry-allowed). False when
  * none; `why` (if not NULL) then says what the browser lacks, in words. */
-bool sdp_answer_choose_codec(const struct sdp_answer *answer, const enum rtc_codec *offered,
-                             size_t n_offered, uint8_t h264_level_idc, enum rtc_codec *out,
-                             char **why);
+bool rtc_sdp_answer_choose_codec(const struct rtc_sdp_answer *answer, const enum rtc_codec *offered,
+                                 size_t n_offered, uint8_t h264_level_idc, enum rtc_codec *out,
+                                 char **why);
 
 /* "AB:CD:…" → n bytes; false on any other shape. */
-bool sdp_fingerprint_parse(const char *text, size_t len, uint8_t *out, size_t n);
+bool rtc_sdp_fingerprint_parse(const char *text, size_t len, uint8_t *out, size_t n);

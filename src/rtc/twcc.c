@@ -38,8 +38,8 @@ static unsigned chunk_len(uint16_t chunk)
 }
 
 /* Walks the chunks and deltas; with fn NULL it only checks. */
-static bool walk(const uint8_t *fci, size_t len, const struct twcc_feedback *fb, twcc_status_fn fn,
-                 void *data)
+static bool walk(const uint8_t *fci, size_t len, const struct rtc_twcc_feedback *fb,
+                 rtc_twcc_status_fn fn, void *data)
 {
 	size_t off = TWCC_FIXED, n_chunks = 0, delta_off;
 	unsigned left = fb->status_count;
@@ -94,8 +94,8 @@ static bool walk(const uint8_t *fci, size_t len, const struct twcc_feedback *fb,
 	return len - delta_off < 4;
 }
 
-bool twcc_parse(const uint8_t *fci, size_t len, struct twcc_feedback *out, twcc_status_fn fn,
-                void *data)
+bool rtc_twcc_parse(const uint8_t *fci, size_t len, struct rtc_twcc_feedback *out,
+                    rtc_twcc_status_fn fn, void *data)
 {
 	int32_t ref;
 

@@ -1,5 +1,5 @@
 /* The peer's demultiplexing of one datagram (RFC 7983) and where each kind goes: DTLS
- * to a server endpoint waiting for a ClientHello, RTCP through SRTCP into rtcp_parse.
+ * to a server endpoint waiting for a ClientHello, RTCP through SRTCP into rtc_rtcp_parse.
  * The classes are checked against the RFC's first-byte ranges, written out again here;
  * an RTCP-looking input is also protected and unprotected by a mirrored SRTP pair, which
  * must give back the same bytes before they are parsed. */
@@ -40,14 +40,15 @@ static const struct rtc_dtls_listener dtls_listener = {
         .failed = dtls_failed,
 };
 
-static void rtcp_sink(void *data, const struct rtcp_event *ev)
+static void rtcp_sink(void *data, const struct rtc_rtcp_event *ev)
 {
-	struct twcc_feedback fb;
+	struct rtc_twcc_feedback fb;
 
-	if (ev->type > RTCP_EV_TWCC)
+	if (ev->type > RTC_RTCP_EV_TWCC)
 		abort();
-	/* rtcp_parse hands on only feedback twcc_parse takes */
-	if (ev->type == RTCP_EV_TWCC && !twcc_parse(ev->twcc.fci, ev->twcc.len, &fb, NULL, NULL))
+	/* rtc_rtcp_parse hands on only feedback rtc_twcc_parse takes */
+	if (ev->type == RTC_RTCP_EV_TWCC &&
+	    !rtc_twcc_parse(ev->twcc.fci, ev->twcc.len, &fb, NULL, NULL))
 		abort();
 }
 
@@ -98,7 +99,7 @@ static void to_srtcp(const uint8_t *data, size_t size)
 	/* as it arrives: almost always refused, never read past its end */
 	memcpy(pkt, data, size);
 	if (rtc_srtp_unprotect_rtcp(b, pkt, &n))
-		rtcp_parse(pkt, n, rtcp_sink, NULL);
+		rtc_rtcp_parse(pkt, n, rtcp_sink, NULL);
 	/* as a browser would have protected it */
 	memcpy(pkt, data, size);
 	n = size;
@@ -107,7 +108,7 @@ static void to_srtcp(const uint8_t *data, size_t size)
 	if (rtc_demux(pkt, n) != RTC_DEMUX_RTCP || !rtc_srtp_unprotect_rtcp(b, pkt, &n) ||
 	    n != size || memcmp(pkt, data, size) != 0)
 		abort();
-	rtcp_parse(pkt, n, rtcp_sink, NULL);
+	rtc_rtcp_parse(pkt, n, rtcp_sink, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -43,7 +43,7 @@ static void on_send(void *data, const uint8_t *buf, size_t len)
 	g_queue_push_tail(&targets, from->other);
 }
 
-static void on_open(void *data, uint16_t id, const struct dcep_open *open)
+static void on_open(void *data, uint16_t id, const struct rtc_dcep_open *open)
 {
 	struct end *e = data;
 
@@ -195,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		at += 2;
 		switch (op % 6) {
 		case 0: { /* open a channel, the label from the input */
-			struct dcep_open open = {
+			struct rtc_dcep_open open = {
 			        .reliability = arg % 3, .param = arg / 3, .unordered = arg & 0x80};
 			size_t n = MIN((size_t)(arg % 32), size - at);
 			int id;

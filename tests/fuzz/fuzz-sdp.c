@@ -1,4 +1,4 @@
-/* sdp_answer_parse over any bytes; what it accepts must hold what it promises. */
+/* rtc_sdp_answer_parse over any bytes; what it accepts must hold what it promises. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,13 +6,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(const struct sdp_answer *a)
+static void check(const struct rtc_sdp_answer *a)
 {
 	size_t ufrag = strlen(a->ice_ufrag), pwd = strlen(a->ice_pwd);
 
-	if (ufrag < 4 || ufrag > 256 || pwd < 22 || pwd > 256 || a->setup == SDP_SETUP_ACTPASS ||
-	    !a->video || a->video_mline < 0 || a->n_video_pts > G_N_ELEMENTS(a->video_pts) ||
-	    a->n_candidates > SDP_MAX_REMOTE_CANDIDATES)
+	if (ufrag < 4 || ufrag > 256 || pwd < 22 || pwd > 256 ||
+	    a->setup == RTC_SDP_SETUP_ACTPASS || !a->video || a->video_mline < 0 ||
+	    a->n_video_pts > G_N_ELEMENTS(a->video_pts) ||
+	    a->n_candidates > RTC_SDP_MAX_REMOTE_CANDIDATES)
 		abort();
 	static const enum rtc_codec both[] = {RTC_CODEC_H264, RTC_CODEC_VP8};
 	enum rtc_codec codec;
@@ -31,8 +32,8 @@ static void check(const struct sdp_answer *a)
 			abort();
 	}
 	/* a codec chosen is one offered and kept; none chosen is said in words */
-	if (sdp_answer_choose_codec(a, both, 2, 0x20, &codec, &why)) {
-		if (!sdp_answer_has_pt(a, rtc_codec_payload_type(codec)) || why)
+	if (rtc_sdp_answer_choose_codec(a, both, 2, 0x20, &codec, &why)) {
+		if (!rtc_sdp_answer_has_pt(a, rtc_codec_payload_type(codec)) || why)
 			abort();
 	} else if (!why || !why[0]) {
 		abort();
@@ -42,12 +43,12 @@ static void check(const struct sdp_answer *a)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sdp_answer *a = malloc(sizeof(*a));
+	struct rtc_sdp_answer *a = malloc(sizeof(*a));
 	GError *error = NULL;
 
 	if (!a)
 		return 0;
-	if (sdp_answer_parse(data, size, a, &error))
+	if (rtc_sdp_answer_parse(data, size, a, &error))
 		check(a);
 	else if (!error || !error->message[0])
 		abort(); /* every refusal says why */

@@ -1,4 +1,4 @@
-/* twcc_parse over any bytes: every status it reports lies within the count it read, in
+/* rtc_twcc_parse over any bytes: every status it reports lies within the count it read, in
  * order from the base sequence number, and a refused message reports nothing. */
 #include <stdlib.h>
 
@@ -28,13 +28,13 @@ static void sink(void *data, uint16_t seq, bool received, int64_t arrival_us)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct twcc_feedback fb;
+	struct rtc_twcc_feedback fb;
 	struct seen s = {0};
 	bool ok;
 
 	if (size >= 2)
 		s.next = (uint16_t)(data[0] << 8 | data[1]), s.any = true; /* from the base on */
-	ok = twcc_parse(data, size, &fb, sink, &s);
+	ok = rtc_twcc_parse(data, size, &fb, sink, &s);
 
 	if (!ok && s.n)
 		abort();

@@ -51,7 +51,7 @@ struct sim {
 	int64_t link_free; /* when the bottleneck has sent all it holds */
 	double cross_owed;
 	GQueue queue; /* sizes (GUINT_TO_POINTER) of packets waiting for the pacer */
-	struct bwe_probe probe;
+	struct rtc_bwe_probe probe;
 	int64_t probe_left;
 	GRand *rand;
 	/* results, one per SAMPLE_US */
@@ -103,7 +103,7 @@ static void send_pkt(struct sim *s, int64_t now, uint32_t size, int probe)
 static void feedback(struct sim *s, int64_t now)
 {
 	int64_t horizon = now - s->delay; /* what the receiver knew when it reported */
-	struct bwe_packet batch[4096];
+	struct rtc_bwe_packet batch[4096];
 	size_t n = 0;
 
 	while (s->next_report < s->n_pkts && n < G_N_ELEMENTS(batch)) {
@@ -111,31 +111,31 @@ static void feedback(struct sim *s, int64_t now)
 
 		if (p->send + s->delay > horizon || (!p->lost && p->arrival > horizon))
 			break;
-		batch[n++] = (struct bwe_packet){.send_us = p->send,
-		                                 .arrival_us = p->arrival,
-		                                 .size = p->size,
-		                                 .received = !p->lost,
-		                                 .probe_id = p->probe};
+		batch[n++] = (struct rtc_bwe_packet){.send_us = p->send,
+		                                     .arrival_us = p->arrival,
+		                                     .size = p->size,
+		                                     .received = !p->lost,
+		                                     .probe_id = p->probe};
 		s->next_report++;
 	}
 	if (n)
-		bwe_on_feedback(s->bwe, now, batch, n);
+		rtc_bwe_on_feedback(s->bwe, now, batch, n);
 }
 
 static void run(struct sim *s)
 {
 	int64_t next_frame = 0, next_key = 0, next_fb = FEEDBACK_US, next_sample = 0;
-	struct bwe_config bc = {.max_bps = s->max_bps};
+	struct rtc_bwe_config bc = {.max_bps = s->max_bps};
 
 	s->rand = g_rand_new_with_seed(7);
 	s->pkts = g_new0(struct sim_pkt, MAX_PKTS);
-	s->bwe = bwe_new(&bc, 0);
-	pacer_init(&s->pacer, bwe_get_estimate(s->bwe) * 5 / 2, 0);
+	s->bwe = rtc_bwe_new(&bc, 0);
+	rtc_pacer_init(&s->pacer, rtc_bwe_get_estimate(s->bwe) * 5 / 2, 0);
 	g_queue_init(&s->queue);
-	bwe_on_rtt(s->bwe, 0, 2 * s->delay);
+	rtc_bwe_on_rtt(s->bwe, 0, 2 * s->delay);
 	for (int64_t now = 0; now < s->duration; now += 250) {
 		const struct phase *ph = phase_at(s, now);
-		uint32_t est = bwe_get_estimate(s->bwe);
+		uint32_t est = rtc_bwe_get_estimate(s->bwe);
 
 		/* the encoder hits its target on average, keyframes five times a frame */
 		if (now >= next_frame) {
@@ -153,19 +153,19 @@ static void run(struct sim *s)
 			}
 			next_frame += G_USEC_PER_SEC / FPS;
 		}
-		pacer_set_rate(&s->pacer, est * 5 / 2);
-		while (!g_queue_is_empty(&s->queue) && pacer_wait(&s->pacer, now) == 0) {
+		rtc_pacer_set_rate(&s->pacer, est * 5 / 2);
+		while (!g_queue_is_empty(&s->queue) && rtc_pacer_wait(&s->pacer, now) == 0) {
 			uint32_t sz = GPOINTER_TO_UINT(g_queue_pop_head(&s->queue));
 
-			pacer_sent(&s->pacer, now, sz);
+			rtc_pacer_sent(&s->pacer, now, sz);
 			send_pkt(s, now, sz, 0);
 		}
-		if (s->probe_left <= 0 && bwe_next_probe(s->bwe, now, &s->probe)) {
+		if (s->probe_left <= 0 && rtc_bwe_next_probe(s->bwe, now, &s->probe)) {
 			s->probe_left = s->probe.bytes;
-			pacer_init(&s->probe_pacer, s->probe.rate_bps, now);
+			rtc_pacer_init(&s->probe_pacer, s->probe.rate_bps, now);
 		}
-		while (s->probe_left > 0 && pacer_wait(&s->probe_pacer, now) == 0) {
-			pacer_sent(&s->probe_pacer, now, PKT);
+		while (s->probe_left > 0 && rtc_pacer_wait(&s->probe_pacer, now) == 0) {
+			rtc_pacer_sent(&s->probe_pacer, now, PKT);
 			send_pkt(s, now, PKT, s->probe.id);
 			s->probe_left -= PKT;
 		}
@@ -182,7 +182,7 @@ static void run(struct sim *s)
 			next_fb += FEEDBACK_US;
 		}
 		if (now >= next_sample && s->n_samples < G_N_ELEMENTS(s->est)) {
-			s->est[s->n_samples] = bwe_get_estimate(s->bwe);
+			s->est[s->n_samples] = rtc_bwe_get_estimate(s->bwe);
 			s->cap[s->n_samples] = ph->capacity - ph->cross;
 			s->qdelay[s->n_samples] = MAX(0, s->link_free - now) / 1000.0;
 			s->n_samples++;
@@ -190,7 +190,7 @@ static void run(struct sim *s)
 		}
 	}
 	g_queue_clear(&s->queue);
-	bwe_free(s->bwe);
+	rtc_bwe_free(s->bwe);
 	g_free(s->pkts);
 	g_rand_free(s->rand);
 }

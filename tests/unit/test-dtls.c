@@ -188,10 +188,10 @@ static void link_open(struct link *l, bool wrong_client_fp, bool wrong_server_fp
 {
 	struct rtc_fingerprint cfp = {.hash = RTC_HASH_SHA256}, sfp = {.hash = RTC_HASH_SHA256};
 
-	g_assert_true(
-	        sdp_fingerprint_parse(rtc_cert_fingerprint(l->client_cert), 95, cfp.digest, 32));
-	g_assert_true(
-	        sdp_fingerprint_parse(rtc_cert_fingerprint(l->server_cert), 95, sfp.digest, 32));
+	g_assert_true(rtc_sdp_fingerprint_parse(rtc_cert_fingerprint(l->client_cert), 95,
+	                                        cfp.digest, 32));
+	g_assert_true(rtc_sdp_fingerprint_parse(rtc_cert_fingerprint(l->server_cert), 95,
+	                                        sfp.digest, 32));
 	if (wrong_client_fp)
 		cfp.digest[5] ^= 1;
 	if (wrong_server_fp)
@@ -545,7 +545,7 @@ static void test_cert(void)
 
 	g_assert_no_error(error);
 	g_assert_cmpuint(strlen(fa), ==, 32 * 3 - 1);
-	g_assert_true(sdp_fingerprint_parse(fa, strlen(fa), raw, sizeof(raw)));
+	g_assert_true(rtc_sdp_fingerprint_parse(fa, strlen(fa), raw, sizeof(raw)));
 	/* the text is the SHA-256 of the same DER rtc_cert_digest hashes */
 	g_assert_true(rtc_cert_digest(a, RTC_HASH_SHA256, digest));
 	g_assert_cmpmem(digest, 32, raw, 32);

@@ -29,9 +29,9 @@ struct seen {
 static void sink(void *data, const uint8_t *pkt, size_t len)
 {
 	struct seen *s = data;
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 
-	if (!rtp_header_parse(pkt, len, &h) || h.ssrc != SSRC || len > RTC_RTP_MAX) {
+	if (!rtc_rtp_header_parse(pkt, len, &h) || h.ssrc != SSRC || len > RTC_RTP_MAX) {
 		s->bad = true;
 		return;
 	}

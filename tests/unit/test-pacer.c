@@ -13,13 +13,13 @@ static int64_t drain(struct pacer *p, int64_t t0, int n, size_t size, int *at_on
 
 	*at_once = 0;
 	for (int i = 0; i < n; i++) {
-		int64_t wait = pacer_wait(p, now);
+		int64_t wait = rtc_pacer_wait(p, now);
 
 		if (wait == 0 && now == t0)
 			(*at_once)++;
 		now += wait;
-		g_assert_cmpint(pacer_wait(p, now), ==, 0);
-		pacer_sent(p, now, size);
+		g_assert_cmpint(rtc_pacer_wait(p, now), ==, 0);
+		rtc_pacer_sent(p, now, size);
 	}
 	return now;
 }
@@ -31,7 +31,7 @@ static void test_keyframe_spread(void)
 	int64_t end;
 
 	/* 4 Mbit/s: 100 packets of 1200 bytes = 960 kbit take 240 ms */
-	pacer_init(&p, 4000000, 0);
+	rtc_pacer_init(&p, 4000000, 0);
 	end = drain(&p, 0, 100, 1200, &at_once);
 	g_assert_cmpint(at_once, <=, 3); /* the 5 ms burst: 2500 bytes, three packets */
 	g_assert_cmpint(end, >=, 230000);
@@ -43,10 +43,10 @@ static void test_idle_goes_at_once(void)
 	struct pacer p;
 	int at_once;
 
-	pacer_init(&p, 1000000, 0);
+	rtc_pacer_init(&p, 1000000, 0);
 	drain(&p, 0, 50, 1200, &at_once);
 	/* after a pause the budget is back: a typed key's two packets do not wait */
-	g_assert_cmpint(pacer_wait(&p, 2000000), ==, 0);
+	g_assert_cmpint(rtc_pacer_wait(&p, 2000000), ==, 0);
 	drain(&p, 2000000, 2, 1200, &at_once);
 	g_assert_cmpint(at_once, ==, 2);
 }
@@ -57,9 +57,9 @@ static void test_rate_change(void)
 	int at_once;
 	int64_t end;
 
-	pacer_init(&p, 1000000, 0);
-	pacer_sent(&p, 0, 12000); /* owes 96 ms at 1 Mbit/s */
-	pacer_set_rate(&p, 2000000);
+	rtc_pacer_init(&p, 1000000, 0);
+	rtc_pacer_sent(&p, 0, 12000); /* owes 96 ms at 1 Mbit/s */
+	rtc_pacer_set_rate(&p, 2000000);
 	end = drain(&p, 0, 1, 1200, &at_once);
 	g_assert_cmpint(end, >=, 38400); /* (12000 − 2400) bytes at 2 Mbit/s */
 	g_assert_cmpint(end, <=, 38500);

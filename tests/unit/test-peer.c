@@ -179,14 +179,14 @@ static void browser_receive(void *data, const uint8_t *buf, size_t len)
 	}
 	if (!b->srtp || len > sizeof(pkt))
 		return;
-	if (b->loss_rand && !rtcp_is_rtcp(buf, len) && g_rand_double(b->loss_rand) < b->loss) {
+	if (b->loss_rand && !rtc_rtcp_is_rtcp(buf, len) && g_rand_double(b->loss_rand) < b->loss) {
 		b->lost++;
 		return;
 	}
 	memcpy(pkt, buf, len);
-	if (rtcp_is_rtcp(pkt, n) ? rtc_srtp_unprotect_rtcp(b->srtp, pkt, &n)
-	                         : rtc_srtp_unprotect_rtp(b->srtp, pkt, &n))
-		g_ptr_array_add(rtcp_is_rtcp(pkt, n) ? b->rtcp : b->rtp, g_bytes_new(pkt, n));
+	if (rtc_rtcp_is_rtcp(pkt, n) ? rtc_srtp_unprotect_rtcp(b->srtp, pkt, &n)
+	                             : rtc_srtp_unprotect_rtp(b->srtp, pkt, &n))
+		g_ptr_array_add(rtc_rtcp_is_rtcp(pkt, n) ? b->rtcp : b->rtp, g_bytes_new(pkt, n));
 	else
 		b->refused++;
 }
@@ -266,7 +266,8 @@ static char *browser_answer(struct browser *b, const char *offer_sdp, bool activ
 
 	offer_parse(offer_sdp, &o);
 	g_assert_nonnull(o.ufrag);
-	g_assert_true(sdp_fingerprint_parse(o.fingerprint, strlen(o.fingerprint), fp.digest, 32));
+	g_assert_true(
+	        rtc_sdp_fingerprint_parse(o.fingerprint, strlen(o.fingerprint), fp.digest, 32));
 	b->rtp = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	b->rtcp = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	b->cert = rtc_cert_new(&error);
@@ -306,7 +307,7 @@ static char *browser_answer(struct browser *b, const char *offer_sdp, bool activ
 	                     "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\n"
 	                     "a=rtcp-fb:96 nack pli\r\n");
 	if (browser_cc)
-		g_string_append(sdp, "a=extmap:3 " TWCC_URI "\r\na=rtcp-fb:96 transport-cc\r\n"
+		g_string_append(sdp, "a=extmap:3 " RTC_TWCC_URI "\r\na=rtcp-fb:96 transport-cc\r\n"
 		                     "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n");
 	for (char **c = cands; *c; c++)
 		g_string_append_printf(sdp, "a=%s\r\n", *c);
@@ -550,10 +551,10 @@ static void check_media(bool active)
 	g_thread_join(thread);
 	g_assert_cmpuint(w.browser.rtp->len, ==, 1 + THREAD_PKTS);
 	for (guint i = 1; i < w.browser.rtp->len; i++) {
-		struct rtp_header h;
+		struct rtc_rtp_header h;
 
 		got = g_bytes_get_data(w.browser.rtp->pdata[i], &got_len);
-		g_assert_true(rtp_header_parse(got, got_len, &h));
+		g_assert_true(rtc_rtp_header_parse(got, got_len, &h));
 		g_assert_cmpuint(h.ssrc, ==, SSRC);
 		g_assert_cmpuint(h.payload_len, ==, 900);
 	}
@@ -692,14 +693,14 @@ static void check_audio(bool offer_audio, enum audio_answer answer)
 	if (flows) {
 		const uint8_t *p = NULL;
 		gsize got_len;
-		struct rtp_header h;
+		struct rtc_rtp_header h;
 
 		for (guint i = 0; i < w.browser.rtp->len && !p; i++) {
 			p = g_bytes_get_data(w.browser.rtp->pdata[i], &got_len);
 			if (get32(p + 8) != AUDIO_SSRC)
 				p = NULL;
 		}
-		g_assert_true(rtp_header_parse(p, got_len, &h));
+		g_assert_true(rtc_rtp_header_parse(p, got_len, &h));
 		g_assert_cmpuint(h.payload_type, ==, RTC_PT_OPUS);
 		g_assert_cmpuint(h.payload_len, ==, 120);
 
@@ -1052,9 +1053,9 @@ static bool got_resend(void *data)
 	for (guint i = 0; i < w->browser.rtp->len; i++) {
 		gsize len;
 		const uint8_t *p = g_bytes_get_data(w->browser.rtp->pdata[i], &len);
-		struct rtp_header h;
+		struct rtc_rtp_header h;
 
-		if (rtp_header_parse(p, len, &h) && h.payload_type == 97 &&
+		if (rtc_rtp_header_parse(p, len, &h) && h.payload_type == 97 &&
 		    h.timestamp == w->resend_ts && h.payload_len >= 2 &&
 		    (p[h.header_len] << 8 | p[h.header_len + 1]) == w->resend_osn) {
 			w->resend_at = i;
@@ -1097,11 +1098,11 @@ static bool got_sdes(void *data)
 static void test_congestion_control(void)
 {
 	struct world w;
-	struct rtp_packetizer p;
+	struct rtc_rtp_packetizer p;
 	uint8_t frame[6000], fb[64];
 	uint16_t seqs[8], twcc[8], first_twcc;
 	size_t n_first, elen, at;
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 	gsize len;
 	const uint8_t *got;
 
@@ -1110,7 +1111,7 @@ static void test_congestion_control(void)
 	browser_cc = false;
 	for (size_t i = 0; i < sizeof(frame); i++)
 		frame[i] = (uint8_t)(i * 7);
-	rtp_packetizer_init(&p, RTC_CODEC_VP8, SSRC);
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_VP8, SSRC);
 	/* as the hub does: one frame, its first packet starts it */
 	{
 		g_autoptr(GPtrArray) pkts =
@@ -1118,8 +1119,8 @@ static void test_congestion_control(void)
 
 		for (size_t off = 0; off < sizeof(frame); off += 1000) {
 			/* one small frame per 1000 bytes, keyframe first */
-			rtp_packetize(&p, frame + off, 1000, (uint32_t)(3000 * off), off == 0,
-			              store_packet, pkts);
+			rtc_rtp_packetize(&p, frame + off, 1000, (uint32_t)(3000 * off), off == 0,
+			                  store_packet, pkts);
 		}
 		n_first = pkts->len;
 		g_assert_cmpuint(n_first, ==, 6);
@@ -1132,10 +1133,10 @@ static void test_congestion_control(void)
 		g_assert_true(run_until(got_rtp, &w));
 		for (guint i = 0; i < n_first; i++) {
 			got = g_bytes_get_data(w.browser.rtp->pdata[i], &len);
-			g_assert_true(rtp_header_parse(got, len, &h));
+			g_assert_true(rtc_rtp_header_parse(got, len, &h));
 			g_assert_cmpuint(h.ssrc, ==, SSRC);
 			seqs[i] = h.seq;
-			at = rtp_find_ext(got, len, RTC_EXT_TWCC, &elen);
+			at = rtc_rtp_find_ext(got, len, RTC_EXT_TWCC, &elen);
 			g_assert_cmpuint(at, >, 0);
 			g_assert_cmpuint(elen, ==, 2);
 			twcc[i] = (uint16_t)(got[at] << 8 | got[at + 1]);
@@ -1175,16 +1176,16 @@ static void test_congestion_control(void)
 	{
 		g_autofree uint8_t *orig = g_memdup2(got, len);
 		size_t orig_len = len;
-		struct rtp_header oh;
+		struct rtc_rtp_header oh;
 
 		rtc_peer_resend(w.peer, orig, orig_len);
-		g_assert_true(rtp_header_parse(orig, orig_len, &oh));
+		g_assert_true(rtc_rtp_header_parse(orig, orig_len, &oh));
 		/* probes (RTX copies of the newest packet) may come too: find the resend */
 		w.resend_osn = seqs[2];
 		w.resend_ts = oh.timestamp;
 		g_assert_true(run_until(got_resend, &w));
 		got = g_bytes_get_data(w.browser.rtp->pdata[w.resend_at], &len);
-		g_assert_true(rtp_header_parse(got, len, &h));
+		g_assert_true(rtc_rtp_header_parse(got, len, &h));
 		g_assert_cmpuint(h.payload_type, ==, 97);
 		g_assert_cmpuint(h.ssrc, !=, SSRC);
 		g_assert_cmpuint(h.timestamp, ==, oh.timestamp);
@@ -1193,7 +1194,7 @@ static void test_congestion_control(void)
 		g_assert_cmpmem(got + h.header_len + 2, len - h.header_len - 2,
 		                orig + oh.header_len, orig_len - oh.header_len);
 		/* numbered on from the video's, by this viewer's one counter */
-		at = rtp_find_ext(got, len, RTC_EXT_TWCC, &elen);
+		at = rtc_rtp_find_ext(got, len, RTC_EXT_TWCC, &elen);
 		g_assert_cmpuint(at, >, 0);
 		g_assert_cmpint((int16_t)((got[at] << 8 | got[at + 1]) - (first_twcc + n_first)),
 		                >=, 0);
@@ -1228,9 +1229,9 @@ struct loss_world {
 static void loss_sink(void *data, const uint8_t *pkt, size_t len)
 {
 	struct loss_world *l = data;
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 
-	g_assert_true(rtp_header_parse(pkt, len, &h));
+	g_assert_true(rtc_rtp_header_parse(pkt, len, &h));
 	/* the payload: each peer writes its own transport-wide number into the header */
 	if (!g_hash_table_contains(l->sent, GUINT_TO_POINTER(h.seq)))
 		g_hash_table_insert(l->sent, GUINT_TO_POINTER(h.seq),
@@ -1244,14 +1245,14 @@ static void collect(struct loss_world *l)
 	struct browser *b = &l->w.browser;
 
 	for (guint i = 0; i < b->rtp->len; i++) {
-		struct rtp_header h;
+		struct rtc_rtp_header h;
 		gsize len;
 		const uint8_t *p = g_bytes_get_data(b->rtp->pdata[i], &len);
 		const uint8_t *payload;
 		size_t n;
 		unsigned seq;
 
-		g_assert_true(rtp_header_parse(p, len, &h));
+		g_assert_true(rtc_rtp_header_parse(p, len, &h));
 		payload = p + h.header_len;
 		n = h.payload_len;
 		seq = h.seq;

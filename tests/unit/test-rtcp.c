@@ -8,11 +8,11 @@
 #define MEDIA 0x11223344u /* our video SSRC */
 
 struct events {
-	struct rtcp_event ev[64];
+	struct rtc_rtcp_event ev[64];
 	size_t n;
 };
 
-static void collect(void *data, const struct rtcp_event *ev)
+static void collect(void *data, const struct rtc_rtcp_event *ev)
 {
 	struct events *e = data;
 
@@ -24,7 +24,7 @@ static void collect(void *data, const struct rtcp_event *ev)
 static size_t parse(const uint8_t *b, size_t len, struct events *e, bool *ok)
 {
 	e->n = 0;
-	*ok = rtcp_parse(b, len, collect, e);
+	*ok = rtc_rtcp_parse(b, len, collect, e);
 	return e->n;
 }
 
@@ -61,9 +61,9 @@ static const uint8_t psfb[] = {
 };
 /* clang-format on */
 
-static void check_rr(const struct rtcp_event *ev, uint32_t sender)
+static void check_rr(const struct rtc_rtcp_event *ev, uint32_t sender)
 {
-	g_assert_cmpint(ev->type, ==, RTCP_EV_RR);
+	g_assert_cmpint(ev->type, ==, RTC_RTCP_EV_RR);
 	g_assert_cmpuint(ev->sender_ssrc, ==, sender);
 	g_assert_cmpuint(ev->media_ssrc, ==, MEDIA);
 	g_assert_cmpuint(ev->rr.fraction_lost, ==, 16);
@@ -79,12 +79,12 @@ static void test_rr_nack(void)
 	struct events e;
 	bool ok;
 
-	g_assert_true(rtcp_is_rtcp(rr_nack, sizeof(rr_nack)));
+	g_assert_true(rtc_rtcp_is_rtcp(rr_nack, sizeof(rr_nack)));
 	g_assert_cmpuint(parse(rr_nack, sizeof(rr_nack), &e, &ok), ==, 4);
 	g_assert_true(ok);
 	check_rr(&e.ev[0], 1);
 	for (size_t i = 1; i < 4; i++) {
-		g_assert_cmpint(e.ev[i].type, ==, RTCP_EV_NACK);
+		g_assert_cmpint(e.ev[i].type, ==, RTC_RTCP_EV_NACK);
 		g_assert_cmpuint(e.ev[i].sender_ssrc, ==, 1);
 		g_assert_cmpuint(e.ev[i].media_ssrc, ==, MEDIA);
 	}
@@ -101,7 +101,7 @@ static void test_rr_remb(void)
 	g_assert_cmpuint(parse(rr_remb, sizeof(rr_remb), &e, &ok), ==, 2);
 	g_assert_true(ok);
 	check_rr(&e.ev[0], 1);
-	g_assert_cmpint(e.ev[1].type, ==, RTCP_EV_REMB);
+	g_assert_cmpint(e.ev[1].type, ==, RTC_RTCP_EV_REMB);
 	g_assert_cmpuint(e.ev[1].remb_bps, ==, 2500000);
 	g_assert_cmpuint(e.ev[1].sender_ssrc, ==, 1);
 	g_assert_cmpuint(e.ev[1].media_ssrc, ==, MEDIA);
@@ -114,13 +114,13 @@ static void test_psfb(void)
 
 	g_assert_cmpuint(parse(psfb, sizeof(psfb), &e, &ok), ==, 4);
 	g_assert_true(ok);
-	g_assert_cmpint(e.ev[0].type, ==, RTCP_EV_PLI);
+	g_assert_cmpint(e.ev[0].type, ==, RTC_RTCP_EV_PLI);
 	g_assert_cmpuint(e.ev[0].media_ssrc, ==, MEDIA);
-	g_assert_cmpint(e.ev[1].type, ==, RTCP_EV_FIR);
+	g_assert_cmpint(e.ev[1].type, ==, RTC_RTCP_EV_FIR);
 	g_assert_cmpuint(e.ev[1].media_ssrc, ==, MEDIA);
-	g_assert_cmpint(e.ev[2].type, ==, RTCP_EV_FIR);
+	g_assert_cmpint(e.ev[2].type, ==, RTC_RTCP_EV_FIR);
 	g_assert_cmpuint(e.ev[2].media_ssrc, ==, 0x55667788);
-	g_assert_cmpint(e.ev[3].type, ==, RTCP_EV_REMB);
+	g_assert_cmpint(e.ev[3].type, ==, RTC_RTCP_EV_REMB);
 	g_assert_cmpuint(e.ev[3].remb_bps, ==, 0x3ffffull << 2);
 	g_assert_cmpuint(e.ev[3].media_ssrc, ==, MEDIA);
 }
@@ -150,20 +150,20 @@ static void test_more(void)
 
 	g_assert_cmpuint(parse(sr_bye, sizeof(sr_bye), &e, &ok), ==, 4);
 	g_assert_true(ok);
-	g_assert_cmpint(e.ev[0].type, ==, RTCP_EV_RR);
+	g_assert_cmpint(e.ev[0].type, ==, RTC_RTCP_EV_RR);
 	g_assert_cmpuint(e.ev[0].sender_ssrc, ==, 9);
 	g_assert_cmpuint(e.ev[0].media_ssrc, ==, MEDIA);
 	g_assert_cmpuint(e.ev[0].rr.highest_seq, ==, 7);
 	g_assert_cmpuint(e.ev[1].media_ssrc, ==, 0x99999999);
 	g_assert_cmpuint(e.ev[1].rr.highest_seq, ==, 8);
-	g_assert_cmpint(e.ev[2].type, ==, RTCP_EV_BYE);
+	g_assert_cmpint(e.ev[2].type, ==, RTC_RTCP_EV_BYE);
 	g_assert_cmpuint(e.ev[2].sender_ssrc, ==, 9);
-	g_assert_cmpint(e.ev[3].type, ==, RTCP_EV_BYE);
+	g_assert_cmpint(e.ev[3].type, ==, RTC_RTCP_EV_BYE);
 	g_assert_cmpuint(e.ev[3].sender_ssrc, ==, 10);
 
 	/* transport-cc reported, APP and XR skipped; the NACK at seq 65535 wraps to 0 and 15 */
 	g_assert_cmpuint(parse(skipped, sizeof(skipped), &e, &ok), ==, 4);
-	g_assert_cmpint(e.ev[0].type, ==, RTCP_EV_TWCC);
+	g_assert_cmpint(e.ev[0].type, ==, RTC_RTCP_EV_TWCC);
 	g_assert_cmpuint(e.ev[0].twcc.len, ==, 12);
 	g_assert_true(ok);
 	g_assert_cmpuint(e.ev[1].nack_seq, ==, 65535);
@@ -260,14 +260,14 @@ static void test_malformed(void)
 	refuse(rr_remb, sizeof(rr_remb), 35, 1, 1);          /* REMB cut to the common header */
 	refuse(psfb, sizeof(psfb), 3, 1, 0);                 /* PLI without its media SSRC */
 	refuse(psfb, sizeof(psfb), 15, 2, 1);                /* FIR without FCI */
-	/* rtcp_is_rtcp: RFC 5761 payload types 192..223 (second byte, marker included) */
+	/* rtc_rtcp_is_rtcp: RFC 5761 payload types 192..223 (second byte, marker included) */
 	for (unsigned pt = 128; pt < 256; pt++) {
 		uint8_t h[8] = {0x80, (uint8_t)pt};
 
-		g_assert_cmpint(rtcp_is_rtcp(h, sizeof(h)), ==, pt >= 192 && pt <= 223);
+		g_assert_cmpint(rtc_rtcp_is_rtcp(h, sizeof(h)), ==, pt >= 192 && pt <= 223);
 	}
-	g_assert_false(rtcp_is_rtcp((const uint8_t[]){0x80, 0xe6, 0, 1, 0, 0, 0, 0}, 8));
-	g_assert_false(rtcp_is_rtcp(rr_nack, 3));
+	g_assert_false(rtc_rtcp_is_rtcp((const uint8_t[]){0x80, 0xe6, 0, 1, 0, 0, 0, 0}, 8));
+	g_assert_false(rtc_rtcp_is_rtcp(rr_nack, 3));
 }
 
 static void test_sr(void)
@@ -280,12 +280,12 @@ static void test_sr(void)
 	struct events e;
 	bool ok;
 
-	g_assert_cmpuint(rtcp_build_sr(b, 27, 1, 2, 3, 4, 5), ==, 0);
+	g_assert_cmpuint(rtc_rtcp_build_sr(b, 27, 1, 2, 3, 4, 5), ==, 0);
 	g_assert_cmpuint(
-	        rtcp_build_sr(b, sizeof(b), 0xcafe, 0x0102030405060708ull, 90000, 10, 1000), ==,
+	        rtc_rtcp_build_sr(b, sizeof(b), 0xcafe, 0x0102030405060708ull, 90000, 10, 1000), ==,
 	        sizeof(want));
 	g_assert_cmpmem(b, sizeof(want), want, sizeof(want));
-	g_assert_true(rtcp_is_rtcp(b, sizeof(want)));
+	g_assert_true(rtc_rtcp_is_rtcp(b, sizeof(want)));
 	g_assert_cmpuint(parse(b, sizeof(want), &e, &ok), ==, 0); /* no report blocks */
 	g_assert_true(ok);
 }
@@ -299,22 +299,22 @@ static void test_sdes(void)
 	bool ok;
 	size_t sr, n;
 
-	n = rtcp_build_sdes(buf, sizeof(buf), 0x11223344, "wayrtc12345678");
+	n = rtc_rtcp_build_sdes(buf, sizeof(buf), 0x11223344, "wayrtc12345678");
 	/* 4 + 4 + 2 + 14 + 1 = 25 → 28 */
 	g_assert_cmpuint(n, ==, 28);
 	g_assert_cmpmem(buf, 10,
 	                ((const uint8_t[]){0x81, 202, 0, 6, 0x11, 0x22, 0x33, 0x44, 1, 14}), 10);
 	g_assert_cmpmem(buf + 10, 14, "wayrtc12345678", 14);
 	g_assert_cmpuint(buf[24], ==, 0);
-	n = rtcp_build_sdes(buf, sizeof(buf), 1, "abcd");
+	n = rtc_rtcp_build_sdes(buf, sizeof(buf), 1, "abcd");
 	g_assert_cmpuint(n, ==, 16); /* 4 + 4 + 2 + 4 + 1 = 15 → 16 */
 	g_assert_cmpuint(buf[15], ==, 0);
-	n = rtcp_build_sdes(buf, sizeof(buf), 1, "ab");
+	n = rtc_rtcp_build_sdes(buf, sizeof(buf), 1, "ab");
 	g_assert_cmpuint(n, ==, 16); /* 13 → 16, never without its END */
-	g_assert_cmpuint(rtcp_build_sdes(buf, 15, 1, "abcd"), ==, 0);
+	g_assert_cmpuint(rtc_rtcp_build_sdes(buf, 15, 1, "abcd"), ==, 0);
 
-	sr = rtcp_build_sr(buf, sizeof(buf), 1, 0, 0, 0, 0);
-	n = rtcp_build_sdes(buf + sr, sizeof(buf) - sr, 1, "wayrtc12345678");
+	sr = rtc_rtcp_build_sr(buf, sizeof(buf), 1, 0, 0, 0, 0);
+	n = rtc_rtcp_build_sdes(buf + sr, sizeof(buf) - sr, 1, "wayrtc12345678");
 	g_assert_cmpuint(parse(buf, sr + n, &e, &ok), ==, 0);
 	g_assert_true(ok);
 }

@@ -36,7 +36,7 @@ static const uint8_t *packet(GPtrArray *packets, guint i, size_t *len)
 /* What every packet of one frame shares. */
 static void check_common(GPtrArray *packets, uint32_t ssrc, uint32_t ts, uint8_t pt, bool extension)
 {
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 	uint16_t first = 0;
 
 	g_assert_cmpuint(packets->len, >, 0);
@@ -44,7 +44,7 @@ static void check_common(GPtrArray *packets, uint32_t ssrc, uint32_t ts, uint8_t
 		size_t len;
 		const uint8_t *p = packet(packets, i, &len);
 
-		g_assert_true(rtp_header_parse(p, len, &h));
+		g_assert_true(rtc_rtp_header_parse(p, len, &h));
 		if (i == 0)
 			first = h.seq;
 		g_assert_cmpuint(p[0] & 0xc0, ==, 0x80);
@@ -82,11 +82,11 @@ static GByteArray *h264_depacketize(GPtrArray *packets, guint *n_stap, guint *n_
 	for (guint i = 0; i < packets->len; i++) {
 		size_t len;
 		const uint8_t *pkt = packet(packets, i, &len);
-		struct rtp_header h;
+		struct rtc_rtp_header h;
 		const uint8_t *pl;
 		size_t plen;
 
-		g_assert_true(rtp_header_parse(pkt, len, &h));
+		g_assert_true(rtc_rtp_header_parse(pkt, len, &h));
 		pl = pkt + h.header_len;
 		plen = h.payload_len;
 		switch (pl[0] & 0x1f) {
@@ -143,7 +143,7 @@ static void fill_nal(uint8_t *nal, size_t len, uint8_t header)
 
 static void test_h264_keyframe(void)
 {
-	struct rtp_packetizer p;
+	struct rtc_rtp_packetizer p;
 	g_autoptr(GPtrArray) packets = packets_new();
 	g_autoptr(GByteArray) au = g_byte_array_new();
 	g_autoptr(GByteArray) want = g_byte_array_new();
@@ -174,9 +174,9 @@ static void test_h264_keyframe(void)
 	g_byte_array_append(want, sc4, 4);
 	g_byte_array_append(want, idr, sizeof(idr));
 
-	rtp_packetizer_init(&p, RTC_CODEC_H264, 0xdeadbeef);
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_H264, 0xdeadbeef);
 	g_assert_cmpuint(p.playout_delay_id, ==, RTC_EXT_PLAYOUT_DELAY);
-	n = rtp_packetize(&p, au->data, au->len, 9000, true, collect, packets);
+	n = rtc_rtp_packetize(&p, au->data, au->len, 9000, true, collect, packets);
 	g_assert_cmpuint(n, ==, packets->len);
 	/* SPS + PPS in one STAP-A; the IDR in FU-A fragments of 1200 - 24 - 2 bytes */
 	g_assert_cmpuint(n, ==, 1 + (sizeof(idr) - 1 + 1173) / 1174);
@@ -202,12 +202,13 @@ static void test_h264_keyframe(void)
 }
 
 /* Packetize one Annex-B unit and return the depacketized bytes. */
-static GByteArray *roundtrip(struct rtp_packetizer *p, const uint8_t *au, size_t len,
+static GByteArray *roundtrip(struct rtc_rtp_packetizer *p, const uint8_t *au, size_t len,
                              size_t want_packets, guint *n_stap, guint *n_fu)
 {
 	g_autoptr(GPtrArray) packets = packets_new();
 
-	g_assert_cmpuint(rtp_packetize(p, au, len, 1, false, collect, packets), ==, want_packets);
+	g_assert_cmpuint(rtc_rtp_packetize(p, au, len, 1, false, collect, packets), ==,
+	                 want_packets);
 	g_assert_cmpuint(packets->len, ==, want_packets);
 	if (want_packets)
 		check_common(packets, 5, 1, RTC_PT_H264, p->playout_delay_id != 0);
@@ -218,13 +219,13 @@ static GByteArray *roundtrip(struct rtp_packetizer *p, const uint8_t *au, size_t
 static void test_h264_sizes(void)
 {
 	const size_t room = RTC_RTP_MAX - HDR_EXT;
-	struct rtp_packetizer p;
+	struct rtc_rtp_packetizer p;
 	g_autofree uint8_t *au = g_malloc(4 + room + 12);
 	g_autoptr(GByteArray) small = g_byte_array_new();
 	GByteArray *got;
 	guint n_stap, n_fu;
 
-	rtp_packetizer_init(&p, RTC_CODEC_H264, 5);
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_H264, 5);
 	memcpy(au, sc4, 4);
 	fill_nal(au + 4, room + 12, 0x41);
 	/* exactly the room: one single-NAL packet; one byte more: two FU-A */
@@ -278,7 +279,7 @@ static void test_h264_sizes(void)
 /* Odd Annex-B: trailing zeros, 3-byte codes, leading junk, nothing but an AUD. */
 static void test_h264_annexb(void)
 {
-	struct rtp_packetizer p;
+	struct rtc_rtp_packetizer p;
 	guint n_stap, n_fu;
 	GByteArray *got;
 	static const uint8_t junk[] = {0xff, 0x00, 0x00, 0x01, 0x41, 0x9a, 0x00, 0x00,
@@ -287,7 +288,7 @@ static void test_h264_annexb(void)
 	static const uint8_t only_aud[] = {0, 0, 0, 1, 0x09, 0x10, 0, 0, 1};
 	static const uint8_t no_code[] = {0x65, 0x88, 0x84, 0x00};
 
-	rtp_packetizer_init(&p, RTC_CODEC_H264, 5);
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_H264, 5);
 	got = roundtrip(&p, junk, sizeof(junk), 1, &n_stap, &n_fu);
 	g_assert_cmpuint(n_stap, ==, 1);
 	g_assert_cmpmem(got->data, got->len, clean, sizeof(clean));
@@ -299,20 +300,21 @@ static void test_h264_annexb(void)
 
 static void test_seq_wrap(void)
 {
-	struct rtp_packetizer p;
+	struct rtc_rtp_packetizer p;
 	g_autoptr(GPtrArray) packets = packets_new();
 	uint8_t frame[2500];
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 	size_t len;
 	const uint8_t *pkt;
 
 	memset(frame, 0xab, sizeof(frame));
-	rtp_packetizer_init(&p, RTC_CODEC_VP8, 9);
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_VP8, 9);
 	p.seq = 0xffff;
-	g_assert_cmpuint(rtp_packetize(&p, frame, sizeof(frame), 7, true, collect, packets), ==, 3);
+	g_assert_cmpuint(rtc_rtp_packetize(&p, frame, sizeof(frame), 7, true, collect, packets), ==,
+	                 3);
 	check_common(packets, 9, 7, RTC_PT_VP8, true);
 	pkt = packet(packets, 2, &len);
-	g_assert_true(rtp_header_parse(pkt, len, &h));
+	g_assert_true(rtc_rtp_header_parse(pkt, len, &h));
 	g_assert_cmpuint(h.seq, ==, 1);
 	g_assert_cmpuint(p.seq, ==, 2);
 }
@@ -322,27 +324,28 @@ static void test_seq_wrap(void)
  * packets and wrap. */
 static void test_opus(void)
 {
-	struct rtp_packetizer p;
+	struct rtc_rtp_packetizer p;
 	g_autoptr(GPtrArray) packets = packets_new();
 	uint8_t opus[RTC_RTP_MAX];
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 	size_t len;
 	const uint8_t *pkt;
 
 	for (size_t i = 0; i < sizeof(opus); i++)
 		opus[i] = (uint8_t)(i * 7);
-	rtp_packetizer_init_opus(&p, 0xa0d10);
+	rtc_rtp_packetizer_init_opus(&p, 0xa0d10);
 	g_assert_cmpuint(p.payload_type, ==, RTC_PT_OPUS);
 	g_assert_cmpuint(p.playout_delay_id, ==, 0);
 	p.seq = 0xfffe;
 	for (unsigned i = 0; i < 4; i++)
 		g_assert_cmpuint(
-		        rtp_packetize_opus(&p, opus, 120, 1000 + i * 480, collect, packets), ==, 1);
+		        rtc_rtp_packetize_opus(&p, opus, 120, 1000 + i * 480, collect, packets), ==,
+		        1);
 	g_assert_cmpuint(packets->len, ==, 4);
 	for (unsigned i = 0; i < 4; i++) {
 		pkt = packet(packets, i, &len);
 		g_assert_cmpuint(len, ==, 20 + 120);
-		g_assert_true(rtp_header_parse(pkt, len, &h));
+		g_assert_true(rtc_rtp_header_parse(pkt, len, &h));
 		g_assert_cmpuint(pkt[0], ==, 0x90); /* V=2, an extension, no padding or CSRC */
 		g_assert_cmpmem(
 		        pkt + 12, 8,
@@ -356,18 +359,18 @@ static void test_opus(void)
 		g_assert_cmpmem(pkt + 20, 120, opus, 120);
 	}
 	/* the largest that fits goes whole; one byte more, or nothing, is not sent at all */
-	g_assert_cmpuint(rtp_packetize_opus(&p, opus, RTC_RTP_MAX - 20, 0, collect, packets), ==,
-	                 1);
-	g_assert_cmpuint(rtp_packetize_opus(&p, opus, RTC_RTP_MAX - 19, 0, collect, packets), ==,
-	                 0);
-	g_assert_cmpuint(rtp_packetize_opus(&p, opus, 0, 0, collect, packets), ==, 0);
+	g_assert_cmpuint(rtc_rtp_packetize_opus(&p, opus, RTC_RTP_MAX - 20, 0, collect, packets),
+	                 ==, 1);
+	g_assert_cmpuint(rtc_rtp_packetize_opus(&p, opus, RTC_RTP_MAX - 19, 0, collect, packets),
+	                 ==, 0);
+	g_assert_cmpuint(rtc_rtp_packetize_opus(&p, opus, 0, 0, collect, packets), ==, 0);
 	g_assert_cmpuint(packets->len, ==, 5);
 	g_assert_cmpuint(p.seq, ==, 3);
 }
 
 static void test_vp8(void)
 {
-	struct rtp_packetizer p;
+	struct rtc_rtp_packetizer p;
 	g_autoptr(GPtrArray) packets = packets_new();
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	uint8_t frame[3000];
@@ -377,9 +380,10 @@ static void test_vp8(void)
 
 	for (size_t i = 0; i < sizeof(frame); i++)
 		frame[i] = (uint8_t)i;
-	rtp_packetizer_init(&p, RTC_CODEC_VP8, 7);
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_VP8, 7);
 	/* 1200 - 24 - 4 = 1172 bytes of frame per packet */
-	g_assert_cmpuint(rtp_packetize(&p, frame, sizeof(frame), 1, true, collect, packets), ==, 3);
+	g_assert_cmpuint(rtc_rtp_packetize(&p, frame, sizeof(frame), 1, true, collect, packets), ==,
+	                 3);
 	check_common(packets, 7, 1, RTC_PT_VP8, true);
 	for (guint i = 0; i < packets->len; i++) {
 		uint16_t pid;
@@ -401,8 +405,8 @@ static void test_vp8(void)
 	/* the next frame gets the next picture id, wrapping at 15 bits */
 	p.vp8_picture_id = 0x7fff;
 	g_ptr_array_set_size(packets, 0);
-	rtp_packetize(&p, frame, 10, 2, false, collect, packets);
-	rtp_packetize(&p, frame, 10, 3, false, collect, packets);
+	rtc_rtp_packetize(&p, frame, 10, 2, false, collect, packets);
+	rtc_rtp_packetize(&p, frame, 10, 3, false, collect, packets);
 	g_assert_cmpuint(packets->len, ==, 2);
 	pl = packet(packets, 0, &len) + HDR_EXT;
 	g_assert_cmpuint(len, ==, HDR_EXT + 4 + 10);
@@ -413,58 +417,58 @@ static void test_vp8(void)
 	g_assert_cmpuint(pl[3], ==, 0x00);
 
 	/* nothing to send: no packet, no picture id used */
-	g_assert_cmpuint(rtp_packetize(&p, frame, 0, 4, false, collect, packets), ==, 0);
+	g_assert_cmpuint(rtc_rtp_packetize(&p, frame, 0, 4, false, collect, packets), ==, 0);
 	g_assert_cmpuint(packets->len, ==, 2);
 	g_assert_cmpuint(p.vp8_picture_id, ==, 1);
 }
 
 /* Each peer writes its own transport-wide sequence number into the slot, or blanks it to
- * padding; rtp_find_ext walks the one-byte elements and refuses what runs past the end. */
+ * padding; rtc_rtp_find_ext walks the one-byte elements and refuses what runs past the end. */
 static void test_twcc_slot(void)
 {
-	struct rtp_packetizer p;
+	struct rtc_rtp_packetizer p;
 	g_autoptr(GPtrArray) packets = packets_new();
 	uint8_t frame[100] = {0}, pkt[RTC_RTP_MAX];
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 	size_t len, elen = 0, at;
 
-	rtp_packetizer_init(&p, RTC_CODEC_VP8, 7);
-	rtp_packetize(&p, frame, sizeof(frame), 1, true, collect, packets);
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_VP8, 7);
+	rtc_rtp_packetize(&p, frame, sizeof(frame), 1, true, collect, packets);
 	len = 0;
 	memcpy(pkt, packet(packets, 0, &len), g_bytes_get_size(g_ptr_array_index(packets, 0)));
-	at = rtp_find_ext(pkt, len, RTC_EXT_TWCC, &elen);
+	at = rtc_rtp_find_ext(pkt, len, RTC_EXT_TWCC, &elen);
 	g_assert_cmpuint(at, ==, 21);
 	g_assert_cmpuint(elen, ==, 2);
-	g_assert_cmpuint(rtp_find_ext(pkt, len, RTC_EXT_PLAYOUT_DELAY, &elen), ==, 17);
+	g_assert_cmpuint(rtc_rtp_find_ext(pkt, len, RTC_EXT_PLAYOUT_DELAY, &elen), ==, 17);
 	g_assert_cmpuint(elen, ==, 3);
-	g_assert_cmpuint(rtp_find_ext(pkt, len, 5, &elen), ==, 0);
-	g_assert_true(rtp_set_twcc(pkt, len, RTC_EXT_TWCC, true, 0xabcd));
+	g_assert_cmpuint(rtc_rtp_find_ext(pkt, len, 5, &elen), ==, 0);
+	g_assert_true(rtc_rtp_set_twcc(pkt, len, RTC_EXT_TWCC, true, 0xabcd));
 	g_assert_cmpuint(pkt[21], ==, 0xab);
 	g_assert_cmpuint(pkt[22], ==, 0xcd);
 	/* dropped by the answer: padding, and the playout delay still found */
-	g_assert_true(rtp_set_twcc(pkt, len, RTC_EXT_TWCC, false, 0));
-	g_assert_cmpuint(rtp_find_ext(pkt, len, RTC_EXT_TWCC, &elen), ==, 0);
-	g_assert_cmpuint(rtp_find_ext(pkt, len, RTC_EXT_PLAYOUT_DELAY, &elen), ==, 17);
-	g_assert_true(rtp_header_parse(pkt, len, &h));
+	g_assert_true(rtc_rtp_set_twcc(pkt, len, RTC_EXT_TWCC, false, 0));
+	g_assert_cmpuint(rtc_rtp_find_ext(pkt, len, RTC_EXT_TWCC, &elen), ==, 0);
+	g_assert_cmpuint(rtc_rtp_find_ext(pkt, len, RTC_EXT_PLAYOUT_DELAY, &elen), ==, 17);
+	g_assert_true(rtc_rtp_header_parse(pkt, len, &h));
 	g_assert_cmpuint(h.header_len, ==, HDR_EXT);
-	g_assert_false(rtp_set_twcc(pkt, len, RTC_EXT_TWCC, true, 1));
+	g_assert_false(rtc_rtp_set_twcc(pkt, len, RTC_EXT_TWCC, true, 1));
 	/* an element longer than the block */
 	len = 0;
 	memcpy(pkt, packet(packets, 0, &len), g_bytes_get_size(g_ptr_array_index(packets, 0)));
 	pkt[16] = (RTC_EXT_PLAYOUT_DELAY << 4) | 9;
-	g_assert_cmpuint(rtp_find_ext(pkt, len, RTC_EXT_TWCC, &elen), ==, 0);
+	g_assert_cmpuint(rtc_rtp_find_ext(pkt, len, RTC_EXT_TWCC, &elen), ==, 0);
 	/* a block longer than the packet */
 	len = 0;
 	memcpy(pkt, packet(packets, 0, &len), g_bytes_get_size(g_ptr_array_index(packets, 0)));
-	g_assert_cmpuint(rtp_find_ext(pkt, 20, RTC_EXT_TWCC, &elen), ==, 0);
+	g_assert_cmpuint(rtc_rtp_find_ext(pkt, 20, RTC_EXT_TWCC, &elen), ==, 0);
 }
 
 static void test_header_parse(void)
 {
-	struct rtp_header h;
+	struct rtc_rtp_header h;
 	uint8_t pkt[40] = {0x80, 0xe6, 0x12, 0x34, 0, 1, 0x5f, 0x90, 0xca, 0xfe, 0xba, 0xbe};
 
-	g_assert_true(rtp_header_parse(pkt, 12, &h));
+	g_assert_true(rtc_rtp_header_parse(pkt, 12, &h));
 	g_assert_true(h.marker);
 	g_assert_cmpuint(h.payload_type, ==, 102);
 	g_assert_cmpuint(h.seq, ==, 0x1234);
@@ -472,43 +476,43 @@ static void test_header_parse(void)
 	g_assert_cmpuint(h.ssrc, ==, 0xcafebabe);
 	g_assert_cmpuint(h.header_len, ==, 12);
 	g_assert_cmpuint(h.payload_len, ==, 0);
-	g_assert_false(rtp_header_parse(pkt, 11, &h)); /* short */
-	g_assert_false(rtp_header_parse(pkt, 0, &h));
+	g_assert_false(rtc_rtp_header_parse(pkt, 11, &h)); /* short */
+	g_assert_false(rtc_rtp_header_parse(pkt, 0, &h));
 
 	pkt[0] = 0x82; /* two CSRCs */
-	g_assert_true(rtp_header_parse(pkt, 40, &h));
+	g_assert_true(rtc_rtp_header_parse(pkt, 40, &h));
 	g_assert_cmpuint(h.header_len, ==, 20);
 	g_assert_cmpuint(h.payload_len, ==, 20);
-	g_assert_false(rtp_header_parse(pkt, 19, &h));
+	g_assert_false(rtc_rtp_header_parse(pkt, 19, &h));
 	pkt[0] = 0x8f; /* 15 CSRCs: 72 bytes */
-	g_assert_false(rtp_header_parse(pkt, 40, &h));
+	g_assert_false(rtc_rtp_header_parse(pkt, 40, &h));
 
 	pkt[0] = 0x90; /* extension: 0xBEDE, 2 words */
 	pkt[12] = 0xbe;
 	pkt[13] = 0xde;
 	pkt[15] = 2;
-	g_assert_true(rtp_header_parse(pkt, 40, &h));
+	g_assert_true(rtc_rtp_header_parse(pkt, 40, &h));
 	g_assert_cmpuint(h.header_len, ==, 24);
-	g_assert_false(rtp_header_parse(pkt, 23, &h)); /* extension body cut */
-	g_assert_false(rtp_header_parse(pkt, 15, &h)); /* extension header cut */
-	pkt[15] = 7;                                   /* running past the end */
-	g_assert_false(rtp_header_parse(pkt, 40, &h));
+	g_assert_false(rtc_rtp_header_parse(pkt, 23, &h)); /* extension body cut */
+	g_assert_false(rtc_rtp_header_parse(pkt, 15, &h)); /* extension header cut */
+	pkt[15] = 7;                                       /* running past the end */
+	g_assert_false(rtc_rtp_header_parse(pkt, 40, &h));
 	pkt[15] = 0;
 
 	pkt[0] = 0xa0; /* padding */
 	pkt[39] = 40;  /* larger than what follows the header */
-	g_assert_false(rtp_header_parse(pkt, 40, &h));
+	g_assert_false(rtc_rtp_header_parse(pkt, 40, &h));
 	pkt[39] = 0; /* zero is not a padding count */
-	g_assert_false(rtp_header_parse(pkt, 40, &h));
+	g_assert_false(rtc_rtp_header_parse(pkt, 40, &h));
 	pkt[39] = 4;
-	g_assert_true(rtp_header_parse(pkt, 40, &h));
+	g_assert_true(rtc_rtp_header_parse(pkt, 40, &h));
 	g_assert_cmpuint(h.payload_len, ==, 24);
 	pkt[39] = 28; /* the whole payload is padding */
-	g_assert_true(rtp_header_parse(pkt, 40, &h));
+	g_assert_true(rtc_rtp_header_parse(pkt, 40, &h));
 	g_assert_cmpuint(h.payload_len, ==, 0);
-	g_assert_false(rtp_header_parse(pkt, 12, &h)); /* padding bit, no room for its count */
-	pkt[0] = 0x40;                                 /* version 1 */
-	g_assert_false(rtp_header_parse(pkt, 40, &h));
+	g_assert_false(rtc_rtp_header_parse(pkt, 12, &h)); /* padding bit, no room for its count */
+	pkt[0] = 0x40;                                     /* version 1 */
+	g_assert_false(rtc_rtp_header_parse(pkt, 40, &h));
 }
 
 int main(int argc, char **argv)

@@ -76,7 +76,7 @@ static void on_send(void *data, const uint8_t *buf, size_t len)
 	}
 }
 
-static void on_open(void *data, uint16_t id, const struct dcep_open *open)
+static void on_open(void *data, uint16_t id, const struct rtc_dcep_open *open)
 {
 	struct end *e = data;
 
@@ -239,10 +239,10 @@ static void teardown(void)
 	g_rand_free(net.rand);
 }
 
-static int open_channel(struct end *e, const char *label, enum dcep_reliability rel, uint32_t param,
-                        bool unordered)
+static int open_channel(struct end *e, const char *label, enum rtc_dcep_reliability rel,
+                        uint32_t param, bool unordered)
 {
-	struct dcep_open open = {.reliability = rel, .param = param, .unordered = unordered};
+	struct rtc_dcep_open open = {.reliability = rel, .param = param, .unordered = unordered};
 
 	g_strlcpy(open.label, label, sizeof(open.label));
 	return rtc_sctp_open_channel(e->sctp, &open);
@@ -263,7 +263,7 @@ static void test_open_and_talk(void)
 	int id;
 
 	setup(0);
-	id = open_channel(&net.a, "input", DCEP_RELIABLE, 0, false);
+	id = open_channel(&net.a, "input", RTC_DCEP_RELIABLE, 0, false);
 	g_assert_cmpint(id, ==, 0); /* the DTLS client's ids are even */
 	g_assert_true(rtc_sctp_send(net.a.sctp, (uint16_t)id, true, (const uint8_t *)hello,
 	                            sizeof(hello) - 1));
@@ -287,7 +287,7 @@ static void test_open_and_talk(void)
 	assert_message(&net.b, 2, "", 0, true);
 
 	/* a channel we open gets the odd ids of the DTLS server */
-	g_assert_cmpint(open_channel(&net.b, "cursor", DCEP_PARTIAL_REXMIT, 0, true), ==, 1);
+	g_assert_cmpint(open_channel(&net.b, "cursor", RTC_DCEP_PARTIAL_REXMIT, 0, true), ==, 1);
 	wait_opened(&net.a, 1);
 	g_assert_cmpstr(g_ptr_array_index(net.a.opened, 0), ==, "cursor");
 	g_assert_false(rtc_sctp_send(net.b.sctp, 7, true, (const uint8_t *)"x", 1));
@@ -302,7 +302,7 @@ static void test_large_messages(void)
 	for (size_t i = 0; i < RTC_SCTP_MAX_MESSAGE + 1; i++)
 		big[i] = (uint8_t)(i * 7 + i / 251);
 	setup(0.05); /* and some loss, so fragments are retransmitted */
-	id = open_channel(&net.a, "clipboard", DCEP_RELIABLE, 0, false);
+	id = open_channel(&net.a, "clipboard", RTC_DCEP_RELIABLE, 0, false);
 	g_assert_cmpint(id, >=, 0);
 	/* the largest message goes, one byte more is refused before it is queued */
 	g_assert_true(rtc_sctp_send(net.a.sctp, (uint16_t)id, false, big, RTC_SCTP_MAX_MESSAGE));
@@ -327,7 +327,7 @@ static void test_peer_limit(void)
 	wayrtc_max_send = 65536;
 	setup(0);
 	wayrtc_max_send = RTC_SCTP_MAX_MESSAGE;
-	id = open_channel(&net.b, "cursor", DCEP_RELIABLE, 0, false);
+	id = open_channel(&net.b, "cursor", RTC_DCEP_RELIABLE, 0, false);
 	g_assert_cmpint(id, >=, 0);
 	for (int i = 0; i < 3; i++)
 		g_assert_false(rtc_sctp_send(net.b.sctp, (uint16_t)id, true, big, 65545));
@@ -347,7 +347,7 @@ static void test_reliable_under_loss(void)
 	int id;
 
 	setup(0.2);
-	id = open_channel(&net.a, "input", DCEP_RELIABLE, 0, false);
+	id = open_channel(&net.a, "input", RTC_DCEP_RELIABLE, 0, false);
 	for (unsigned i = 0; i < 100; i++) {
 		uint8_t msg[2] = {(uint8_t)i, (uint8_t)~i};
 
@@ -369,7 +369,7 @@ static void test_unreliable(void)
 	int id;
 
 	setup(0);
-	id = open_channel(&net.a, "pointer", DCEP_PARTIAL_REXMIT, 0, true);
+	id = open_channel(&net.a, "pointer", RTC_DCEP_PARTIAL_REXMIT, 0, true);
 	wait_opened(&net.b, 1);
 	/* what arrives arrives whole; with a lossy link some is simply gone, never resent */
 	net.loss = 0.3;
@@ -397,8 +397,8 @@ static void test_close_channel(void)
 	int input, pointer;
 
 	setup(0);
-	input = open_channel(&net.a, "input", DCEP_RELIABLE, 0, false);
-	pointer = open_channel(&net.a, "pointer", DCEP_PARTIAL_REXMIT, 0, true);
+	input = open_channel(&net.a, "input", RTC_DCEP_RELIABLE, 0, false);
+	pointer = open_channel(&net.a, "pointer", RTC_DCEP_PARTIAL_REXMIT, 0, true);
 	wait_opened(&net.b, 2);
 	/* the browser closes one channel: a stream reset, which we answer with ours */
 	rtc_sctp_close_channel(net.a.sctp, (uint16_t)input);
@@ -422,8 +422,8 @@ static void test_channel_limit(void)
 	setup(0);
 	/* the opener's own table is as small as ours: it cannot go past the limit either */
 	for (unsigned i = 0; i < RTC_SCTP_MAX_CHANNELS; i++)
-		g_assert_cmpint(open_channel(&net.a, "c", DCEP_RELIABLE, 0, false), >=, 0);
-	g_assert_cmpint(open_channel(&net.a, "one too many", DCEP_RELIABLE, 0, false), ==, -1);
+		g_assert_cmpint(open_channel(&net.a, "c", RTC_DCEP_RELIABLE, 0, false), >=, 0);
+	g_assert_cmpint(open_channel(&net.a, "one too many", RTC_DCEP_RELIABLE, 0, false), ==, -1);
 	wait_opened(&net.b, RTC_SCTP_MAX_CHANNELS);
 	g_assert_cmpuint(rtc_sctp_get_channels(net.b.sctp, ids), ==, RTC_SCTP_MAX_CHANNELS);
 	teardown();
@@ -434,7 +434,7 @@ static void test_abort(void)
 	int id;
 
 	setup(0);
-	id = open_channel(&net.a, "input", DCEP_RELIABLE, 0, false);
+	id = open_channel(&net.a, "input", RTC_DCEP_RELIABLE, 0, false);
 	wait_opened(&net.b, 1);
 	g_assert_cmpint(id, >=, 0);
 	/* the browser goes away: its ABORT ends our association, in words */

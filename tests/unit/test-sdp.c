@@ -128,7 +128,7 @@ static const char firefox_h264[] =
         "a=setup:active\r\n"
         "a=ssrc:3155734543 cname:{1b2c3d4e-5f60-4172-8394-a5b6c7d8e9f0}\r\n";
 
-/* Captured from headless Chromium 156: setRemoteDescription(sdp_offer_build with VP8,
+/* Captured from headless Chromium 156: setRemoteDescription(rtc_sdp_offer_build with VP8,
  * audio and data), createAnswer, setLocalDescription, after gathering. Candidates in the
  * first section only. */
 static const char chromium156_captured[] =
@@ -232,11 +232,11 @@ static const char h264_offer[] =
 static const enum rtc_codec h264_only[] = {RTC_CODEC_H264};
 static const enum rtc_codec vp8_only[] = {RTC_CODEC_VP8};
 
-static struct sdp_offer_params offer_params(void)
+static struct rtc_sdp_offer_params offer_params(void)
 {
 	static const char *cands[] = {"candidate:1 1 UDP 2015363327 10.0.0.2 50000 typ host", NULL};
 
-	return (struct sdp_offer_params){
+	return (struct rtc_sdp_offer_params){
 	        .session_id = 42,
 	        .ice_ufrag = "abcd",
 	        .ice_pwd = "0123456789012345678901",
@@ -262,21 +262,21 @@ static guint count(const char *hay, const char *needle)
 
 static void test_offer_h264(void)
 {
-	struct sdp_offer_params p = offer_params();
-	g_autofree char *offer = sdp_offer_build(&p);
+	struct rtc_sdp_offer_params p = offer_params();
+	g_autofree char *offer = rtc_sdp_offer_build(&p);
 
 	g_assert_cmpstr(offer, ==, h264_offer);
 }
 
 static void test_offer_full(void)
 {
-	struct sdp_offer_params p = offer_params();
+	struct rtc_sdp_offer_params p = offer_params();
 	g_autofree char *offer = NULL;
 	const char *audio, *data;
 
 	p.codecs = vp8_only;
 	p.audio = p.data = true;
-	offer = sdp_offer_build(&p);
+	offer = rtc_sdp_offer_build(&p);
 	g_assert_nonnull(strstr(offer, "a=group:BUNDLE 0 1 2\r\n"));
 	g_assert_nonnull(strstr(offer, "m=video 50000 UDP/TLS/RTP/SAVPF 96 97\r\n"));
 	g_assert_nonnull(strstr(offer, "a=rtpmap:96 VP8/90000\r\n"));
@@ -325,7 +325,7 @@ static void test_offer_full(void)
 		g_autofree char *no_audio = NULL;
 
 		p.audio = false;
-		no_audio = sdp_offer_build(&p);
+		no_audio = rtc_sdp_offer_build(&p);
 		g_assert_nonnull(strstr(no_audio, "a=group:BUNDLE 0 2\r\n"));
 		g_assert_null(strstr(no_audio, "m=audio"));
 		g_assert_null(strstr(no_audio, "opus"));
@@ -344,7 +344,7 @@ static void test_offer_full(void)
 		g_autofree char *no_rtx = NULL;
 
 		p.rtx_ssrc = 0;
-		no_rtx = sdp_offer_build(&p);
+		no_rtx = rtc_sdp_offer_build(&p);
 		g_assert_nonnull(strstr(no_rtx, "m=video 50000 UDP/TLS/RTP/SAVPF 96\r\n"));
 		g_assert_null(strstr(no_rtx, "rtx"));
 		g_assert_null(strstr(no_rtx, "FID"));
@@ -354,27 +354,27 @@ static void test_offer_full(void)
 	/* a value with a line end could write lines of its own: refused */
 	p.cname = "x\r\na=setup:passive";
 	g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*value_ok*");
-	g_assert_null(sdp_offer_build(&p));
+	g_assert_null(rtc_sdp_offer_build(&p));
 	g_test_assert_expected_messages();
 }
 
-static struct sdp_answer *parse_ok(const char *sdp)
+static struct rtc_sdp_answer *parse_ok(const char *sdp)
 {
-	struct sdp_answer *a = g_new0(struct sdp_answer, 1);
+	struct rtc_sdp_answer *a = g_new0(struct rtc_sdp_answer, 1);
 	g_autoptr(GError) error = NULL;
 
-	sdp_answer_parse((const uint8_t *)sdp, strlen(sdp), a, &error);
+	rtc_sdp_answer_parse((const uint8_t *)sdp, strlen(sdp), a, &error);
 	g_assert_no_error(error);
 	return a;
 }
 
 static void test_chrome_h264(void)
 {
-	g_autofree struct sdp_answer *a = parse_ok(chrome_h264);
+	g_autofree struct rtc_sdp_answer *a = parse_ok(chrome_h264);
 
 	g_assert_cmpstr(a->ice_ufrag, ==, "Hd5C");
 	g_assert_cmpstr(a->ice_pwd, ==, "N0KwQR2DC1BBHr5It5kUrVTr");
-	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
+	g_assert_cmpint(a->setup, ==, RTC_SDP_SETUP_ACTIVE);
 	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x8F);
 	g_assert_cmpuint(a->fingerprints[0].digest[31], ==, 0x5A);
 	g_assert_true(a->video);
@@ -382,8 +382,8 @@ static void test_chrome_h264(void)
 	g_assert_true(a->playout_delay);
 	g_assert_cmpuint(a->playout_delay_id, ==, RTC_EXT_PLAYOUT_DELAY);
 	g_assert_cmpuint(a->n_video_pts, ==, 1);
-	g_assert_true(sdp_answer_has_pt(a, 102));
-	g_assert_false(sdp_answer_has_pt(a, 96));
+	g_assert_true(rtc_sdp_answer_has_pt(a, 102));
+	g_assert_false(rtc_sdp_answer_has_pt(a, 96));
 	g_assert_false(a->audio);
 	g_assert_true(a->data);
 	g_assert_cmpuint(a->sctp_port, ==, 5000);
@@ -399,12 +399,12 @@ static void test_chrome_h264(void)
 
 static void test_chrome_vp8(void)
 {
-	g_autofree struct sdp_answer *a = parse_ok(chrome_vp8);
+	g_autofree struct rtc_sdp_answer *a = parse_ok(chrome_vp8);
 
 	g_assert_cmpstr(a->ice_ufrag, ==, "q/7+");
 	g_assert_cmpstr(a->ice_pwd, ==, "t0TxXi9CvTCXhJqJl0R3R+Ch");
-	g_assert_true(sdp_answer_has_pt(a, 96));
-	g_assert_false(sdp_answer_has_pt(a, 102));
+	g_assert_true(rtc_sdp_answer_has_pt(a, 96));
+	g_assert_false(rtc_sdp_answer_has_pt(a, 102));
 	g_assert_true(a->playout_delay);
 	g_assert_false(a->data);
 	g_assert_cmpuint(a->n_candidates, ==, 0);
@@ -412,15 +412,15 @@ static void test_chrome_vp8(void)
 
 static void test_firefox(void)
 {
-	g_autofree struct sdp_answer *a = parse_ok(firefox_h264);
+	g_autofree struct rtc_sdp_answer *a = parse_ok(firefox_h264);
 
 	g_assert_cmpstr(a->ice_ufrag, ==, "6f1e2d3c");
 	g_assert_cmpstr(a->ice_pwd, ==, "d8c8b1c6e1b7b4a7ef6b3c1f2b0a9e8d");
 	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x48); /* from session level */
 	g_assert_cmpuint(a->fingerprints[0].digest[31], ==, 0x95);
-	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
+	g_assert_cmpint(a->setup, ==, RTC_SDP_SETUP_ACTIVE);
 	g_assert_true(a->video); /* media-level recvonly over session-level sendrecv */
-	g_assert_true(sdp_answer_has_pt(a, 102));
+	g_assert_true(rtc_sdp_answer_has_pt(a, 102));
 	g_assert_cmpuint(a->n_candidates, ==, 3);
 	g_assert_cmpstr(a->candidates[0], ==,
 	                "candidate:0 1 UDP 2122252543 192.168.1.7 50331 typ host");
@@ -430,16 +430,16 @@ static void test_firefox(void)
 
 static void test_chromium156_captured(void)
 {
-	g_autofree struct sdp_answer *a = parse_ok(chromium156_captured);
+	g_autofree struct rtc_sdp_answer *a = parse_ok(chromium156_captured);
 
 	g_assert_cmpstr(a->ice_ufrag, ==, "Byqg");
 	g_assert_cmpstr(a->ice_pwd, ==, "yio4AFUTRYWvBORTw5H2l2cS");
 	g_assert_cmpuint(a->fingerprints[0].digest[0], ==, 0x7F);
 	g_assert_cmpuint(a->fingerprints[0].digest[31], ==, 0x50);
-	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
+	g_assert_cmpint(a->setup, ==, RTC_SDP_SETUP_ACTIVE);
 	g_assert_true(a->video);
 	g_assert_true(a->playout_delay);
-	g_assert_true(sdp_answer_has_pt(a, RTC_PT_VP8));
+	g_assert_true(rtc_sdp_answer_has_pt(a, RTC_PT_VP8));
 	g_assert_cmpuint(a->n_video_pts, ==, 1);
 	g_assert_true(a->audio);
 	g_assert_true(a->data);
@@ -462,14 +462,14 @@ static char *replace(const char *sdp, const char *from, const char *to)
 static void test_levels(void)
 {
 	g_autofree char *s1 = NULL, *s2 = NULL, *s3 = NULL, *s4 = NULL;
-	g_autofree struct sdp_answer *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	g_autofree struct rtc_sdp_answer *a = NULL, *b = NULL, *c = NULL, *d = NULL;
 
 	s1 = replace(chrome_vp8, "a=msid-semantic: WMS\n",
 	             "a=ice-ufrag:SESS\na=ice-pwd:sessionsessionsession12\na=setup:passive\n");
 	a = parse_ok(s1);
 	g_assert_cmpstr(a->ice_ufrag, ==, "q/7+");
 	g_assert_cmpstr(a->ice_pwd, ==, "t0TxXi9CvTCXhJqJl0R3R+Ch");
-	g_assert_cmpint(a->setup, ==, SDP_SETUP_ACTIVE);
+	g_assert_cmpint(a->setup, ==, RTC_SDP_SETUP_ACTIVE);
 
 	/* the session level fills in what the m-line leaves out */
 	s2 = replace(s1, "a=ice-ufrag:q/7+\n", "");
@@ -491,7 +491,7 @@ static void test_levels(void)
 	c = parse_ok(s3);
 	g_assert_cmpstr(c->ice_ufrag, ==, "DATA");
 	g_assert_cmpuint(c->fingerprints[0].digest[0], ==, 0x48);
-	g_assert_cmpint(c->setup, ==, SDP_SETUP_PASSIVE);
+	g_assert_cmpint(c->setup, ==, RTC_SDP_SETUP_PASSIVE);
 
 	/* no BUNDLE group (as some clients answer): the first m-line; extmap with direction,
 	 * another id for playout delay is noted but not ours */
@@ -507,11 +507,11 @@ static void test_levels(void)
 /* Each mutation must be refused with a message. */
 static void refuse(const char *sdp, const char *from, const char *to, const char *why)
 {
-	g_autofree struct sdp_answer *a = g_new0(struct sdp_answer, 1);
+	g_autofree struct rtc_sdp_answer *a = g_new0(struct rtc_sdp_answer, 1);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *s = replace(sdp, from, to);
 
-	g_assert_false(sdp_answer_parse((const uint8_t *)s, strlen(s), a, &error));
+	g_assert_false(rtc_sdp_answer_parse((const uint8_t *)s, strlen(s), a, &error));
 	g_assert_nonnull(error);
 	if (!strstr(error->message, why))
 		g_error("\"%s\" → \"%s\": got \"%s\", wanted \"%s\"", from, to, error->message,
@@ -521,7 +521,7 @@ static void refuse(const char *sdp, const char *from, const char *to, const char
 static void test_bad_answers(void)
 {
 	const char *s = chrome_h264;
-	g_autofree struct sdp_answer *a = g_new0(struct sdp_answer, 1);
+	g_autofree struct rtc_sdp_answer *a = g_new0(struct rtc_sdp_answer, 1);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *ff = NULL;
 	GString *many;
@@ -560,26 +560,26 @@ static void test_bad_answers(void)
 	refuse("v=0\r\n", "v=0", "v=0", "no m-line");
 
 	/* NUL inside */
-	g_assert_false(sdp_answer_parse((const uint8_t *)"v=0\r\n\0m=video", 14, a, &error));
+	g_assert_false(rtc_sdp_answer_parse((const uint8_t *)"v=0\r\n\0m=video", 14, a, &error));
 	g_assert_nonnull(strstr(error->message, "NUL"));
 	g_clear_error(&error);
-	g_assert_false(sdp_answer_parse((const uint8_t *)"", 0, a, &error));
+	g_assert_false(rtc_sdp_answer_parse((const uint8_t *)"", 0, a, &error));
 	g_clear_error(&error);
 
 	/* more m-lines than any offer of ours */
 	many = g_string_new(chrome_vp8);
-	for (int i = 0; i < SDP_MAX_MLINES; i++)
+	for (int i = 0; i < RTC_SDP_MAX_MLINES; i++)
 		g_string_append(many, "m=audio 0 UDP/TLS/RTP/SAVPF 0\n");
-	g_assert_false(sdp_answer_parse((const uint8_t *)many->str, many->len, a, &error));
+	g_assert_false(rtc_sdp_answer_parse((const uint8_t *)many->str, many->len, a, &error));
 	g_assert_nonnull(strstr(error->message, "m-lines"));
 	g_clear_error(&error);
 	g_string_free(many, TRUE);
 
 	/* too long */
 	many = g_string_new(chrome_vp8);
-	while (many->len <= SDP_MAX_LEN)
+	while (many->len <= RTC_SDP_MAX_LEN)
 		g_string_append(many, "a=x\n");
-	g_assert_false(sdp_answer_parse((const uint8_t *)many->str, many->len, a, &error));
+	g_assert_false(rtc_sdp_answer_parse((const uint8_t *)many->str, many->len, a, &error));
 	g_assert_nonnull(strstr(error->message, "too long"));
 	g_clear_error(&error);
 	g_string_free(many, TRUE);
@@ -589,16 +589,16 @@ static void test_bad_answers(void)
 static void test_candidate_limits(void)
 {
 	GString *s = g_string_new(chrome_vp8);
-	g_autofree struct sdp_answer *a = NULL;
-	g_autofree char *longc = g_strnfill(SDP_CANDIDATE_MAX + 1, 'x');
+	g_autofree struct rtc_sdp_answer *a = NULL;
+	g_autofree char *longc = g_strnfill(RTC_SDP_CANDIDATE_MAX + 1, 'x');
 
 	g_string_append_printf(s, "a=candidate:%s\n", longc);
 	g_string_append(s, "a=candidate:1 1 udp 1 10.0.0.1 1 typ host\x7f\n");
-	for (int i = 0; i < SDP_MAX_REMOTE_CANDIDATES + 5; i++)
+	for (int i = 0; i < RTC_SDP_MAX_REMOTE_CANDIDATES + 5; i++)
 		g_string_append_printf(s, "a=candidate:%d 1 udp 1 10.0.0.1 %d typ host\n", i,
 		                       1000 + i);
 	a = parse_ok(s->str);
-	g_assert_cmpuint(a->n_candidates, ==, SDP_MAX_REMOTE_CANDIDATES);
+	g_assert_cmpuint(a->n_candidates, ==, RTC_SDP_MAX_REMOTE_CANDIDATES);
 	g_assert_cmpstr(a->candidates[0], ==, "candidate:0 1 udp 1 10.0.0.1 1000 typ host");
 	g_string_free(s, TRUE);
 }
@@ -614,7 +614,7 @@ static void test_candidate_limits(void)
 static void test_fingerprints(void)
 {
 	g_autofree char *aiortc = NULL, *s = NULL, *t = NULL, *u = NULL;
-	g_autofree struct sdp_answer *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	g_autofree struct rtc_sdp_answer *a = NULL, *b = NULL, *c = NULL, *d = NULL;
 	const char *fp_line = "a=fingerprint:sha-256 " FP_CHROME "\r\na=setup:active\r\na=mid:0";
 
 	/* aiortc 1.9 writes sha-256, sha-384 and sha-512 */
@@ -679,7 +679,7 @@ static void test_offer_codecs(void)
 	        "candidate:3 1 UDP 2015363300 10.0.0.2 50000 typ host", NULL};
 	static const char *bad[] = {"candidate:1 1 UDP 1 10.0.0.2\x01 50000 typ host",
 	                            "candidate:2 2 UDP 1 10.0.0.3 50001 typ host", NULL};
-	struct sdp_offer_params p = offer_params();
+	struct rtc_sdp_offer_params p = offer_params();
 	g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *o4 = NULL;
 	const char *h264;
 
@@ -688,7 +688,7 @@ static void test_offer_codecs(void)
 	p.h264_level_idc = 0x2a; /* 4.2: 1080p at 60 fps */
 	p.data = true;
 	p.end_of_candidates = true;
-	o1 = sdp_offer_build(&p);
+	o1 = rtc_sdp_offer_build(&p);
 	g_assert_nonnull(strstr(o1, "m=video 50000 UDP/TLS/RTP/SAVPF 96 97 102 103\r\n"));
 	g_assert_true(strstr(o1, "a=rtpmap:96 VP8/90000\r\n") <
 	              strstr(o1, "a=rtpmap:102 H264/90000\r\n"));
@@ -705,30 +705,30 @@ static void test_offer_codecs(void)
 
 	/* the first UDP candidate of component 1, IPv6 too */
 	p.candidates = v6;
-	o2 = sdp_offer_build(&p);
+	o2 = rtc_sdp_offer_build(&p);
 	g_assert_nonnull(strstr(o2, "m=video 40001 "));
 	g_assert_nonnull(strstr(o2, "c=IN IP6 2001:db8::7\r\na=rtcp:40001 IN IP6 2001:db8::7\r\n"));
 
 	/* none usable, or none at all: the placeholder of JSEP */
 	p.candidates = bad;
-	o3 = sdp_offer_build(&p);
+	o3 = rtc_sdp_offer_build(&p);
 	g_assert_nonnull(strstr(o3, "m=video 9 "));
 	g_assert_nonnull(strstr(o3, "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"));
 	p.candidates = NULL;
 	p.end_of_candidates = false;
 	p.h264_level_idc = 0;
-	o4 = sdp_offer_build(&p);
+	o4 = rtc_sdp_offer_build(&p);
 	g_assert_nonnull(strstr(o4, "m=application 9 "));
 	g_assert_null(strstr(o4, "end-of-candidates"));
 	g_assert_nonnull(strstr(o4, "profile-level-id=42e01f\r\n")); /* 3.1 by default */
 
 	p.n_codecs = 0;
 	g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*n_codecs*");
-	g_assert_null(sdp_offer_build(&p));
+	g_assert_null(rtc_sdp_offer_build(&p));
 	g_test_assert_expected_messages();
 }
 
-static struct sdp_answer *answer_with(const char *from, const char *to)
+static struct rtc_sdp_answer *answer_with(const char *from, const char *to)
 {
 	g_autofree char *s = replace(chrome_h264, from, to);
 
@@ -743,8 +743,8 @@ static void test_choose_codec(void)
 	const char *mline = "m=video 58402 UDP/TLS/RTP/SAVPF 102\r\n";
 	const char *fmtp = "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;"
 	                   "profile-level-id=42e01f\r\n";
-	g_autofree struct sdp_answer *a = parse_ok(chrome_h264), *b = NULL, *c = NULL, *d = NULL,
-	                             *e = NULL, *f = NULL, *g = NULL, *h = NULL;
+	g_autofree struct rtc_sdp_answer *a = parse_ok(chrome_h264), *b = NULL, *c = NULL,
+	                                 *d = NULL, *e = NULL, *f = NULL, *g = NULL, *h = NULL;
 	g_autofree char *why = NULL, *s = NULL;
 	enum rtc_codec out = RTC_CODEC_VP8;
 
@@ -755,57 +755,57 @@ static void test_choose_codec(void)
 	g_assert_cmphex(a->h264.profile_idc, ==, 0x42);
 	g_assert_cmphex(a->h264.profile_iop, ==, 0xe0);
 	g_assert_cmphex(a->h264.level_idc, ==, 0x1f);
-	g_assert_true(sdp_answer_choose_codec(a, both, 2, 0x1f, &out, NULL));
+	g_assert_true(rtc_sdp_answer_choose_codec(a, both, 2, 0x1f, &out, NULL));
 	g_assert_cmpint(out, ==, RTC_CODEC_H264);
 	/* level asymmetry: we send 4.2 to a 3.1 answer */
-	g_assert_true(sdp_answer_choose_codec(a, both, 2, 0x2a, &out, NULL));
+	g_assert_true(rtc_sdp_answer_choose_codec(a, both, 2, 0x2a, &out, NULL));
 	g_assert_cmpint(out, ==, RTC_CODEC_H264);
 	/* offered VP8 only: the answer's H.264 is not ours to pick */
-	g_assert_false(sdp_answer_choose_codec(a, vp8, 1, 0x1f, &out, &why));
+	g_assert_false(rtc_sdp_answer_choose_codec(a, vp8, 1, 0x1f, &out, &why));
 	g_assert_cmpstr(why, ==, "this browser decodes none of the video we send (VP8)");
 	g_clear_pointer(&why, g_free);
 
 	/* the answer's order decides, not ours */
 	b = answer_with(mline, "m=video 58402 UDP/TLS/RTP/SAVPF 96 102\r\n");
-	g_assert_true(sdp_answer_choose_codec(b, both, 2, 0x1f, &out, NULL));
+	g_assert_true(rtc_sdp_answer_choose_codec(b, both, 2, 0x1f, &out, NULL));
 	g_assert_cmpint(out, ==, RTC_CODEC_VP8);
 	/* a payload type we never offered is passed over */
 	c = answer_with(mline, "m=video 58402 UDP/TLS/RTP/SAVPF 98 102 96\r\n");
-	g_assert_true(sdp_answer_choose_codec(c, both, 2, 0x1f, &out, NULL));
+	g_assert_true(rtc_sdp_answer_choose_codec(c, both, 2, 0x1f, &out, NULL));
 	g_assert_cmpint(out, ==, RTC_CODEC_H264);
 
 	/* packetization-mode 0 (also the default without fmtp): not ours to send; VP8 is */
 	s = replace(chrome_h264, mline, "m=video 58402 UDP/TLS/RTP/SAVPF 102 96\r\n");
 	d = answer_with(fmtp, "a=fmtp:102 profile-level-id=42e01f;level-asymmetry-allowed=1\r\n");
 	g_assert_cmpuint(d->h264.packetization_mode, ==, 0);
-	g_assert_false(sdp_answer_choose_codec(d, both, 2, 0x1f, &out, &why));
+	g_assert_false(rtc_sdp_answer_choose_codec(d, both, 2, 0x1f, &out, &why));
 	g_assert_cmpstr(why, ==,
 	                "this browser decodes none of the video we send (H.264 or VP8): its H.264 "
 	                "lacks packetization-mode 1");
 	g_clear_pointer(&why, g_free);
 	{
 		g_autofree char *t = replace(s, fmtp, "");
-		g_autofree struct sdp_answer *x = parse_ok(t);
+		g_autofree struct rtc_sdp_answer *x = parse_ok(t);
 
 		g_assert_false(x->h264.fmtp);
-		g_assert_true(sdp_answer_choose_codec(x, both, 2, 0x1f, &out, NULL));
+		g_assert_true(rtc_sdp_answer_choose_codec(x, both, 2, 0x1f, &out, NULL));
 		g_assert_cmpint(out, ==, RTC_CODEC_VP8);
 	}
 
 	/* no level asymmetry: one level both ways, the answer's, and ours is higher */
 	e = answer_with(fmtp, "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n");
 	g_assert_false(e->h264.level_asymmetry_allowed);
-	g_assert_true(sdp_answer_choose_codec(e, both, 2, 0x1f, &out, NULL));
-	g_assert_false(sdp_answer_choose_codec(e, both, 2, 0x20, &out, &why));
+	g_assert_true(rtc_sdp_answer_choose_codec(e, both, 2, 0x1f, &out, NULL));
+	g_assert_false(rtc_sdp_answer_choose_codec(e, both, 2, 0x20, &out, &why));
 	g_assert_nonnull(strstr(why, "level"));
 	g_clear_pointer(&why, g_free);
 
 	/* profiles: High decodes constrained baseline, a bare Extended does not */
 	f = answer_with("profile-level-id=42e01f", "profile-level-id=640c1f");
-	g_assert_true(sdp_answer_choose_codec(f, both, 2, 0x1f, &out, NULL));
+	g_assert_true(rtc_sdp_answer_choose_codec(f, both, 2, 0x1f, &out, NULL));
 	g_assert_cmpint(out, ==, RTC_CODEC_H264);
 	g = answer_with("profile-level-id=42e01f", "profile-level-id=58001f");
-	g_assert_false(sdp_answer_choose_codec(g, both, 2, 0x1f, &out, &why));
+	g_assert_false(rtc_sdp_answer_choose_codec(g, both, 2, 0x1f, &out, &why));
 	g_assert_nonnull(strstr(why, "profile"));
 	g_clear_pointer(&why, g_free);
 
@@ -841,15 +841,15 @@ static void test_h264_level(void)
 static void test_twcc_rtx(void)
 {
 	g_autofree char *sdp = g_strdup(chrome_h264);
-	g_autofree struct sdp_answer *a = NULL;
-	g_autofree struct sdp_answer *b = NULL;
-	g_autofree struct sdp_answer *c = NULL;
+	g_autofree struct rtc_sdp_answer *a = NULL;
+	g_autofree struct rtc_sdp_answer *b = NULL;
+	g_autofree struct rtc_sdp_answer *c = NULL;
 	char *with, *moved, *audio;
 
 	a = parse_ok(sdp);
 	g_assert_false(a->twcc);
 	g_assert_false(a->transport_cc);
-	g_assert_false(sdp_answer_has_pt(a, RTC_PT_H264_RTX));
+	g_assert_false(rtc_sdp_answer_has_pt(a, RTC_PT_H264_RTX));
 
 	{
 		g_auto(GStrv) parts = g_strsplit(sdp, "a=recvonly\r\n", 2);
@@ -875,7 +875,7 @@ static void test_twcc_rtx(void)
 	b = parse_ok(with);
 	g_assert_true(b->twcc);
 	g_assert_true(b->transport_cc);
-	g_assert_true(sdp_answer_has_pt(b, RTC_PT_H264_RTX));
+	g_assert_true(rtc_sdp_answer_has_pt(b, RTC_PT_H264_RTX));
 	g_assert_false(b->audio_twcc);
 	g_assert_true(b->playout_delay);
 
@@ -890,7 +890,7 @@ static void test_twcc_rtx(void)
 	/* on an audio section it counts for the audio */
 	{
 		g_auto(GStrv) parts = g_strsplit(with, "m=application", 2);
-		g_autofree struct sdp_answer *d = NULL;
+		g_autofree struct rtc_sdp_answer *d = NULL;
 
 		audio = g_strconcat(parts[0],
 		                    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\na=recvonly\r\n"
@@ -913,17 +913,17 @@ static void test_fingerprint(void)
 	const char *good = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
 	                   "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff";
 
-	g_assert_true(sdp_fingerprint_parse(good, strlen(good), fp, 32));
+	g_assert_true(rtc_sdp_fingerprint_parse(good, strlen(good), fp, 32));
 	g_assert_cmpuint(fp[1], ==, 0x11);
 	g_assert_cmpuint(fp[10], ==, 0xAA);
 	g_assert_cmpuint(fp[26], ==, 0xAA);
 	g_assert_cmpuint(fp[31], ==, 0xFF);
-	g_assert_false(sdp_fingerprint_parse(good, strlen(good) - 1, fp, 32));
-	g_assert_false(sdp_fingerprint_parse(good, strlen(good), fp, 31));
-	g_assert_false(sdp_fingerprint_parse("zz", 2, fp, 1));
-	g_assert_true(sdp_fingerprint_parse("Ab", 2, fp, 1));
+	g_assert_false(rtc_sdp_fingerprint_parse(good, strlen(good) - 1, fp, 32));
+	g_assert_false(rtc_sdp_fingerprint_parse(good, strlen(good), fp, 31));
+	g_assert_false(rtc_sdp_fingerprint_parse("zz", 2, fp, 1));
+	g_assert_true(rtc_sdp_fingerprint_parse("Ab", 2, fp, 1));
 	g_assert_cmpuint(fp[0], ==, 0xAB);
-	g_assert_false(sdp_fingerprint_parse("", 0, fp, 0));
+	g_assert_false(rtc_sdp_fingerprint_parse("", 0, fp, 0));
 }
 
 int main(int argc, char **argv)

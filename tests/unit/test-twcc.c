@@ -39,10 +39,10 @@ static const uint8_t vector2[] = {
 
 static void test_vector2(void)
 {
-	struct twcc_feedback fb;
+	struct rtc_twcc_feedback fb;
 	struct statuses st = {0};
 
-	g_assert_true(twcc_parse(vector2, sizeof(vector2), &fb, collect, &st));
+	g_assert_true(rtc_twcc_parse(vector2, sizeof(vector2), &fb, collect, &st));
 	g_assert_cmpuint(fb.base_seq, ==, 1000);
 	g_assert_cmpuint(fb.status_count, ==, 6);
 	g_assert_cmpint(fb.reference_us, ==, 128000);
@@ -65,7 +65,7 @@ static void test_runs_and_wrap(void)
 {
 	uint8_t b[8 + 6 + 300 + 14 + 4] = {0};
 	size_t off = 0;
-	struct twcc_feedback fb;
+	struct rtc_twcc_feedback fb;
 	struct statuses st = {0};
 
 	b[0] = 0xff, b[1] = 0x00; /* base 65280 */
@@ -80,7 +80,7 @@ static void test_runs_and_wrap(void)
 		b[off++] = 4; /* 1 ms each */
 	for (int i = 0; i < 7; i++)
 		b[off++] = 40; /* 10 ms each */
-	g_assert_true(twcc_parse(b, off, &fb, collect, &st));
+	g_assert_true(rtc_twcc_parse(b, off, &fb, collect, &st));
 	g_assert_cmpint(fb.reference_us, ==, -64000);
 	g_assert_cmpuint(st.n, ==, 334);
 	g_assert_cmpuint(st.s[0].seq, ==, 65280);
@@ -110,11 +110,11 @@ static void test_chromium(void)
 	                               0x8a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	                               0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	                               0x00, 0x01, 0x00, 0x00, 0x01, 0x08};
-	struct twcc_feedback fb;
+	struct rtc_twcc_feedback fb;
 	struct statuses st = {0};
 	int64_t ref;
 
-	g_assert_true(twcc_parse(six, sizeof(six), &fb, collect, &st));
+	g_assert_true(rtc_twcc_parse(six, sizeof(six), &fb, collect, &st));
 	g_assert_cmpuint(fb.base_seq, ==, 38);
 	g_assert_cmpuint(fb.status_count, ==, 6);
 	g_assert_cmpuint(fb.fb_count, ==, 10);
@@ -129,7 +129,7 @@ static void test_chromium(void)
 	g_assert_cmpint(st.s[5].at, ==, ref + (0xb5 + 0x3c + 0x1b + 0x60) * 250);
 
 	st.n = 0;
-	g_assert_true(twcc_parse(many, sizeof(many), &fb, collect, &st));
+	g_assert_true(rtc_twcc_parse(many, sizeof(many), &fb, collect, &st));
 	g_assert_cmpuint(fb.status_count, ==, 0x21);
 	g_assert_cmpuint(st.n, ==, 0x21);
 	/* the first run covers 32, the 33rd is the second chunk's, with a 2-byte delta */
@@ -140,39 +140,39 @@ static void test_chromium(void)
 /* Nothing is reported for any refused message, even when its first packets were fine. */
 static void test_refused(void)
 {
-	struct twcc_feedback fb;
+	struct rtc_twcc_feedback fb;
 	struct statuses st = {0};
 	uint8_t b[sizeof(vector2)];
 
 	/* deltas cut short */
-	g_assert_false(twcc_parse(vector2, sizeof(vector2) - 3, &fb, collect, &st));
+	g_assert_false(rtc_twcc_parse(vector2, sizeof(vector2) - 3, &fb, collect, &st));
 	/* shorter than the fixed part */
-	g_assert_false(twcc_parse(vector2, 7, &fb, collect, &st));
+	g_assert_false(rtc_twcc_parse(vector2, 7, &fb, collect, &st));
 	/* more statuses than the chunks cover (the deltas' bytes read as chunks) */
 	memcpy(b, vector2, sizeof(b));
 	b[3] = 60;
-	g_assert_false(twcc_parse(b, sizeof(b), &fb, collect, &st));
+	g_assert_false(rtc_twcc_parse(b, sizeof(b), &fb, collect, &st));
 	/* the reserved symbol 11 inside the count */
 	memcpy(b, vector2, sizeof(b));
 	b[8] = 0xf6;
-	g_assert_false(twcc_parse(b, sizeof(b), &fb, collect, &st));
+	g_assert_false(rtc_twcc_parse(b, sizeof(b), &fb, collect, &st));
 	/* a run of length 0 */
 	memcpy(b, vector2, sizeof(b));
 	b[8] = 0x20, b[9] = 0;
-	g_assert_false(twcc_parse(b, sizeof(b), &fb, collect, &st));
+	g_assert_false(rtc_twcc_parse(b, sizeof(b), &fb, collect, &st));
 	/* four or more bytes left over */
 	{
 		uint8_t longer[sizeof(vector2) + 4] = {0};
 
 		memcpy(longer, vector2, sizeof(vector2));
-		g_assert_false(twcc_parse(longer, sizeof(longer), &fb, collect, &st));
+		g_assert_false(rtc_twcc_parse(longer, sizeof(longer), &fb, collect, &st));
 	}
 	g_assert_cmpuint(st.n, ==, 0);
 	/* a count of 0 with no chunks is empty but well formed */
 	{
 		static const uint8_t empty[] = {0, 1, 0, 0, 0, 0, 0, 0};
 
-		g_assert_true(twcc_parse(empty, sizeof(empty), &fb, collect, &st));
+		g_assert_true(rtc_twcc_parse(empty, sizeof(empty), &fb, collect, &st));
 		g_assert_cmpuint(st.n, ==, 0);
 	}
 }
@@ -183,37 +183,37 @@ struct found {
 	int n;
 };
 
-static void on_event(void *data, const struct rtcp_event *ev)
+static void on_event(void *data, const struct rtc_rtcp_event *ev)
 {
 	struct found *f = data;
 
-	if (ev->type == RTCP_EV_TWCC) {
+	if (ev->type == RTC_RTCP_EV_TWCC) {
 		f->fci = ev->twcc.fci;
 		f->len = ev->twcc.len;
 		f->n++;
 	}
 }
 
-/* In a compound packet: rtcp_parse checks it and hands over the FCI; a broken one makes
+/* In a compound packet: rtc_rtcp_parse checks it and hands over the FCI; a broken one makes
  * the whole compound malformed. */
 static void test_in_rtcp(void)
 {
 	uint8_t pkt[4 + 8 + sizeof(vector2)];
 	struct found f = {0};
 	struct statuses st = {0};
-	struct twcc_feedback fb;
+	struct rtc_twcc_feedback fb;
 
 	pkt[0] = 0x8f, pkt[1] = 205, pkt[2] = 0, pkt[3] = sizeof(pkt) / 4 - 1;
 	memset(pkt + 4, 0, 4);
 	pkt[8] = 0x11, pkt[9] = 0x22, pkt[10] = 0x33, pkt[11] = 0x44;
 	memcpy(pkt + 12, vector2, sizeof(vector2));
-	g_assert_true(rtcp_parse(pkt, sizeof(pkt), on_event, &f));
+	g_assert_true(rtc_rtcp_parse(pkt, sizeof(pkt), on_event, &f));
 	g_assert_cmpint(f.n, ==, 1);
-	g_assert_true(twcc_parse(f.fci, f.len, &fb, collect, &st));
+	g_assert_true(rtc_twcc_parse(f.fci, f.len, &fb, collect, &st));
 	g_assert_cmpuint(st.n, ==, 6);
 	pkt[12 + 8] = 0xf6; /* reserved symbol */
 	f.n = 0;
-	g_assert_false(rtcp_parse(pkt, sizeof(pkt), on_event, &f));
+	g_assert_false(rtc_rtcp_parse(pkt, sizeof(pkt), on_event, &f));
 	g_assert_cmpint(f.n, ==, 0);
 }
 
