@@ -3,36 +3,50 @@
 
 #include <string.h>
 
+static const struct {
+	const char *name;
+	uint8_t pt, rtx_pt;
+} codecs[RTC_CODEC_COUNT] = {
+        [RTC_CODEC_H264] = {"h264", RTC_PT_H264, RTC_PT_H264_RTX},
+        [RTC_CODEC_VP8] = {"vp8", RTC_PT_VP8, RTC_PT_VP8_RTX},
+        [RTC_CODEC_H264_444] = {"h264-444", RTC_PT_H264_444, RTC_PT_H264_444_RTX},
+};
+
 const char *rtc_codec_name(enum rtc_codec codec)
 {
-	return codec == RTC_CODEC_VP8 ? "vp8" : "h264";
+	return (unsigned)codec < RTC_CODEC_COUNT ? codecs[codec].name : "?";
+}
+
+bool rtc_codec_is_h264(enum rtc_codec codec)
+{
+	return codec == RTC_CODEC_H264 || codec == RTC_CODEC_H264_444;
 }
 
 bool rtc_codec_from_name(const char *name, enum rtc_codec *out)
 {
-	if (strcmp(name, "h264") == 0)
-		*out = RTC_CODEC_H264;
-	else if (strcmp(name, "vp8") == 0)
-		*out = RTC_CODEC_VP8;
-	else
-		return false;
-	return true;
+	for (unsigned i = 0; i < RTC_CODEC_COUNT; i++) {
+		if (strcmp(name, codecs[i].name) == 0) {
+			*out = (enum rtc_codec)i;
+			return true;
+		}
+	}
+	return false;
 }
 
 uint8_t rtc_codec_payload_type(enum rtc_codec codec)
 {
-	return codec == RTC_CODEC_VP8 ? RTC_PT_VP8 : RTC_PT_H264;
+	return codecs[(unsigned)codec < RTC_CODEC_COUNT ? codec : RTC_CODEC_H264].pt;
 }
 
 bool rtc_codec_from_payload_type(uint8_t pt, enum rtc_codec *out)
 {
-	if (pt == RTC_PT_H264)
-		*out = RTC_CODEC_H264;
-	else if (pt == RTC_PT_VP8)
-		*out = RTC_CODEC_VP8;
-	else
-		return false;
-	return true;
+	for (unsigned i = 0; i < RTC_CODEC_COUNT; i++) {
+		if (pt == codecs[i].pt) {
+			*out = (enum rtc_codec)i;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* H.264 Table A-1 (level 1b left out: constrained baseline never needs it). */
@@ -64,7 +78,12 @@ uint8_t rtc_h264_level_idc(unsigned width, unsigned height, unsigned fps, unsign
 	return 52;
 }
 
+uint8_t rtc_h264_444_level_idc(unsigned width, unsigned height, unsigned fps, unsigned kbps)
+{
+	return rtc_h264_level_idc(width, height, fps, kbps / 4 + (kbps % 4 != 0));
+}
+
 uint8_t rtc_codec_rtx_payload_type(enum rtc_codec codec)
 {
-	return codec == RTC_CODEC_VP8 ? RTC_PT_VP8_RTX : RTC_PT_H264_RTX;
+	return codecs[(unsigned)codec < RTC_CODEC_COUNT ? codec : RTC_CODEC_H264].rtx_pt;
 }

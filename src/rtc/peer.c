@@ -728,6 +728,8 @@ struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
 	peer->codec = peer->config.codecs[0];
 	if (!peer->config.h264_level_idc)
 		peer->config.h264_level_idc = RTC_H264_LEVEL_IDC_DEFAULT;
+	if (!peer->config.h264_444_level_idc)
+		peer->config.h264_444_level_idc = peer->config.h264_level_idc;
 	peer->sctp_max_send = 65536; /* the strings are the caller's; nothing here outlives
 	                                rtc_peer_new but the cert */
 	peer->config.stun_host = peer->config.turn_host = NULL;
@@ -830,6 +832,7 @@ char *rtc_peer_create_offer(struct rtc_peer *peer, GError **error)
 	        .codecs = peer->config.codecs,
 	        .n_codecs = peer->config.n_codecs,
 	        .h264_level_idc = peer->config.h264_level_idc,
+	        .h264_444_level_idc = peer->config.h264_444_level_idc,
 	        .end_of_candidates = peer->offered_eoc,
 	        .video_ssrc = peer->config.video_ssrc,
 	        .rtx_ssrc = peer->config.rtx_ssrc,
@@ -861,7 +864,8 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 
 			rtc_sdp_answer_choose_codec(
 			        none, peer->config.codecs, peer->config.n_codecs,
-			        peer->config.h264_level_idc, &peer->codec, &why);
+			        peer->config.h264_level_idc, peer->config.h264_444_level_idc,
+			        &peer->codec, &why);
 			g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, why);
 			g_error_free(parse_error);
 			return false;
@@ -870,7 +874,8 @@ bool rtc_peer_set_answer(struct rtc_peer *peer, const char *sdp, size_t len, GEr
 		return false;
 	}
 	if (!rtc_sdp_answer_choose_codec(answer, peer->config.codecs, peer->config.n_codecs,
-	                                 peer->config.h264_level_idc, &peer->codec, &why)) {
+	                                 peer->config.h264_level_idc,
+	                                 peer->config.h264_444_level_idc, &peer->codec, &why)) {
 		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, why);
 		return false;
 	}

@@ -25,7 +25,8 @@ struct rtc_peer_config {
 	enum rtc_codec codecs[RTC_CODEC_COUNT];
 	size_t n_codecs;
 	enum rtc_codec codec;
-	uint8_t h264_level_idc; /* of the H.264 we send (rtc_h264_level_idc); 0: 3.1 */
+	uint8_t h264_level_idc;     /* of the H.264 we send (rtc_h264_level_idc); 0: 3.1 */
+	uint8_t h264_444_level_idc; /* of the 4:4:4 (rtc_h264_444_level_idc); 0: the above */
 	uint32_t video_ssrc;
 	uint32_t rtx_ssrc;         /* RFC 4588 resends; 0: one of its own is chosen */
 	uint32_t max_bitrate_kbps; /* the estimate's ceiling (--bitrate); 0: none */

@@ -72,7 +72,8 @@ static bool value_ok(const char *v)
 	return v && !strpbrk(v, "\r\n");
 }
 
-static void append_codec(GString *s, enum rtc_codec codec, uint8_t h264_level_idc, bool rtx)
+static void append_codec(GString *s, enum rtc_codec codec, uint8_t h264_level_idc,
+                         uint8_t h264_444_level_idc, bool rtx)
 {
 	uint8_t pt = rtc_codec_payload_type(codec);
 	uint8_t rtx_pt = rtc_codec_rtx_payload_type(codec);
@@ -84,6 +85,13 @@ static void append_codec(GString *s, enum rtc_codec codec, uint8_t h264_level_id
 		                       "profile-level-id=%02x%02x%02x\r\n",
 		                       pt, pt, RTC_H264_PROFILE_IDC, RTC_H264_PROFILE_IOP,
 		                       h264_level_idc);
+	else if (codec == RTC_CODEC_H264_444)
+		g_string_append_printf(s,
+		                       "a=rtpmap:%u H264/90000\r\n"
+		                       "a=fmtp:%u level-asymmetry-allowed=1;packetization-mode=1;"
+		                       "profile-level-id=%02x%02x%02x\r\n",
+		                       pt, pt, RTC_H264_444_PROFILE_IDC, RTC_H264_444_PROFILE_IOP,
+		                       h264_444_level_idc);
 	else
 		g_string_append_printf(s, "a=rtpmap:%u VP8/90000\r\n", pt);
 	g_string_append_printf(s,
@@ -104,6 +112,7 @@ char *rtc_sdp_offer_build(const struct rtc_sdp_offer_params *p)
 	GString *s;
 	struct default_candidate d;
 	uint8_t level = p->h264_level_idc ? p->h264_level_idc : RTC_H264_LEVEL_IDC_DEFAULT;
+	uint8_t level_444 = p->h264_444_level_idc ? p->h264_444_level_idc : level;
 
 	g_return_val_if_fail(value_ok(p->ice_ufrag) && value_ok(p->ice_pwd) &&
 	                             value_ok(p->fingerprint) && value_ok(p->cname),
@@ -139,7 +148,7 @@ char *rtc_sdp_offer_build(const struct rtc_sdp_offer_params *p)
 	                       "a=rtcp-rsize\r\n",
 	                       RTC_EXT_PLAYOUT_DELAY, RTC_EXT_TWCC);
 	for (size_t i = 0; i < p->n_codecs; i++)
-		append_codec(s, p->codecs[i], level, p->rtx_ssrc != 0);
+		append_codec(s, p->codecs[i], level, level_444, p->rtx_ssrc != 0);
 	if (p->rtx_ssrc)
 		g_string_append_printf(s, "a=ssrc-group:FID %u %u\r\n", p->video_ssrc, p->rtx_ssrc);
 	g_string_append_printf(s,
@@ -419,17 +428,25 @@ static bool hex_byte(const char *p, uint8_t *out)
 	return true;
 }
 
-/* "PT key=value;key=value" for our H.264 payload type; others' parameters are not ours
+/* "PT key=value;key=value" for our H.264 payload types; others' parameters are not ours
  * to read. Unknown keys are skipped, malformed values leave the default. */
 static void parse_fmtp(struct span v, struct rtc_sdp_answer *out)
 {
 	struct span pt_word, params;
+	struct rtc_sdp_h264_fmtp *f;
 	uint64_t pt, n;
 
-	if (!span_word(&v, &pt_word) || !span_uint(pt_word, SDP_PT_MAX, &pt) || pt != RTC_PT_H264 ||
-	    out->h264.fmtp)
+	if (!span_word(&v, &pt_word) || !span_uint(pt_word, SDP_PT_MAX, &pt))
 		return;
-	out->h264.fmtp = true;
+	if (pt == RTC_PT_H264)
+		f = &out->h264;
+	else if (pt == RTC_PT_H264_444)
+		f = &out->h264_444;
+	else
+		return;
+	if (f->fmtp)
+		return;
+	f->fmtp = true;
 	while (v.len && v.p[0] == ' ')
 		v = span_skip(v, 1);
 	params = v;
@@ -451,14 +468,14 @@ static void parse_fmtp(struct span v, struct rtc_sdp_answer *out)
 		key = (struct span){kv.p, eq};
 		value = span_skip(kv, eq + 1);
 		if (span_eq(key, "packetization-mode") && span_uint(value, 2, &n)) {
-			out->h264.packetization_mode = (unsigned)n;
+			f->packetization_mode = (unsigned)n;
 		} else if (span_eq(key, "level-asymmetry-allowed") && span_uint(value, 1, &n)) {
-			out->h264.level_asymmetry_allowed = n == 1;
+			f->level_asymmetry_allowed = n == 1;
 		} else if (span_eq(key, "profile-level-id") && value.len == 6 &&
-		           hex_byte(value.p, &out->h264.profile_idc) &&
-		           hex_byte(value.p + 2, &out->h264.profile_iop) &&
-		           hex_byte(value.p + 4, &out->h264.level_idc)) {
-			out->h264.profile_level_id = true;
+		           hex_byte(value.p, &f->profile_idc) &&
+		           hex_byte(value.p + 2, &f->profile_iop) &&
+		           hex_byte(value.p + 4, &f->level_idc)) {
+			f->profile_level_id = true;
 		}
 	}
 }
@@ -623,36 +640,41 @@ bool rtc_sdp_answer_has_pt(const struct rtc_sdp_answer *answer, uint8_t pt)
 	return false;
 }
 
-/* Can we send our H.264 to this answer? NULL if so, else what it lacks. */
-static const char *h264_unusable(const struct rtc_sdp_answer *a, uint8_t level_idc)
+/* Can we send our H.264 (`high444`: the High 4:4:4 one) to an answer with this fmtp?
+ * NULL if so, else what it lacks. */
+static const char *h264_unusable(const struct rtc_sdp_h264_fmtp *f, bool high444, uint8_t level_idc)
 {
 	/* RFC 6184: mode 0 (the default without fmtp) is one NAL unit per packet; we
 	 * fragment (FU-A) and aggregate (STAP-A), which mode 1 allows */
-	if (a->h264.packetization_mode != 1)
+	if (f->packetization_mode != 1)
 		return "packetization-mode 1";
+	/* High 4:4:4 is decoded only by a decoder that says so: without profile-level-id
+	 * the answer means constrained baseline (RFC 6184's default 42000a) */
+	if (high444 && (!f->profile_level_id || f->profile_idc != RTC_H264_444_PROFILE_IDC))
+		return "High 4:4:4";
 	/* constrained baseline is profile_idc 66 (0x42) with constraint_set1, or main or
 	 * extended with constraint_set0 and set1 (RFC 6184 section 8.1, libwebrtc's
 	 * ParseProfileLevelId); a decoder of any of them takes ours */
-	if (a->h264.profile_level_id && a->h264.profile_idc != 0x42 &&
-	    !((a->h264.profile_idc == 0x4d || a->h264.profile_idc == 0x58) &&
-	      (a->h264.profile_iop & 0xc0) == 0xc0) &&
-	    a->h264.profile_idc != 0x64) /* High decoders decode constrained baseline too */
+	if (!high444 && f->profile_level_id && f->profile_idc != 0x42 &&
+	    !((f->profile_idc == 0x4d || f->profile_idc == 0x58) &&
+	      (f->profile_iop & 0xc0) == 0xc0) &&
+	    f->profile_idc != 0x64) /* High decoders decode constrained baseline too */
 		return "a profile that decodes constrained baseline";
 	/* Without level asymmetry one level holds both ways: the answer's, which must not
 	 * be below what we send. With it, the answer's level is what it decodes best;
 	 * browsers decode higher levels in software, so we send ours (logged by the peer). */
-	if (!a->h264.level_asymmetry_allowed && a->h264.profile_level_id &&
-	    a->h264.level_idc < level_idc)
+	if (!f->level_asymmetry_allowed && f->profile_level_id && f->level_idc < level_idc)
 		return "a level as high as the stream's";
 	return NULL;
 }
 
 bool rtc_sdp_answer_choose_codec(const struct rtc_sdp_answer *answer, const enum rtc_codec *offered,
-                                 size_t n_offered, uint8_t h264_level_idc, enum rtc_codec *out,
-                                 char **why)
+                                 size_t n_offered, uint8_t h264_level_idc,
+                                 uint8_t h264_444_level_idc, enum rtc_codec *out, char **why)
 {
 	const char *lack = NULL;
 	uint8_t level = h264_level_idc ? h264_level_idc : RTC_H264_LEVEL_IDC_DEFAULT;
+	uint8_t level_444 = h264_444_level_idc ? h264_444_level_idc : level;
 
 	for (size_t i = 0; i < answer->n_video_pts; i++) {
 		enum rtc_codec codec;
@@ -664,18 +686,33 @@ bool rtc_sdp_answer_choose_codec(const struct rtc_sdp_answer *answer, const enum
 			ours = ours || offered[j] == codec;
 		if (!ours)
 			continue;
-		if (codec == RTC_CODEC_H264 && (lack = h264_unusable(answer, level)))
+		if (codec == RTC_CODEC_H264 && (lack = h264_unusable(&answer->h264, false, level)))
+			continue;
+		/* a browser without 4:4:4 usually keeps the 4:2:0 one: say what that lacks */
+		if (codec == RTC_CODEC_H264_444 &&
+		    h264_unusable(&answer->h264_444, true, level_444))
 			continue;
 		*out = codec;
 		return true;
 	}
 	if (why) {
 		GString *names = g_string_new(NULL);
+		const char *list[RTC_CODEC_COUNT];
+		size_t n = 0;
 
-		for (size_t j = 0; j < n_offered; j++)
-			g_string_append_printf(names, "%s%s",
-			                       j ? (j + 1 < n_offered ? ", " : " or ") : "",
-			                       offered[j] == RTC_CODEC_VP8 ? "VP8" : "H.264");
+		/* each codec once, in words: both H.264 variants are "H.264" */
+		for (size_t j = 0; j < n_offered && n < G_N_ELEMENTS(list); j++) {
+			const char *name = offered[j] == RTC_CODEC_VP8 ? "VP8" : "H.264";
+			bool dup = false;
+
+			for (size_t k = 0; k < n; k++)
+				dup = dup || !strcmp(list[k], name);
+			if (!dup)
+				list[n++] = name;
+		}
+		for (size_t j = 0; j < n; j++)
+			g_string_append_printf(names, "%s%s", j ? (j + 1 < n ? ", " : " or ") : "",
+			                       list[j]);
 		*why = lack ? g_strdup_printf(
 		                      "this browser decodes none of the video we send (%s): "
 		                      "its H.264 lacks %s",

@@ -28,7 +28,8 @@ struct rtc_sdp_offer_params {
 	/* the video codecs, most wanted first (each with its payload type, rtc/codec.h) */
 	const enum rtc_codec *codecs;
 	size_t n_codecs;
-	uint8_t h264_level_idc; /* of what we send (rtc_h264_level_idc); 0: the default, 3.1 */
+	uint8_t h264_level_idc;     /* of what we send (rtc_h264_level_idc); 0: the default, 3.1 */
+	uint8_t h264_444_level_idc; /* of the 4:4:4 (rtc_h264_444_level_idc); 0: the above */
 	uint32_t video_ssrc;
 	uint32_t rtx_ssrc; /* RFC 4588 retransmissions: their own SSRC; 0: none offered */
 	const char *cname;
@@ -60,14 +61,15 @@ struct rtc_sdp_answer {
 	int video_mline;
 	uint8_t video_pts[16]; /* payload types the answer kept, in its order of preference */
 	size_t n_video_pts;
-	/* a=fmtp of our H.264 payload type on the video m-line (RFC 6184 section 8.1) */
-	struct {
+	/* a=fmtp of our H.264 payload types on the video m-line (RFC 6184 section 8.1):
+	 * constrained baseline (102) and High 4:4:4 (104) */
+	struct rtc_sdp_h264_fmtp {
 		bool fmtp; /* there was one */
 		unsigned packetization_mode;
 		bool level_asymmetry_allowed;
 		bool profile_level_id; /* given: the three below */
 		uint8_t profile_idc, profile_iop, level_idc;
-	} h264;
+	} h264, h264_444;
 	bool playout_delay;       /* the answer kept the playout-delay extension with our id */
 	uint8_t playout_delay_id; /* the id the answer gave it (0: absent) */
 	/* transport-wide sequence numbers: the extension kept with our id on the video (and
@@ -99,12 +101,14 @@ bool rtc_sdp_answer_parse(const uint8_t *buf, size_t len, struct rtc_sdp_answer 
 bool rtc_sdp_answer_has_pt(const struct rtc_sdp_answer *answer, uint8_t pt);
 
 /* The codec the answer chose among those offered: the first payload type in its m-line
- * that we offered and whose fmtp we can send (H.264: packetization-mode 1, a baseline
- * profile, and a level no lower than ours unless level-asymmetry-allowed). False when
- * none; `why` (if not NULL) then says what the browser lacks, in words. */
+ * that we offered and whose fmtp we can send (H.264: packetization-mode 1, a profile that
+ * decodes ours (High 4:4:4: profile_idc 244 named in the answer), and a level no lower
+ * than ours unless level-asymmetry-allowed). The levels are those of what we send, 0:
+ * the default (3.1; the 4:4:4 one: the baseline one). False when none; `why` (if not
+ * NULL) then says what the browser lacks, in words. */
 bool rtc_sdp_answer_choose_codec(const struct rtc_sdp_answer *answer, const enum rtc_codec *offered,
-                                 size_t n_offered, uint8_t h264_level_idc, enum rtc_codec *out,
-                                 char **why);
+                                 size_t n_offered, uint8_t h264_level_idc,
+                                 uint8_t h264_444_level_idc, enum rtc_codec *out, char **why);
 
 /* "AB:CD:…" → n bytes; false on any other shape. */
 bool rtc_sdp_fingerprint_parse(const char *text, size_t len, uint8_t *out, size_t n);

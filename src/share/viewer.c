@@ -518,6 +518,9 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	pc.h264_level_idc =
 	        width ? rtc_h264_level_idc(width, height, config->max_fps, config->bitrate_kbps)
 	              : 0;
+	pc.h264_444_level_idc =
+	        width ? rtc_h264_444_level_idc(width, height, config->max_fps, config->bitrate_kbps)
+	              : 0;
 	/* the most wanted codec; the answer decides */
 	send_json(viewer,
 	          signal_build_hello(scope, width, height,

@@ -32,7 +32,7 @@ static void check(const struct rtc_sdp_answer *a)
 			abort();
 	}
 	/* a codec chosen is one offered and kept; none chosen is said in words */
-	if (rtc_sdp_answer_choose_codec(a, both, 2, 0x20, &codec, &why)) {
+	if (rtc_sdp_answer_choose_codec(a, both, 2, 0x20, 0, &codec, &why)) {
 		if (!rtc_sdp_answer_has_pt(a, rtc_codec_payload_type(codec)) || why)
 			abort();
 	} else if (!why || !why[0]) {

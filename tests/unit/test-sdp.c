@@ -728,6 +728,108 @@ static void test_offer_codecs(void)
 	g_test_assert_expected_messages();
 }
 
+/* H.264 High 4:4:4 is a codec of its own: offered first where wanted, payload type 104
+ * with RTX 105, profile-level-id f400 with its own level; the answer that keeps 104 with
+ * profile 244 gets it, one that names another profile for 104 (or none) falls back to
+ * what else it kept, and the words for a browser with none say H.264 once. */
+static void test_h264_444(void)
+{
+	static const enum rtc_codec all[] = {RTC_CODEC_H264_444, RTC_CODEC_H264, RTC_CODEC_VP8};
+	static const enum rtc_codec only444[] = {RTC_CODEC_H264_444};
+	struct rtc_sdp_offer_params p = offer_params();
+	const char *mline = "m=video 58402 UDP/TLS/RTP/SAVPF 102\r\n";
+	const char *fmtp = "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;"
+	                   "profile-level-id=42e01f\r\n";
+	g_autofree char *offer = NULL, *why = NULL, *s1 = NULL, *s2 = NULL, *s3 = NULL, *s4 = NULL;
+	g_autofree struct rtc_sdp_answer *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	enum rtc_codec out = RTC_CODEC_VP8, codec;
+	const char *h444, *h420;
+
+	g_assert_true(rtc_codec_from_name("h264-444", &codec));
+	g_assert_cmpint(codec, ==, RTC_CODEC_H264_444);
+	g_assert_cmpstr(rtc_codec_name(RTC_CODEC_H264_444), ==, "h264-444");
+	g_assert_true(rtc_codec_from_payload_type(104, &codec));
+	g_assert_cmpint(codec, ==, RTC_CODEC_H264_444);
+	g_assert_cmpuint(rtc_codec_rtx_payload_type(RTC_CODEC_H264_444), ==, 105);
+	g_assert_true(rtc_codec_is_h264(RTC_CODEC_H264_444));
+	g_assert_false(rtc_codec_is_h264(RTC_CODEC_VP8));
+	/* four times the baseline's bit rate per level (x264's cbp_factor 16/4) */
+	g_assert_cmpuint(rtc_h264_444_level_idc(1280, 720, 30, 30000), ==, 31);
+	g_assert_cmpuint(rtc_h264_level_idc(1280, 720, 30, 30000), ==, 41);
+	g_assert_cmpuint(rtc_h264_444_level_idc(1280, 720, 60, 8000), ==, 32);
+
+	p.codecs = all;
+	p.n_codecs = 3;
+	p.h264_level_idc = 0x29;
+	p.h264_444_level_idc = 0x20;
+	offer = rtc_sdp_offer_build(&p);
+	g_assert_nonnull(
+	        strstr(offer, "m=video 50000 UDP/TLS/RTP/SAVPF 104 105 102 103 96 97\r\n"));
+	h444 = strstr(offer, "a=rtpmap:104 H264/90000\r\n");
+	h420 = strstr(offer, "a=rtpmap:102 H264/90000\r\n");
+	g_assert_true(h444 && h420 && h444 < h420);
+	g_assert_nonnull(strstr(h444, "a=rtpmap:104 H264/90000\r\n"
+	                              "a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=1;"
+	                              "profile-level-id=f40020\r\n"));
+	g_assert_nonnull(strstr(offer, "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;"
+	                               "profile-level-id=42e029\r\n"));
+	g_assert_nonnull(strstr(offer, "a=rtpmap:105 rtx/90000\r\na=fmtp:105 apt=104\r\n"));
+	g_assert_cmpuint(count(offer, "a=rtcp-fb:104 "), ==, 4);
+	/* without a level of its own, the baseline one */
+	p.h264_444_level_idc = 0;
+	g_free(offer);
+	offer = rtc_sdp_offer_build(&p);
+	g_assert_nonnull(strstr(offer, "profile-level-id=f40029\r\n"));
+
+	/* Chromium's answer keeps 104 first, as offered */
+	s1 = replace(chrome_h264, mline,
+	             "m=video 58402 UDP/TLS/RTP/SAVPF 104 105 102 103 96 97\r\n");
+	s2 = replace(s1, fmtp,
+	             "a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=1;"
+	             "profile-level-id=f4001f\r\n"
+	             "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;"
+	             "profile-level-id=42e01f\r\n");
+	a = parse_ok(s2);
+	g_assert_true(a->h264_444.fmtp && a->h264_444.profile_level_id);
+	g_assert_cmphex(a->h264_444.profile_idc, ==, 0xf4);
+	g_assert_cmphex(a->h264_444.profile_iop, ==, 0x00);
+	g_assert_cmphex(a->h264_444.level_idc, ==, 0x1f);
+	g_assert_cmphex(a->h264.profile_idc, ==, 0x42); /* each payload type its own fmtp */
+	g_assert_true(rtc_sdp_answer_choose_codec(a, all, 3, 0x20, 0x20, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264_444);
+	/* not offered (a share whose encoder makes no 4:4:4): the next one kept */
+	g_assert_true(rtc_sdp_answer_choose_codec(a, all + 1, 2, 0x20, 0x20, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+
+	/* 104 answered with a baseline profile: not 4:4:4, so 102 */
+	s3 = replace(s2, "profile-level-id=f4001f", "profile-level-id=42e01f");
+	b = parse_ok(s3);
+	g_assert_true(rtc_sdp_answer_choose_codec(b, all, 3, 0x20, 0x20, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+	/* and without any fmtp for 104 (RFC 6184's default is baseline): the same */
+	s4 = replace(s2,
+	             "a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=1;"
+	             "profile-level-id=f4001f\r\n",
+	             "");
+	c = parse_ok(s4);
+	g_assert_false(c->h264_444.fmtp);
+	g_assert_true(rtc_sdp_answer_choose_codec(c, all, 3, 0x20, 0x20, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+	/* no level asymmetry and a lower level than the stream's: not 4:4:4 either */
+	g_free(s3);
+	s3 = replace(s2, "a=fmtp:104 level-asymmetry-allowed=1;", "a=fmtp:104 ");
+	d = parse_ok(s3);
+	g_assert_true(rtc_sdp_answer_choose_codec(d, all, 3, 0x20, 0x1f, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264_444);
+	g_assert_true(rtc_sdp_answer_choose_codec(d, all, 3, 0x20, 0x20, &out, NULL));
+	g_assert_cmpint(out, ==, RTC_CODEC_H264);
+	/* 4:4:4 alone offered, a browser without it: said in words, H.264 once */
+	g_assert_false(rtc_sdp_answer_choose_codec(b, only444, 1, 0x20, 0x20, &out, &why));
+	g_assert_cmpstr(why, ==, "this browser decodes none of the video we send (H.264)");
+	g_clear_pointer(&why, g_free);
+	g_assert_false(rtc_sdp_answer_choose_codec(b, all, 1, 0x20, 0x20, &out, &why));
+}
+
 static struct rtc_sdp_answer *answer_with(const char *from, const char *to)
 {
 	g_autofree char *s = replace(chrome_h264, from, to);
@@ -755,30 +857,30 @@ static void test_choose_codec(void)
 	g_assert_cmphex(a->h264.profile_idc, ==, 0x42);
 	g_assert_cmphex(a->h264.profile_iop, ==, 0xe0);
 	g_assert_cmphex(a->h264.level_idc, ==, 0x1f);
-	g_assert_true(rtc_sdp_answer_choose_codec(a, both, 2, 0x1f, &out, NULL));
+	g_assert_true(rtc_sdp_answer_choose_codec(a, both, 2, 0x1f, 0, &out, NULL));
 	g_assert_cmpint(out, ==, RTC_CODEC_H264);
 	/* level asymmetry: we send 4.2 to a 3.1 answer */
-	g_assert_true(rtc_sdp_answer_choose_codec(a, both, 2, 0x2a, &out, NULL));
+	g_assert_true(rtc_sdp_answer_choose_codec(a, both, 2, 0x2a, 0, &out, NULL));
 	g_assert_cmpint(out, ==, RTC_CODEC_H264);
 	/* offered VP8 only: the answer's H.264 is not ours to pick */
-	g_assert_false(rtc_sdp_answer_choose_codec(a, vp8, 1, 0x1f, &out, &why));
+	g_assert_false(rtc_sdp_answer_choose_codec(a, vp8, 1, 0x1f, 0, &out, &why));
 	g_assert_cmpstr(why, ==, "this browser decodes none of the video we send (VP8)");
 	g_clear_pointer(&why, g_free);
 
 	/* the answer's order decides, not ours */
 	b = answer_with(mline, "m=video 58402 UDP/TLS/RTP/SAVPF 96 102\r\n");
-	g_assert_true(rtc_sdp_answer_choose_codec(b, both, 2, 0x1f, &out, NULL));
+	g_assert_true(rtc_sdp_answer_choose_codec(b, both, 2, 0x1f, 0, &out, NULL));
 	g_assert_cmpint(out, ==, RTC_CODEC_VP8);
 	/* a payload type we never offered is passed over */
 	c = answer_with(mline, "m=video 58402 UDP/TLS/RTP/SAVPF 98 102 96\r\n");
-	g_assert_true(rtc_sdp_answer_choose_codec(c, both, 2, 0x1f, &out, NULL));
+	g_assert_true(rtc_sdp_answer_choose_codec(c, both, 2, 0x1f, 0, &out, NULL));
 	g_assert_cmpint(out, ==, RTC_CODEC_H264);
 
 	/* packetization-mode 0 (also the default without fmtp): not ours to send; VP8 is */
 	s = replace(chrome_h264, mline, "m=video 58402 UDP/TLS/RTP/SAVPF 102 96\r\n");
 	d = answer_with(fmtp, "a=fmtp:102 profile-level-id=42e01f;level-asymmetry-allowed=1\r\n");
 	g_assert_cmpuint(d->h264.packetization_mode, ==, 0);
-	g_assert_false(rtc_sdp_answer_choose_codec(d, both, 2, 0x1f, &out, &why));
+	g_assert_false(rtc_sdp_answer_choose_codec(d, both, 2, 0x1f, 0, &out, &why));
 	g_assert_cmpstr(why, ==,
 	                "this browser decodes none of the video we send (H.264 or VP8): its H.264 "
 	                "lacks packetization-mode 1");
@@ -788,24 +890,24 @@ static void test_choose_codec(void)
 		g_autofree struct rtc_sdp_answer *x = parse_ok(t);
 
 		g_assert_false(x->h264.fmtp);
-		g_assert_true(rtc_sdp_answer_choose_codec(x, both, 2, 0x1f, &out, NULL));
+		g_assert_true(rtc_sdp_answer_choose_codec(x, both, 2, 0x1f, 0, &out, NULL));
 		g_assert_cmpint(out, ==, RTC_CODEC_VP8);
 	}
 
 	/* no level asymmetry: one level both ways, the answer's, and ours is higher */
 	e = answer_with(fmtp, "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n");
 	g_assert_false(e->h264.level_asymmetry_allowed);
-	g_assert_true(rtc_sdp_answer_choose_codec(e, both, 2, 0x1f, &out, NULL));
-	g_assert_false(rtc_sdp_answer_choose_codec(e, both, 2, 0x20, &out, &why));
+	g_assert_true(rtc_sdp_answer_choose_codec(e, both, 2, 0x1f, 0, &out, NULL));
+	g_assert_false(rtc_sdp_answer_choose_codec(e, both, 2, 0x20, 0, &out, &why));
 	g_assert_nonnull(strstr(why, "level"));
 	g_clear_pointer(&why, g_free);
 
 	/* profiles: High decodes constrained baseline, a bare Extended does not */
 	f = answer_with("profile-level-id=42e01f", "profile-level-id=640c1f");
-	g_assert_true(rtc_sdp_answer_choose_codec(f, both, 2, 0x1f, &out, NULL));
+	g_assert_true(rtc_sdp_answer_choose_codec(f, both, 2, 0x1f, 0, &out, NULL));
 	g_assert_cmpint(out, ==, RTC_CODEC_H264);
 	g = answer_with("profile-level-id=42e01f", "profile-level-id=58001f");
-	g_assert_false(rtc_sdp_answer_choose_codec(g, both, 2, 0x1f, &out, &why));
+	g_assert_false(rtc_sdp_answer_choose_codec(g, both, 2, 0x1f, 0, &out, &why));
 	g_assert_nonnull(strstr(why, "profile"));
 	g_clear_pointer(&why, g_free);
 
@@ -943,6 +1045,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sdp/offer-codecs", test_offer_codecs);
 	g_test_add_func("/sdp/choose-codec", test_choose_codec);
 	g_test_add_func("/sdp/h264-level", test_h264_level);
+	g_test_add_func("/sdp/h264-444", test_h264_444);
 	g_test_add_func("/sdp/twcc-rtx", test_twcc_rtx);
 	return g_test_run();
 }
