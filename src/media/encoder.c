@@ -29,6 +29,13 @@
 #define DEFAULT_FPS     60
 #define CONVERT_THREADS 2
 #define ENCODE_THREADS  2
+/* libvpx's VP8 row threads wait for the row above by spinning (a loop of sched_yield,
+ * vp8/common/threading.h): on two cores shared with the compositor, the browser and
+ * other encodes, the waiting thread burns a core while the one it waits for is not
+ * scheduled. Measured (tests/bench/codecs.c, 720p text scrolling at 60 frames/s): 50-64
+ * ms of CPU a frame with two threads, and 17-55 of 180 frames encoded; 6-7 ms with one,
+ * and 138-180 encoded. x264's sliced threads do not spin. */
+#define VP8_THREADS 1
 /* One frame waiting in appsrc at most: when the encoder falls behind, the newest wins. */
 #define APPSRC_MAX_BUFFERS 1
 #define BYTES_PER_PIXEL    4
@@ -206,7 +213,7 @@ static void configure(GstElement *enc, const char *name, const struct encoder_co
 		gst_util_set_object_arg(G_OBJECT(enc), "end-usage", "cbr");
 		g_object_set(enc, "deadline", (gint64)1, "cpu-used", 16, "lag-in-frames", 0,
 		             "keyframe-max-dist", KEYINT_MAX, "target-bitrate", (int)(kbps * 1000),
-		             "threads", ENCODE_THREADS, NULL);
+		             "threads", VP8_THREADS, NULL);
 		gst_util_set_object_arg(G_OBJECT(enc), "error-resilient", "default");
 	} else if (g_object_class_find_property(G_OBJECT_GET_CLASS(enc), "bitrate")) {
 		g_object_set(enc, "bitrate", kbps, NULL);
