@@ -71,9 +71,10 @@ static const GOptionEntry share_entries[] = {
             "$XKB_DEFAULT_LAYOUT, else us)"),
         OPT("keyboard-variant", "XKB", "Layout variant, e.g. nodeadkeys"),
         OPT("encoder", "auto|NAME", "Video encoder element (see “wayrtc encoders”)"),
-        OPT("codec", "h264|vp8",
-            "Video codec browsers get when they decode it; the others get the other "
-            "(with --encoder=auto; default h264)"),
+        OPT("codec", "h264-444|h264|vp8",
+            "Video codec browsers get when they decode it; the others get the others "
+            "(with --encoder=auto; default h264-444: H.264 High 4:4:4 where x264 makes it "
+            "and the browser decodes it, else 4:2:0 H.264, else VP8)"),
         OPT("max-fps", "N", "Most frames per second to send (default 60)"),
         OPT("bitrate", "KBPS",
             "Most video bitrate in kbit/s; each encode follows its viewers' links below it "

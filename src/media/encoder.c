@@ -99,6 +99,8 @@ struct encoder {
 	unsigned max_fps;
 	guint bus_watch;
 	bool idle;
+	bool stale; /* frames came while idle: the kept picture is out of date */
+	uint64_t conversions;
 	bool own_i420; /* we convert (which->i420, unless config->videoconvert) */
 	bool i444;     /* and to I444, not I420 (x264enc asked for 4:4:4) */
 
@@ -666,33 +668,63 @@ static GstBuffer *convert_frame(struct encoder *e, const struct capture_frame *f
 	return buf;
 }
 
+/* The frame's pixel format, UNKNOWN for one we cannot take (said once). */
+static GstVideoFormat frame_format(struct encoder *e, const struct capture_frame *frame)
+{
+	GstVideoFormat fmt = video_format(frame->format);
+
+	if (frame->width < 2 || frame->height < 2 || !frame->data ||
+	    frame->stride / BYTES_PER_PIXEL < frame->width)
+		return GST_VIDEO_FORMAT_UNKNOWN;
+	if (fmt == GST_VIDEO_FORMAT_UNKNOWN) {
+		if (e->bad_format != frame->format)
+			log_warn("cannot encode frames in pixel format %08x", frame->format);
+		e->bad_format = frame->format;
+	}
+	return fmt;
+}
+
+/* The frame into the kept picture (its damage, or all of it after frames were missed)
+ * and into e->last, the picture the next push sends. */
+static bool take(struct encoder *e, const struct capture_frame *frame, GstVideoFormat fmt)
+{
+	struct capture_frame whole;
+	GstBuffer *copy;
+
+	if (e->stale && frame->n_damage) {
+		whole = *frame;
+		whole.n_damage = 0;
+		frame = &whole;
+	}
+	copy = e->own_i420 ? convert_frame(e, frame, fmt) : copy_frame(e, frame, fmt);
+	if (!copy)
+		return false;
+	e->stale = false;
+	e->conversions++;
+	gst_clear_buffer(&e->last);
+	e->last = copy;
+	return true;
+}
+
 void encoder_push(struct encoder *e, const struct capture_frame *frame)
 {
 	/* a frame a little early (capture jitter) goes at once: holding it back would add up
 	 * to a whole frame of latency at exactly the rate we allow */
 	int64_t interval = G_USEC_PER_SEC * (4 - PACING_SLACK_QUARTERS) / 4 / e->max_fps;
-	GstVideoFormat fmt = video_format(frame->format);
-	GstBuffer *copy;
+	GstVideoFormat fmt = frame_format(e, frame);
 	int64_t wait;
 
-	if (frame->width < 2 || frame->height < 2 || !frame->data ||
-	    frame->stride / BYTES_PER_PIXEL < frame->width)
+	if (fmt == GST_VIDEO_FORMAT_UNKNOWN)
 		return;
-	if (fmt == GST_VIDEO_FORMAT_UNKNOWN) {
-		if (e->bad_format != frame->format)
-			log_warn("cannot encode frames in pixel format %08x", frame->format);
-		e->bad_format = frame->format;
-		return;
-	}
 	/* nothing changed: the last frame stands (and stays the one a keyframe repeats) */
 	if (!capture_frame_changed(frame))
 		return;
-	copy = e->own_i420 ? convert_frame(e, frame, fmt) : copy_frame(e, frame, fmt);
-	if (!copy)
+	/* nobody watches: not even converted (encoder_set_picture catches up on waking) */
+	if (e->idle) {
+		e->stale = true;
 		return;
-	gst_clear_buffer(&e->last);
-	e->last = copy;
-	if (e->idle)
+	}
+	if (!take(e, frame, fmt))
 		return;
 	wait = e->last_push_us + interval - g_get_monotonic_time();
 	if (wait > 0) {
@@ -713,6 +745,25 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 void encoder_set_idle(struct encoder *e, bool idle)
 {
 	e->idle = idle;
+	/* a frame held back for pacing would go out to nobody, or stale to the first viewer */
+	if (idle)
+		gst_clear_buffer(&e->pending);
+}
+
+void encoder_set_picture(struct encoder *e, const struct capture_frame *frame)
+{
+	GstVideoFormat fmt = frame_format(e, frame);
+	struct capture_frame whole = *frame;
+
+	if (fmt == GST_VIDEO_FORMAT_UNKNOWN)
+		return;
+	whole.n_damage = 0;
+	take(e, &whole, fmt);
+}
+
+uint64_t encoder_get_conversions(struct encoder *e)
+{
+	return e->conversions;
 }
 
 static void force_keyframe(struct encoder *e);

@@ -57,9 +57,17 @@ enum encoder_chroma encoder_get_chroma(struct encoder *enc);
 /* Main thread. Takes the frame in and encodes it: for the software encoders only its damage
  * is converted, into the picture the encoder got last; else it is copied whole. */
 void encoder_push(struct encoder *enc, const struct capture_frame *frame);
-/* Main thread. While idle (nobody watching) frames are only remembered, not encoded; the
- * keyframe request of the first viewer encodes the newest one. */
+/* Main thread. While idle (nobody watching) frames are neither converted nor encoded:
+ * an encode nobody watches costs nothing. Its picture is then out of date, so whoever
+ * wakes it hands it the newest whole frame (encoder_set_picture) before the first
+ * viewer's keyframe request, which encodes that. */
 void encoder_set_idle(struct encoder *enc, bool idle);
+/* Main thread. The picture a keyframe repeats, converted whole, without encoding it:
+ * the newest frame for an encoder that was idle. */
+void encoder_set_picture(struct encoder *enc, const struct capture_frame *frame);
+/* Main thread. Frames converted (whole or their damage) since encoder_new, for tests
+ * and benchmarks. */
+uint64_t encoder_get_conversions(struct encoder *enc);
 /* Main thread. A keyframe comes next, even if the screen stays still; at most one per
  * 300 ms (requests inside that are served together at its end). */
 void encoder_request_keyframe(struct encoder *enc);

@@ -45,7 +45,7 @@ void config_init(struct config *config)
 	        .listen_port = CONFIG_DEFAULT_PORT,
 	        .audio = true,
 	        .encoder = g_strdup("auto"),
-	        .codec = RTC_CODEC_H264,
+	        .codec = RTC_CODEC_H264_444,
 	        .max_fps = CONFIG_DEFAULT_FPS,
 	        .bitrate_kbps = CONFIG_DEFAULT_BITRATE,
 	        .width = CONFIG_DEFAULT_WIDTH,
@@ -272,7 +272,7 @@ bool config_set(struct config *config, const char *key, const char *value, GErro
 		config->encoder = g_strdup(value);
 	} else if (!strcmp(key, "codec")) {
 		if (!rtc_codec_from_name(value, &config->codec))
-			return bad_value(error, key, value, "h264 or vp8");
+			return bad_value(error, key, value, "h264-444, h264 or vp8");
 	} else if (!strcmp(key, "max-fps")) {
 		if (!parse_uint(value, 1, 240, &config->max_fps))
 			return bad_value(error, key, value, "a number of frames from 1 to 240");

@@ -42,6 +42,11 @@ struct share {
 	} encodes[RTC_CODEC_COUNT];
 	size_t n_encodes;
 	enum rtc_codec codecs[RTC_CODEC_COUNT]; /* of encodes[], for the viewer_host */
+	/* The newest frame, kept (its damage copied in) for an encode that wakes: idle
+	 * encodes convert nothing, so the first viewer's keyframe starts from this one.
+	 * A copy of the damage costs far less than converting it for each idle codec. */
+	struct capture_frame screen;
+	uint8_t *screen_data;
 	uint32_t video_ssrc;
 	struct audio *audio; /* NULL: no sound (--no-audio, no PipeWire, no Opus) */
 	uint32_t audio_ssrc;

@@ -65,8 +65,49 @@ static void on_audio(void *data, const uint8_t *opus, size_t len, uint32_t rtp_t
 		hub_push_audio(share->encodes[i].hub, opus, len, rtp_ts);
 }
 
+/* The frame into share->screen: its damage, or all of it (a new size or format, no
+ * damage, or a y-inverted buffer, whose damage rows are not pinned down). */
+static void keep_screen(struct share *share, const struct capture_frame *frame)
+{
+	struct capture_frame *s = &share->screen;
+	size_t row = (size_t)frame->width * 4;
+	bool whole = !share->screen_data || frame->n_damage == 0 || frame->y_invert ||
+	             s->width != frame->width || s->height != frame->height ||
+	             s->format != frame->format || s->y_invert != frame->y_invert;
+
+	if (!frame->data || frame->stride < row || !capture_frame_changed(frame))
+		return;
+	if (s->width != frame->width || s->height != frame->height || !share->screen_data) {
+		g_free(share->screen_data);
+		share->screen_data = g_malloc(row * frame->height);
+	}
+	*s = (struct capture_frame){.width = frame->width,
+	                            .height = frame->height,
+	                            .stride = (uint32_t)row,
+	                            .format = frame->format,
+	                            .y_invert = frame->y_invert,
+	                            .data = share->screen_data,
+	                            .ready_us = frame->ready_us};
+	if (whole) {
+		for (uint32_t y = 0; y < frame->height; y++)
+			memcpy(share->screen_data + y * row,
+			       frame->data + (size_t)y * frame->stride, row);
+		return;
+	}
+	for (size_t i = 0; i < MIN(frame->n_damage, CAPTURE_MAX_DAMAGE); i++) {
+		const struct capture_rect *r = &frame->damage[i];
+
+		/* capture_frame_add_damage clipped them to the frame */
+		for (uint32_t y = (uint32_t)r->y; y < (uint32_t)r->y + r->height; y++)
+			memcpy(share->screen_data + y * row + (size_t)r->x * 4,
+			       frame->data + (size_t)y * frame->stride + (size_t)r->x * 4,
+			       (size_t)r->width * 4);
+	}
+}
+
 void share_push_frame(struct share *share, const struct capture_frame *frame)
 {
+	keep_screen(share, frame);
 	for (size_t i = 0; i < share->n_encodes; i++)
 		encoder_push(share->encodes[i].encoder, frame);
 }
@@ -138,6 +179,8 @@ static void host_attach(void *data, struct rtc_peer *peer, bool audio)
 		log_info("encoding %s with %s", rtc_codec_name(encode->codec),
 		         encoder_get_name(encode->encoder));
 		encoder_set_idle(encode->encoder, false);
+		if (share->screen_data)
+			encoder_set_picture(encode->encoder, &share->screen);
 	}
 	hub_add_peer(encode->hub, peer);
 	/* the sound is captured while anyone may hear it */
@@ -404,34 +447,46 @@ fail:
 
 /* The encodes, idle until a viewer chooses their codec: --codec first, then (with
  * --encoder=auto) every other codec this machine has an encoder for, so a browser that
- * decodes only one of them still gets a picture. */
+ * decodes only one of them still gets a picture. H.264 High 4:4:4 comes before 4:2:0
+ * H.264 (sharp coloured text where the browser decodes it), and only where the H.264
+ * encoder makes it (x264); a named H.264 encoder is offered in both chromas too. */
 static bool start_encodes(struct share *share, GError **error)
 {
-	static const enum rtc_codec all[] = {RTC_CODEC_H264, RTC_CODEC_VP8};
+	static const enum rtc_codec all[] = {RTC_CODEC_H264_444, RTC_CODEC_H264, RTC_CODEC_VP8};
 	bool any = !share->config.encoder || !strcmp(share->config.encoder, "auto");
 	enum rtc_codec order[RTC_CODEC_COUNT];
 	size_t n = 0;
 
 	order[n++] = share->config.codec;
-	for (size_t i = 0; any && i < G_N_ELEMENTS(all); i++) {
-		if (all[i] != share->config.codec)
+	for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
+		if (all[i] != share->config.codec &&
+		    (any || rtc_codec_is_h264(all[i]) == rtc_codec_is_h264(share->config.codec)))
 			order[n++] = all[i];
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct share_encode *encode = &share->encodes[share->n_encodes];
+		bool high444 = order[i] == RTC_CODEC_H264_444;
 		struct encoder_config ec = {
 		        .name = share->config.encoder,
-		        .codec = order[i],
+		        .codec = high444 ? RTC_CODEC_H264 : order[i],
 		        .max_fps = share->config.max_fps,
 		        .bitrate_kbps = share->config.bitrate_kbps,
+		        .chroma = high444 ? ENCODER_CHROMA_444 : ENCODER_CHROMA_420,
 		};
 		g_autoptr(GError) local = NULL;
+		/* the one asked for must work (4:4:4 may fall back to the 4:2:0 after it) */
+		bool must = i == 0 && !high444;
 
 		encode->codec = order[i];
 		encode->encoder = encoder_new(&ec, on_encoded, encode, &local);
+		if (encode->encoder && high444 &&
+		    encoder_get_chroma(encode->encoder) != ENCODER_CHROMA_444) {
+			g_set_error(&local, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+			            "%s makes 4:2:0 only", encoder_get_name(encode->encoder));
+			g_clear_pointer(&encode->encoder, encoder_free);
+		}
 		if (!encode->encoder) {
-			/* the one asked for must work; the others are a bonus */
-			if (i == 0) {
+			if (must) {
 				g_propagate_error(error, g_steal_pointer(&local));
 				return false;
 			}
@@ -441,6 +496,11 @@ static bool start_encodes(struct share *share, GError **error)
 		encode->hub = hub_new(order[i], share->video_ssrc);
 		encoder_set_idle(encode->encoder, true);
 		share->codecs[share->n_encodes++] = order[i];
+	}
+	if (!share->n_encodes) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no video encoder for %s",
+		            rtc_codec_name(share->config.codec));
+		return false;
 	}
 	for (size_t i = 0; i < share->n_encodes; i++)
 		log_info("offering %s (%s)", rtc_codec_name(share->encodes[i].codec),
@@ -486,6 +546,7 @@ void share_free(struct share *share)
 	for (size_t i = 0; i < share->n_encodes; i++)
 		hub_free(share->encodes[i].hub);
 	rtc_cert_free(share->dtls_cert);
+	g_free(share->screen_data);
 	if (share->loop)
 		g_main_loop_unref(share->loop);
 	config_clear(&share->config);

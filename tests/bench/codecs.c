@@ -2,6 +2,8 @@
  * work, one encoder at a time through media/encoder.c as the share runs it (our damage
  * conversion, still-screen refinement, the default 8 Mbit/s): CPU per frame (the whole
  * process: conversion on this thread, the encoder's threads) and the bitrate out, for
+ *   idle       nobody watches this codec: the scrolling frames below are pushed to an idle
+ *              encoder (what an idle encode costs the share per frame);
  *   typing     a glyph-sized cell (8x16) changes every 150 ms, 40 keys;
  *   scrolling  the text moves up 2 rows a frame at 60 frames/s for 3 s (whole damage);
  *   still      the scrolling stops: 3 s of nothing, the refinement's bits;
@@ -334,7 +336,8 @@ static struct result finish(struct out *o, uint64_t bytes0, unsigned frames0, un
 	r.out = o->frames - frames0;
 	r.keyframes = o->keyframes - keys0;
 	g_mutex_unlock(&o->lock);
-	r.cpu_ms_per_frame = r.out ? cpu / 1000.0 / r.out : 0;
+	/* per frame out, or per frame in where nothing comes out (idle) */
+	r.cpu_ms_per_frame = r.out ? cpu / 1000.0 / r.out : in ? cpu / 1000.0 / in : 0;
 	r.kbps = r.bytes * 8.0 / (wall / 1000.0);
 	return r;
 }
@@ -381,6 +384,27 @@ static void bench(const char *codec, unsigned w, unsigned h, const uint8_t *tall
 	f.ready_us = g_get_monotonic_time();
 	encoder_push(enc, &f);
 	run_until(g_get_monotonic_time() + 2 * G_USEC_PER_SEC); /* first frame and its refinement */
+
+	/* idle: frames to an encoder nobody watches */
+	encoder_set_idle(enc, true);
+	start(&o, &b0, &f0, &k0);
+	c0 = cpu_us();
+	t0 = g_get_monotonic_time();
+	for (in = 0; (int64_t)in * 1000 * 1000 / MAX_FPS < SCROLL_MS * 1000; in++) {
+		size_t row = (size_t)(in * SCROLL_ROWS) % h;
+
+		memcpy(screen, tall + row * w * 4, (size_t)w * 4 * h);
+		f.n_damage = 0;
+		f.ready_us = g_get_monotonic_time();
+		encoder_push(enc, &f);
+		run_until(t0 + (int64_t)(in + 1) * G_USEC_PER_SEC / MAX_FPS);
+	}
+	print(codec, "idle", &ec, finish(&o, b0, f0, k0, c0, t0, in));
+	encoder_set_idle(enc, false);
+	memcpy(screen, tall, (size_t)w * 4 * h);
+	f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	run_until(g_get_monotonic_time() + 1500 * 1000);
 
 	/* typing: one cell a key, its colour flipped (a glyph drawn or erased) */
 	start(&o, &b0, &f0, &k0);

@@ -1,7 +1,9 @@
 // Codec per viewer, end to end: Debian's Firefox ESR, offline, has no OpenH264 and keeps
 // only VP8 of wayrtc's offer; with default settings (no --codec) it plays the stream and
 // what it types arrives on the desktop. Chromium, watching the same share at the same
-// time, still gets H.264: two encodes, one per codec in use, never one per viewer.
+// time, still gets H.264 (High 4:4:4, which it decodes and wayrtc offers first): two
+// encodes, one per codec in use, never one per viewer; the 4:2:0 H.264 nobody chose
+// stays idle.
 // Firefox is driven by puppeteer-core over WebDriver BiDi.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -77,17 +79,18 @@ test('Firefox ESR without OpenH264 gets VP8 by default, plays it and types; Chro
     await events.waitFor(new RegExp(`^key ${KEY_Y} pressed y$`));
     await events.waitFor(new RegExp(`^key ${KEY_Z} pressed z$`));
 
-    // a second viewer, Chromium, at the same time: H.264 from its own encode
+    // a second viewer, Chromium, at the same time: H.264 4:4:4 from its own encode
     chromium = await launchBrowser();
     const cpage = await chromium.newPage({ viewport: { width: 1000, height: 600 } });
     await cpage.goto(w.url);
     await cpage.waitForFunction(videoPlays, null, { timeout: 30000, polling: 100 });
-    await w.waitForLog(/: h264 video/, 5000);
-    await w.waitForLog(/encoding h264 with/, 5000);
+    await w.waitForLog(/: h264-444 video/, 5000);
+    await w.waitForLog(/encoding h264-444 with/, 5000);
     await w.waitForLog(/encoding vp8 with/, 5000);
     // Firefox still drives the desktop while Chromium watches
     await page.keyboard.type('y');
     await events.waitFor(new RegExp(`^key ${KEY_Y} pressed y$`));
+    assert.ok(!/encoding h264 with/.test(w.log.join('')), 'nobody chose 4:2:0 H.264');
     await cpage.close();
     await page.close();
     await stop(w.child);

@@ -75,8 +75,10 @@ def check_offer(sdp, codec, level_hex):
     lines = sdp.split("\r\n")
     mvideo = next(l for l in lines if l.startswith("m=video "))
     pts = mvideo.split()[3:]
-    # each codec followed by its RTX payload type (RFC 4588)
-    want = ["102", "103", "96", "97"] if codec == "h264" else ["96", "97", "102", "103"]
+    # each codec followed by its RTX payload type (RFC 4588); --codec first, then H.264
+    # High 4:4:4 (104), 4:2:0 H.264 (102), VP8 (96)
+    want = (["102", "103", "104", "105", "96", "97"] if codec == "h264"
+            else ["96", "97", "104", "105", "102", "103"])
     if pts != want:
         fail(f"offer's video m-line {mvideo!r}: wanted payload types {want}")
     if mvideo.split()[1] == "9" or "c=IN IP4 0.0.0.0" in lines:

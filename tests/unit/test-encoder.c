@@ -255,8 +255,9 @@ static void test_openh264(void)
 	run("openh264enc", RTC_CODEC_H264, 320, 240);
 }
 
-/* Nobody watching: frames are kept, not encoded; the first viewer's request encodes the
- * newest. */
+/* Nobody watching: frames are neither converted nor encoded (an idle codec costs
+ * nothing); whoever wakes it hands it the newest frame, which the first viewer's request
+ * encodes. */
 static void test_idle(void)
 {
 	struct encoder_config config = {.name = "auto",
@@ -278,12 +279,30 @@ static void test_idle(void)
 	enc = encoder_new(&config, on_output, &o, NULL);
 	encoder_set_idle(enc, true);
 	fill(pixels, 320, 240, stride, 0);
-	encoder_push(enc, &f);
+	for (int i = 0; i < 5; i++)
+		encoder_push(enc, &f);
 	g_assert_cmpuint(wait_frames(&o, 1, 500), ==, 0);
+	g_assert_cmpuint(encoder_get_conversions(enc), ==, 0);
 	encoder_set_idle(enc, false);
+	encoder_set_picture(enc, &f);
+	g_assert_cmpuint(encoder_get_conversions(enc), ==, 1);
+	g_assert_cmpuint(wait_frames(&o, 1, 300), ==, 0); /* kept, not sent */
 	encoder_request_keyframe(enc);
 	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
 	g_assert_true(o.key);
+
+	/* idle again: damaged frames leave the kept picture behind; the first frame after
+	 * waking is converted whole, not just its damage */
+	encoder_set_idle(enc, true);
+	f.n_damage = 1;
+	f.damage[0] = (struct capture_rect){0, 0, 16, 16};
+	fill(pixels, 320, 240, stride, 5);
+	encoder_push(enc, &f);
+	g_assert_cmpuint(encoder_get_conversions(enc), ==, 1);
+	encoder_set_idle(enc, false);
+	encoder_push(enc, &f);
+	g_assert_cmpuint(encoder_get_conversions(enc), ==, 2);
+	g_assert_cmpuint(wait_frames(&o, 2, 3000), ==, 2);
 	encoder_free(enc);
 	g_mutex_clear(&o.lock);
 }
