@@ -32,13 +32,22 @@
 #define RTCP_MAX_IN        1500          /* a browser's compound RTCP fits one MTU */
 #define RTCP_SR_LEN        28
 #define RTCP_SDES_MAX      64
-#define PACING_FACTOR      2.5   /* the pacer's rate over the estimate: bursts drain fast */
-#define TWCC_HISTORY       8192  /* sent packets remembered for feedback, a power of two */
-#define RESEND_BUDGET_MS   100   /* resends waiting beyond this, at the pacing rate: refused */
-#define QUEUE_HARD_MAX     8192  /* video packets queued, whatever the rate */
-#define ESTIMATE_REPORT    0.05  /* a change this large (relative) is reported */
-#define RTX_OSN            2     /* RFC 4588: the original sequence number leads the payload */
-#define AUDIO_CLOCK        48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
+/* The pacer's rate over the estimate: a little above, so a burst drains, but not so far
+ * that a backlog (a keyframe, a VBV that filled on a still screen) moves into the
+ * bottleneck's queue, where it delays everything and overflows into loss; here it can
+ * still be dropped whole. */
+#define PACING_FACTOR 1.25
+/* A backlog larger than that rate drains in DRAIN_US (the estimate is still measuring
+ * the link while the encode runs at --bitrate; the estimate just fell) goes faster, up
+ * to PACING_FACTOR_MAX over the estimate. */
+#define PACING_FACTOR_MAX 2.5
+#define DRAIN_US          400000
+#define TWCC_HISTORY      8192  /* sent packets remembered for feedback, a power of two */
+#define RESEND_BUDGET_MS  100   /* resends waiting beyond this, at the pacing rate: refused */
+#define QUEUE_HARD_MAX    8192  /* video packets queued, whatever the rate */
+#define ESTIMATE_REPORT   0.05  /* a change this large (relative) is reported */
+#define RTX_OSN           2     /* RFC 4588: the original sequence number leads the payload */
+#define AUDIO_CLOCK       48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
 
 /* One packet waiting for the sender thread. */
 struct qpkt {
@@ -123,6 +132,17 @@ struct rtc_peer {
 	bool sending_any;
 	uint16_t kf_seq; /* first packet of the newest keyframe sent: NACKs before it are moot */
 	bool have_kf;
+	/* Our video's numbers and times as the browser sees them continue across encodes
+	 * (rtc_peer_restart_video): each packet queued is rewritten by these deltas, set at
+	 * the first packet of a new encode from where ours were. */
+	bool rebase;        /* the next packet queued starts a new encode */
+	bool any_out;       /* a video packet was queued: out_* hold its numbers */
+	uint16_t seq_delta; /* added to the encode's sequence numbers */
+	uint32_t ts_delta;  /* and to its timestamps */
+	uint16_t epoch_seq; /* our number for the first packet of the current encode */
+	uint16_t out_seq;   /* of the newest video packet queued, ours */
+	uint32_t out_ts;
+	int64_t out_us;
 	struct rtc_bwe_probe probe;
 	int64_t probe_left; /* bytes of the probe cluster still to send */
 	struct pacer probe_pacer;
@@ -558,18 +578,22 @@ void rtc_peer_get_send_stats(struct rtc_peer *peer, struct rtc_peer_send_stats *
 }
 
 /* A NACK worth answering: not while the queue skips to a keyframe (the browser will get
- * one), not for a packet before the newest keyframe sent (it made that packet moot), and
- * not beyond the resend budget (resends compete with the new frames for the link). */
-static bool nack_wanted(struct rtc_peer *peer, uint16_t seq)
+ * one), not for a packet before the newest keyframe sent or of an encode before the
+ * current one (they are moot), and not beyond the resend budget (resends compete with
+ * the new frames for the link). `encode_seq`: the number the encode gave that packet
+ * (ours less the current encode's delta), which its history knows it by. */
+static bool nack_wanted(struct rtc_peer *peer, uint16_t seq, uint16_t *encode_seq)
 {
 	bool ok;
 
 	g_mutex_lock(&peer->qlock);
 	ok = !peer->skipping && !(peer->have_kf && (int16_t)(seq - peer->kf_seq) < 0) &&
+	     (int16_t)(seq - peer->epoch_seq) >= 0 &&
 	     (double)peer->resend_bytes * 8 * 1000 <
 	             (double)MAX(peer->pacing_bps, 1u) * RESEND_BUDGET_MS;
 	if (!ok)
 		peer->stats.nacks_ignored++;
+	*encode_seq = (uint16_t)(seq - peer->seq_delta);
 	g_mutex_unlock(&peer->qlock);
 	return ok;
 }
@@ -593,11 +617,14 @@ static void on_rtcp_event(void *data, const struct rtc_rtcp_event *ev)
 		if (peer->listener->keyframe)
 			peer->listener->keyframe(peer->data);
 		break;
-	case RTC_RTCP_EV_NACK:
+	case RTC_RTCP_EV_NACK: {
+		uint16_t seq;
+
 		peer->rtcp.nacks++;
-		if (peer->listener->nack && nack_wanted(peer, ev->nack_seq))
-			peer->listener->nack(peer->data, ev->nack_seq);
+		if (peer->listener->nack && nack_wanted(peer, ev->nack_seq, &seq))
+			peer->listener->nack(peer->data, seq);
 		break;
+	}
 	case RTC_RTCP_EV_RR:
 		on_rr(peer, ev);
 		break;
@@ -980,6 +1007,18 @@ static void want_keyframe(struct rtc_peer *peer)
 }
 
 /* Under qlock: how long the video not yet begun would take at the pacing rate. */
+/* Under qlock: the pacer's rate for the backlog there is now. */
+static uint32_t pace(struct rtc_peer *peer)
+{
+	double backlog =
+	        (double)(peer->video_bytes + peer->resend_bytes) * 8 * G_USEC_PER_SEC / DRAIN_US;
+	double base = peer->pacing_bps;
+	uint32_t rate = (uint32_t)CLAMP(backlog, base, base * PACING_FACTOR_MAX / PACING_FACTOR);
+
+	rtc_pacer_set_rate(&peer->pacer, rate);
+	return rate;
+}
+
 static int64_t queued_us(struct rtc_peer *peer)
 {
 	size_t bytes = 0;
@@ -990,7 +1029,7 @@ static int64_t queued_us(struct rtc_peer *peer)
 		if (!peer->sending_any || q->ts != peer->sending_ts)
 			bytes += q->len;
 	}
-	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(peer->pacing_bps, 1u));
+	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(pace(peer), 1u));
 }
 
 /* Under qlock: every frame not yet begun goes; the one on the wire is finished. */
@@ -1045,6 +1084,30 @@ static bool fast_path(struct rtc_peer *peer, struct qpkt *q)
 	return true;
 }
 
+/* Under qlock: a packet of the current encode in our numbering (rebase above). */
+static void renumber(struct rtc_peer *peer, struct qpkt *q)
+{
+	q->seq = (uint16_t)(q->seq + peer->seq_delta);
+	q->ts += peer->ts_delta;
+	q->data[2] = q->seq >> 8;
+	q->data[3] = q->seq & 0xff;
+	q->data[4] = (uint8_t)(q->ts >> 24);
+	q->data[5] = (uint8_t)(q->ts >> 16);
+	q->data[6] = (uint8_t)(q->ts >> 8);
+	q->data[7] = (uint8_t)q->ts;
+}
+
+void rtc_peer_restart_video(struct rtc_peer *peer)
+{
+	g_mutex_lock(&peer->qlock);
+	drop_unstarted(peer);
+	peer->rebase = true;
+	/* nothing of the new encode until its keyframe: the browser cannot decode the rest */
+	peer->skipping = true;
+	peer->drop_frame = true;
+	g_mutex_unlock(&peer->qlock);
+}
+
 void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, bool frame_start,
                          bool keyframe)
 {
@@ -1089,6 +1152,24 @@ void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, 
 	q = qpkt_new(pkt, len, &h);
 	q->frame_start = frame_start;
 	q->keyframe = keyframe;
+	if (peer->rebase) {
+		/* one sequence number on from ours, and the time that passed since ours */
+		int64_t now = g_get_monotonic_time();
+		uint32_t ticks = peer->any_out
+		                         ? (uint32_t)MAX(1, (now - peer->out_us) * RTC_VIDEO_CLOCK /
+		                                                    G_USEC_PER_SEC)
+		                         : 0;
+
+		peer->seq_delta = peer->any_out ? (uint16_t)(peer->out_seq + 1 - h.seq) : 0;
+		peer->ts_delta = peer->any_out ? peer->out_ts + ticks - h.timestamp : 0;
+		peer->epoch_seq = (uint16_t)(h.seq + peer->seq_delta);
+		peer->rebase = false;
+	}
+	renumber(peer, q);
+	peer->out_seq = q->seq;
+	peer->out_ts = q->ts;
+	peer->out_us = q->queued_us;
+	peer->any_out = true;
 	if (fast_path(peer, q))
 		goto out;
 	g_queue_push_tail(&peer->video_q, q);
@@ -1131,7 +1212,10 @@ void rtc_peer_resend(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 		return;
 	g_mutex_lock(&peer->qlock);
 	if (peer->sending) {
-		g_queue_push_tail(&peer->resend_q, qpkt_new(pkt, len, &h));
+		struct qpkt *q = qpkt_new(pkt, len, &h);
+
+		renumber(peer, q); /* a NACK names only packets of the current encode */
+		g_queue_push_tail(&peer->resend_q, q);
 		peer->resend_bytes += len;
 		peer->stats.resent++;
 		g_cond_signal(&peer->qcond);
@@ -1246,6 +1330,7 @@ static gpointer sender_main(void *data)
 		if ((q = g_queue_pop_head(&peer->audio_q))) {
 			kind = SEND_AUDIO;
 		} else if (peer->resend_q.length || peer->video_q.length) {
+			pace(peer);
 			wait = rtc_pacer_wait(&peer->pacer, now);
 			if (wait == 0 && (q = g_queue_pop_head(&peer->resend_q))) {
 				kind = SEND_RESEND;
