@@ -10,6 +10,7 @@
 //   c      chroma PSNR (Cb and Cr together) at the stream's chroma resolution
 //   c444   chroma PSNR against full-resolution chroma (what 4:2:0 itself loses on
 //          coloured text; equal to c for a 4:4:4 stream)
+//   cb, cr the same for Cb and Cr apart (a red glyph loses in Cr what a blue one does in Cb)
 //   worst  the worst 16x16 luma block's PSNR
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,6 +56,41 @@ export function denseText(cols = 178, rows = 44) {
       visible += field.length + name.length + 1;
       n++;
     }
+    lines.push(line);
+  }
+  return lines.join('\r\n');
+}
+
+// Coloured text, the same on every machine: dense lines of ls-like words in red, green,
+// blue, magenta, yellow and cyan, in bands on the terminal's dark background and on light
+// ones (white, light grey, yellow), and a few lines of saturated pairs (red on blue, blue
+// on red, green on magenta). 4:2:0 shares one Cb and Cr among four pixels, so the edges of
+// coloured glyphs smear into their background: this is what 4:4:4 is for.
+export function colourText(cols = 178, rows = 44) {
+  const fgs = ['31', '32', '34', '35', '33', '36', '91', '94', '92'];
+  const bands = ['', '47', '107', '103', '', '47;30', '44;31', '41;34', '45;32'];
+  let seed = 4242;
+  const rand = (n) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return (seed >> 8) % n;
+  };
+  const a = 'abcdefghijklmnopqrstuvwxyz0123456789_-.+';
+  const lines = [];
+  for (let r = 0; r < rows; r++) {
+    const bg = bands[Math.floor(r / 5) % bands.length];
+    let line = '';
+    let visible = 0;
+    for (;;) {
+      let word = '';
+      for (let i = 3 + rand(10); i > 0; i--) word += a[rand(a.length)];
+      if (visible + word.length + 1 > cols) break;
+      const fg = bg.includes(';') ? '' : fgs[rand(fgs.length)];
+      const sgr = [bg.split(';')[0], bg.split(';')[1] ?? fg].filter((x) => x).join(';');
+      line += `\x1b[${sgr || '0'}m${word} `;
+      visible += word.length + 1;
+    }
+    // the rest of the row in the band's background, so bands are whole rows
+    line += `\x1b[${bg || '0'}m${' '.repeat(cols - visible)}\x1b[0m`;
     lines.push(line);
   }
   return lines.join('\r\n');
@@ -191,18 +227,20 @@ export async function meter(page, ref) {
       const refU = sub === 1 ? R.u444 : R.u420, refV = sub === 1 ? R.v444 : R.v420;
       const cSse = sse(U, 0, cw, refU, cw, ch) + sse(V, 0, cw, refV, cw, ch);
       // against full-resolution chroma: each decoded sample stands for its block
-      let fSse = 0;
+      let uSse = 0, vSse = 0;
       for (let j = 0; j < R.h; j++) {
         for (let i = 0; i < R.w; i++) {
           const q = ((j / sub) | 0) * cw + ((i / sub) | 0), p = j * R.w + i;
           const du = U[q] - R.u444[p], dv = V[q] - R.v444[p];
-          fSse += du * du + dv * dv;
+          uSse += du * du;
+          vSse += dv * dv;
         }
       }
       state.series.push({
         t, frames, format: fmt,
         y: psnr(ySse, R.w * R.h), c: psnr(cSse, 2 * cw * ch),
-        c444: psnr(fSse, 2 * R.w * R.h), worst,
+        c444: psnr(uSse + vSse, 2 * R.w * R.h), cb: psnr(uSse, R.w * R.h),
+        cr: psnr(vSse, R.w * R.h), worst,
       });
     }
     // The frame shown now, copied out; its time is when it was presented (or now).
@@ -323,18 +361,18 @@ export function firstWhere(list, fn) {
 
 export function fmt(s) {
   if (!s) return 'none';
-  return `Y ${s.y.toFixed(1)} dB, C ${s.c.toFixed(1)} dB (4:4:4 ref ${s.c444.toFixed(1)}), ` +
-    `worst block ${s.worst.toFixed(1)} dB, ${s.format}`;
+  return `Y ${s.y.toFixed(1)} dB, C ${s.c.toFixed(1)} dB (4:4:4 ref ${s.c444.toFixed(1)}: ` +
+    `Cb ${s.cb.toFixed(1)}, Cr ${s.cr.toFixed(1)}), worst block ${s.worst.toFixed(1)} dB, ${s.format}`;
 }
 
 // The measurement scenario of issue 10: wayrtc's virtual desktop (1280x720) shows a dense
 // still terminal; viewer A watches from the start, viewer B joins `joinAfterMs` after
 // wayrtc started. Returns both pages' series and the times that matter (Date.now()):
 // still (the screen's final picture first seen by grim), join (B's page opened).
-export async function joinScenario({ args = [], joinAfterMs = 3000, afterJoinMs = 3000, size = [1280, 720] } = {}) {
+export async function joinScenario({ args = [], joinAfterMs = 3000, afterJoinMs = 3000, size = [1280, 720], text = denseText() } = {}) {
   const dir = tmpDir('wayrtc-sharp-');
   const runtime = tmpDir('wayrtc-sharp-run-');
-  fs.writeFileSync(path.join(dir, 'text'), denseText());
+  fs.writeFileSync(path.join(dir, 'text'), text);
   const started = Date.now();
   const w = await startWayrtc(['--source=virtual', `--size=${size[0]}x${size[1]}`,
     '--listen=127.0.0.1:0', ...args, '--', 'sh', '-c', footCommand(dir, path.join(dir, 'text'))],
