@@ -539,7 +539,9 @@ static gboolean refine(void *data)
 	}
 	/* how the previous repeat came out (33 ms is long enough to have encoded it) */
 	if (e->refine_left > 1 && e->refine_sent > 0) {
-		if ((unsigned)g_atomic_int_get(&e->out_bytes) < REFINE_SMALL_BYTES)
+		/* 4:4:4 has twice the samples of 4:2:0 to refine: small is twice as much */
+		if ((unsigned)g_atomic_int_get(&e->out_bytes) <
+		    REFINE_SMALL_BYTES * (e->i444 ? 2u : 1u))
 			e->refine_small++;
 		else
 			e->refine_small = 0;
