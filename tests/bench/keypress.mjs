@@ -21,6 +21,7 @@
 // when the client got the key (its --timestamps stamp, CLOCK_REALTIME, against
 // timeOrigin + timeStamp), which splits the input path from the picture's way back.
 //   node tests/bench/keypress.mjs [COUNT] [BLOCK]   (WAYRTC_BUILD=/path/to/build)
+// KEYPRESS_WAYRTC_ARGS: more options for wayrtc, space-separated (e.g. --codec=h264).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -161,8 +162,9 @@ function instrument() {
 
 const rtcEvents = path.join(dir, 'rtc-events');
 const vncEvents = path.join(dir, 'vnc-events');
+const extraArgs = process.env.KEYPRESS_WAYRTC_ARGS?.split(' ').filter((a) => a) ?? [];
 const wayrtc = await startWayrtc(['--source=virtual', `--size=${SIZE}`, '--listen=127.0.0.1:0',
-  '--', 'sh', '-c', `exec ${patternBin} --keyflash --timestamps > ${rtcEvents}`]);
+  ...extraArgs, '--', 'sh', '-c', `exec ${patternBin} --keyflash --timestamps > ${rtcEvents}`]);
 children.push(wayrtc.child);
 let browser;
 let vncStack;
