@@ -19,6 +19,7 @@
 #include "util/log.h"
 #include "media/capture_pw.h"
 #include "media/pwloop.h"
+#include "media/pwmeta.h"
 
 #define BYTES_PER_PIXEL 4
 /* A producer that announces absurd sizes is refused rather than obeyed. */
@@ -31,9 +32,6 @@
 /* Metadata of any size up to this side is taken (mutter offers a fixed room for 384 px);
  * share/cursor.c scales down what is too large for a browser. */
 #define CURSOR_MAX CAPTURE_CURSOR_SOURCE_MAX
-#define CURSOR_META_SIZE(w, h)                                                                     \
-	((int32_t)(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) +               \
-	           (w) * (h)*BYTES_PER_PIXEL))
 /* Enough for CAPTURE_PW_MAX_FORMATS DMA-BUF formats with CAPTURE_PW_MAX_MODIFIERS each. */
 #define PARAMS_SIZE 8192
 #define MAX_PARAMS  (CAPTURE_PW_MAX_FORMATS + 1)
@@ -230,32 +228,16 @@ static void update_buffer_params(struct capture_pw *c)
 {
 	uint8_t buf[1024];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
-	const struct spa_pod *params[4];
+	const struct spa_pod *params[1 + PWMETA_MAX_PARAMS];
 	uint32_t n = 0;
 	int types = c->dmabuf ? 1 << SPA_DATA_DmaBuf : 1 << SPA_DATA_MemFd | 1 << SPA_DATA_MemPtr;
 
 	params[n++] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers,
 	                                         SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_dataType,
 	                                         SPA_POD_CHOICE_FLAGS_Int(types));
-	params[n++] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
-	                                         SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
-	                                         SPA_PARAM_META_size,
-	                                         SPA_POD_Int(sizeof(struct spa_meta_header)));
-	params[n++] = spa_pod_builder_add_object(
-	        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
-	        SPA_POD_Id(SPA_META_VideoDamage), SPA_PARAM_META_size,
-	        SPA_POD_CHOICE_RANGE_Int(sizeof(struct spa_meta_region) * CAPTURE_MAX_DAMAGE,
-	                                 sizeof(struct spa_meta_region),
-	                                 sizeof(struct spa_meta_region) * CAPTURE_MAX_DAMAGE));
 	/* producers fill only the metadata asked for: no bitmaps for a listener without use */
-	if (c->base.listener->cursor) {
-		params[n++] = spa_pod_builder_add_object(
-		        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
-		        SPA_POD_Id(SPA_META_Cursor), SPA_PARAM_META_size,
-		        SPA_POD_CHOICE_RANGE_Int(CURSOR_META_SIZE(CURSOR_DEFAULT, CURSOR_DEFAULT),
-		                                 CURSOR_META_SIZE(1, 1),
-		                                 CURSOR_META_SIZE(CURSOR_MAX, CURSOR_MAX)));
-	}
+	n += pwmeta_params(&b, params + n, CAPTURE_MAX_DAMAGE, CURSOR_DEFAULT,
+	                   c->base.listener->cursor ? CURSOR_MAX : 0);
 	pw_stream_update_params(c->stream, params, n);
 }
 
