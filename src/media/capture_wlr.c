@@ -22,7 +22,7 @@
 #define MAX_FAILURES           5   /* consecutive `failed` events before we give up */
 #define RETRY_MS               100 /* pause before asking again after `failed` */
 /* Buffers copied into in turn, so a consumer that keeps a frame past its callback (a
- * zero-copy import, later) does not see it overwritten by the next copy. */
+ * zero-copy import) does not see it overwritten by the next copy. */
 #define POOL_SIZE 2
 /* A compositor that offers absurd sizes is refused rather than obeyed. */
 #define MAX_SIDE        16384
