@@ -83,6 +83,9 @@ static const struct candidate candidates[] = {
 };
 
 struct encoder {
+	/* The thread that made it: every "Main thread" call of encoder.h comes from it, and
+	 * the frames, timers and keyframe state below are its alone. */
+	GThread *main;
 	const struct candidate *which;
 	GstElement *pipeline;
 	GstElement *src;
@@ -276,6 +279,7 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	if (!which)
 		return NULL;
 	e = g_new0(struct encoder, 1);
+	e->main = g_thread_self();
 	e->which = which;
 	e->own_i420 = which->i420 && !config->videoconvert;
 	/* 4:4:4 from our own conversion into x264 only: the other encoders here take 4:2:0 */
@@ -655,6 +659,7 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 	GstBuffer *copy;
 	int64_t wait;
 
+	g_assert(g_thread_self() == e->main);
 	if (frame->width < 2 || frame->height < 2 || !frame->data ||
 	    frame->stride / BYTES_PER_PIXEL < frame->width)
 		return;
@@ -692,6 +697,7 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 
 void encoder_set_idle(struct encoder *e, bool idle)
 {
+	g_assert(g_thread_self() == e->main);
 	e->idle = idle;
 }
 
@@ -710,6 +716,7 @@ void encoder_request_keyframe(struct encoder *e)
 {
 	int64_t now = g_get_monotonic_time(), wait;
 
+	g_assert(g_thread_self() == e->main);
 	if (e->keyframe_timer)
 		return; /* one is coming */
 	wait = e->last_keyframe_us + KEYFRAME_MIN_INTERVAL_US - now;
@@ -740,6 +747,7 @@ void encoder_set_bitrate(struct encoder *e, unsigned kbps)
 {
 	const char *name = e->which->name;
 
+	g_assert(g_thread_self() == e->main);
 	if (!kbps || kbps == e->bitrate_kbps)
 		return;
 	e->bitrate_kbps = kbps;
