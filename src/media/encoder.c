@@ -10,6 +10,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
+#include <math.h>
 #include <string.h>
 
 #include "util/log.h"
@@ -38,16 +39,18 @@
 /* x264 for desktops (docs/architecture.md, "Sharp text"): constant quality (CRF) capped by
  * a VBV at the bitrate, rather than a bitrate with a 120 ms VBV that starved every
  * keyframe of a dense screen to unreadable (19-26 dB on a full terminal). The VBV holds
- * one second, so a keyframe gets the bits it needs (about 300 KB for a full 1280x720
- * terminal) and goes out as one burst: pacing it is the network's job. zerolatency makes
- * x264 count time in frames of the nominal rate (max_fps), so the VBV refills by
- * 1/max_fps of a second per frame whatever the real gap: on a desktop that sends frames
- * only on change it is stricter than the bitrate says, never looser; the still-screen
- * repeats below refill it. */
+ * half a second of the bitrate: a full 1280x720 terminal's keyframe (about 300 KB) fits
+ * whole at the default 8 Mbit/s, and on a slow link a keyframe stays short enough to
+ * cross it in half a second (the refinement below sharpens it after). zerolatency makes
+ * x264 count time in frames of the nominal rate (max_fps): the VBV refills by
+ * 1/max_fps of a second per frame whatever the real gap, so a desktop that sends 20
+ * frames a second would get a third of the bitrate. rc_follow() gives x264 the rate and
+ * buffer scaled by the real gap between frames, so the VBV runs in real time. */
 #define X264_CRF     14
-#define X264_VBV_MS  1000
-#define X264_QP_MIN  0  /* x264enc's default, 10, stops the refinement early */
-#define X264_QP_STEP 16 /* from a moving QP to a still one in a frame or two */
+#define X264_VBV_MS  500
+#define X264_RC_STEP 0.15 /* rescale x264's VBV only for a change of the gap this large */
+#define X264_QP_MIN  0    /* x264enc's default, 10, stops the refinement early */
+#define X264_QP_STEP 16   /* from a moving QP to a still one in a frame or two */
 
 /* Still-screen refinement: once no new frame has come for REFINE_AFTER_MS, the last one is
  * encoded again, up to REFINE_FRAMES times, REFINE_INTERVAL_MS apart. Each repeat is a
@@ -65,6 +68,17 @@
 #define REFINE_SMALL_BYTES 1500
 #define REFINE_SMALL_RUN   3
 #define STILL_REPEAT_MS    1000
+
+/* Degrade like a desktop: when bits are scarce, fewer frames before coarser ones. Frames go
+ * at most at the bitrate over KBPS_PER_FPS per second (2 Mbit/s: 20), between FPS_FLOOR
+ * and max_fps, so each frame of a busy screen keeps enough bits for legible text. */
+#define KBPS_PER_FPS 100
+#define FPS_FLOOR    8
+/* The gap between frames as x264's rate control sees it: a moving average of the real
+ * ones, each clamped to [1/max_fps, GAP_MAX_US] (a still screen's 1 s repeats must not
+ * let the VBV refill for a whole second in the frame after). */
+#define GAP_WEIGHT 0.25
+#define GAP_MAX_US (G_USEC_PER_SEC / FPS_FLOOR)
 
 struct candidate {
 	const char *name;
@@ -93,6 +107,9 @@ struct encoder {
 	encoder_output_fn output;
 	void *data;
 	unsigned max_fps;
+	unsigned fps;    /* main thread: frames per second allowed now (the bitrate's) */
+	double gap_us;   /* main thread: moving average of the gap between pushes */
+	double rc_scale; /* main thread: x264's VBV rate over the bitrate (gap × max_fps) */
 	guint bus_watch;
 	bool idle;
 	bool own_i420; /* we convert (which->i420, unless config->videoconvert) */
@@ -265,6 +282,38 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static unsigned fps_for(const struct encoder *e, unsigned kbps)
+{
+	return CLAMP(kbps / KBPS_PER_FPS, MIN(FPS_FLOOR, e->max_fps), e->max_fps);
+}
+
+/* x264 only (zerolatency counts frames at max_fps, see X264_VBV_MS): its VBV rate is the
+ * bitrate times max_fps × the real gap between frames, and its length the VBV's time over
+ * the same factor, so the buffer holds X264_VBV_MS of the bitrate and refills in real
+ * time. Each change is an x264_encoder_reconfig before the next frame (no keyframe). */
+static void rc_apply(struct encoder *e)
+{
+	double scale = e->rc_scale;
+
+	if (strcmp(e->which->name, "x264enc"))
+		return;
+	g_object_set(e->enc, "bitrate", (guint)(e->bitrate_kbps * scale + 0.5), "vbv-buf-capacity",
+	             (guint)MAX(X264_VBV_MS / scale, 1.0), NULL);
+}
+
+static void rc_follow(struct encoder *e, int64_t gap_us)
+{
+	double min_gap = (double)G_USEC_PER_SEC / e->max_fps;
+	double scale;
+
+	e->gap_us += GAP_WEIGHT * (CLAMP((double)gap_us, min_gap, GAP_MAX_US) - e->gap_us);
+	scale = e->gap_us / min_gap;
+	if (fabs(scale - e->rc_scale) > X264_RC_STEP * e->rc_scale) {
+		e->rc_scale = scale;
+		rc_apply(e);
+	}
+}
+
 struct encoder *encoder_new(const struct encoder_config *config, encoder_output_fn output,
                             void *data, GError **error)
 {
@@ -291,6 +340,9 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	e->data = data;
 	e->max_fps = config->max_fps ? config->max_fps : DEFAULT_FPS;
 	e->bitrate_kbps = config->bitrate_kbps;
+	e->fps = fps_for(e, e->bitrate_kbps);
+	e->gap_us = (double)G_USEC_PER_SEC / e->max_fps;
+	e->rc_scale = 1;
 	e->refinement = !config->no_refinement;
 	e->first_ready_us = -1;
 	e->last_pts = GST_CLOCK_TIME_NONE;
@@ -440,6 +492,8 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us, bool fre
 	GST_BUFFER_DURATION(buf) = GST_CLOCK_TIME_NONE;
 	gst_buffer_add_reference_timestamp_meta(
 	        buf, e->ready_ref, (GstClockTime)ready_us * GST_USECOND, GST_CLOCK_TIME_NONE);
+	if (e->last_push_us)
+		rc_follow(e, now - e->last_push_us);
 	e->last_push_us = now;
 	gst_app_src_push_buffer(GST_APP_SRC(e->src), buf);
 	if (fresh && e->refinement) {
@@ -654,7 +708,7 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 {
 	/* a frame a little early (capture jitter) goes at once: holding it back would add up
 	 * to a whole frame of latency at exactly the rate we allow */
-	int64_t interval = G_USEC_PER_SEC * (4 - PACING_SLACK_QUARTERS) / 4 / e->max_fps;
+	int64_t interval = G_USEC_PER_SEC * (4 - PACING_SLACK_QUARTERS) / 4 / e->fps;
 	GstVideoFormat fmt = video_format(frame->format);
 	GstBuffer *copy;
 	int64_t wait;
@@ -751,10 +805,11 @@ void encoder_set_bitrate(struct encoder *e, unsigned kbps)
 	if (!kbps || kbps == e->bitrate_kbps)
 		return;
 	e->bitrate_kbps = kbps;
+	e->fps = fps_for(e, kbps);
 	/* each of these takes a new rate while playing (x264enc: the VBV's rate, which
 	 * also bounds the keyframes and the refinement) */
 	if (!strcmp(name, "x264enc"))
-		g_object_set(e->enc, "bitrate", kbps, NULL);
+		rc_apply(e);
 	else if (!strcmp(name, "openh264enc"))
 		g_object_set(e->enc, "bitrate", kbps * 1000, NULL);
 	else if (!strcmp(name, "vp8enc"))

@@ -6,7 +6,8 @@
  * time over the last 20 groups gives a slope (trendline filter); a slope above an
  * adaptive threshold for a while is overuse (cut to 0.85 × what got through), below its
  * negative is underuse (hold while the queue drains), else increase: 8 %/s far from the
- * last known capacity, about a packet per round trip near it. The increase never goes
+ * last known capacity (25 %/s once the link took every increase for 2 s), about a packet
+ * per round trip near it. The increase never goes
  * past 1.5 × what the receiver got (an idle desktop must not talk the estimate up).
  *
  * Loss: more than 10 % lost cuts by half the loss fraction (at most once per round trip
@@ -14,9 +15,12 @@
  *
  * Probing: a still desktop sends little, so nothing above would ever learn that the link
  * has room. At the start (3×, then 6× the start rate) and every few seconds while the
- * estimate is below the ceiling and the link is calm, the pacer sends a short burst at a
- * higher rate; what the receiver got of it, if it kept up, is room the estimate may take
- * at once. */
+ * desktop sends well under the estimate (application-limited), the estimate is below the
+ * ceiling and the link is calm, the pacer sends a short burst at a higher rate; what the
+ * receiver got of it, if it kept up, is room the estimate may take at once. A busy screen
+ * that fills the estimate is not probed: the increase above finds room by itself, and a
+ * short probe says little on a link with a token bucket (its burst passes at line rate,
+ * then the encode that followed the probe's figure overshoots the link). */
 #include "rtc/bwe.h"
 
 #include <glib.h>
@@ -36,6 +40,9 @@
 #define OVERUSE_TIME_US      10000
 #define BETA                 0.85
 #define INCREASE_PER_S       1.08
+#define INCREASE_CALM_PER_S  1.25 /* after CALM_US without overuse or loss */
+#define CALM_US              2000000
+#define LINK_VAR_START       0.0025 /* a capacity first seen is good to ±5 % (1 sigma) */
 #define ACKED_WINDOW_US      500000
 #define ACKED_MIN_SPAN_US    150000
 #define ACKED_RING           2048
@@ -53,6 +60,7 @@
 #define PROBE_MIN_PACKETS    6
 #define PROBE_RESULT_WAIT_US 1000000
 #define PROBE_PACKET_BYTES   1200
+#define PROBE_ALR_FRACTION   0.5 /* what got through under this share of the estimate */
 
 enum rate_state { RATE_HOLD, RATE_INCREASE, RATE_DECREASE };
 
@@ -64,6 +72,13 @@ struct group {
 struct acked {
 	int64_t at;
 	uint32_t size;
+};
+
+/* Bytes over the last ACKED_WINDOW_US of some clock (arrival, or send). */
+struct rate_ring {
+	struct acked ring[ACKED_RING];
+	size_t head, len;
+	uint64_t bytes;
 };
 
 struct probe_cluster {
@@ -109,9 +124,8 @@ struct bwe {
 	double link_var;
 	int64_t last_overuse;
 	/* acked rate */
-	struct acked ring[ACKED_RING];
-	size_t ring_head, ring_len;
-	uint64_t ring_bytes;
+	struct rate_ring acked; /* by arrival: what got through */
+	struct rate_ring sent;  /* by send time: what we sent, lost or not */
 	/* loss */
 	unsigned loss_lost, loss_total;
 	double loss;
@@ -193,36 +207,41 @@ void rtc_bwe_on_rtt(struct bwe *b, int64_t now_us, int64_t rtt_us)
 
 /* ---- acknowledged rate ---- */
 
-static void acked_add(struct bwe *b, int64_t at, uint32_t size)
+static void ring_add(struct rate_ring *r, int64_t at, uint32_t size)
 {
 	size_t tail;
 
-	if (b->ring_len == ACKED_RING) {
-		b->ring_bytes -= b->ring[b->ring_head].size;
-		b->ring_head = (b->ring_head + 1) % ACKED_RING;
-		b->ring_len--;
+	if (r->len == ACKED_RING) {
+		r->bytes -= r->ring[r->head].size;
+		r->head = (r->head + 1) % ACKED_RING;
+		r->len--;
 	}
-	tail = (b->ring_head + b->ring_len) % ACKED_RING;
-	b->ring[tail] = (struct acked){at, size};
-	b->ring_len++;
-	b->ring_bytes += size;
-	/* arrivals come in sequence order, nearly in time order: trim by the newest */
-	while (b->ring_len && b->ring[b->ring_head].at < at - ACKED_WINDOW_US) {
-		b->ring_bytes -= b->ring[b->ring_head].size;
-		b->ring_head = (b->ring_head + 1) % ACKED_RING;
-		b->ring_len--;
+	tail = (r->head + r->len) % ACKED_RING;
+	r->ring[tail] = (struct acked){at, size};
+	r->len++;
+	r->bytes += size;
+	/* reports come in sequence order, nearly in time order: trim by the newest */
+	while (r->len && r->ring[r->head].at < at - ACKED_WINDOW_US) {
+		r->bytes -= r->ring[r->head].size;
+		r->head = (r->head + 1) % ACKED_RING;
+		r->len--;
 	}
+}
+
+static double ring_bps(const struct rate_ring *r)
+{
+	int64_t span;
+
+	if (r->len < 2)
+		return 0;
+	span = r->ring[(r->head + r->len - 1) % ACKED_RING].at - r->ring[r->head].at;
+	span = MAX(span, ACKED_MIN_SPAN_US);
+	return (double)(r->bytes - r->ring[r->head].size) * 8 * G_USEC_PER_SEC / span;
 }
 
 static double acked_bps(const struct bwe *b)
 {
-	int64_t span;
-
-	if (b->ring_len < 2)
-		return 0;
-	span = b->ring[(b->ring_head + b->ring_len - 1) % ACKED_RING].at - b->ring[b->ring_head].at;
-	span = MAX(span, ACKED_MIN_SPAN_US);
-	return (double)(b->ring_bytes - b->ring[b->ring_head].size) * 8 * G_USEC_PER_SEC / span;
+	return ring_bps(&b->acked);
 }
 
 /* ---- trendline and overuse detector ---- */
@@ -395,7 +414,13 @@ static void rate_control(struct bwe *b, int64_t now)
 
 			rate += MAX(1000.0, dt * PROBE_PACKET_BYTES * 8 / response_s);
 		} else {
-			rate += MAX(1000.0 * dt, rate * (pow(INCREASE_PER_S, dt) - 1));
+			/* a link that took every increase for a while may have grown a lot (a
+			 * busy screen fills the estimate, so no probe tells): climb faster */
+			double per_s = now - b->last_overuse > CALM_US && b->loss < LOSS_LOW
+			                       ? INCREASE_CALM_PER_S
+			                       : INCREASE_PER_S;
+
+			rate += MAX(1000.0 * dt, rate * (pow(per_s, dt) - 1));
 		}
 		/* never talked up past what actually got through (unless already there) */
 		if (acked > 0 && rate > cap)
@@ -403,12 +428,14 @@ static void rate_control(struct bwe *b, int64_t now)
 		break;
 	}
 	case RATE_DECREASE: {
-		/* An idle desktop's trickle (what got through is under half the rate) cannot
-		 * have filled the link: the queue is someone else's, or the receiver's CPU. Step
-		 * down gently then, and keep the room a busy screen will need; else cut to what
-		 * got through, deeper when a standing queue must drain. Once per round trip
-		 * (the feedback after a cut still shows the old queue). */
-		bool limited = acked <= 0 || acked < 0.5 * rate;
+		/* An idle desktop's trickle (what got through is under half the rate, and is
+		 * about all we sent) cannot have filled the link: the queue is someone else's,
+		 * or the receiver's CPU. Step down gently then, and keep the room a busy screen
+		 * will need; else (we sent more than got through: the link is slower than it
+		 * was) cut to what got through, deeper when a standing queue must drain. Once
+		 * per round trip (the feedback after a cut still shows the old queue). */
+		double sent = ring_bps(&b->sent);
+		bool limited = acked <= 0 || (acked < 0.5 * rate && acked > 0.8 * sent);
 		int64_t gap = limited ? b->rtt_us + 300000 : MAX(b->rtt_us, 100000);
 
 		if (now - b->last_decrease >= gap) {
@@ -418,9 +445,13 @@ static void rate_control(struct bwe *b, int64_t now)
 			if (target < rate)
 				rate = target;
 			if (!limited) {
+				/* far below the capacity last seen: the link changed, start over */
+				if (b->link_capacity > 0 &&
+				    acked < b->link_capacity - 3 * sqrt(b->link_var))
+					b->link_capacity = 0;
 				if (b->link_capacity <= 0) {
 					b->link_capacity = acked;
-					b->link_var = 0.04 * acked * acked;
+					b->link_var = LINK_VAR_START * acked * acked;
 				} else {
 					double err = acked - b->link_capacity;
 
@@ -545,7 +576,8 @@ bool rtc_bwe_next_probe(struct bwe *b, int64_t now, struct rtc_bwe_probe *out)
 		rate = b->estimate * 2;
 	} else {
 		if (now - b->last_probe < PROBE_INTERVAL_US ||
-		    now - b->last_overuse < PROBE_CALM_US || b->loss > LOSS_LOW || b->signal != 0)
+		    now - b->last_overuse < PROBE_CALM_US || b->loss > LOSS_LOW || b->signal != 0 ||
+		    acked_bps(b) >= PROBE_ALR_FRACTION * b->estimate)
 			return false;
 		rate = b->estimate * 2;
 	}
@@ -571,12 +603,13 @@ void rtc_bwe_on_feedback(struct bwe *b, int64_t now, const struct rtc_bwe_packet
 		const struct rtc_bwe_packet *p = &pkts[i];
 
 		probe_packet(b, p);
+		ring_add(&b->sent, p->send_us, p->size);
 		b->loss_total++;
 		if (!p->received) {
 			b->loss_lost++;
 			continue;
 		}
-		acked_add(b, p->arrival_us, p->size);
+		ring_add(&b->acked, p->arrival_us, p->size);
 		delay_packet(b, p, now);
 	}
 	probe_result(b, now);

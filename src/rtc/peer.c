@@ -32,13 +32,22 @@
 #define RTCP_MAX_IN        1500          /* a browser's compound RTCP fits one MTU */
 #define RTCP_SR_LEN        28
 #define RTCP_SDES_MAX      64
-#define PACING_FACTOR      2.5   /* the pacer's rate over the estimate: bursts drain fast */
-#define TWCC_HISTORY       8192  /* sent packets remembered for feedback, a power of two */
-#define RESEND_BUDGET_MS   100   /* resends waiting beyond this, at the pacing rate: refused */
-#define QUEUE_HARD_MAX     8192  /* video packets queued, whatever the rate */
-#define ESTIMATE_REPORT    0.05  /* a change this large (relative) is reported */
-#define RTX_OSN            2     /* RFC 4588: the original sequence number leads the payload */
-#define AUDIO_CLOCK        48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
+/* The pacer's rate over the estimate: a little above, so a burst drains, but not so far
+ * that a backlog (a keyframe, a VBV that filled on a still screen) moves into the
+ * bottleneck's queue, where it delays everything and overflows into loss; here it can
+ * still be dropped whole. */
+#define PACING_FACTOR 1.25
+/* A backlog larger than that rate drains in DRAIN_US (the estimate is still measuring
+ * the link while the encode runs at --bitrate; the estimate just fell) goes faster, up
+ * to PACING_FACTOR_MAX over the estimate. */
+#define PACING_FACTOR_MAX 2.5
+#define DRAIN_US          400000
+#define TWCC_HISTORY      8192  /* sent packets remembered for feedback, a power of two */
+#define RESEND_BUDGET_MS  100   /* resends waiting beyond this, at the pacing rate: refused */
+#define QUEUE_HARD_MAX    8192  /* video packets queued, whatever the rate */
+#define ESTIMATE_REPORT   0.05  /* a change this large (relative) is reported */
+#define RTX_OSN           2     /* RFC 4588: the original sequence number leads the payload */
+#define AUDIO_CLOCK       48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
 
 /* One packet waiting for the sender thread. */
 struct qpkt {
@@ -975,6 +984,18 @@ static void want_keyframe(struct rtc_peer *peer)
 }
 
 /* Under qlock: how long the video not yet begun would take at the pacing rate. */
+/* Under qlock: the pacer's rate for the backlog there is now. */
+static uint32_t pace(struct rtc_peer *peer)
+{
+	double backlog =
+	        (double)(peer->video_bytes + peer->resend_bytes) * 8 * G_USEC_PER_SEC / DRAIN_US;
+	double base = peer->pacing_bps;
+	uint32_t rate = (uint32_t)CLAMP(backlog, base, base * PACING_FACTOR_MAX / PACING_FACTOR);
+
+	rtc_pacer_set_rate(&peer->pacer, rate);
+	return rate;
+}
+
 static int64_t queued_us(struct rtc_peer *peer)
 {
 	size_t bytes = 0;
@@ -985,7 +1006,7 @@ static int64_t queued_us(struct rtc_peer *peer)
 		if (!peer->sending_any || q->ts != peer->sending_ts)
 			bytes += q->len;
 	}
-	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(peer->pacing_bps, 1u));
+	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(pace(peer), 1u));
 }
 
 /* Under qlock: every frame not yet begun goes; the one on the wire is finished. */
@@ -1241,6 +1262,7 @@ static gpointer sender_main(void *data)
 		if ((q = g_queue_pop_head(&peer->audio_q))) {
 			kind = SEND_AUDIO;
 		} else if (peer->resend_q.length || peer->video_q.length) {
+			pace(peer);
 			wait = rtc_pacer_wait(&peer->pacer, now);
 			if (wait == 0 && (q = g_queue_pop_head(&peer->resend_q))) {
 				kind = SEND_RESEND;

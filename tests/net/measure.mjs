@@ -124,6 +124,7 @@ export function summarize({ frames, stats }, from, to) {
     lossPct: d('packetsReceived') + d('packetsLost') > 0
       ? (100 * d('packetsLost')) / (d('packetsReceived') + d('packetsLost')) : null,
     nacks: d('nackCount'),
+    resent: d('retransmittedPacketsReceived'),
     plis: d('pliCount'),
     keyframes: d('keyFramesDecoded'),
     jitterBufferMs: emitted ? (1000 * d('jitterBufferDelay')) / emitted : null,
@@ -158,7 +159,8 @@ export function describe(name, r) {
   const n = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
   return `${name}: ${n(r.fps, 1)} fps, longest gap ${n(r.maxGapMs)} ms, glass-to-glass ` +
     `p50 ${n(r.g2gP50)} / p95 ${n(r.g2gP95)} ms, ${n(r.kbps)} kbit/s, loss ${n(r.lossPct, 1)} % ` +
-    `(${n(r.lost)} packets), ${n(r.nacks)} NACKs, ${n(r.plis)} PLIs, jitter buffer ` +
+    `(${n(r.lost)} packets), ${n(r.nacks)} NACKs, ${n(r.resent)} resent, ${n(r.plis)} PLIs, ` +
+    'jitter buffer ' +
     `${n(r.jitterBufferMs)} ms, decode ${n(r.decodeMs, 1)} ms, QP ${n(r.qp, 1)}, ` +
     `${n(r.freezes)} freezes (${n(r.frozenS, 1)} s), RTT ${n(r.rttMs)} ms, path ${r.path ?? '-'}`;
 }

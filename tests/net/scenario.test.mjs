@@ -55,6 +55,9 @@ scenario('lossy', '5 % loss and 40 ms RTT: no gap over 500 ms', async () => {
   log('5 % loss, 40 ms RTT', r.lossy);
   unshapedOk(r.unshaped);
   assert.ok(r.lossy.fps > 0, 'frames still shown');
+  // recovered by retransmission, not by keyframes: the browser asked, we answered
+  assert.ok(r.lossy.nacks > 0, `${r.lossy.nacks} NACKs at 5 % loss`);
+  assert.ok(r.lossy.resent > 0, `${r.lossy.resent} retransmissions received`);
   assert.ok(r.lossy.maxGapMs <= 500, `a gap of ${r.lossy.maxGapMs} ms between frames`);
 });
 
