@@ -13,7 +13,23 @@ struct capture_wlr {
 	/* What the encoder imports zero-copy: empty while only software encoders exist. */
 	struct capture_import import;
 	struct capture_frame out;
+	/* Calls into the listener under way: one may destroy us while the frame or cursor it
+	 * was given is still in its hands, so the memory goes when the last returns. */
+	unsigned busy;
+	bool dying;
 };
+
+static void listener_enter(struct capture_wlr *c)
+{
+	c->busy++;
+}
+
+/* Frees us if we were destroyed during the call: the caller touches nothing after it. */
+static void listener_leave(struct capture_wlr *c)
+{
+	if (--c->busy == 0 && c->dying)
+		g_free(c);
+}
 
 static uint32_t drm_format(uint32_t shm_format)
 {
@@ -63,14 +79,18 @@ static void on_ready(void *data, const struct wayland_screencopy_frame *frame)
 			                         frame->damage[i].width, frame->damage[i].height);
 	}
 	/* no damage kept (none said, or all of it outside): n_damage 0, the whole frame */
+	listener_enter(c);
 	c->base.listener->frame(c->base.data, f);
+	listener_leave(c);
 }
 
 static void on_closed(void *data, const char *reason)
 {
 	struct capture_wlr *c = data;
 
+	listener_enter(c);
 	c->base.listener->closed(c->base.data, reason);
+	listener_leave(c);
 }
 
 static void on_cursor(void *data, const struct wayland_cursor_report *report)
@@ -92,7 +112,9 @@ static void on_cursor(void *data, const struct wayland_cursor_report *report)
 		out.stride = image->stride;
 		out.format = drm_format(image->format);
 	}
+	listener_enter(c);
 	c->base.listener->cursor(c->base.data, &out);
+	listener_leave(c);
 }
 
 static const struct wayland_screencopy_listener screencopy_listener = {
@@ -109,13 +131,18 @@ static const struct wayland_screencopy_listener screencopy_listener_no_cursor = 
         .closed = on_closed,
 };
 
-/* From any listener call too: the screencopy defers its own end, and calls nothing more. */
+/* From any listener call too: the screencopy defers its own end and calls nothing more,
+ * and we go once that call returned. */
 static void capture_wlr_destroy(struct capture *base)
 {
 	struct capture_wlr *c = (struct capture_wlr *)base;
 
 	wayland_screencopy_destroy(c->sc);
-	g_free(c);
+	c->sc = NULL;
+	if (c->busy)
+		c->dying = true;
+	else
+		g_free(c);
 }
 
 static const struct capture_impl capture_wlr_impl = {
