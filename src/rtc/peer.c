@@ -132,6 +132,17 @@ struct rtc_peer {
 	bool sending_any;
 	uint16_t kf_seq; /* first packet of the newest keyframe sent: NACKs before it are moot */
 	bool have_kf;
+	/* Our video's numbers and times as the browser sees them continue across encodes
+	 * (rtc_peer_restart_video): each packet queued is rewritten by these deltas, set at
+	 * the first packet of a new encode from where ours were. */
+	bool rebase;        /* the next packet queued starts a new encode */
+	bool any_out;       /* a video packet was queued: out_* hold its numbers */
+	uint16_t seq_delta; /* added to the encode's sequence numbers */
+	uint32_t ts_delta;  /* and to its timestamps */
+	uint16_t epoch_seq; /* our number for the first packet of the current encode */
+	uint16_t out_seq;   /* of the newest video packet queued, ours */
+	uint32_t out_ts;
+	int64_t out_us;
 	struct rtc_bwe_probe probe;
 	int64_t probe_left; /* bytes of the probe cluster still to send */
 	struct pacer probe_pacer;
@@ -567,18 +578,22 @@ void rtc_peer_get_send_stats(struct rtc_peer *peer, struct rtc_peer_send_stats *
 }
 
 /* A NACK worth answering: not while the queue skips to a keyframe (the browser will get
- * one), not for a packet before the newest keyframe sent (it made that packet moot), and
- * not beyond the resend budget (resends compete with the new frames for the link). */
-static bool nack_wanted(struct rtc_peer *peer, uint16_t seq)
+ * one), not for a packet before the newest keyframe sent or of an encode before the
+ * current one (they are moot), and not beyond the resend budget (resends compete with
+ * the new frames for the link). `encode_seq`: the number the encode gave that packet
+ * (ours less the current encode's delta), which its history knows it by. */
+static bool nack_wanted(struct rtc_peer *peer, uint16_t seq, uint16_t *encode_seq)
 {
 	bool ok;
 
 	g_mutex_lock(&peer->qlock);
 	ok = !peer->skipping && !(peer->have_kf && (int16_t)(seq - peer->kf_seq) < 0) &&
+	     (int16_t)(seq - peer->epoch_seq) >= 0 &&
 	     (double)peer->resend_bytes * 8 * 1000 <
 	             (double)MAX(peer->pacing_bps, 1u) * RESEND_BUDGET_MS;
 	if (!ok)
 		peer->stats.nacks_ignored++;
+	*encode_seq = (uint16_t)(seq - peer->seq_delta);
 	g_mutex_unlock(&peer->qlock);
 	return ok;
 }
@@ -602,11 +617,14 @@ static void on_rtcp_event(void *data, const struct rtc_rtcp_event *ev)
 		if (peer->listener->keyframe)
 			peer->listener->keyframe(peer->data);
 		break;
-	case RTC_RTCP_EV_NACK:
+	case RTC_RTCP_EV_NACK: {
+		uint16_t seq;
+
 		peer->rtcp.nacks++;
-		if (peer->listener->nack && nack_wanted(peer, ev->nack_seq))
-			peer->listener->nack(peer->data, ev->nack_seq);
+		if (peer->listener->nack && nack_wanted(peer, ev->nack_seq, &seq))
+			peer->listener->nack(peer->data, seq);
 		break;
+	}
 	case RTC_RTCP_EV_RR:
 		on_rr(peer, ev);
 		break;
@@ -1061,6 +1079,30 @@ static bool fast_path(struct rtc_peer *peer, struct qpkt *q)
 	return true;
 }
 
+/* Under qlock: a packet of the current encode in our numbering (rebase above). */
+static void renumber(struct rtc_peer *peer, struct qpkt *q)
+{
+	q->seq = (uint16_t)(q->seq + peer->seq_delta);
+	q->ts += peer->ts_delta;
+	q->data[2] = q->seq >> 8;
+	q->data[3] = q->seq & 0xff;
+	q->data[4] = (uint8_t)(q->ts >> 24);
+	q->data[5] = (uint8_t)(q->ts >> 16);
+	q->data[6] = (uint8_t)(q->ts >> 8);
+	q->data[7] = (uint8_t)q->ts;
+}
+
+void rtc_peer_restart_video(struct rtc_peer *peer)
+{
+	g_mutex_lock(&peer->qlock);
+	drop_unstarted(peer);
+	peer->rebase = true;
+	/* nothing of the new encode until its keyframe: the browser cannot decode the rest */
+	peer->skipping = true;
+	peer->drop_frame = true;
+	g_mutex_unlock(&peer->qlock);
+}
+
 void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, bool frame_start,
                          bool keyframe)
 {
@@ -1105,6 +1147,24 @@ void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, 
 	q = qpkt_new(pkt, len, &h);
 	q->frame_start = frame_start;
 	q->keyframe = keyframe;
+	if (peer->rebase) {
+		/* one sequence number on from ours, and the time that passed since ours */
+		int64_t now = g_get_monotonic_time();
+		uint32_t ticks = peer->any_out
+		                         ? (uint32_t)MAX(1, (now - peer->out_us) * RTC_VIDEO_CLOCK /
+		                                                    G_USEC_PER_SEC)
+		                         : 0;
+
+		peer->seq_delta = peer->any_out ? (uint16_t)(peer->out_seq + 1 - h.seq) : 0;
+		peer->ts_delta = peer->any_out ? peer->out_ts + ticks - h.timestamp : 0;
+		peer->epoch_seq = (uint16_t)(h.seq + peer->seq_delta);
+		peer->rebase = false;
+	}
+	renumber(peer, q);
+	peer->out_seq = q->seq;
+	peer->out_ts = q->ts;
+	peer->out_us = q->queued_us;
+	peer->any_out = true;
 	if (fast_path(peer, q))
 		goto out;
 	g_queue_push_tail(&peer->video_q, q);
@@ -1147,7 +1207,10 @@ void rtc_peer_resend(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 		return;
 	g_mutex_lock(&peer->qlock);
 	if (peer->sending) {
-		g_queue_push_tail(&peer->resend_q, qpkt_new(pkt, len, &h));
+		struct qpkt *q = qpkt_new(pkt, len, &h);
+
+		renumber(peer, q); /* a NACK names only packets of the current encode */
+		g_queue_push_tail(&peer->resend_q, q);
 		peer->resend_bytes += len;
 		peer->stats.resent++;
 		g_cond_signal(&peer->qcond);

@@ -124,6 +124,12 @@ void rtc_peer_send_rtp(struct rtc_peer *peer, const uint8_t *pkt, size_t len);
  * comes: a viewer that fell behind skips ahead instead of queueing seconds. */
 void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, bool frame_start,
                          bool keyframe);
+/* Main thread, after the peer left one encode's hub and before it joins another's (the
+ * same SSRC, its own sequence numbers and timestamps): video not yet begun is dropped,
+ * nothing of the new encode goes before its keyframe (ask it for one), and from there
+ * the numbers and timestamps the browser sees continue ours. NACKs then name packets
+ * by the new encode's numbers (listener->nack); those of the old one are not answered. */
+void rtc_peer_restart_video(struct rtc_peer *peer);
 /* Any thread. A NACKed video packet again: as RTX (its own SSRC and sequence, the
  * original sequence number first) where the answer kept RTX, else as it was; ahead of new
  * video, within the pacing. */

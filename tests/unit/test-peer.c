@@ -1369,6 +1369,137 @@ static void test_nack_under_loss(void)
 	world_clear(&l.w);
 }
 
+/* ---- a new encode for the same viewer ---- */
+
+/* The video SSRC's packets the browser got, in order (probes and RTX left out). */
+static GPtrArray *video_received(struct world *w)
+{
+	GPtrArray *out = g_ptr_array_new();
+
+	for (guint i = 0; i < w->browser.rtp->len; i++) {
+		gsize len;
+		const uint8_t *d = g_bytes_get_data(w->browser.rtp->pdata[i], &len);
+		struct rtc_rtp_header h;
+
+		if (rtc_rtp_header_parse(d, len, &h) && h.ssrc == SSRC)
+			g_ptr_array_add(out, w->browser.rtp->pdata[i]);
+	}
+	return out;
+}
+
+static bool got_video(void *data)
+{
+	struct world *w = data;
+	g_autoptr(GPtrArray) v = video_received(w);
+
+	return v->len >= w->want_rtp;
+}
+
+static struct rtc_rtp_header header_of(GBytes *b)
+{
+	struct rtc_rtp_header h;
+	gsize len;
+	const uint8_t *d = g_bytes_get_data(b, &len);
+
+	g_assert_true(rtc_rtp_header_parse(d, len, &h));
+	return h;
+}
+
+/* One single-packet frame from packetizer p, queued as a hub would; returns its packet. */
+static GBytes *send_frame(struct world *w, struct rtc_rtp_packetizer *p, uint32_t ts, bool key,
+                          uint8_t fill)
+{
+	g_autoptr(GPtrArray) pkts = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	uint8_t frame[400];
+	gsize len;
+	const uint8_t *d;
+
+	memset(frame, fill, sizeof(frame));
+	rtc_rtp_packetize(p, frame, sizeof(frame), ts, key, store_packet, pkts);
+	g_assert_cmpuint(pkts->len, ==, 1);
+	d = g_bytes_get_data(pkts->pdata[0], &len);
+	rtc_peer_send_video(w->peer, d, len, true, key);
+	return g_bytes_ref(pkts->pdata[0]);
+}
+
+static void send_nack(struct world *w, uint16_t seq)
+{
+	uint8_t fb[16] = {0x81, 205, 0, 3};
+
+	put32(fb + 4, BROWSER_SSRC);
+	put32(fb + 8, SSRC);
+	fb[12] = seq >> 8, fb[13] = seq & 0xff;
+	g_assert_true(browser_send_rtcp(&w->browser, fb, sizeof(fb)));
+}
+
+/* A viewer moved to another encode (rtc_peer_restart_video): the browser sees one stream,
+ * numbered on without a gap and with time moving on; the new encode's delta frames before
+ * its keyframe never reach it; a NACK names the new encode's packet by that encode's own
+ * number, and one for a packet of the old encode is not passed on. */
+static void test_restart_video(void)
+{
+	struct world w;
+	struct rtc_rtp_packetizer a, b;
+	g_autoptr(GBytes) a1 = NULL, a2 = NULL, b0 = NULL, b1 = NULL, b2 = NULL;
+	g_autoptr(GPtrArray) got = NULL;
+	struct rtc_rtp_header h1, h2, h3, hb1, hb2;
+	gsize len, blen;
+	const uint8_t *d, *bd;
+
+	browser_cc = true; /* RTX, so a resend is no SRTP replay */
+	world_connect(&w, true);
+	browser_cc = false;
+	rtc_rtp_packetizer_init(&a, RTC_CODEC_VP8, SSRC);
+	rtc_rtp_packetizer_init(&b, RTC_CODEC_VP8, SSRC);
+	a.seq = 1000;
+	b.seq = 40000; /* another encode: its own numbers and clock */
+	a1 = send_frame(&w, &a, 90000, true, 1);
+	a2 = send_frame(&w, &a, 93000, false, 2);
+	w.want_rtp = 2;
+	g_assert_true(run_until(got_video, &w));
+
+	rtc_peer_restart_video(w.peer);
+	b0 = send_frame(&w, &b, 7000000, false, 3); /* before the keyframe: undecodable */
+	g_usleep(20000);
+	b1 = send_frame(&w, &b, 7003000, true, 4);
+	b2 = send_frame(&w, &b, 7006000, false, 5);
+	w.want_rtp = 4;
+	g_assert_true(run_until(got_video, &w));
+	got = video_received(&w);
+	g_assert_cmpuint(got->len, ==, 4);
+	h1 = header_of(got->pdata[1]);
+	h2 = header_of(got->pdata[2]);
+	h3 = header_of(got->pdata[3]);
+	hb1 = header_of(b1);
+	hb2 = header_of(b2);
+	g_assert_cmpuint(h1.seq, ==, 1001);
+	g_assert_cmpuint(h2.seq, ==, 1002);
+	g_assert_cmpuint(h3.seq, ==, 1003);
+	/* on from the old clock by at least the 20 ms that passed, the new one's steps kept */
+	g_assert_cmpint((int32_t)(h2.timestamp - h1.timestamp), >=, 20 * 90);
+	g_assert_cmpint((int32_t)(h2.timestamp - h1.timestamp), <, 2 * 90000);
+	g_assert_cmpuint(h3.timestamp - h2.timestamp, ==, hb2.timestamp - hb1.timestamp);
+	/* the keyframe's payload, as the new encode made it */
+	d = g_bytes_get_data(got->pdata[2], &len);
+	bd = g_bytes_get_data(b1, &blen);
+	g_assert_cmpmem(d + h2.header_len, len - h2.header_len, bd + hb1.header_len,
+	                blen - hb1.header_len);
+
+	send_nack(&w, h1.seq); /* the old encode's: moot */
+	send_nack(&w, h3.seq);
+	w.want_nacks = 1;
+	g_assert_true(run_until(got_feedback, &w));
+	g_assert_cmpuint(w.seen.nacks->len, ==, 1);
+	g_assert_cmpuint(g_array_index(w.seen.nacks, uint16_t, 0), ==, hb2.seq);
+	/* the resend (from the new encode's history) goes out in the browser's numbering, as
+	 * RTX: the original number it carries is the one the browser asked for */
+	rtc_peer_resend(w.peer, g_bytes_get_data(b2, NULL), g_bytes_get_size(b2));
+	w.resend_osn = h3.seq;
+	w.resend_ts = h3.timestamp;
+	g_assert_true(run_until(got_resend, &w));
+	world_clear(&w);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1384,5 +1515,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/peer/audio/not-offered", test_audio_not_offered);
 	g_test_add_func("/peer/audio/refused", test_audio_refused);
 	g_test_add_func("/peer/congestion-control", test_congestion_control);
+	g_test_add_func("/peer/restart-video", test_restart_video);
 	return g_test_run();
 }
