@@ -488,6 +488,9 @@ bool share_serve(struct share *share, GError **error)
 	        .key = &share->key,
 	};
 
+	/* the source is up: a virtual desktop may have brought its own sound server. Before
+	 * the viewer_host is filled, which tells viewers whether there is sound. */
+	start_audio(share);
 	share->clipboard = arbiter_new(share_display(share), &arbiter_listener, share, &local);
 	if (!share->clipboard)
 		log_info("no clipboard sharing: %s", local->message);
@@ -614,13 +617,9 @@ int share_run(struct share *share, const char *const *command, GError **error)
 	 * end, so a signal during the cleanup cannot cut it short */
 	g_unix_signal_add(SIGINT, on_signal, share);
 	g_unix_signal_add(SIGTERM, on_signal, share);
+	/* the sound starts with the server (share_serve), once the source is up */
 	if (!source_start(share, command, error))
 		return 1;
-	/* after the source: a virtual desktop may have brought its own sound server; no
-	 * viewer comes before the loop runs */
-	start_audio(share);
-	share->host.audio = share->audio != NULL;
-	share->host.audio_ssrc = share->audio_ssrc;
 	g_main_loop_run(share->loop);
 	return share->exit_status;
 }
