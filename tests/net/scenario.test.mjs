@@ -77,13 +77,15 @@ scenario('twoViewers', 'two viewers, one behind 1 Mbit/s: the other keeps its fr
   });
 
 // The mechanism behind twoViewers, without its figures (a busy 2-core machine makes the
-// fast viewer's own estimate dip): the viewer behind 1 Mbit/s is moved to the second
+// fast viewer's own estimate dip): the viewer behind the slow link is moved to the second
 // encode within seconds of connecting and plays there, and the first keeps playing.
-scenario('tiers', 'a viewer behind 1 Mbit/s gets an encode of its own and both play', async () => {
-  const r = await SCENARIOS.twoViewers({ slowKbit: 1000 });
+// 500 kbit/s: far enough below the first viewer's estimate even when two Chromiums on
+// two cores make that dip to 1.5 Mbit/s (with 1 Mbit/s the split was not always reached).
+scenario('tiers', 'a viewer behind 500 kbit/s gets an encode of its own and both play', async () => {
+  const r = await SCENARIOS.twoViewers({ slowKbit: 500 });
   log('first viewer alone', r.alone);
-  log('first viewer, second behind 1 Mbit/s', r.together);
-  if (r.slow) log('second viewer (1 Mbit/s)', r.slow);
+  log('first viewer, second behind 500 kbit/s', r.together);
+  if (r.slow) log('second viewer (500 kbit/s)', r.slow);
   console.log(r.moves.join('\n'));
   assert.ok(r.slowPlaying, 'the slow viewer gets a picture');
   assert.ok(r.moves.some((l) => /198\.18\.2\.1: to the encode for slow links/.test(l)),
