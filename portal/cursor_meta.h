@@ -9,13 +9,11 @@
 #include <stdint.h>
 
 #include "media/capture.h"
+#include "media/pwmeta.h"
 
 /* Room for one image of wayrtc's largest: its consumer (src/media/capture_pw.c) and
  * browsers take no more than CAPTURE_CURSOR_IMAGE_MAX a side. */
 #define CURSOR_META_SIDE CAPTURE_CURSOR_IMAGE_MAX
-#define CURSOR_META_SIZE(w, h)                                                                     \
-	((int32_t)(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) +               \
-	           (size_t)(w) * (h)*4))
 
 enum cursor_meta_image {
 	CURSOR_META_IMAGE_NONE,     /* none reported yet: the consumer keeps whatever it has */

@@ -5,12 +5,13 @@
 #include <glib.h>
 #include <pipewire/pipewire.h>
 
+#include "media/pwloop.h"
+
 struct backend_pw {
-	struct pw_loop *loop;
+	struct pwloop *loop;
 	struct pw_context *context;
 	struct pw_core *core;
 	struct spa_hook core_listener;
-	GSource *source;
 	bool broken; /* the daemon went away or refused us: no new streams */
 };
 

@@ -20,6 +20,7 @@
 #include "cursor_meta.h"
 #include "util/log.h"
 #include "media/capture.h"
+#include "media/pwmeta.h"
 #include "pw.h"
 
 #define DRM_FORMAT_ARGB8888 0x34325241 /* 'AR24' */
@@ -366,7 +367,7 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	struct spa_video_info_raw info;
 	uint8_t buffer[POD_BUFFER];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buffer, sizeof(buffer));
-	const struct spa_pod *params[4];
+	const struct spa_pod *params[1 + PWMETA_MAX_PARAMS];
 	uint32_t n = 0, stride, size;
 
 	if (id != SPA_PARAM_Format)
@@ -391,26 +392,10 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	        SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1), SPA_PARAM_BUFFERS_size, SPA_POD_Int(size),
 	        SPA_PARAM_BUFFERS_stride, SPA_POD_Int(stride), SPA_PARAM_BUFFERS_dataType,
 	        SPA_POD_CHOICE_FLAGS_Int(1 << SPA_DATA_MemFd));
-	params[n++] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
-	                                         SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
-	                                         SPA_PARAM_META_size,
-	                                         SPA_POD_Int(sizeof(struct spa_meta_header)));
-	params[n++] = spa_pod_builder_add_object(
-	        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
-	        SPA_POD_Id(SPA_META_VideoDamage), SPA_PARAM_META_size,
-	        SPA_POD_CHOICE_RANGE_Int(sizeof(struct spa_meta_region) * CAPTURE_MAX_DAMAGE,
-	                                 sizeof(struct spa_meta_region) * 1,
-	                                 sizeof(struct spa_meta_region) * CAPTURE_MAX_DAMAGE));
 	/* consumers that ask for less room get images up to their size, larger ones go as
 	 * invisible (cursor_meta_write); the default is all we can send */
-	if (s->cursor_meta)
-		params[n++] = spa_pod_builder_add_object(
-		        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
-		        SPA_POD_Id(SPA_META_Cursor), SPA_PARAM_META_size,
-		        SPA_POD_CHOICE_RANGE_Int(
-		                CURSOR_META_SIZE(CURSOR_META_SIDE, CURSOR_META_SIDE),
-		                CURSOR_META_SIZE(1, 1),
-		                CURSOR_META_SIZE(CURSOR_META_SIDE, CURSOR_META_SIDE)));
+	n += pwmeta_params(&b, params + n, CAPTURE_MAX_DAMAGE, CURSOR_META_SIDE,
+	                   s->cursor_meta ? CURSOR_META_SIDE : 0);
 	pw_stream_update_params(s->stream, params, n);
 	log_debug("format %ux%u negotiated", info.size.width, info.size.height);
 }

@@ -1,6 +1,7 @@
 /* The part of every input sink that does not depend on the backend: which keys and
  * buttons are held, so that repeats and stray releases never reach the desktop and
  * release_all leaves nothing stuck. */
+#include <assert.h>
 #include <math.h>
 
 #include "input/sink.h"
@@ -32,6 +33,9 @@ int32_t input_wheel_steps(int32_t *rest, int32_t discrete120)
 
 void input_sink_init(struct input_sink *sink, const struct input_sink_impl *impl)
 {
+	/* the wrappers call each of these without looking */
+	assert(impl && impl->pointer_motion_abs && impl->pointer_button && impl->pointer_axis &&
+	       impl->frame && impl->key && impl->text && impl->destroy);
 	*sink = (struct input_sink){.impl = impl};
 }
 

@@ -1,7 +1,8 @@
 /* An input sink drives a desktop with pointer and keyboard events: the Wayland virtual
- * keyboard/pointer sink here, a portal RemoteDesktop sink later. Callers use the
- * input_sink_*() wrappers, which keep track of held keys and buttons for every backend, so
- * release_all is always right and the backend never sees a double press or a stray release.
+ * keyboard/pointer sink (sink_wl.c) or the RemoteDesktop portal (sink_portal.c). Callers
+ * use the input_sink_*() wrappers, which keep track of held keys and buttons for every
+ * backend, so release_all is always right and the backend never sees a double press or a
+ * stray release.
  * One thread: the one whose thread-default GMainContext was current at creation. */
 #pragma once
 

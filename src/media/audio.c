@@ -1,6 +1,6 @@
 /* Desktop sound: a pw_stream that captures the default sink's monitor (stream.capture.sink,
  * which PipeWire 0.3.65 and WirePlumber 0.4 honour by linking to the default sink), on a
- * pw_loop of our own that a GLib fd source polls on the thread-default context, so every
+ * pw_loop of our own polled on the thread-default context (media/pwloop.h), so every
  * PipeWire callback runs on the main loop. Its S16 samples go into appsrc with timestamps
  * counted from the samples themselves; opusenc's packets leave on its streaming thread.
  * Nothing here can stop the video: every failure ends only the sound, with one line. */
@@ -9,8 +9,6 @@
 
 #include <errno.h>
 #include <gio/gio.h>
-#include <glib-unix.h>
-#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <string.h>
@@ -20,6 +18,8 @@
 #include <spa/param/audio/format-utils.h>
 #include <spa/utils/result.h>
 
+#include "media/appsink.h"
+#include "media/pwloop.h"
 #include "util/log.h"
 
 #define BYTES_PER_FRAME (AUDIO_CHANNELS * 2) /* S16 interleaved */
@@ -53,9 +53,7 @@ struct audio {
 	uint32_t next_ts;
 
 	/* main thread only */
-	struct pw_loop *loop;
-	bool loop_entered;
-	GSource *source;
+	struct pwloop *loop;
 	struct pw_context *pw_context;
 	struct pw_core *core;
 	struct spa_hook core_listener;
@@ -82,26 +80,15 @@ static void fail(struct audio *a, const char *reason)
 	log_warn("the desktop's sound is no longer shared: %s", reason);
 }
 
-static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
+static void on_packet(void *data, GstBuffer *buf, const uint8_t *bytes, size_t len)
 {
 	struct audio *a = data;
-	GstSample *sample = gst_app_sink_pull_sample(sink);
-	GstBuffer *buf;
-	GstMapInfo map;
 
-	if (!sample)
-		return GST_FLOW_EOS;
-	buf = gst_sample_get_buffer(sample);
-	if (buf && gst_buffer_map(buf, &map, GST_MAP_READ)) {
-		if (g_atomic_int_compare_and_exchange(&a->restarted, 1, 0))
-			a->next_ts = a->start_ts;
-		a->output(a->data, map.data, map.size, a->next_ts);
-		a->next_ts += SAMPLES_PER_PACKET;
-		g_atomic_int_inc(&a->packets);
-		gst_buffer_unmap(buf, &map);
-	}
-	gst_sample_unref(sample);
-	return GST_FLOW_OK;
+	if (g_atomic_int_compare_and_exchange(&a->restarted, 1, 0))
+		a->next_ts = a->start_ts;
+	a->output(a->data, bytes, len, a->next_ts);
+	a->next_ts += SAMPLES_PER_PACKET;
+	g_atomic_int_inc(&a->packets);
 }
 
 static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
@@ -119,7 +106,6 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
 static bool build_pipeline(struct audio *a, unsigned bitrate_bps, GError **error)
 {
 	GstElement *enc, *sink;
-	GstAppSinkCallbacks callbacks = {.new_sample = on_sample};
 	g_autoptr(GstCaps) caps = NULL;
 	GstBus *bus;
 
@@ -148,7 +134,7 @@ static bool build_pipeline(struct audio *a, unsigned bitrate_bps, GError **error
 	g_object_set(enc, "bitrate", (int)bitrate_bps, "inband-fec", FALSE, "dtx", FALSE, NULL);
 	g_object_set(sink, "sync", FALSE, "max-buffers", 1, "drop", FALSE, "emit-signals", FALSE,
 	             NULL);
-	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, a, NULL);
+	appsink_set_output(sink, on_packet, a);
 	gst_bin_add_many(GST_BIN(a->pipeline), a->src, enc, sink, NULL);
 	if (!gst_element_link_many(a->src, enc, sink, NULL)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot build the Opus pipeline");
@@ -263,20 +249,18 @@ static const struct pw_stream_events stream_events = {
         .process = on_process,
 };
 
-static gboolean on_pw_fd(int fd, GIOCondition condition, void *data)
+/* After each iteration of the loop, outside PipeWire's callbacks, where destroying the
+ * stream is allowed. */
+static bool after_iterate(void *data)
 {
 	struct audio *a = data;
-	int res = pw_loop_iterate(a->loop, 0);
 
-	if (res < 0 && res != -EINTR)
-		log_debug("pw_loop_iterate: %s", spa_strerror(res));
-	/* outside PipeWire's own callbacks, where destroying the stream is allowed */
 	if (a->drop_stream) {
 		a->drop_stream = false;
 		stop_stream(a);
 	}
 	if (!a->broken)
-		return G_SOURCE_CONTINUE;
+		return true;
 	/* no sound for the rest of this run: let go of PipeWire entirely, so a dead
 	 * connection is not polled (its hung-up socket would wake us again and again) */
 	if (a->core) {
@@ -284,8 +268,7 @@ static gboolean on_pw_fd(int fd, GIOCondition condition, void *data)
 		pw_core_disconnect(a->core);
 		a->core = NULL;
 	}
-	g_clear_pointer(&a->source, g_source_unref); /* GLib holds it until we return */
-	return G_SOURCE_REMOVE;
+	return false;
 }
 
 static bool start_stream(struct audio *a)
@@ -439,13 +422,10 @@ struct audio *audio_new(unsigned bitrate_bps, audio_output_fn output, void *data
 	}
 	if (!build_pipeline(a, bitrate_bps ? bitrate_bps : AUDIO_DEFAULT_BITRATE, error))
 		goto fail;
-	pw_init(NULL, NULL);
-	a->loop = pw_loop_new(NULL);
+	a->loop = pwloop_new("wayrtc PipeWire audio", after_iterate, a, error);
 	if (!a->loop)
-		goto fail_errno;
-	pw_loop_enter(a->loop);
-	a->loop_entered = true;
-	a->pw_context = pw_context_new(a->loop, NULL, 0);
+		goto fail;
+	a->pw_context = pw_context_new(pwloop_get(a->loop), NULL, 0);
 	if (!a->pw_context)
 		goto fail_errno;
 	a->core = pw_context_connect(a->pw_context, NULL, 0);
@@ -455,10 +435,6 @@ struct audio *audio_new(unsigned bitrate_bps, audio_output_fn output, void *data
 		goto fail;
 	}
 	pw_core_add_listener(a->core, &a->core_listener, &core_events, a);
-	a->source = g_unix_fd_source_new(pw_loop_get_fd(a->loop), G_IO_IN | G_IO_ERR);
-	g_source_set_callback(a->source, (GSourceFunc)(void (*)(void))on_pw_fd, a, NULL);
-	g_source_set_name(a->source, "wayrtc PipeWire audio");
-	g_source_attach(a->source, a->context);
 	return a;
 
 fail_errno:
@@ -489,15 +465,7 @@ void audio_free(struct audio *a)
 	}
 	if (a->pw_context)
 		pw_context_destroy(a->pw_context);
-	if (a->source) {
-		g_source_destroy(a->source);
-		g_source_unref(a->source);
-	}
-	if (a->loop) {
-		if (a->loop_entered)
-			pw_loop_leave(a->loop);
-		pw_loop_destroy(a->loop);
-	}
+	pwloop_free(a->loop);
 	if (a->bus_watch)
 		g_source_remove(a->bus_watch);
 	if (a->pipeline)

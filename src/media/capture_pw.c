@@ -1,7 +1,6 @@
-/* PipeWire capture: one pw_stream consumer on a pw_loop of our own, which is polled as a
- * GSource on the thread-default GMainContext, so stream callbacks run on the main loop
- * and no thread of ours is needed. Only the newest buffer of each wakeup is handed over,
- * with the damage of every buffer it replaced. */
+/* PipeWire capture: one pw_stream consumer on a pw_loop of our own (media/pwloop.h), so
+ * stream callbacks run on the main loop and no thread of ours is needed. Only the newest
+ * buffer of each wakeup is handed over, with the damage of every buffer it replaced. */
 #define LOG_MODULE "pipewire"
 #include <errno.h>
 #include <gio/gio.h>
@@ -19,6 +18,8 @@
 
 #include "util/log.h"
 #include "media/capture_pw.h"
+#include "media/pwloop.h"
+#include "media/pwmeta.h"
 
 #define BYTES_PER_PIXEL 4
 /* A producer that announces absurd sizes is refused rather than obeyed. */
@@ -31,9 +32,6 @@
 /* Metadata of any size up to this side is taken (mutter offers a fixed room for 384 px);
  * share/cursor.c scales down what is too large for a browser. */
 #define CURSOR_MAX CAPTURE_CURSOR_SOURCE_MAX
-#define CURSOR_META_SIZE(w, h)                                                                     \
-	((int32_t)(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) +               \
-	           (w) * (h)*BYTES_PER_PIXEL))
 /* Enough for CAPTURE_PW_MAX_FORMATS DMA-BUF formats with CAPTURE_PW_MAX_MODIFIERS each. */
 #define PARAMS_SIZE 8192
 #define MAX_PARAMS  (CAPTURE_PW_MAX_FORMATS + 1)
@@ -127,11 +125,6 @@ void capture_pw_choose_offer(const struct capture_pw_options *options, const uin
 
 struct capture_pw;
 
-struct pw_source {
-	GSource base;
-	struct capture_pw *c;
-};
-
 struct capture_pw {
 	struct capture base;
 	uint32_t node_id;
@@ -139,9 +132,7 @@ struct capture_pw {
 	uint64_t failed[CAPTURE_PW_MAX_MODIFIERS]; /* modifiers whose import failed */
 	size_t n_failed;
 
-	struct pw_loop *loop;
-	bool loop_entered;
-	struct pw_source *source;
+	struct pwloop *loop;
 	struct pw_context *context;
 	struct pw_core *core;
 	struct spa_hook core_listener;
@@ -167,8 +158,7 @@ struct capture_pw {
 	int32_t cursor_hot_x, cursor_hot_y; /* of the last image */
 
 	bool closed;
-	bool dispatching; /* inside pw_loop_iterate: destroy is deferred */
-	bool dying;
+	bool dying; /* destroyed from inside the loop's dispatch: freed once it is over */
 };
 
 static void capture_pw_free(struct capture_pw *c);
@@ -238,32 +228,16 @@ static void update_buffer_params(struct capture_pw *c)
 {
 	uint8_t buf[1024];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
-	const struct spa_pod *params[4];
+	const struct spa_pod *params[1 + PWMETA_MAX_PARAMS];
 	uint32_t n = 0;
 	int types = c->dmabuf ? 1 << SPA_DATA_DmaBuf : 1 << SPA_DATA_MemFd | 1 << SPA_DATA_MemPtr;
 
 	params[n++] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers,
 	                                         SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_dataType,
 	                                         SPA_POD_CHOICE_FLAGS_Int(types));
-	params[n++] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
-	                                         SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
-	                                         SPA_PARAM_META_size,
-	                                         SPA_POD_Int(sizeof(struct spa_meta_header)));
-	params[n++] = spa_pod_builder_add_object(
-	        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
-	        SPA_POD_Id(SPA_META_VideoDamage), SPA_PARAM_META_size,
-	        SPA_POD_CHOICE_RANGE_Int(sizeof(struct spa_meta_region) * CAPTURE_MAX_DAMAGE,
-	                                 sizeof(struct spa_meta_region),
-	                                 sizeof(struct spa_meta_region) * CAPTURE_MAX_DAMAGE));
 	/* producers fill only the metadata asked for: no bitmaps for a listener without use */
-	if (c->base.listener->cursor) {
-		params[n++] = spa_pod_builder_add_object(
-		        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
-		        SPA_POD_Id(SPA_META_Cursor), SPA_PARAM_META_size,
-		        SPA_POD_CHOICE_RANGE_Int(CURSOR_META_SIZE(CURSOR_DEFAULT, CURSOR_DEFAULT),
-		                                 CURSOR_META_SIZE(1, 1),
-		                                 CURSOR_META_SIZE(CURSOR_MAX, CURSOR_MAX)));
-	}
+	n += pwmeta_params(&b, params + n, CAPTURE_MAX_DAMAGE, CURSOR_DEFAULT,
+	                   c->base.listener->cursor ? CURSOR_MAX : 0);
 	pw_stream_update_params(c->stream, params, n);
 }
 
@@ -646,31 +620,21 @@ static void renegotiate(struct capture_pw *c)
 	pw_stream_update_params(c->stream, params, n);
 }
 
-static gboolean source_dispatch(GSource *base, GSourceFunc callback, gpointer data)
+/* After each iteration of the loop, outside PipeWire's callbacks. */
+static bool after_iterate(void *data)
 {
-	struct pw_source *s = (struct pw_source *)base;
-	struct capture_pw *c = s->c;
-	int res;
+	struct capture_pw *c = data;
 
-	c->dispatching = true;
-	res = pw_loop_iterate(c->loop, 0);
 	if (c->renegotiate && !c->closed && !c->dying) {
 		c->renegotiate = false;
 		renegotiate(c);
 	}
-	c->dispatching = false;
 	if (c->dying) {
 		capture_pw_free(c);
-		return G_SOURCE_REMOVE;
+		return false;
 	}
-	if (res < 0 && res != -EINTR)
-		log_debug("pw_loop_iterate: %s", spa_strerror(res));
-	return G_SOURCE_CONTINUE;
+	return true;
 }
-
-static GSourceFuncs source_funcs = {
-        .dispatch = source_dispatch,
-};
 
 static void capture_pw_free(struct capture_pw *c)
 {
@@ -690,15 +654,7 @@ static void capture_pw_free(struct capture_pw *c)
 	}
 	if (c->context)
 		pw_context_destroy(c->context);
-	if (c->source) {
-		g_source_destroy(&c->source->base);
-		g_source_unref(&c->source->base);
-	}
-	if (c->loop) {
-		if (c->loop_entered)
-			pw_loop_leave(c->loop);
-		pw_loop_destroy(c->loop);
-	}
+	pwloop_free(c->loop);
 	g_free((void *)c->options.dmabuf_formats);
 	g_free((void *)c->options.modifiers);
 	g_free(c);
@@ -709,7 +665,7 @@ static void capture_pw_destroy(struct capture *base)
 	struct capture_pw *c = (struct capture_pw *)base;
 
 	/* from inside one of our own callbacks: pw_loop_iterate returns first, then free */
-	if (c->dispatching) {
+	if (pwloop_dispatching(c->loop)) {
 		c->closed = true;
 		c->dying = true;
 		return;
@@ -746,13 +702,10 @@ struct capture *capture_pw_new(int pw_fd, uint32_t node_id,
 		c->options.modifiers =
 		        g_memdup2(options->modifiers, options->n_modifiers * sizeof(uint64_t));
 	}
-	pw_init(NULL, NULL);
-	c->loop = pw_loop_new(NULL);
+	c->loop = pwloop_new("wayrtc PipeWire", after_iterate, c, error);
 	if (!c->loop)
-		goto fail_errno;
-	pw_loop_enter(c->loop);
-	c->loop_entered = true;
-	c->context = pw_context_new(c->loop, NULL, 0);
+		goto fail;
+	c->context = pw_context_new(pwloop_get(c->loop), NULL, 0);
 	if (!c->context)
 		goto fail_errno;
 	if (pw_fd >= 0) {
@@ -791,12 +744,6 @@ struct capture *capture_pw_new(int pw_fd, uint32_t node_id,
 		goto fail;
 	}
 	c->sync_seq = pw_core_sync(c->core, PW_ID_CORE, 0);
-
-	c->source = (struct pw_source *)g_source_new(&source_funcs, sizeof(struct pw_source));
-	c->source->c = c;
-	g_source_add_unix_fd(&c->source->base, pw_loop_get_fd(c->loop), G_IO_IN | G_IO_ERR);
-	g_source_set_name(&c->source->base, "wayrtc PipeWire");
-	g_source_attach(&c->source->base, g_main_context_get_thread_default());
 	log_debug("capturing PipeWire node %u (%s; %zu DMA-BUF formats offered)", node_id,
 	          portal ? "the remote given" : "the default daemon", offer.n_dmabuf_formats);
 	return &c->base;

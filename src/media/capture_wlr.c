@@ -1,186 +1,34 @@
-/* wlr-screencopy client: asks for each frame with copy_with_damage, which the compositor
- * answers only when something changed, so an idle desktop costs nothing. SHM buffers
- * here (no DMA-BUF without a GPU), on wayrtc's one connection to the display
- * (wayland/conn.h), whose outputs and seats it follows. With a cursor listener, the
- * pointer goes beside the frames where the compositor can. */
-#define LOG_MODULE "capture"
-#include <errno.h>
-#include <gio/gio.h>
-#include <string.h>
+/* wlr-screencopy as a capture: the protocol side (the frame loop, the output, the seat and
+ * the pointer beside the frames) is wayland/screencopy.c on wayrtc's one connection to the
+ * display; this turns its frames and pointer reports into the capture contract
+ * (media/capture.h): DRM fourccs, damage clipped and merged, and the buffer rule. */
 #include <wayland-client.h>
 
-#include "util/log.h"
 #include "media/capture.h"
-#include "wayland/conn.h"
-#include "wayland/cursor.h"
-#include "wayland/shm.h"
-#include "wlr-screencopy-unstable-v1-client-protocol.h"
-
-/* Version 1 has no copy_with_damage: we would copy 60 identical frames a second. */
-#define SCREENCOPY_MIN_VERSION 2
-#define SCREENCOPY_MAX_VERSION 3
-#define MAX_FAILURES           5   /* consecutive `failed` events before we give up */
-#define RETRY_MS               100 /* pause before asking again after `failed` */
-/* Buffers copied into in turn, so a consumer that keeps a frame past its callback (a
- * zero-copy import, later) does not see it overwritten by the next copy. */
-#define POOL_SIZE 2
-/* A compositor that offers absurd sizes is refused rather than obeyed. */
-#define MAX_SIDE        16384
-#define BYTES_PER_PIXEL 4
-/* wl_pointer.release; older seats' pointers are just destroyed. */
-#define POINTER_RELEASE_VERSION 3
+#include "wayland/screencopy.h"
 
 struct capture_wlr {
 	struct capture base;
-	struct wayland_conn *conn;
-	void *observer;
-	struct wl_display *display;    /* the connection's */
-	struct wl_shm *shm;            /* the connection's */
-	struct wayland_output *output; /* the connection's; NULL once it is gone */
-	bool overlay_cursor;
-	struct zwlr_screencopy_manager_v1 *manager;
-	uint32_t version;
-
-	/* The pointer beside the frames (wayland/cursor.c): only for a listener that wants it,
-	 * on a compositor that offers both managers, while the first seat has a pointer. */
-	struct ext_image_copy_capture_manager_v1 *copy_manager;
-	struct ext_output_image_capture_source_manager_v1 *source_manager;
-	struct wayland_seat *seat; /* the connection's first, followed while it lasts */
-	bool seat_has_pointer;
-	struct wl_pointer *pointer; /* the seat's, to name it in the cursor session */
-	struct wayland_cursor *cursor;
-	bool cursor_beside;  /* decided at start: frames leave the pointer out */
-	bool cursor_stopped; /* the compositor ended the session: frames as options say */
-	bool cursor_stop_said;
-	bool cursor_shown; /* the listener last heard "visible": it hears "hidden" at the end */
-	GSource *retry;
-
-	struct zwlr_screencopy_frame_v1 *frame;
-	struct wayland_shm_buffer pool[POOL_SIZE];
-	unsigned next_buf; /* pool index the next copy goes into */
-	unsigned copy_buf; /* pool index of the copy in flight */
-	bool full_damage;  /* the next frame counts as wholly changed (new buffers) */
-	uint32_t want_format, want_width, want_height, want_stride;
-	bool have_shm_format;
-	uint32_t dmabuf_format; /* offered by screencopy v3, 0 if none */
+	struct wayland_screencopy *sc;
 	/* What the encoder imports zero-copy: empty while only software encoders exist. */
 	struct capture_import import;
-	uint32_t flags;
 	struct capture_frame out;
-	unsigned failures;
-	bool closed;
-	unsigned busy;  /* calls into the listener under way: destroy waits for them */
-	GSource *dying; /* destroyed during one: frees us once it returned */
+	/* Calls into the listener under way: one may destroy us while the frame or cursor it
+	 * was given is still in its hands, so the memory goes when the last returns. */
+	unsigned busy;
+	bool dying;
 };
 
-static void request_frame(struct capture_wlr *c);
-static void capture_wlr_free(struct capture_wlr *c);
-
-/* The listener may destroy us from any of its calls (capture_wlr_destroy then waits for
- * the call to return); callers touch nothing of ours after it but what is still there. */
-static void close_with(struct capture_wlr *c, const char *reason)
+static void listener_enter(struct capture_wlr *c)
 {
-	if (c->closed)
-		return;
-	c->closed = true;
-	log_info("capture ended: %s", reason);
 	c->busy++;
-	c->base.listener->closed(c->base.data, reason);
-	c->busy--;
 }
 
-static bool buffer_matches(const struct capture_wlr *c, const struct wayland_shm_buffer *b)
+/* Frees us if we were destroyed during the call: the caller touches nothing after it. */
+static void listener_leave(struct capture_wlr *c)
 {
-	return b->buffer && b->width == c->want_width && b->height == c->want_height &&
-	       b->stride == c->want_stride && b->format == c->want_format;
-}
-
-static bool buffer_make(struct capture_wlr *c, struct wayland_shm_buffer *b)
-{
-	return wayland_shm_buffer_make(b, c->shm, "wayrtc-screencopy", c->want_width,
-	                               c->want_height, c->want_stride, c->want_format);
-}
-
-/* The compositor's numbers are checked before they size a mapping. */
-static bool offer_sane(const struct capture_wlr *c)
-{
-	return c->want_width > 0 && c->want_height > 0 && c->want_width <= MAX_SIDE &&
-	       c->want_height <= MAX_SIDE && c->want_stride >= c->want_width * BYTES_PER_PIXEL &&
-	       c->want_stride <= MAX_SIDE * BYTES_PER_PIXEL * 2;
-}
-
-static void start_copy(struct capture_wlr *c)
-{
-	struct capture_offer offer = {c->have_shm_format, c->dmabuf_format};
-	struct wayland_shm_buffer *b;
-
-	if (c->closed)
-		return;
-	switch (capture_choose_buffer(&offer, &c->import)) {
-	case CAPTURE_BUFFER_NONE:
-		close_with(c, "the compositor offers no shared-memory format for screencopy");
-		return;
-	case CAPTURE_BUFFER_DMABUF:
-		/* Not reached yet: c->import stays empty until an encoder imports DMA-BUFs.
-		 * Then a GBM buffer of c->dmabuf_format, wrapped with zwp_linux_dmabuf_v1,
-		 * goes into copy_with_damage here instead of the SHM pool. */
-	case CAPTURE_BUFFER_SHM:
-		break;
-	}
-	if (!offer_sane(c)) {
-		close_with(c, "the compositor asked for an impossible screen buffer");
-		return;
-	}
-	b = &c->pool[c->next_buf];
-	if (!buffer_matches(c, b)) {
-		/* size or format changed: every buffer is stale, and the next frame is whole */
-		for (unsigned i = 0; i < POOL_SIZE; i++) {
-			if (c->pool[i].buffer && !buffer_matches(c, &c->pool[i])) {
-				wayland_shm_buffer_free(&c->pool[i]);
-				c->full_damage = true;
-			}
-		}
-		if (!buffer_make(c, b)) {
-			close_with(c, "out of memory for a screen buffer");
-			return;
-		}
-	}
-	/* damage events come before ready, and are clipped to this */
-	c->out.width = b->width;
-	c->out.height = b->height;
-	c->copy_buf = c->next_buf;
-	c->next_buf = (c->next_buf + 1) % POOL_SIZE;
-	zwlr_screencopy_frame_v1_copy_with_damage(c->frame, b->buffer);
-}
-
-static void frame_buffer(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
-                         uint32_t width, uint32_t height, uint32_t stride)
-{
-	struct capture_wlr *c = data;
-
-	c->want_format = format;
-	c->want_width = width;
-	c->want_height = height;
-	c->want_stride = stride;
-	c->have_shm_format = true;
-	/* v3 lists every buffer type, then buffer_done; v2 only this one */
-	if (c->version < 3)
-		start_copy(c);
-}
-
-static void frame_flags(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t flags)
-{
-	struct capture_wlr *c = data;
-
-	c->flags = flags;
-}
-
-static void frame_damage(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t x, uint32_t y,
-                         uint32_t w, uint32_t h)
-{
-	struct capture_wlr *c = data;
-
-	capture_frame_add_damage(&c->out, x, y, w, h);
+	if (--c->busy == 0 && c->dying)
+		g_free(c);
 }
 
 static uint32_t drm_format(uint32_t shm_format)
@@ -196,117 +44,58 @@ static uint32_t drm_format(uint32_t shm_format)
 	}
 }
 
-static void frame_ready(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t sec_hi,
-                        uint32_t sec_lo, uint32_t nsec)
+static enum wayland_screencopy_buffer on_choose_buffer(void *data, bool shm, uint32_t dmabuf_format)
+{
+	struct capture_wlr *c = data;
+	struct capture_offer offer = {shm, dmabuf_format};
+
+	switch (capture_choose_buffer(&offer, &c->import)) {
+	case CAPTURE_BUFFER_SHM:
+		return WAYLAND_SCREENCOPY_BUFFER_SHM;
+	case CAPTURE_BUFFER_DMABUF:
+		return WAYLAND_SCREENCOPY_BUFFER_DMABUF;
+	case CAPTURE_BUFFER_NONE:
+	default:
+		return WAYLAND_SCREENCOPY_BUFFER_NONE;
+	}
+}
+
+static void on_ready(void *data, const struct wayland_screencopy_frame *frame)
 {
 	struct capture_wlr *c = data;
 	struct capture_frame *f = &c->out;
-	const struct wayland_shm_buffer *b = &c->pool[c->copy_buf];
 
 	f->ready_us = g_get_monotonic_time();
-	f->width = b->width;
-	f->height = b->height;
-	f->stride = b->stride;
-	f->format = drm_format(b->format);
-	f->y_invert = c->flags & ZWLR_SCREENCOPY_FRAME_V1_FLAGS_Y_INVERT;
-	f->data = b->data;
-	if (c->full_damage || f->n_damage == 0) {
-		f->n_damage = 0; /* the whole frame */
-		c->full_damage = false;
+	f->width = frame->width;
+	f->height = frame->height;
+	f->stride = frame->stride;
+	f->format = drm_format(frame->format);
+	f->y_invert = frame->y_invert;
+	f->data = frame->data;
+	f->n_damage = 0;
+	if (!frame->whole) {
+		for (size_t i = 0; i < frame->n_damage; i++)
+			capture_frame_add_damage(f, frame->damage[i].x, frame->damage[i].y,
+			                         frame->damage[i].width, frame->damage[i].height);
 	}
-	c->failures = 0;
-	zwlr_screencopy_frame_v1_destroy(c->frame);
-	c->frame = NULL;
-	if (c->closed)
-		return;
-	c->busy++;
+	/* no damage kept (none said, or all of it outside): n_damage 0, the whole frame */
+	listener_enter(c);
 	c->base.listener->frame(c->base.data, f);
-	c->busy--;
-	/* at once: copy_with_damage waits in the compositor until something changes */
-	request_frame(c);
+	listener_leave(c);
 }
 
-static gboolean retry_frame(void *data)
+static void on_closed(void *data, const char *reason)
 {
 	struct capture_wlr *c = data;
 
-	g_clear_pointer(&c->retry, g_source_unref);
-	request_frame(c);
-	wl_display_flush(c->display);
-	return G_SOURCE_REMOVE;
+	listener_enter(c);
+	c->base.listener->closed(c->base.data, reason);
+	listener_leave(c);
 }
 
-static void frame_failed(void *data, struct zwlr_screencopy_frame_v1 *frame)
+static void on_cursor(void *data, const struct wayland_cursor_report *report)
 {
 	struct capture_wlr *c = data;
-
-	zwlr_screencopy_frame_v1_destroy(c->frame);
-	c->frame = NULL;
-	if (++c->failures > MAX_FAILURES) {
-		close_with(c, "the compositor stopped sharing the screen");
-		return;
-	}
-	log_debug("screencopy failed, retry %u", c->failures);
-	c->retry = g_timeout_source_new(RETRY_MS);
-	g_source_set_callback(c->retry, retry_frame, c, NULL);
-	g_source_attach(c->retry, g_main_context_get_thread_default());
-}
-
-static void frame_linux_dmabuf(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
-                               uint32_t width, uint32_t height)
-{
-	struct capture_wlr *c = data;
-
-	c->dmabuf_format = format;
-}
-
-static void frame_buffer_done(void *data, struct zwlr_screencopy_frame_v1 *frame)
-{
-	start_copy(data);
-}
-
-static const struct zwlr_screencopy_frame_v1_listener frame_listener = {
-        .buffer = frame_buffer,
-        .flags = frame_flags,
-        .ready = frame_ready,
-        .failed = frame_failed,
-        .damage = frame_damage,
-        .linux_dmabuf = frame_linux_dmabuf,
-        .buffer_done = frame_buffer_done,
-};
-
-/* The options' choice applies only while the pointer cannot travel beside the frames. */
-static bool frame_overlay_cursor(const struct capture_wlr *c)
-{
-	return c->cursor_beside && !c->cursor_stopped ? false : c->overlay_cursor;
-}
-
-static void request_frame(struct capture_wlr *c)
-{
-	if (c->closed || c->frame)
-		return;
-	c->out.n_damage = 0;
-	c->flags = 0;
-	c->have_shm_format = false;
-	c->dmabuf_format = 0;
-	g_assert(c->output); /* its removal closed us */
-	c->frame = zwlr_screencopy_manager_v1_capture_output(c->manager, frame_overlay_cursor(c),
-	                                                     c->output->proxy);
-	zwlr_screencopy_frame_v1_add_listener(c->frame, &frame_listener, c);
-}
-
-static void cursor_tell(struct capture_wlr *c, const struct capture_cursor *cursor)
-{
-	if (c->closed)
-		return;
-	c->cursor_shown = !cursor->hidden;
-	c->busy++;
-	c->base.listener->cursor(c->base.data, cursor);
-	c->busy--;
-}
-
-static void cursor_report(void *data, const struct wayland_cursor_report *report)
-{
 	const struct wayland_shm_buffer *image = report->image;
 	struct capture_cursor out = {
 	        .hidden = report->hidden,
@@ -323,177 +112,37 @@ static void cursor_report(void *data, const struct wayland_cursor_report *report
 		out.stride = image->stride;
 		out.format = drm_format(image->format);
 	}
-	cursor_tell(data, &out);
+	listener_enter(c);
+	c->base.listener->cursor(c->base.data, &out);
+	listener_leave(c);
 }
 
-/* Whoever ends a session tells the listener, so no overlay stays where nothing is. */
-static void cursor_hide(struct capture_wlr *c)
-{
-	struct capture_cursor hidden = {.hidden = true};
-
-	if (c->cursor_shown)
-		cursor_tell(c, &hidden);
-}
-
-static void cursor_stopped(void *data, const char *reason)
-{
-	struct capture_wlr *c = data;
-
-	wayland_cursor_destroy(c->cursor);
-	c->cursor = NULL;
-	c->cursor_stopped = true;
-	if (!c->cursor_stop_said)
-		log_info("the pointer no longer travels beside the picture: %s", reason);
-	else
-		log_debug("the pointer's session ended again: %s", reason);
-	c->cursor_stop_said = true;
-	cursor_hide(c);
-}
-
-static const struct wayland_cursor_listener cursor_listener = {
-        .report = cursor_report,
-        .stopped = cursor_stopped,
+static const struct wayland_screencopy_listener screencopy_listener = {
+        .choose_buffer = on_choose_buffer,
+        .ready = on_ready,
+        .closed = on_closed,
+        .cursor = on_cursor,
 };
 
-/* A session runs whenever everything it needs is there; it may wait for the seat's
- * pointer, which can come after the first frames, or go and come back. */
-static void cursor_sync(struct capture_wlr *c)
-{
-	if (!c->cursor_beside || !c->output || !c->seat_has_pointer || c->cursor_stopped ||
-	    c->cursor || c->closed)
-		return;
-	if (!c->pointer)
-		c->pointer = wl_seat_get_pointer(c->seat->proxy);
-	c->cursor = wayland_cursor_new(c->display, c->shm, c->copy_manager, c->source_manager,
-	                               c->output->proxy, c->pointer, &cursor_listener, c);
-}
-
-static void cursor_drop_pointer(struct capture_wlr *c)
-{
-	wayland_cursor_destroy(c->cursor);
-	c->cursor = NULL;
-	if (c->pointer) {
-		if (wl_pointer_get_version(c->pointer) >= POINTER_RELEASE_VERSION)
-			wl_pointer_release(c->pointer);
-		else
-			wl_pointer_destroy(c->pointer);
-		c->pointer = NULL;
-	}
-	/* a compositor may stop the session because this pointer went: a new one may
-	 * have one again */
-	c->cursor_stopped = false;
-	cursor_hide(c);
-}
-
-static void seat_drop(struct capture_wlr *c)
-{
-	cursor_drop_pointer(c);
-	c->seat = NULL;
-	c->seat_has_pointer = false;
-}
-
-/* ---- the connection's news ---- */
-
-static void on_seat_capabilities(void *data, struct wayland_seat *seat)
-{
-	struct capture_wlr *c = data;
-
-	/* the first seat is the one a desktop has; another may replace it if it goes */
-	if (!c->base.listener->cursor || (c->seat && seat != c->seat))
-		return;
-	c->seat = seat;
-	c->seat_has_pointer = seat->capabilities & WL_SEAT_CAPABILITY_POINTER;
-	if (!c->seat_has_pointer)
-		cursor_drop_pointer(c);
-	cursor_sync(c);
-}
-
-static void on_seat_removed(void *data, struct wayland_seat *seat)
-{
-	struct capture_wlr *c = data;
-
-	if (seat == c->seat)
-		seat_drop(c);
-}
-
-static void on_output_removed(void *data, struct wayland_output *output)
-{
-	struct capture_wlr *c = data;
-
-	if (output != c->output)
-		return;
-	c->output = NULL;
-	close_with(c, "the shared screen was removed");
-}
-
-static void on_lost(void *data, const char *reason)
-{
-	close_with(data, reason);
-}
-
-static const struct wayland_conn_observer conn_observer = {
-        .seat_capabilities = on_seat_capabilities,
-        .seat_removed = on_seat_removed,
-        .output_removed = on_output_removed,
-        .lost = on_lost,
+/* The same without the pointer: the screencopy then binds nothing for it. */
+static const struct wayland_screencopy_listener screencopy_listener_no_cursor = {
+        .choose_buffer = on_choose_buffer,
+        .ready = on_ready,
+        .closed = on_closed,
 };
 
-static void capture_wlr_free(struct capture_wlr *c)
-{
-	if (c->dying) {
-		g_source_destroy(c->dying);
-		g_source_unref(c->dying);
-	}
-	if (c->retry) {
-		g_source_destroy(c->retry);
-		g_source_unref(c->retry);
-	}
-	if (c->frame)
-		zwlr_screencopy_frame_v1_destroy(c->frame);
-	for (unsigned i = 0; i < POOL_SIZE; i++)
-		wayland_shm_buffer_free(&c->pool[i]);
-	if (c->manager)
-		zwlr_screencopy_manager_v1_destroy(c->manager);
-	c->closed = true; /* no last "hidden" to a listener that is going */
-	seat_drop(c);
-	if (c->copy_manager)
-		ext_image_copy_capture_manager_v1_destroy(c->copy_manager);
-	if (c->source_manager)
-		ext_output_image_capture_source_manager_v1_destroy(c->source_manager);
-	if (c->conn) {
-		wayland_conn_unobserve(c->conn, c->observer);
-		wayland_conn_flush(c->conn);
-		wayland_conn_unref(c->conn);
-	}
-	g_free(c);
-}
-
-static gboolean free_later(void *data)
-{
-	struct capture_wlr *c = data;
-
-	g_clear_pointer(&c->dying, g_source_unref);
-	capture_wlr_free(c);
-	return G_SOURCE_REMOVE;
-}
-
+/* From any listener call too: the screencopy defers its own end and calls nothing more,
+ * and we go once that call returned. */
 static void capture_wlr_destroy(struct capture *base)
 {
 	struct capture_wlr *c = (struct capture_wlr *)base;
 
-	/* from inside a call into the listener: the code that made it still holds us, so we
-	 * go on the next turn of the loop, hearing nothing more */
-	if (c->busy) {
-		c->closed = true;
-		if (!c->dying) {
-			c->dying = g_idle_source_new();
-			g_source_set_priority(c->dying, G_PRIORITY_HIGH);
-			g_source_set_callback(c->dying, free_later, c, NULL);
-			g_source_attach(c->dying, g_main_context_get_thread_default());
-		}
-		return;
-	}
-	capture_wlr_free(c);
+	wayland_screencopy_destroy(c->sc);
+	c->sc = NULL;
+	if (c->busy)
+		c->dying = true;
+	else
+		g_free(c);
 }
 
 static const struct capture_impl capture_wlr_impl = {
@@ -503,7 +152,7 @@ static const struct capture_impl capture_wlr_impl = {
 bool capture_wlr_cursor_beside(const struct capture *capture)
 {
 	return capture && capture->impl == &capture_wlr_impl &&
-	       ((const struct capture_wlr *)capture)->cursor_beside;
+	       wayland_screencopy_cursor_beside(((const struct capture_wlr *)capture)->sc);
 }
 
 struct capture *capture_wlr_new(const char *display, const struct capture_listener *listener,
@@ -519,57 +168,21 @@ struct capture *capture_wlr_new_with(const struct capture_wlr_options *options,
                                      GError **error)
 {
 	struct capture_wlr *c = g_new0(struct capture_wlr, 1);
-	const char *name;
+	struct wayland_screencopy_options sc_options = {
+	        .display = options->display,
+	        .output = options->output,
+	        .overlay_cursor = options->overlay_cursor,
+	};
 
 	c->base.impl = &capture_wlr_impl;
 	c->base.listener = listener;
 	c->base.data = data;
-	c->full_damage = true;
-	c->overlay_cursor = options->overlay_cursor;
-	c->conn = wayland_conn_get(options->display, "to share", error);
-	if (!c->conn)
-		goto fail;
-	name = wayland_conn_name(c->conn);
-	c->display = wayland_conn_display(c->conn);
-	c->shm = wayland_conn_shm(c->conn);
-	c->manager = wayland_conn_bind(c->conn, &zwlr_screencopy_manager_v1_interface,
-	                               SCREENCOPY_MIN_VERSION, SCREENCOPY_MAX_VERSION, &c->version);
-	if (!c->manager) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-		            "this compositor (“%s”) does not offer wlr-screencopy (version %d or "
-		            "later); try --source=portal",
-		            name, SCREENCOPY_MIN_VERSION);
-		goto fail;
+	c->sc = wayland_screencopy_new(
+	        &sc_options,
+	        listener->cursor ? &screencopy_listener : &screencopy_listener_no_cursor, c, error);
+	if (!c->sc) {
+		g_free(c);
+		return NULL;
 	}
-	c->output = wayland_conn_find_output(c->conn, options->output);
-	if (!c->output && options->output) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-		            "the compositor on “%s” has no output named “%s”", name,
-		            options->output);
-		goto fail;
-	}
-	if (!c->shm || !c->output) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-		            "the compositor on “%s” has no screen to share", name);
-		goto fail;
-	}
-	if (listener->cursor) {
-		/* the rest is for the pointer, which only a cursor listener wants */
-		c->copy_manager = wayland_conn_bind(
-		        c->conn, &ext_image_copy_capture_manager_v1_interface, 1, 1, NULL);
-		c->source_manager = wayland_conn_bind(
-		        c->conn, &ext_output_image_capture_source_manager_v1_interface, 1, 1, NULL);
-	}
-	c->cursor_beside = listener->cursor && c->copy_manager && c->source_manager;
-	c->observer = wayland_conn_observe(c->conn, &conn_observer, c);
-	request_frame(c);
-	/* the seat's capabilities came with the connection: a pointer may be there already */
-	if (listener->cursor && wayland_conn_seat(c->conn))
-		on_seat_capabilities(c, wayland_conn_seat(c->conn));
-	wayland_conn_flush(c->conn);
-	log_info("capturing “%s” with wlr-screencopy v%u", name, c->version);
 	return &c->base;
-fail:
-	capture_wlr_free(c);
-	return NULL;
 }

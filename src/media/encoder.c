@@ -7,7 +7,6 @@
 #include "media/encoder.h"
 
 #include <gio/gio.h>
-#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -15,6 +14,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "media/appsink.h"
 #include "media/convert.h"
 
 /* The reference caps of the GstReferenceTimestampMeta that carries each frame's capture
@@ -104,6 +104,9 @@ static const struct candidate candidates[] = {
 };
 
 struct encoder {
+	/* The thread that made it: every "Main thread" call of encoder.h comes from it, and
+	 * the frames, timers and keyframe state below are its alone. */
+	GThread *main;
 	const struct candidate *which;
 	GstElement *pipeline;
 	GstElement *src;
@@ -239,45 +242,33 @@ static void configure(GstElement *enc, const char *name, const struct encoder_co
 	}
 }
 
-static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
+static void on_encoded(void *data, GstBuffer *buf, const uint8_t *bytes, size_t len)
 {
 	struct encoder *e = data;
-	GstSample *sample = gst_app_sink_pull_sample(sink);
-	GstBuffer *buf;
-	GstMapInfo map;
+	GstClockTime pts = GST_BUFFER_PTS(buf);
+	GstReferenceTimestampMeta *meta =
+	        gst_buffer_get_reference_timestamp_meta(buf, e->ready_ref);
+	int64_t ready_us = meta ? (int64_t)(meta->timestamp / GST_USECOND) : 0;
+	bool key = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+	uint32_t rtp_ts;
 
-	if (!sample)
-		return GST_FLOW_EOS;
-	buf = gst_sample_get_buffer(sample);
-	if (buf && gst_buffer_map(buf, &map, GST_MAP_READ)) {
-		GstClockTime pts = GST_BUFFER_PTS(buf);
-		GstReferenceTimestampMeta *meta =
-		        gst_buffer_get_reference_timestamp_meta(buf, e->ready_ref);
-		int64_t ready_us = meta ? (int64_t)(meta->timestamp / GST_USECOND) : 0;
-		bool key = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
-		uint32_t rtp_ts;
-
-		/* Some encoders shift every timestamp by a constant (x264enc by 1000 hours, to
-		 * keep DTS positive), and the first input may have been dropped by appsrc: the
-		 * first output is the origin; RTP only needs the differences. */
-		if (e->pts_offset == GST_CLOCK_TIME_NONE)
-			e->pts_offset = pts;
-		pts -= e->pts_offset;
-		rtp_ts = (uint32_t)gst_util_uint64_scale(pts, RTC_VIDEO_CLOCK, GST_SECOND);
-		/* two frames never share a timestamp (RFC 3550: one per frame), whatever an
-		 * encoder does to PTS */
-		if (e->any_rtp_ts && (int32_t)(rtp_ts - e->last_rtp_ts) <= 0)
-			rtp_ts = e->last_rtp_ts + 1;
-		e->last_rtp_ts = rtp_ts;
-		e->any_rtp_ts = true;
-		if (key)
-			log_debug("keyframe, %zu bytes", map.size);
-		g_atomic_int_set(&e->out_bytes, (gint)MIN(map.size, (gsize)G_MAXINT));
-		e->output(e->data, map.data, map.size, key, rtp_ts, ready_us);
-		gst_buffer_unmap(buf, &map);
-	}
-	gst_sample_unref(sample);
-	return GST_FLOW_OK;
+	/* Some encoders shift every timestamp by a constant (x264enc by 1000 hours, to
+	 * keep DTS positive), and the first input may have been dropped by appsrc: the
+	 * first output is the origin; RTP only needs the differences. */
+	if (e->pts_offset == GST_CLOCK_TIME_NONE)
+		e->pts_offset = pts;
+	pts -= e->pts_offset;
+	rtp_ts = (uint32_t)gst_util_uint64_scale(pts, RTC_VIDEO_CLOCK, GST_SECOND);
+	/* two frames never share a timestamp (RFC 3550: one per frame), whatever an
+	 * encoder does to PTS */
+	if (e->any_rtp_ts && (int32_t)(rtp_ts - e->last_rtp_ts) <= 0)
+		rtp_ts = e->last_rtp_ts + 1;
+	e->last_rtp_ts = rtp_ts;
+	e->any_rtp_ts = true;
+	if (key)
+		log_debug("keyframe, %zu bytes", len);
+	g_atomic_int_set(&e->out_bytes, (gint)MIN(len, (gsize)G_MAXINT));
+	e->output(e->data, bytes, len, key, rtp_ts, ready_us);
 }
 
 static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
@@ -339,7 +330,6 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	GstElement *convert = NULL, *filter = NULL, *parse_filter, *sink;
 	g_autoptr(GstCaps) raw = NULL;
 	g_autoptr(GstCaps) coded = NULL;
-	GstAppSinkCallbacks callbacks = {.new_sample = on_sample};
 	GstBus *bus;
 	struct encoder *e;
 	bool linked;
@@ -347,6 +337,7 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	if (!which)
 		return NULL;
 	e = g_new0(struct encoder, 1);
+	e->main = g_thread_self();
 	e->which = which;
 	e->own_i420 = which->i420 && !config->videoconvert;
 	/* 4:4:4 from our own conversion into x264 only: the other encoders here take 4:2:0 */
@@ -402,7 +393,7 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	g_object_set(parse_filter, "caps", coded, NULL);
 	g_object_set(sink, "sync", FALSE, "max-buffers", 1, "drop", FALSE, "emit-signals", FALSE,
 	             NULL);
-	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, e, NULL);
+	appsink_set_output(sink, on_encoded, e);
 	if (convert) {
 		gst_bin_add_many(GST_BIN(e->pipeline), e->src, convert, filter, e->enc,
 		                 parse_filter, sink, NULL);
@@ -770,6 +761,7 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 	GstVideoFormat fmt = frame_format(e, frame);
 	int64_t wait;
 
+	g_assert(g_thread_self() == e->main);
 	if (fmt == GST_VIDEO_FORMAT_UNKNOWN)
 		return;
 	/* nothing changed: the last frame stands (and stays the one a keyframe repeats) */
@@ -800,6 +792,7 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 
 void encoder_set_idle(struct encoder *e, bool idle)
 {
+	g_assert(g_thread_self() == e->main);
 	e->idle = idle;
 	/* a frame held back for pacing would go out to nobody, or stale to the first viewer */
 	if (idle)
@@ -837,6 +830,7 @@ void encoder_request_keyframe(struct encoder *e)
 {
 	int64_t now = g_get_monotonic_time(), wait;
 
+	g_assert(g_thread_self() == e->main);
 	if (e->keyframe_timer)
 		return; /* one is coming */
 	wait = e->last_keyframe_us + KEYFRAME_MIN_INTERVAL_US - now;
@@ -867,6 +861,7 @@ void encoder_set_bitrate(struct encoder *e, unsigned kbps)
 {
 	const char *name = e->which->name;
 
+	g_assert(g_thread_self() == e->main);
 	if (!kbps || kbps == e->bitrate_kbps)
 		return;
 	e->bitrate_kbps = kbps;

@@ -24,6 +24,7 @@ struct stored {
 };
 
 struct hub {
+	GThread *main; /* the thread that made it, whose calls hub.h marks "Main thread" */
 	/* Guards everything below. The encoder thread holds it while it packetizes one frame
 	 * and queues it to every peer (a copy each, no sending); the main thread takes it to
 	 * change the peer list, to copy a packet out of the history and to read the stats. */
@@ -43,6 +44,7 @@ struct hub *hub_new(enum rtc_codec codec, uint32_t video_ssrc)
 {
 	struct hub *hub = g_new0(struct hub, 1);
 
+	hub->main = g_thread_self();
 	g_mutex_init(&hub->lock);
 	rtc_rtp_packetizer_init(&hub->packetizer, codec, video_ssrc);
 	hub->peers = g_ptr_array_new();
@@ -61,13 +63,17 @@ void hub_free(struct hub *hub)
 
 void hub_add_peer(struct hub *hub, struct rtc_peer *peer)
 {
+	g_assert(g_thread_self() == hub->main && peer);
 	g_mutex_lock(&hub->lock);
+	/* twice in the list, it would be sent every packet twice and kept after its removal */
+	g_assert(!g_ptr_array_find(hub->peers, peer, NULL));
 	g_ptr_array_add(hub->peers, peer);
 	g_mutex_unlock(&hub->lock);
 }
 
 void hub_remove_peer(struct hub *hub, struct rtc_peer *peer)
 {
+	g_assert(g_thread_self() == hub->main);
 	g_mutex_lock(&hub->lock);
 	g_ptr_array_remove_fast(hub->peers, peer);
 	g_mutex_unlock(&hub->lock);
@@ -162,6 +168,7 @@ void hub_retransmit(struct hub *hub, struct rtc_peer *peer, uint16_t seq)
 	size_t len = 0;
 	struct stored *slot;
 
+	g_assert(g_thread_self() == hub->main);
 	g_mutex_lock(&hub->lock);
 	slot = &hub->history[seq % HUB_HISTORY];
 	if (slot->len && slot->seq == seq) {

@@ -51,7 +51,7 @@ struct rtc_dtls_listener {
 	/* After connected: the peer closed (close_notify) or sent a fatal alert. Optional;
 	 * `failed` is called when it is NULL. */
 	void (*closed)(void *data, const char *reason);
-	/* Application data after the handshake (SCTP, later). Optional. */
+	/* Application data after the handshake (the SCTP association's packets). Optional. */
 	void (*receive)(void *data, const uint8_t *buf, size_t len);
 };
 

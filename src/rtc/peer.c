@@ -747,6 +747,7 @@ struct rtc_peer *rtc_peer_new(const struct rtc_peer_config *config,
 	};
 
 	peer->config = *config;
+	peer->rebase = true; /* the first video packet sets the numbering (epoch_seq) */
 	if (!peer->config.n_codecs) {
 		peer->config.codecs[0] = config->codec;
 		peer->config.n_codecs = 1;

@@ -1,5 +1,5 @@
 /* The link a viewer opens: `URL https://HOST:PORT/#token=JWT` on stdout, the one line
- * scripts rely on (DESIGN.md), with the token kept in the #fragment. */
+ * scripts rely on (README.md, `wayrtc --help`), with the token kept in the #fragment. */
 #pragma once
 
 #include <stdint.h>

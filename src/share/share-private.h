@@ -34,14 +34,21 @@ struct share {
 	/* One encode per codec offered, most wanted first (--codec, then the others this
 	 * machine can encode); each encodes only while a viewer whose answer chose it is
 	 * attached to its hub, and keeps the newest picture meanwhile so the first one
-	 * gets it at once. All use one video SSRC: a viewer gets one of them. */
+	 * gets it at once. All use one video SSRC: a viewer gets one of them.
+	 * Behind them, made when first needed, a second encode per codec for viewers on
+	 * links far slower than the others' (share.c, "Two encodes per codec").
+	 */
 	struct share_encode {
 		enum rtc_codec codec;
+		bool slow; /* the second encode of its codec */
 		struct encoder *encoder;
 		struct hub *hub;
-	} encodes[RTC_CODEC_COUNT];
+	} encodes[2 * RTC_CODEC_COUNT];
 	size_t n_encodes;
-	enum rtc_codec codecs[RTC_CODEC_COUNT]; /* of encodes[], for the viewer_host */
+	enum rtc_codec codecs[RTC_CODEC_COUNT]; /* the codecs offered, for the viewer_host */
+	size_t n_codecs;
+	GHashTable *placed; /* struct rtc_peer * → struct placement *: the encode it gets */
+	guint tier_timer;   /* looks at the placements twice a second */
 	/* The newest frame, kept (its damage copied in) for an encode that wakes: idle
 	 * encodes convert nothing, so the first viewer's keyframe starts from this one.
 	 * A copy of the damage costs far less than converting it for each idle codec. */

@@ -112,16 +112,30 @@ void share_push_frame(struct share *share, const struct capture_frame *frame)
 		encoder_push(share->encodes[i].encoder, frame);
 }
 
-/* The encode of this peer's codec (rtc_peer_get_codec, once its answer is in). */
-static struct share_encode *encode_of(struct share *share, struct rtc_peer *peer)
-{
-	enum rtc_codec codec = rtc_peer_get_codec(peer);
+/* Where a viewer's video comes from: the first encode of its codec, or the second one
+ * when its link is far slower than the others' (see update_bitrates). */
+struct placement {
+	struct share_encode *encode;
+	int64_t since_us; /* when it came there */
+	int64_t slow_us;  /* since when its link is far slower than the best; 0: it is not */
+};
 
+static struct share_encode *first_encode(struct share *share, enum rtc_codec codec)
+{
 	for (size_t i = 0; i < share->n_encodes; i++) {
-		if (share->encodes[i].codec == codec)
+		if (share->encodes[i].codec == codec && !share->encodes[i].slow)
 			return &share->encodes[i];
 	}
 	return &share->encodes[0]; /* not reached: only these codecs are offered */
+}
+
+/* The encode this peer gets: where it was placed, else the first of its codec
+ * (rtc_peer_get_codec, once its answer is in). */
+static struct share_encode *encode_of(struct share *share, struct rtc_peer *peer)
+{
+	struct placement *p = g_hash_table_lookup(share->placed, peer);
+
+	return p ? p->encode : first_encode(share, rtc_peer_get_codec(peer));
 }
 
 /* Sound is a bonus: without it (no PipeWire here, no Opus encoder) the desktop is still
@@ -169,20 +183,40 @@ static void host_get_size(void *data, unsigned *width, unsigned *height)
 	*height = share->height;
 }
 
-static void host_attach(void *data, struct rtc_peer *peer, bool audio)
+static void join_encode(struct share *share, struct share_encode *encode, struct rtc_peer *peer)
 {
-	struct share *share = data;
-	struct share_encode *encode = encode_of(share, peer);
-
-	/* the first viewer of this codec starts its encode (the newest picture first) */
+	/* the first viewer of an encode starts it (the newest picture first) */
 	if (hub_peer_count(encode->hub) == 0) {
-		log_info("encoding %s with %s", rtc_codec_name(encode->codec),
-		         encoder_get_name(encode->encoder));
+		log_info("encoding %s with %s%s", rtc_codec_name(encode->codec),
+		         encoder_get_name(encode->encoder), encode->slow ? " (slow links)" : "");
 		encoder_set_idle(encode->encoder, false);
 		if (share->screen_data)
 			encoder_set_picture(encode->encoder, &share->screen);
 	}
 	hub_add_peer(encode->hub, peer);
+}
+
+static void leave_encode(struct share_encode *encode, struct rtc_peer *peer)
+{
+	hub_remove_peer(encode->hub, peer);
+	/* its last viewer left: it stops encoding, the picture stays */
+	if (hub_peer_count(encode->hub) == 0) {
+		log_info("%s%s: nobody watching, not encoding", rtc_codec_name(encode->codec),
+		         encode->slow ? " (slow links)" : "");
+		encoder_set_idle(encode->encoder, true);
+	}
+}
+
+static void host_attach(void *data, struct rtc_peer *peer, bool audio)
+{
+	struct share *share = data;
+	struct placement *p = g_new(struct placement, 1);
+
+	p->encode = first_encode(share, rtc_peer_get_codec(peer));
+	p->since_us = g_get_monotonic_time();
+	p->slow_us = 0;
+	g_hash_table_insert(share->placed, peer, p);
+	join_encode(share, p->encode, peer);
 	/* the sound is captured while anyone may hear it */
 	if (audio && share->n_listeners++ == 0)
 		audio_set_active(share->audio, true);
@@ -191,14 +225,9 @@ static void host_attach(void *data, struct rtc_peer *peer, bool audio)
 static void host_detach(void *data, struct rtc_peer *peer, bool audio)
 {
 	struct share *share = data;
-	struct share_encode *encode = encode_of(share, peer);
 
-	hub_remove_peer(encode->hub, peer);
-	/* the last viewer of this codec left: it stops encoding, the picture stays */
-	if (hub_peer_count(encode->hub) == 0) {
-		log_info("%s: nobody watching, not encoding", rtc_codec_name(encode->codec));
-		encoder_set_idle(encode->encoder, true);
-	}
+	leave_encode(encode_of(share, peer), peer);
+	g_hash_table_remove(share->placed, peer);
 	if (audio && --share->n_listeners == 0)
 		audio_set_active(share->audio, false);
 }
@@ -213,25 +242,157 @@ static void host_retransmit(void *data, struct rtc_peer *peer, uint16_t seq)
 	hub_retransmit(encode_of(data, peer)->hub, peer, seq);
 }
 
-/* Each encode follows the slowest link among its viewers (the smallest estimate), never
- * above --bitrate. A slow viewer thus lowers the quality of the others on the same codec;
- * the better design (temporal layers, a second encode) is in docs/architecture.md. */
+/* Two encodes per codec. Each encode follows the slowest link among its viewers (the
+ * smallest settled estimate), never above --bitrate. So that one viewer on a slow link
+ * does not lower everyone's picture to its link, a viewer whose estimate stays under
+ * TIER_SPLIT of the best one of its codec for TIER_SPLIT_US moves to a second encode of
+ * that codec (made on first need), which follows the slow viewers alone; it comes back
+ * once its estimate reaches TIER_JOIN of what the first encode runs at, at most every
+ * TIER_HOLD_US (the move costs the first encode's viewers a keyframe). A move costs the
+ * mover a keyframe of its new encode (rtc_peer_restart_video: the browser sees one
+ * stream). The split is wide and must last: a busy receiver's CPU makes an estimate dip
+ * to a third for a second or two (measured on loopback with two Chromiums on 2 cores),
+ * where a slow link stays at an eighth. */
+#define TIER_SPLIT    0.3
+#define TIER_SPLIT_US (1 * G_USEC_PER_SEC)
+#define TIER_JOIN     0.8
+#define TIER_HOLD_US  (5 * G_USEC_PER_SEC)
+#define TIER_TICK_MS  500
+
+static bool start_encode(struct share *share, struct share_encode *encode, enum rtc_codec codec,
+                         bool slow, GError **error)
+{
+	bool high444 = codec == RTC_CODEC_H264_444;
+	struct encoder_config ec = {
+	        .name = share->config.encoder,
+	        .codec = high444 ? RTC_CODEC_H264 : codec,
+	        .max_fps = share->config.max_fps,
+	        .bitrate_kbps = share->config.bitrate_kbps,
+	        .chroma = high444 ? ENCODER_CHROMA_444 : ENCODER_CHROMA_420,
+	};
+
+	encode->codec = codec;
+	encode->slow = slow;
+	encode->encoder = encoder_new(&ec, on_encoded, encode, error);
+	if (!encode->encoder)
+		return false;
+	/* 4:4:4 is offered only where the encoder makes it */
+	if (high444 && encoder_get_chroma(encode->encoder) != ENCODER_CHROMA_444) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s makes 4:2:0 only",
+		            encoder_get_name(encode->encoder));
+		g_clear_pointer(&encode->encoder, encoder_free);
+		return false;
+	}
+	encode->hub = hub_new(codec, share->video_ssrc);
+	if (share->audio_ssrc)
+		hub_set_audio_ssrc(encode->hub, share->audio_ssrc);
+	encoder_set_idle(encode->encoder, true);
+	return true;
+}
+
+/* The second encode of `codec`, made now if it was not; NULL if it cannot be. */
+static struct share_encode *slow_encode(struct share *share, enum rtc_codec codec)
+{
+	g_autoptr(GError) error = NULL;
+	struct share_encode *encode;
+
+	for (size_t i = 0; i < share->n_encodes; i++) {
+		if (share->encodes[i].codec == codec && share->encodes[i].slow)
+			return &share->encodes[i];
+	}
+	if (share->n_encodes == G_N_ELEMENTS(share->encodes))
+		return NULL;
+	encode = &share->encodes[share->n_encodes];
+	if (!start_encode(share, encode, codec, true, &error)) {
+		log_warn("no second %s encode for slow links: %s", rtc_codec_name(codec),
+		         error->message);
+		return NULL;
+	}
+	share->n_encodes++;
+	return encode;
+}
+
+static void move_viewer(struct share *share, struct viewer *viewer, struct placement *p,
+                        struct share_encode *to, uint32_t bps)
+{
+	struct rtc_peer *peer = viewer_get_peer(viewer);
+
+	log_info("%s: %s (its link: %u kbit/s)", viewer_get_address(viewer),
+	         to->slow ? "to the encode for slow links" : "back to the main encode", bps / 1000);
+	leave_encode(p->encode, peer);
+	rtc_peer_restart_video(peer);
+	join_encode(share, to, peer);
+	encoder_request_keyframe(to->encoder);
+	p->encode = to;
+	p->since_us = g_get_monotonic_time();
+	p->slow_us = 0;
+}
+
+/* Moves viewers of `first`'s codec between it and its second encode, by their links'
+ * estimates from a second after they connect (a joiner on a slow link goes at once,
+ * before its keyframes at the first encode's rate flood its link). */
+static void place_viewers(struct share *share, struct share_encode *first)
+{
+	int64_t now = g_get_monotonic_time();
+	uint32_t best = 0, first_min = 0;
+
+	for (GList *l = share->viewers; l; l = l->next) {
+		struct rtc_peer *peer = viewer_get_peer(l->data);
+		uint32_t bps = viewer_get_link_estimate(l->data);
+
+		if (!peer || !bps || !g_hash_table_contains(share->placed, peer) ||
+		    first_encode(share, rtc_peer_get_codec(peer)) != first)
+			continue;
+		best = MAX(best, bps);
+		if (encode_of(share, peer) == first)
+			first_min = first_min ? MIN(first_min, bps) : bps;
+	}
+	for (GList *l = share->viewers; l; l = l->next) {
+		struct rtc_peer *peer = viewer_get_peer(l->data);
+		uint32_t bps = viewer_get_link_estimate(l->data);
+		struct placement *p = peer ? g_hash_table_lookup(share->placed, peer) : NULL;
+		struct share_encode *to;
+
+		if (!p || !bps || first_encode(share, rtc_peer_get_codec(peer)) != first)
+			continue;
+		if (p->encode == first && bps < TIER_SPLIT * best) {
+			if (!p->slow_us)
+				p->slow_us = now;
+			if (now - p->slow_us >= TIER_SPLIT_US &&
+			    (to = slow_encode(share, first->codec)))
+				move_viewer(share, l->data, p, to, bps);
+		} else if (p->encode == first) {
+			p->slow_us = 0;
+		} else if (p->encode != first && now - p->since_us >= TIER_HOLD_US &&
+		           bps >= TIER_JOIN * (first_min ? first_min : best)) {
+			move_viewer(share, l->data, p, first, bps);
+		}
+	}
+}
+
 static void update_bitrates(struct share *share)
 {
+	for (size_t i = 0; i < share->n_encodes; i++) {
+		if (!share->encodes[i].slow)
+			place_viewers(share, &share->encodes[i]);
+	}
 	for (size_t i = 0; i < share->n_encodes; i++) {
 		struct share_encode *encode = &share->encodes[i];
 		unsigned kbps = share->config.bitrate_kbps;
 
 		for (GList *l = share->viewers; l; l = l->next) {
 			struct rtc_peer *peer = viewer_get_peer(l->data);
-			uint32_t bps = viewer_get_estimate(l->data);
+			/* the second encode serves slow links alone: no one to protect */
+			uint32_t bps = encode->slow ? viewer_get_link_estimate(l->data)
+			                            : viewer_get_estimate(l->data);
 
-			if (bps && peer && encode_of(share, peer) == encode)
+			if (bps && peer && g_hash_table_contains(share->placed, peer) &&
+			    encode_of(share, peer) == encode)
 				kbps = MIN(kbps, MAX(bps / 1000, 1u));
 		}
 		if (kbps != encoder_get_bitrate(encode->encoder))
-			log_debug("%s: video bitrate %u kbit/s", rtc_codec_name(encode->codec),
-			          kbps);
+			log_debug("%s%s: video bitrate %u kbit/s", rtc_codec_name(encode->codec),
+			          encode->slow ? " (slow links)" : "", kbps);
 		encoder_set_bitrate(encode->encoder, kbps);
 	}
 }
@@ -239,6 +400,15 @@ static void update_bitrates(struct share *share)
 static void host_estimate_changed(void *data)
 {
 	update_bitrates(data);
+}
+
+static gboolean tier_tick(void *data)
+{
+	struct share *share = data;
+
+	if (share->viewers && share->viewers->next)
+		update_bitrates(share);
+	return G_SOURCE_CONTINUE;
 }
 
 static struct input_sink *host_new_sink(void *data, GError **error)
@@ -370,6 +540,9 @@ bool share_serve(struct share *share, GError **error)
 	        .key = &share->key,
 	};
 
+	/* the source is up: a virtual desktop may have brought its own sound server. Before
+	 * the viewer_host is filled, which tells viewers whether there is sound. */
+	start_audio(share);
 	share->clipboard = arbiter_new(share_display(share), &arbiter_listener, share, &local);
 	if (!share->clipboard)
 		log_info("no clipboard sharing: %s", local->message);
@@ -390,7 +563,7 @@ bool share_serve(struct share *share, GError **error)
 	        .dtls_cert = share->dtls_cert,
 	        .video_ssrc = share->video_ssrc,
 	        .codecs = share->codecs,
-	        .n_codecs = share->n_encodes,
+	        .n_codecs = share->n_codecs,
 	        .audio = share->audio != NULL,
 	        .audio_ssrc = share->audio_ssrc,
 	        .cursor = share->cursor,
@@ -407,6 +580,8 @@ bool share_serve(struct share *share, GError **error)
 	share->server = server_new(&sc, &server_listener, share, error);
 	if (!share->server)
 		return false;
+	/* a viewer's placement waits on time as well as on its estimate (TIER_SPLIT_US) */
+	share->tier_timer = g_timeout_add(TIER_TICK_MS, tier_tick, share);
 	log_info("certificate SHA-256 %s", share->tls_fingerprint);
 	link_print(&share->config, server_get_port(share->server), &share->key,
 	           can_control(share) ? LINK_SCOPE_ALL : LINK_SCOPE_VIEW_ONLY, share->config.ttl_s);
@@ -418,6 +593,7 @@ struct share *share_new(struct config *config, GError **error)
 	struct share *share = g_new0(struct share, 1);
 	struct input_sink_wl_options options;
 
+	share->placed = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	share->config = *config;
 	memset(config, 0, sizeof(*config));
 	if (!resolve("listen", &share->config.listen_host, false, error) ||
@@ -464,28 +640,13 @@ static bool start_encodes(struct share *share, GError **error)
 			order[n++] = all[i];
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct share_encode *encode = &share->encodes[share->n_encodes];
-		bool high444 = order[i] == RTC_CODEC_H264_444;
-		struct encoder_config ec = {
-		        .name = share->config.encoder,
-		        .codec = high444 ? RTC_CODEC_H264 : order[i],
-		        .max_fps = share->config.max_fps,
-		        .bitrate_kbps = share->config.bitrate_kbps,
-		        .chroma = high444 ? ENCODER_CHROMA_444 : ENCODER_CHROMA_420,
-		};
 		g_autoptr(GError) local = NULL;
-		/* the one asked for must work (4:4:4 may fall back to the 4:2:0 after it) */
-		bool must = i == 0 && !high444;
+		/* the one asked for must work (4:4:4 may fall back to the 4:2:0 after it); the
+		 * others are a bonus */
+		bool must = i == 0 && order[i] != RTC_CODEC_H264_444;
 
-		encode->codec = order[i];
-		encode->encoder = encoder_new(&ec, on_encoded, encode, &local);
-		if (encode->encoder && high444 &&
-		    encoder_get_chroma(encode->encoder) != ENCODER_CHROMA_444) {
-			g_set_error(&local, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-			            "%s makes 4:2:0 only", encoder_get_name(encode->encoder));
-			g_clear_pointer(&encode->encoder, encoder_free);
-		}
-		if (!encode->encoder) {
+		if (!start_encode(share, &share->encodes[share->n_encodes], order[i], false,
+		                  &local)) {
 			if (must) {
 				g_propagate_error(error, g_steal_pointer(&local));
 				return false;
@@ -493,9 +654,8 @@ static bool start_encodes(struct share *share, GError **error)
 			log_info("%s is not offered: %s", rtc_codec_name(order[i]), local->message);
 			continue;
 		}
-		encode->hub = hub_new(order[i], share->video_ssrc);
-		encoder_set_idle(encode->encoder, true);
-		share->codecs[share->n_encodes++] = order[i];
+		share->n_encodes++;
+		share->codecs[share->n_codecs++] = order[i];
 	}
 	if (!share->n_encodes) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no video encoder for %s",
@@ -519,13 +679,9 @@ int share_run(struct share *share, const char *const *command, GError **error)
 	 * end, so a signal during the cleanup cannot cut it short */
 	g_unix_signal_add(SIGINT, on_signal, share);
 	g_unix_signal_add(SIGTERM, on_signal, share);
+	/* the sound starts with the server (share_serve), once the source is up */
 	if (!source_start(share, command, error))
 		return 1;
-	/* after the source: a virtual desktop may have brought its own sound server; no
-	 * viewer comes before the loop runs */
-	start_audio(share);
-	share->host.audio = share->audio != NULL;
-	share->host.audio_ssrc = share->audio_ssrc;
 	g_main_loop_run(share->loop);
 	return share->exit_status;
 }
@@ -534,6 +690,7 @@ void share_free(struct share *share)
 {
 	if (!share)
 		return;
+	g_clear_handle_id(&share->tier_timer, g_source_remove);
 	server_free(share->server); /* closes every viewer first */
 	arbiter_free(share->clipboard);
 	input_sink_destroy(share->seat_anchor);
@@ -545,6 +702,7 @@ void share_free(struct share *share)
 	cursor_free(share->cursor);
 	for (size_t i = 0; i < share->n_encodes; i++)
 		hub_free(share->encodes[i].hub);
+	g_clear_pointer(&share->placed, g_hash_table_unref);
 	rtc_cert_free(share->dtls_cert);
 	g_free(share->screen_data);
 	if (share->loop)

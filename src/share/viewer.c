@@ -34,6 +34,9 @@
 /* How long after connecting a viewer's bandwidth estimate is left to settle before it can
  * lower the encode's rate. */
 #define ESTIMATE_SETTLE_MS 3000
+/* After this long its estimate has measured the link (the start-up probes answered), good
+ * enough to tell a slow link from a fast one (viewer_get_link_estimate). */
+#define LINK_KNOWN_MS 1000
 /* One line per viewer this often at debug: what its link does (issue 9, "seeing it"). */
 #define STATS_INTERVAL_S 5
 
@@ -69,6 +72,7 @@ struct viewer {
 	unsigned cursor_behind; /* CURSOR_CHANGED_* not yet sent on `cursor` */
 	guint cursor_retry;     /* the send buffer was full: trying again */
 	guint stats_timer;      /* the debug stats line, while connected */
+	int64_t connected_us;   /* 0: not yet */
 	guint estimate_timer;   /* its estimate is not used yet (ESTIMATE_SETTLE_MS) */
 	struct rtc_peer_stats stats_last;
 	int64_t stats_last_us;
@@ -142,6 +146,7 @@ static void on_state(void *data, enum rtc_peer_state state, const char *reason)
 	switch (state) {
 	case RTC_PEER_CONNECTED:
 		log_info("%s: connected", server_client_get_address(viewer->client));
+		viewer->connected_us = g_get_monotonic_time();
 		request_keyframe(viewer);
 		if (!viewer->estimate_timer)
 			viewer->estimate_timer =
@@ -193,9 +198,23 @@ uint32_t viewer_get_estimate(struct viewer *viewer)
 	return rtc_peer_get_estimate(viewer->peer);
 }
 
+uint32_t viewer_get_link_estimate(struct viewer *viewer)
+{
+	if (!viewer->peer || rtc_peer_get_state(viewer->peer) != RTC_PEER_CONNECTED ||
+	    !viewer->connected_us ||
+	    g_get_monotonic_time() - viewer->connected_us < LINK_KNOWN_MS * 1000)
+		return 0;
+	return rtc_peer_get_estimate(viewer->peer);
+}
+
 struct rtc_peer *viewer_get_peer(struct viewer *viewer)
 {
 	return viewer->peer;
+}
+
+const char *viewer_get_address(struct viewer *viewer)
+{
+	return server_client_get_address(viewer->client);
 }
 
 static const char *viewer_address(struct viewer *viewer)

@@ -55,8 +55,13 @@ void viewer_free(struct viewer *viewer); /* accepts NULL */
 void viewer_handle_message(struct viewer *viewer, const char *text, size_t len);
 /* What the link to this viewer carries, bits per second; 0 until it is connected. */
 uint32_t viewer_get_estimate(struct viewer *viewer);
+/* The same a second after connecting, before it settles: enough to place the viewer on a
+ * slow link's encode, which lowers nobody else's picture; 0 before. */
+uint32_t viewer_get_link_estimate(struct viewer *viewer);
 /* Its WebRTC connection; NULL when none could be made. */
 struct rtc_peer *viewer_get_peer(struct viewer *viewer);
+/* Where it connects from, for logs. */
+const char *viewer_get_address(struct viewer *viewer);
 /* The desktop's clipboard has new text: sent to the viewer if its link allows it. */
 void viewer_send_clipboard(struct viewer *viewer, GBytes *text);
 /* The desktop's pointer changed (CURSOR_CHANGED_* of host->cursor): sent to the viewer

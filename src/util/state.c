@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/io.h"
+
 #define STATE_DIR_NAME  "wayrtc"
 #define STATE_DIR_MODE  0700
 #define SECRET_MODE     0600
@@ -133,8 +135,6 @@ bool state_write_secret(const char *dir, const char *name, const void *data, siz
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 	g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
 	int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, SECRET_MODE);
-	const char *p = data;
-	size_t left = len;
 	int saved;
 
 	if (fd < 0) {
@@ -143,16 +143,8 @@ bool state_write_secret(const char *dir, const char *name, const void *data, siz
 		            "cannot write %s: %s", path, g_strerror(saved));
 		return false;
 	}
-	while (left) {
-		ssize_t n = write(fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail_fd;
-		p += n;
-		left -= (size_t)n;
-	}
+	if (!io_write_all(fd, data, len))
+		goto fail_fd;
 	/* the data reaches the disk before the name does, so a crash leaves the old
 	 * file or the new one, never an empty key */
 	if (fsync(fd) < 0)

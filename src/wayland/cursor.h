@@ -1,6 +1,6 @@
 /* The pointer beside wlr-screencopy's frames: one ext-image-copy-capture-v1 pointer cursor
  * session on the captured output, its image captured into SHM each time it changes, and
- * its place and hotspot, reported as they come. Used by media/capture_wlr.c. */
+ * its place and hotspot, reported as they come. Used by wayland/screencopy.c. */
 #pragma once
 
 #include <wayland-client.h>

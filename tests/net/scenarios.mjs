@@ -139,11 +139,15 @@ export function twoViewers({ slowKbit = 1000 } = {}) {
     await sleep(ADAPT_MS);
     const [b0, b1] = await window_(fast.page, MEASURE_MS);
     const m = await readMeter(fast.page);
+    // where the server put each viewer (src/share/share.c, "Two encodes per codec")
+    const moves = wayrtc.log.join('').split('\n')
+      .filter((l) => /: (to the encode for slow links|back to the main encode)/.test(l));
     return {
       alone: summarize(m, a0, a1),
       together: summarize(m, b0, b1),
       slow: slow.playing ? summarize(await readMeter(slow.page), b0, b1) : null,
       slowPlaying: slow.playing,
+      moves,
     };
   });
 }

@@ -146,7 +146,7 @@ static void test_chooser_config(void)
 /* A buffer's SPA_META_Cursor with `room` bytes, as PipeWire hands it over. */
 struct meta_room {
 	struct spa_meta meta;
-	uint8_t data[CURSOR_META_SIZE(CURSOR_META_SIDE, CURSOR_META_SIDE)];
+	uint8_t data[PWMETA_CURSOR_SIZE(CURSOR_META_SIDE, CURSOR_META_SIDE)];
 };
 
 static struct spa_meta *meta_init(struct meta_room *r, size_t room)
@@ -260,12 +260,12 @@ static void test_cursor_meta(void)
 	                             .stride = 8,
 	                             .format = DRM_FORMAT_XBGR8888};
 	cursor_meta_take(&c, &in);
-	cursor_meta_write(&c, meta_init(&r, CURSOR_META_SIZE(1, 1)), false);
+	cursor_meta_write(&c, meta_init(&r, PWMETA_CURSOR_SIZE(1, 1)), false);
 	bm = meta_bitmap(m);
 	g_assert_nonnull(bm);
 	g_assert_cmpuint(bm->offset, ==, 0);
 	/* and the same image where it fits, as RGBx */
-	cursor_meta_write(&c, meta_init(&r, CURSOR_META_SIZE(2, 3)), true);
+	cursor_meta_write(&c, meta_init(&r, PWMETA_CURSOR_SIZE(2, 3)), true);
 	bm = meta_bitmap(m);
 	g_assert_cmpuint(bm->format, ==, SPA_VIDEO_FORMAT_RGBx);
 	g_assert_cmpuint(bm->offset, >, 0);

@@ -1,0 +1,167 @@
+// The pointer half of remote control (web/control.js): mouse, pen, touch and wheel on the
+// video become pointer messages (docs/input.md). Motion goes on the unordered `pointer`
+// channel, coalesced only when that channel is congested; presses, releases, wheel and
+// a drag's path go in order on `input`, through control.js's outbox.
+
+import {
+  encodePointerMove, encodeButton, encodeWheel, normalisedPosition,
+} from './input.js';
+
+// Motion is dropped, not queued, once this much is waiting: on a congested link only the
+// newest position matters.
+const POINTER_BUFFER_MAX = 1024;
+
+// MouseEvent.buttons bit of each MouseEvent.button (middle and right swap places).
+const BUTTON_BITS = [1, 4, 2, 8, 16];
+
+// out: control.js's { send, sendNow, takeToken, isOpen }; channel: the `pointer` data
+// channel or null; viewOnly(): tells the person this link cannot control; focusSink():
+// gives the keyboard textarea focus; on(target, type, fn, opts): adds a listener that
+// control.js removes on close.
+export function createPointer({
+  win, video, channel, out, canControl, viewOnly, focusSink, on,
+}) {
+  const buttons = new Set(); // MouseEvent.button numbers the desktop holds for us
+  const rawMotion = 'onpointerrawupdate' in win;
+  let pending = null; // the newest pointer position not yet sent
+  let frame = 0;
+
+  function position(ev) {
+    return normalisedPosition(ev.clientX, ev.clientY, video, buttons.size > 0);
+  }
+
+  function flushMotion() {
+    frame = 0;
+    if (!pending) return;
+    const p = pending;
+    // A drag's path is ordered with its press and release; so is all motion if the
+    // unordered channel is not there.
+    if (buttons.size || !out.isOpen(channel)) {
+      pending = null;
+      out.send(encodePointerMove(p.x, p.y));
+      return;
+    }
+    if (channel.bufferedAmount > POINTER_BUFFER_MAX || !out.takeToken()) {
+      frame = win.requestAnimationFrame(flushMotion);
+      return;
+    }
+    pending = null;
+    out.sendNow(channel, encodePointerMove(p.x, p.y));
+  }
+
+  // Chromium already hands pointermove over once a display frame: send it at once (an
+  // animation frame more would add up to 16 ms); only a congested channel coalesces.
+  function moveLater(p) {
+    pending = p;
+    if (!frame) flushMotion();
+  }
+
+  // On `input` right before a button or wheel message, so it lands where the pointer is.
+  function moveNow(p) {
+    pending = null;
+    out.send(encodePointerMove(p.x, p.y));
+  }
+
+  // True when the event changed what the desktop holds.
+  function setButton(ev, pressed) {
+    const b = ev.button;
+    const msg = encodeButton(b, pressed);
+    if (!msg || buttons.has(b) === pressed) return false;
+    const p = position(ev);
+    if (!p) return false; // pressed over the bars: not the desktop's
+    moveNow(p);
+    out.send(msg);
+    if (pressed) {
+      buttons.add(b);
+      try {
+        video.setPointerCapture?.(ev.pointerId);
+      } catch {
+        // the pointer may already be gone; the release still comes as pointerup
+      }
+    } else {
+      buttons.delete(b);
+    }
+    return true;
+  }
+
+  function releaseButtons() {
+    for (const b of buttons) out.send(encodeButton(b, false));
+    buttons.clear();
+  }
+
+  function onPointerDown(ev) {
+    if (!canControl) {
+      viewOnly();
+      return;
+    }
+    if (!ev.isPrimary) return; // a second finger: one pointer is all the desktop has
+    // A phone's keyboard would pop up on every tap; the menu's Keyboard item asks for it.
+    if (ev.pointerType !== 'touch') focusSink();
+    setButton(ev, true);
+  }
+
+  function onPointerMove(ev) {
+    if (!canControl || !ev.isPrimary) return;
+    // A second mouse button pressed or released while one is held (a chord) comes as
+    // pointermove with that button set.
+    if (ev.button >= 0 && ev.button < BUTTON_BITS.length &&
+        setButton(ev, (ev.buttons & BUTTON_BITS[ev.button]) !== 0)) return;
+    if (rawMotion) return; // it came already, as pointerrawupdate
+    const p = position(ev);
+    if (p) moveLater(p);
+  }
+
+  // Chromium holds pointermove back until the next display frame (up to 16 ms);
+  // pointerrawupdate comes as soon as the motion does.
+  function onPointerRawUpdate(ev) {
+    if (!canControl || !ev.isPrimary || ev.button >= 0) return; // chords: pointermove
+    const p = position(ev);
+    if (p) moveLater(p);
+  }
+
+  function onPointerUp(ev) {
+    if (!canControl || !ev.isPrimary) return;
+    setButton(ev, false);
+  }
+
+  function onPointerCancel(ev) {
+    if (canControl && ev.isPrimary) releaseButtons();
+  }
+
+  function onWheel(ev) {
+    ev.preventDefault(); // neither scroll nor zoom this page
+    if (!canControl) return;
+    const msg = encodeWheel(ev.deltaX, ev.deltaY, ev.deltaMode);
+    const p = position(ev);
+    if (!msg || !p) return;
+    moveNow(p);
+    out.send(msg);
+  }
+
+  // Back and forward buttons would leave the page; the middle one would autoscroll.
+  function onMouse(ev) {
+    ev.preventDefault();
+  }
+
+  on(video, 'pointerdown', onPointerDown);
+  on(video, 'pointermove', onPointerMove);
+  if (rawMotion) on(video, 'pointerrawupdate', onPointerRawUpdate);
+  on(video, 'pointerup', onPointerUp);
+  on(video, 'pointercancel', onPointerCancel);
+  on(video, 'wheel', onWheel, { passive: false });
+  // mousedown too: no focus leaves the textarea, no text selection, no drag of the video
+  on(video, 'mousedown', onMouse);
+  on(video, 'mouseup', onMouse);
+  on(video, 'auxclick', onMouse);
+
+  return {
+    // The desktop lets go of everything (control.js sends the one message that says so).
+    forget() {
+      buttons.clear();
+      pending = null;
+    },
+    close() {
+      win.cancelAnimationFrame?.(frame);
+    },
+  };
+}
