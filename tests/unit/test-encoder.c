@@ -882,7 +882,7 @@ static void test_444(void)
 	struct encoder_config config = {.name = "x264enc",
 	                                .codec = RTC_CODEC_H264,
 	                                .max_fps = 60,
-	                                .bitrate_kbps = 2000,
+	                                .bitrate_kbps = 5000, /* 4:2:0 would need 3.0 */
 	                                .no_refinement = true,
 	                                .chroma = ENCODER_CHROMA_444};
 	struct out o = {0};
@@ -913,6 +913,11 @@ static void test_444(void)
 	}
 	g_assert_nonnull(sps);
 	g_assert_cmpuint(sps[0], ==, 244);
+	/* the level the offer's f400LL says: High 4:4:4's limits, four times the baseline's
+	 * bit rate, as x264 counts them (2.1 here, where 4:2:0 at 5 Mbit/s needs 3.0) */
+	g_assert_cmpuint(rtc_h264_level_idc(320, 240, 60, 5000), ==, 30);
+	g_assert_cmpuint(sps[2], ==, rtc_h264_444_level_idc(320, 240, 60, 5000));
+	g_assert_cmpuint(sps[2], ==, 21);
 	/* ue(seq_parameter_set_id = 0) "1", ue(chroma_format_idc = 3) "00100" */
 	g_assert_cmphex(sps[3] & 0xfc, ==, 0x90);
 	encoder_free(enc);
