@@ -170,9 +170,11 @@ struct rtc_ice *rtc_ice_new(const struct rtc_ice_config *config,
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "ICE: libnice agent failed");
 		goto fail;
 	}
-	/* UDP only: TCP host candidates help no browser we serve and cost sockets */
+	/* ICE-TCP (RFC 6544) beside UDP: a browser whose network drops UDP connects to our
+	 * passive TCP candidates (its own active ones need no port of ours), with no TURN
+	 * server; browsers pick UDP whenever it works (TCP candidates rank lower) */
 	g_object_set(ice->agent, "controlling-mode", config->controlling, "upnp", FALSE, "ice-tcp",
-	             FALSE, NULL);
+	             TRUE, NULL);
 	if (config->stun_host)
 		g_object_set(ice->agent, "stun-server", config->stun_host, "stun-server-port",
 		             config->stun_port, NULL);

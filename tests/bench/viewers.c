@@ -42,7 +42,7 @@ static char *host;          /* 127.0.0.1:PORT */
 static struct auth_key key; /* the share's, to mint a link per viewer */
 static SoupSession *session;
 
-static void die(const char *what, const GError *error)
+G_GNUC_NORETURN static void die(const char *what, const GError *error)
 {
 	fprintf(stderr, "wayrtc-bench-viewers: %s%s%s\n", what, error ? ": " : "",
 	        error ? error->message : "");

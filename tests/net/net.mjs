@@ -83,9 +83,12 @@ export class Net {
   }
 
   // Drop all UDP to and from the viewers, as a firewall that lets only TCP out (the
-  // TURN namespace's UDP to the server still passes).
-  blockUdp(on) {
-    sh('udp', on ? 'block' : 'allow');
+  // TURN namespace's UDP to the server still passes). relayOnly: TCP from a viewer to the
+  // server too, but for its web page, so only a TURN relay can carry the media.
+  blockUdp(on, { relayOnly = false } = {}) {
+    if (!on) sh('udp', 'allow');
+    else if (relayOnly) sh('udp', 'relay-only', String(PORT));
+    else sh('udp', 'block');
   }
 
   // One-way delay in ms added at the router to every packet, either way (RTT = 2 × ms);

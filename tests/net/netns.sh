@@ -14,6 +14,8 @@
 #   netns.sh delay on|off    route through the TUN device "${P}dly" (the relay makes it)
 #   netns.sh udp block|allow         drop every UDP packet to or from a viewer, as a
 #                            firewall that lets only TCP out would
+#   netns.sh udp relay-only PORT     the same, and TCP from a viewer to the server
+#                            only to PORT (its web page): no ICE-TCP, TURN or nothing
 #
 # Names: namespaces $P-srv, $P-mid, $P-turn, $P-c1…; P is $WAYRTC_NET_PREFIX (default
 # "net", at most 6 characters so interface names fit in 15).
@@ -125,6 +127,10 @@ udp() {
 	for i in $(viewers); do
 		in_mid iptables -A "${P}UDP" -p udp -s "198.18.$i.0/24" -j DROP
 		in_mid iptables -A "${P}UDP" -p udp -d "198.18.$i.0/24" -j DROP
+		if [ "$1" = relay-only ]; then
+			in_mid iptables -A "${P}UDP" -p tcp -s "198.18.$i.0/24" -d 198.18.0.1 \
+				! --dport "$2" -j DROP
+		fi
 	done
 }
 

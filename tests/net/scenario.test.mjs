@@ -98,13 +98,23 @@ scenario('tiers', 'a viewer behind 500 kbit/s gets an encode of its own and both
     `the slow viewer: ${r.slow.fps.toFixed(1)} frames/s, a gap of ${r.slow.maxGapMs} ms`);
 });
 
+scenario('iceTcp', 'all UDP dropped, no TURN server: the viewer connects over ICE-TCP and plays', async () => {
+  const r = await SCENARIOS.udpBlocked({ turn: false });
+  log('with UDP', r.unshaped);
+  if (r.blocked) log('UDP dropped, no TURN', r.blocked);
+  assert.ok(r.playing, `no picture within 30 s with UDP dropped (page state ${r.state})`);
+  assert.match(r.blocked.path, /\/tcp → host\/tcp/, 'straight to our TCP candidate');
+  assert.ok(r.blocked.fps >= 0.5 * r.unshaped.fps,
+    `${r.blocked.fps.toFixed(1)} frames/s, ${r.unshaped.fps.toFixed(1)} with UDP`);
+});
+
 scenario('udpBlocked', 'all UDP dropped: the viewer connects (TURN or ICE-TCP) and plays', async () => {
     const r = await SCENARIOS.udpBlocked();
     log('with UDP', r.unshaped);
     if (r.blocked) log('UDP dropped', r.blocked);
     assert.ok(r.unshaped.fps > 0, 'frames with UDP');
     assert.ok(r.playing, `no picture within 30 s with UDP dropped (page state ${r.state})`);
-    assert.match(r.blocked.path, /tcp|relay/, 'over TCP or a relay');
+    assert.match(r.blocked.path, /relay/, 'through the TURN relay');
     // plays: as a busy machine allows, so beside the run with UDP
     assert.ok(r.blocked.fps >= 0.5 * r.unshaped.fps,
       `${r.blocked.fps.toFixed(1)} frames/s, ${r.unshaped.fps.toFixed(1)} with UDP`);

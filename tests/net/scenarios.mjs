@@ -153,8 +153,9 @@ export function twoViewers({ slowKbit = 1000 } = {}) {
 }
 
 // All UDP to and from the viewer dropped: does it connect, how, and does it play. With
-// turn (the default) coturn runs in the TURN namespace and wayrtc gets its secret, so
-// the browser can relay over TCP; turn false: as before part 7, no TURN at all.
+// turn (the default) coturn runs in the TURN namespace and wayrtc gets its secret, and
+// direct TCP to wayrtc is dropped too (but for its page), so the browser must relay over
+// TCP; turn false: no TURN at all, the browser may reach our ICE-TCP candidates.
 export function udpBlocked({ timeoutMs = 30000, turn = true } = {}) {
   return run(1, async (net) => {
     const args = [];
@@ -173,7 +174,7 @@ export function udpBlocked({ timeoutMs = 30000, turn = true } = {}) {
     const [a0, a1] = await window_(open.page, MEASURE_MS / 2);
     const unshaped = summarize(await readMeter(open.page), a0, a1);
     await open.browser.close();
-    net.blockUdp(true);
+    net.blockUdp(true, { relayOnly: turn });
     const v = await view(net, wayrtc, 1, { timeoutMs });
     if (!v.playing) return { unshaped, playing: false, state: v.state };
     await sleep(ADAPT_MS);

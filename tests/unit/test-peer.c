@@ -804,13 +804,25 @@ static void test_offer(void)
 	g_assert_null(strstr(offer, "m=audio")); /* no audio unless asked */
 	g_assert_nonnull(strstr(offer, "a=ssrc:287454020 cname:"));
 	g_assert_true(has_loopback_candidate(offer));
-	for (guint i = 0; i < o.candidates->len; i++) {
-		const char *c = o.candidates->pdata[i];
+	{
+		unsigned udp = 0, tcp_passive = 0;
 
-		g_assert_true(g_str_has_prefix(c, "candidate:"));
-		g_assert_nonnull(strstr(c, " typ host"));
-		g_assert_nonnull(strstr(c, " UDP ")); /* UDP only */
-		g_assert_null(strstr(c, " fe80:"));   /* no link-local */
+		for (guint i = 0; i < o.candidates->len; i++) {
+			const char *c = o.candidates->pdata[i];
+
+			g_assert_true(g_str_has_prefix(c, "candidate:"));
+			g_assert_nonnull(strstr(c, " typ host"));
+			g_assert_null(strstr(c, " fe80:")); /* no link-local */
+			/* UDP, and ICE-TCP (RFC 6544) for networks that drop UDP */
+			udp += strstr(c, " UDP ") != NULL;
+			if (strstr(c, " TCP "))
+				g_assert_nonnull(strstr(c, " tcptype "));
+			else
+				g_assert_nonnull(strstr(c, " UDP "));
+			tcp_passive += strstr(c, " TCP ") && strstr(c, " tcptype passive");
+		}
+		g_assert_cmpuint(udp, >, 0);
+		g_assert_cmpuint(tcp_passive, >, 0);
 	}
 	offer_clear(&o);
 
