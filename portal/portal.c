@@ -180,9 +180,8 @@ uint32_t portal_cursor_modes(struct portal *p)
 	outputs = outputs_probe(p->display, &caps, NULL);
 
 	/* asked afresh each time (the frontend reads it once, at its start, and a
-	 * SelectSources must not get what the compositor cannot give); only the caps count */
-	if (outputs)
-		g_ptr_array_unref(outputs);
+	 * SelectSources must not get what the compositor cannot give); only the caps count
+	 * (g_autoptr frees the outputs) */
 	return CURSOR_MODES_ALWAYS | (caps.cursor_capture ? PORTAL_CURSOR_METADATA : 0);
 }
 
