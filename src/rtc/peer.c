@@ -1009,15 +1009,13 @@ static void want_keyframe(struct rtc_peer *peer)
 
 /* Under qlock: how long the video not yet begun would take at the pacing rate. */
 /* Under qlock: the pacer's rate for the backlog there is now. */
-static uint32_t pace(struct rtc_peer *peer)
+static uint32_t drain_rate(const struct rtc_peer *peer)
 {
 	double backlog =
 	        (double)(peer->video_bytes + peer->resend_bytes) * 8 * G_USEC_PER_SEC / DRAIN_US;
 	double base = peer->pacing_bps;
-	uint32_t rate = (uint32_t)CLAMP(backlog, base, base * PACING_FACTOR_MAX / PACING_FACTOR);
 
-	rtc_pacer_set_rate(&peer->pacer, rate);
-	return rate;
+	return (uint32_t)CLAMP(backlog, base, base * PACING_FACTOR_MAX / PACING_FACTOR);
 }
 
 static int64_t queued_us(struct rtc_peer *peer)
@@ -1030,7 +1028,7 @@ static int64_t queued_us(struct rtc_peer *peer)
 		if (!peer->sending_any || q->ts != peer->sending_ts)
 			bytes += q->len;
 	}
-	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(pace(peer), 1u));
+	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(drain_rate(peer), 1u));
 }
 
 /* Under qlock: every frame not yet begun goes; the one on the wire is finished. */
@@ -1331,7 +1329,7 @@ static gpointer sender_main(void *data)
 		if ((q = g_queue_pop_head(&peer->audio_q))) {
 			kind = SEND_AUDIO;
 		} else if (peer->resend_q.length || peer->video_q.length) {
-			pace(peer);
+			rtc_pacer_set_rate(&peer->pacer, drain_rate(peer));
 			wait = rtc_pacer_wait(&peer->pacer, now);
 			if (wait == 0 && (q = g_queue_pop_head(&peer->resend_q))) {
 				kind = SEND_RESEND;

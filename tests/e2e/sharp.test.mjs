@@ -61,7 +61,10 @@ test('a still terminal is sharp for the viewer watching and for one joining late
   const a1 = at(r.a, stillA + STILL_FOR_MS);
   assert.ok(a1 && a1.y >= LUMA_STILL_DB,
     `A, the screen still for ${STILL_FOR_MS} ms: ${fmt(a1)}\n${report}`);
-  for (const s of r.a.filter((x) => !x.skipped && x.t >= r.join)) {
+  const aWhileJoining = r.a.filter((x) => !x.skipped && x.t >= r.join);
+  // frames A decoded but the test could not read would make the loop below assert nothing
+  assert.ok(aWhileJoining.length > 0, `A: no measured frame after B joined\n${report}`);
+  for (const s of aWhileJoining) {
     assert.ok(s.y >= FLOOR_DB, `A while B joins: ${fmt(s)}\n${report}`);
   }
   assert.ok(first, `B saw no frame\n${report}`);

@@ -61,14 +61,20 @@ async function run(viewers, body) {
   }
 }
 
+// wayrtc and one viewer playing, then a window of the unshaped link after the warm-up.
+async function unshapedRun(net) {
+  const wayrtc = await share(net);
+  const v = await view(net, wayrtc);
+  if (!v.playing) throw new Error(`no picture even unshaped (state ${v.state})`);
+  await sleep(WARMUP_MS);
+  const [a0, a1] = await window_(v.page, MEASURE_MS);
+  return { v, a0, a1 };
+}
+
 // 2 Mbit/s bottleneck between wayrtc and the viewer.
 export function bottleneck({ kbit = 2000 } = {}) {
   return run(1, async (net) => {
-    const wayrtc = await share(net);
-    const v = await view(net, wayrtc);
-    if (!v.playing) throw new Error(`no picture even unshaped (state ${v.state})`);
-    await sleep(WARMUP_MS);
-    const [a0, a1] = await window_(v.page, MEASURE_MS);
+    const { v, a0, a1 } = await unshapedRun(net);
     net.shape(1, kbit);
     await sleep(ADAPT_MS);
     const [b0, b1] = await window_(v.page, MEASURE_MS);
@@ -84,11 +90,7 @@ export function bottleneck({ kbit = 2000 } = {}) {
 // Capacity steps: unshaped, then 10 → 1.5 → 10 Mbit/s.
 export function steps({ rates = [10000, 1500, 10000], phaseMs = 8000 } = {}) {
   return run(1, async (net) => {
-    const wayrtc = await share(net);
-    const v = await view(net, wayrtc);
-    if (!v.playing) throw new Error(`no picture even unshaped (state ${v.state})`);
-    await sleep(WARMUP_MS);
-    const [a0, a1] = await window_(v.page, MEASURE_MS);
+    const { v, a0, a1 } = await unshapedRun(net);
     const phases = [];
     for (const kbit of rates) {
       net.shape(1, kbit);
@@ -112,11 +114,7 @@ export function steps({ rates = [10000, 1500, 10000], phaseMs = 8000 } = {}) {
 // Random loss in both directions plus delay (one way, so RTT = 2 × delayMs).
 export function lossy({ lossPct = 5, delayMs = 20 } = {}) {
   return run(1, async (net) => {
-    const wayrtc = await share(net);
-    const v = await view(net, wayrtc);
-    if (!v.playing) throw new Error(`no picture even unshaped (state ${v.state})`);
-    await sleep(WARMUP_MS);
-    const [a0, a1] = await window_(v.page, MEASURE_MS);
+    const { v, a0, a1 } = await unshapedRun(net);
     await net.delay(delayMs);
     net.loss(lossPct);
     await sleep(ADAPT_MS);
