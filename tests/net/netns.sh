@@ -31,9 +31,18 @@ viewers() {
 	ip netns list | sed -n "s/^$P-c\([0-9]\)\( .*\)\{0,1\}$/\1/p" | sort -n
 }
 
+# a namespace without IPv6: a link-local address that leaves its tentative state a second
+# or two after the link comes up is a network change to Chromium, which then aborts the
+# page load in flight (net::ERR_NETWORK_CHANGED)
+netns_add() {
+	ip netns add "$1"
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+}
+
 # link NAME NS NET: a veth from the router ("${P}m-NAME", .254) into NS ("${P}-eth", .1)
 link() {
-	ip netns add "$2"
+	netns_add "$2"
 	ip link add "${P}m-$1" netns "$MID" type veth peer name "${P}-eth" netns "$2"
 	ip -n "$2" addr add "198.18.$3.1/24" dev "${P}-eth"
 	ip -n "$2" link set lo up
@@ -47,7 +56,7 @@ up() {
 	n=$1
 	case $n in [1-9]) ;; *) echo "netns.sh: 1 to 9 viewers" >&2 && exit 2 ;; esac
 	down
-	ip netns add "$MID"
+	netns_add "$MID"
 	ip -n "$MID" link set lo up
 	in_mid sysctl -qw net.ipv4.ip_forward=1
 	# packets the delay relay writes back arrive on its TUN device, not on the veth
@@ -66,6 +75,21 @@ up() {
 	in_mid iptables -N "${P}UDP"
 	in_mid iptables -A FORWARD -j "${P}UDP"
 	in_mid iptables -A FORWARD -j "${P}LOSS"
+	settle
+}
+
+# until every veth is running (the kernel reports carrier a moment after "up"), so no
+# browser started next sees its link change under a page load; at most 5 s
+settle() {
+	tries=50
+	while [ "$tries" -gt 0 ]; do
+		if ! ip -all netns exec ip -br link show 2>/dev/null | grep -q "^${P}.* DOWN\|LOWERLAYERDOWN"; then
+			return 0
+		fi
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	echo "netns.sh: links still down after 5 s" >&2
 }
 
 down() {
