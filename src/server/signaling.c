@@ -56,6 +56,53 @@ static const char *string_member(JsonObject *obj, const char *name)
 	return json_node_get_string(node);
 }
 
+/* An integer member within [min, max]; false when absent, of another type or outside. */
+static bool int_member(JsonObject *obj, const char *name, int64_t min, int64_t max, int64_t *out)
+{
+	JsonNode *node = json_object_get_member(obj, name);
+
+	if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+		return false;
+	*out = json_node_get_int(node);
+	return *out >= min && *out <= max;
+}
+
+/* A number member (an integer or not) within [min, max]. */
+static bool number_member(JsonObject *obj, const char *name, double min, double max, double *out)
+{
+	JsonNode *node = json_object_get_member(obj, name);
+	GType type;
+
+	if (!node || !JSON_NODE_HOLDS_VALUE(node))
+		return false;
+	type = json_node_get_value_type(node);
+	if (type == G_TYPE_INT64)
+		*out = (double)json_node_get_int(node);
+	else if (type == G_TYPE_DOUBLE)
+		*out = json_node_get_double(node);
+	else
+		return false;
+	return *out >= min && *out <= max; /* false for NaN too */
+}
+
+static bool parse_size(JsonObject *obj, struct signal_msg *msg, GError **error)
+{
+	int64_t w, h;
+
+	if (!int_member(obj, "width", 1, SIGNAL_SIZE_MAX, &w) ||
+	    !int_member(obj, "height", 1, SIGNAL_SIZE_MAX, &h))
+		return bad(error, "size needs integer \"width\" and \"height\" from 1 to 16384");
+	msg->pixel_ratio = 1.0;
+	if (json_object_has_member(obj, "pixelRatio") &&
+	    !number_member(obj, "pixelRatio", SIGNAL_PIXEL_RATIO_MIN, SIGNAL_PIXEL_RATIO_MAX,
+	                   &msg->pixel_ratio))
+		return bad(error, "size's \"pixelRatio\" is not a number from 0.25 to 8");
+	msg->type = SIGNAL_SIZE;
+	msg->width = (unsigned)w;
+	msg->height = (unsigned)h;
+	return true;
+}
+
 bool signal_parse(const char *buf, size_t len, struct signal_msg *msg, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
@@ -111,6 +158,8 @@ bool signal_parse(const char *buf, size_t len, struct signal_msg *msg, GError **
 		msg->type = SIGNAL_KEYFRAME;
 	} else if (!strcmp(type, "ping")) {
 		msg->type = SIGNAL_PING;
+	} else if (!strcmp(type, "size")) {
+		return parse_size(obj, msg, error);
 	} else {
 		return bad(error, "unknown message type");
 	}
@@ -172,7 +221,7 @@ char *signal_build_candidate(const char *candidate)
 }
 
 char *signal_build_hello(uint32_t scope, unsigned width, unsigned height, const char *codec,
-                         const struct signal_ice_server *ice)
+                         const struct signal_ice_server *ice, bool resize)
 {
 	JsonBuilder *b = start("hello");
 	g_autofree char *rights = auth_scope_format(scope);
@@ -190,6 +239,10 @@ char *signal_build_hello(uint32_t scope, unsigned width, unsigned height, const 
 	json_builder_set_member_name(b, "height");
 	json_builder_add_int_value(b, height);
 	add_string(b, "codec", codec);
+	if (resize) {
+		json_builder_set_member_name(b, "resize");
+		json_builder_add_boolean_value(b, true);
+	}
 	if (ice) {
 		json_builder_set_member_name(b, "iceServers");
 		json_builder_begin_array(b);

@@ -12,12 +12,22 @@ enum signal_type {
 	SIGNAL_CANDIDATE,  /* {"type":"candidate","candidate":"…","sdpMid":"0"}; "" = end */
 	SIGNAL_KEYFRAME,   /* {"type":"keyframe"} — the client saw a broken picture */
 	SIGNAL_PING,       /* {"type":"ping"} → {"type":"pong"} */
+	/* {"type":"size","width":W,"height":H,"pixelRatio":R}: the page's video area in CSS
+	 * pixels and window.devicePixelRatio (1 when absent) */
+	SIGNAL_SIZE,
 };
+
+/* The bounds a size message is held to (a browser window, a phone to an 8K screen). */
+#define SIGNAL_SIZE_MAX        16384
+#define SIGNAL_PIXEL_RATIO_MIN 0.25
+#define SIGNAL_PIXEL_RATIO_MAX 8.0
 
 struct signal_msg {
 	enum signal_type type;
-	char *sdp;       /* SIGNAL_ANSWER, g_free */
-	char *candidate; /* SIGNAL_CANDIDATE, g_free */
+	char *sdp;              /* SIGNAL_ANSWER, g_free */
+	char *candidate;        /* SIGNAL_CANDIDATE, g_free */
+	unsigned width, height; /* SIGNAL_SIZE: 1 to SIGNAL_SIZE_MAX */
+	double pixel_ratio;     /* SIGNAL_SIZE: SIGNAL_PIXEL_RATIO_MIN to _MAX */
 };
 
 /* Fills `msg` or fails with an error message fit to send back to the client. */
@@ -33,8 +43,9 @@ struct signal_ice_server {
 	const char *username;
 	const char *credential;
 };
-/* ice: NULL for no "iceServers" member. */
+/* ice: NULL for no "iceServers" member; resize: the desktop follows this viewer's "size"
+ * messages ("resize":true). */
 char *signal_build_hello(uint32_t scope, unsigned width, unsigned height, const char *codec,
-                         const struct signal_ice_server *ice);
+                         const struct signal_ice_server *ice, bool resize);
 char *signal_build_error(const char *code, const char *message);
 char *signal_build_bye(const char *reason);

@@ -125,6 +125,48 @@ static void test_types(void)
 	g_assert_null(msg.candidate);
 }
 
+/* The page's size: integers within bounds, a ratio that is a finite number in range. */
+static void test_size(void)
+{
+	struct signal_msg msg;
+	const char *phone = "{\"type\":\"size\",\"width\":390,\"height\":844,\"pixelRatio\":3}";
+	const char *laptop = "{\"type\":\"size\",\"width\":1440,\"height\":900,"
+	                     "\"pixelRatio\":1.25}";
+	const char *plain = "{\"type\":\"size\",\"width\":16384,\"height\":1}";
+	g_autofree char *hello = signal_build_hello(AUTH_SCOPE_VIEW | AUTH_SCOPE_CONTROL, 1280, 720,
+	                                            "h264", NULL, true);
+
+	g_assert_true(signal_parse(phone, strlen(phone), &msg, NULL));
+	g_assert_cmpint(msg.type, ==, SIGNAL_SIZE);
+	g_assert_cmpuint(msg.width, ==, 390);
+	g_assert_cmpuint(msg.height, ==, 844);
+	g_assert_cmpfloat(msg.pixel_ratio, ==, 3.0);
+	g_assert_true(signal_parse(laptop, strlen(laptop), &msg, NULL));
+	g_assert_cmpfloat(msg.pixel_ratio, ==, 1.25);
+	g_assert_true(signal_parse(plain, strlen(plain), &msg, NULL));
+	g_assert_cmpuint(msg.width, ==, 16384);
+	g_assert_cmpfloat(msg.pixel_ratio, ==, 1.0);
+
+	refused("{\"type\":\"size\"}", "width");
+	refused("{\"type\":\"size\",\"width\":0,\"height\":10}", "width");
+	refused("{\"type\":\"size\",\"width\":16385,\"height\":10}", "width");
+	refused("{\"type\":\"size\",\"width\":-5,\"height\":10}", "width");
+	refused("{\"type\":\"size\",\"width\":10.5,\"height\":10}", "width");
+	refused("{\"type\":\"size\",\"width\":\"10\",\"height\":10}", "width");
+	refused("{\"type\":\"size\",\"width\":10,\"height\":null}", "width");
+	refused("{\"type\":\"size\",\"width\":10,\"height\":10,\"pixelRatio\":0.1}", "pixelRatio");
+	refused("{\"type\":\"size\",\"width\":10,\"height\":10,\"pixelRatio\":9}", "pixelRatio");
+	refused("{\"type\":\"size\",\"width\":10,\"height\":10,\"pixelRatio\":\"2\"}",
+	        "pixelRatio");
+	refused("{\"type\":\"size\",\"width\":10,\"height\":10,\"pixelRatio\":null}", "pixelRatio");
+	refused("{\"type\":\"size\",\"width\":10,\"height\":10,\"pixelRatio\":1e999}",
+	        "pixelRatio");
+
+	g_assert_cmpstr(hello, ==,
+	                "{\"type\":\"hello\",\"scope\":[\"view\",\"control\"],\"width\":1280,"
+	                "\"height\":720,\"codec\":\"h264\",\"resize\":true}");
+}
+
 /* What we build, read back as JSON: fields, types and escapes survive. */
 static JsonObject *parse_object(const char *text, JsonParser *parser)
 {
@@ -141,7 +183,8 @@ static void test_round_trip(void)
 	g_autofree char *end = signal_build_candidate(NULL);
 	g_autofree char *err = signal_build_error("bad-message", "message is not JSON: \"\u00e9\n");
 	g_autofree char *offer = signal_build_offer("v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\n");
-	g_autofree char *hello = signal_build_hello(AUTH_SCOPE_CONTROL, 1920, 1080, "vp8", NULL);
+	g_autofree char *hello =
+	        signal_build_hello(AUTH_SCOPE_CONTROL, 1920, 1080, "vp8", NULL, false);
 	g_autoptr(JsonParser) p1 = json_parser_new();
 	g_autoptr(JsonParser) p2 = json_parser_new();
 	g_autoptr(JsonParser) p3 = json_parser_new();
@@ -185,8 +228,8 @@ static void test_round_trip(void)
 
 static void test_build(void)
 {
-	g_autofree char *hello =
-	        signal_build_hello(AUTH_SCOPE_VIEW | AUTH_SCOPE_AUDIO, 640, 480, "h264", NULL);
+	g_autofree char *hello = signal_build_hello(AUTH_SCOPE_VIEW | AUTH_SCOPE_AUDIO, 640, 480,
+	                                            "h264", NULL, false);
 	g_autofree char *offer = signal_build_offer("v=0\r\n\"x\"");
 	g_autofree char *end = signal_build_candidate(NULL);
 	g_autofree char *bye = signal_build_bye("the desktop went away");
@@ -206,7 +249,7 @@ static void test_hello_ice(void)
 	                NULL};
 	struct signal_ice_server ice = {
 	        .urls = urls, .username = "1700000000:viewer-1", .credential = "c/r+ed="};
-	g_autofree char *hello = signal_build_hello(AUTH_SCOPE_VIEW, 0, 0, "vp8", &ice);
+	g_autofree char *hello = signal_build_hello(AUTH_SCOPE_VIEW, 0, 0, "vp8", &ice, false);
 
 	g_assert_cmpstr(hello, ==,
 	                "{\"type\":\"hello\",\"scope\":[\"view\"],\"width\":0,\"height\":0,"
@@ -224,5 +267,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/signaling/limits", test_limits);
 	g_test_add_func("/signaling/types", test_types);
 	g_test_add_func("/signaling/round-trip", test_round_trip);
+	g_test_add_func("/signaling/size", test_size);
 	return g_test_run();
 }
