@@ -61,7 +61,9 @@ static const GOptionEntry share_entries[] = {
          "Share no sound (default: the desktop's sound, from PipeWire's default output, "
          "to links with the right “audio”)",
          NULL},
-        OPT("size", "WxH", "Size of the virtual desktop (default 1280x720)"),
+        OPT("size", "auto|WxH",
+            "Size of the virtual desktop (default auto: the window of the viewer who "
+            "controls it, 1280x720 until one says)"),
         {"restart", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (void *)option_cb,
          "Start the virtual desktop's program again when it ends (default: the share ends "
          "with it)",

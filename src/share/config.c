@@ -50,6 +50,7 @@ void config_init(struct config *config)
 	        .bitrate_kbps = CONFIG_DEFAULT_BITRATE,
 	        .width = CONFIG_DEFAULT_WIDTH,
 	        .height = CONFIG_DEFAULT_HEIGHT,
+	        .size_auto = true,
 	        .ttl_s = CONFIG_DEFAULT_TTL,
 	        .turn_tls_port = CONFIG_DEFAULT_TURN_TLS_PORT,
 	};
@@ -280,8 +281,16 @@ bool config_set(struct config *config, const char *key, const char *value, GErro
 		if (!parse_uint(value, 100, 200000, &config->bitrate_kbps))
 			return bad_value(error, key, value, "kbit/s from 100 to 200000");
 	} else if (!strcmp(key, "size")) {
+		if (value && !strcmp(value, "auto")) {
+			config->size_auto = true;
+			config->width = CONFIG_DEFAULT_WIDTH;
+			config->height = CONFIG_DEFAULT_HEIGHT;
+			return true;
+		}
 		if (!config_parse_size(value, &config->width, &config->height))
-			return bad_value(error, key, value, "WIDTHxHEIGHT, each 16 to 8192");
+			return bad_value(error, key, value,
+			                 "auto, or WIDTHxHEIGHT, each 16 to 8192");
+		config->size_auto = false;
 	} else if (!strcmp(key, "stun")) {
 		if (!config_parse_hostport(value, 3478, &config->stun_host, &config->stun_port) ||
 		    !config->stun_host)

@@ -41,7 +41,8 @@ struct config {
 	enum rtc_codec codec;
 	unsigned max_fps;
 	unsigned bitrate_kbps;
-	unsigned width, height; /* virtual desktop */
+	unsigned width, height; /* virtual desktop (at first, with size_auto) */
+	bool size_auto;         /* it follows the controlling viewer's window (--size=auto) */
 	char *stun_host;
 	unsigned stun_port;
 	char *turn_host;

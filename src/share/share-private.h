@@ -23,6 +23,7 @@ struct share {
 	struct rtc_cert *dtls_cert;
 	struct server *server;
 	struct virtual_session *session; /* only with --source=virtual */
+	struct fit *fit; /* the virtual desktop follows the windows (--size=auto); else NULL */
 	/* the virtual desktop's own, where no PipeWire ran for the user; else NULL */
 	struct sound_server *sound_server;
 	struct xdp_session *portal; /* only with --source=portal */

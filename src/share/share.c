@@ -18,6 +18,7 @@
 #include "server/server.h"
 #include "share/arbiter.h"
 #include "share/cursor.h"
+#include "share/fit.h"
 #include "share/link.h"
 #include "share/share-private.h"
 #include "share/virtual.h"
@@ -181,6 +182,13 @@ static void host_get_size(void *data, unsigned *width, unsigned *height)
 
 	*width = share->width;
 	*height = share->height;
+}
+
+static void host_resize(void *data, unsigned css_width, unsigned css_height, double pixel_ratio)
+{
+	struct share *share = data;
+
+	fit_request(share->fit, css_width, css_height, pixel_ratio);
 }
 
 static void join_encode(struct share *share, struct share_encode *encode, struct rtc_peer *peer)
@@ -530,6 +538,25 @@ static bool can_control(struct share *share)
 	       (share->portal_devices & (XDP_DEVICE_KEYBOARD | XDP_DEVICE_POINTER));
 }
 
+/* A virtual desktop of --size=auto follows the windows of the viewers who control it. */
+static void start_fit(struct share *share)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!share->session || !share->config.size_auto || !can_control(share))
+		return;
+	share->fit = fit_new(share_display(share), &error);
+	if (!share->fit) {
+		log_info("the desktop keeps its size: %s", error->message);
+		return;
+	}
+	share->host.resize = host_resize;
+	/* any mode fit_mode gives has at most this many macroblocks, none wider */
+	share->host.max_width = 2560;
+	share->host.max_height = 1600;
+	G_STATIC_ASSERT(2560u * 1600u == FIT_MAX_AREA);
+}
+
 bool share_serve(struct share *share, GError **error)
 {
 	g_autoptr(GError) local = NULL;
@@ -577,6 +604,7 @@ bool share_serve(struct share *share, GError **error)
 	        .estimate_changed = host_estimate_changed,
 	        .new_sink = host_new_sink,
 	};
+	start_fit(share);
 	share->server = server_new(&sc, &server_listener, share, error);
 	if (!share->server)
 		return false;
@@ -693,6 +721,7 @@ void share_free(struct share *share)
 	g_clear_handle_id(&share->tier_timer, g_source_remove);
 	server_free(share->server); /* closes every viewer first */
 	arbiter_free(share->clipboard);
+	fit_free(share->fit);
 	input_sink_destroy(share->seat_anchor);
 	/* the encoders before the capture: a PipeWire buffer may still be in one */
 	for (size_t i = 0; i < share->n_encodes; i++)

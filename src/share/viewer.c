@@ -500,7 +500,7 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	g_auto(GStrv) turn_urls = NULL;
 	struct signal_ice_server ice = {0};
 	struct viewer *viewer = g_new0(struct viewer, 1);
-	unsigned width, height;
+	unsigned width, height, level_w, level_h;
 	/* names each viewer's TURN credentials apart in the TURN server's log */
 	static unsigned serial;
 
@@ -533,18 +533,22 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	}
 	for (size_t i = 0; i < pc.n_codecs; i++)
 		pc.codecs[i] = host->codecs[i];
-	/* the level of what the encoder makes of this size (the SPS says the same) */
-	pc.h264_level_idc =
-	        width ? rtc_h264_level_idc(width, height, config->max_fps, config->bitrate_kbps)
-	              : 0;
-	pc.h264_444_level_idc =
-	        width ? rtc_h264_444_level_idc(width, height, config->max_fps, config->bitrate_kbps)
-	              : 0;
+	/* the level of what the encoder makes of this size (the SPS says the same), or of the
+	 * largest a desktop that follows the windows may take */
+	level_w = host->resize ? host->max_width : width;
+	level_h = host->resize ? host->max_height : height;
+	pc.h264_level_idc = level_w ? rtc_h264_level_idc(level_w, level_h, config->max_fps,
+	                                                 config->bitrate_kbps)
+	                            : 0;
+	pc.h264_444_level_idc = level_w ? rtc_h264_444_level_idc(level_w, level_h, config->max_fps,
+	                                                         config->bitrate_kbps)
+	                                : 0;
 	/* the most wanted codec; the answer decides */
 	send_json(viewer,
 	          signal_build_hello(scope, width, height,
 	                             rtc_codec_name(pc.n_codecs ? pc.codecs[0] : config->codec),
-	                             ice.urls ? &ice : NULL));
+	                             ice.urls ? &ice : NULL,
+	                             host->resize && (scope & AUTH_SCOPE_CONTROL)));
 	viewer->peer = rtc_peer_new(&pc, &peer_listener, viewer, &error);
 	if (viewer->peer)
 		offer = rtc_peer_create_offer(viewer->peer, &error);
@@ -620,6 +624,13 @@ void viewer_handle_message(struct viewer *viewer, const char *text, size_t len)
 		break;
 	case SIGNAL_PING:
 		server_client_send(viewer->client, "{\"type\":\"pong\"}");
+		break;
+	case SIGNAL_SIZE:
+		/* only a viewer who may drive the desktop may change its size for everyone;
+		 * from the others, and where the desktop cannot follow, it is ignored */
+		if (viewer->host->resize && (viewer->scope & AUTH_SCOPE_CONTROL))
+			viewer->host->resize(viewer->host->data, msg.width, msg.height,
+			                     msg.pixel_ratio);
 		break;
 	}
 	if (!ok) {

@@ -34,6 +34,12 @@ struct viewer_host {
 	void *data;
 	/* The shared area's size in pixels, 0 before the first frame. */
 	void (*get_size)(void *data, unsigned *width, unsigned *height);
+	/* Where the desktop follows its viewers' windows (a virtual desktop of --size=auto):
+	 * a controlling viewer's video area, in CSS pixels and its device pixel ratio
+	 * (signaling's "size"). NULL: the desktop keeps its size. */
+	void (*resize)(void *data, unsigned css_width, unsigned css_height, double pixel_ratio);
+	/* With resize: the largest size it may take, for the H.264 level offered */
+	unsigned max_width, max_height;
 	/* Once its answer is in: the peer takes the video of the codec the answer chose
 	 * (rtc_peer_get_codec) from now on, and the sound if `audio`, until detached. */
 	void (*attach)(void *data, struct rtc_peer *peer, bool audio);

@@ -35,6 +35,7 @@ check 'listen: “host:70000”' --listen=host:70000
 check 'ttl: “100000h” is not valid; expected from 1 second to 365 days' --ttl=100000h
 check 'ttl: “3w” is not valid; expected a duration' token --ttl=3w
 check 'bitrate' --bitrate=abc
+check 'size: “big” is not valid; expected auto, or WIDTHxHEIGHT' --size=big
 check 'COMMAND runs only inside a virtual desktop' --source=wlr -- foot
 # A command the virtual desktop cannot run is named, with the reason, before wayrtc gives
 # up (the desktop's own messages reach wayrtc's stderr).

@@ -104,6 +104,17 @@ static void test_set_and_file(void)
 	g_assert_false(config_set(&config, "source", "x11", &error));
 	g_assert_nonnull(strstr(error->message, "source"));
 	g_clear_error(&error);
+	/* the virtual desktop follows the window unless a size is given; auto again undoes it */
+	g_assert_true(config.size_auto);
+	g_assert_true(config_set(&config, "size", "800x600", &error));
+	g_assert_false(config.size_auto);
+	g_assert_cmpuint(config.width, ==, 800);
+	g_assert_true(config_set(&config, "size", "auto", &error));
+	g_assert_true(config.size_auto);
+	g_assert_cmpuint(config.width, ==, CONFIG_DEFAULT_WIDTH);
+	g_assert_false(config_set(&config, "size", "Auto", &error));
+	g_assert_nonnull(strstr(error->message, "auto, or WIDTHxHEIGHT"));
+	g_clear_error(&error);
 	g_assert_false(config_set(&config, "colour", "blue", &error));
 	g_assert_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION);
 	g_clear_error(&error);
