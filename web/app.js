@@ -6,10 +6,12 @@
 // This file wires the modules together and handles the server's messages: the socket
 // (web/signaling.js), the peer connection (web/peer.js), the status line (web/status.js),
 // remote control (web/control.js), the desktop's pointer (web/cursor.js), its sound
-// (web/audio.js), the corner menu (web/menu.js) and the statistics overlay (web/stats.js).
+// (web/audio.js), the corner menu (web/menu.js), the statistics overlay (web/stats.js) and
+// the virtual desktop's size following the window (web/fit.js).
 
 import { createAudio } from './audio.js';
 import { VIEW_ONLY_TEXT } from './control.js';
+import { createFit } from './fit.js';
 import { createMenu } from './menu.js';
 import { createPeer } from './peer.js';
 import { createSignaling } from './signaling.js';
@@ -46,8 +48,9 @@ const audio = createAudio({
   onChange: menu.setSound,
 });
 const signaling = createSignaling({
-  token, status, state, onMessage, onClose: () => peer.close(),
+  token, status, state, onMessage, onClose: () => { fit.stop(); peer.close(); },
 });
+const fit = createFit({ element: document.getElementById('stage'), send: signaling.send });
 const peer = createPeer({
   elements: {
     video, still, stage: document.getElementById('stage'), keySink: document.getElementById('keys'),
@@ -60,6 +63,7 @@ async function onMessage(msg) {
     case 'hello':
       state.hello = msg;
       menu.setScope(msg.scope);
+      fit.start(msg.resize === true && msg.scope.includes('control'));
       status.show(msg.scope.includes('control') ? 'Connecting to the desktop…'
         : 'Connecting to the desktop (view only)…');
       break;
@@ -77,6 +81,7 @@ async function onMessage(msg) {
         + '(wayrtc token).', 'error');
       break;
     case 'bye':
+      fit.stop();
       signaling.stop();
       status.setState('ended');
       status.show(`The share has ended: ${msg.reason}`, 'error',
