@@ -21,13 +21,6 @@
 
 /* A browser that loses packets may ask for many keyframes; each costs a big frame. */
 #define KEYFRAME_MIN_INTERVAL_US (300 * 1000)
-/* Input messages a viewer may send: a burst (a fast typist with a busy mouse), then a
- * steady rate well above what hands and 240 Hz mice make. More are dropped. */
-#define INPUT_BURST      500
-#define INPUT_PER_SECOND 2000
-/* Input that arrives while our clipboard text is being applied waits, in order, so the
- * Ctrl+V after a paste sees the new clipboard; beyond this much it is dropped. */
-#define INPUT_HELD_MAX 256
 /* A pointer message that found the cursor channel's send buffer full is tried again this
  * soon, as whatever is newest then: never more than one waits per viewer. */
 #define CURSOR_RETRY_MS 20
@@ -63,7 +56,7 @@ struct viewer {
 	int channel_ids[N_CHANNEL_KINDS]; /* stream id, -1: not open */
 	struct input_sink *sink;          /* from the first control channel on */
 	bool sink_failed;
-	double input_tokens; /* rate limit, refilled at INPUT_PER_SECOND */
+	double input_tokens; /* rate limit, refilled at VIEWER_INPUT_PER_SECOND */
 	int64_t input_refill_us;
 	uint64_t input_ignored; /* no right to control: counted, never applied */
 	uint64_t input_dropped; /* malformed, over the rate, or on the wrong channel */
@@ -258,9 +251,8 @@ static void start_sink(struct viewer *viewer)
 	}
 }
 
-static void on_channel_open(void *data, uint16_t id, const char *label)
+void viewer_channel_open(struct viewer *viewer, uint16_t id, const char *label)
 {
-	struct viewer *viewer = data;
 	int kind = -1;
 
 	for (int k = 0; k < N_CHANNEL_KINDS; k++) {
@@ -289,8 +281,8 @@ static bool input_allowed(struct viewer *viewer)
 	int64_t now = g_get_monotonic_time();
 
 	viewer->input_tokens +=
-	        (double)(now - viewer->input_refill_us) * INPUT_PER_SECOND / G_USEC_PER_SEC;
-	viewer->input_tokens = MIN(viewer->input_tokens, INPUT_BURST);
+	        (double)(now - viewer->input_refill_us) * VIEWER_INPUT_PER_SECOND / G_USEC_PER_SEC;
+	viewer->input_tokens = MIN(viewer->input_tokens, VIEWER_INPUT_BURST);
 	viewer->input_refill_us = now;
 	if (viewer->input_tokens < 1)
 		return false;
@@ -322,7 +314,7 @@ static void hold_input(struct viewer *viewer, int kind, const uint8_t *buf, size
 {
 	g_autofree uint8_t *copy = g_malloc(len + 1);
 
-	if (viewer->held.length >= INPUT_HELD_MAX) {
+	if (viewer->held.length >= VIEWER_INPUT_HELD_MAX) {
 		viewer->input_dropped++;
 		return;
 	}
@@ -435,9 +427,9 @@ void viewer_send_cursor(struct viewer *viewer, unsigned changed)
 	viewer->cursor_retry = g_timeout_add(CURSOR_RETRY_MS, retry_cursor, viewer);
 }
 
-static void on_channel_message(void *data, uint16_t id, bool binary, const uint8_t *buf, size_t len)
+void viewer_channel_message(struct viewer *viewer, uint16_t id, bool binary, const uint8_t *buf,
+                            size_t len)
 {
-	struct viewer *viewer = data;
 	int kind = channel_kind(viewer, id);
 
 	if (kind == CHANNEL_CURSOR)
@@ -450,9 +442,8 @@ static void on_channel_message(void *data, uint16_t id, bool binary, const uint8
 		handle_input(viewer, kind, binary, buf, len);
 }
 
-static void on_channel_closed(void *data, uint16_t id)
+void viewer_channel_closed(struct viewer *viewer, uint16_t id)
 {
-	struct viewer *viewer = data;
 	int kind = channel_kind(viewer, id);
 
 	if (kind < 0)
@@ -461,6 +452,27 @@ static void on_channel_closed(void *data, uint16_t id)
 	/* no stuck keys: whatever this viewer held goes up with its channel */
 	if (kind == CHANNEL_INPUT && viewer->sink)
 		input_sink_release_all(viewer->sink);
+}
+
+void viewer_get_input_counts(struct viewer *viewer, uint64_t *ignored, uint64_t *dropped)
+{
+	*ignored = viewer->input_ignored;
+	*dropped = viewer->input_dropped;
+}
+
+static void on_channel_open(void *data, uint16_t id, const char *label)
+{
+	viewer_channel_open(data, id, label);
+}
+
+static void on_channel_message(void *data, uint16_t id, bool binary, const uint8_t *buf, size_t len)
+{
+	viewer_channel_message(data, id, binary, buf, len);
+}
+
+static void on_channel_closed(void *data, uint16_t id)
+{
+	viewer_channel_closed(data, id);
 }
 
 static const struct rtc_peer_listener peer_listener = {
@@ -507,7 +519,7 @@ struct viewer *viewer_new(const struct viewer_host *host, struct server_client *
 	viewer->host = host;
 	viewer->client = client;
 	viewer->scope = scope;
-	viewer->input_tokens = INPUT_BURST;
+	viewer->input_tokens = VIEWER_INPUT_BURST;
 	viewer->input_refill_us = g_get_monotonic_time();
 	for (int k = 0; k < N_CHANNEL_KINDS; k++)
 		viewer->channel_ids[k] = -1;

@@ -17,6 +17,14 @@ struct rtc_cert;
 struct rtc_peer;
 struct server_client;
 
+/* Input messages a viewer may send: a burst (a fast typist with a busy mouse), then a
+ * steady rate well above what hands and 240 Hz mice make. More are dropped. */
+#define VIEWER_INPUT_BURST      500
+#define VIEWER_INPUT_PER_SECOND 2000
+/* Input that arrives while our clipboard text is being applied waits, in order, so the
+ * Ctrl+V after a paste sees the new clipboard; beyond this much it is dropped. */
+#define VIEWER_INPUT_HELD_MAX 256
+
 /* What a viewer may use of its share. The share owns it and everything it points to,
  * outlives every viewer, and calls viewers on the main loop only; so do these. */
 struct viewer_host {
@@ -75,5 +83,16 @@ void viewer_send_clipboard(struct viewer *viewer, GBytes *text);
 void viewer_send_cursor(struct viewer *viewer, unsigned changed);
 /* The compositor applied this viewer's clipboard text: input held back for it goes on. */
 void viewer_clipboard_applied(struct viewer *viewer);
+/* Its data channels, as its rtc_peer reports them (the peer's listener calls these and
+ * nothing else): where its rights and rate limits gate input and the clipboard. Public so
+ * tests reach those gates without a browser's SCTP association; main loop. */
+void viewer_channel_open(struct viewer *viewer, uint16_t id, const char *label);
+void viewer_channel_message(struct viewer *viewer, uint16_t id, bool binary, const uint8_t *buf,
+                            size_t len);
+void viewer_channel_closed(struct viewer *viewer, uint16_t id);
+/* Input and clipboard messages it sent that were not applied: `ignored`, its link lacks
+ * the right; `dropped`, malformed, over the rate, on the wrong channel or beyond the held
+ * cap. Logged when it leaves. */
+void viewer_get_input_counts(struct viewer *viewer, uint64_t *ignored, uint64_t *dropped);
 /* Tells the browser why the share ends, then closes its socket. */
 void viewer_say_bye(struct viewer *viewer, const char *reason);
