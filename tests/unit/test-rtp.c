@@ -1,7 +1,9 @@
 /* RTP: H.264 (single NAL, STAP-A, FU-A) and VP8 packetization reassemble to the input,
  * within the size limit, with the marker on the last packet, contiguous sequence numbers
  * and the playout-delay extension on every packet; Opus goes one packet per packet, with
- * no extension and no marker; header parsing refuses bad packets. */
+ * no extension and no marker; header parsing refuses bad packets. Known answers: a real
+ * H.264 access unit and VP8 keyframe (tests/unit/data/) come out as GStreamer's own
+ * payloaders packetise them. */
 #include <glib.h>
 #include <string.h>
 
@@ -515,6 +517,135 @@ static void test_header_parse(void)
 	g_assert_false(rtc_rtp_header_parse(pkt, 40, &h));
 }
 
+/* ---- known answers: recorded frames against GStreamer's payloaders ---- */
+
+/* A file of tests/unit/data/ (make-rtp-vectors.py says how it was made). */
+static GBytes *load(const char *name)
+{
+	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "unit", "data", name, NULL);
+	g_autoptr(GError) error = NULL;
+	char *data;
+	gsize len;
+
+	g_assert_true(g_file_get_contents(path, &data, &len, &error));
+	g_assert_no_error(error);
+	return g_bytes_new_take(data, len);
+}
+
+/* The packets of a .rtp vector (a 2-byte length before each). */
+static GPtrArray *load_packets(const char *name)
+{
+	g_autoptr(GBytes) file = load(name);
+	GPtrArray *packets = packets_new();
+	gsize len;
+	const uint8_t *b = g_bytes_get_data(file, &len);
+
+	for (size_t off = 0; off < len;) {
+		size_t n;
+
+		g_assert_cmpuint(off + 2, <=, len);
+		n = (size_t)b[off] << 8 | b[off + 1];
+		g_assert_cmpuint(off + 2 + n, <=, len);
+		g_ptr_array_add(packets, g_bytes_new(b + off + 2, n));
+		off += 2 + n;
+	}
+	return packets;
+}
+
+/* A real access unit (x264: SPS, PPS, its SEI and two IDR slices of 673 and 7654 bytes)
+ * packetised byte for byte as rtph264pay (aggregate-mode=zero-latency) does at the same
+ * payload room: RFC 6184's STAP-A for the parameter sets and SEI, the small slice as a
+ * single NAL unit, the large one as FU-A, the marker on the last packet only. Our
+ * packets carry 12 bytes of header extension that GStreamer's do not. */
+static void test_h264_known_answer(void)
+{
+	g_autoptr(GBytes) au = load("h264-idr.264");
+	g_autoptr(GPtrArray) want = load_packets("h264-idr.rtp");
+	g_autoptr(GPtrArray) got = packets_new();
+	struct rtc_rtp_packetizer p;
+	gsize au_len;
+	const uint8_t *au_data = g_bytes_get_data(au, &au_len);
+	const uint8_t *pl;
+	size_t len;
+
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_H264, 0x01020304);
+	g_assert_cmpuint(rtc_rtp_packetize(&p, au_data, au_len, 90000, true, collect, got), ==, 9);
+	check_common(got, 0x01020304, 90000, RTC_PT_H264, true);
+	g_assert_cmpuint(got->len, ==, want->len);
+	for (guint i = 0; i < got->len; i++) {
+		size_t wlen;
+		const uint8_t *g = packet(got, i, &len), *w = packet(want, i, &wlen);
+
+		g_test_message("packet %u: %zu bytes, GStreamer's %zu", i, len, wlen);
+		g_assert_cmpuint(w[1] & 0x80, ==, g[1] & 0x80); /* marker */
+		g_assert_cmpmem(g + HDR_EXT, len - HDR_EXT, w + 12, wlen - 12);
+	}
+
+	/* what RFC 6184 says of each, spelled out */
+	pl = packet(got, 0, &len) + HDR_EXT;
+	g_assert_cmpuint(pl[0], ==, 0x78); /* STAP-A (24), NRI 3, the largest aggregated */
+	g_assert_cmpmem(pl + 1, 3, ((const uint8_t[]){0x00, 27, 0x67}), 3);         /* SPS */
+	g_assert_cmpmem(pl + 1 + 2 + 27, 3, ((const uint8_t[]){0x00, 4, 0x68}), 3); /* PPS */
+	g_assert_cmpmem(pl + 1 + 2 + 27 + 2 + 4, 3, ((const uint8_t[]){692 >> 8, 692 & 0xff, 0x06}),
+	                3); /* SEI */
+	g_assert_cmpuint(len, ==, HDR_EXT + 1 + 2 + 27 + 2 + 4 + 2 + 692);
+	pl = packet(got, 1, &len) + HDR_EXT;
+	g_assert_cmpuint(pl[0], ==, 0x65); /* the first slice as it is */
+	g_assert_cmpuint(len, ==, HDR_EXT + 673);
+	for (guint i = 2; i < got->len; i++) {
+		pl = packet(got, i, &len) + HDR_EXT;
+		/* FU indicator: F, NRI of the IDR, type 28; FU header: S, E, R = 0, type 5 */
+		g_assert_cmpuint(pl[0], ==, 0x60 | 28);
+		g_assert_cmpuint(pl[1], ==,
+		                 (i == 2 ? 0x80 : 0) | (i + 1 == got->len ? 0x40 : 0) | 5);
+		/* every fragment but the last fills the packet to RTC_RTP_MAX, none more */
+		if (i + 1 < got->len)
+			g_assert_cmpuint(len, ==, RTC_RTP_MAX);
+	}
+	g_assert_cmpuint(len, ==, HDR_EXT + 2 + (7654 - 1) - 6 * (RTC_RTP_MAX - HDR_EXT - 2));
+}
+
+/* A real VP8 keyframe (vp8enc) as rtpvp8pay (15-bit picture ids) packetises it at the
+ * same room: RFC 7741's descriptor X=1, S=1 and PID=0 on the first packet, S=0 after;
+ * I=1, M=1 and the frame's picture id; the frame split in order; the marker on the last
+ * packet. One difference is allowed: rtpvp8pay writes the partition index in PID, which
+ * RFC 7741 4.2 says "MAY be kept at 0 for all packets", as ours are. */
+static void test_vp8_known_answer(void)
+{
+	g_autoptr(GBytes) frame = load("vp8-key.vp8");
+	g_autoptr(GPtrArray) want = load_packets("vp8-key.rtp");
+	g_autoptr(GPtrArray) got = packets_new();
+	struct rtc_rtp_packetizer p;
+	gsize frame_len;
+	const uint8_t *frame_data = g_bytes_get_data(frame, &frame_len);
+	size_t len, wlen;
+	const uint8_t *w = packet(want, 0, &wlen);
+
+	/* a keyframe (P = 0) with the start code of RFC 6386 9.1 */
+	g_assert_cmpuint(frame_data[0] & 1, ==, 0);
+	g_assert_cmpmem(frame_data + 3, 3, ((const uint8_t[]){0x9d, 0x01, 0x2a}), 3);
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_VP8, 0x01020304);
+	p.vp8_picture_id = (uint16_t)((w[14] & 0x7f) << 8 | w[15]);
+	g_assert_cmpuint(rtc_rtp_packetize(&p, frame_data, frame_len, 3000, true, collect, got), ==,
+	                 5);
+	check_common(got, 0x01020304, 3000, RTC_PT_VP8, true);
+	g_assert_cmpuint(got->len, ==, want->len);
+	for (guint i = 0; i < got->len; i++) {
+		const uint8_t *g = packet(got, i, &len) + HDR_EXT;
+
+		w = packet(want, i, &wlen);
+		g_test_message("packet %u: %zu bytes, GStreamer's %zu", i, len, wlen);
+		g_assert_cmpuint(w[1] & 0x80, ==, g[-HDR_EXT + 1] & 0x80); /* marker */
+		w += 12;
+		wlen -= 12;
+		g_assert_cmpuint(g[0], ==, i == 0 ? 0x90 : 0x80); /* X, S on the first; PID 0 */
+		g_assert_cmpuint(g[0] & ~0x07, ==, w[0] & ~0x07);
+		g_assert_cmpmem(g + 1, len - HDR_EXT - 1, w + 1, wlen - 1);
+		if (i + 1 < got->len)
+			g_assert_cmpuint(len, ==, RTC_RTP_MAX);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -526,5 +657,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/rtp/opus", test_opus);
 	g_test_add_func("/rtp/header-parse", test_header_parse);
 	g_test_add_func("/rtp/twcc-slot", test_twcc_slot);
+	g_test_add_func("/rtp/h264-known-answer", test_h264_known_answer);
+	g_test_add_func("/rtp/vp8-known-answer", test_vp8_known_answer);
 	return g_test_run();
 }
