@@ -1,9 +1,10 @@
 /* share/viewer's gates, through its real API: the real server on 127.0.0.1 admits a page
  * (a libsoup WebSocket client) and the test's viewer_host makes a viewer of it, with its
- * real rtc_peer (never connected). Signaling goes over the socket; data-channel messages
- * go in where the peer would hand them over (viewer_channel_*), since no browser brings
- * an SCTP association here. An input sink of the test's own counts what reaches the
- * desktop. Each check says which gate it guards: remove the gate and it fails.
+ * real rtc_peer. Signaling goes over the socket; data-channel messages go in where the
+ * peer would hand them over (viewer_channel_*), since no browser brings an SCTP
+ * association here. An input sink of the test's own counts what reaches the desktop.
+ * Each check says which gate it guards: remove the gate and it fails. One test connects:
+ * a browser of our own modules (browser.c) answers the offer over loopback.
  *
  * Built a second time with VIEWER_WITH_SESSION (the integration suite), against a real
  * wayrtc-session for the clipboard: input held while a paste is applied, and its cap. */
@@ -14,6 +15,8 @@
 #include <string.h>
 
 #include "rtc/dtls.h"
+#include "rtc/peer.h"
+#include "rtc/rtp.h"
 #include "server/auth.h"
 #include "server/cert.h"
 #include "server/server.h"
@@ -21,6 +24,7 @@
 #include "share/config.h"
 #include "share/viewer.h"
 #include "input/sink.h"
+#include "browser.h"
 #ifdef VIEWER_WITH_SESSION
 #include "../integration/session.h"
 #endif
@@ -63,6 +67,9 @@ struct world {
 	bool closed;
 	/* the host */
 	unsigned sinks, resizes, attaches, keyframes;
+	struct rtc_peer *attached; /* the peer host->attach was given */
+	GArray *retransmits;       /* uint16_t: what host->retransmit was asked for */
+	char *offer;               /* the offer's SDP */
 	unsigned resize_w, resize_h;
 	double resize_ratio;
 	/* the sink */
@@ -146,7 +153,10 @@ static void host_resize(void *data, unsigned css_width, unsigned css_height, dou
 
 static void host_attach(void *data, struct rtc_peer *peer, bool audio)
 {
-	((struct world *)data)->attaches++;
+	struct world *w = data;
+
+	w->attaches++;
+	w->attached = peer;
 }
 
 static void host_detach(void *data, struct rtc_peer *peer, bool audio)
@@ -160,6 +170,10 @@ static void host_keyframe(void *data, struct rtc_peer *peer)
 
 static void host_retransmit(void *data, struct rtc_peer *peer, uint16_t seq)
 {
+	struct world *w = data;
+
+	g_assert_true(peer == w->attached);
+	g_array_append_val(w->retransmits, seq);
 }
 
 static struct input_sink *host_new_sink(void *data, GError **error)
@@ -173,7 +187,7 @@ static struct input_sink *host_new_sink(void *data, GError **error)
 	return &s->base;
 }
 
-static const enum rtc_codec codecs[] = {RTC_CODEC_H264};
+static const enum rtc_codec codecs[] = {RTC_CODEC_H264, RTC_CODEC_VP8};
 
 /* ---- the server, handing its admitted socket to a viewer as the share does ---- */
 
@@ -304,7 +318,7 @@ static void world_start(struct world *w, uint32_t scope, bool resize)
 {
 	struct server_config sc = {.host = "127.0.0.1", .port = 0, .cert = tls_cert, .key = &key};
 	g_autoptr(GError) error = NULL;
-	g_autofree char *token = auth_token_mint(&key, scope, 60);
+	g_autofree char *token = auth_token_mint(&key, scope, 3600);
 	g_autofree char *token_protocol = g_strconcat("token.", token, NULL);
 	const char *protocols[] = {"wayrtc", token_protocol, NULL};
 	g_autofree char *uri = NULL;
@@ -334,6 +348,7 @@ static void world_start(struct world *w, uint32_t scope, bool resize)
 	        .new_sink = host_new_sink,
 	};
 	w->texts = g_ptr_array_new_with_free_func(g_free);
+	w->retransmits = g_array_new(FALSE, FALSE, sizeof(uint16_t));
 	w->server = server_new(&sc, &server_listener, w, &error);
 	g_assert_no_error(error);
 	w->port = server_get_port(w->server);
@@ -359,8 +374,13 @@ static void world_start(struct world *w, uint32_t scope, bool resize)
 	/* the page is told it may size the desktop only where both hold */
 	g_assert_cmpint(json_object_get_boolean_member_with_default(hello, "resize", false), ==,
 	                resize && (scope & AUTH_SCOPE_CONTROL));
-	offer = page_next(w, NULL);
-	g_assert_cmpstr(offer, ==, "offer");
+	{
+		g_autoptr(JsonObject) o = NULL;
+
+		offer = page_next(w, &o);
+		g_assert_cmpstr(offer, ==, "offer");
+		w->offer = g_strdup(json_object_get_string_member(o, "sdp"));
+	}
 	g_assert_nonnull(viewer_get_peer(w->viewer));
 }
 
@@ -382,6 +402,8 @@ static void world_stop(struct world *w)
 	g_object_unref(w->session);
 	g_free(w->origin);
 	g_ptr_array_unref(w->texts);
+	g_array_unref(w->retransmits);
+	g_free(w->offer);
 	config_clear(&w->config);
 }
 
@@ -630,6 +652,127 @@ static void test_size(void)
 	world_stop(&w);
 }
 
+static void page_send_member(struct world *w, const char *type, const char *name, const char *value)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "type");
+	json_builder_add_string_value(b, type);
+	json_builder_set_member_name(b, name);
+	json_builder_add_string_value(b, value);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	text = json_generator_to_data(gen, NULL);
+	page_send(w, text);
+}
+
+static void spin_until(bool (*cond)(struct world *w), struct world *w, const char *what)
+{
+	guint id = g_timeout_add(WAIT_MS, on_timeout, (gpointer)what);
+
+	while (!cond(w))
+		g_main_context_iteration(NULL, TRUE);
+	g_source_remove(id);
+}
+
+static struct browser browser;
+
+static bool is_connected(struct world *w)
+{
+	return w->keyframes > 0 && browser.srtp;
+}
+
+static bool got_rtp(struct world *w)
+{
+	return browser.rtp->len > 0;
+}
+
+static bool got_retransmit(struct world *w)
+{
+	return w->retransmits->len > 0;
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	b[0] = v >> 24;
+	b[1] = v >> 16;
+	b[2] = v >> 8;
+	b[3] = v & 0xff;
+}
+
+static void collect(void *data, const uint8_t *pkt, size_t len)
+{
+	g_ptr_array_add(data, g_bytes_new(pkt, len));
+}
+
+/* Gates of a connected viewer (a browser of our own modules answers over loopback): its
+ * answer attaches it to the share's encode; connected, it asks for a keyframe, and the
+ * page's own requests are held to one per 300 ms; a NACK from the browser reaches the
+ * share's history (host->retransmit) with the encode's own number for the packet. */
+static void test_connected(void)
+{
+	struct world w;
+	g_autofree char *answer = NULL;
+	g_autoptr(GPtrArray) pkts = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	struct rtc_rtp_packetizer p;
+	struct rtc_rtp_header h;
+	uint8_t frame[300], fb[16] = {0x81, 205, 0, 3};
+	uint16_t sent_seq;
+	gsize len;
+	const uint8_t *d;
+
+	world_start(&w, AUTH_SCOPE_VIEW, false);
+	memset(&browser, 0, sizeof(browser));
+	answer = browser_answer(&browser, w.offer, true, AUDIO_NONE);
+	/* before its answer, a viewer's keyframe request goes nowhere */
+	page_send(&w, "{\"type\":\"keyframe\"}");
+	page_sync(&w);
+	g_assert_cmpuint(w.keyframes, ==, 0);
+	page_send_member(&w, "answer", "sdp", answer);
+	page_send_member(&w, "candidate", "candidate", "");
+	page_sync(&w);
+	g_assert_cmpuint(w.attaches, ==, 1);
+	g_assert_true(w.attached == viewer_get_peer(w.viewer));
+	g_assert_cmpint(rtc_peer_get_codec(w.attached), ==, RTC_CODEC_VP8);
+	spin_until(is_connected, &w, "the connection");
+	g_assert_cmpuint(w.keyframes, ==, 1);
+	/* the page asks again at once: within 300 ms of the last, not passed on */
+	page_send(&w, "{\"type\":\"keyframe\"}");
+	page_sync(&w);
+	g_assert_cmpuint(w.keyframes, ==, 1);
+	g_usleep(350 * 1000);
+	page_send(&w, "{\"type\":\"keyframe\"}");
+	page_sync(&w);
+	g_assert_cmpuint(w.keyframes, ==, 2);
+
+	/* one frame of the encode, as the hub hands it over */
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_VP8, w.host.video_ssrc);
+	memset(frame, 0x5a, sizeof(frame));
+	sent_seq = p.seq;
+	g_assert_cmpuint(rtc_rtp_packetize(&p, frame, sizeof(frame), 90, true, collect, pkts), ==,
+	                 1);
+	d = g_bytes_get_data(pkts->pdata[0], &len);
+	rtc_peer_send_video(w.attached, d, len, true, true);
+	spin_until(got_rtp, &w, "the frame at the browser");
+	d = g_bytes_get_data(browser.rtp->pdata[0], &len);
+	g_assert_true(rtc_rtp_header_parse(d, len, &h));
+	/* the browser lost it: a generic NACK (RFC 4585) for the number it would have had */
+	put32(fb + 4, 0x55667788);
+	put32(fb + 8, w.host.video_ssrc);
+	fb[12] = h.seq >> 8;
+	fb[13] = h.seq & 0xff;
+	g_assert_true(browser_send_rtcp(&browser, fb, sizeof(fb)));
+	spin_until(got_retransmit, &w, "host->retransmit");
+	g_assert_cmpuint(g_array_index(w.retransmits, uint16_t, 0), ==, sent_seq);
+	world_stop(&w);
+	browser_clear(&browser);
+}
+
 /* Unknown and malformed messages: one "bad-message" error each, the socket stays open,
  * and nothing else happens (no resize, no attach, no keyframe, no other reply). */
 static void test_bad_messages(void)
@@ -766,6 +909,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/viewer/rate-limit", test_rate_limit);
 	g_test_add_func("/viewer/size", test_size);
 	g_test_add_func("/viewer/bad-messages", test_bad_messages);
+	g_test_add_func("/viewer/connected", test_connected);
 #endif
 	ret = g_test_run();
 	rtc_cert_free(dtls_cert);
