@@ -210,3 +210,17 @@ test('a turned output is shown upright; the pointer and clicks are where they be
       await page.close();
     }
   });
+
+test('a turned virtual desktop still takes the window\'s size, the right way up', async () => {
+  const { w, events, desktopEnv } = await share();
+  await events.waitFor(/^configured 1280x720$/);
+  execFileSync('wlr-randr', ['--output', 'HEADLESS-1', '--transform', '90'], { env: desktopEnv });
+  await events.waitFor(/^configured 720x1280$/);
+  const page = await browser.newPage({ viewport: { width: 600, height: 800 } });
+  await page.goto(w.url);
+  await waitForVideo(page);
+  await waitForVideoSize(page, 600, 800);
+  await events.waitFor(/^configured 600x800$/);
+  await expectPattern(page, assert);
+  await page.close();
+});
