@@ -224,3 +224,32 @@ test('a turned virtual desktop still takes the window\'s size, the right way up'
   await expectPattern(page, assert);
   await page.close();
 });
+
+// At scale 2 the pointer's image is drawn for it too: the theme's default at its 48-pixel
+// size, a program's own 24×24 cursor (drawn for scale 1) doubled, its hotspot with it.
+test('at scale 2 the pointer is drawn at twice the size, its hotspot in place', async () => {
+  for (const [pattern, width, hot] of [[[], 48, null], [['--cursor'], 48, [10, 14]]]) {
+    const { w, events } = await share([], pattern);
+    const context = await browser.newContext({
+      viewport: { width: 400, height: 300 }, deviceScaleFactor: 2,
+    });
+    const page = await context.newPage();
+    await page.goto(w.url);
+    await waitForVideo(page);
+    await waitForVideoSize(page, 800, 600);
+    await events.waitFor(/^configured 400x300$/);
+    await waitForControl(page);
+    await page.mouse.move(100, 100);
+    await page.mouse.move(200, 150);
+    await page.waitForFunction(([wd, h]) => {
+      const c = window.wayrtc.cursor;
+      return c && c.visible && c.width === wd &&
+        (!h || (c.hotX === h[0] && c.hotY === h[1]));
+    }, [width, hot], { timeout: 5000, polling: 50 }).catch(async () => {
+      assert.fail(`the pointer's image: ${JSON.stringify(await page.evaluate(
+        () => window.wayrtc.cursor))}, expected ${width} px wide, hotspot ${hot}`);
+    });
+    await context.close();
+    await stop(w.child);
+  }
+});
