@@ -7,10 +7,13 @@
 #include "server.h"
 
 #include <drm_fourcc.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wlr/render/pixman.h>
 #include <wlr/types/wlr_buffer.h>
+#include <wlr/types/wlr_cursor.h>
+#include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_seat.h>
 #include <wlr/types/wlr_surface.h>
 #include <wlr/types/wlr_xcursor_manager.h>
@@ -18,13 +21,17 @@
 
 #define CURSOR_THEME_SIZE 24
 #define CURSOR_DEFAULT    "left_ptr"
+/* Output scales whose default image is loaded at its own size (the virtual desktop takes
+ * up to FIT_MAX_SCALE, 3) */
+#define CURSOR_MAX_SCALE  3
 #define CURSOR_MAX_PIXELS (SESSION_CURSOR_MAX_SIDE * SESSION_CURSOR_MAX_SIDE)
 
 struct session_cursor {
 	struct server *server;
 	struct wlr_xcursor_manager *xcursor_manager;
-	/* NULL if no theme (not even wlroots' built-in one) has CURSOR_DEFAULT. */
-	struct wlr_xcursor_image *default_image;
+	/* By output scale (index 1 to CURSOR_MAX_SCALE); NULL if no theme (not even wlroots'
+	 * built-in one) has CURSOR_DEFAULT. */
+	struct wlr_xcursor_image *default_image[CURSOR_MAX_SCALE + 1];
 
 	/* What is published; image.pixels is `front`. A new image is built in `back` and
 	 * the two swap only if it differs, so the serial moves only on a real change. */
@@ -85,19 +92,20 @@ static void cursor_hide(struct session_cursor *cursor)
 	cursor_publish(cursor, false, 0, 0, 0, 0);
 }
 
-/* Into `back` as ARGB8888; false for a format we do not convert. */
+/* Into `back` as ARGB8888, each pixel `factor` × `factor` times (the caller checked the
+ * result fits); false for a format we do not convert. */
 static bool cursor_convert(struct session_cursor *cursor, const uint8_t *data, uint32_t format,
-                           size_t stride, uint32_t width, uint32_t height)
+                           size_t stride, uint32_t width, uint32_t height, uint32_t factor)
 {
-	for (uint32_t y = 0; y < height; y++) {
-		const uint8_t *src = data + y * stride;
-		uint32_t *dst = cursor->back + (size_t)y * width;
+	for (uint32_t y = 0; y < height * factor; y++) {
+		const uint8_t *src = data + (y / factor) * stride;
+		uint32_t *dst = cursor->back + (size_t)y * width * factor;
 
-		for (uint32_t x = 0; x < width; x++) {
+		for (uint32_t x = 0; x < width * factor; x++) {
 			uint32_t p;
 
 			/* wl_shm lets a stride be any byte count: no aligned loads. */
-			memcpy(&p, src + (size_t)x * 4, sizeof(p));
+			memcpy(&p, src + (size_t)(x / factor) * 4, sizeof(p));
 
 			switch (format) {
 			case DRM_FORMAT_ARGB8888:
@@ -134,9 +142,25 @@ static bool cursor_fits(struct session_cursor *cursor, uint32_t width, uint32_t 
 	return false;
 }
 
+/* The scale of the output under the pointer (the image is published in its buffer pixels,
+ * as the frames are), 1 to CURSOR_MAX_SCALE. */
+static uint32_t cursor_output_scale(struct session_cursor *cursor)
+{
+	struct server *server = cursor->server;
+	struct wlr_output *output = wlr_output_layout_output_at(
+	        server->output_layout, server->cursor->x, server->cursor->y);
+	float scale = output ? ceilf(output->scale) : 1.0f;
+
+	if (!(scale >= 1.0f))
+		return 1;
+	return scale > CURSOR_MAX_SCALE ? CURSOR_MAX_SCALE : (uint32_t)scale;
+}
+
 static void cursor_show_default(struct session_cursor *cursor)
 {
-	struct wlr_xcursor_image *xi = cursor->default_image;
+	uint32_t scale = cursor_output_scale(cursor);
+	struct wlr_xcursor_image *xi = cursor->default_image[scale] ? cursor->default_image[scale]
+	                                                            : cursor->default_image[1];
 
 	if (!xi || !cursor_fits(cursor, xi->width, xi->height)) {
 		cursor_hide(cursor);
@@ -144,7 +168,7 @@ static void cursor_show_default(struct session_cursor *cursor)
 	}
 	/* xcursor pixels are premultiplied ARGB8888 in native order, like wl_shm's. */
 	cursor_convert(cursor, xi->buffer, DRM_FORMAT_ARGB8888, (size_t)xi->width * 4, xi->width,
-	               xi->height);
+	               xi->height, 1);
 	cursor_publish(cursor, true, xi->width, xi->height, (int32_t)xi->hotspot_x,
 	               (int32_t)xi->hotspot_y);
 }
@@ -175,6 +199,7 @@ static void cursor_read_surface(struct session_cursor *cursor)
 	struct wlr_client_buffer *client_buffer = surface->buffer;
 	struct wlr_buffer *source = client_buffer ? client_buffer->source : NULL;
 	int32_t scale = surface->current.scale > 0 ? surface->current.scale : 1;
+	uint32_t out_scale = cursor_output_scale(cursor), factor = 1;
 	uint32_t width, height, format;
 	size_t stride;
 	void *data;
@@ -187,20 +212,25 @@ static void cursor_read_surface(struct session_cursor *cursor)
 	}
 	width = (uint32_t)client_buffer->base.width;
 	height = (uint32_t)client_buffer->base.height;
+	/* a cursor drawn for a lower scale than the output's is shown that much larger */
+	if (out_scale > (uint32_t)scale && out_scale % (uint32_t)scale == 0 &&
+	    cursor_fits(cursor, width * (out_scale / (uint32_t)scale),
+	                height * (out_scale / (uint32_t)scale)))
+		factor = out_scale / (uint32_t)scale;
 	if (!cursor_fits(cursor, width, height)) {
 		cursor_hide(cursor);
 		return;
 	}
 	if (source && wlr_buffer_begin_data_ptr_access(source, WLR_BUFFER_DATA_PTR_ACCESS_READ,
 	                                               &data, &format, &stride)) {
-		ok = cursor_convert(cursor, data, format, stride, width, height);
+		ok = cursor_convert(cursor, data, format, stride, width, height, factor);
 		wlr_buffer_end_data_ptr_access(source);
 	} else if (client_buffer->texture && wlr_texture_is_pixman(client_buffer->texture)) {
 		pixman_image_t *image = wlr_pixman_texture_get_image(client_buffer->texture);
 
 		format = drm_format_from_pixman(pixman_image_get_format(image));
 		ok = cursor_convert(cursor, (const uint8_t *)pixman_image_get_data(image), format,
-		                    (size_t)pixman_image_get_stride(image), width, height);
+		                    (size_t)pixman_image_get_stride(image), width, height, factor);
 	} else {
 		format = DRM_FORMAT_INVALID;
 		ok = false;
@@ -213,9 +243,11 @@ static void cursor_read_surface(struct session_cursor *cursor)
 		cursor_hide(cursor);
 		return;
 	}
-	/* Published in buffer pixels: a scale-2 cursor stays 2x (the output is scale 1). */
-	cursor_publish(cursor, true, width, height, cursor->hotspot_x * scale,
-	               cursor->hotspot_y * scale);
+	/* Published in the output's buffer pixels: a cursor of the output's scale as it is, one
+	 * of a lower scale enlarged (a scale-2 cursor on a scale-1 output stays 2x) */
+	cursor_publish(cursor, true, width * factor, height * factor,
+	               cursor->hotspot_x * scale * (int32_t)factor,
+	               cursor->hotspot_y * scale * (int32_t)factor);
 }
 
 static void cursor_set_surface(struct session_cursor *cursor, struct wlr_surface *surface)
@@ -294,6 +326,18 @@ const struct session_cursor_image *cursor_get_image(struct server *server)
 	return &server->pointer_cursor->image;
 }
 
+void cursor_output_changed(struct server *server)
+{
+	struct session_cursor *cursor = server->pointer_cursor;
+
+	if (!cursor)
+		return;
+	if (cursor->surface)
+		cursor_read_surface(cursor);
+	else if (!cursor->client)
+		cursor_show_default(cursor);
+}
+
 void cursor_send_frame_done(struct server *server, const struct timespec *when)
 {
 	struct session_cursor *cursor = server->pointer_cursor;
@@ -325,13 +369,15 @@ bool cursor_init(struct server *server)
 	/* Theme NULL is "default" ($XCURSOR_PATH's search); wlroots falls back to its own
 	 * built-in cursors when no theme is installed. */
 	cursor->xcursor_manager = wlr_xcursor_manager_create(NULL, CURSOR_THEME_SIZE);
-	if (cursor->xcursor_manager && wlr_xcursor_manager_load(cursor->xcursor_manager, 1)) {
-		xcursor =
-		        wlr_xcursor_manager_get_xcursor(cursor->xcursor_manager, CURSOR_DEFAULT, 1);
+	for (int scale = 1; cursor->xcursor_manager && scale <= CURSOR_MAX_SCALE; scale++) {
+		if (!wlr_xcursor_manager_load(cursor->xcursor_manager, (float)scale))
+			continue;
+		xcursor = wlr_xcursor_manager_get_xcursor(cursor->xcursor_manager, CURSOR_DEFAULT,
+		                                          (float)scale);
 		if (xcursor && xcursor->image_count > 0)
-			cursor->default_image = xcursor->images[0];
+			cursor->default_image[scale] = xcursor->images[0];
 	}
-	if (!cursor->default_image)
+	if (!cursor->default_image[1])
 		log_warn("no \"%s\" cursor in any theme: the pointer has no image until a client "
 		         "sets one",
 		         CURSOR_DEFAULT);

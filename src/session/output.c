@@ -143,6 +143,7 @@ static void server_handle_layout_change(struct wl_listener *listener, void *data
 		wlr_scene_rect_set_size(server->background, box->width, box->height);
 	}
 	view_arrange_all(server);
+	cursor_output_changed(server);
 	output_publish_configuration(server);
 }
 

@@ -117,6 +117,8 @@ void cursor_finish(struct server *server);
 const struct session_cursor_image *cursor_get_image(struct server *server);
 /* On each output frame, so animated client cursors get their frame callbacks. */
 void cursor_send_frame_done(struct server *server, const struct timespec *when);
+/* An output's mode or scale changed: the image again, at the scale it is now shown at. */
+void cursor_output_changed(struct server *server);
 
 /* capture.c: the ext_output_image_capture_source_manager_v1 and
  * ext_image_copy_capture_manager_v1 globals (pointer cursor sessions; output frames go
