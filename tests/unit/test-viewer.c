@@ -68,6 +68,7 @@ struct world {
 	/* the host */
 	unsigned sinks, resizes, attaches, keyframes;
 	struct rtc_peer *attached; /* the peer host->attach was given */
+	int64_t keyframe_us;       /* when host->request_keyframe was last called */
 	GArray *retransmits;       /* uint16_t: what host->retransmit was asked for */
 	char *offer;               /* the offer's SDP */
 	unsigned resize_w, resize_h;
@@ -165,7 +166,10 @@ static void host_detach(void *data, struct rtc_peer *peer, bool audio)
 
 static void host_keyframe(void *data, struct rtc_peer *peer)
 {
-	((struct world *)data)->keyframes++;
+	struct world *w = data;
+
+	w->keyframes++;
+	w->keyframe_us = g_get_monotonic_time();
 }
 
 static void host_retransmit(void *data, struct rtc_peer *peer, uint16_t seq)
@@ -741,10 +745,14 @@ static void test_connected(void)
 	g_assert_cmpint(rtc_peer_get_codec(w.attached), ==, RTC_CODEC_VP8);
 	spin_until(is_connected, &w, "the connection");
 	g_assert_cmpuint(w.keyframes, ==, 1);
-	/* the page asks again at once: within 300 ms of the last, not passed on */
+	/* the page asks again at once: within 300 ms of the last, not passed on (unless this
+	 * machine took that long to carry one message) */
 	page_send(&w, "{\"type\":\"keyframe\"}");
 	page_sync(&w);
-	g_assert_cmpuint(w.keyframes, ==, 1);
+	if (g_get_monotonic_time() - w.keyframe_us < 250 * 1000)
+		g_assert_cmpuint(w.keyframes, ==, 1);
+	else
+		g_test_message("the keyframe request took over 250 ms: its interval not checked");
 	g_usleep(350 * 1000);
 	page_send(&w, "{\"type\":\"keyframe\"}");
 	page_sync(&w);
