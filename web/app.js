@@ -55,6 +55,7 @@ const keybar = createKeybar({
   onChange: (shown) => {
     document.body.classList.toggle('with-keybar', shown);
     menu.setKeybar(shown);
+    zoom.refit(); // the picture's area changed
   },
 });
 const stats = createStats({
