@@ -19,6 +19,7 @@
 #include "util/log.h"
 #include "media/capture_pw.h"
 #include "media/pwloop.h"
+#include "media/orient.h"
 #include "media/pwmeta.h"
 
 #define BYTES_PER_PIXEL 4
@@ -156,6 +157,11 @@ struct capture_pw {
 	bool renegotiate;
 	bool cursor_hidden;                 /* the last cursor call said hidden */
 	int32_t cursor_hot_x, cursor_hot_y; /* of the last image */
+	/* SPA_META_VideoTransform of the newest buffer: what the producer applied to the
+	 * picture (xdg-desktop-portal-wlr: the output's transform), undone here */
+	uint32_t transform;
+	struct orient *orient; /* NULL until a turned buffer comes */
+	struct capture_frame upright;
 
 	bool closed;
 	bool dying; /* destroyed from inside the loop's dispatch: freed once it is over */
@@ -228,7 +234,7 @@ static void update_buffer_params(struct capture_pw *c)
 {
 	uint8_t buf[1024];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
-	const struct spa_pod *params[1 + PWMETA_MAX_PARAMS];
+	const struct spa_pod *params[2 + PWMETA_MAX_PARAMS];
 	uint32_t n = 0;
 	int types = c->dmabuf ? 1 << SPA_DATA_DmaBuf : 1 << SPA_DATA_MemFd | 1 << SPA_DATA_MemPtr;
 
@@ -238,6 +244,11 @@ static void update_buffer_params(struct capture_pw *c)
 	/* producers fill only the metadata asked for: no bitmaps for a listener without use */
 	n += pwmeta_params(&b, params + n, CAPTURE_MAX_DAMAGE, CURSOR_DEFAULT,
 	                   c->base.listener->cursor ? CURSOR_MAX : 0);
+	/* a producer that turns the picture says so (our own portal sends it upright) */
+	params[n++] = spa_pod_builder_add_object(
+	        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
+	        SPA_POD_Id(SPA_META_VideoTransform), SPA_PARAM_META_size,
+	        SPA_POD_Int(sizeof(struct spa_meta_videotransform)));
 	pw_stream_update_params(c->stream, params, n);
 }
 
@@ -383,6 +394,19 @@ static void add_buffer_damage(struct capture_pw *c, const struct spa_buffer *buf
 		c->whole = true;
 }
 
+/* The newest buffer's transform; none said is none applied. A new one makes the next
+ * frame whole (the kept upright picture is another shape, or the same turned otherwise). */
+static void transform_meta(struct capture_pw *c, const struct spa_buffer *buf)
+{
+	const struct spa_meta_videotransform *vt =
+	        spa_buffer_find_meta_data(buf, SPA_META_VideoTransform, sizeof(*vt));
+	uint32_t t = vt && vt->transform < TRANSFORM_COUNT ? vt->transform : TRANSFORM_NORMAL;
+
+	if (t != c->transform)
+		c->whole = true;
+	c->transform = t;
+}
+
 static void report_cursor(struct capture_pw *c, const struct spa_buffer *buf)
 {
 	struct spa_meta *m = spa_buffer_find_meta(buf, SPA_META_Cursor);
@@ -405,6 +429,12 @@ static void report_cursor(struct capture_pw *c, const struct spa_buffer *buf)
 	}
 	cur.x = mc->position.x;
 	cur.y = mc->position.y;
+	/* in the buffer's pixels, as its picture is: upright with it (the transform of the
+	 * buffer the pointer came with; the frame goes out turned the same way) */
+	transform_meta(c, buf);
+	if (c->transform != TRANSFORM_NORMAL && c->have_format)
+		orient_point(c->transform, false, c->format.size.width, c->format.size.height,
+		             mc->position.x, mc->position.y, &cur.x, &cur.y);
 	/* the hotspot belongs to an image: mutter writes 0,0 into buffers that carry only a
 	 * position, so it is taken only where a bitmap comes */
 	cur.hotspot_x = c->cursor_hot_x;
@@ -434,6 +464,19 @@ static void report_cursor(struct capture_pw *c, const struct spa_buffer *buf)
 	}
 	c->cursor_hidden = cur.hidden;
 	c->base.listener->cursor(c->base.data, &cur);
+}
+
+/* The frame to the listener, upright when the producer turned it. */
+static void hand_over(struct capture_pw *c, const struct capture_frame *f)
+{
+	if (c->transform != TRANSFORM_NORMAL) {
+		if (!c->orient)
+			c->orient = orient_new();
+		if (!orient_frame(c->orient, f, c->transform, &c->upright))
+			return;
+		f = &c->upright;
+	}
+	c->base.listener->frame(c->base.data, f);
 }
 
 /* A DMA-BUF drops its modifier from the offer and the stream renegotiates (in dispatch,
@@ -470,7 +513,7 @@ static void deliver_dmabuf(struct capture_pw *c, const struct spa_data *d, uint3
 	ioctl((int)d->fd, DMA_BUF_IOCTL_SYNC, &sync);
 	c->out.data = map + d->mapoffset + d->chunk->offset;
 	c->out.stride = stride;
-	c->base.listener->frame(c->base.data, &c->out);
+	hand_over(c, &c->out);
 	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
 	ioctl((int)d->fd, DMA_BUF_IOCTL_SYNC, &sync);
 	munmap(map, size);
@@ -493,7 +536,7 @@ static void deliver(struct capture_pw *c, const struct spa_buffer *buf, uint32_t
 	} else {
 		f->data = (const uint8_t *)d->data + d->chunk->offset;
 		f->stride = stride;
-		c->base.listener->frame(c->base.data, f);
+		hand_over(c, f);
 	}
 	f->data = NULL;
 	f->n_damage = 0;
@@ -533,6 +576,7 @@ static void on_process(void *data)
 	}
 	if (!newest)
 		return;
+	transform_meta(c, newest->buffer);
 	if (!c->closed && c->have_format)
 		deliver(c, newest->buffer, newest_stride);
 	pw_stream_queue_buffer(c->stream, newest);
@@ -657,6 +701,7 @@ static void capture_pw_free(struct capture_pw *c)
 	pwloop_free(c->loop);
 	g_free((void *)c->options.dmabuf_formats);
 	g_free((void *)c->options.modifiers);
+	orient_free(c->orient);
 	g_free(c);
 }
 

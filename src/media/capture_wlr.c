@@ -5,6 +5,7 @@
 #include <wayland-client.h>
 
 #include "media/capture.h"
+#include "media/orient.h"
 #include "wayland/screencopy.h"
 
 struct capture_wlr {
@@ -13,11 +14,23 @@ struct capture_wlr {
 	/* What the encoder imports zero-copy: empty while only software encoders exist. */
 	struct capture_import import;
 	struct capture_frame out;
+	/* a turned output's frames upright (NULL until one comes), and the last frame's
+	 * buffer geometry, which the pointer's position is turned by */
+	struct orient *orient;
+	struct capture_frame upright;
+	uint32_t transform, buffer_width, buffer_height;
 	/* Calls into the listener under way: one may destroy us while the frame or cursor it
 	 * was given is still in its hands, so the memory goes when the last returns. */
 	unsigned busy;
 	bool dying;
 };
+
+/* The upright picture goes with us: a listener may still hold a frame of it. */
+static void free_capture(struct capture_wlr *c)
+{
+	orient_free(c->orient);
+	g_free(c);
+}
 
 static void listener_enter(struct capture_wlr *c)
 {
@@ -28,7 +41,7 @@ static void listener_enter(struct capture_wlr *c)
 static void listener_leave(struct capture_wlr *c)
 {
 	if (--c->busy == 0 && c->dying)
-		g_free(c);
+		free_capture(c);
 }
 
 static uint32_t drm_format(uint32_t shm_format)
@@ -79,6 +92,17 @@ static void on_ready(void *data, const struct wayland_screencopy_frame *frame)
 			                         frame->damage[i].width, frame->damage[i].height);
 	}
 	/* no damage kept (none said, or all of it outside): n_damage 0, the whole frame */
+	c->transform = frame->transform;
+	c->buffer_width = frame->width;
+	c->buffer_height = frame->height;
+	if (frame->transform != TRANSFORM_NORMAL) {
+		if (!c->orient)
+			c->orient = orient_new();
+		/* the shared picture is the desktop as its user sees it */
+		if (!orient_frame(c->orient, f, frame->transform, &c->upright))
+			return;
+		f = &c->upright;
+	}
 	listener_enter(c);
 	c->base.listener->frame(c->base.data, f);
 	listener_leave(c);
@@ -105,6 +129,10 @@ static void on_cursor(void *data, const struct wayland_cursor_report *report)
 	        .hotspot_y = report->hotspot_y,
 	};
 
+	/* the position is in the output's buffer pixels: upright, as the frames are */
+	if (c->transform != TRANSFORM_NORMAL && c->buffer_width)
+		orient_point(c->transform, false, c->buffer_width, c->buffer_height, report->x,
+		             report->y, &out.x, &out.y);
 	if (image) {
 		out.bitmap = image->data;
 		out.width = image->width;
@@ -142,7 +170,7 @@ static void capture_wlr_destroy(struct capture *base)
 	if (c->busy)
 		c->dying = true;
 	else
-		g_free(c);
+		free_capture(c);
 }
 
 static const struct capture_impl capture_wlr_impl = {

@@ -4,6 +4,7 @@
  * so a frame session stops at once. */
 #define LOG_MODULE "session"
 #include "util/log.h"
+#include "util/transform.h"
 
 #include "server.h"
 
@@ -182,8 +183,9 @@ static void session_try_frame(struct capture_session *session)
 	session->copied_serial = image->serial;
 }
 
-/* Where the hotspot is in the output's buffer pixels, as the output is shown (after its
- * transform), and whether the image overlaps the output at all. */
+/* Where the hotspot is in the output's buffer pixels (a turned output's buffer holds the
+ * desktop turned, as screencopy copies it), and whether the image overlaps the output at
+ * all (as the output is shown, after its transform). */
 static bool cursor_session_locate(struct capture_cursor_session *cursor,
                                   const struct session_cursor_image *image, int32_t *x, int32_t *y)
 {
@@ -192,6 +194,7 @@ static bool cursor_session_locate(struct capture_cursor_session *cursor,
 	struct wlr_box *box;
 	int width, height;
 	int32_t left, top;
+	int64_t bx, by;
 	double px, py;
 
 	if (!output || !output->enabled)
@@ -211,8 +214,13 @@ static bool cursor_session_locate(struct capture_cursor_session *cursor,
 	/* The image, hotspot at the pointer, against [0, width) x [0, height). */
 	left = *x - image->hotspot_x;
 	top = *y - image->hotspot_y;
-	return left < width && left + (int32_t)image->width > 0 && top < height &&
-	       top + (int32_t)image->height > 0;
+	if (left >= width || left + (int32_t)image->width <= 0 || top >= height ||
+	    top + (int32_t)image->height <= 0)
+		return false;
+	transform_to_buffer((uint32_t)output->transform, width, height, *x, *y, &bx, &by);
+	*x = (int32_t)bx;
+	*y = (int32_t)by;
+	return true;
 }
 
 static void cursor_session_update(struct capture_cursor_session *cursor,

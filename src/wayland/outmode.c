@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/transform.h"
 #include "wlr-output-management-unstable-v1-client-protocol.h"
 
 #define OUTPUT_MANAGER_MIN 1
@@ -28,6 +29,7 @@ struct outmode_head {
 	char *name;
 	bool enabled;
 	double scale;
+	int32_t transform;            /* enum wl_output_transform */
 	struct outmode_mode *current; /* NULL: not said, or the head is off */
 	GPtrArray *modes;             /* struct outmode_mode *, owned */
 };
@@ -146,6 +148,9 @@ static void head_position(void *data, struct zwlr_output_head_v1 *proxy, int32_t
 
 static void head_transform(void *data, struct zwlr_output_head_v1 *proxy, int32_t transform)
 {
+	struct outmode_head *head = data;
+
+	head->transform = transform;
 }
 
 static void head_scale(void *data, struct zwlr_output_head_v1 *proxy, wl_fixed_t scale)
@@ -226,6 +231,7 @@ static void send_wanted(struct wayland_outmode *om)
 {
 	struct outmode_head *target;
 	struct zwlr_output_configuration_v1 *config;
+	int32_t mode_w, mode_h;
 
 	if (!om->wanted || om->sent || !om->have_serial)
 		return;
@@ -237,8 +243,11 @@ static void send_wanted(struct wayland_outmode *om)
 		return;
 	}
 	om->wanted = false;
-	if (target->current && target->current->width == om->want.width &&
-	    target->current->height == om->want.height && target->scale == om->want.scale)
+	/* the mode is the panel's, before the transform: a quarter turn swaps its sides */
+	mode_w = transform_swaps((uint32_t)target->transform) ? om->want.height : om->want.width;
+	mode_h = transform_swaps((uint32_t)target->transform) ? om->want.width : om->want.height;
+	if (target->current && target->current->width == mode_w &&
+	    target->current->height == mode_h && target->scale == om->want.scale)
 		return; /* already so */
 	config = zwlr_output_manager_v1_create_configuration(om->manager, om->serial);
 	zwlr_output_configuration_v1_add_listener(config, &configuration_listener, om);
@@ -253,8 +262,7 @@ static void send_wanted(struct wayland_outmode *om)
 		/* enabled as it is; the compositor fills in what we leave unsaid */
 		ch = zwlr_output_configuration_v1_enable_head(config, head->proxy);
 		if (head == target) {
-			zwlr_output_configuration_head_v1_set_custom_mode(ch, om->want.width,
-			                                                  om->want.height, 0);
+			zwlr_output_configuration_head_v1_set_custom_mode(ch, mode_w, mode_h, 0);
 			zwlr_output_configuration_head_v1_set_scale(
 			        ch, wl_fixed_from_int(om->want.scale));
 		}

@@ -18,8 +18,9 @@ struct wayland_outmode;
 struct wayland_outmode *wayland_outmode_new(struct wayland_conn *conn, GError **error);
 void wayland_outmode_free(struct wayland_outmode *outmode); /* NULL is fine */
 
-/* The output named `output` (NULL: the first head) at width × height buffer pixels and an
- * integer scale (1 or more); whatever else the heads have stays. A compositor that
+/* The output named `output` (NULL: the first head) showing width × height pixels (as
+ * shown: a turned output's mode gets them swapped) at an integer scale (1 or more);
+ * whatever else the heads have stays. A compositor that
  * refuses is said once in the log; the output keeps what it had. */
 void wayland_outmode_request(struct wayland_outmode *outmode, const char *output, int32_t width,
                              int32_t height, int32_t scale);

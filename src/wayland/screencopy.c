@@ -204,6 +204,8 @@ static void frame_ready(void *data, struct zwlr_screencopy_frame_v1 *frame, uint
 	        .damage = (const struct wayland_screencopy_rect *)c->damage->data,
 	        .n_damage = c->damage->len,
 	        .whole = c->full_damage || c->too_much_damage,
+	        .transform =
+	                c->output ? (uint32_t)c->output->transform : WL_OUTPUT_TRANSFORM_NORMAL,
 	};
 
 	c->full_damage = false;

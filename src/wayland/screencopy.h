@@ -34,6 +34,9 @@ struct wayland_screencopy_frame {
 	const struct wayland_screencopy_rect *damage;
 	size_t n_damage;
 	bool whole; /* count it as wholly changed: new buffers, or too much damage */
+	/* the output's transform (enum wl_output_transform) when the frame was ready: the
+	 * buffer holds the desktop with it applied */
+	uint32_t transform;
 };
 
 /* What kind of buffer to copy a frame into (the consumer's rule, media/capture.h). */

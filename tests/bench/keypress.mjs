@@ -22,6 +22,11 @@
 // timeOrigin + timeStamp), which splits the input path from the picture's way back.
 //   node tests/bench/keypress.mjs [COUNT] [BLOCK]   (WAYRTC_BUILD=/path/to/build)
 // KEYPRESS_WAYRTC_ARGS: more options for wayrtc, space-separated (e.g. --codec=h264).
+// KEYPRESS_CLIENT=foot: a real terminal instead of the pattern client, on both desktops:
+// foot (large font, no blink) running a bash loop that reads each key from the tty in raw
+// mode and repaints the first row reversed or plain in turn, as a terminal program echoing
+// a key does (the pty, the program, foot's own rendering and frame pacing all in the
+// path). Its "client got the key" is not known (no stamps).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -37,6 +42,7 @@ const KEY = 'KeyA';
 const FLIP_TIMEOUT_MS = 3000;
 const NOVNC = process.env.NOVNC_WEB ?? '/usr/share/novnc';
 const dir = tmpDir('wayrtc-bench-keypress-');
+const foot = process.env.KEYPRESS_CLIENT === 'foot';
 const children = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,13 +81,39 @@ function run(cmd, args, env, name, ready = false) {
   return child;
 }
 
+// The program each desktop runs: the pattern client, or foot (KEYPRESS_CLIENT=foot), whose
+// first row turns white (reverse video) and black in turn, one key each: the square the
+// page reads is in it (a 48-point cell is about 64 pixels tall at 96 dpi).
+function clientCommand(events) {
+  if (!foot) return `exec ${patternBin} --keyflash --timestamps > ${events}`;
+  const config = path.join(dir, 'foot.ini');
+  const loop = path.join(dir, 'flip.sh');
+  fs.writeFileSync(config, '[main]\nfont=monospace:size=48\npad=0x0\n[cursor]\nblink=no\n'
+    + 'color=000000 000000\n[csd]\npreferred=none\n[colors]\nbackground=000000\n'
+    + 'foreground=ffffff\n');
+  fs.writeFileSync(loop, [
+    '#!/bin/bash',
+    'stty raw -echo',
+    'printf "\\033[?25l\\033[2J"',
+    'on=0',
+    '# bash\'s own read and printf: no process started per key',
+    'while IFS= read -rsn1 c; do',
+    '  if [ $on = 0 ]; then on=1; printf "\\033[H\\033[7m%s\\033[0m" "          ";',
+    '  else on=0; printf "\\033[H%s" "          "; fi',
+    'done',
+    '',
+  ].join('\n'));
+  fs.chmodSync(loop, 0o755);
+  return `exec foot --config=${config} ${loop}`;
+}
+
 // A second virtual desktop for wayvnc: the same compositor and client as wayrtc's, its
 // socket name read from the readiness pipe (fd 3), as wayrtc does.
 async function startVncStack(events) {
   const runtime = tmpDir('wayrtc-bench-vnc-run-');
   const base = { XDG_RUNTIME_DIR: runtime, XKB_DEFAULT_LAYOUT: 'us', WAYLAND_DISPLAY: '' };
   const session = run(sessionBin, [`--size=${SIZE}`, '--ready-fd=3', '--', 'sh', '-c',
-    `exec ${patternBin} --keyflash --timestamps > ${events}`], base, 'session', true);
+    clientCommand(events)], base, 'session', true);
   const display = await new Promise((resolve, reject) => {
     let line = '';
     const t = setTimeout(() => reject(new Error('wayrtc-session never became ready')), 10000);
@@ -164,7 +196,7 @@ const rtcEvents = path.join(dir, 'rtc-events');
 const vncEvents = path.join(dir, 'vnc-events');
 const extraArgs = process.env.KEYPRESS_WAYRTC_ARGS?.split(' ').filter((a) => a) ?? [];
 const wayrtc = await startWayrtc(['--source=virtual', `--size=${SIZE}`, '--listen=127.0.0.1:0',
-  ...extraArgs, '--', 'sh', '-c', `exec ${patternBin} --keyflash --timestamps > ${rtcEvents}`]);
+  ...extraArgs, '--', 'sh', '-c', clientCommand(rtcEvents)]);
 children.push(wayrtc.child);
 let browser;
 let vncStack;
@@ -177,6 +209,7 @@ try {
   await rtcPage.waitForFunction(() => window.wayrtc.state === 'playing', null, { timeout: 20000 });
   await waitForControl(rtcPage);
 
+  if (foot) await sleep(2000); // foot's first paint and the shell loop's stty
   const vncPage = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await vncPage.addInitScript(instrument);
   await vncPage.goto(vncStack.url);
@@ -196,13 +229,13 @@ try {
     await s.page.evaluate(([kind, ms]) => window.__kpArm(kind, ms), [s.kind, FLIP_TIMEOUT_MS]);
     await s.page.keyboard.press(KEY);
     const r = await s.page.evaluate(() => window.__kpResult);
-    const key = await s.events.waitFor(/^key \d+ pressed @([\d.]+)$/);
+    const key = foot ? null : await s.events.waitFor(/^key \d+ pressed @([\d.]+)$/);
     if (!r) {
       s.misses++;
       await sleep(500); // a late flip must not count for the next press
     } else if (record) {
       const since = (t) => (t === undefined ? undefined : t - r.down);
-      s.samples.push({ shown: r.seen - r.down, input: Number(key[1]) - r.wall,
+      s.samples.push({ shown: r.seen - r.down, input: key ? Number(key[1]) - r.wall : undefined,
         presented: since(r.presented), received: since(r.received), drawn: since(r.drawn) });
     }
     await sleep(50 + Math.random() * 100);

@@ -95,3 +95,32 @@ test('Firefox ESR without OpenH264 gets VP8 by default, plays it and types; Chro
     await page.close();
     await stop(w.child);
   });
+
+// The virtual desktop fits Firefox's window too (--size=auto, VP8): its page says its size
+// and the desktop and the picture follow, a resize included.
+test('Firefox: the virtual desktop takes the window\'s size and follows it',
+  { skip: !fs.existsSync(FIREFOX) && `${FIREFOX} is not installed` }, async () => {
+    const dir = tmpDir('wayrtc-firefox-fit-');
+    const events = new EventLog(`${dir}/events`);
+    const w = await startWayrtc(['--source=virtual', '--listen=127.0.0.1:0', '--', 'sh', '-c',
+      `exec ${patternBin} > ${dir}/events`]);
+    running.push(w);
+    const page = await firefox.newPage();
+    const size = (want) => page.waitForFunction(([vw, vh]) => {
+      const v = document.getElementById('screen');
+      return v && v.videoWidth === vw && v.videoHeight === vh;
+    }, { timeout: 15000, polling: 50 }, want);
+    await page.setViewport({ width: 900, height: 600 });
+    await page.goto(w.url);
+    await page.waitForFunction(videoPlays, { timeout: 30000, polling: 100 });
+    await size([900, 600]);
+    await events.waitFor(/^configured 900x600$/);
+    await page.setViewport({ width: 700, height: 500 });
+    await size([700, 500]);
+    await events.waitFor(/^configured 700x500$/);
+    const px = await samplePixels(page, [[0.25, 0.25], [0.75, 0.75]]);
+    assert.ok(px[0][0] > 150 && px[0][1] < 100, `top left is red: ${px[0]}`);
+    assert.ok(px[1].every((c) => c > 150), `bottom right is white: ${px[1]}`);
+    await page.close();
+    await stop(w.child);
+  });

@@ -1,11 +1,13 @@
-// The virtual desktop fits the window (issue 13, part 1): with the default --size=auto the
-// desktop takes the size of a controlling page's video area in device pixels, at an
-// integer scale, and follows the window when it changes; clicks land where they should
-// at each size. A view-only link cannot resize it, whatever it sends, and a fixed --size
-// stays fixed.
+// The desktop's geometry in the browser. The virtual desktop fits the window (issue 13,
+// part 1): with the default --size=auto it takes the size of a controlling page's video
+// area in device pixels, at an integer scale, and follows the window when it changes;
+// clicks land where they should at each size. A view-only link cannot resize it, whatever
+// it sends, and a fixed --size stays fixed. A turned output (issue 10, part 5; wlr-randr
+// --transform) is shown upright, with the pointer and clicks where they belong.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   startWayrtc, stop, launchBrowser, waitForVideo, waitForControl, expectPattern, patternBin,
@@ -24,14 +26,19 @@ after(async () => {
   for (const w of running) await stop(w.child);
 });
 
-async function share(args = []) {
+async function share(args = [], pattern = []) {
   const dir = tmpDir('wayrtc-fit-');
+  const runtime = tmpDir('wayrtc-fit-run-');
   const events = new EventLog(`${dir}/events`);
   const w = await startWayrtc(['--source=virtual', '--listen=127.0.0.1:0', ...args, '--',
-    'sh', '-c', `exec ${patternBin} > ${dir}/events`]);
+    'sh', '-c', `exec ${patternBin} ${pattern.join(' ')} > ${dir}/events`],
+  { env: { XDG_RUNTIME_DIR: runtime } });
   running.push(w);
   browser ??= await launchBrowser();
-  return { w, events };
+  // for programs of the desktop's own (wlr-randr)
+  const socket = fs.readdirSync(runtime).find((f) => /^wayland-\d+$/.test(f));
+  const desktopEnv = { ...process.env, XDG_RUNTIME_DIR: runtime, WAYLAND_DISPLAY: socket };
+  return { w, events, desktopEnv };
 }
 
 function videoSize(page) {
@@ -171,5 +178,54 @@ test('a fixed --size stays as given, letterboxed in any window', async () => {
   await page.setViewportSize({ width: 700, height: 900 });
   await new Promise((r) => setTimeout(r, 1000));
   assert.deepEqual(await videoSize(page), { width: 640, height: 400 });
+  await page.close();
+});
+
+test('a turned output is shown upright; the pointer and clicks are where they belong',
+  async () => {
+    const { w, events, desktopEnv } = await share(['--size=640x400'], ['--cursor']);
+    await events.waitFor(/^configured 640x400$/);
+    const page = await browser.newPage({ viewport: { width: 800, height: 800 } });
+    try {
+      // portrait and landscape in turn, so the program is configured anew each time
+      for (const [transform, width, height] of [['90', 400, 640], ['180', 640, 400],
+        ['flipped-270', 400, 640]]) {
+        execFileSync('wlr-randr', ['--output', 'HEADLESS-1', '--transform', transform],
+          { env: desktopEnv });
+        await events.waitFor(new RegExp(`^configured ${width}x${height}$`));
+        await page.goto(w.url);
+        await waitForVideo(page);
+        await waitForVideoSize(page, width, height, 10000);
+        await expectPattern(page, assert);
+        await waitForControl(page);
+        // the program's own pointer image travels beside the picture: where the page
+        // draws it is where the desktop has it
+        const x = Math.round(width * 0.3);
+        const y = Math.round(height * 0.7);
+        await clickAt(page, events, x, y);
+        await page.waitForFunction(([px, py]) => {
+          const c = window.wayrtc.cursor;
+          return c && c.visible && Math.abs(c.x - px) <= 1 && Math.abs(c.y - py) <= 1;
+        }, [x, y], { timeout: 5000, polling: 50 }).catch(async () => {
+          assert.fail(`the page draws the pointer at ${JSON.stringify(await page.evaluate(
+            () => window.wayrtc.cursor))}, the desktop has it at (${x}, ${y})`);
+        });
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+test('a turned virtual desktop still takes the window\'s size, the right way up', async () => {
+  const { w, events, desktopEnv } = await share();
+  await events.waitFor(/^configured 1280x720$/);
+  execFileSync('wlr-randr', ['--output', 'HEADLESS-1', '--transform', '90'], { env: desktopEnv });
+  await events.waitFor(/^configured 720x1280$/);
+  const page = await browser.newPage({ viewport: { width: 600, height: 800 } });
+  await page.goto(w.url);
+  await waitForVideo(page);
+  await waitForVideoSize(page, 600, 800);
+  await events.waitFor(/^configured 600x800$/);
+  await expectPattern(page, assert);
   await page.close();
 });

@@ -6,12 +6,12 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startWayrtc, stop, launchBrowser, waitForVideo, expectPattern, patternBin, tmpDir, have,
-  EventLog,
+  startWayrtc, stop, launchBrowser, waitForVideo, waitForControl, expectPattern, patternBin,
+  tmpDir, have, EventLog,
 } from './lib.mjs';
 import {
   clicksKeysAndWheel, germanLayout, closedTabReleases, viewOnlyMovesNothing,
-  shiftFlagWithoutShiftKey,
+  shiftFlagWithoutShiftKey, clickAt,
 } from './control-cases.mjs';
 
 const SWAY_USER = 'wayrtc-test';
@@ -133,3 +133,39 @@ test('sway: closing the tab while a key is down releases it', () => closedTabRel
 
 test('sway: a view-only link moves nothing, even when its page sends input',
   () => viewOnlyMovesNothing(desktop));
+
+// A turned output (issue 10, part 5): the buffer screencopy copies holds the desktop with
+// the output's transform applied; the browser must get it upright, at its portrait size,
+// and a click must land where it was aimed.
+test('sway: a rotated output appears upright, and a click lands where it was aimed',
+  async () => {
+    const ipc = fs.readdirSync(runtime).find((f) => /^sway-ipc\..*\.sock$/.test(f));
+    assert.ok(ipc, 'sway has an IPC socket');
+    const swaymsg = (...args) => execFileSync('swaymsg', ['-s', path.join(runtime, ipc), ...args]);
+    const events = new EventLog(path.join(runtime, 'events'));
+    events.cursor = events.lines().length;
+    const page = await browser.newPage({ viewport: { width: 700, height: 1000 } });
+    try {
+      // portrait and landscape in turn, so the program is configured anew each time
+      for (const transform of ['90', 'flipped-180', '270', '180', 'flipped-90']) {
+        swaymsg('output', 'HEADLESS-1', 'transform', transform);
+        const portrait = /90|270/.test(transform);
+        const [w, h] = portrait ? [720, 1280] : [1280, 720];
+        await events.waitFor(new RegExp(`^configured ${w}x${h}$`));
+        await page.goto(wayrtc.url);
+        await waitForVideo(page);
+        await page.waitForFunction(([vw, vh]) => {
+          const v = document.getElementById('screen');
+          return v.videoWidth === vw && v.videoHeight === vh;
+        }, [w, h], { timeout: 10000, polling: 50 });
+        // red top-left, green top-right, blue bottom-left, white bottom-right, as drawn
+        await expectPattern(page, assert);
+        await waitForControl(page);
+        await clickAt(page, events, Math.round(w * 0.8), Math.round(h * 0.15));
+        await clickAt(page, events, Math.round(w * 0.1), Math.round(h * 0.9));
+      }
+    } finally {
+      swaymsg('output', 'HEADLESS-1', 'transform', 'normal');
+      await page.close();
+    }
+  });

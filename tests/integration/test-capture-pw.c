@@ -591,6 +591,7 @@ out:
 #define SETTLE_MS 100
 #define GREEN     0x40
 #define RED       0x80
+#define MARK      0xee
 
 enum step_kind {
 	STEP_FRAME,
@@ -614,6 +615,8 @@ struct step {
 	struct spa_region rects[STEP_RECTS];
 	enum step_cursor cursor;
 	int32_t cursor_x, cursor_y;
+	uint32_t transform; /* SPA_META_VideoTransform: what the producer applied */
+	bool mark;          /* the buffer's top-left pixel gets the blue byte MARK */
 };
 
 struct producer {
@@ -648,7 +651,7 @@ static void producer_param_changed(void *data, uint32_t id, const struct spa_pod
 	struct producer *p = data;
 	uint8_t buf[1024];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
-	const struct spa_pod *params[4];
+	const struct spa_pod *params[5];
 	struct spa_video_info_raw info = {0};
 	uint32_t n = 0;
 
@@ -675,6 +678,11 @@ static void producer_param_changed(void *data, uint32_t id, const struct spa_pod
 	params[n++] = spa_pod_builder_add_object(
 	        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
 	        SPA_POD_Id(SPA_META_Cursor), SPA_PARAM_META_size, SPA_POD_Int(OFFERED_CURSOR_META));
+	/* as xdg-desktop-portal-wlr does for a turned output */
+	params[n++] = spa_pod_builder_add_object(
+	        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
+	        SPA_POD_Id(SPA_META_VideoTransform), SPA_PARAM_META_size,
+	        SPA_POD_Int(sizeof(struct spa_meta_videotransform)));
 	g_mutex_lock(&p->lock);
 	p->width = info.size.width;
 	p->height = info.size.height;
@@ -725,6 +733,8 @@ static void fill(struct spa_buffer *buf, const struct step *st, uint32_t w, uint
 	struct spa_data *d = &buf->datas[0];
 	struct spa_meta_header *hdr = spa_buffer_find_meta_data(buf, SPA_META_Header, sizeof(*hdr));
 	struct spa_meta *dm = spa_buffer_find_meta(buf, SPA_META_VideoDamage);
+	struct spa_meta_videotransform *vt =
+	        spa_buffer_find_meta_data(buf, SPA_META_VideoTransform, sizeof(*vt));
 	size_t size = (size_t)w * h * PIXEL_BYTES;
 	uint8_t *px = d->data;
 
@@ -736,6 +746,12 @@ static void fill(struct spa_buffer *buf, const struct step *st, uint32_t w, uint
 		px[i * PIXEL_BYTES + 2] = RED;
 		px[i * PIXEL_BYTES + 3] = 0xff;
 	}
+	if (st->mark)
+		px[0] = MARK;
+	if (vt)
+		vt->transform = st->transform;
+	else if (st->transform)
+		g_error("the consumer did not ask for SPA_META_VideoTransform");
 	d->chunk->offset = 0;
 	d->chunk->stride = (int32_t)(w * PIXEL_BYTES);
 	d->chunk->size = st->kind == STEP_EMPTY ? 0 : (uint32_t)size;
@@ -915,6 +931,7 @@ struct own_seen {
 	struct capture_frame first; /* since `frames` was last 0; data NULL */
 	struct capture_frame last;
 	uint8_t last_value; /* blue byte of the frame's first pixel */
+	uint8_t top_right;  /* blue byte of its top-right pixel */
 	bool bad;           /* a frame's pixels were not the producer's, or misplaced */
 	char why[200];
 	unsigned cursors;
@@ -947,6 +964,7 @@ static void own_frame(void *data, const struct capture_frame *f)
 	/* the last pixel too: the frame's size and stride are the buffer's */
 	last = f->data + (size_t)(f->height - 1) * f->stride + (size_t)(f->width - 1) * PIXEL_BYTES;
 	s->last_value = first[0];
+	s->top_right = first[(f->width - 1) * PIXEL_BYTES];
 	if (first[1] != GREEN || first[2] != RED || last[0] != first[0] || last[1] != GREEN ||
 	    last[2] != RED) {
 		s->bad = true;
@@ -1370,6 +1388,46 @@ out:
 	own_stop(&o);
 }
 
+/* A producer that turned its picture (SPA_META_VideoTransform 90, as xdg-desktop-portal-wlr
+ * says for a turned output): the frames come upright, the producer's top-left pixel at the
+ * top right, the damage and the pointer turned with them; back to normal, as they were. */
+static void test_own_transform(void)
+{
+	const struct step turned = {.value = 7,
+	                            .transform = SPA_META_TRANSFORMATION_90,
+	                            .mark = true,
+	                            .n_rects = 1,
+	                            .rects = {RECT(0, 0, 1, 1)}};
+	struct step moved = turned;
+	struct own o;
+	struct capture_frame *f = &o.seen.last;
+
+	if (!own_start(&o, true, &own_listener))
+		goto out;
+	own_expect(&o, &turned, 1, 1, 7);
+	g_assert_cmpuint(f->width, ==, SIZE_H);
+	g_assert_cmpuint(f->height, ==, SIZE_W);
+	g_assert_cmpuint(f->n_damage, ==, 0); /* a new transform: all of it */
+	g_assert_cmphex(o.seen.top_right, ==, MARK);
+	/* only the marked pixel said changed: the frame's first pixel stays 7 */
+	moved.value = 8;
+	moved.cursor = CURSOR_MOVED;
+	moved.cursor_x = 10;
+	moved.cursor_y = 20;
+	own_expect(&o, &moved, 1, 1, 7);
+	g_assert_cmpuint(f->n_damage, ==, 1);
+	assert_rect(&f->damage[0], SIZE_H - 1, 0, 1, 1);
+	g_assert_cmpint(o.seen.cursor.x, ==, SIZE_H - 1 - 20);
+	g_assert_cmpint(o.seen.cursor.y, ==, 10);
+	own_expect(&o, &(struct step){.value = 9, .n_rects = 1, .rects = {RECT(0, 0, 1, 1)}}, 1, 1,
+	           9);
+	g_assert_cmpuint(f->width, ==, SIZE_W);
+	g_assert_cmpuint(f->height, ==, SIZE_H);
+	g_assert_cmpuint(f->n_damage, ==, 0);
+out:
+	own_stop(&o);
+}
+
 /* The producer goes away: `closed` once, saying the screen cast stopped, nothing after. */
 static void test_own_producer_gone(void)
 {
@@ -1438,6 +1496,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/capture-pw/own/corrupted", test_own_corrupted);
 	g_test_add_func("/capture-pw/own/cursor", test_own_cursor);
 	g_test_add_func("/capture-pw/own/resize", test_own_resize);
+	g_test_add_func("/capture-pw/own/transform", test_own_transform);
 	g_test_add_func("/capture-pw/own/producer-gone", test_own_producer_gone);
 	g_test_add_func("/capture-pw/no-node", test_no_node);
 	g_test_add_func("/capture-pw/daemon-gone", test_daemon_gone);
