@@ -51,7 +51,9 @@ const zoom = createZoom({
 });
 const keybar = createKeybar({
   element: document.getElementById('keybar'), getControl: () => peer.getControl(),
-  touch: navigator.maxTouchPoints > 0, state,
+  // a phone or a tablet: touch is the main pointer (a laptop with a touch screen has a
+  // keyboard, and its touchpad is the primary, fine pointer)
+  touch: navigator.maxTouchPoints > 0 && matchMedia('(pointer: coarse)').matches, state,
   onChange: (shown) => {
     document.body.classList.toggle('with-keybar', shown);
     menu.setKeybar(shown);
