@@ -129,6 +129,11 @@ export function createPointer({
 
   function run(actions) {
     for (const a of actions) {
+      // a watcher's fingers zoom and pan the picture, and move nothing on the desktop
+      if (!canControl && a.type !== 'pinch' && a.type !== 'pan') {
+        if (a.type === 'press') viewOnly();
+        continue;
+      }
       if (a.type === 'press' || a.type === 'release') {
         const pressed = a.type === 'press';
         if (buttons.has(a.button) === pressed) continue;
@@ -182,22 +187,23 @@ export function createPointer({
   const isTouch = (ev) => ev.pointerType === 'touch';
 
   function onPointerDown(ev) {
+    if (isTouch(ev)) {
+      // No focus: a phone's keyboard would pop up on every tap (the menu's Keyboard item
+      // asks for it).
+      onTouch(ev);
+      return;
+    }
     if (!canControl) {
       viewOnly();
       return;
     }
-    if (isTouch(ev)) {
-      onTouch(ev);
-      return;
-    }
-    if (!ev.isPrimary) return; // a second finger: one pointer is all the desktop has
-    // A phone's keyboard would pop up on every tap; the menu's Keyboard item asks for it.
-    if (ev.pointerType !== 'touch') focusSink();
+    if (!ev.isPrimary) return;
+    focusSink();
     setButton(ev, true);
   }
 
   function onPointerMove(ev) {
-    if (canControl && isTouch(ev)) {
+    if (isTouch(ev)) {
       onTouch(ev);
       return;
     }
@@ -214,13 +220,14 @@ export function createPointer({
   // Chromium holds pointermove back until the next display frame (up to 16 ms);
   // pointerrawupdate comes as soon as the motion does.
   function onPointerRawUpdate(ev) {
-    if (!canControl || !ev.isPrimary || ev.button >= 0 || isTouch(ev)) return; // chords: pointermove
+    // chords come as pointermove, fingers through gesture.js
+    if (!canControl || !ev.isPrimary || ev.button >= 0 || isTouch(ev)) return;
     const p = position(ev);
     if (p) moveLater(p);
   }
 
   function onPointerUp(ev) {
-    if (canControl && isTouch(ev)) {
+    if (isTouch(ev)) {
       onTouch(ev);
       return;
     }
@@ -229,7 +236,7 @@ export function createPointer({
   }
 
   function onPointerCancel(ev) {
-    if (canControl && isTouch(ev)) onTouch(ev);
+    if (isTouch(ev)) onTouch(ev);
     else if (canControl && ev.isPrimary) releaseButtons();
   }
 

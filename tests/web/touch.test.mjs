@@ -294,7 +294,8 @@ function fakeElement(tag = 'div') {
 }
 
 // An 800x600 picture of an 800x600 desktop, a clock and timers the test runs.
-function page({ latch = null, withZoom = false } = {}) {
+function page({ latch = null, withZoom = false, scope = ['view', 'control'] } = {}) {
+  const notices = [];
   const log = [];
   const timers = new Map();
   let timerId = 0;
@@ -327,7 +328,7 @@ function page({ latch = null, withZoom = false } = {}) {
   const sink = Object.assign(new EventTarget(), { value: '', focus() {}, blur() {} });
   const pc = { createDataChannel: (label) => new FakeChannel(label, log) };
   const control = createControl({
-    pc, video, sink, scope: ['view', 'control'], win, doc, zoom, latch, ui: {},
+    pc, video, sink, scope, win, doc, zoom, latch, ui: { notify: (t) => notices.push(t) },
   });
   // time passes: due timers run in order
   const advance = (ms) => {
@@ -338,7 +339,7 @@ function page({ latch = null, withZoom = false } = {}) {
   };
   const take = () => log.splice(0).filter(([label]) => label !== 'cursor');
   return {
-    log, win, doc, video, sink, control, zoom, clock, advance, take,
+    log, win, doc, video, sink, control, zoom, clock, advance, take, notices,
   };
 }
 
@@ -431,6 +432,29 @@ test('through control.js: a pinch zooms the picture, and a tap then lands on wha
   p.video.dispatchEvent(finger('pointerup', 1, 500, 300));
   assert.deepEqual(p.take(), []);
   assert.equal(p.win.wayrtc.zoom.x, -300);
+});
+
+test('a view-only link: fingers zoom and pan the picture, and a tap only says view only', () => {
+  const p = page({ withZoom: true, scope: ['view'] });
+  p.video.dispatchEvent(finger('pointerdown', 1, 350, 300));
+  p.video.dispatchEvent(finger('pointerdown', 2, 450, 300));
+  p.video.dispatchEvent(finger('pointermove', 1, 300, 300));
+  p.video.dispatchEvent(finger('pointermove', 2, 500, 300));
+  p.video.dispatchEvent(finger('pointerup', 1, 300, 300));
+  p.video.dispatchEvent(finger('pointerup', 2, 500, 300));
+  assert.equal(p.win.wayrtc.zoom.scale, 2, 'a watcher zooms too');
+  p.advance(1000);
+  p.video.dispatchEvent(finger('pointerdown', 1, 400, 300));
+  p.video.dispatchEvent(finger('pointermove', 1, 450, 300));
+  p.video.dispatchEvent(finger('pointerup', 1, 450, 300));
+  assert.equal(p.win.wayrtc.zoom.x, -350, 'and pans');
+  assert.deepEqual(p.notices, []);
+  p.advance(1000);
+  p.video.dispatchEvent(finger('pointerdown', 1, 400, 300));
+  p.video.dispatchEvent(finger('pointerup', 1, 400, 300));
+  p.advance(1000);
+  assert.equal(p.notices.length, 1, 'a tap says the link is view only');
+  assert.deepEqual(p.take(), [], 'and sends nothing (there is no input channel)');
 });
 
 test('a latched Ctrl goes with the next key, typed or from a phone\'s keyboard, then lets go', () => {
