@@ -7,8 +7,8 @@ import { createControl } from './control.js';
 import { createCursor } from './cursor.js';
 
 // elements: { video, stage, keySink, still }; menu, audio: web/menu.js's and web/audio.js's;
-// status: web/status.js's; state: window.wayrtc; signaling: { send(msg), close(),
-// stopPing() } of web/signaling.js; zoom, keybar: web/zoom.js's and web/keybar.js's.
+// status: web/status.js's; state: window.wayrtc; signaling: { send(msg), close() } of
+// web/signaling.js; zoom, keybar: web/zoom.js's and web/keybar.js's.
 export function createPeer({
   elements, menu, audio, status, state, signaling, zoom = null, keybar = null,
 }) {
@@ -42,7 +42,6 @@ export function createPeer({
       pc = null;
     }
     audio.detach();
-    signaling.stopPing();
   }
 
   function start() {

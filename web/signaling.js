@@ -106,6 +106,7 @@ export function createSignaling({
       onMessage(msg).catch((err) => status.show(`Error: ${err.message}`, 'error'));
     };
     ws.onclose = async (ev) => {
+      stopPing();
       onClose();
       if (stopped) return;
       if (!opened) {
@@ -126,7 +127,7 @@ export function createSignaling({
   }
 
   return {
-    connect, send, retryNow, pollEnded, stop, stopPing,
+    connect, send, retryNow, pollEnded, stop,
     close: () => ws.close(),
   };
 }
