@@ -7,16 +7,19 @@
 // (web/signaling.js), the peer connection (web/peer.js), the status line (web/status.js),
 // remote control (web/control.js), the desktop's pointer (web/cursor.js), its sound
 // (web/audio.js), the corner menu (web/menu.js), the statistics overlay (web/stats.js) and
-// the virtual desktop's size following the window (web/fit.js).
+// the virtual desktop's size following the window (web/fit.js), the page's own zoom of the
+// picture (web/zoom.js) and the key bar (web/keybar.js).
 
 import { createAudio } from './audio.js';
 import { VIEW_ONLY_TEXT } from './control.js';
 import { createFit } from './fit.js';
+import { createKeybar } from './keybar.js';
 import { createMenu } from './menu.js';
 import { createPeer } from './peer.js';
 import { createSignaling } from './signaling.js';
 import { createStats } from './stats.js';
 import { createStatus } from './status.js';
+import { createZoom } from './zoom.js';
 
 const video = document.getElementById('screen');
 const still = document.getElementById('still');
@@ -33,10 +36,29 @@ window.wayrtc = {
 };
 const state = window.wayrtc;
 
+const stage = document.getElementById('stage');
 const status = createStatus({ element: document.getElementById('status'), state });
 const menu = createMenu({
   getControl: () => peer.getControl(), getAudio: () => audio, getStats: () => stats,
-  notify: status.flash,
+  getKeybar: () => keybar, getZoom: () => zoom, notify: status.flash,
+});
+const zoom = createZoom({
+  video, elements: [video, still], stage, state,
+  onChange: (view) => {
+    menu.setZoom(view);
+    peer.getCursor()?.render();
+  },
+});
+const keybar = createKeybar({
+  element: document.getElementById('keybar'), getControl: () => peer.getControl(),
+  // a phone or a tablet: touch is the main pointer (a laptop with a touch screen has a
+  // keyboard, and its touchpad is the primary, fine pointer)
+  touch: navigator.maxTouchPoints > 0 && matchMedia('(pointer: coarse)').matches, state,
+  onChange: (shown) => {
+    document.body.classList.toggle('with-keybar', shown);
+    menu.setKeybar(shown);
+    zoom.refit(); // the picture's area changed
+  },
 });
 const stats = createStats({
   element: document.getElementById('stats'), getPeer: () => peer.getPeer(),
@@ -50,12 +72,12 @@ const audio = createAudio({
 const signaling = createSignaling({
   token, status, state, onMessage, onClose: () => { fit.stop(); peer.close(); },
 });
-const fit = createFit({ element: document.getElementById('stage'), send: signaling.send });
+const fit = createFit({ element: stage, send: signaling.send });
 const peer = createPeer({
   elements: {
-    video, still, stage: document.getElementById('stage'), keySink: document.getElementById('keys'),
+    video, still, stage, keySink: document.getElementById('keys'),
   },
-  menu, audio, status, state, signaling,
+  menu, audio, status, state, signaling, zoom, keybar,
 });
 
 async function onMessage(msg) {
@@ -63,6 +85,8 @@ async function onMessage(msg) {
     case 'hello':
       state.hello = msg;
       menu.setScope(msg.scope);
+      // before fit.start: the bar takes its room from the picture's
+      keybar.setAllowed(msg.scope.includes('control'));
       fit.start(msg.resize === true && msg.scope.includes('control'));
       status.show(msg.scope.includes('control') ? 'Connecting to the desktop…'
         : 'Connecting to the desktop (view only)…');
@@ -95,6 +119,7 @@ async function onMessage(msg) {
 }
 
 video.addEventListener('resize', () => {
+  zoom.refit();
   if (video.videoWidth > 0) {
     const first = state.state !== 'playing';
     const control = peer.getControl();
@@ -104,6 +129,13 @@ video.addEventListener('resize', () => {
     else if (first) status.show('', 'hide');
   }
 });
+
+window.addEventListener('resize', () => zoom.refit());
+// The page's own gestures only: no pinch or double-tap zoom of the page, no rubber band,
+// anywhere (Safari's gesture events too; CSS touch-action does the rest, web/style.css).
+for (const type of ['gesturestart', 'gesturechange']) {
+  document.addEventListener(type, (ev) => ev.preventDefault());
+}
 
 if (!token) {
   status.setState('refused');

@@ -40,8 +40,9 @@ export const COMBOS = {
 // stage: the element around the video; scope: the link's rights.
 // ui: { notify(text), clipboard(text, copied), owns(target) } — owns() tells key events
 // meant for the page's own controls (the menu) from those meant for the desktop.
+// zoom: web/zoom.js's (pinch), latch: web/keybar.js's latched modifiers; both optional.
 export function createControl({
-  pc, video, sink = null, stage = null, scope = [], ui = {},
+  pc, video, sink = null, stage = null, scope = [], ui = {}, zoom = null, latch = null,
   win = globalThis.window, doc = globalThis.document,
 }) {
   const state = win.wayrtc || (win.wayrtc = {});
@@ -154,10 +155,10 @@ export function createControl({
     ui, state, signal: abort.signal, on,
   });
   const keyboard = createKeyboard({
-    win, doc, sink, out, canControl, ui, viewOnly, paste: clipboard, on,
+    win, doc, sink, out, canControl, ui, viewOnly, paste: clipboard, on, latch,
   });
   const pointer = createPointer({
-    win, video, channel: pointerChannel, out, canControl, viewOnly, focusSink, on,
+    win, video, channel: pointerChannel, out, canControl, viewOnly, focusSink, on, zoom,
   });
 
   // Nothing may stay held on the desktop once this page cannot see the key come up.

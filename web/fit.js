@@ -46,6 +46,8 @@ export function createFit({ win = window, element, send }) {
   }
 
   win.addEventListener('resize', schedule);
+  // the video area changes without the window too: the key bar shown or hidden
+  if (win.ResizeObserver) new win.ResizeObserver(schedule).observe(element);
   watchRatio();
 
   return {

@@ -4,8 +4,9 @@
 // (docs/input.md). Everything goes in order on `input`, through control.js's outbox.
 
 import {
-  encodeKey, encodeText, eventModifiers, syncModifiers, releaseMadeModifiers,
+  encodeKey, encodeText, eventModifiers, syncModifiers, releaseMadeModifiers, MODIFIER_CODES,
 } from './input.js';
+import { keyForChar } from './keybar.js';
 
 // Named keys that phone keyboards report with an empty code but a usable key.
 const CODE_FOR_KEY = {
@@ -32,9 +33,10 @@ export function keyCodeOf(ev) {
 // ui.owns(target): the page's own controls keep their keys; viewOnly(): tells the person
 // this link cannot control; paste: web/clipboard.js's { wanted(), begin() } for a Ctrl+V
 // whose text goes to the desktop's clipboard first; on(target, type, fn, opts): adds a
-// listener that control.js removes on close.
+// listener that control.js removes on close. latch: web/keybar.js's { latched(), used() },
+// the modifiers tapped on the key bar for the next key, or null.
 export function createKeyboard({
-  win, doc, sink, out, canControl, ui, viewOnly, paste, on,
+  win, doc, sink, out, canControl, ui, viewOnly, paste, on, latch = null,
 }) {
   const mac = /Mac|iPhone|iPad/.test(win.navigator?.platform || '');
   const keys = new Set(); // codes the desktop holds down for us
@@ -64,9 +66,11 @@ export function createKeyboard({
 
   // Before a key event goes out, the desktop's modifiers are made to match its flags.
   // Phone keyboards (no code, only a key) leave them alone: their flags mean little.
-  function matchModifiers(ev, code, pressed) {
-    if (code !== ev.code) return;
-    const r = syncModifiers(eventModifiers(ev), code, pressed, keys, madeModifiers);
+  function matchModifiers(ev, code, pressed, extra = {}) {
+    if (code !== ev.code && !Object.keys(extra).length) return;
+    const mods = eventModifiers(ev);
+    for (const m of Object.keys(extra)) mods[m] = true;
+    const r = syncModifiers(mods, code, pressed, keys, madeModifiers);
     madeModifiers = r.made;
     for (const [c, down] of r.steps) {
       if (down) press(c);
@@ -74,8 +78,22 @@ export function createKeyboard({
     }
   }
 
+  // The key bar's latched modifiers as event flags, for the next key that is not one.
+  const LATCH_FLAGS = { ControlLeft: 'control', AltLeft: 'alt', MetaLeft: 'meta' };
+  function latchedFlags(code) {
+    if (!latch || MODIFIER_CODES.has(code)) return {};
+    const flags = {};
+    for (const c of latch.latched()) if (LATCH_FLAGS[c]) flags[LATCH_FLAGS[c]] = true;
+    return flags;
+  }
+
   function tap(code) {
     if (keys.has(code)) return;
+    if (latch?.latched().length) {
+      sendCombo([...latch.latched(), code]);
+      latch.used();
+      return;
+    }
     out.send(encodeKey(code, true));
     out.send(encodeKey(code, false));
   }
@@ -94,7 +112,9 @@ export function createKeyboard({
       ev.preventDefault(); // the desktop repeats keys itself
       return;
     }
-    matchModifiers(ev, code, true);
+    const extra = latchedFlags(code);
+    matchModifiers(ev, code, true, extra);
+    if (Object.keys(extra).length) latch.used(); // the made-up presses go up after the key
     if (code === 'KeyV' && (ev.ctrlKey || ev.metaKey) && paste.wanted() && !keys.has(code)) {
       // The V goes out after the paste event has sent the text (web/clipboard.js).
       paste.begin();
@@ -117,6 +137,15 @@ export function createKeyboard({
 
   function typeText(text) {
     if (!canControl || !text) return;
+    // Ctrl latched on the key bar, then c on the phone's keyboard: Ctrl+C, a key; the
+    // server's text path would type the character without the modifier.
+    const key = latch?.latched().length && [...text].length === 1 ? keyForChar(text) : null;
+    if (key) {
+      const mods = latch.latched();
+      latch.used();
+      sendCombo([...mods, ...(key.shift ? ['ShiftLeft'] : []), key.code]);
+      return;
+    }
     for (const msg of encodeText(text)) out.send(msg);
   }
 

@@ -2,7 +2,10 @@
 // browser has one, so Ctrl+W, Alt+Tab and Escape reach the desktop instead of the
 // browser; the rest are things a browser cannot type: key combinations, a paste typed out.
 // Sound on/off (web/audio.js) shows only while there is sound to turn on or off;
-// Statistics toggles the overlay of web/stats.js.
+// Statistics toggles the overlay of web/stats.js, Key bar the bar of web/keybar.js; while
+// the picture is pinched bigger (web/zoom.js) an item says how much and resets it. Each
+// toggle says its state in words ("Sound: off"), not only by its highlight. Escape closes
+// the menu (and goes no further: it was meant for the menu, not the desktop).
 
 import { COMBOS } from './control.js';
 
@@ -10,10 +13,12 @@ import { COMBOS } from './control.js';
 const NOTICE_COPIED_MS = 6000;
 
 // getAudio(): the page's sound (web/audio.js createAudio), or null; getStats(): the
-// statistics overlay (web/stats.js createStats), or null.
+// statistics overlay (web/stats.js createStats), or null; getKeybar(), getZoom(): the key
+// bar's and the zoom's, or null.
 export function createMenu({
-  getControl, getAudio = () => null, getStats = () => null, notify,
-  doc = globalThis.document, nav = globalThis.navigator,
+  getControl, getAudio = () => null, getStats = () => null, getKeybar = () => null,
+  getZoom = () => null, notify, doc = globalThis.document, nav = globalThis.navigator,
+  win = globalThis.window,
 }) {
   const toolbar = doc.getElementById('toolbar');
   const toggle = doc.getElementById('menu-toggle');
@@ -21,6 +26,8 @@ export function createMenu({
   const fullscreenItem = panel.querySelector('[data-action="fullscreen"]');
   const soundItem = panel.querySelector('[data-action="sound"]');
   const statsItem = panel.querySelector('[data-action="stats"]');
+  const keybarItem = panel.querySelector('[data-action="keybar"]');
+  const zoomItem = panel.querySelector('[data-action="zoom-reset"]');
   const notice = doc.getElementById('clip-notice');
   const noticeText = notice.querySelector('.text');
   let clipText = '';
@@ -39,14 +46,32 @@ export function createMenu({
     panel.querySelector('[data-action="keyboard"]').hidden = !control || !nav.maxTouchPoints;
   }
 
+  // A toggle's state, in words and for assistive technology.
+  function setToggle(item, name, on) {
+    if (!item) return;
+    item.setAttribute('aria-pressed', String(on));
+    item.textContent = `${name}: ${on ? 'on' : 'off'}`;
+  }
+
   // available: an audio track plays; enabled: the person's choice, remembered.
   function setSound({ available, enabled }) {
     soundItem.hidden = !available;
-    soundItem.setAttribute('aria-pressed', String(enabled));
+    setToggle(soundItem, 'Sound', enabled);
   }
 
   function setStats(shown) {
-    statsItem?.setAttribute('aria-pressed', String(shown));
+    setToggle(statsItem, 'Statistics', shown);
+  }
+
+  function setKeybar(shown) {
+    setToggle(keybarItem, 'Key bar', shown);
+  }
+
+  // view: web/zoom.js's {scale}; the item is there only while zoomed in.
+  function setZoom(view) {
+    if (!zoomItem) return;
+    zoomItem.hidden = view.scale <= 1;
+    zoomItem.textContent = `Zoom: ${Math.round(view.scale * 100)} % · back to 100 %`;
   }
 
   async function toggleFullscreen() {
@@ -93,12 +118,16 @@ export function createMenu({
       getAudio()?.toggle();
     } else if (action === 'stats') {
       getStats()?.toggle();
+    } else if (action === 'keybar') {
+      getKeybar()?.toggle();
+    } else if (action === 'zoom-reset') {
+      getZoom()?.reset();
     } else if (!control) {
       notify('Not connected to the desktop yet.');
     } else if (item.dataset.combo) {
       control.sendCombo(COMBOS[item.dataset.combo]);
     } else if (action === 'keyboard') {
-      item.setAttribute('aria-pressed', String(control.toggleKeyboard()));
+      setToggle(item, 'Keyboard', control.toggleKeyboard());
     } else if (action === 'paste-keys') {
       pasteAsKeys(control);
     }
@@ -151,12 +180,16 @@ export function createMenu({
     setOpen(false);
     run(item);
   });
-  toolbar.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape' && !panel.hidden) {
-      setOpen(false);
-      toggle.focus();
-    }
-  });
+  // On the window, first (before web/keyboard.js's listener, made later): the focus is
+  // seldom in the menu, as a click on it keeps the focus where it was.
+  win.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape' || panel.hidden) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    const inMenu = toolbar.contains(doc.activeElement);
+    setOpen(false);
+    if (inMenu) toggle.focus();
+  }, { capture: true });
   // Any press elsewhere closes the menu (capture: the desktop's handlers take the event).
   doc.addEventListener('pointerdown', (ev) => {
     if (!panel.hidden && !toolbar.contains(ev.target)) setOpen(false);
@@ -170,6 +203,8 @@ export function createMenu({
     setScope,
     setSound,
     setStats,
+    setKeybar,
+    setZoom,
     showClipboard,
     // Key events aimed at the menu or the notice are the page's, not the desktop's.
     owns: (target) => target instanceof Node && (toolbar.contains(target) ||

@@ -8,9 +8,9 @@ import { createCursor } from './cursor.js';
 
 // elements: { video, stage, keySink, still }; menu, audio: web/menu.js's and web/audio.js's;
 // status: web/status.js's; state: window.wayrtc; signaling: { send(msg), close() } of
-// web/signaling.js.
+// web/signaling.js; zoom, keybar: web/zoom.js's and web/keybar.js's.
 export function createPeer({
-  elements, menu, audio, status, state, signaling,
+  elements, menu, audio, status, state, signaling, zoom = null, keybar = null,
 }) {
   const { video, stage, keySink, still } = elements;
   let pc = null;
@@ -59,7 +59,13 @@ export function createPeer({
       stage,
       sink: keySink,
       scope: state.hello ? state.hello.scope : [],
-      ui: { notify: status.flash, clipboard: menu.showClipboard, owns: menu.owns },
+      ui: {
+        notify: status.flash,
+        clipboard: menu.showClipboard,
+        owns: (t) => menu.owns(t) || !!keybar?.owns(t),
+      },
+      zoom,
+      latch: keybar,
     });
     // Every link gets the pointer: a watcher sees where the desktop's is.
     cursor = createCursor({ pc, video, stage, canControl: control.canControl });
@@ -120,5 +126,6 @@ export function createPeer({
     close,
     getPeer: () => pc,
     getControl: () => control,
+    getCursor: () => cursor,
   };
 }

@@ -1,11 +1,13 @@
 // The pointer half of remote control (web/control.js): mouse, pen, touch and wheel on the
 // video become pointer messages (docs/input.md). Motion goes on the unordered `pointer`
 // channel, coalesced only when that channel is congested; presses, releases, wheel and
-// a drag's path go in order on `input`, through control.js's outbox.
+// a drag's path go in order on `input`, through control.js's outbox. Fingers go through
+// web/gesture.js (tap, long press, drag, two-finger scroll, pinch) and web/zoom.js.
 
 import {
-  encodePointerMove, encodeButton, encodeWheel, normalisedPosition,
+  encodePointerMove, encodeButton, encodeWheel, normalisedPosition, WHEEL_PIXEL,
 } from './input.js';
+import { createGestures } from './gesture.js';
 
 // Motion is dropped, not queued, once this much is waiting: on a congested link only the
 // newest position matters.
@@ -14,12 +16,33 @@ const POINTER_BUFFER_MAX = 1024;
 // MouseEvent.buttons bit of each MouseEvent.button (middle and right swap places).
 const BUTTON_BITS = [1, 4, 2, 8, 16];
 
+// Two fingers scrolling: wheel pixels (docs/input.md: 100 a notch, 15 surface pixels on the
+// desktop) per desktop pixel the fingers moved. Two make a notch every 50 pixels, about
+// what a notch scrolls, so the content roughly follows the fingers.
+export const TOUCH_WHEEL_GAIN = 2;
+
+// The wheel message for fingers that moved (dx, dy) CSS px over a picture shown `scale` CSS
+// px a desktop pixel, with `rest` ({x, y}, wheel pixels not sent yet) kept between calls:
+// natural scrolling (fingers up, content up: the wheel goes down). null when under a pixel.
+export function touchWheel(dx, dy, scale, rest) {
+  if (!(scale > 0)) return null;
+  rest.x -= (dx / scale) * TOUCH_WHEEL_GAIN;
+  rest.y -= (dy / scale) * TOUCH_WHEEL_GAIN;
+  const wx = Math.trunc(rest.x);
+  const wy = Math.trunc(rest.y);
+  if (!wx && !wy) return null;
+  rest.x -= wx;
+  rest.y -= wy;
+  return encodeWheel(wx, wy, WHEEL_PIXEL);
+}
+
 // out: control.js's { send, sendNow, takeToken, isOpen }; channel: the `pointer` data
 // channel or null; viewOnly(): tells the person this link cannot control; focusSink():
 // gives the keyboard textarea focus; on(target, type, fn, opts): adds a listener that
 // control.js removes on close.
+// zoom: web/zoom.js's, or null (no pinch).
 export function createPointer({
-  win, video, channel, out, canControl, viewOnly, focusSink, on,
+  win, video, channel, out, canControl, viewOnly, focusSink, on, zoom = null,
 }) {
   const buttons = new Set(); // MouseEvent.button numbers the desktop holds for us
   const rawMotion = 'onpointerrawupdate' in win;
@@ -89,18 +112,101 @@ export function createPointer({
     buttons.clear();
   }
 
+  // -- fingers ---------------------------------------------------------------------------
+  const gestures = createGestures({ zoomed: () => !!zoom?.zoomed() });
+  const wheelRest = { x: 0, y: 0 };
+  let holdTimer = 0;
+
+  // CSS px a desktop pixel, zoom included (the video's box is the transformed one).
+  function pictureScale() {
+    const r = video.getBoundingClientRect();
+    return Math.min(r.width / video.videoWidth, r.height / video.videoHeight);
+  }
+
+  function at(a, clamp) {
+    return normalisedPosition(a.x, a.y, video, clamp);
+  }
+
+  function run(actions) {
+    for (const a of actions) {
+      // a watcher's fingers zoom and pan the picture, and move nothing on the desktop
+      if (!canControl && a.type !== 'pinch' && a.type !== 'pan') {
+        if (a.type === 'press') viewOnly();
+        continue;
+      }
+      if (a.type === 'press' || a.type === 'release') {
+        const pressed = a.type === 'press';
+        if (buttons.has(a.button) === pressed) continue;
+        const p = at(a, !pressed);
+        if (!p) continue; // pressed over the bars: not the desktop's
+        moveNow(p);
+        out.send(encodeButton(a.button, pressed));
+        if (pressed) buttons.add(a.button);
+        else buttons.delete(a.button);
+      } else if (a.type === 'move') {
+        const p = at(a, buttons.size > 0);
+        if (p) moveLater(p);
+      } else if (a.type === 'scroll') {
+        const msg = touchWheel(a.dx, a.dy, pictureScale(), wheelRest);
+        const p = at(a, true);
+        if (!msg || !p) continue;
+        moveNow(p);
+        out.send(msg);
+      } else if (a.type === 'pinch') {
+        zoom?.pinch(a.ratio, a.x, a.y, a.dx, a.dy);
+      } else if (a.type === 'pan') {
+        zoom?.pan(a.dx, a.dy);
+      }
+    }
+    // a finger held still becomes a right click when its time comes
+    win.clearTimeout(holdTimer);
+    const due = gestures.deadline();
+    if (due !== null) {
+      holdTimer = win.setTimeout(() => run(gestures.tick(now())), Math.max(0, due - now()));
+    }
+  }
+
+  function now() {
+    return win.performance ? win.performance.now() : Date.now();
+  }
+
+  function onTouch(ev) {
+    if (ev.type === 'pointerdown') {
+      wheelRest.x = 0;
+      wheelRest.y = 0;
+      run(gestures.down(ev.pointerId, ev.clientX, ev.clientY, now()));
+    } else if (ev.type === 'pointermove') {
+      run(gestures.move(ev.pointerId, ev.clientX, ev.clientY, now()));
+    } else if (ev.type === 'pointerup') {
+      run(gestures.up(ev.pointerId, ev.clientX, ev.clientY, now()));
+    } else {
+      run(gestures.cancel(ev.pointerId, now()));
+    }
+  }
+
+  const isTouch = (ev) => ev.pointerType === 'touch';
+
   function onPointerDown(ev) {
+    if (isTouch(ev)) {
+      // No focus: a phone's keyboard would pop up on every tap (the menu's Keyboard item
+      // asks for it).
+      onTouch(ev);
+      return;
+    }
     if (!canControl) {
       viewOnly();
       return;
     }
-    if (!ev.isPrimary) return; // a second finger: one pointer is all the desktop has
-    // A phone's keyboard would pop up on every tap; the menu's Keyboard item asks for it.
-    if (ev.pointerType !== 'touch') focusSink();
+    if (!ev.isPrimary) return;
+    focusSink();
     setButton(ev, true);
   }
 
   function onPointerMove(ev) {
+    if (isTouch(ev)) {
+      onTouch(ev);
+      return;
+    }
     if (!canControl || !ev.isPrimary) return;
     // A second mouse button pressed or released while one is held (a chord) comes as
     // pointermove with that button set.
@@ -114,18 +220,24 @@ export function createPointer({
   // Chromium holds pointermove back until the next display frame (up to 16 ms);
   // pointerrawupdate comes as soon as the motion does.
   function onPointerRawUpdate(ev) {
-    if (!canControl || !ev.isPrimary || ev.button >= 0) return; // chords: pointermove
+    // chords come as pointermove, fingers through gesture.js
+    if (!canControl || !ev.isPrimary || ev.button >= 0 || isTouch(ev)) return;
     const p = position(ev);
     if (p) moveLater(p);
   }
 
   function onPointerUp(ev) {
+    if (isTouch(ev)) {
+      onTouch(ev);
+      return;
+    }
     if (!canControl || !ev.isPrimary) return;
     setButton(ev, false);
   }
 
   function onPointerCancel(ev) {
-    if (canControl && ev.isPrimary) releaseButtons();
+    if (isTouch(ev)) onTouch(ev);
+    else if (canControl && ev.isPrimary) releaseButtons();
   }
 
   function onWheel(ev) {
@@ -162,6 +274,7 @@ export function createPointer({
     },
     close() {
       win.cancelAnimationFrame?.(frame);
+      win.clearTimeout(holdTimer);
     },
   };
 }

@@ -469,11 +469,24 @@ static void on_ws_message(SoupWebsocketConnection *conn, gint type, GBytes *mess
 	server->listener->message(server->data, client, text, len);
 }
 
+bool server_error_is_departure(const GError *error)
+{
+	/* ECONNRESET is G_IO_ERROR_CONNECTION_CLOSED, the same code as BROKEN_PIPE (EPIPE) */
+	return error && (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
+	                 g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED) ||
+	                 g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
+	                 g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_EOF));
+}
+
 static void on_ws_error(SoupWebsocketConnection *conn, GError *error, gpointer data)
 {
 	struct server_client *client = data;
 
-	log_info("%s: %s", client->address, error->message);
+	/* libsoup says "Error sending data: Broken pipe" for every tab closed mid-send */
+	if (server_error_is_departure(error))
+		log_debug("%s: %s", client->address, error->message);
+	else
+		log_info("%s: %s", client->address, error->message);
 }
 
 static void on_ws_closed(SoupWebsocketConnection *conn, gpointer data)

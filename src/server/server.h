@@ -51,3 +51,7 @@ void server_client_close(struct server_client *client, unsigned short code, cons
 void server_client_set_data(struct server_client *client, void *data);
 void *server_client_get_data(struct server_client *client);
 const char *server_client_get_address(struct server_client *client);
+/* Whether a WebSocket's error is only its viewer going away (a closed tab, a phone
+ * asleep, a network gone: the socket broke or closed under a send or a read), logged at
+ * debug; anything else is a real error and stays visible. */
+bool server_error_is_departure(const GError *error);

@@ -1,5 +1,6 @@
 /* The real HTTPS + WebSocket server on 127.0.0.1, driven by a libsoup client: static
  * files and their headers, every refusal before the upgrade, a good viewer, limits. */
+#include <errno.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -716,6 +717,42 @@ static void test_wsguard(void)
 	g_assert_false(wsguard_feed(&g, big_ping, sizeof(big_ping)));
 }
 
+/* A viewer that leaves is no error worth a line at info; everything else still is. */
+static void test_departure(void)
+{
+	static const struct {
+		GQuark domain;
+		int code;
+		bool departure;
+	} cases[] = {
+	        {0, G_IO_ERROR_BROKEN_PIPE, true}, /* EPIPE, and ECONNRESET */
+	        {0, G_IO_ERROR_NOT_CONNECTED, true},
+	        {0, G_IO_ERROR_CLOSED, true},
+	        {1, G_TLS_ERROR_EOF, true},
+	        {0, G_IO_ERROR_TIMED_OUT, false},
+	        {0, G_IO_ERROR_INVALID_DATA, false},
+	        {0, G_IO_ERROR_FAILED, false},
+	        {1, G_TLS_ERROR_BAD_CERTIFICATE, false},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		GQuark domain = cases[i].domain ? G_TLS_ERROR : G_IO_ERROR;
+		g_autoptr(GError) error = g_error_new_literal(domain, cases[i].code, "x");
+
+		g_assert_cmpint(server_error_is_departure(error), ==, cases[i].departure);
+	}
+	/* what libsoup emits when a tab closes while we send */
+	g_autoptr(GError) errno_error = g_error_new_literal(
+	        G_IO_ERROR, g_io_error_from_errno(ECONNRESET), "Error receiving data: reset");
+	g_assert_true(server_error_is_departure(errno_error));
+	g_assert_false(server_error_is_departure(NULL));
+	/* a WebSocket protocol error from the viewer is not a departure */
+	g_autoptr(GError) protocol =
+	        g_error_new_literal(SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR,
+	                            "Received invalid frame");
+	g_assert_false(server_error_is_departure(protocol));
+}
+
 static void test_log_escape(void)
 {
 	char out[64];
@@ -802,6 +839,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/server/free-with-clients", test_free_with_clients);
 	g_test_add_func("/server/wsguard", test_wsguard);
 	g_test_add_func("/server/log-escape", test_log_escape);
+	g_test_add_func("/server/departure", test_departure);
 	g_test_add_func("/server/listen-refused", test_listen_refused);
 	ret = g_test_run();
 	g_object_unref(cert);

@@ -289,7 +289,7 @@ test('the menu\'s Sound item: hidden without sound, pressed as chosen, toggles, 
     keyboard: element(),
   };
   const panel = element({ hidden: true });
-  panel.querySelector = (sel) => items[/data-action="(\w+)"/.exec(sel)[1]];
+  panel.querySelector = (sel) => items[/data-action="([\w-]+)"/.exec(sel)[1]];
   panel.querySelectorAll = () => [];
   const notice = element();
   notice.querySelector = () => element();
@@ -301,6 +301,7 @@ test('the menu\'s Sound item: hidden without sound, pressed as chosen, toggles, 
   let audio = null;
   const menu = createMenu({
     getControl: () => null, getAudio: () => audio, notify: () => {}, doc, nav: {},
+    win: new EventTarget(),
   });
   // the page's wiring (web/app.js): the menu follows the sound's state
   audio = createAudio({ element: new FakeAudio(p.browser), button: element({ hidden: true }),
@@ -310,8 +311,10 @@ test('the menu\'s Sound item: hidden without sound, pressed as chosen, toggles, 
   await settle();
   assert.equal(items.sound.hidden, false);
   assert.equal(items.sound.getAttribute('aria-pressed'), 'true');
+  assert.equal(items.sound.textContent, 'Sound: on', 'said in words, not only pressed');
   clickOn(panel, items.sound);
   assert.equal(items.sound.getAttribute('aria-pressed'), 'false');
+  assert.equal(items.sound.textContent, 'Sound: off');
   assert.equal(storage.getItem(SOUND_KEY), 'off');
   assert.equal(p.win.wayrtc.audio.muted, true);
   clickOn(panel, items.sound);

@@ -199,7 +199,7 @@ test('a drag moves on input with its button, and keeps going over the bars', () 
   ]);
 });
 
-test('a second button pressed during a drag (a chord) is sent; touch is a left button', () => {
+test('a second button pressed during a drag (a chord) is sent; a tap is a left click', () => {
   const p = page();
   p.openAll();
   p.video.dispatchEvent(mouse('pointerdown', 0, 0));
@@ -212,13 +212,20 @@ test('a second button pressed during a drag (a chord) is sent; touch is a left b
   const t = page();
   t.openAll();
   t.video.dispatchEvent(mouse('pointerdown', 800, 600, { pointerType: 'touch' }));
-  t.video.dispatchEvent(mouse('pointerdown', 10, 10, { pointerType: 'touch', isPrimary: false }));
   t.video.dispatchEvent(mouse('pointerup', 800, 600, { pointerType: 'touch', buttons: 0 }));
   assert.deepEqual(t.take(), [
     on('input', encodePointerMove(1, 1)), on('input', encodeButton(0, true)),
     on('input', encodePointerMove(1, 1)), on('input', encodeButton(0, false)),
   ]);
   assert.equal(t.doc.activeElement, null, 'a tap does not bring up the phone\'s keyboard');
+  // a second finger makes it a two-finger gesture (tests/web/touch.test.mjs): no click
+  t.video.dispatchEvent(mouse('pointerdown', 800, 600, { pointerType: 'touch' }));
+  t.video.dispatchEvent(mouse('pointerdown', 10, 10,
+    { pointerType: 'touch', isPrimary: false, pointerId: 2 }));
+  t.video.dispatchEvent(mouse('pointerup', 800, 600, { pointerType: 'touch', buttons: 0 }));
+  t.video.dispatchEvent(mouse('pointerup', 10, 10,
+    { pointerType: 'touch', isPrimary: false, pointerId: 2, buttons: 0 }));
+  assert.deepEqual(t.take(), []);
 });
 
 test('wheel: move first, then the wheel, and the page does not scroll', () => {

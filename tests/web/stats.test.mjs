@@ -157,7 +157,7 @@ test('the menu\'s Statistics item turns the overlay on and off and shows it pres
     stats: element({ dataset: { action: 'stats' } }),
   };
   const panel = element({ hidden: true });
-  panel.querySelector = (sel) => items[/data-action="(\w+)"/.exec(sel)[1]];
+  panel.querySelector = (sel) => items[/data-action="([\w-]+)"/.exec(sel)[1]];
   panel.querySelectorAll = () => [];
   const notice = element();
   notice.querySelector = () => element();
@@ -165,7 +165,8 @@ test('the menu\'s Statistics item turns the overlay on and off and shows it pres
   const doc = Object.assign(new EventTarget(), { getElementById: (id) => byId[id], fullscreenEnabled: true });
   const o = { timers: new FakeTimers(), element: { hidden: true, textContent: '' } };
   let stats = null;
-  const menu = createMenu({ getControl: () => null, getStats: () => stats, notify: () => {}, doc, nav: {} });
+  const menu = createMenu({ getControl: () => null, getStats: () => stats, notify: () => {}, doc, nav: {},
+    win: new EventTarget() });
   // the page's wiring (web/app.js)
   stats = createStats({
     element: o.element, getPeer: () => ({ getStats: async () => report(1) }),
@@ -174,8 +175,10 @@ test('the menu\'s Statistics item turns the overlay on and off and shows it pres
   clickOn(panel, items.stats);
   assert.equal(o.element.hidden, false);
   assert.equal(items.stats.getAttribute('aria-pressed'), 'true');
+  assert.equal(items.stats.textContent, 'Statistics: on', 'said in words, not only pressed');
   clickOn(panel, items.stats);
   assert.equal(o.element.hidden, true);
   assert.equal(items.stats.getAttribute('aria-pressed'), 'false');
+  assert.equal(items.stats.textContent, 'Statistics: off');
   assert.equal(o.timers.intervals.size, 0);
 });
