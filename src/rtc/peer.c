@@ -1007,6 +1007,7 @@ static void want_keyframe(struct rtc_peer *peer)
 	g_source_attach(peer->keyframe_idle, peer->context);
 }
 
+/* Under qlock: how long the video not yet begun would take at the pacing rate. */
 /* Under qlock: the pacer's rate for the backlog there is now. */
 static uint32_t drain_rate(const struct rtc_peer *peer)
 {
@@ -1017,9 +1018,6 @@ static uint32_t drain_rate(const struct rtc_peer *peer)
 	return (uint32_t)CLAMP(backlog, base, base * PACING_FACTOR_MAX / PACING_FACTOR);
 }
 
-/* Under qlock: how long the video not yet begun would take at the estimate, what the link
- * carries: the pacer may send faster for a while (drain_rate), but the link's own queue
- * then holds what it cannot carry, so that is the delay a viewer sees. */
 static int64_t queued_us(struct rtc_peer *peer)
 {
 	size_t bytes = 0;
@@ -1030,8 +1028,7 @@ static int64_t queued_us(struct rtc_peer *peer)
 		if (!peer->sending_any || q->ts != peer->sending_ts)
 			bytes += q->len;
 	}
-	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC /
-	                 MAX(peer->pacing_bps / PACING_FACTOR, 1.0));
+	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(drain_rate(peer), 1u));
 }
 
 /* Under qlock: every frame not yet begun goes; the one on the wire is finished. */

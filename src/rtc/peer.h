@@ -136,7 +136,7 @@ void rtc_peer_restart_video(struct rtc_peer *peer);
  * video, within the pacing. */
 void rtc_peer_resend(struct rtc_peer *peer, const uint8_t *pkt, size_t len);
 
-#define RTC_PEER_QUEUE_MAX_MS 300
+#define RTC_PEER_QUEUE_MAX_MS 500
 
 /* Main loop. The current bandwidth estimate, bits per second. */
 uint32_t rtc_peer_get_estimate(struct rtc_peer *peer);
