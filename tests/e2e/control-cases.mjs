@@ -27,6 +27,18 @@ export async function openPage(desktop, url, viewport = { width: 1000, height: 6
   return page;
 }
 
+// Puts the desktop's pointer on the client's surface near (x, y) and waits until the client
+// saw it move there: after the surface changed (a new size, a turned output) the pointer
+// may enter it anew, and an enter is no motion line, so a click's own move must not be
+// the one that enters.
+export async function pointerInside(page, events, x, y) {
+  for (const d of [6, 3]) {
+    const p = await pointAt(page, Math.max(0, x - d), Math.max(0, y - d));
+    await page.mouse.move(p.x, p.y);
+  }
+  await events.waitFor(/^pointer motion \d+ \d+$/);
+}
+
 // Clicks at desktop pixel (x, y) and checks where the client saw the button go down.
 export async function clickAt(page, events, x, y, button = 'left') {
   const p = await pointAt(page, x, y);

@@ -13,7 +13,7 @@ import {
   startWayrtc, stop, launchBrowser, waitForVideo, waitForControl, expectPattern, patternBin,
   EventLog, tmpDir, wayrtcBin, tokenOf,
 } from './lib.mjs';
-import { clickAt } from './control-cases.mjs';
+import { clickAt, pointerInside } from './control-cases.mjs';
 
 // How long a resize may take to reach the picture: the issue's 2 s.
 const FOLLOW_MS = 2000;
@@ -89,6 +89,7 @@ test('the desktop takes the window\'s size and follows it; clicks land at each s
     // the whole picture is the pattern at the new size, not a stretched old frame
     await expectPattern(page, assert);
     await waitForControl(page);
+    await pointerInside(page, events, 900, 600);
     await clickAt(page, events, 900, 600);
 
     // a smaller window, then a taller one: each within the issue's 2 s
@@ -96,10 +97,12 @@ test('the desktop takes the window\'s size and follows it; clicks land at each s
     const small = await waitForVideoSize(page, 640, 480);
     await events.waitFor(/^configured 640x480$/);
     await expectPattern(page, assert);
+    await pointerInside(page, events, 600, 20);
     await clickAt(page, events, 600, 20);
     await page.setViewportSize({ width: 500, height: 900 });
     const tall = await waitForVideoSize(page, 500, 900);
     await events.waitFor(/^configured 500x900$/);
+    await pointerInside(page, events, 20, 880);
     await clickAt(page, events, 20, 880);
     console.log(`# followed the window in ${small} and ${tall} ms`);
     await page.close();
@@ -202,6 +205,7 @@ test('a turned output is shown upright; the pointer and clicks are where they be
         // draws it is where the desktop has it
         const x = Math.round(width * 0.3);
         const y = Math.round(height * 0.7);
+        await pointerInside(page, events, x, y);
         await clickAt(page, events, x, y);
         await page.waitForFunction(([px, py]) => {
           const c = window.wayrtc.cursor;

@@ -11,7 +11,7 @@ import {
 } from './lib.mjs';
 import {
   clicksKeysAndWheel, germanLayout, closedTabReleases, viewOnlyMovesNothing,
-  shiftFlagWithoutShiftKey, clickAt,
+  shiftFlagWithoutShiftKey, clickAt, pointerInside,
 } from './control-cases.mjs';
 
 const SWAY_USER = 'wayrtc-test';
@@ -161,6 +161,7 @@ test('sway: a rotated output appears upright, and a click lands where it was aim
         // red top-left, green top-right, blue bottom-left, white bottom-right, as drawn
         await expectPattern(page, assert);
         await waitForControl(page);
+        await pointerInside(page, events, Math.round(w * 0.8), Math.round(h * 0.15));
         await clickAt(page, events, Math.round(w * 0.8), Math.round(h * 0.15));
         await clickAt(page, events, Math.round(w * 0.1), Math.round(h * 0.9));
       }

@@ -132,6 +132,10 @@ test('a turned output is shared upright through the portal, and clicks land',
       assert.deepEqual(await waitForVideo(page), { width: H, height: W });
       await expectPattern(page, assert);
       await waitForControl(page);
+      // the surface was configured anew: let the pointer enter it before the click
+      await page.mouse.move((await pointAt(page, 394, 94)).x, (await pointAt(page, 394, 94)).y);
+      await page.mouse.move((await pointAt(page, 397, 97)).x, (await pointAt(page, 397, 97)).y);
+      await events.waitFor(/^pointer motion \d+ \d+$/);
       const p = await pointAt(page, 400, 100);
       await page.mouse.click(p.x, p.y);
       const press = await events.waitFor(/^button 272 pressed$/);
