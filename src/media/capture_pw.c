@@ -469,14 +469,9 @@ static void report_cursor(struct capture_pw *c, const struct spa_buffer *buf)
 /* The frame to the listener, upright when the producer turned it. */
 static void hand_over(struct capture_pw *c, const struct capture_frame *f)
 {
-	if (c->transform != TRANSFORM_NORMAL) {
-		if (!c->orient)
-			c->orient = orient_new();
-		if (!orient_frame(c->orient, f, c->transform, &c->upright))
-			return;
-		f = &c->upright;
-	}
-	c->base.listener->frame(c->base.data, f);
+	f = orient_upright(&c->orient, f, c->transform, &c->upright);
+	if (f)
+		c->base.listener->frame(c->base.data, f);
 }
 
 /* A DMA-BUF drops its modifier from the offer and the stream renegotiates (in dispatch,

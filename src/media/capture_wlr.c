@@ -77,6 +77,7 @@ static void on_ready(void *data, const struct wayland_screencopy_frame *frame)
 {
 	struct capture_wlr *c = data;
 	struct capture_frame *f = &c->out;
+	const struct capture_frame *upright;
 
 	f->ready_us = g_get_monotonic_time();
 	f->width = frame->width;
@@ -95,16 +96,12 @@ static void on_ready(void *data, const struct wayland_screencopy_frame *frame)
 	c->transform = frame->transform;
 	c->buffer_width = frame->width;
 	c->buffer_height = frame->height;
-	if (frame->transform != TRANSFORM_NORMAL) {
-		if (!c->orient)
-			c->orient = orient_new();
-		/* the shared picture is the desktop as its user sees it */
-		if (!orient_frame(c->orient, f, frame->transform, &c->upright))
-			return;
-		f = &c->upright;
-	}
+	/* the shared picture is the desktop as its user sees it */
+	upright = orient_upright(&c->orient, f, frame->transform, &c->upright);
+	if (!upright)
+		return;
 	listener_enter(c);
-	c->base.listener->frame(c->base.data, f);
+	c->base.listener->frame(c->base.data, upright);
 	listener_leave(c);
 }
 

@@ -1,5 +1,5 @@
 /* Turning frames upright (orient.h). Every transform is an affine map of pixel indices
- * (wayland/transform.c), so a row of the upright picture is a run through the buffer with a
+ * (util/transform.c), so a row of the upright picture is a run through the buffer with a
  * constant step: one buffer position per upright row and then one addition per pixel. */
 #include "media/orient.h"
 
@@ -88,6 +88,16 @@ static void turn_rect(struct orient *o, const struct capture_frame *in, uint32_t
 		for (uint32_t i = 0; i < r->width; i++, src += step)
 			memcpy(&dst[i], src, BYTES_PER_PIXEL);
 	}
+}
+
+const struct capture_frame *orient_upright(struct orient **o, const struct capture_frame *in,
+                                           uint32_t transform, struct capture_frame *out)
+{
+	if (transform == TRANSFORM_NORMAL)
+		return in;
+	if (!*o)
+		*o = orient_new();
+	return orient_frame(*o, in, transform, out) ? out : NULL;
 }
 
 bool orient_frame(struct orient *o, const struct capture_frame *in, uint32_t transform,

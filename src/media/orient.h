@@ -35,3 +35,8 @@ void orient_free(struct orient *orient); /* NULL is fine */
  * for a frame too large to keep. */
 bool orient_frame(struct orient *orient, const struct capture_frame *in, uint32_t transform,
                   struct capture_frame *out);
+/* What a capture hands on: `in` itself for the normal transform, else `in` upright in `out`
+ * through *orient (made on the first turned frame, orient_free'd by the caller); NULL when
+ * it cannot be turned. */
+const struct capture_frame *orient_upright(struct orient **orient, const struct capture_frame *in,
+                                           uint32_t transform, struct capture_frame *out);

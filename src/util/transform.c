@@ -41,34 +41,14 @@ void transform_to_buffer(uint32_t t, int64_t w, int64_t h, int64_t x, int64_t y,
 	}
 }
 
-/* The inverse: the upright pixel over buffer pixel (bx, by) of a bw × bh buffer. */
+/* The inverse: the upright pixel over buffer pixel (bx, by) of a bw × bh buffer. Each
+ * transform undoes itself but the quarter turns, which undo each other. */
 void transform_to_upright(uint32_t t, int64_t bw, int64_t bh, int64_t bx, int64_t by, int64_t *x,
                           int64_t *y)
 {
-	switch (t) {
-	case TRANSFORM_270:
-		*x = by, *y = bw - 1 - bx;
-		break;
-	case TRANSFORM_180:
-		*x = bw - 1 - bx, *y = bh - 1 - by;
-		break;
-	case TRANSFORM_90:
-		*x = bh - 1 - by, *y = bx;
-		break;
-	case TRANSFORM_FLIPPED:
-		*x = bw - 1 - bx, *y = by;
-		break;
-	case TRANSFORM_FLIPPED_270:
-		*x = bh - 1 - by, *y = bw - 1 - bx;
-		break;
-	case TRANSFORM_FLIPPED_180:
-		*x = bx, *y = bh - 1 - by;
-		break;
-	case TRANSFORM_FLIPPED_90:
-		*x = by, *y = bx;
-		break;
-	default:
-		*x = bx, *y = by;
-		break;
-	}
+	uint32_t inverse = t == TRANSFORM_90    ? TRANSFORM_270
+	                   : t == TRANSFORM_270 ? TRANSFORM_90
+	                                        : t;
+
+	transform_to_buffer(inverse, bw, bh, bx, by, x, y);
 }
