@@ -263,6 +263,8 @@ static void wl_pointer_motion_abs(struct input_sink *base, double x, double y)
 	uint32_t w = s->extent_w > 0 ? (uint32_t)s->extent_w : FALLBACK_EXTENT;
 	uint32_t h = s->extent_h > 0 ? (uint32_t)s->extent_h : FALLBACK_EXTENT;
 	uint32_t transform = s->output ? (uint32_t)s->output->transform : 0;
+	/* the panel's extent: a quarter turn swaps the sides */
+	int64_t pw = transform_swaps(transform) ? h : w, ph = transform_swaps(transform) ? w : h;
 	int64_t px, py, bx, by;
 
 	g_assert(x >= 0.0 && x <= 1.0 && y >= 0.0 && y <= 1.0); /* clamped by the wrapper */
@@ -271,22 +273,14 @@ static void wl_pointer_motion_abs(struct input_sink *base, double x, double y)
 	py = MIN(lround(y * h), (long)h - 1);
 	if (s->lost)
 		return;
-	if (transform == 0 || transform >= TRANSFORM_COUNT) {
-		wayland_vpointer_motion_absolute(s->pointer, (uint32_t)px, (uint32_t)py, w, h);
-		return;
-	}
 	/* wlroots takes an output's absolute pointer as a touchscreen's, in the turned panel's
 	 * own coordinates, and turns that point, mirroring v as 1 - v: aim at the panel point
-	 * under the upright one (the same point the normal case aims at). A grid one wider
+	 * under the upright one (on a normal output, that point itself). A grid one wider
 	 * mirrors x as width - x, the continuous way; the far edge is a point no pixel starts
 	 * at, so it moves in by one. */
 	transform_to_buffer(transform, (int64_t)w + 1, (int64_t)h + 1, px, py, &bx, &by);
-	if (transform_swaps(transform))
-		wayland_vpointer_motion_absolute(s->pointer, (uint32_t)MIN(bx, (int64_t)h - 1),
-		                                 (uint32_t)MIN(by, (int64_t)w - 1), h, w);
-	else
-		wayland_vpointer_motion_absolute(s->pointer, (uint32_t)MIN(bx, (int64_t)w - 1),
-		                                 (uint32_t)MIN(by, (int64_t)h - 1), w, h);
+	wayland_vpointer_motion_absolute(s->pointer, (uint32_t)MIN(bx, pw - 1),
+	                                 (uint32_t)MIN(by, ph - 1), (uint32_t)pw, (uint32_t)ph);
 }
 
 static void wl_pointer_button(struct input_sink *base, uint32_t button, bool pressed)
