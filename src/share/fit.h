@@ -12,9 +12,13 @@
 /* Bounds of what a page may ask for, in device pixels: no side over FIT_MAX_SIDE or under
  * FIT_MIN_SIDE, no more pixels than FIT_MAX_AREA (2560×1600: a software encoder keeps up
  * and a 4K window still gets sharp text at half its pixels), a scale of 1 to FIT_MAX_SCALE. */
-#define FIT_MAX_SIDE    4096
-#define FIT_MIN_SIDE    240
-#define FIT_MAX_AREA    (2560u * 1600u)
+#define FIT_MAX_SIDE 4096
+#define FIT_MIN_SIDE 240
+#define FIT_MAX_AREA (FIT_AREA_WIDTH * FIT_AREA_HEIGHT)
+/* a size of FIT_MAX_AREA no wider than FIT_MAX_SIDE allows in macroblocks: the H.264 level
+ * offered covers every mode fit_mode gives */
+#define FIT_AREA_WIDTH  2560u
+#define FIT_AREA_HEIGHT 1600u
 #define FIT_MAX_SCALE   3
 #define FIT_INTERVAL_MS 250
 

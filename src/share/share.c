@@ -551,10 +551,8 @@ static void start_fit(struct share *share)
 		return;
 	}
 	share->host.resize = host_resize;
-	/* any mode fit_mode gives has at most this many macroblocks, none wider */
-	share->host.max_width = 2560;
-	share->host.max_height = 1600;
-	G_STATIC_ASSERT(2560u * 1600u == FIT_MAX_AREA);
+	share->host.max_width = FIT_AREA_WIDTH;
+	share->host.max_height = FIT_AREA_HEIGHT;
 }
 
 bool share_serve(struct share *share, GError **error)

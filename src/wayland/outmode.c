@@ -369,8 +369,3 @@ void wayland_outmode_request(struct wayland_outmode *om, const char *output, int
 	om->wanted = true;
 	send_wanted(om);
 }
-
-bool wayland_outmode_busy(const struct wayland_outmode *om)
-{
-	return om->sent || om->wanted;
-}

@@ -24,5 +24,3 @@ void wayland_outmode_free(struct wayland_outmode *outmode); /* NULL is fine */
  * refuses is said once in the log; the output keeps what it had. */
 void wayland_outmode_request(struct wayland_outmode *outmode, const char *output, int32_t width,
                              int32_t height, int32_t scale);
-/* Whether a configuration is sent and unanswered, or one waits for the heads. */
-bool wayland_outmode_busy(const struct wayland_outmode *outmode);
