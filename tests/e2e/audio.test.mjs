@@ -6,9 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import {
-  startWayrtc, stop, launchBrowser, waitForVideo, patternBin, wayrtcBin, tokenOf, tmpDir,
+  startWayrtc, stop, launchBrowser, waitForVideo, patternBin, wayrtcBin, linkWithScope, tmpDir,
   capturePeerConnections, inboundAudio, waitFor,
 } from './lib.mjs';
 
@@ -47,19 +46,6 @@ function remoteSdp(page) {
 function wayrtcNodes() {
   const out = execFileSync('pw-cli', ['ls', 'Node'], { env: process.env }).toString();
   return (out.match(/node\.name = "wayrtc-audio"/g) ?? []).length;
-}
-
-function linkWithScope(w, scope) {
-  const out = execFileSync(wayrtcBin, ['token', `--scope=${scope}`], {
-    env: {
-      ...process.env,
-      XDG_STATE_HOME: path.join(w.home, 'state'),
-      XDG_CONFIG_HOME: path.join(w.home, 'config'),
-    },
-  }).toString();
-  const token = out.match(/#token=(\S+)/)[1];
-  assert.notEqual(token, tokenOf(w.url));
-  return `${new URL(w.url).origin}/#token=${token}`;
 }
 
 test('the tone reaches the browser as Opus, in a stream of its own, beside the video',

@@ -4,11 +4,10 @@
 // control as the video's CSS cursor, for a view-only link as the overlay at its place.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
   startWayrtc, stop, launchBrowser, waitForVideo, waitForControl, pointAt, patternBin,
-  tmpDir, wayrtcBin, tokenOf, build,
+  tmpDir, linkWithScope, build,
 } from './lib.mjs';
 
 const W = 640;
@@ -38,20 +37,6 @@ async function open(url) {
   await page.goto(url);
   assert.deepEqual(await waitForVideo(page), { width: W, height: H });
   return page;
-}
-
-// A link of the same running wayrtc with the view right only.
-function viewOnlyUrl() {
-  const out = execFileSync(wayrtcBin, ['token', '--scope=view'], {
-    env: {
-      ...process.env,
-      XDG_STATE_HOME: path.join(wayrtc.home, 'state'),
-      XDG_CONFIG_HOME: path.join(wayrtc.home, 'config'),
-    },
-  }).toString();
-  const token = out.match(/#token=(\S+)/)[1];
-  assert.notEqual(token, tokenOf(wayrtc.url));
-  return `${new URL(wayrtc.url).origin}/#token=${token}`;
 }
 
 // Waits until the page's idea of the desktop pointer is at (x, y) within 1 px, with the
@@ -174,7 +159,7 @@ test('a view-only page shows the overlay at the desktop pointer\'s place', async
   await control.mouse.move(start.x, start.y, { steps: 3 });
   await waitForCursor(control, 320, 240);
   // joining now, with the pointer still: the image and place come when cursor opens
-  const watcher = await open(viewOnlyUrl());
+  const watcher = await open(linkWithScope(wayrtc, 'view'));
   const input = await watcher.evaluate(() => window.wayrtc.channels?.input ?? 'none');
   assert.equal(input, 'none', 'the view-only page has no input channel');
   await waitForCursor(watcher, 320, 240);

@@ -8,10 +8,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import {
   startWayrtc, stop, launchBrowser, waitForVideo, waitForControl, expectPattern, patternBin,
-  EventLog, tmpDir, wayrtcBin, tokenOf,
+  EventLog, tmpDir, tokenOf, linkWithScope,
 } from './lib.mjs';
 import { clickAt, pointerInside } from './control-cases.mjs';
 
@@ -60,20 +59,6 @@ async function waitForVideoSize(page, width, height, timeoutMs = FOLLOW_MS) {
       `not ${width}x${height}`);
   }
   return Date.now() - t0;
-}
-
-// A link of the running wayrtc with only these rights.
-function linkWith(w, scope) {
-  const out = execFileSync(wayrtcBin, ['token', `--scope=${scope}`], {
-    env: {
-      ...process.env,
-      XDG_STATE_HOME: path.join(w.home, 'state'),
-      XDG_CONFIG_HOME: path.join(w.home, 'config'),
-    },
-  }).toString();
-  const token = out.match(/#token=(\S+)/)[1];
-  assert.notEqual(token, tokenOf(w.url));
-  return `${new URL(w.url).origin}/#token=${token}`;
 }
 
 test('the desktop takes the window\'s size and follows it; clicks land at each size',
@@ -144,7 +129,7 @@ test('a view-only link cannot resize the desktop, whatever its page sends', asyn
   await events.waitFor(/^configured 800x600$/);
 
   const viewer = await browser.newPage({ viewport: { width: 1100, height: 500 } });
-  await viewer.goto(linkWith(w, 'view'));
+  await viewer.goto(linkWithScope(w, 'view'));
   await waitForVideo(viewer);
   assert.equal((await viewer.evaluate(() => window.wayrtc.hello)).resize, undefined);
   // a hostile page: its own socket with the view-only token, asking for a size

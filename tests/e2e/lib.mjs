@@ -182,6 +182,21 @@ export function tokenOf(url) {
   return new URL(url).hash.replace(/^#token=/, '');
 }
 
+// Another link of the running wayrtc `w` (startWayrtc's), with only these rights
+// (`wayrtc token --scope=…` over its control socket): a new token, not w's.
+export function linkWithScope(w, scope) {
+  const out = execFileSync(wayrtcBin, ['token', `--scope=${scope}`], {
+    env: {
+      ...process.env,
+      XDG_STATE_HOME: path.join(w.home, 'state'),
+      XDG_CONFIG_HOME: path.join(w.home, 'config'),
+    },
+  }).toString();
+  const token = out.match(/#token=(\S+)/)[1];
+  if (token === tokenOf(w.url)) throw new Error('wayrtc token printed the share\'s own token');
+  return `${new URL(w.url).origin}/#token=${token}`;
+}
+
 export function have(cmd) {
   try {
     execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
