@@ -39,7 +39,13 @@ window.wayrtc = {
 const state = window.wayrtc;
 
 const stage = document.getElementById('stage');
-const status = createStatus({ element: document.getElementById('status'), state });
+const status = createStatus({
+  element: document.getElementById('status'), state,
+  // the desktop's copied text is no use to a page whose share is over
+  onState: (value) => {
+    if (value === 'ended' || value === 'refused') menu.hideClipboard();
+  },
+});
 const menu = createMenu({
   getControl: () => peer.getControl(), getAudio: () => audio, getStats: () => stats,
   getKeybar: () => keybar, getZoom: () => zoom, notify: status.flash,

@@ -8,7 +8,9 @@
 // to window, 1:1, and Zoom out / in with the zoom in between (those two leave the menu
 // open, for a few presses in a row). Each toggle says its state in words ("Sound: off"),
 // not only by its highlight. Escape closes the menu (and goes no further: it was meant
-// for the menu, not the desktop).
+// for the menu, not the desktop). The clipboard notice sits at the top centre, under the
+// status line, away from title-bar buttons and panels in the corners; it goes when the
+// share ends.
 
 import { COMBOS } from './control.js';
 
@@ -237,6 +239,7 @@ export function createMenu({
     setZoom,
     setFixed,
     showClipboard,
+    hideClipboard: hideNotice,
     // Key events aimed at the menu or the notice are the page's, not the desktop's.
     owns: (target) => target instanceof Node && (toolbar.contains(target) ||
       notice.contains(target)),

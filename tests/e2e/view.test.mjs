@@ -1,11 +1,15 @@
 // The viewer's page on a desktop that keeps its size (issue 13): the menu's Fit, 1:1 and
-// zoom steps for a mouse user. A virtual desktop of a fixed --size bigger than the window
-// is such a desktop for the page (hello without `resize`, the picture never resized by the
-// server), and its pattern client prints where the desktop's pointer and buttons went. In 1:1 each desktop pixel is one pixel of the
+// zoom steps for a mouse user, and the clipboard notice's place and life. A virtual desktop
+// of a fixed --size bigger than the window is such a desktop for the page (hello without
+// `resize`, the picture never resized by the server), and its pattern client prints where
+// the desktop's pointer and buttons went. In 1:1 each desktop pixel is one pixel of the
 // window, the rest reached by edge panning, and a click lands on the desktop pixel under
-// the mouse; the choice is remembered across a reload.
+// the mouse; the choice is remembered across a reload. The clipboard notice shows at the
+// top centre (not over the title-bar buttons in the corners), not again on a reload for
+// the same old text, and goes when the share ends.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import {
   startWayrtc, stop, launchBrowser, waitForVideo, waitForControl, patternBin, EventLog,
@@ -171,3 +175,53 @@ test('a virtual desktop that follows the window offers no view items', async () 
   assert.equal(await page.isVisible('.zoom-row'), false);
   await page.close();
 });
+
+test('the clipboard notice: top centre, not again on a reload, gone when the share ends',
+  async () => {
+    const { w, desktopEnv } = await share(['--size=1280x720']);
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    await page.goto(w.url);
+    await waitForVideo(page);
+    await page.waitForFunction(() => window.wayrtc.channels?.clipboard === 'open', null,
+      { timeout: 10000 });
+    const copied = 'copied on the desktop';
+    const copier = spawn('wl-copy', ['--foreground', copied], { env: desktopEnv, stdio: 'ignore' });
+    try {
+      await page.waitForFunction((t) => window.wayrtc.clipboard === t, copied, { timeout: 5000 });
+      await page.waitForSelector('#clip-notice', { state: 'visible', timeout: 5000 });
+      const n = await box(page, '#clip-notice');
+      // the middle of the top edge, clear of the corners where title-bar buttons are
+      assert.ok(Math.abs(n.left + n.width / 2 - VIEWPORT.width / 2) <= 1,
+        `centred: ${JSON.stringify(n)}`);
+      assert.ok(n.top < 80, `at the top: ${n.top}`);
+      assert.ok(n.left > 150 && n.right < VIEWPORT.width - 150,
+        `clear of the corners: ${n.left}..${n.right}`);
+      const status = await page.$eval('#status', (s) => s.classList.contains('hidden'));
+      if (!status) {
+        const s = await box(page, '#status');
+        assert.ok(s.bottom <= n.top, 'under the status line, not over it');
+      }
+
+      // a reload: the desktop still holds that text, and the page does not announce it again
+      await page.reload();
+      await waitForVideo(page);
+      await page.waitForFunction((t) => window.wayrtc.clipboard === t, copied, { timeout: 5000 });
+      await sleep(500);
+      assert.equal(await page.isVisible('#clip-notice'), false, 'old text is not news');
+
+      // a new copy is news; then the share ends and the notice goes with it
+      const copier2 = spawn('wl-copy', ['--foreground', 'a second copy'],
+        { env: desktopEnv, stdio: 'ignore' });
+      try {
+        await page.waitForSelector('#clip-notice', { state: 'visible', timeout: 5000 });
+      } finally {
+        copier2.kill();
+      }
+    } finally {
+      copier.kill();
+    }
+    await stop(w.child);
+    await page.waitForFunction(() => window.wayrtc.state === 'ended', null, { timeout: 5000 });
+    assert.equal(await page.isVisible('#clip-notice'), false, 'an ended share has no notice');
+    await page.close();
+  });

@@ -75,6 +75,7 @@ function setup() {
   };
   return {
     items, panel, toggle, doc, win, menu, desktopKeys, press, click, calls, zoomRow, zoomLevel,
+    notice,
   };
 }
 
@@ -156,4 +157,13 @@ test('a desktop that keeps its size: Fit, 1:1 and zoom steps in the menu, saying
   assert.equal(t.panel.hidden, true, 'a choice closes it');
   t.click(t.items['view-fit']);
   assert.deepEqual(t.calls, ['in', 'out', '1:1', 'fit']);
+});
+
+test('the clipboard notice: shown for a copy, taken away when the share ends', () => {
+  const t = setup();
+  t.notice.hidden = true;
+  t.menu.showClipboard('copied text', false);
+  assert.equal(t.notice.hidden, false);
+  t.menu.hideClipboard();
+  assert.equal(t.notice.hidden, true);
 });
