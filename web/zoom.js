@@ -149,6 +149,8 @@ export function createZoom({
   function applyPinned(px, py) {
     const g = geometry();
     if (!g.vw || !g.box.width) return; // no picture yet: refit() does it when it comes
+    // within the steps' range for this window (a ratio kept from another one may not be)
+    pinned = Math.min(Math.max(g.fit, 1) * ZOOM_MAX, Math.max(Math.min(g.fit, 1), pinned));
     if (Math.abs(pinned - g.fit) < SAME && Math.abs(pinned - 1) >= SAME) {
       pinned = null; // a step that is the fitted picture is Fit
       apply({ scale: 1, x: 0, y: 0 });
@@ -223,17 +225,17 @@ export function createZoom({
       }
       const ratio = Number(stored);
       if (stored && stored !== 'fit' && ratio > 0 && Number.isFinite(ratio)) {
+        // a reconnect says the same again: the view stays where it was panned
         if (pinned === null || Math.abs(pinned - ratio) >= SAME) {
           pinned = ratio;
           applyPinned();
-        } else {
-          onChange(report(geometry()));
+          return;
         }
-      } else if (pinned !== null || view.scale !== 1) {
-        reset();
-      } else {
-        onChange(report(geometry()));
+      } else if (pinned !== null) {
+        reset(); // Fit (a pinch in progress stays)
+        return;
       }
+      onChange(report(geometry()));
     },
     fit() {
       remember('fit');

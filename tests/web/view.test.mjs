@@ -148,6 +148,17 @@ test('the choice comes back on the next visit, only where the desktop keeps its 
   const r = fakePage({ stored: { [VIEW_KEY]: 'nonsense' } });
   r.zoom.setFixed(true);
   assert.equal(r.state.view.mode, 'fit');
+  // a ratio out of this window's range: the nearest end of it
+  const big = fakePage({ stored: { [VIEW_KEY]: '1e9' } });
+  big.zoom.setFixed(true);
+  assert.equal(big.state.view.ratio, ZOOM_MAX, 'eight times 1:1, the larger of Fit and 1:1');
+  // a pinch is not undone by a reconnect's hello
+  const pinch = fakePage();
+  pinch.zoom.setFixed(true);
+  pinch.zoom.pinch(3, 400, 300, 0, 0);
+  pinch.zoom.setFixed(true);
+  assert.equal(pinch.zoom.view.scale, 3);
+  assert.equal(pinch.state.view.mode, 'pinch');
   // no picture yet: the ratio waits for it
   const s = fakePage({ stored: { [VIEW_KEY]: '1' }, vw: 0, vh: 0 });
   s.zoom.setFixed(true);
