@@ -180,6 +180,11 @@ test('the clipboard notice: top centre, not again on a reload, gone when the sha
   async () => {
     const { w, desktopEnv } = await share(['--size=1280x720']);
     const page = await browser.newPage({ viewport: VIEWPORT });
+    // a browser that will not let the page write its clipboard: the notice stays (with
+    // Copy) until dismissed, rather than going by itself after a few seconds
+    await page.addInitScript(() => {
+      navigator.clipboard.writeText = () => Promise.reject(new Error('not allowed'));
+    });
     await page.goto(w.url);
     await waitForVideo(page);
     await page.waitForFunction(() => window.wayrtc.channels?.clipboard === 'open', null,
@@ -189,6 +194,7 @@ test('the clipboard notice: top centre, not again on a reload, gone when the sha
     try {
       await page.waitForFunction((t) => window.wayrtc.clipboard === t, copied, { timeout: 5000 });
       await page.waitForSelector('#clip-notice', { state: 'visible', timeout: 5000 });
+      assert.equal(await page.textContent('#clip-notice .text'), 'The desktop copied text');
       const n = await box(page, '#clip-notice');
       // the middle of the top edge, clear of the corners where title-bar buttons are
       assert.ok(Math.abs(n.left + n.width / 2 - VIEWPORT.width / 2) <= 1,
