@@ -164,6 +164,35 @@ test('a desktop bigger than the window: Fit, 1:1 with edge panning, zoom steps; 
     await page.close();
   });
 
+test('1:1 on a screen of pixel ratio 2: a desktop pixel a device pixel, clicks land',
+  async () => {
+    const { w, events } = await share([`--size=${W}x${H}`]);
+    const context = await browser.newContext({
+      viewport: { width: 600, height: 400 }, deviceScaleFactor: 2,
+    });
+    const page = await context.newPage();
+    await page.goto(w.url);
+    await waitForVideo(page);
+    await waitForControl(page);
+    await menuItem(page, 'view-1to1');
+    // the picture is 800x500 CSS px: 1600x1000 device pixels
+    const r = await box(page, '#screen');
+    const scale = Math.min(r.width / W, r.height / H);
+    assert.equal(scale, 0.5);
+    const left = r.left + (r.width - W * scale) / 2;
+    const top = r.top + (r.height - H * scale) / 2;
+    // (within what the browser's float layout gives back)
+    for (const t of [left, top]) {
+      assert.ok(Math.abs(t * 2 - Math.round(t * 2)) < 0.01, `the corner on a device pixel: ${t}`);
+    }
+    // desktop pixel (x, y) is the device pixel (2 left + x, 2 top + y): its centre in CSS px
+    for (const [x, y] of [[700, 400], [901, 599]]) {
+      await clickLands(page, events, left + (x + 0.5) / 2, top + (y + 0.5) / 2, [x, y],
+        'pixel ratio 2');
+    }
+    await context.close();
+  });
+
 test('a virtual desktop that follows the window offers no view items', async () => {
   const { w } = await share([]);
   const page = await browser.newPage({ viewport: VIEWPORT });
