@@ -51,10 +51,16 @@
 #define RESEND_MARKS      1024 /* by sequence number, a power of two */
 #define RESEND_GAP_MIN_US 50000
 #define RESEND_QUEUED_US  1000000 /* a mark still queued after this is stale (queue dropped) */
-#define QUEUE_HARD_MAX    8192    /* video packets queued, whatever the rate */
-#define ESTIMATE_REPORT   0.05    /* a change this large (relative) is reported */
-#define RTX_OSN           2       /* RFC 4588: the original sequence number leads the payload */
-#define AUDIO_CLOCK       48000   /* Opus's RTP clock, whatever the input rate (RFC 7587) */
+/* A feedback report that lost this much (a link that just got much slower overflowed):
+ * what waits is dropped and a keyframe asked for, at the new rate a few kilobytes, where
+ * resending the lost packets would cost the slower link hundreds and the browser could
+ * show nothing until they came. At most once a SKIP_INTERVAL_US. */
+#define SKIP_LOSS        0.25
+#define SKIP_INTERVAL_US 1000000
+#define QUEUE_HARD_MAX   8192  /* video packets queued, whatever the rate */
+#define ESTIMATE_REPORT  0.05  /* a change this large (relative) is reported */
+#define RTX_OSN          2     /* RFC 4588: the original sequence number leads the payload */
+#define AUDIO_CLOCK      48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
 
 /* One packet waiting for the sender thread. */
 struct qpkt {
@@ -141,6 +147,7 @@ struct rtc_peer {
 	struct pacer pacer;
 	uint32_t pacing_bps;
 	bool congested;     /* rtc_bwe_congested: a backlog is not drained faster than the link */
+	int64_t skipped_us; /* when heavy loss last made it skip to a keyframe (SKIP_LOSS) */
 	uint32_t queued_ts; /* timestamp of the last video packet queued */
 	bool queued_any;
 	bool drop_frame;     /* the frame being queued is dropped */
@@ -536,6 +543,22 @@ static void on_twcc(struct rtc_peer *peer, const struct rtc_rtcp_event *ev)
 	after_estimate(peer, now);
 }
 
+static void drop_unstarted(struct rtc_peer *peer);
+static void want_keyframe(struct rtc_peer *peer);
+
+/* Under qlock: SKIP_LOSS. The frame on the wire is finished (the rest of one being
+ * queued is not), then nothing but a keyframe. */
+static void skip_after_loss(struct rtc_peer *peer, int64_t now)
+{
+	drop_unstarted(peer);
+	g_queue_clear_full(&peer->resend_q, g_free);
+	peer->resend_bytes = 0;
+	peer->drop_frame = peer->skipping = true;
+	peer->skipped_us = now;
+	peer->stats.loss_skips++;
+	want_keyframe(peer);
+}
+
 /* The pacer follows the estimate; a probe starts when the estimator wants one (only with
  * RTX: a duplicate on the media SSRC would be a replay the browser's SRTP drops); the
  * listener hears of changes that matter. */
@@ -551,6 +574,9 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 	peer->pacing_bps = (uint32_t)(est * PACING_FACTOR);
 	peer->congested = rtc_bwe_congested(peer->bwe, now);
 	peer->resend_gap_us = MAX(bs.rtt_us, RESEND_GAP_MIN_US) + bs.queue_us;
+	if (peer->sending && bs.loss >= SKIP_LOSS && !peer->skipping &&
+	    now - peer->skipped_us >= SKIP_INTERVAL_US)
+		skip_after_loss(peer, now);
 	rtc_pacer_set_rate(&peer->pacer, peer->pacing_bps);
 	peer->stats.estimate_bps = est;
 	peer->stats.pacing_bps = peer->pacing_bps;
@@ -816,17 +842,18 @@ void rtc_peer_free(struct rtc_peer *peer)
 	/* first: nothing may send once DTLS and SRTP go */
 	stop_sender(peer);
 	if (peer->stats.frames)
-		log_debug("sent %" G_GUINT64_FORMAT
-		          " frames, first packets waited %" G_GINT64_FORMAT
-		          " µs on average (at most %" G_GINT64_FORMAT "); %" G_GUINT64_FORMAT
-		          " frames dropped, %" G_GUINT64_FORMAT " resent, %" G_GUINT64_FORMAT
-		          " NACKs ignored, %" G_GUINT64_FORMAT " probe packets, %" G_GUINT64_FORMAT
-		          " sent at once; estimate %u kbit/s",
-		          peer->stats.frames,
-		          (int64_t)(peer->stats.wait_us_total / peer->stats.frames),
-		          peer->stats.wait_us_max, peer->stats.dropped_frames, peer->stats.resent,
-		          peer->stats.nacks_ignored, peer->stats.probes, peer->stats.fast,
-		          rtc_bwe_get_estimate(peer->bwe) / 1000);
+		log_debug(
+		        "sent %" G_GUINT64_FORMAT " frames, first packets waited %" G_GINT64_FORMAT
+		        " µs on average (at most %" G_GINT64_FORMAT "); %" G_GUINT64_FORMAT
+		        " frames dropped, %" G_GUINT64_FORMAT
+		        " skips after heavy loss, %" G_GUINT64_FORMAT " resent, %" G_GUINT64_FORMAT
+		        " NACKs ignored, %" G_GUINT64_FORMAT " probe packets, %" G_GUINT64_FORMAT
+		        " sent at once; estimate %u kbit/s",
+		        peer->stats.frames,
+		        (int64_t)(peer->stats.wait_us_total / peer->stats.frames),
+		        peer->stats.wait_us_max, peer->stats.dropped_frames, peer->stats.loss_skips,
+		        peer->stats.resent, peer->stats.nacks_ignored, peer->stats.probes,
+		        peer->stats.fast, rtc_bwe_get_estimate(peer->bwe) / 1000);
 	destroy_source(&peer->sr_timer);
 	destroy_source(&peer->connect_timer);
 	destroy_source(&peer->sctp_free_idle);
@@ -1029,7 +1056,6 @@ static void want_keyframe(struct rtc_peer *peer)
 	g_source_attach(peer->keyframe_idle, peer->context);
 }
 
-/* Under qlock: how long the video not yet begun would take at the pacing rate. */
 /* Under qlock: the pacer's rate for the backlog there is now. */
 static uint32_t drain_rate(const struct rtc_peer *peer)
 {
@@ -1042,6 +1068,7 @@ static uint32_t drain_rate(const struct rtc_peer *peer)
 	return (uint32_t)CLAMP(backlog, base, base * PACING_FACTOR_MAX / PACING_FACTOR);
 }
 
+/* Under qlock: how long the video not yet begun would take at the pacing rate. */
 static int64_t queued_us(struct rtc_peer *peer)
 {
 	size_t bytes = 0;
