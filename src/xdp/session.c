@@ -1,7 +1,7 @@
 /* The portal's Request/Response dance, one step at a time on the main loop: every call
  * that answers through a Request is preceded by a subscription to that Request's
  * Response, on the path the portal will use (our unique name and our handle_token), so
- * no answer can be missed. */
+ * no answer can be missed. Input goes one Notify call at a time (notify() says why). */
 #define LOG_MODULE "portal"
 #include "xdp/session.h"
 
@@ -50,9 +50,23 @@ struct xdp_session {
 	guint response_sub;
 	char *session_path;
 	guint closed_sub;
+	/* input not yet sent (struct pending_notify), behind the one call in flight */
+	GQueue notify_queue;
+	bool notify_in_flight;
 	struct xdp_stream stream;
 	uint32_t devices;
 };
+
+struct pending_notify {
+	const char *method; /* a literal */
+	GVariant *args;
+};
+
+static void pending_notify_free(struct pending_notify *n)
+{
+	g_variant_unref(n->args);
+	g_free(n);
+}
 
 char *xdp_request_path(const char *unique_name, const char *token)
 {
@@ -431,6 +445,17 @@ void xdp_session_free(struct xdp_session *portal)
 		return;
 	g_cancellable_cancel(portal->cancel);
 	if (portal->bus) {
+		struct pending_notify *n;
+
+		/* what still waits (a leaving viewer's releases, say) goes out at once, before
+		 * Close, which releases whatever the desktop still holds for the session */
+		while ((n = g_queue_pop_head(&portal->notify_queue))) {
+			g_dbus_connection_call(portal->bus, DESKTOP_NAME, DESKTOP_PATH, IFACE_RD,
+			                       n->method, n->args, NULL,
+			                       G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL,
+			                       NULL);
+			pending_notify_free(n);
+		}
 		unsubscribe_response(portal);
 		if (portal->closed_sub)
 			g_dbus_connection_signal_unsubscribe(portal->bus, portal->closed_sub);
@@ -459,12 +484,72 @@ static bool can_input(struct xdp_session *p, uint32_t device)
 	return p->step == STEP_RUNNING && (p->devices & device);
 }
 
+#define NOTIFY_MOTION_ABSOLUTE "NotifyPointerMotionAbsolute"
+
+static void send_notify(struct xdp_session *p, const char *method, GVariant *args);
+
+static void on_notify_reply(GObject *source, GAsyncResult *res, void *data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply =
+	        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+	struct xdp_session *p = data;
+	struct pending_notify *next;
+
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return; /* freed: p is gone */
+	/* the session's end comes as Session.Closed; a refused event is not retried */
+	if (!reply)
+		log_debug("the portal refused an input event: %s", error->message);
+	p->notify_in_flight = false;
+	if (p->step != STEP_RUNNING) {
+		g_queue_clear_full(&p->notify_queue, (GDestroyNotify)pending_notify_free);
+		return;
+	}
+	next = g_queue_pop_head(&p->notify_queue);
+	if (next) {
+		send_notify(p, next->method, next->args);
+		pending_notify_free(next);
+	}
+}
+
+static void send_notify(struct xdp_session *p, const char *method, GVariant *args)
+{
+	p->notify_in_flight = true;
+	g_dbus_connection_call(p->bus, DESKTOP_NAME, DESKTOP_PATH, IFACE_RD, method, args, NULL,
+	                       G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, p->cancel,
+	                       on_notify_reply, p);
+}
+
+/* One call in flight, the next sent when it is answered. xdg-desktop-portal runs every
+ * method call in a worker thread of its own (its skeletons' HANDLE_METHOD_INVOCATIONS_IN_
+ * THREAD flag, in 1.16 and still upstream) and passes it on to the desktop from there, so
+ * calls sent back to back can reach the desktop in any order: a release that overtakes its
+ * press is dropped as stray, and the press then stays held. The frontend answers a Notify
+ * only after passing it on, so once the answer is here the next call cannot overtake it.
+ * An absolute position waiting right behind another replaces it (only the newest place
+ * matters); buttons, keys and the wheel all wait their turn, and none is ever dropped. */
 static void notify(struct xdp_session *p, const char *method, GVariant *args)
 {
-	/* unanswered, in order on the connection; an error is logged by nobody: the
-	 * session's end comes as Session.Closed */
-	g_dbus_connection_call(p->bus, DESKTOP_NAME, DESKTOP_PATH, IFACE_RD, method, args, NULL,
-	                       G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL, NULL);
+	struct pending_notify *tail = g_queue_peek_tail(&p->notify_queue);
+	struct pending_notify *n;
+
+	g_variant_ref_sink(args);
+	if (!p->notify_in_flight) {
+		send_notify(p, method, args);
+		g_variant_unref(args);
+		return;
+	}
+	if (tail && strcmp(method, NOTIFY_MOTION_ABSOLUTE) == 0 &&
+	    strcmp(tail->method, NOTIFY_MOTION_ABSOLUTE) == 0) {
+		g_variant_unref(tail->args);
+		tail->args = args;
+		return;
+	}
+	n = g_new(struct pending_notify, 1);
+	n->method = method;
+	n->args = args;
+	g_queue_push_tail(&p->notify_queue, n);
 }
 
 #define NO_OPTIONS NULL
@@ -472,7 +557,7 @@ static void notify(struct xdp_session *p, const char *method, GVariant *args)
 void xdp_session_pointer_motion_absolute(struct xdp_session *portal, double x, double y)
 {
 	if (can_input(portal, XDP_DEVICE_POINTER))
-		notify(portal, "NotifyPointerMotionAbsolute",
+		notify(portal, NOTIFY_MOTION_ABSOLUTE,
 		       g_variant_new("(oa{sv}udd)", portal->session_path, NO_OPTIONS,
 		                     portal->stream.node_id, x, y));
 }

@@ -57,7 +57,9 @@ uint32_t xdp_session_get_cursor_mode(struct xdp_session *portal);
 const struct xdp_stream *xdp_session_get_stream(struct xdp_session *portal);
 
 /* Input, once started with the devices granted; otherwise ignored. Positions are in the
- * stream's pixels, buttons and keys evdev codes. Calls go out in order, unanswered. */
+ * stream's pixels, buttons and keys evdev codes. The desktop gets them in this order:
+ * each call goes out once the portal has answered the one before (an absolute position
+ * still waiting is replaced by a newer one; nothing else is dropped). */
 void xdp_session_pointer_motion_absolute(struct xdp_session *portal, double x, double y);
 void xdp_session_pointer_button(struct xdp_session *portal, uint32_t button, bool pressed);
 /* Smooth scrolling in pixels; `finish` ends a scroll sequence. */
