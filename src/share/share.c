@@ -464,6 +464,8 @@ static void on_viewer_open(void *data, struct server_client *client, uint32_t sc
 		scope &= LINK_SCOPE_VIEW_ONLY;
 	viewer = viewer_new(&share->host, client, scope);
 	server_client_set_data(client, viewer);
+	if (share->no_picture)
+		viewer_say_no_picture(viewer, SOURCE_NO_PICTURE_S, share->no_picture);
 	share->viewers = g_list_prepend(share->viewers, viewer);
 }
 

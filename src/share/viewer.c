@@ -652,6 +652,12 @@ void viewer_handle_message(struct viewer *viewer, const char *text, size_t len)
 	signal_msg_clear(&msg);
 }
 
+void viewer_say_no_picture(struct viewer *viewer, unsigned seconds, const char *message)
+{
+	send_json(viewer,
+	          message ? signal_build_no_picture(seconds, message) : signal_build_picture());
+}
+
 void viewer_say_bye(struct viewer *viewer, const char *reason)
 {
 	send_json(viewer, signal_build_bye(reason));
