@@ -25,10 +25,11 @@ export function tmpDir(prefix) {
 }
 
 // Starts wayrtc and resolves with the link from its `URL https://…` line. wrap: a command
-// wayrtc runs under (e.g. ['ip', 'netns', 'exec', NS], which execs, so the pid stays its).
-export function startWayrtc(args, { env = {}, timeoutMs = 20000, wrap = [] } = {}) {
+// wayrtc runs under (e.g. ['ip', 'netns', 'exec', NS], which execs, so the pid stays its);
+// bin: another copy of wayrtc (one an ordinary user can reach).
+export function startWayrtc(args, { env = {}, timeoutMs = 20000, wrap = [], bin = wayrtcBin } = {}) {
   const home = tmpDir('wayrtc-e2e-');
-  const argv = [...wrap, wayrtcBin, ...args];
+  const argv = [...wrap, bin, ...args];
   const child = spawn(argv[0], argv.slice(1), {
     env: {
       ...process.env,
