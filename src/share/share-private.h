@@ -28,6 +28,10 @@ struct share {
 	struct sound_server *sound_server;
 	struct xdp_session *portal; /* only with --source=portal */
 	uint32_t portal_devices;    /* input the portal granted (XDP_DEVICE_*) */
+	/* the desktop's keyboard layout, for the portal's text path; made with the first
+	 * viewer's input (source.c frees it) */
+	struct wayland_keyboard *portal_layout;
+	bool portal_layout_tried;
 	char *state_dir;
 	GTlsCertificate *tls;
 	char *tls_fingerprint;

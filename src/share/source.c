@@ -15,6 +15,7 @@
 #include "share/virtual.h"
 #include "util/log.h"
 #include "util/state.h"
+#include "wayland/keyboard.h"
 #include "xdp/session.h"
 
 #define RESTORE_TOKEN_FILE "portal.token"
@@ -287,6 +288,8 @@ void source_stop(struct share *share)
 	g_clear_pointer(&share->no_picture, g_free);
 	capture_destroy(share->capture);
 	share->capture = NULL;
+	wayland_keyboard_free(share->portal_layout);
+	share->portal_layout = NULL;
 	xdp_session_free(share->portal);
 	share->portal = NULL;
 	virtual_session_stop(share->session);
