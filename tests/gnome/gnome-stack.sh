@@ -202,12 +202,14 @@ export WAYLAND_DISPLAY=wayland-0
 "${as_user[@]}" sh -c "exec '$dir/wayrtc-test-pattern' --fullscreen --keysyms --cursor \
 	>'$dir/client.out'" 2>"$dir/log/client.log" &
 pids+=($!)
-for _ in $(seq 100); do
-	grep -q '^configured' "$dir/client.out" && break
+# (a first configure may come before the fullscreen one)
+for _ in $(seq 200); do
+	grep -q "^configured $size" "$dir/client.out" && break
 	sleep 0.1
 done
 if ! grep -q "^configured $size" "$dir/client.out"; then
-	say "the pattern client did not go fullscreen at $size"
+	say "the pattern client did not go fullscreen at $size; it printed:"
+	cat "$dir/client.out" >&2
 	stack_dump_logs 60
 	exit 1
 fi
