@@ -8,7 +8,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
   startWayrtc, stop, launchBrowser, waitForVideo, expectPattern, waitForControl, pointAt,
-  EventLog,
+  EventLog, tokenOf,
 } from '../e2e/lib.mjs';
 
 const dir = process.env.WAYRTC_GNOME_DIR;
@@ -162,4 +162,21 @@ test('a view-only share remembers GNOME\'s consent: the second start asks nobody
     await expectPattern(page, assert);
     await page.close();
     await stop(second.child);
+  });
+
+// "Allow remote interaction" is off by default: left off, the desktop grants no keyboard or
+// pointer, and the link wayrtc prints offers no control it could not give.
+test('a share whose remote interaction was left off prints a link without control',
+  { skip }, async () => {
+    const w = await share([], ['share', '--no-control']);
+    await w.waitForLog(/the desktop shares node \d+ \(1280x720\), without input/);
+    const claims = JSON.parse(Buffer.from(tokenOf(w.url).split('.')[1], 'base64url'));
+    assert.doesNotMatch(claims.scope, /control/);
+    assert.match(claims.scope, /view/);
+    const page = await browser.newPage();
+    await page.goto(w.url);
+    assert.deepEqual(await waitForVideo(page), { width: W, height: H });
+    assert.ok(!(await page.evaluate(() => window.wayrtc.hello.scope.includes('control'))));
+    await page.close();
+    await stop(w.child);
   });
