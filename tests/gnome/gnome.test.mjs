@@ -164,6 +164,8 @@ test('a view-only share remembers GNOME\'s consent: the second start asks nobody
     await stop(first.child);
     const second = await start(['--view-only'], state);
     running.push(second);
+    assert.doesNotMatch(second.log.join(''), /waiting for the desktop's sharing dialog/,
+      'no dialog showed, and none was said to');
     const page = await browser.newPage();
     await page.goto(second.url);
     assert.deepEqual(await waitForVideo(page), { width: W, height: H });
