@@ -60,7 +60,8 @@
 #define PROBE_MIN_PACKETS    6
 #define PROBE_RESULT_WAIT_US 1000000
 #define PROBE_PACKET_BYTES   1200
-#define PROBE_ALR_FRACTION   0.5 /* what got through under this share of the estimate */
+#define PROBE_ALR_FRACTION   0.5     /* what got through under this share of the estimate */
+#define CONGESTED_US         3000000 /* rtc_bwe_congested: this long after a cut for a full link */
 
 enum rate_state { RATE_HOLD, RATE_INCREASE, RATE_DECREASE };
 
@@ -123,6 +124,8 @@ struct bwe {
 	double link_capacity; /* bps of the last decrease, 0 unknown */
 	double link_var;
 	int64_t last_overuse;
+	int64_t last_congestion; /* the last cut because the link was full (delay or loss) */
+	bool congested_once;
 	/* acked rate */
 	struct rate_ring acked; /* by arrival: what got through */
 	struct rate_ring sent;  /* by send time: what we sent, lost or not */
@@ -460,6 +463,10 @@ static void rate_control(struct bwe *b, int64_t now)
 				}
 			}
 			b->last_decrease = now;
+			if (!limited) {
+				b->last_congestion = now;
+				b->congested_once = true;
+			}
 		}
 		b->state = RATE_HOLD;
 		break;
@@ -484,6 +491,8 @@ static void loss_control(struct bwe *b, int64_t now)
 		if (now - b->last_loss_decrease >= b->rtt_us + 300000) {
 			b->loss_bps = MIN(b->loss_bps, (double)b->estimate) * (1 - 0.5 * b->loss);
 			b->last_loss_decrease = now;
+			b->last_congestion = now;
+			b->congested_once = true;
 		}
 	} else if (b->loss < LOSS_LOW) {
 		/* low loss: no limit of its own beyond a gentle climb back */
@@ -618,6 +627,11 @@ void rtc_bwe_on_feedback(struct bwe *b, int64_t now, const struct rtc_bwe_packet
 	update_estimate(b);
 }
 
+bool rtc_bwe_congested(const struct bwe *b, int64_t now)
+{
+	return b->congested_once && now - b->last_congestion < CONGESTED_US;
+}
+
 void rtc_bwe_get_state(const struct bwe *b, struct rtc_bwe_state *out)
 {
 	*out = (struct rtc_bwe_state){
@@ -630,5 +644,6 @@ void rtc_bwe_get_state(const struct bwe *b, struct rtc_bwe_state *out)
 	        .signal = b->signal,
 	        .loss = b->loss,
 	        .rtt_us = b->rtt_us,
+	        .queue_us = (int64_t)(queue_delay_s(b) * G_USEC_PER_SEC),
 	};
 }

@@ -51,6 +51,11 @@ void rtc_bwe_on_rtt(struct bwe *bwe, int64_t now_us, int64_t rtt_us);
 bool rtc_bwe_next_probe(struct bwe *bwe, int64_t now_us, struct rtc_bwe_probe *out);
 
 uint32_t rtc_bwe_get_estimate(const struct bwe *bwe);
+/* True for a few seconds after the estimate was cut because the link itself was full
+ * (queueing delay growing while we sent more than got through, or heavy loss): the
+ * estimate is then what the link carries, and anything sent beyond it queues or is lost.
+ * An idle desktop's gentle step down does not count. */
+bool rtc_bwe_congested(const struct bwe *bwe, int64_t now_us);
 
 /* What the estimator is doing, for stats and tests. */
 struct rtc_bwe_state {
@@ -63,5 +68,6 @@ struct rtc_bwe_state {
 	int signal;         /* -1 underuse, 0 normal, 1 overuse */
 	double loss;        /* fraction lost, last report */
 	int64_t rtt_us;
+	int64_t queue_us; /* the standing queue the one-way delays show, 0 none or unknown */
 };
 void rtc_bwe_get_state(const struct bwe *bwe, struct rtc_bwe_state *out);

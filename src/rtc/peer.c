@@ -1,7 +1,7 @@
 /* One browser's connection. ICE (rtc/ice.c, controlling, trickle, one component thanks
  * to BUNDLE + rtcp-mux) carries DTLS until the handshake, then SRTP/SRTCP; datagrams are
  * told apart by their first byte (RFC 7983). The encoder threads queue RTP; the peer's
- * sender thread paces it (rtc/pacer.c at 2.5 × the estimate), stamps the transport-wide
+ * sender thread paces it (rtc/pacer.c at 1.25 × the estimate), stamps the transport-wide
  * sequence number, protects and sends; the browser's transport-cc feedback drives the
  * estimate (rtc/bwe.c) on the main loop, where everything else runs. */
 #define LOG_MODULE "peer"
@@ -38,16 +38,29 @@
  * still be dropped whole. */
 #define PACING_FACTOR 1.25
 /* A backlog larger than that rate drains in DRAIN_US (the estimate is still measuring
- * the link while the encode runs at --bitrate; the estimate just fell) goes faster, up
- * to PACING_FACTOR_MAX over the estimate. */
+ * the link while the encode runs at --bitrate) goes faster, up to PACING_FACTOR_MAX over
+ * the estimate, but not while the link is known to be full (rtc_bwe_congested). */
 #define PACING_FACTOR_MAX 2.5
 #define DRAIN_US          400000
-#define TWCC_HISTORY      8192  /* sent packets remembered for feedback, a power of two */
-#define RESEND_BUDGET_MS  100   /* resends waiting beyond this, at the pacing rate: refused */
-#define QUEUE_HARD_MAX    8192  /* video packets queued, whatever the rate */
-#define ESTIMATE_REPORT   0.05  /* a change this large (relative) is reported */
-#define RTX_OSN           2     /* RFC 4588: the original sequence number leads the payload */
-#define AUDIO_CLOCK       48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
+#define TWCC_HISTORY      8192 /* sent packets remembered for feedback, a power of two */
+#define RESEND_BUDGET_MS  100  /* resends waiting beyond this, at the pacing rate: refused */
+/* A packet resent is not resent again while that resend waits here or may still be on
+ * its way (a round trip, at least RESEND_GAP_MIN_US): the browser asks again every
+ * round trip of its own reckoning, which knows nothing of a queue at the bottleneck, and
+ * each duplicate would deepen that queue. */
+#define RESEND_MARKS      1024 /* by sequence number, a power of two */
+#define RESEND_GAP_MIN_US 50000
+#define RESEND_QUEUED_US  1000000 /* a mark still queued after this is stale (queue dropped) */
+/* A feedback report that lost this much (a link that just got much slower overflowed):
+ * what waits is dropped and a keyframe asked for, at the new rate a few kilobytes, where
+ * resending the lost packets would cost the slower link hundreds and the browser could
+ * show nothing until they came. At most once a SKIP_INTERVAL_US. */
+#define SKIP_LOSS        0.25
+#define SKIP_INTERVAL_US 1000000
+#define QUEUE_HARD_MAX   8192  /* video packets queued, whatever the rate */
+#define ESTIMATE_REPORT  0.05  /* a change this large (relative) is reported */
+#define RTX_OSN          2     /* RFC 4588: the original sequence number leads the payload */
+#define AUDIO_CLOCK      48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
 
 /* One packet waiting for the sender thread. */
 struct qpkt {
@@ -57,6 +70,13 @@ struct qpkt {
 	uint16_t seq;
 	bool frame_start, keyframe;
 	uint8_t data[];
+};
+
+/* A video packet resent, under qlock. */
+struct resend_mark {
+	uint16_t seq; /* ours */
+	bool used, sent;
+	int64_t at_us; /* queued, or once sent, sent */
 };
 
 enum send_kind { SEND_AUDIO, SEND_RESEND, SEND_VIDEO, SEND_PROBE };
@@ -122,8 +142,12 @@ struct rtc_peer {
 	bool busy;     /* a packet is being sent (sender thread or fast path): one at a time */
 	GQueue audio_q, resend_q, video_q; /* struct qpkt */
 	size_t video_bytes, resend_bytes;
+	struct resend_mark resent[RESEND_MARKS];
+	int64_t resend_gap_us; /* the main loop's round trip, for the marks */
 	struct pacer pacer;
 	uint32_t pacing_bps;
+	bool congested;     /* rtc_bwe_congested: a backlog is not drained faster than the link */
+	int64_t skipped_us; /* when heavy loss last made it skip to a keyframe (SKIP_LOSS) */
 	uint32_t queued_ts; /* timestamp of the last video packet queued */
 	bool queued_any;
 	bool drop_frame;     /* the frame being queued is dropped */
@@ -519,6 +543,22 @@ static void on_twcc(struct rtc_peer *peer, const struct rtc_rtcp_event *ev)
 	after_estimate(peer, now);
 }
 
+static void drop_unstarted(struct rtc_peer *peer);
+static void want_keyframe(struct rtc_peer *peer);
+
+/* Under qlock: SKIP_LOSS. The frame on the wire is finished (the rest of one being
+ * queued is not), then nothing but a keyframe. */
+static void skip_after_loss(struct rtc_peer *peer, int64_t now)
+{
+	drop_unstarted(peer);
+	g_queue_clear_full(&peer->resend_q, g_free);
+	peer->resend_bytes = 0;
+	peer->drop_frame = peer->skipping = true;
+	peer->skipped_us = now;
+	peer->stats.loss_skips++;
+	want_keyframe(peer);
+}
+
 /* The pacer follows the estimate; a probe starts when the estimator wants one (only with
  * RTX: a duplicate on the media SSRC would be a replay the browser's SRTP drops); the
  * listener hears of changes that matter. */
@@ -526,10 +566,17 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 {
 	uint32_t est = current_estimate(peer);
 	struct rtc_bwe_probe probe;
+	struct rtc_bwe_state bs;
 	bool probing = false;
 
+	rtc_bwe_get_state(peer->bwe, &bs);
 	g_mutex_lock(&peer->qlock);
 	peer->pacing_bps = (uint32_t)(est * PACING_FACTOR);
+	peer->congested = rtc_bwe_congested(peer->bwe, now);
+	peer->resend_gap_us = MAX(bs.rtt_us, RESEND_GAP_MIN_US) + bs.queue_us;
+	if (peer->sending && bs.loss >= SKIP_LOSS && !peer->skipping &&
+	    now - peer->skipped_us >= SKIP_INTERVAL_US)
+		skip_after_loss(peer, now);
 	rtc_pacer_set_rate(&peer->pacer, peer->pacing_bps);
 	peer->stats.estimate_bps = est;
 	peer->stats.pacing_bps = peer->pacing_bps;
@@ -547,9 +594,6 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 	if (peer->twcc && (!peer->reported_bps || fabs((double)est - peer->reported_bps) >
 	                                                  ESTIMATE_REPORT * peer->reported_bps)) {
 		if (log_get_level() >= LOG_DEBUG) {
-			struct rtc_bwe_state bs;
-
-			rtc_bwe_get_state(peer->bwe, &bs);
 			log_debug("estimate %u kbit/s (delay %u, loss %u, acked %u; trend %.1f of "
 			          "%.1f ms; loss %.2f; RTT %d ms)",
 			          est / 1000, bs.delay_bps / 1000, bs.loss_bps / 1000,
@@ -584,13 +628,17 @@ void rtc_peer_get_send_stats(struct rtc_peer *peer, struct rtc_peer_send_stats *
  * (ours less the current encode's delta), which its history knows it by. */
 static bool nack_wanted(struct rtc_peer *peer, uint16_t seq, uint16_t *encode_seq)
 {
+	const struct resend_mark *m = &peer->resent[seq % RESEND_MARKS];
+	int64_t now = g_get_monotonic_time();
 	bool ok;
 
 	g_mutex_lock(&peer->qlock);
 	ok = !peer->skipping && !(peer->have_kf && (int16_t)(seq - peer->kf_seq) < 0) &&
 	     (int16_t)(seq - peer->epoch_seq) >= 0 &&
 	     (double)peer->resend_bytes * 8 * 1000 <
-	             (double)MAX(peer->pacing_bps, 1u) * RESEND_BUDGET_MS;
+	             (double)MAX(peer->pacing_bps, 1u) * RESEND_BUDGET_MS &&
+	     !(m->used && m->seq == seq &&
+	       now - m->at_us < (m->sent ? peer->resend_gap_us : RESEND_QUEUED_US));
 	if (!ok)
 		peer->stats.nacks_ignored++;
 	*encode_seq = (uint16_t)(seq - peer->seq_delta);
@@ -794,17 +842,18 @@ void rtc_peer_free(struct rtc_peer *peer)
 	/* first: nothing may send once DTLS and SRTP go */
 	stop_sender(peer);
 	if (peer->stats.frames)
-		log_debug("sent %" G_GUINT64_FORMAT
-		          " frames, first packets waited %" G_GINT64_FORMAT
-		          " µs on average (at most %" G_GINT64_FORMAT "); %" G_GUINT64_FORMAT
-		          " frames dropped, %" G_GUINT64_FORMAT " resent, %" G_GUINT64_FORMAT
-		          " NACKs ignored, %" G_GUINT64_FORMAT " probe packets, %" G_GUINT64_FORMAT
-		          " sent at once; estimate %u kbit/s",
-		          peer->stats.frames,
-		          (int64_t)(peer->stats.wait_us_total / peer->stats.frames),
-		          peer->stats.wait_us_max, peer->stats.dropped_frames, peer->stats.resent,
-		          peer->stats.nacks_ignored, peer->stats.probes, peer->stats.fast,
-		          rtc_bwe_get_estimate(peer->bwe) / 1000);
+		log_debug(
+		        "sent %" G_GUINT64_FORMAT " frames, first packets waited %" G_GINT64_FORMAT
+		        " µs on average (at most %" G_GINT64_FORMAT "); %" G_GUINT64_FORMAT
+		        " frames dropped, %" G_GUINT64_FORMAT
+		        " skips after heavy loss, %" G_GUINT64_FORMAT " resent, %" G_GUINT64_FORMAT
+		        " NACKs ignored, %" G_GUINT64_FORMAT " probe packets, %" G_GUINT64_FORMAT
+		        " sent at once; estimate %u kbit/s",
+		        peer->stats.frames,
+		        (int64_t)(peer->stats.wait_us_total / peer->stats.frames),
+		        peer->stats.wait_us_max, peer->stats.dropped_frames, peer->stats.loss_skips,
+		        peer->stats.resent, peer->stats.nacks_ignored, peer->stats.probes,
+		        peer->stats.fast, rtc_bwe_get_estimate(peer->bwe) / 1000);
 	destroy_source(&peer->sr_timer);
 	destroy_source(&peer->connect_timer);
 	destroy_source(&peer->sctp_free_idle);
@@ -1007,7 +1056,6 @@ static void want_keyframe(struct rtc_peer *peer)
 	g_source_attach(peer->keyframe_idle, peer->context);
 }
 
-/* Under qlock: how long the video not yet begun would take at the pacing rate. */
 /* Under qlock: the pacer's rate for the backlog there is now. */
 static uint32_t drain_rate(const struct rtc_peer *peer)
 {
@@ -1015,9 +1063,12 @@ static uint32_t drain_rate(const struct rtc_peer *peer)
 	        (double)(peer->video_bytes + peer->resend_bytes) * 8 * G_USEC_PER_SEC / DRAIN_US;
 	double base = peer->pacing_bps;
 
+	if (peer->congested)
+		return peer->pacing_bps;
 	return (uint32_t)CLAMP(backlog, base, base * PACING_FACTOR_MAX / PACING_FACTOR);
 }
 
+/* Under qlock: how long the video not yet begun would take at the pacing rate. */
 static int64_t queued_us(struct rtc_peer *peer)
 {
 	size_t bytes = 0;
@@ -1214,6 +1265,8 @@ void rtc_peer_resend(struct rtc_peer *peer, const uint8_t *pkt, size_t len)
 		struct qpkt *q = qpkt_new(pkt, len, &h);
 
 		renumber(peer, q); /* a NACK names only packets of the current encode */
+		peer->resent[q->seq % RESEND_MARKS] =
+		        (struct resend_mark){.seq = q->seq, .used = true, .at_us = q->queued_us};
 		g_queue_push_tail(&peer->resend_q, q);
 		peer->resend_bytes += len;
 		peer->stats.resent++;
@@ -1332,8 +1385,12 @@ static gpointer sender_main(void *data)
 			rtc_pacer_set_rate(&peer->pacer, drain_rate(peer));
 			wait = rtc_pacer_wait(&peer->pacer, now);
 			if (wait == 0 && (q = g_queue_pop_head(&peer->resend_q))) {
+				struct resend_mark *m = &peer->resent[q->seq % RESEND_MARKS];
+
 				kind = SEND_RESEND;
 				peer->resend_bytes -= q->len;
+				if (m->used && m->seq == q->seq)
+					m->sent = true, m->at_us = now;
 			} else if (wait == 0 && (q = g_queue_pop_head(&peer->video_q))) {
 				kind = SEND_VIDEO;
 				peer->video_bytes -= q->len;
@@ -1400,6 +1457,7 @@ static void start_sender(struct rtc_peer *peer)
 	peer->pacing_bps = (uint32_t)(current_estimate(peer) * PACING_FACTOR);
 	rtc_pacer_init(&peer->pacer, peer->pacing_bps, g_get_monotonic_time());
 	peer->stats.pacing_bps = peer->pacing_bps;
+	peer->resend_gap_us = RESEND_GAP_MIN_US;
 	peer->sending = !peer->stopping;
 	if (!peer->sender)
 		peer->sender = g_thread_new("wayrtc-send", sender_main, peer);

@@ -146,6 +146,7 @@ struct rtc_peer_send_stats {
 	uint64_t resent;         /* NACKs answered */
 	uint64_t nacks_ignored;  /* too old, skipping, or over budget */
 	uint64_t dropped_frames; /* by the queue's drop policy */
+	uint64_t loss_skips;     /* skips to a keyframe after a report of heavy loss */
 	uint64_t probes;         /* probe packets sent */
 	uint64_t frames;         /* video frames begun */
 	uint64_t fast;           /* packets sent at once by the queueing thread */

@@ -19,7 +19,9 @@
 #include "share/cursor.h"
 #include "util/log.h"
 
-/* A browser that loses packets may ask for many keyframes; each costs a big frame. */
+/* A browser that loses packets may ask for many keyframes; each costs a big frame. One
+ * that comes sooner waits for the interval's end, not dropped: the peer may be skipping
+ * every frame until the keyframe comes. */
 #define KEYFRAME_MIN_INTERVAL_US (300 * 1000)
 /* A pointer message that found the cursor channel's send buffer full is tried again this
  * soon, as whatever is newest then: never more than one waits per viewer. */
@@ -53,6 +55,7 @@ struct viewer {
 	bool attached; /* the share sends it media */
 	bool listens;  /* its offer has the audio: attached to it too */
 	int64_t last_keyframe_us;
+	guint keyframe_timer; /* a request that came too soon after the last, for later */
 	int channel_ids[N_CHANNEL_KINDS]; /* stream id, -1: not open */
 	struct input_sink *sink;          /* from the first control channel on */
 	bool sink_failed;
@@ -85,12 +88,29 @@ static void on_candidate(void *data, const char *candidate)
 	send_json(viewer, signal_build_candidate(candidate));
 }
 
+static void request_keyframe(struct viewer *viewer);
+
+static gboolean keyframe_later(void *data)
+{
+	struct viewer *viewer = data;
+
+	viewer->keyframe_timer = 0;
+	request_keyframe(viewer);
+	return G_SOURCE_REMOVE;
+}
+
 static void request_keyframe(struct viewer *viewer)
 {
 	int64_t now = g_get_monotonic_time();
+	int64_t wait = viewer->last_keyframe_us + KEYFRAME_MIN_INTERVAL_US - now;
 
-	if (!viewer->attached || now - viewer->last_keyframe_us < KEYFRAME_MIN_INTERVAL_US)
+	if (!viewer->attached || viewer->keyframe_timer)
 		return;
+	if (viewer->last_keyframe_us && wait > 0) {
+		viewer->keyframe_timer =
+		        g_timeout_add((guint)((wait + 999) / 1000), keyframe_later, viewer);
+		return;
+	}
 	viewer->last_keyframe_us = now;
 	viewer->host->request_keyframe(viewer->host->data, viewer->peer);
 }
@@ -602,6 +622,7 @@ void viewer_free(struct viewer *viewer)
 	if (viewer->attached)
 		viewer->host->detach(viewer->host->data, viewer->peer, viewer->listens);
 	g_clear_handle_id(&viewer->stats_timer, g_source_remove);
+	g_clear_handle_id(&viewer->keyframe_timer, g_source_remove);
 	rtc_peer_free(viewer->peer);
 	g_clear_handle_id(&viewer->cursor_retry, g_source_remove);
 	g_clear_handle_id(&viewer->estimate_timer, g_source_remove);

@@ -1,7 +1,7 @@
 // Real networks (issue 9): each scenario of tests/net beside its unshaped run, as figures
 // (shown frames/s, longest gap, glass-to-glass, bitrate, loss, NACKs, jitter buffer…).
 // As root, after `ninja -C build`:
-//   node tests/bench/network.mjs [bottleneck|steps|lossy|twoViewers|udpBlocked]…
+//   node tests/bench/network.mjs [--trace] [bottleneck|steps|lossy|twoViewers|udpBlocked]…
 // WAYRTC_NET_SECONDS sets each measured window (default 10), WAYRTC_NET_SIZE the desktop.
 import os from 'node:os';
 import { SCENARIOS } from '../net/scenarios.mjs';
@@ -13,7 +13,15 @@ if (why) {
   console.error(`network.mjs: ${why}`);
   process.exit(1);
 }
-const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(SCENARIOS);
+// --trace: also how each step played out, 250 ms at a time
+const trace = process.argv.includes('--trace');
+const args = process.argv.slice(2).filter((a) => a !== '--trace');
+const names = args.length ? args : Object.keys(SCENARIOS);
+const timeline = (bins) => {
+  if (!trace || !bins) return;
+  console.log('    ms after the step: frames, longest gap, oldest frame (ms)');
+  console.log(`    ${bins.map((b) => `${b.t}: ${b.frames} ${Math.round(b.gapMs)} ${b.ageMs ?? '-'}`).join(' | ')}`);
+};
 const line = (name, r) => console.log(`  ${describe(name, r)}`);
 
 for (const name of names) {
@@ -24,10 +32,12 @@ for (const name of names) {
     if (name === 'bottleneck') {
       line('unshaped', r.unshaped);
       line('2 Mbit/s, from 2 s after the step', r.shaped);
+      timeline(r.timeline);
     } else if (name === 'steps') {
       line('unshaped', r.unshaped);
       for (const p of r.phases) {
         line(`${p.kbit} kbit/s, steady after ${p.settleMs ?? 'never'} ms`, p.all);
+        timeline(p.timeline);
       }
     } else if (name === 'lossy') {
       line('unshaped', r.unshaped);

@@ -154,6 +154,23 @@ export function settleTime({ frames }, at, to, { gapMs = 250, ageMs = 250 } = {}
   return steadyFrom === null ? null : steadyFrom - at;
 }
 
+// The window [at, to) in bins of binMs: frames shown, the longest gap ending in the bin
+// and the oldest frame's age, for seeing how a step plays out (network.mjs --trace).
+export function timeline({ frames }, at, to, binMs = 250) {
+  const bins = [];
+  let last = at;
+  for (let t = at; t < to; t += binMs) bins.push({ t: t - at, frames: 0, gapMs: 0, ageMs: null });
+  for (const x of frames) {
+    if (x.wall < at || x.wall >= to) continue;
+    const b = bins[Math.floor((x.wall - at) / binMs)];
+    b.frames++;
+    b.gapMs = Math.max(b.gapMs, x.wall - last);
+    if (x.age !== null) b.ageMs = Math.max(b.ageMs ?? 0, x.age);
+    last = x.wall;
+  }
+  return bins;
+}
+
 // One line of figures for logs and benchmarks.
 export function describe(name, r) {
   const n = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));

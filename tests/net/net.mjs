@@ -59,6 +59,7 @@ export class Net {
     this.browsers = [];
     this.relay = null;
     this.dirs = [];
+    this.logs = [];
   }
 
   // A private temporary directory, removed by down().
@@ -155,6 +156,7 @@ export class Net {
     const w = await startWayrtc([`--listen=${SERVER}:${PORT}`, ...args],
       { ...opts, wrap: ['ip', 'netns', 'exec', this.ns('srv')] });
     this.children.push(w.child);
+    this.logs.push(w.log);
     return w;
   }
 
@@ -170,6 +172,11 @@ export class Net {
     for (const b of this.browsers) await b.close().catch(() => {});
     await this.delay(0).catch(() => {});
     for (const c of this.children) await stop(c);
+    // WAYRTC_NET_LOG=FILE keeps what wayrtc logged (with WAYRTC_LOG=debug: a stats line
+    // per viewer every few seconds), for looking into a scenario
+    if (process.env.WAYRTC_NET_LOG) {
+      fs.appendFileSync(process.env.WAYRTC_NET_LOG, this.logs.map((l) => l.join('')).join('\n'));
+    }
     sh('down');
     live = null;
     for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { patternBin } from '../e2e/lib.mjs';
 import { Net, TURN } from './net.mjs';
-import { watchPeer, startMeter, readMeter, summarize, settleTime } from './measure.mjs';
+import { watchPeer, startMeter, readMeter, summarize, settleTime, timeline } from './measure.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SIZE = process.env.WAYRTC_NET_SIZE ?? '1280x720';
@@ -83,6 +83,7 @@ export function bottleneck({ kbit = 2000 } = {}) {
       unshaped: summarize(m, a0, a1),
       shaped: summarize(m, b0, b1),
       shapedFromStep: summarize(m, a1, b1),
+      timeline: timeline(m, a1, a1 + ADAPT_MS + 4000),
     };
   });
 }
@@ -103,6 +104,7 @@ export function steps({ rates = [10000, 1500, 10000], phaseMs = 8000 } = {}) {
       phases: phases.map((p) => ({
         kbit: p.kbit,
         settleMs: settleTime(m, p.at, p.to),
+        timeline: timeline(m, p.at, Math.min(p.to, p.at + 6000)),
         all: summarize(m, p.at, p.to),
         settled: summarize(m, p.at + ADAPT_MS, p.to),
       })),

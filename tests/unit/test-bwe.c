@@ -58,6 +58,7 @@ struct sim {
 	GRand *rand;
 	/* results, one per SAMPLE_US */
 	double est[1024], cap[1024], qdelay[1024];
+	bool congested[1024]; /* rtc_bwe_congested */
 	size_t n_samples;
 	uint64_t lost;
 };
@@ -187,6 +188,7 @@ static void run(struct sim *s)
 			s->est[s->n_samples] = rtc_bwe_get_estimate(s->bwe);
 			s->cap[s->n_samples] = ph->capacity - ph->cross;
 			s->qdelay[s->n_samples] = MAX(0, s->link_free - now) / 1000.0;
+			s->congested[s->n_samples] = rtc_bwe_congested(s->bwe, now);
 			s->n_samples++;
 			next_sample += SAMPLE_US;
 		}
@@ -278,6 +280,17 @@ static void test_step_down_up(void)
 
 	run(&s);
 	check(&s, 0.5);
+	/* the step down is a full link within half a second (the peer then stops draining
+	 * a backlog faster than the estimate); 4 s after the step up, climbing through
+	 * room, no longer */
+	{
+		bool seen = false;
+
+		for (size_t i = 100; i <= 105; i++)
+			seen = seen || s.congested[i];
+		g_assert_true(seen);
+		g_assert_false(s.congested[240]);
+	}
 }
 
 static void test_loss(void)
@@ -338,8 +351,10 @@ static void test_idle_noisy(void)
 	s.spike_every = 2 * G_USEC_PER_SEC;
 	run(&s);
 	print(&s);
-	for (size_t i = 30; i < s.n_samples; i++)
+	for (size_t i = 30; i < s.n_samples; i++) {
 		least = MIN(least, s.est[i]);
+		g_assert_false(s.congested[i]); /* the receiver's stalls are no full link */
+	}
 	g_assert_cmpfloat(least, >, 5e5); /* cut to the trickle: about 2e5 */
 }
 
@@ -351,8 +366,10 @@ static void test_ceiling(void)
 	                3000000};
 
 	run(&s);
-	for (size_t i = 0; i < s.n_samples; i++)
+	for (size_t i = 0; i < s.n_samples; i++) {
 		g_assert_cmpfloat(s.est[i], <=, 3e6);
+		g_assert_false(s.congested[i]);
+	}
 	g_assert_cmpfloat(s.est[s.n_samples - 1], ==, 3e6);
 }
 

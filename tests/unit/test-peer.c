@@ -971,7 +971,10 @@ static void test_congestion_control(void)
 		g_assert_cmpint((int16_t)((got[at] << 8 | got[at + 1]) - (first_twcc + n_first)),
 		                >=, 0);
 	}
-	/* a NACK for a packet before the newest keyframe sent: moot, not passed on */
+	/* the same packet asked for again while its resend may still be on the way (a
+	 * round trip, 100 ms before the browser's reports say otherwise): not passed on,
+	 * nor one before the newest keyframe sent (moot) */
+	g_assert_true(browser_send_rtcp(&w.browser, fb, 16));
 	fb[12] = (uint16_t)(seqs[0] - 1) >> 8, fb[13] = (uint16_t)(seqs[0] - 1) & 0xff;
 	g_assert_true(browser_send_rtcp(&w.browser, fb, 16));
 	fb[12] = seqs[4] >> 8, fb[13] = seqs[4] & 0xff;
@@ -979,6 +982,13 @@ static void test_congestion_control(void)
 	w.want_nacks = 2;
 	g_assert_true(run_until(got_feedback, &w));
 	g_assert_cmpuint(g_array_index(w.seen.nacks, uint16_t, 1), ==, seqs[4]);
+	/* asked again a round trip later: the resend was lost too, so it goes again */
+	g_usleep(400000);
+	fb[12] = seqs[2] >> 8, fb[13] = seqs[2] & 0xff;
+	g_assert_true(browser_send_rtcp(&w.browser, fb, 16));
+	w.want_nacks = 3;
+	g_assert_true(run_until(got_feedback, &w));
+	g_assert_cmpuint(g_array_index(w.seen.nacks, uint16_t, 2), ==, seqs[2]);
 
 	g_assert_true(run_until(got_sdes, &w));
 	world_clear(&w);
@@ -1272,6 +1282,87 @@ static void test_restart_video(void)
 	world_clear(&w);
 }
 
+/* The transport-wide numbers of every packet the browser got (video, RTX, probes). */
+static void twcc_range(struct world *w, uint16_t *first, unsigned *n)
+{
+	for (guint i = 0; i < w->browser.rtp->len; i++) {
+		gsize len;
+		size_t elen, at;
+		const uint8_t *d = g_bytes_get_data(w->browser.rtp->pdata[i], &len);
+		uint16_t seq;
+
+		at = rtc_rtp_find_ext(d, len, RTC_EXT_TWCC, &elen);
+		g_assert_cmpuint(at, >, 0);
+		seq = (uint16_t)(d[at] << 8 | d[at + 1]);
+		if (i == 0)
+			*first = seq;
+		*n = MAX(*n, (unsigned)(uint16_t)(seq - *first) + 1);
+	}
+}
+
+/* A link that just got much slower overflows: a report that lost a third of what it
+ * covers makes the peer drop what waits and ask for a keyframe (a few kilobytes at the
+ * new rate, where resending the lost would cost hundreds); until it comes, delta frames
+ * are not sent. */
+static void test_skip_after_loss(void)
+{
+	struct world w;
+	struct rtc_rtp_packetizer p;
+	g_autoptr(GPtrArray) got = NULL;
+	uint8_t fb[128];
+	uint16_t first = 0;
+	unsigned n = 0, ok;
+	size_t len;
+
+	browser_cc = true;
+	world_connect(&w, true);
+	browser_cc = false;
+	rtc_rtp_packetizer_init(&p, RTC_CODEC_VP8, SSRC);
+	for (unsigned i = 0; i < 30; i++)
+		g_bytes_unref(send_frame(&w, &p, 3000 * i, i == 0, (uint8_t)i));
+	w.want_rtp = 30;
+	g_assert_true(run_until(got_video, &w));
+	twcc_range(&w, &first, &n);
+	g_assert_cmpuint(n, >=, 30);
+	ok = n * 2 / 3;
+
+	/* transport-cc: the first two thirds received 2 ms apart, the rest lost (two
+	 * run-length chunks) */
+	memset(fb, 0, sizeof(fb));
+	fb[0] = 0x8f, fb[1] = 205;
+	put32(fb + 4, BROWSER_SSRC);
+	put32(fb + 8, SSRC);
+	fb[12] = first >> 8, fb[13] = first & 0xff;
+	fb[14] = (uint8_t)(n >> 8), fb[15] = (uint8_t)n;
+	fb[18] = 1;                                                    /* reference 64 ms */
+	fb[20] = (uint8_t)(0x20 | ok >> 8), fb[21] = (uint8_t)ok;      /* received, small delta */
+	fb[22] = (uint8_t)((n - ok) >> 8), fb[23] = (uint8_t)(n - ok); /* not received */
+	for (unsigned i = 0; i < ok; i++)
+		fb[24 + i] = 8;
+	len = (24 + ok + 3) / 4 * 4;
+	g_assert_cmpuint(len, <=, sizeof(fb));
+	fb[3] = (uint8_t)(len / 4 - 1);
+	w.want_keyframes = 1;
+	g_assert_true(browser_send_rtcp(&w.browser, fb, len));
+	g_assert_true(run_until(got_feedback, &w));
+
+	/* a delta frame: dropped; the keyframe: sent */
+	g_bytes_unref(send_frame(&w, &p, 3000 * 30, false, 0xd0));
+	g_bytes_unref(send_frame(&w, &p, 3000 * 31, true, 0xee));
+	w.want_rtp = 31;
+	g_assert_true(run_until(got_video, &w));
+	g_usleep(50000);
+	got = video_received(&w);
+	g_assert_cmpuint(got->len, ==, 31);
+	{
+		struct rtc_rtp_header h = header_of(got->pdata[30]);
+		const uint8_t *d = g_bytes_get_data(got->pdata[30], NULL);
+
+		g_assert_cmpuint(d[h.header_len + h.payload_len - 1], ==, 0xee);
+	}
+	world_clear(&w);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1287,6 +1378,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/peer/audio/not-offered", test_audio_not_offered);
 	g_test_add_func("/peer/audio/refused", test_audio_refused);
 	g_test_add_func("/peer/congestion-control", test_congestion_control);
+	g_test_add_func("/peer/skip-after-loss", test_skip_after_loss);
 	g_test_add_func("/peer/restart-video", test_restart_video);
 	return g_test_run();
 }
