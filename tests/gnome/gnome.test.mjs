@@ -114,8 +114,11 @@ test('GNOME shows the desktop, the pointer comes beside it, clicks, keys and tex
     const cursor = await page.evaluate(() => window.wayrtc.cursor);
     assert.deepEqual([cursor.hotX, cursor.hotY], [5, 7], 'the hotspot of the bitmap\'s buffer');
 
+    // mutter 43 loses input that comes too fast: a release 10 µs after its press (a
+    // script's click) is lost now and then, and so is a key pressed again right after its
+    // release ("Received multiple virtual key presses (ignoring)"). A hand's pace here.
     p = await pointAt(page, 100, 200);
-    await page.mouse.click(p.x, p.y);
+    await page.mouse.click(p.x, p.y, { delay: 50 });
     const press = await events.waitFor(new RegExp(`^button ${BTN_LEFT} pressed$`));
     const m = events.lastBefore(/^pointer motion (\d+) (\d+)$/, press.line);
     assert.ok(m && Math.abs(Number(m[1]) - 100) <= 1 && Math.abs(Number(m[2]) - 200) <= 1,
@@ -125,7 +128,7 @@ test('GNOME shows the desktop, the pointer comes beside it, clicks, keys and tex
     // headless GNOME has no keyboard until RemoteDesktop's first key makes one: clients
     // bind it only then, and that first key reaches nobody (a real desktop has a keyboard)
     for (let i = 0; ; i++) {
-      await page.keyboard.press('Shift');
+      await page.keyboard.press('Shift', { delay: 30 });
       try {
         await events.waitFor(/^key 42 released$/, 2000);
         break;
@@ -133,10 +136,10 @@ test('GNOME shows the desktop, the pointer comes beside it, clicks, keys and tex
         if (i === 4) throw err;
       }
     }
-    await page.keyboard.press('KeyA');
+    await page.keyboard.press('KeyA', { delay: 30 });
     await events.waitFor(/^key 30 pressed a$/);
     await page.keyboard.down('Shift');
-    await page.keyboard.press('KeyB');
+    await page.keyboard.press('KeyB', { delay: 30 });
     await page.keyboard.up('Shift');
     await events.waitFor(/^key 42 pressed Shift_L$/);
     await events.waitFor(/^key 48 pressed B$/);
@@ -146,11 +149,14 @@ test('GNOME shows the desktop, the pointer comes beside it, clicks, keys and tex
     // layout (us) has a key for it, and drops ü and é in silence ("No keycode found for
     // keyval"), so what the layout has is typed and the page says which were not
     await page.focus('#keys');
-    await page.keyboard.insertText('xüéX');
-    await events.waitFor(/^key 45 pressed x$/);
-    await events.waitFor(/^key 45 pressed X$/);
+    await page.keyboard.insertText('züé');
+    await events.waitFor(/^key 44 pressed z$/);
     await page.waitForFunction(() => /Not typed: “üé”/.test(
       document.getElementById('status').textContent), null, { timeout: 10000 });
+    // a capital through the keysym: mutter adds Shift (typed at once after another
+    // character, mutter 43 loses it now and then: docs/portal.md)
+    await page.keyboard.insertText('X');
+    await events.waitFor(/^key 45 pressed X$/);
     await w.waitForLog(/the desktop's keyboard layout cannot type “üé”/);
     assert.doesNotMatch(events.lines().join('\n'), /pressed [üé]/);
     await page.close();
@@ -168,7 +174,10 @@ test('a view-only share remembers GNOME\'s consent: the second start asks nobody
       'no dialog showed, and none was said to');
     const page = await browser.newPage();
     await page.goto(second.url);
-    assert.deepEqual(await waitForVideo(page), { width: W, height: H });
+    const size = await waitForVideo(page).catch((err) => {
+      throw new Error(`${err.message}; wayrtc said:\n${second.log.join('')}`);
+    });
+    assert.deepEqual(size, { width: W, height: H });
     await expectPattern(page, assert);
     await page.close();
     await stop(second.child);
