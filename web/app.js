@@ -8,7 +8,8 @@
 // remote control (web/control.js), the desktop's pointer (web/cursor.js), its sound
 // (web/audio.js), the corner menu (web/menu.js), the statistics overlay (web/stats.js) and
 // the virtual desktop's size following the window (web/fit.js), the page's own zoom of the
-// picture (web/zoom.js) and the key bar (web/keybar.js).
+// picture (web/zoom.js) with scroll bars and edge panning where it is bigger than the
+// window (web/scroll.js), and the key bar (web/keybar.js).
 
 import { createAudio } from './audio.js';
 import { VIEW_ONLY_TEXT } from './control.js';
@@ -16,6 +17,7 @@ import { createFit } from './fit.js';
 import { createKeybar } from './keybar.js';
 import { createMenu } from './menu.js';
 import { createPeer } from './peer.js';
+import { createScroll } from './scroll.js';
 import { createSignaling } from './signaling.js';
 import { createStats } from './stats.js';
 import { createStatus } from './status.js';
@@ -37,7 +39,13 @@ window.wayrtc = {
 const state = window.wayrtc;
 
 const stage = document.getElementById('stage');
-const status = createStatus({ element: document.getElementById('status'), state });
+const status = createStatus({
+  element: document.getElementById('status'), state,
+  // the desktop's copied text is no use to a page whose share is over
+  onState: (value) => {
+    if (value === 'ended' || value === 'refused') menu.hideClipboard();
+  },
+});
 const menu = createMenu({
   getControl: () => peer.getControl(), getAudio: () => audio, getStats: () => stats,
   getKeybar: () => keybar, getZoom: () => zoom, notify: status.flash,
@@ -47,8 +55,11 @@ const zoom = createZoom({
   onChange: (view) => {
     menu.setZoom(view);
     peer.getCursor()?.render();
+    scroll.update();
+    peer.getControl()?.repoint(); // the desktop's pointer: under the mouse again
   },
 });
+const scroll = createScroll({ stage, zoom, geometry: () => zoom.layout() });
 const keybar = createKeybar({
   element: document.getElementById('keybar'), getControl: () => peer.getControl(),
   // a phone or a tablet: touch is the main pointer (a laptop with a touch screen has a
@@ -86,6 +97,9 @@ async function onMessage(msg) {
       state.hello = msg;
       state.noPicture = null; // the server says it again if it still holds
       menu.setScope(msg.scope);
+      // a desktop that keeps its size whatever this window's: Fit, 1:1, zoom steps
+      menu.setFixed(msg.resize !== true);
+      zoom.setFixed(msg.resize !== true);
       // before fit.start: the bar takes its room from the picture's
       keybar.setAllowed(msg.scope.includes('control'));
       fit.start(msg.resize === true && msg.scope.includes('control'));

@@ -40,7 +40,8 @@ export const COMBOS = {
 // stage: the element around the video; scope: the link's rights.
 // ui: { notify(text), clipboard(text, copied), owns(target) } — owns() tells key events
 // meant for the page's own controls (the menu) from those meant for the desktop.
-// zoom: web/zoom.js's (pinch), latch: web/keybar.js's latched modifiers; both optional.
+// zoom: web/zoom.js's (pinch), latch: web/keybar.js's latched modifiers (for the next key,
+// click or tap); both optional.
 export function createControl({
   pc, video, sink = null, stage = null, scope = [], ui = {}, zoom = null, latch = null,
   win = globalThis.window, doc = globalThis.document,
@@ -158,7 +159,7 @@ export function createControl({
     win, doc, sink, out, canControl, ui, viewOnly, paste: clipboard, on, latch,
   });
   const pointer = createPointer({
-    win, video, channel: pointerChannel, out, canControl, viewOnly, focusSink, on, zoom,
+    win, video, channel: pointerChannel, out, canControl, viewOnly, focusSink, on, zoom, latch,
   });
 
   // Nothing may stay held on the desktop once this page cannot see the key come up.
@@ -205,6 +206,6 @@ export function createControl({
 
   return {
     canControl, canClipboard, sendCombo: keyboard.sendCombo, typeText: typeLongText,
-    toggleKeyboard: keyboard.toggleKeyboard, close,
+    toggleKeyboard: keyboard.toggleKeyboard, repoint: pointer.repoint, close,
   };
 }

@@ -6,8 +6,10 @@
 //   one finger   tap: left click · held still LONG_PRESS_MS: right click · moved: a left
 //                drag on the desktop, or, while the view is zoomed in, panning the view
 //                (a touch that starts right after a tap drags even then: tap-and-drag)
-//   two fingers  moved together: the wheel, both axes, the content following the fingers
-//                · pinched: the view zooms about the fingers and follows their centre
+//   two fingers  tapped (down and up within TWO_TAP_MS, neither moved): a right click
+//                between them · moved together: the wheel, both axes, the content
+//                following the fingers · pinched: the view zooms about the fingers and
+//                follows their centre
 //
 // Nothing reaches the desktop until the touch is known to be a tap, a hold or a drag, so
 // a second finger never leaves a stray click behind.
@@ -18,6 +20,7 @@ export const TAP_DRAG_MS = 300; // a touch this soon after a tap drags, zoomed o
 export const TAP_DRAG_PX = 40; // … and this near it
 export const PINCH_SLOP_PX = 16; // change of the fingers' distance that makes a pinch
 export const SCROLL_SLOP_PX = 8; // motion of their centre that makes a scroll
+export const TWO_TAP_MS = 400; // from the first finger down to the first up: a two-finger tap
 
 const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
 const centre = (a, b) => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
@@ -35,7 +38,9 @@ export function createGestures({ zoomed = () => false } = {}) {
   // two (pending, scroll or pinch) | rest (wait until every finger is up)
   let mode = 'idle';
   let first = null; // {id, x0, y0, t0}
-  let two = null; // {a, b, kind: null|'scroll'|'pinch', d0, c0, d, c}
+  // {a, b, kind: null|'scroll'|'pinch', d0, c0, d, c, t0: the first finger's down or null
+  // when the two cannot tap (the first one was panning)}
+  let two = null;
   let lastTap = null; // {t, x, y}
 
   function reset() {
@@ -50,7 +55,7 @@ export function createGestures({ zoomed = () => false } = {}) {
     const pb = fingers.get(b);
     const d = dist(pa, pb);
     const c = centre(pa, pb);
-    two = { a, b, kind: null, d0: d, c0: c, d, c };
+    two = { a, b, kind: null, d0: d, c0: c, d, c, t0: mode === 'pending' ? first.t0 : null };
     mode = 'two';
     first = null;
   }
@@ -134,6 +139,10 @@ export function createGestures({ zoomed = () => false } = {}) {
       return out; // a finger that was never part of it
     } else if (mode === 'two' && id !== two.a && id !== two.b) {
       return out;
+    } else if (mode === 'two' && !two.kind && two.t0 !== null && t - two.t0 <= TWO_TAP_MS) {
+      // the first of two still fingers lifted soon: a right click where they were
+      const at = { x: two.c0.x, y: two.c0.y };
+      out.push({ type: 'press', button: 2, ...at }, { type: 'release', button: 2, ...at });
     }
     if (mode !== 'idle') reset();
     return out;

@@ -3,9 +3,14 @@
 // browser; the rest are things a browser cannot type: key combinations, a paste typed out.
 // Sound on/off (web/audio.js) shows only while there is sound to turn on or off;
 // Statistics toggles the overlay of web/stats.js, Key bar the bar of web/keybar.js; while
-// the picture is pinched bigger (web/zoom.js) an item says how much and resets it. Each
-// toggle says its state in words ("Sound: off"), not only by its highlight. Escape closes
-// the menu (and goes no further: it was meant for the menu, not the desktop).
+// the picture is pinched bigger (web/zoom.js) an item says how much and resets it. Where
+// the desktop keeps its size (hello without `resize`) the view items take its place: Fit
+// to window, 1:1, and Zoom out / in with the zoom in between (those two leave the menu
+// open, for a few presses in a row). Each toggle says its state in words ("Sound: off"),
+// not only by its highlight. Escape closes the menu (and goes no further: it was meant
+// for the menu, not the desktop). The clipboard notice sits at the top centre, under the
+// status line, away from title-bar buttons and panels in the corners; it goes when the
+// share ends.
 
 import { COMBOS } from './control.js';
 
@@ -28,6 +33,11 @@ export function createMenu({
   const statsItem = panel.querySelector('[data-action="stats"]');
   const keybarItem = panel.querySelector('[data-action="keybar"]');
   const zoomItem = panel.querySelector('[data-action="zoom-reset"]');
+  const fitItem = panel.querySelector('[data-action="view-fit"]');
+  const oneItem = panel.querySelector('[data-action="view-1to1"]');
+  const zoomRow = panel.querySelector('.zoom-row');
+  const zoomLevel = panel.querySelector('.zoom-level');
+  let fixed = false; // the desktop keeps its size: the view items are offered
   const notice = doc.getElementById('clip-notice');
   const noticeText = notice.querySelector('.text');
   let clipText = '';
@@ -67,11 +77,25 @@ export function createMenu({
     setToggle(keybarItem, 'Key bar', shown);
   }
 
-  // view: web/zoom.js's {scale}; the item is there only while zoomed in.
+  // view: web/zoom.js's {scale, mode, ratio}. A desktop that follows the window: the
+  // reset item is there only while pinched in. One that keeps its size: the view items,
+  // the zoom in device pixels a desktop pixel (100 % is 1:1).
   function setZoom(view) {
-    if (!zoomItem) return;
-    zoomItem.hidden = view.scale <= 1;
-    zoomItem.textContent = `Zoom: ${Math.round(view.scale * 100)} % · back to 100 %`;
+    if (zoomItem) {
+      zoomItem.hidden = fixed || view.scale <= 1;
+      zoomItem.textContent = `Zoom: ${Math.round(view.scale * 100)} % · back to 100 %`;
+    }
+    if (!fixed || view.ratio === undefined) return;
+    fitItem?.setAttribute('aria-pressed', String(view.mode === 'fit'));
+    oneItem?.setAttribute('aria-pressed', String(view.mode === '1:1'));
+    if (zoomLevel) zoomLevel.textContent = `${Math.round(view.ratio * 100)} %`;
+  }
+
+  // hello: whether the desktop keeps its size whatever this window's (see setZoom)
+  function setFixed(value) {
+    fixed = !!value;
+    for (const el of [fitItem, oneItem, zoomRow]) if (el) el.hidden = !fixed;
+    if (fixed && zoomItem) zoomItem.hidden = true;
   }
 
   async function toggleFullscreen() {
@@ -122,6 +146,14 @@ export function createMenu({
       getKeybar()?.toggle();
     } else if (action === 'zoom-reset') {
       getZoom()?.reset();
+    } else if (action === 'view-fit') {
+      getZoom()?.fit();
+    } else if (action === 'view-1to1') {
+      getZoom()?.oneToOne();
+    } else if (action === 'zoom-in') {
+      getZoom()?.zoomIn();
+    } else if (action === 'zoom-out') {
+      getZoom()?.zoomOut();
     } else if (!control) {
       notify('Not connected to the desktop yet.');
     } else if (item.dataset.combo) {
@@ -177,7 +209,7 @@ export function createMenu({
   panel.addEventListener('click', (ev) => {
     const item = ev.target.closest('button');
     if (!item) return;
-    setOpen(false);
+    if (item.dataset.keepOpen === undefined) setOpen(false);
     run(item);
   });
   // On the window, first (before web/keyboard.js's listener, made later): the focus is
@@ -205,7 +237,9 @@ export function createMenu({
     setStats,
     setKeybar,
     setZoom,
+    setFixed,
     showClipboard,
+    hideClipboard: hideNotice,
     // Key events aimed at the menu or the notice are the page's, not the desktop's.
     owns: (target) => target instanceof Node && (toolbar.contains(target) ||
       notice.contains(target)),

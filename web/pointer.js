@@ -5,7 +5,7 @@
 // web/gesture.js (tap, long press, drag, two-finger scroll, pinch) and web/zoom.js.
 
 import {
-  encodePointerMove, encodeButton, encodeWheel, normalisedPosition, WHEEL_PIXEL,
+  encodePointerMove, encodeButton, encodeKey, encodeWheel, normalisedPosition, WHEEL_PIXEL,
 } from './input.js';
 import { createGestures } from './gesture.js';
 
@@ -40,14 +40,32 @@ export function touchWheel(dx, dy, scale, rest) {
 // channel or null; viewOnly(): tells the person this link cannot control; focusSink():
 // gives the keyboard textarea focus; on(target, type, fn, opts): adds a listener that
 // control.js removes on close.
-// zoom: web/zoom.js's, or null (no pinch).
+// zoom: web/zoom.js's, or null (no pinch). latch: web/keybar.js's { latched(), used() }
+// or null: modifiers latched on the key bar go with the next click or tap (Ctrl+click),
+// held from its press to its release, a drag's too.
 export function createPointer({
-  win, video, channel, out, canControl, viewOnly, focusSink, on, zoom = null,
+  win, video, channel, out, canControl, viewOnly, focusSink, on, zoom = null, latch = null,
 }) {
   const buttons = new Set(); // MouseEvent.button numbers the desktop holds for us
   const rawMotion = 'onpointerrawupdate' in win;
   let pending = null; // the newest pointer position not yet sent
   let frame = 0;
+  let mods = []; // latched modifier codes held down with the buttons, in press order
+  let mouse = null; // the mouse's last event over the video ({clientX, clientY})
+
+  // A button goes down: the latched modifiers first, once, until every button is up.
+  function pressMods() {
+    if (buttons.size || !latch?.latched().length) return;
+    mods = latch.latched();
+    latch.used();
+    for (const code of mods) out.send(encodeKey(code, true));
+  }
+
+  function releaseMods() {
+    if (buttons.size) return;
+    for (const code of mods.reverse()) out.send(encodeKey(code, false));
+    mods = [];
+  }
 
   function position(ev) {
     return normalisedPosition(ev.clientX, ev.clientY, video, buttons.size > 0);
@@ -93,6 +111,7 @@ export function createPointer({
     const p = position(ev);
     if (!p) return false; // pressed over the bars: not the desktop's
     moveNow(p);
+    if (pressed) pressMods();
     out.send(msg);
     if (pressed) {
       buttons.add(b);
@@ -103,6 +122,7 @@ export function createPointer({
       }
     } else {
       buttons.delete(b);
+      releaseMods();
     }
     return true;
   }
@@ -110,6 +130,7 @@ export function createPointer({
   function releaseButtons() {
     for (const b of buttons) out.send(encodeButton(b, false));
     buttons.clear();
+    releaseMods();
   }
 
   // -- fingers ---------------------------------------------------------------------------
@@ -140,9 +161,14 @@ export function createPointer({
         const p = at(a, !pressed);
         if (!p) continue; // pressed over the bars: not the desktop's
         moveNow(p);
+        if (pressed) pressMods();
         out.send(encodeButton(a.button, pressed));
-        if (pressed) buttons.add(a.button);
-        else buttons.delete(a.button);
+        if (pressed) {
+          buttons.add(a.button);
+        } else {
+          buttons.delete(a.button);
+          releaseMods();
+        }
       } else if (a.type === 'move') {
         const p = at(a, buttons.size > 0);
         if (p) moveLater(p);
@@ -208,6 +234,7 @@ export function createPointer({
       return;
     }
     if (!canControl || !ev.isPrimary) return;
+    mouse = { clientX: ev.clientX, clientY: ev.clientY };
     // A second mouse button pressed or released while one is held (a chord) comes as
     // pointermove with that button set.
     if (ev.button >= 0 && ev.button < BUTTON_BITS.length &&
@@ -222,6 +249,7 @@ export function createPointer({
   function onPointerRawUpdate(ev) {
     // chords come as pointermove, fingers through gesture.js
     if (!canControl || !ev.isPrimary || ev.button >= 0 || isTouch(ev)) return;
+    mouse = { clientX: ev.clientX, clientY: ev.clientY };
     const p = position(ev);
     if (p) moveLater(p);
   }
@@ -261,6 +289,9 @@ export function createPointer({
   on(video, 'pointerup', onPointerUp);
   on(video, 'pointercancel', onPointerCancel);
   on(video, 'wheel', onWheel, { passive: false });
+  on(video, 'pointerleave', (ev) => {
+    if (!isTouch(ev)) mouse = null;
+  });
   // mousedown too: no focus leaves the textarea, no text selection, no drag of the video
   on(video, 'mousedown', onMouse);
   on(video, 'mouseup', onMouse);
@@ -270,7 +301,15 @@ export function createPointer({
     // The desktop lets go of everything (control.js sends the one message that says so).
     forget() {
       buttons.clear();
+      mods = [];
       pending = null;
+    },
+    // The view moved under a mouse that did not (web/scroll.js's edge panning, the menu's
+    // zoom): the desktop's pointer goes to what is under it now.
+    repoint() {
+      if (!canControl || !mouse) return;
+      const p = position(mouse);
+      if (p) moveLater(p);
     },
     close() {
       win.cancelAnimationFrame?.(frame);

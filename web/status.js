@@ -4,8 +4,11 @@
 
 const FLASH_MS = 4000;
 
-// element: the status box; state: window.wayrtc.
-export function createStatus({ element, state, win = globalThis.window }) {
+// element: the status box; state: window.wayrtc; onState(value): after each change of
+// window.wayrtc.state.
+export function createStatus({
+  element, state, onState = () => {}, win = globalThis.window,
+}) {
   let flashTimer = 0;
 
   // `action`: {label, run} for a button beside the text (Retry now, Reconnect).
@@ -32,6 +35,7 @@ export function createStatus({ element, state, win = globalThis.window }) {
 
   function setState(value) {
     state.state = value;
+    onState(value);
   }
 
   return { show, flash, setState };

@@ -1,6 +1,7 @@
 /* The estimate is min(delay-based, loss-based), clamped to [min, max].
  *
- * Delay: packets sent within 5 ms of each other form a group (a frame's burst); between
+ * Delay: packets sent within 5 ms of each other form a group (a frame's burst), and so
+ * do those that arrive in a burst right after it (a receiver that stalled); between
  * consecutive groups, how much longer they took to arrive than to leave is queueing
  * growing (or draining) at the bottleneck. The sum of those, smoothed, against arrival
  * time over the last 20 groups gives a slope (trendline filter); a slope above an
@@ -28,6 +29,8 @@
 #include <string.h>
 
 #define GROUP_US             5000
+#define BURST_US             5000   /* arriving this soon after the group, faster than sent: */
+#define BURST_MAX_US         100000 /* the same group (a receiver that stalled), this long at most */
 #define TREND_WINDOW         20
 #define TREND_SMOOTHING      0.9
 #define TREND_GAIN           4.0
@@ -67,7 +70,7 @@ enum rate_state { RATE_HOLD, RATE_INCREASE, RATE_DECREASE };
 
 struct group {
 	bool valid;
-	int64_t first_send, last_send, last_arrival;
+	int64_t first_send, last_send, first_arrival, last_arrival;
 };
 
 struct acked {
@@ -366,16 +369,29 @@ static double queue_delay_s(const struct bwe *b)
 	       (double)G_USEC_PER_SEC;
 }
 
+/* A packet that arrived right after the group, sooner after it than it was sent: a
+ * receiver that stalled (a busy CPU) and then took in at once what had waited. That is
+ * no queue growing at a bottleneck, which never delivers faster than its rate, so it
+ * joins the group (whose delay the stall then counts once) instead of making deltas of
+ * its own that the trend would read as a queue filling and draining. */
+static bool in_burst(const struct group *g, const struct rtc_bwe_packet *p)
+{
+	int64_t arrival = p->arrival_us - g->last_arrival, send = p->send_us - g->last_send;
+
+	return arrival - send < 0 && arrival <= BURST_US &&
+	       p->arrival_us - g->first_arrival < BURST_MAX_US;
+}
+
 static void delay_packet(struct bwe *b, const struct rtc_bwe_packet *p, int64_t now)
 {
 	track_base(b, p, now);
 	if (!b->cur.valid) {
-		b->cur = (struct group){true, p->send_us, p->send_us, p->arrival_us};
+		b->cur = (struct group){true, p->send_us, p->send_us, p->arrival_us, p->arrival_us};
 		return;
 	}
 	if (p->send_us < b->cur.first_send)
 		return; /* older than the group: a late report */
-	if (p->send_us - b->cur.first_send <= GROUP_US) {
+	if (p->send_us - b->cur.first_send <= GROUP_US || in_burst(&b->cur, p)) {
 		b->cur.last_send = MAX(b->cur.last_send, p->send_us);
 		b->cur.last_arrival = MAX(b->cur.last_arrival, p->arrival_us);
 		return;
@@ -383,7 +399,7 @@ static void delay_packet(struct bwe *b, const struct rtc_bwe_packet *p, int64_t 
 	if (b->prev.valid)
 		group_delta(b, now);
 	b->prev = b->cur;
-	b->cur = (struct group){true, p->send_us, p->send_us, p->arrival_us};
+	b->cur = (struct group){true, p->send_us, p->send_us, p->arrival_us, p->arrival_us};
 }
 
 /* ---- AIMD ---- */

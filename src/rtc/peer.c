@@ -51,11 +51,14 @@
 #define RESEND_MARKS      1024 /* by sequence number, a power of two */
 #define RESEND_GAP_MIN_US 50000
 #define RESEND_QUEUED_US  1000000 /* a mark still queued after this is stale (queue dropped) */
-/* A feedback report that lost this much (a link that just got much slower overflowed):
+/* Of the packets sent since the newest keyframe began, transport-cc reports (at least
+ * SKIP_MIN_PACKETS) that lost this much (a link that just got much slower overflowed):
  * what waits is dropped and a keyframe asked for, at the new rate a few kilobytes, where
  * resending the lost packets would cost the slower link hundreds and the browser could
- * show nothing until they came. At most once a SKIP_INTERVAL_US. */
+ * show nothing until they came. Not while a keyframe is queued or being queued (it is the
+ * fresh start), and at most once a SKIP_INTERVAL_US. */
 #define SKIP_LOSS        0.25
+#define SKIP_MIN_PACKETS 20
 #define SKIP_INTERVAL_US 1000000
 #define QUEUE_HARD_MAX   8192  /* video packets queued, whatever the rate */
 #define ESTIMATE_REPORT  0.05  /* a change this large (relative) is reported */
@@ -146,9 +149,12 @@ struct rtc_peer {
 	int64_t resend_gap_us; /* the main loop's round trip, for the marks */
 	struct pacer pacer;
 	uint32_t pacing_bps;
-	bool congested;     /* rtc_bwe_congested: a backlog is not drained faster than the link */
-	int64_t skipped_us; /* when heavy loss last made it skip to a keyframe (SKIP_LOSS) */
-	uint32_t queued_ts; /* timestamp of the last video packet queued */
+	bool congested;       /* rtc_bwe_congested: a backlog is not drained faster than the link */
+	int64_t skipped_us;   /* when heavy loss last made it skip to a keyframe (SKIP_LOSS) */
+	int64_t loss_from_us; /* packets sent before this do not count for SKIP_LOSS */
+	unsigned skip_seen, skip_lost; /* main loop: reported since loss_from_us */
+	bool queuing_key;              /* the frame being queued is a keyframe */
+	uint32_t queued_ts;            /* timestamp of the last video packet queued */
 	bool queued_any;
 	bool drop_frame;     /* the frame being queued is dropped */
 	bool skipping;       /* frames were dropped: delta frames too until a keyframe */
@@ -533,10 +539,22 @@ static void on_twcc(struct rtc_peer *peer, const struct rtc_rtcp_event *ev)
 	struct twcc_batch b = {.peer = peer, .cap = TWCC_HISTORY};
 	int64_t now = g_get_monotonic_time();
 
+	int64_t loss_from;
+
 	b.pkts = g_new(struct rtc_bwe_packet, b.cap);
 	g_mutex_lock(&peer->lock);
 	rtc_twcc_parse(ev->twcc.fci, ev->twcc.len, &fb, twcc_status, &b);
 	g_mutex_unlock(&peer->lock);
+	g_mutex_lock(&peer->qlock);
+	loss_from = peer->loss_from_us;
+	g_mutex_unlock(&peer->qlock);
+	for (size_t i = 0; i < b.n; i++) {
+		/* a probe may overflow the link on purpose: the picture's packets tell */
+		if (b.pkts[i].send_us >= loss_from && !b.pkts[i].probe_id) {
+			peer->skip_seen++;
+			peer->skip_lost += !b.pkts[i].received;
+		}
+	}
 	if (b.n)
 		rtc_bwe_on_feedback(peer->bwe, now, b.pkts, b.n);
 	g_free(b.pkts);
@@ -546,8 +564,23 @@ static void on_twcc(struct rtc_peer *peer, const struct rtc_rtcp_event *ev)
 static void drop_unstarted(struct rtc_peer *peer);
 static void want_keyframe(struct rtc_peer *peer);
 
+/* Under qlock: a keyframe is being queued or waits to be sent. */
+static bool keyframe_ahead(const struct rtc_peer *peer)
+{
+	if (peer->queuing_key)
+		return true;
+	for (GList *l = peer->video_q.head; l; l = l->next) {
+		const struct qpkt *q = l->data;
+
+		if (q->keyframe && q->frame_start)
+			return true;
+	}
+	return false;
+}
+
 /* Under qlock: SKIP_LOSS. The frame on the wire is finished (the rest of one being
- * queued is not), then nothing but a keyframe. */
+ * queued is not), then nothing but a keyframe; losses count again from its first packet
+ * sent. */
 static void skip_after_loss(struct rtc_peer *peer, int64_t now)
 {
 	drop_unstarted(peer);
@@ -555,6 +588,8 @@ static void skip_after_loss(struct rtc_peer *peer, int64_t now)
 	peer->resend_bytes = 0;
 	peer->drop_frame = peer->skipping = true;
 	peer->skipped_us = now;
+	peer->loss_from_us = INT64_MAX;
+	peer->skip_seen = peer->skip_lost = 0;
 	peer->stats.loss_skips++;
 	want_keyframe(peer);
 }
@@ -574,9 +609,13 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 	peer->pacing_bps = (uint32_t)(est * PACING_FACTOR);
 	peer->congested = rtc_bwe_congested(peer->bwe, now);
 	peer->resend_gap_us = MAX(bs.rtt_us, RESEND_GAP_MIN_US) + bs.queue_us;
-	if (peer->sending && bs.loss >= SKIP_LOSS && !peer->skipping &&
-	    now - peer->skipped_us >= SKIP_INTERVAL_US)
-		skip_after_loss(peer, now);
+	if (peer->skip_seen >= SKIP_MIN_PACKETS) {
+		if (peer->sending && peer->skip_lost >= SKIP_LOSS * peer->skip_seen &&
+		    !peer->skipping && now - peer->skipped_us >= SKIP_INTERVAL_US &&
+		    !keyframe_ahead(peer))
+			skip_after_loss(peer, now);
+		peer->skip_seen = peer->skip_lost = 0;
+	}
 	rtc_pacer_set_rate(&peer->pacer, peer->pacing_bps);
 	peer->stats.estimate_bps = est;
 	peer->stats.pacing_bps = peer->pacing_bps;
@@ -1116,6 +1155,7 @@ static bool fast_path(struct rtc_peer *peer, struct qpkt *q)
 	if (q->keyframe && q->frame_start) {
 		peer->kf_seq = q->seq;
 		peer->have_kf = true;
+		peer->loss_from_us = now;
 	}
 	if (q->frame_start)
 		peer->stats.frames++;
@@ -1175,6 +1215,7 @@ void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, 
 		              peer->video_q.length > QUEUE_HARD_MAX / 2;
 
 		peer->drop_frame = false;
+		peer->queuing_key = keyframe;
 		if (keyframe) {
 			/* a fresh start: whatever waits before it is moot */
 			if (behind || peer->skipping)
@@ -1409,6 +1450,7 @@ static gpointer sender_main(void *data)
 				if (q->keyframe && q->frame_start) {
 					peer->kf_seq = q->seq;
 					peer->have_kf = true;
+					peer->loss_from_us = now;
 				}
 			}
 		}

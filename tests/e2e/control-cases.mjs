@@ -199,3 +199,47 @@ export async function viewOnlyMovesNothing(desktop, { onShare, extra } = {}) {
   await w.waitForLog(/input messages ignored \(view-only\)/);
   await stop(w.child);
 }
+
+// The menu's 1:1 view (web/zoom.js) on a desktop that keeps its size: each desktop pixel
+// one pixel of the window (at pixel ratio 1), centred, bigger or smaller than the window
+// as the desktop is; clicks on window pixels computed from that alone land on the desktop
+// pixels under them.
+export async function oneToOneClicks(desktop) {
+  const { w, events } = await desktop.share([]);
+  const viewport = { width: 1000, height: 600 };
+  const page = await openPage(desktop, w.url, viewport);
+  await waitForControl(page);
+  assert.notEqual((await page.evaluate(() => window.wayrtc.hello)).resize, true,
+    'a desktop that keeps its size');
+  await page.click('#menu-toggle');
+  await page.click('[data-action="view-1to1"]');
+  const { width: W, height: H } = desktop;
+  const r = await page.$eval('#screen', (v) => v.getBoundingClientRect().toJSON());
+  const scale = Math.min(r.width / W, r.height / H);
+  assert.ok(Math.abs(scale - 1) < 1e-6, `1:1: ${scale} CSS px a desktop pixel`);
+  // the picture's corner, in the window, on a whole pixel
+  const left = r.left + (r.width - W) / 2;
+  const top = r.top + (r.height - H) / 2;
+  for (const t of [left, top]) {
+    assert.ok(Math.abs(t - Math.round(t)) < 0.01, `the corner on a whole pixel: ${t}`);
+  }
+  // what of the desktop the window shows, and two pixels inside it, clear of the edges
+  // (where the view would pan)
+  const x0 = Math.max(0, -left);
+  const y0 = Math.max(0, -top);
+  const x1 = Math.min(W, viewport.width - left);
+  const y1 = Math.min(H, viewport.height - top);
+  for (const [x, y] of [[x0 + 40, y0 + 50], [x1 - 70, y1 - 60]]) {
+    const cx = left + x + 0.5;
+    const cy = top + y + 0.5;
+    await page.mouse.move(cx - 4, cy - 4);
+    await page.mouse.click(cx, cy);
+    const press = await events.waitFor(new RegExp(`^button ${BTN_LEFT} pressed$`));
+    const m = events.lastBefore(/^pointer motion (\d+) (\d+)$/, press.line);
+    assert.ok(m && Math.abs(Number(m[1]) - x) <= 1 && Math.abs(Number(m[2]) - y) <= 1,
+      `1:1: clicked over desktop (${x}, ${y}), the client saw ${m ? `(${m[1]}, ${m[2]})` : 'no motion'}`);
+    await events.waitFor(new RegExp(`^button ${BTN_LEFT} released$`));
+  }
+  await page.close();
+  await stop(w.child);
+}

@@ -12,7 +12,7 @@ import {
 } from './lib.mjs';
 import {
   BTN_LEFT, openPage, clicksKeysAndWheel, germanLayout, closedTabReleases,
-  viewOnlyMovesNothing, shiftFlagWithoutShiftKey,
+  viewOnlyMovesNothing, shiftFlagWithoutShiftKey, oneToOneClicks,
 } from './control-cases.mjs';
 
 const W = 640;
@@ -63,6 +63,9 @@ test('with --keyboard-layout=de the same keys type the German letters',
   () => germanLayout(desktop));
 
 test('closing the tab while a key is down releases it', () => closedTabReleases(desktop));
+
+test('at 1:1 in a bigger window: a click lands on the desktop pixel under it',
+  () => oneToOneClicks(desktop));
 
 test('a view-only link moves nothing, even when its page sends input', async () => {
   let copier;

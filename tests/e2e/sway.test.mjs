@@ -11,7 +11,7 @@ import {
 } from './lib.mjs';
 import {
   clicksKeysAndWheel, germanLayout, closedTabReleases, viewOnlyMovesNothing,
-  shiftFlagWithoutShiftKey, clickAt, pointerInside,
+  shiftFlagWithoutShiftKey, clickAt, pointerInside, oneToOneClicks,
 } from './control-cases.mjs';
 
 const SWAY_USER = 'wayrtc-test';
@@ -130,6 +130,9 @@ test('sway: with --keyboard-layout=de the same keys type the German letters',
   () => germanLayout(desktop));
 
 test('sway: closing the tab while a key is down releases it', () => closedTabReleases(desktop));
+
+test('sway at 1:1 in a smaller window: a click lands on the desktop pixel under it',
+  () => oneToOneClicks(desktop));
 
 test('sway: a view-only link moves nothing, even when its page sends input',
   () => viewOnlyMovesNothing(desktop));

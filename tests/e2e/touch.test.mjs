@@ -2,7 +2,8 @@
 // phone (touch events through CDP, several fingers at once) on wayrtc's virtual desktop of
 // a fixed size (a desktop that cannot follow the window, where pinch matters most). The
 // pattern client inside prints what the desktop received: a long press is a right click,
-// two fingers moving scroll both axes, the key bar's Ctrl goes with the next key, a pinch
+// so is a two-finger tap, two fingers moving scroll both axes, the key bar's Ctrl goes with
+// the next key or tap, a pinch
 // zooms the page's view (not the browser's) and a tap afterwards lands on the desktop pixel
 // it aimed at. The menu: labelled, Escape closes it without the desktop hearing it, its
 // empty corner box lets clicks through to the desktop; and a viewer leaving is not logged
@@ -107,6 +108,37 @@ test('a long press is a right click, a tap a left one, where the finger is', asy
   await context.close();
 });
 
+test('two fingers tapped are a right click between them; Ctrl on the key bar, then a tap: Ctrl+click',
+  async () => {
+    const { w, events } = await share();
+    const { context, page, cdp } = await phone(w);
+    const a = await pointAt(page, 200, 300);
+    const b = await pointAt(page, 300, 300);
+    await cdp.send('Input.dispatchTouchEvent', {
+      type: 'touchStart', touchPoints: [{ ...a, id: 0 }, { ...b, id: 1 }],
+    });
+    await sleep(80);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    const press = await events.waitFor(new RegExp(`^button (\\d+) pressed$`));
+    assert.equal(Number(press[1]), BTN_RIGHT, 'a two-finger tap is the right button');
+    near(pressedAt(events, press), [250, 300], 'two-finger tap');
+    await events.waitFor(new RegExp(`^button ${BTN_RIGHT} released$`));
+
+    await page.tap('#keybar [data-code="ControlLeft"]');
+    const from = events.lines().length;
+    const p = await pointAt(page, 400, 200);
+    await page.touchscreen.tap(p.x, p.y);
+    const up = await events.waitFor(new RegExp(`^key ${KEY_LEFTCTRL} released$`));
+    assert.deepEqual(events.lines().slice(from, up.line + 1)
+      .filter((l) => /^(key|button) /.test(l)), [
+      `key ${KEY_LEFTCTRL} pressed Control_L`, `button ${BTN_LEFT} pressed`,
+      `button ${BTN_LEFT} released`, `key ${KEY_LEFTCTRL} released`,
+    ]);
+    assert.equal(await page.getAttribute('#keybar [data-code="ControlLeft"]', 'aria-pressed'),
+      'false', 'used up by that tap');
+    await context.close();
+  });
+
 test('two fingers moving scroll the wheel, both axes, with no click', async () => {
   const { w, events } = await share();
   const { context, page, cdp } = await phone(w);
@@ -191,7 +223,7 @@ test('a pinch zooms the page\'s view, not the browser\'s; a tap then lands where
     assert.ok(after.width > before.width * 4, `the picture grew from ${before.width} to ${after.width}`);
     assert.equal(await page.evaluate(() => window.visualViewport.scale), 1,
       'the browser did not zoom the page');
-    assert.ok(await page.isVisible('[data-action="zoom-reset"]') === false, 'the menu is closed');
+    assert.ok(await page.isVisible('#menu') === false, 'the menu is closed');
     assert.deepEqual(events.lines().filter((l) => l.startsWith('button') || l.startsWith('axis')),
       [], 'the desktop heard nothing of the pinch');
 
@@ -214,8 +246,10 @@ test('a pinch zooms the page\'s view, not the browser\'s; a tap then lands where
 
     // the menu says how far, and takes it back
     await page.tap('#menu-toggle');
-    assert.match(await page.textContent('[data-action="zoom-reset"]'), /Zoom: \d+ %/);
-    await page.tap('[data-action="zoom-reset"]');
+    // (this desktop keeps its size: the view items, Fit among them)
+    assert.match(await page.textContent('.zoom-level'), /^\d+ %$/);
+    assert.equal(await page.getAttribute('[data-action="view-fit"]', 'aria-pressed'), 'false');
+    await page.tap('[data-action="view-fit"]');
     assert.equal((await page.evaluate(() => window.wayrtc.zoom)).scale, 1);
     await context.close();
   });

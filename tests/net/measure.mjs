@@ -83,6 +83,41 @@ export async function startMeter(page) {
   });
 }
 
+// The same frames for a page that draws into a canvas (noVNC): on every animation frame
+// the clock is read from `selector`'s canvas, and a frame counts when it changed. No
+// getStats: summarize() leaves those figures empty.
+export async function startCanvasMeter(page, selector) {
+  await page.evaluate((sel) => {
+    const src = document.querySelector(sel);
+    const c = document.createElement('canvas');
+    c.width = 32 * 16;
+    c.height = 16;
+    const g = c.getContext('2d', { willReadFrequently: true });
+    const m = { frames: [], stats: [], running: true };
+    let last = null;
+    window.__netMeter = m;
+    const onFrame = () => {
+      if (!m.running) return;
+      if (src.width >= c.width) {
+        g.drawImage(src, 0, 0, c.width, c.height, 0, 0, c.width, c.height);
+        const row = g.getImageData(0, 8, c.width, 1).data;
+        let painted = 0;
+        for (let i = 0; i < 32; i++) {
+          if (row[(i * 16 + 8) * 4 + 1] > 128) painted = (painted | (1 << i)) >>> 0;
+        }
+        if (painted !== last) {
+          const wall = Date.now();
+          const age = ((wall >>> 0) - painted) >>> 0;
+          last = painted;
+          m.frames.push({ wall, age: age > 10000 ? null : age });
+        }
+      }
+      requestAnimationFrame(onFrame);
+    };
+    requestAnimationFrame(onFrame);
+  }, selector);
+}
+
 export async function readMeter(page) {
   return page.evaluate(() => ({ frames: window.__netMeter.frames, stats: window.__netMeter.stats }));
 }

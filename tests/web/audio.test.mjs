@@ -289,7 +289,7 @@ test('the menu\'s Sound item: hidden without sound, pressed as chosen, toggles, 
     keyboard: element(),
   };
   const panel = element({ hidden: true });
-  panel.querySelector = (sel) => items[/data-action="([\w-]+)"/.exec(sel)[1]];
+  panel.querySelector = (sel) => items[/data-action="([\w-]+)"/.exec(sel)?.[1]] ?? null;
   panel.querySelectorAll = () => [];
   const notice = element();
   notice.querySelector = () => element();

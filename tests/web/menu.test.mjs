@@ -23,11 +23,20 @@ function element(props = {}) {
 }
 
 function setup() {
-  const actions = ['fullscreen', 'sound', 'stats', 'keyboard', 'keybar', 'zoom-reset'];
+  const actions = ['fullscreen', 'sound', 'stats', 'keyboard', 'keybar', 'zoom-reset', 'view-fit',
+    'view-1to1', 'zoom-in', 'zoom-out'];
   const items = Object.fromEntries(actions.map((a) => [a, element({ dataset: { action: a } })]));
-  items['zoom-reset'].hidden = true;
+  items['zoom-in'].dataset.keepOpen = '';
+  items['zoom-out'].dataset.keepOpen = '';
+  for (const a of ['zoom-reset', 'view-fit', 'view-1to1']) items[a].hidden = true;
+  const zoomRow = element({ hidden: true });
+  const zoomLevel = element();
   const panel = element({ hidden: true, kids: Object.values(items) });
-  panel.querySelector = (sel) => items[/data-action="([\w-]+)"/.exec(sel)[1]];
+  panel.querySelector = (sel) => {
+    if (sel === '.zoom-row') return zoomRow;
+    if (sel === '.zoom-level') return zoomLevel;
+    return items[/data-action="([\w-]+)"/.exec(sel)[1]];
+  };
   panel.querySelectorAll = () => [];
   const toggle = element();
   const toolbar = element({ kids: [panel, toggle, ...Object.values(items)] });
@@ -42,7 +51,13 @@ function setup() {
   const menu = createMenu({
     getControl: () => null,
     getKeybar: () => ({ toggle: () => calls.push('keybar') }),
-    getZoom: () => ({ reset: () => calls.push('zoom-reset') }),
+    getZoom: () => ({
+      reset: () => calls.push('zoom-reset'),
+      fit: () => calls.push('fit'),
+      oneToOne: () => calls.push('1:1'),
+      zoomIn: () => calls.push('in'),
+      zoomOut: () => calls.push('out'),
+    }),
     notify: () => {}, doc, nav: {}, win,
   });
   // the desktop's keyboard (web/keyboard.js) listens on the window after the menu
@@ -58,7 +73,10 @@ function setup() {
     Object.defineProperty(ev, 'target', { value: item });
     panel.dispatchEvent(ev);
   };
-  return { items, panel, toggle, doc, win, menu, desktopKeys, press, click, calls };
+  return {
+    items, panel, toggle, doc, win, menu, desktopKeys, press, click, calls, zoomRow, zoomLevel,
+    notice,
+  };
 }
 
 test('Escape closes the open menu, and the desktop does not get it', () => {
@@ -110,4 +128,42 @@ test('toggles say their state in words; zoom and key bar items do their job', ()
   assert.deepEqual(t.calls, ['keybar', 'zoom-reset']);
   t.menu.setZoom({ scale: 1 });
   assert.equal(t.items['zoom-reset'].hidden, true);
+});
+
+test('a desktop that keeps its size: Fit, 1:1 and zoom steps in the menu, saying which', () => {
+  const t = setup();
+  t.menu.setFixed(false);
+  assert.equal(t.items['view-fit'].hidden, true, 'a desktop that follows the window: no view items');
+  assert.equal(t.zoomRow.hidden, true);
+  t.menu.setFixed(true);
+  assert.equal(t.items['view-fit'].hidden, false);
+  assert.equal(t.items['view-1to1'].hidden, false);
+  assert.equal(t.zoomRow.hidden, false);
+  t.menu.setZoom({ scale: 1, mode: 'fit', ratio: 0.625 });
+  assert.equal(t.items['view-fit'].getAttribute('aria-pressed'), 'true');
+  assert.equal(t.items['view-1to1'].getAttribute('aria-pressed'), 'false');
+  assert.equal(t.zoomLevel.textContent, '63 %');
+  t.menu.setZoom({ scale: 1.6, mode: '1:1', ratio: 1 });
+  assert.equal(t.items['view-fit'].getAttribute('aria-pressed'), 'false');
+  assert.equal(t.items['view-1to1'].getAttribute('aria-pressed'), 'true');
+  assert.equal(t.zoomLevel.textContent, '100 %');
+  assert.equal(t.items['zoom-reset'].hidden, true, 'Fit does what the pinch reset would');
+
+  t.toggle.dispatchEvent(new Event('click'));
+  t.click(t.items['zoom-in']);
+  assert.equal(t.panel.hidden, false, 'zooming leaves the menu open, for another step');
+  t.click(t.items['zoom-out']);
+  t.click(t.items['view-1to1']);
+  assert.equal(t.panel.hidden, true, 'a choice closes it');
+  t.click(t.items['view-fit']);
+  assert.deepEqual(t.calls, ['in', 'out', '1:1', 'fit']);
+});
+
+test('the clipboard notice: shown for a copy, taken away when the share ends', () => {
+  const t = setup();
+  t.notice.hidden = true;
+  t.menu.showClipboard('copied text', false);
+  assert.equal(t.notice.hidden, false);
+  t.menu.hideClipboard();
+  assert.equal(t.notice.hidden, true);
 });

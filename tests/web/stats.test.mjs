@@ -157,7 +157,7 @@ test('the menu\'s Statistics item turns the overlay on and off and shows it pres
     stats: element({ dataset: { action: 'stats' } }),
   };
   const panel = element({ hidden: true });
-  panel.querySelector = (sel) => items[/data-action="([\w-]+)"/.exec(sel)[1]];
+  panel.querySelector = (sel) => items[/data-action="([\w-]+)"/.exec(sel)?.[1]] ?? null;
   panel.querySelectorAll = () => [];
   const notice = element();
   notice.querySelector = () => element();

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createGestures, LONG_PRESS_MS, TAP_SLOP_PX, TAP_DRAG_MS,
+  createGestures, LONG_PRESS_MS, TAP_SLOP_PX, TAP_DRAG_MS, TWO_TAP_MS,
 } from '../../web/gesture.js';
 import {
   clampView, pinchView, panView, containedRect, createZoom, ZOOM_MAX,
@@ -136,6 +136,37 @@ test('a cancelled drag lets go of the button; a cancelled touch clicks nothing',
   assert.deepEqual(g.cancel(8, 110), []);
   assert.deepEqual(g.tick(10000), []);
   assert.equal(g.mode, 'idle');
+});
+
+test('two fingers tapped together are a right click between them; moved or slow, nothing', () => {
+  const g = createGestures();
+  g.down(1, 100, 200, 0);
+  assert.deepEqual(g.down(2, 160, 200, 30), []);
+  assert.deepEqual(g.move(1, 103, 201, 60), [], 'fingers tremble');
+  assert.deepEqual(g.up(1, 103, 201, 120), [
+    { type: 'press', button: 2, x: 130, y: 200 }, { type: 'release', button: 2, x: 130, y: 200 },
+  ]);
+  assert.deepEqual(g.up(2, 160, 200, 140), [], 'the second finger lifting is nothing more');
+  assert.equal(g.mode, 'idle');
+  // held too long: nothing (and no long press either)
+  g.down(1, 100, 200, 1000);
+  g.down(2, 160, 200, 1010);
+  assert.deepEqual(g.tick(1000 + LONG_PRESS_MS + 100), []);
+  assert.deepEqual(g.up(1, 100, 200, 1000 + TWO_TAP_MS + 1), []);
+  g.up(2, 160, 200, 1000 + TWO_TAP_MS + 2);
+  // a quick scroll is a scroll, not a click
+  g.down(1, 100, 200, 2000);
+  g.down(2, 160, 200, 2010);
+  assert.deepEqual(types(g.move(1, 100, 190, 2030)), []);
+  assert.deepEqual(types(g.move(2, 160, 170, 2040)), ['scroll']);
+  assert.deepEqual(types(g.up(1, 100, 190, 2060)), [], 'no click after a scroll');
+  g.up(2, 160, 170, 2070);
+  // zoomed in: a finger that was panning, then a second one, is no tap either
+  const z = createGestures({ zoomed: () => true });
+  z.down(1, 100, 100, 0);
+  z.move(1, 150, 100, 20);
+  z.down(2, 300, 100, 40);
+  assert.deepEqual(z.up(1, 150, 100, 60), []);
 });
 
 // -- the view -----------------------------------------------------------------------------
@@ -490,6 +521,59 @@ test('a latched Ctrl goes with the next key, typed or from a phone\'s keyboard, 
   held.add('ControlLeft');
   p.sink.dispatchEvent(event('beforeinput', { inputType: 'deleteContentBackward' }));
   assert.deepEqual(p.take(), comboMessages(['ControlLeft', 'Backspace']).map((m) => on('input', m)));
+  assert.equal(used, 3);
+});
+
+test('a latched Ctrl goes with the next tap: Ctrl+click; and with a drag, held to its end', () => {
+  const held = new Set(['ControlLeft']);
+  let used = 0;
+  const latch = {
+    latched: () => [...held],
+    used: () => {
+      held.clear();
+      used++;
+    },
+  };
+  const p = page({ latch });
+  p.video.dispatchEvent(finger('pointerdown', 1, 400, 300));
+  p.advance(80);
+  p.video.dispatchEvent(finger('pointerup', 1, 400, 300));
+  const mid = encodePointerMove(0.5, 0.5);
+  assert.deepEqual(p.take(), [
+    on('input', mid), on('input', encodeKey('ControlLeft', true)),
+    on('input', encodeButton(0, true)), on('input', mid), on('input', encodeButton(0, false)),
+    on('input', encodeKey('ControlLeft', false)),
+  ]);
+  assert.equal(used, 1);
+  p.advance(1000);
+  p.video.dispatchEvent(finger('pointerdown', 1, 400, 300));
+  p.video.dispatchEvent(finger('pointerup', 1, 400, 300));
+  assert.equal(p.take().filter(([, m]) => m[0] === 4).length, 0, 'the next tap goes alone');
+
+  // Shift and Ctrl latched, then a drag: both held from the press to the release
+  p.advance(1000);
+  held.add('ShiftLeft');
+  held.add('ControlLeft');
+  p.video.dispatchEvent(finger('pointerdown', 1, 0, 0));
+  p.video.dispatchEvent(finger('pointermove', 1, 400, 0));
+  p.video.dispatchEvent(finger('pointerup', 1, 800, 0));
+  const keys = p.take().map(([, m]) => m).filter((m) => m[0] === 4 || m[0] === 2);
+  assert.deepEqual(keys, [
+    encodeKey('ShiftLeft', true), encodeKey('ControlLeft', true), encodeButton(0, true),
+    encodeButton(0, false), encodeKey('ControlLeft', false), encodeKey('ShiftLeft', false),
+  ].map((m) => [...m]));
+  // and the mouse: a latched modifier goes with its click too
+  held.add('AltLeft');
+  const mouse = (type, x, y) => event(type, {
+    clientX: x, clientY: y, pointerId: 9, pointerType: 'mouse', isPrimary: true, button: 0,
+    buttons: type === 'pointerup' ? 0 : 1,
+  });
+  p.video.dispatchEvent(mouse('pointerdown', 200, 150));
+  p.video.dispatchEvent(mouse('pointerup', 200, 150));
+  assert.deepEqual(p.take().map(([, m]) => m).filter((m) => m[0] === 4 || m[0] === 2), [
+    encodeKey('AltLeft', true), encodeButton(0, true), encodeButton(0, false),
+    encodeKey('AltLeft', false),
+  ].map((m) => [...m]));
   assert.equal(used, 3);
 });
 
