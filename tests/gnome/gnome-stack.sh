@@ -202,8 +202,9 @@ export WAYLAND_DISPLAY=wayland-0
 "${as_user[@]}" sh -c "exec '$dir/wayrtc-test-pattern' --fullscreen --keysyms --cursor \
 	>'$dir/client.out'" 2>"$dir/log/client.log" &
 pids+=($!)
-# (a first configure may come before the fullscreen one)
-for _ in $(seq 200); do
+# (a first configure may come before the fullscreen one; on a busy machine mutter
+# configures no window before its start-up is done, which took 20 s and more)
+for _ in $(seq 600); do
 	grep -q "^configured $size" "$dir/client.out" && break
 	sleep 0.1
 done
