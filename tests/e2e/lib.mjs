@@ -207,6 +207,26 @@ export function have(cmd) {
   }
 }
 
+// The display a wayrtc-session started with --ready-fd=3 (fd 3 a pipe) says it is ready on.
+export function sessionDisplay(session, timeoutMs = 10000) {
+  return new Promise((resolve, reject) => {
+    let line = '';
+    const t = setTimeout(() => reject(new Error('wayrtc-session never became ready')), timeoutMs);
+    session.stdio[3].on('data', (d) => {
+      line += d.toString();
+      const m = line.match(/^WAYLAND_DISPLAY=(\S+)\n/);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]);
+      }
+    });
+    session.once('exit', (c) => {
+      clearTimeout(t);
+      reject(new Error(`wayrtc-session exited (${c})`));
+    });
+  });
+}
+
 // Resolves once wayrtc's stderr has a line matching `re`.
 async function waitForLog(log, re, timeoutMs = 10000) {
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { patternBin, sessionBin } from '../e2e/lib.mjs';
+import { patternBin, sessionBin, sessionDisplay } from '../e2e/lib.mjs';
 import { Net, TURN, SERVER } from './net.mjs';
 import { watchPeer, startMeter, startCanvasMeter, readMeter, summarize, settleTime, timeline }
   from './measure.mjs';
@@ -205,16 +205,7 @@ export function vncBottleneck({ kbit = 2000 } = {}) {
     const session = net.spawnIn('srv', sessionBin, [`--size=${SIZE}`, '--ready-fd=3', '--',
       patternBin, '--animate', '--clock', '--busy'],
     { env, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
-    const display = await new Promise((resolve, reject) => {
-      let line = '';
-      const t = setTimeout(() => reject(new Error('wayrtc-session never became ready')), 10000);
-      session.stdio[3].on('data', (d) => {
-        line += d.toString();
-        const m = line.match(/^WAYLAND_DISPLAY=(\S+)\n/);
-        if (m) { clearTimeout(t); resolve(m[1]); }
-      });
-      session.once('exit', (c) => reject(new Error(`wayrtc-session exited (${c})`)));
-    });
+    const display = await sessionDisplay(session);
     net.spawnIn('srv', 'wayvnc', [SERVER, '5900'], { env: { ...env, WAYLAND_DISPLAY: display },
       stdio: 'ignore' });
     net.spawnIn('srv', 'websockify', ['--web', NOVNC, `${SERVER}:6080`, `${SERVER}:5900`],
