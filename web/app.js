@@ -31,10 +31,10 @@ const token = new URLSearchParams(location.hash.slice(1)).get('token');
 // channels: data channel label -> readyState; sent: input messages sent (web/control.js);
 // cursor: the desktop's pointer as last received (web/cursor.js); audio: {track, playing,
 // muted} of the desktop's sound (web/audio.js); stats: the overlay's last figures while it
-// is shown (web/stats.js).
+// is shown (web/stats.js); noPicture: why the desktop sends no picture, while it says so.
 window.wayrtc = {
   state: 'starting', error: null, hello: null, channels: {}, sent: 0, cursor: null,
-  stats: null,
+  stats: null, noPicture: null,
 };
 const state = window.wayrtc;
 
@@ -95,6 +95,7 @@ async function onMessage(msg) {
   switch (msg.type) {
     case 'hello':
       state.hello = msg;
+      state.noPicture = null; // the server says it again if it still holds
       menu.setScope(msg.scope);
       // a desktop that keeps its size whatever this window's: Fit, 1:1, zoom steps
       menu.setFixed(msg.resize !== true);
@@ -117,6 +118,15 @@ async function onMessage(msg) {
     case 'expiring':
       status.show(`This link expires in ${msg.seconds} s; ask the person sharing for a new one `
         + '(wayrtc token).', 'error');
+      break;
+    case 'no-picture':
+      // the desktop's stream started and sends nothing: the words replace the waiting
+      state.noPicture = msg.message;
+      if (state.state !== 'playing') status.show(msg.message);
+      break;
+    case 'picture':
+      state.noPicture = null;
+      if (state.state !== 'playing') status.show('The desktop sends its picture now…');
       break;
     case 'bye':
       fit.stop();

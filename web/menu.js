@@ -133,27 +133,24 @@ export function createMenu({
     if (text) control.typeText(text);
   }
 
+  // What the items that need no connection do.
+  const LOCAL = {
+    fullscreen: () => toggleFullscreen(),
+    sound: () => getAudio()?.toggle(),
+    stats: () => getStats()?.toggle(),
+    keybar: () => getKeybar()?.toggle(),
+    'zoom-reset': () => getZoom()?.reset(),
+    'view-fit': () => getZoom()?.fit(),
+    'view-1to1': () => getZoom()?.oneToOne(),
+    'zoom-in': () => getZoom()?.zoomIn(),
+    'zoom-out': () => getZoom()?.zoomOut(),
+  };
+
   function run(item) {
     const control = getControl();
     const action = item.dataset.action;
-    if (action === 'fullscreen') {
-      toggleFullscreen();
-    } else if (action === 'sound') {
-      getAudio()?.toggle();
-    } else if (action === 'stats') {
-      getStats()?.toggle();
-    } else if (action === 'keybar') {
-      getKeybar()?.toggle();
-    } else if (action === 'zoom-reset') {
-      getZoom()?.reset();
-    } else if (action === 'view-fit') {
-      getZoom()?.fit();
-    } else if (action === 'view-1to1') {
-      getZoom()?.oneToOne();
-    } else if (action === 'zoom-in') {
-      getZoom()?.zoomIn();
-    } else if (action === 'zoom-out') {
-      getZoom()?.zoomOut();
+    if (Object.hasOwn(LOCAL, action)) {
+      LOCAL[action]();
     } else if (!control) {
       notify('Not connected to the desktop yet.');
     } else if (item.dataset.combo) {

@@ -94,7 +94,7 @@ export function createPeer({
       const s = pc ? pc.connectionState : 'closed';
       if (s === 'connected') {
         status.setState('connected');
-        status.show('Connected; waiting for the first picture…');
+        status.show(state.noPicture ?? 'Connected; waiting for the first picture…');
       } else if (s === 'failed') {
         status.setState('failed');
         status.show('The browser could not reach the desktop over WebRTC (no network path); retrying…',

@@ -2,7 +2,9 @@
  * buttons are held, so that repeats and stray releases never reach the desktop and
  * release_all leaves nothing stuck. */
 #include <assert.h>
+#include <glib.h>
 #include <math.h>
+#include <string.h>
 
 #include "input/sink.h"
 
@@ -85,6 +87,26 @@ size_t input_sink_text(struct input_sink *sink, const char *utf8, size_t len)
 	return sink->impl->text(sink, utf8, len);
 }
 
+void input_sink_note_untyped(struct input_sink *sink, uint32_t c)
+{
+	char utf8[8];
+	int n = g_unichar_to_utf8(c, utf8);
+	char *more;
+
+	utf8[n] = '\0';
+	if (sink->untyped && (strstr(sink->untyped, utf8) ||
+	                      g_utf8_strlen(sink->untyped, -1) >= INPUT_SINK_UNTYPED_MAX))
+		return;
+	more = g_strconcat(sink->untyped ? sink->untyped : "", utf8, NULL);
+	g_free(sink->untyped);
+	sink->untyped = more;
+}
+
+char *input_sink_take_untyped(struct input_sink *sink)
+{
+	return g_steal_pointer(&sink->untyped);
+}
+
 void input_sink_release_all(struct input_sink *sink)
 {
 	bool any_button = false;
@@ -119,5 +141,6 @@ void input_sink_destroy(struct input_sink *sink)
 	if (!sink)
 		return;
 	input_sink_release_all(sink);
+	g_clear_pointer(&sink->untyped, g_free);
 	sink->impl->destroy(sink);
 }

@@ -44,12 +44,23 @@ struct input_sink {
 	const struct input_sink_impl *impl;
 	uint8_t keys[INPUT_SINK_CODES / 8];    /* bit set: key held */
 	uint8_t buttons[INPUT_SINK_CODES / 8]; /* bit set: button held */
+	/* characters the text path could not type since they were last taken, each once, in
+	 * UTF-8 (input_sink_note_untyped); NULL: none */
+	char *untyped;
 };
 
 /* For backends: whole wheel notches out of 1/120 ones. Adds `discrete120` to `*rest`
  * (what earlier events left over; forgotten when the wheel turns the other way) and takes
  * out and returns the whole notches. */
 int32_t input_wheel_steps(int32_t *rest, int32_t discrete120);
+
+/* For backends: the text path could not type `c` on this desktop (noted once, up to
+ * INPUT_SINK_UNTYPED_MAX characters). */
+#define INPUT_SINK_UNTYPED_MAX 16
+void input_sink_note_untyped(struct input_sink *sink, uint32_t c);
+/* The characters noted since the last call, in UTF-8 (free it); NULL when none: so that
+ * whoever sent the text can say which ones the desktop cannot type. */
+char *input_sink_take_untyped(struct input_sink *sink);
 
 /* For backends: zeroes the held state and sets the implementation. */
 void input_sink_init(struct input_sink *sink, const struct input_sink_impl *impl);

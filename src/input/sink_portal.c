@@ -1,6 +1,7 @@
 /* Input sink over the RemoteDesktop portal: positions become stream pixels, wheel notches
  * NotifyPointerAxisDiscrete, smooth scrolling NotifyPointerAxis, keys evdev keycodes and
- * characters without a key keysyms (the portal's desktop finds their key). */
+ * characters without a key keysyms (the portal's desktop finds their key in its layout:
+ * one the layout lacks is not typed, and is noted so the viewer is told). */
 #define LOG_MODULE "input"
 #include "input/sink_portal.h"
 
@@ -9,11 +10,13 @@
 
 #include "input/message.h"
 #include "util/log.h"
+#include "wayland/keyboard.h"
 #include "xdp/session.h"
 
 struct sink_portal {
 	struct input_sink base;
 	struct xdp_session *portal;
+	const struct wayland_keyboard *layout; /* NULL: the desktop's layout is unknown */
 	int32_t wheel_rest[2]; /* 1/120 notches not yet sent as a whole notch, per axis */
 	double scroll[2];      /* smooth scrolling of this frame, pixels */
 	bool warned_size;
@@ -85,6 +88,7 @@ static size_t portal_text(struct input_sink *base, const char *utf8, size_t len)
 
 	while (p < end) {
 		gunichar c = g_utf8_get_char_validated(p, end - p);
+		struct xkb_keymap *keymap;
 		xkb_keysym_t sym;
 
 		if (c == (gunichar)-1 || c == (gunichar)-2)
@@ -92,6 +96,15 @@ static size_t portal_text(struct input_sink *base, const char *utf8, size_t len)
 		p = g_utf8_next_char(p);
 		sym = xkb_utf32_to_keysym(c);
 		if (sym == XKB_KEY_NoSymbol) {
+			skipped++;
+			continue;
+		}
+		/* GNOME (mutter) looks the keysym up in its current layout and types nothing
+		 * where there is no key for it ("No keycode found for keyval"), though the
+		 * portal answers success; RemoteDesktop cannot add a key to the layout */
+		keymap = wayland_keyboard_keymap(s->layout);
+		if (keymap && !wayland_keymap_types(keymap, sym)) {
+			input_sink_note_untyped(base, c);
 			skipped++;
 			continue;
 		}
@@ -116,11 +129,13 @@ static const struct input_sink_impl sink_portal_impl = {
         .destroy = portal_destroy,
 };
 
-struct input_sink *input_sink_portal_new(struct xdp_session *portal)
+struct input_sink *input_sink_portal_new(struct xdp_session *portal,
+                                         const struct wayland_keyboard *layout)
 {
 	struct sink_portal *s = g_new0(struct sink_portal, 1);
 
 	input_sink_init(&s->base, &sink_portal_impl);
 	s->portal = portal;
+	s->layout = layout;
 	return &s->base;
 }

@@ -5,7 +5,11 @@
 
 #include "input/sink.h"
 
+struct wayland_keyboard;
 struct xdp_session;
 
-/* The portal must outlive the sink. */
-struct input_sink *input_sink_portal_new(struct xdp_session *portal);
+/* The portal must outlive the sink, and so must `layout`, the desktop's keyboard layout
+ * (NULL: unknown). Where it is known, text the layout cannot type is not sent (the
+ * desktop would drop it in silence) but noted (input_sink_take_untyped). */
+struct input_sink *input_sink_portal_new(struct xdp_session *portal,
+                                         const struct wayland_keyboard *layout);

@@ -276,3 +276,18 @@ char *signal_build_bye(const char *reason)
 	add_string(b, "reason", reason);
 	return finish(b);
 }
+
+char *signal_build_no_picture(unsigned seconds, const char *message)
+{
+	JsonBuilder *b = start("no-picture");
+
+	json_builder_set_member_name(b, "seconds");
+	json_builder_add_int_value(b, seconds);
+	add_string(b, "message", message);
+	return finish(b);
+}
+
+char *signal_build_picture(void)
+{
+	return finish(start("picture"));
+}

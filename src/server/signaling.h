@@ -49,3 +49,7 @@ char *signal_build_hello(uint32_t scope, unsigned width, unsigned height, const 
                          const struct signal_ice_server *ice, bool resize);
 char *signal_build_error(const char *code, const char *message);
 char *signal_build_bye(const char *reason);
+/* The desktop has sent no picture `seconds` after its stream started (the words in
+ * `message` say so to a person); "picture" clears it once the first one came. */
+char *signal_build_no_picture(unsigned seconds, const char *message);
+char *signal_build_picture(void);

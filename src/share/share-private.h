@@ -28,10 +28,21 @@ struct share {
 	struct sound_server *sound_server;
 	struct xdp_session *portal; /* only with --source=portal */
 	uint32_t portal_devices;    /* input the portal granted (XDP_DEVICE_*) */
+	/* the desktop's keyboard layout, for the portal's text path; made with the first
+	 * viewer's input (source.c frees it) */
+	struct wayland_keyboard *portal_layout;
+	bool portal_layout_tried;
 	char *state_dir;
 	GTlsCertificate *tls;
 	char *tls_fingerprint;
 	struct capture *capture;
+	/* The first picture's watch (source.c): a capture that has sent no frame
+	 * SOURCE_NO_PICTURE_S after it started is said to, in the log and to every viewer
+	 * (also to those who join later) until its first frame comes. */
+	guint no_picture_timer;
+	int64_t capture_started_us;
+	bool pictured;    /* a frame came */
+	char *no_picture; /* the words viewers are told meanwhile; NULL: nothing to tell */
 	/* One encode per codec offered, most wanted first (--codec, then the others this
 	 * machine can encode); each encodes only while a viewer whose answer chose it is
 	 * attached to its hub, and keeps the newest picture meanwhile so the first one
@@ -82,6 +93,9 @@ void share_quit(struct share *share, int status, const char *reason);
 
 /* source.c: a new frame of the shared area, for every encode. */
 void share_push_frame(struct share *share, const struct capture_frame *frame);
+
+/* source.c: how long a started capture may send no frame before the share says so */
+#define SOURCE_NO_PICTURE_S 5
 
 /* source.c: starts what share->config names (auto: portal, else wlr, else virtual;
  * COMMAND runs in a virtual desktop). False with an error when it cannot start at all;

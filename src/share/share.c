@@ -24,6 +24,7 @@
 #include "share/virtual.h"
 #include "util/log.h"
 #include "util/state.h"
+#include "wayland/keyboard.h"
 #include "xdp/session.h"
 
 #define BYE_FLUSH_MS 200 /* time for the "bye" messages to reach the browsers */
@@ -431,7 +432,18 @@ static struct input_sink *host_new_sink(void *data, GError **error)
 		            "the desktop granted no keyboard or pointer to this share");
 		return NULL;
 	}
-	return input_sink_portal_new(share->portal);
+	if (!share->portal_layout_tried) {
+		g_autoptr(GError) local = NULL;
+
+		/* the desktop's own display: where the portal's desktop runs */
+		share->portal_layout_tried = true;
+		share->portal_layout = wayland_keyboard_new(NULL, &local);
+		if (!share->portal_layout)
+			log_info("the desktop's keyboard layout is unknown (%s): text it cannot "
+			         "type is lost without a word",
+			         local->message);
+	}
+	return input_sink_portal_new(share->portal, share->portal_layout);
 }
 
 /* The desktop's selection: to every viewer allowed to read it but the one it came from. */
@@ -464,6 +476,8 @@ static void on_viewer_open(void *data, struct server_client *client, uint32_t sc
 		scope &= LINK_SCOPE_VIEW_ONLY;
 	viewer = viewer_new(&share->host, client, scope);
 	server_client_set_data(client, viewer);
+	if (share->no_picture)
+		viewer_say_no_picture(viewer, SOURCE_NO_PICTURE_S, share->no_picture);
 	share->viewers = g_list_prepend(share->viewers, viewer);
 }
 

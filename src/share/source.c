@@ -15,15 +15,64 @@
 #include "share/virtual.h"
 #include "util/log.h"
 #include "util/state.h"
+#include "wayland/keyboard.h"
 #include "xdp/session.h"
 
 #define RESTORE_TOKEN_FILE "portal.token"
 #define RESTORE_TOKEN_MAX  256
 
+/* A stream that starts and sends nothing leaves the page waiting with no word: KDE
+ * Plasma 5.27 casts only from its DRM backend (no GPU: no frame ever), and a producer
+ * may stall. After SOURCE_NO_PICTURE_S the log says so once, and so does every page,
+ * until the first frame comes. */
+static gboolean on_no_picture(void *data)
+{
+	struct share *share = data;
+
+	share->no_picture_timer = 0;
+	log_warn("the desktop has sent no picture %d s after its stream started%s; waiting "
+	         "for one",
+	         SOURCE_NO_PICTURE_S,
+	         share->portal ? " (KDE Plasma 5.27 sends none without a GPU)" : "");
+	share->no_picture = g_strdup_printf(
+	        "The desktop is sending no picture: its screen cast started %d s ago and no "
+	        "frame has come yet.%s",
+	        SOURCE_NO_PICTURE_S,
+	        share->portal ? " Some desktops send none without a graphics card (KDE Plasma "
+	                        "5.27); the person sharing may have to share another way."
+	                      : "");
+	for (GList *l = share->viewers; l; l = l->next)
+		viewer_say_no_picture(l->data, SOURCE_NO_PICTURE_S, share->no_picture);
+	return G_SOURCE_REMOVE;
+}
+
+static void watch_first_picture(struct share *share)
+{
+	if (share->pictured) /* a source may hand one over while it starts */
+		return;
+	share->capture_started_us = g_get_monotonic_time();
+	share->no_picture_timer = g_timeout_add(SOURCE_NO_PICTURE_S * 1000, on_no_picture, share);
+}
+
+static void first_picture(struct share *share)
+{
+	share->pictured = true;
+	g_clear_handle_id(&share->no_picture_timer, g_source_remove);
+	if (!share->no_picture)
+		return;
+	log_info("the desktop's first picture came %.1f s after its stream started",
+	         (double)(g_get_monotonic_time() - share->capture_started_us) / G_USEC_PER_SEC);
+	g_clear_pointer(&share->no_picture, g_free);
+	for (GList *l = share->viewers; l; l = l->next)
+		viewer_say_no_picture(l->data, 0, NULL);
+}
+
 static void on_frame(void *data, const struct capture_frame *frame)
 {
 	struct share *share = data;
 
+	if (!share->pictured)
+		first_picture(share);
 	if (share->width != frame->width || share->height != frame->height) {
 		log_info("sharing %ux%u", frame->width, frame->height);
 		share->width = frame->width;
@@ -79,6 +128,7 @@ static bool start_screencopy(struct share *share, const char *display, GError **
 	share->capture = capture_wlr_new_with(&options, &capture_cursor_listener, share, error);
 	if (!share->capture)
 		return false;
+	watch_first_picture(share);
 	if (capture_wlr_cursor_beside(share->capture))
 		log_info("the pointer travels beside the picture; browsers draw it");
 	else
@@ -173,8 +223,11 @@ static void on_portal_started(void *data, const struct xdp_stream *stream, int p
 		listener = &capture_cursor_listener;
 	}
 	share->capture = capture_pw_new(pw_fd, stream->node_id, NULL, listener, share, &error);
-	if (!share->capture || !share_serve(share, &error))
+	if (!share->capture || !share_serve(share, &error)) {
 		share_quit(share, 1, error->message);
+		return;
+	}
+	watch_first_picture(share);
 }
 
 static void on_portal_closed(void *data, const char *reason)
@@ -231,8 +284,12 @@ bool source_start(struct share *share, const char *const *command, GError **erro
 
 void source_stop(struct share *share)
 {
+	g_clear_handle_id(&share->no_picture_timer, g_source_remove);
+	g_clear_pointer(&share->no_picture, g_free);
 	capture_destroy(share->capture);
 	share->capture = NULL;
+	wayland_keyboard_free(share->portal_layout);
+	share->portal_layout = NULL;
 	xdp_session_free(share->portal);
 	share->portal = NULL;
 	virtual_session_stop(share->session);

@@ -310,6 +310,24 @@ static bool input_allowed(struct viewer *viewer)
 	return true;
 }
 
+/* Text the desktop could not type (the portal types only what its layout has) is said to
+ * the page, which would otherwise see it vanish. */
+static void tell_untyped(struct viewer *viewer)
+{
+	g_autofree char *chars = input_sink_take_untyped(viewer->sink);
+	g_autofree char *words = NULL;
+
+	if (!chars)
+		return;
+	log_info("%s: the desktop's keyboard layout cannot type “%s”", viewer_address(viewer),
+	         chars);
+	words = g_strdup_printf("Not typed: “%s”. The desktop's keyboard layout has no key for "
+	                        "these, and its sharing portal types only what the layout has. "
+	                        "Add a keyboard layout that has them on the shared desktop.",
+	                        chars);
+	send_json(viewer, signal_build_error("untyped", words));
+}
+
 static void handle_input(struct viewer *viewer, int kind, bool binary, const uint8_t *buf,
                          size_t len)
 {
@@ -328,6 +346,8 @@ static void handle_input(struct viewer *viewer, int kind, bool binary, const uin
 	}
 	if (viewer->sink && !input_dispatch(viewer->sink, &ev))
 		viewer->input_dropped++;
+	if (viewer->sink && ev.type == INPUT_EVENT_TEXT)
+		tell_untyped(viewer);
 }
 
 static void hold_input(struct viewer *viewer, int kind, const uint8_t *buf, size_t len)
@@ -671,6 +691,12 @@ void viewer_handle_message(struct viewer *viewer, const char *text, size_t len)
 		send_json(viewer, signal_build_error("bad-message", error->message));
 	}
 	signal_msg_clear(&msg);
+}
+
+void viewer_say_no_picture(struct viewer *viewer, unsigned seconds, const char *message)
+{
+	send_json(viewer,
+	          message ? signal_build_no_picture(seconds, message) : signal_build_picture());
 }
 
 void viewer_say_bye(struct viewer *viewer, const char *reason)

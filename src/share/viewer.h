@@ -94,5 +94,8 @@ void viewer_channel_closed(struct viewer *viewer, uint16_t id);
  * the right; `dropped`, malformed, over the rate, on the wrong channel or beyond the held
  * cap. Logged when it leaves. */
 void viewer_get_input_counts(struct viewer *viewer, uint64_t *ignored, uint64_t *dropped);
+/* Tells the browser that the desktop has sent no picture `seconds` after its stream
+ * started, in `message`'s words; NULL: the first picture came after all. */
+void viewer_say_no_picture(struct viewer *viewer, unsigned seconds, const char *message);
 /* Tells the browser why the share ends, then closes its socket. */
 void viewer_say_bye(struct viewer *viewer, const char *reason);

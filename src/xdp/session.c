@@ -55,6 +55,7 @@ struct xdp_session {
 	bool notify_in_flight;
 	struct xdp_stream stream;
 	uint32_t devices;
+	guint dialog_timer; /* Start has not answered yet: a dialog is likely up */
 };
 
 struct pending_notify {
@@ -124,6 +125,7 @@ bool xdp_parse_streams(GVariant *results, struct xdp_stream *stream, GError **er
 
 static void finish(struct xdp_session *p, const char *reason)
 {
+	g_clear_handle_id(&p->dialog_timer, g_source_remove);
 	if (p->step == STEP_DONE)
 		return;
 	p->step = STEP_DONE;
@@ -150,6 +152,18 @@ static void unsubscribe_response(struct xdp_session *p)
 
 static void next_step(struct xdp_session *p);
 
+/* How long Start may take before the log says a dialog waits for a person. */
+#define DIALOG_SAY_MS 1000
+
+static gboolean on_dialog_wait(void *data)
+{
+	struct xdp_session *p = data;
+
+	p->dialog_timer = 0;
+	log_info("waiting for the desktop's sharing dialog to be answered…");
+	return G_SOURCE_REMOVE;
+}
+
 static void on_closed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
                       const char *signal, GVariant *params, void *data)
 {
@@ -167,6 +181,7 @@ static void on_response(GDBusConnection *bus, const char *sender, const char *pa
 
 	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(ua{sv})")))
 		return;
+	g_clear_handle_id(&p->dialog_timer, g_source_remove);
 	unsubscribe_response(p);
 	g_variant_get(params, "(u@a{sv})", &response, &results);
 	if (response != 0) {
@@ -341,7 +356,9 @@ static void next_step(struct xdp_session *p)
 		        CALL_TIMEOUT_MS);
 		return;
 	case STEP_START:
-		log_info("waiting for the desktop's sharing dialog to be answered…");
+		/* said only where Start takes a while: a restore token, or a desktop that
+		 * grants without asking (KDE's RemoteDesktop), shows no dialog */
+		p->dialog_timer = g_timeout_add(DIALOG_SAY_MS, on_dialog_wait, p);
 		request(p, p->remote_desktop ? IFACE_RD : IFACE_SC, "Start",
 		        g_variant_new("(@os)", session, ""), &options, START_TIMEOUT_MS);
 		return;
@@ -443,6 +460,7 @@ void xdp_session_free(struct xdp_session *portal)
 {
 	if (!portal)
 		return;
+	g_clear_handle_id(&portal->dialog_timer, g_source_remove);
 	g_cancellable_cancel(portal->cancel);
 	if (portal->bus) {
 		struct pending_notify *n;

@@ -31,8 +31,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startWayrtc, stop, launchBrowser, patternBin, sessionBin, tmpDir, EventLog,
-  waitForControl } from '../e2e/lib.mjs';
+import { startWayrtc, stop, launchBrowser, patternBin, sessionBin, sessionDisplay, tmpDir,
+  EventLog, waitForControl } from '../e2e/lib.mjs';
 
 const count = Number(process.argv[2] ?? 200);
 const block = Number(process.argv[3] ?? 20);
@@ -114,16 +114,7 @@ async function startVncStack(events) {
   const base = { XDG_RUNTIME_DIR: runtime, XKB_DEFAULT_LAYOUT: 'us', WAYLAND_DISPLAY: '' };
   const session = run(sessionBin, [`--size=${SIZE}`, '--ready-fd=3', '--', 'sh', '-c',
     clientCommand(events)], base, 'session', true);
-  const display = await new Promise((resolve, reject) => {
-    let line = '';
-    const t = setTimeout(() => reject(new Error('wayrtc-session never became ready')), 10000);
-    session.stdio[3].on('data', (d) => {
-      line += d.toString();
-      const m = line.match(/^WAYLAND_DISPLAY=(\S+)\n/);
-      if (m) { clearTimeout(t); resolve(m[1]); }
-    });
-    session.on('exit', (c) => reject(new Error(`wayrtc-session exited (${c})`)));
-  });
+  const display = await sessionDisplay(session);
   const vncPort = await freePort();
   const vnc = run('wayvnc', ['127.0.0.1', String(vncPort)], { ...base, WAYLAND_DISPLAY: display },
     'wayvnc');

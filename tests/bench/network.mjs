@@ -1,7 +1,8 @@
 // Real networks (issue 9): each scenario of tests/net beside its unshaped run, as figures
 // (shown frames/s, longest gap, glass-to-glass, bitrate, loss, NACKs, jitter buffer…).
 // As root, after `ninja -C build`:
-//   node tests/bench/network.mjs [--trace] [bottleneck|steps|lossy|twoViewers|udpBlocked]…
+//   node tests/bench/network.mjs [--trace] [bottleneck|steps|lossy|twoViewers|udpBlocked|
+//     vncBottleneck]…
 // WAYRTC_NET_SECONDS sets each measured window (default 10), WAYRTC_NET_SIZE the desktop.
 import os from 'node:os';
 import { SCENARIOS } from '../net/scenarios.mjs';
@@ -32,6 +33,10 @@ for (const name of names) {
     if (name === 'bottleneck') {
       line('unshaped', r.unshaped);
       line('2 Mbit/s, from 2 s after the step', r.shaped);
+      timeline(r.timeline);
+    } else if (name === 'vncBottleneck') {
+      line('wayvnc + noVNC, unshaped', r.unshaped);
+      line('wayvnc + noVNC, 2 Mbit/s, from 2 s after the step', r.shaped);
       timeline(r.timeline);
     } else if (name === 'steps') {
       line('unshaped', r.unshaped);

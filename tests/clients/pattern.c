@@ -18,7 +18,9 @@
  * that square), so a browser can tell when a typed key became visible.
  * --cursor sets its own pointer cursor on every wl_pointer.enter, easy to tell from any
  * theme's: 24x24 ARGB8888, the top half opaque magenta (0xffff00ff), the bottom half
- * opaque cyan (0xff00ffff), hotspot (5, 7). */
+ * opaque cyan (0xff00ffff), hotspot (5, 7).
+ * --fullscreen asks to be fullscreen (desktops such as GNOME place a window where they
+ * like otherwise), so its pixels are the screen's. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -804,11 +806,13 @@ int main(int argc, char **argv)
 	        {"timestamps", no_argument, NULL, 't'},
 	        {"keyflash", no_argument, NULL, 'f'},
 	        {"cursor", no_argument, NULL, 'C'}, /* e2e tests rely on its exact image */
+	        {"fullscreen", no_argument, NULL, 'F'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	        /* clang-format on */
 	};
 	struct client client = {0};
+	bool fullscreen = false;
 	int c, ret = 0;
 
 	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
@@ -831,6 +835,9 @@ int main(int argc, char **argv)
 		case 'C':
 			client.cursor = true;
 			break;
+		case 'F':
+			fullscreen = true;
+			break;
 		case 'k':
 			client.keysyms = true;
 			client.xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
@@ -838,7 +845,7 @@ int main(int argc, char **argv)
 		case 'h':
 			printf("Usage: %s [--animate [--clock] [--busy]] [--keysyms] "
 			       "[--timestamps] "
-			       "[--keyflash] [--cursor]\n"
+			       "[--keyflash] [--cursor] [--fullscreen]\n"
 			       "Shows four colour quadrants; prints input events on stdout.\n"
 			       "  --keyflash  each key press turns the 64x64 square at the "
 			       "top-left\n"
@@ -878,6 +885,8 @@ int main(int argc, char **argv)
 	xdg_toplevel_add_listener(client.toplevel, &toplevel_listener, &client);
 	xdg_toplevel_set_title(client.toplevel, "wayrtc test pattern");
 	xdg_toplevel_set_app_id(client.toplevel, "wayrtc-test-pattern");
+	if (fullscreen)
+		xdg_toplevel_set_fullscreen(client.toplevel, NULL);
 	wl_surface_commit(client.surface);
 
 	while (!client.closed) {

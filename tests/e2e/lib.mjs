@@ -25,10 +25,11 @@ export function tmpDir(prefix) {
 }
 
 // Starts wayrtc and resolves with the link from its `URL https://…` line. wrap: a command
-// wayrtc runs under (e.g. ['ip', 'netns', 'exec', NS], which execs, so the pid stays its).
-export function startWayrtc(args, { env = {}, timeoutMs = 20000, wrap = [] } = {}) {
+// wayrtc runs under (e.g. ['ip', 'netns', 'exec', NS], which execs, so the pid stays its);
+// bin: another copy of wayrtc (one an ordinary user can reach).
+export function startWayrtc(args, { env = {}, timeoutMs = 20000, wrap = [], bin = wayrtcBin } = {}) {
   const home = tmpDir('wayrtc-e2e-');
-  const argv = [...wrap, wayrtcBin, ...args];
+  const argv = [...wrap, bin, ...args];
   const child = spawn(argv[0], argv.slice(1), {
     env: {
       ...process.env,
@@ -204,6 +205,26 @@ export function have(cmd) {
   } catch {
     return false;
   }
+}
+
+// The display a wayrtc-session started with --ready-fd=3 (fd 3 a pipe) says it is ready on.
+export function sessionDisplay(session, timeoutMs = 10000) {
+  return new Promise((resolve, reject) => {
+    let line = '';
+    const t = setTimeout(() => reject(new Error('wayrtc-session never became ready')), timeoutMs);
+    session.stdio[3].on('data', (d) => {
+      line += d.toString();
+      const m = line.match(/^WAYLAND_DISPLAY=(\S+)\n/);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]);
+      }
+    });
+    session.once('exit', (c) => {
+      clearTimeout(t);
+      reject(new Error(`wayrtc-session exited (${c})`));
+    });
+  });
 }
 
 // Resolves once wayrtc's stderr has a line matching `re`.

@@ -29,7 +29,7 @@ stack_dump_logs() {
 
 # PipeWire on $XDG_RUNTIME_DIR, then WirePlumber once PipeWire listens (without it a
 # stream is never linked; started sooner, under load, it found no PipeWire). Sets
-# STACK_PIPEWIRE_PID; false, with the logs dumped, when PipeWire does not come up.
+# STACK_PIPEWIRE_PID and STACK_WIREPLUMBER_PID; false, with the logs dumped, when PipeWire does not come up.
 stack_start_pipewire() {
 	pipewire >"$dir/log/pipewire.log" 2>&1 &
 	pids+=($!)
@@ -45,4 +45,5 @@ stack_start_pipewire() {
 	fi
 	wireplumber >"$dir/log/wireplumber.log" 2>&1 &
 	pids+=($!)
+	STACK_WIREPLUMBER_PID=$!
 }

@@ -19,8 +19,25 @@ export async function watchPeer(page) {
   });
 }
 
+// In the page: window.__netClock(src, g, c) reads the clock from the top row of `src`
+// (a video or canvas) through canvas c (32 × 16 by 16 pixels) and its context g.
+async function installClock(page) {
+  await page.evaluate(() => {
+    window.__netClock = (src, g, c) => {
+      g.drawImage(src, 0, 0, c.width, c.height, 0, 0, c.width, c.height);
+      const row = g.getImageData(0, 8, c.width, 1).data;
+      let painted = 0;
+      for (let i = 0; i < 32; i++) {
+        if (row[(i * 16 + 8) * 4 + 1] > 128) painted = (painted | (1 << i)) >>> 0;
+      }
+      return painted;
+    };
+  });
+}
+
 // Starts collecting frames and stats in the page (after the video plays).
 export async function startMeter(page) {
+  await installClock(page);
   await page.evaluate(() => {
     const v = document.getElementById('screen');
     const c = document.createElement('canvas');
@@ -34,13 +51,7 @@ export async function startMeter(page) {
       const wall = Date.now();
       let age = null;
       if (v.videoWidth >= c.width) {
-        g.drawImage(v, 0, 0, c.width, c.height, 0, 0, c.width, c.height);
-        const row = g.getImageData(0, 8, c.width, 1).data;
-        let painted = 0;
-        for (let i = 0; i < 32; i++) {
-          if (row[(i * 16 + 8) * 4 + 1] > 128) painted = (painted | (1 << i)) >>> 0;
-        }
-        age = ((wall >>> 0) - painted) >>> 0;
+        age = ((wall >>> 0) - window.__netClock(v, g, c)) >>> 0;
         // A clock smeared by a blurry frame decodes to nonsense: not an age.
         if (age > 10000) age = null;
       }
@@ -81,6 +92,37 @@ export async function startMeter(page) {
     };
     sample();
   });
+}
+
+// The same frames for a page that draws into a canvas (noVNC): on every animation frame
+// the clock is read from `selector`'s canvas, and a frame counts when it changed. No
+// getStats: summarize() leaves those figures empty.
+export async function startCanvasMeter(page, selector) {
+  await installClock(page);
+  await page.evaluate((sel) => {
+    const src = document.querySelector(sel);
+    const c = document.createElement('canvas');
+    c.width = 32 * 16;
+    c.height = 16;
+    const g = c.getContext('2d', { willReadFrequently: true });
+    const m = { frames: [], stats: [], running: true };
+    let last = null;
+    window.__netMeter = m;
+    const onFrame = () => {
+      if (!m.running) return;
+      if (src.width >= c.width) {
+        const painted = window.__netClock(src, g, c);
+        if (painted !== last) {
+          const wall = Date.now();
+          const age = ((wall >>> 0) - painted) >>> 0;
+          last = painted;
+          m.frames.push({ wall, age: age > 10000 ? null : age });
+        }
+      }
+      requestAnimationFrame(onFrame);
+    };
+    requestAnimationFrame(onFrame);
+  }, selector);
 }
 
 export async function readMeter(page) {

@@ -111,6 +111,12 @@ export class Net {
     sh('delay', 'on');
   }
 
+  // Bytes viewer i's namespace has received so far (its veth from the router).
+  rxBytes(viewer = 1) {
+    return Number(execFileSync('ip', ['netns', 'exec', this.ns(`c${viewer}`), 'cat',
+      `/sys/class/net/${PREFIX}-eth/statistics/rx_bytes`]).toString());
+  }
+
   // A command inside a namespace ('srv', 'turn', 'c1'…), ended by down().
   spawnIn(name, cmd, args, opts = {}) {
     const child = spawn('ip', ['netns', 'exec', this.ns(name), cmd, ...args], opts);

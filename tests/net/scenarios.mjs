@@ -6,9 +6,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { patternBin } from '../e2e/lib.mjs';
-import { Net, TURN } from './net.mjs';
-import { watchPeer, startMeter, readMeter, summarize, settleTime, timeline } from './measure.mjs';
+import { patternBin, sessionBin, sessionDisplay } from '../e2e/lib.mjs';
+import { Net, TURN, SERVER } from './net.mjs';
+import { watchPeer, startMeter, startCanvasMeter, readMeter, summarize, settleTime, timeline }
+  from './measure.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SIZE = process.env.WAYRTC_NET_SIZE ?? '1280x720';
@@ -188,4 +189,59 @@ export function udpBlocked({ timeoutMs = 30000, turn = true } = {}) {
   });
 }
 
-export const SCENARIOS = { bottleneck, steps, lossy, twoViewers, udpBlocked };
+// wayvnc + noVNC behind the same bottleneck, for comparison (a benchmark, not a test): a
+// virtual desktop of its own (wayrtc-session) with the same content, wayvnc on it and
+// websockify serving noVNC's vnc_lite.html, all in the server's namespace. The page's
+// canvas is read on every animation frame, a frame counted when the painted clock
+// changed; kbit/s from the viewer's interface counter.
+const NOVNC = process.env.NOVNC_WEB ?? '/usr/share/novnc';
+
+export function vncBottleneck({ kbit = 2000 } = {}) {
+  return run(1, async (net) => {
+    const runtime = net.tmpDir('vnc-run');
+    fs.chmodSync(runtime, 0o700);
+    const env = { ...process.env, XDG_RUNTIME_DIR: runtime, XKB_DEFAULT_LAYOUT: 'us',
+      WAYLAND_DISPLAY: '' };
+    const session = net.spawnIn('srv', sessionBin, [`--size=${SIZE}`, '--ready-fd=3', '--',
+      patternBin, '--animate', '--clock', '--busy'],
+    { env, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+    const display = await sessionDisplay(session);
+    net.spawnIn('srv', 'wayvnc', [SERVER, '5900'], { env: { ...env, WAYLAND_DISPLAY: display },
+      stdio: 'ignore' });
+    net.spawnIn('srv', 'websockify', ['--web', NOVNC, `${SERVER}:6080`, `${SERVER}:5900`],
+      { stdio: 'ignore' });
+    const browser = await net.launchBrowser(1);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const url = `http://${SERVER}:6080/vnc_lite.html?host=${SERVER}&port=6080`;
+    for (let tries = 0; ; tries++) {
+      try {
+        await page.goto(url);
+        break;
+      } catch (err) {
+        if (tries > 40) throw err;
+        await sleep(250);
+      }
+    }
+    await page.waitForFunction(() => (document.querySelector('#screen canvas')?.width ?? 0) >= 512,
+      null, { timeout: 20000, polling: 100 });
+    await startCanvasMeter(page, '#screen canvas');
+    await sleep(WARMUP_MS);
+    const rx0 = net.rxBytes(1);
+    const [a0, a1] = await window_(page, MEASURE_MS);
+    const rx1 = net.rxBytes(1);
+    net.shape(1, kbit);
+    await sleep(ADAPT_MS);
+    const rx2 = net.rxBytes(1);
+    const [b0, b1] = await window_(page, MEASURE_MS);
+    const rx3 = net.rxBytes(1);
+    const m = await readMeter(page);
+    const kbps = (bytes, from, to) => (bytes * 8) / (to - from);
+    return {
+      unshaped: { ...summarize(m, a0, a1), kbps: kbps(rx1 - rx0, a0, a1) },
+      shaped: { ...summarize(m, b0, b1), kbps: kbps(rx3 - rx2, b0, b1) },
+      timeline: timeline(m, a1, a1 + ADAPT_MS + 4000),
+    };
+  });
+}
+
+export const SCENARIOS = { bottleneck, steps, lossy, twoViewers, udpBlocked, vncBottleneck };

@@ -27,8 +27,10 @@
 #   WAYRTC_STACK_CONFIG        the backend's config.ini ([portal] chooser=…); the backend
 #                              reads it at every Start, so COMMAND may rewrite it
 #   WAYRTC_STACK_CLIENT_OUT    the client's stdout (the pattern client's input events)
-#   WAYRTC_STACK_SESSION_PID, WAYRTC_STACK_BACKEND_PID, WAYRTC_STACK_FRONTEND_PID
-#                              (a test may stop the compositor to see the session end)
+#   WAYRTC_STACK_SESSION_PID, WAYRTC_STACK_BACKEND_PID, WAYRTC_STACK_FRONTEND_PID,
+#   WAYRTC_STACK_WIREPLUMBER_PID
+#                              (a test may stop the compositor to see the session end, or
+#                              pause WirePlumber so that no stream is linked)
 # Exit status 77 (skip) when a needed program is missing. Logs are printed on failure.
 set -u
 
@@ -52,7 +54,7 @@ for p in "${needed[@]}"; do
 	fi
 done
 if [ -z "${WAYRTC_SESSION:-}" ] || [ -z "${WAYRTC_PORTAL_BACKEND:-}" ] || [ $# -eq 0 ]; then
-	sed -n '2,32p' "$0" >&2
+	sed -n '2,34p' "$0" >&2
 	exit 2
 fi
 
@@ -125,6 +127,7 @@ wait_name() { # NAME SECONDS
 
 # ---- PipeWire, then WirePlumber (without it a consumer waits forever for a link)
 stack_start_pipewire || exit 1
+export WAYRTC_STACK_WIREPLUMBER_PID=$STACK_WIREPLUMBER_PID
 
 # ---- the compositor, with the client inside
 start_sway() {

@@ -7,6 +7,7 @@
 
 #include "input/message.h"
 #include "input/sink.h"
+#include "wayland/keyboard.h"
 
 /* ---- decoding ---- */
 
@@ -291,6 +292,61 @@ static void test_buttons_and_clamp(void)
 	g_string_free(r.log, TRUE);
 }
 
+/* What a sink's text path could not type is kept once per character, in order, bounded,
+ * until taken. */
+static void test_untyped(void)
+{
+	struct recorder r;
+	g_autofree char *first = NULL;
+	g_autofree char *many = NULL;
+
+	input_sink_init(&r.base, &rec_impl);
+	r.log = g_string_new(NULL);
+	g_assert_null(input_sink_take_untyped(&r.base));
+	input_sink_note_untyped(&r.base, 0xfc); /* ü */
+	input_sink_note_untyped(&r.base, 0xe9); /* é */
+	input_sink_note_untyped(&r.base, 0xfc);
+	first = input_sink_take_untyped(&r.base);
+	g_assert_cmpstr(first, ==, "\u00fc\u00e9");
+	g_assert_null(input_sink_take_untyped(&r.base));
+	for (uint32_t c = 0x4e00; c < 0x4e00 + 2 * INPUT_SINK_UNTYPED_MAX; c++)
+		input_sink_note_untyped(&r.base, c);
+	input_sink_note_untyped(&r.base, 0x1f600); /* an emoji, past the cap */
+	many = input_sink_take_untyped(&r.base);
+	g_assert_cmpint(g_utf8_strlen(many, -1), ==, INPUT_SINK_UNTYPED_MAX);
+	g_assert_null(strstr(many, "\U0001f600"));
+	/* what is still noted goes with the sink */
+	input_sink_note_untyped(&r.base, 0xfc);
+	input_sink_destroy(&r.base);
+	g_string_free(r.log, TRUE);
+}
+
+/* The portal's layout check: what the first layout types at any level, and nothing else. */
+static void test_keymap_types(void)
+{
+	struct xkb_context *ctx = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	struct xkb_rule_names us = {.layout = "us"}, de = {.layout = "de"},
+	                      us_de = {.layout = "us,de"};
+	struct xkb_keymap *km;
+
+	km = xkb_keymap_new_from_names(ctx, &us, XKB_KEYMAP_COMPILE_NO_FLAGS);
+	g_assert_nonnull(km);
+	g_assert_true(wayland_keymap_types(km, XKB_KEY_a));
+	g_assert_true(wayland_keymap_types(km, XKB_KEY_X)); /* Shift's level */
+	g_assert_false(wayland_keymap_types(km, XKB_KEY_udiaeresis));
+	g_assert_false(wayland_keymap_types(km, XKB_KEY_eacute));
+	xkb_keymap_unref(km);
+	km = xkb_keymap_new_from_names(ctx, &de, XKB_KEYMAP_COMPILE_NO_FLAGS);
+	g_assert_true(wayland_keymap_types(km, XKB_KEY_udiaeresis));
+	g_assert_true(wayland_keymap_types(km, XKB_KEY_EuroSign)); /* AltGr's level */
+	xkb_keymap_unref(km);
+	/* mutter looks in the current layout: the second one does not count */
+	km = xkb_keymap_new_from_names(ctx, &us_de, XKB_KEYMAP_COMPILE_NO_FLAGS);
+	g_assert_false(wayland_keymap_types(km, XKB_KEY_udiaeresis));
+	xkb_keymap_unref(km);
+	xkb_context_unref(ctx);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -299,5 +355,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/inputmsg/decode-malformed", test_decode_malformed);
 	g_test_add_func("/inputmsg/dispatch", test_dispatch);
 	g_test_add_func("/inputmsg/buttons-clamp", test_buttons_and_clamp);
+	g_test_add_func("/inputmsg/untyped", test_untyped);
+	g_test_add_func("/inputmsg/keymap-types", test_keymap_types);
 	return g_test_run();
 }

@@ -233,6 +233,8 @@ static void test_build(void)
 	g_autofree char *offer = signal_build_offer("v=0\r\n\"x\"");
 	g_autofree char *end = signal_build_candidate(NULL);
 	g_autofree char *bye = signal_build_bye("the desktop went away");
+	g_autofree char *none = signal_build_no_picture(5, "no picture");
+	g_autofree char *picture = signal_build_picture();
 
 	g_assert_cmpstr(hello, ==,
 	                "{\"type\":\"hello\",\"scope\":[\"view\",\"audio\"],\"width\":640,"
@@ -240,6 +242,9 @@ static void test_build(void)
 	g_assert_cmpstr(offer, ==, "{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\\\"x\\\"\"}");
 	g_assert_cmpstr(end, ==, "{\"type\":\"candidate\",\"candidate\":null,\"sdpMid\":\"0\"}");
 	g_assert_cmpstr(bye, ==, "{\"type\":\"bye\",\"reason\":\"the desktop went away\"}");
+	g_assert_cmpstr(none, ==,
+	                "{\"type\":\"no-picture\",\"seconds\":5,\"message\":\"no picture\"}");
+	g_assert_cmpstr(picture, ==, "{\"type\":\"picture\"}");
 }
 
 /* hello carries the browser's TURN server when there is one, as RTCIceServer. */

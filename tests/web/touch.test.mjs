@@ -488,16 +488,22 @@ test('a view-only link: fingers zoom and pan the picture, and a tap only says vi
   assert.deepEqual(p.take(), [], 'and sends nothing (there is no input channel)');
 });
 
-test('a latched Ctrl goes with the next key, typed or from a phone\'s keyboard, then lets go', () => {
-  const held = new Set();
-  let used = 0;
+// The key bar's latch as the page sees it: the keys `held`, let go when used.
+function fakeLatch(held) {
   const latch = {
+    uses: 0,
     latched: () => [...held],
     used: () => {
       held.clear();
-      used++;
+      latch.uses++;
     },
   };
+  return latch;
+}
+
+test('a latched Ctrl goes with the next key, typed or from a phone\'s keyboard, then lets go', () => {
+  const held = new Set();
+  const latch = fakeLatch(held);
   const p = page({ latch });
   held.add('ControlLeft');
   p.win.dispatchEvent(event('keydown', { code: 'KeyC', key: 'c' }));
@@ -506,7 +512,7 @@ test('a latched Ctrl goes with the next key, typed or from a phone\'s keyboard, 
     on('input', encodeKey('ControlLeft', true)), on('input', encodeKey('KeyC', true)),
     on('input', encodeKey('KeyC', false)), on('input', encodeKey('ControlLeft', false)),
   ]);
-  assert.equal(used, 1);
+  assert.equal(latch.uses, 1);
   p.win.dispatchEvent(event('keydown', { code: 'KeyC', key: 'c' }));
   p.win.dispatchEvent(event('keyup', { code: 'KeyC', key: 'c' }));
   assert.deepEqual(p.take(), [
@@ -521,19 +527,12 @@ test('a latched Ctrl goes with the next key, typed or from a phone\'s keyboard, 
   held.add('ControlLeft');
   p.sink.dispatchEvent(event('beforeinput', { inputType: 'deleteContentBackward' }));
   assert.deepEqual(p.take(), comboMessages(['ControlLeft', 'Backspace']).map((m) => on('input', m)));
-  assert.equal(used, 3);
+  assert.equal(latch.uses, 3);
 });
 
 test('a latched Ctrl goes with the next tap: Ctrl+click; and with a drag, held to its end', () => {
   const held = new Set(['ControlLeft']);
-  let used = 0;
-  const latch = {
-    latched: () => [...held],
-    used: () => {
-      held.clear();
-      used++;
-    },
-  };
+  const latch = fakeLatch(held);
   const p = page({ latch });
   p.video.dispatchEvent(finger('pointerdown', 1, 400, 300));
   p.advance(80);
@@ -544,7 +543,7 @@ test('a latched Ctrl goes with the next tap: Ctrl+click; and with a drag, held t
     on('input', encodeButton(0, true)), on('input', mid), on('input', encodeButton(0, false)),
     on('input', encodeKey('ControlLeft', false)),
   ]);
-  assert.equal(used, 1);
+  assert.equal(latch.uses, 1);
   p.advance(1000);
   p.video.dispatchEvent(finger('pointerdown', 1, 400, 300));
   p.video.dispatchEvent(finger('pointerup', 1, 400, 300));
@@ -574,7 +573,7 @@ test('a latched Ctrl goes with the next tap: Ctrl+click; and with a drag, held t
     encodeKey('AltLeft', true), encodeButton(0, true), encodeButton(0, false),
     encodeKey('AltLeft', false),
   ].map((m) => [...m]));
-  assert.equal(used, 3);
+  assert.equal(latch.uses, 3);
 });
 
 test('the key bar: shown on touch with control, latches, sends through the control', () => {

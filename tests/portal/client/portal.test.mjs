@@ -180,6 +180,44 @@ test('a refusal in the dialog ends wayrtc with the reason, and nothing is shared
     await assert.rejects(share([]), /not allowed in the desktop's dialog/);
   });
 
+// Issue 14: a stream that starts and sends nothing (KDE Plasma 5.27 without a GPU never
+// sends a frame; a producer may stall). Here WirePlumber is paused, so the portal's node is
+// never linked to wayrtc's stream and no frame comes until it goes on: the log and the page
+// say so after 5 s, and the words go when the picture comes.
+test('a desktop that sends no picture is said so, in the log and on the page, until it does',
+  { skip: (!stack && 'needs tests/portal/portal-stack.sh') || (onSway && 'once is enough') },
+  async () => {
+    useRecordingChooser();
+    const wireplumber = Number(process.env.WAYRTC_STACK_WIREPLUMBER_PID);
+    let w;
+    let page;
+    process.kill(wireplumber, 'SIGSTOP');
+    try {
+      w = await share([]);
+      page = await browser.newPage();
+      await page.goto(w.url);
+      await page.waitForFunction(() => window.wayrtc.noPicture, null, { timeout: 15000 });
+      assert.match(await page.textContent('#status'), /desktop is sending no picture/);
+      await w.waitForLog(/warn .*the desktop has sent no picture 5 s after its stream started/);
+      // a page that comes now is told at once
+      const late = await browser.newPage();
+      await late.goto(w.url);
+      await late.waitForFunction(() => /sending no picture/.test(
+        document.getElementById('status').textContent), null, { timeout: 15000 });
+      await late.close();
+    } finally {
+      process.kill(wireplumber, 'SIGCONT');
+    }
+    assert.deepEqual(await waitForVideo(page), { width: W, height: H });
+    await expectPattern(page, assert);
+    assert.equal(await page.evaluate(() => window.wayrtc.noPicture), null);
+    assert.doesNotMatch(await page.textContent('#status'), /no picture/);
+    await w.waitForLog(/the desktop's first picture came [\d.]+ s after its stream started/);
+    assert.equal(w.log.join('').match(/has sent no picture/g).length, 1, 'said once');
+    await page.close();
+    await stop(w.child);
+  });
+
 // Last: it takes the desktop away.
 test('the desktop closing the session ends the share, and the browser says why',
   { skip: !stack && 'needs tests/portal/portal-stack.sh' }, async () => {
