@@ -584,6 +584,8 @@ static void probe_result(struct bwe *b, int64_t now)
 
 bool rtc_bwe_next_probe(struct bwe *b, int64_t now, struct rtc_bwe_probe *out)
 {
+	bool congested = rtc_bwe_congested(b, now);
+
 	uint32_t rate;
 
 	if (b->probe.id && !b->probe.done && now - b->probe.started < PROBE_RESULT_WAIT_US)
@@ -600,9 +602,11 @@ bool rtc_bwe_next_probe(struct bwe *b, int64_t now, struct rtc_bwe_probe *out)
 		b->probe_further = false;
 		rate = b->estimate * 2;
 	} else {
+		/* not while the link is known to be full: a token bucket's saved burst would
+		 * pass the probe at line rate and talk the estimate far above the link */
 		if (now - b->last_probe < PROBE_INTERVAL_US ||
-		    now - b->last_overuse < PROBE_CALM_US || b->loss > LOSS_LOW || b->signal != 0 ||
-		    acked_bps(b) >= PROBE_ALR_FRACTION * b->estimate)
+		    now - b->last_overuse < PROBE_CALM_US || congested || b->loss > LOSS_LOW ||
+		    b->signal != 0 || acked_bps(b) >= PROBE_ALR_FRACTION * b->estimate)
 			return false;
 		rate = b->estimate * 2;
 	}

@@ -60,10 +60,14 @@
 #define SKIP_LOSS        0.25
 #define SKIP_MIN_PACKETS 20
 #define SKIP_INTERVAL_US 1000000
-#define QUEUE_HARD_MAX   8192  /* video packets queued, whatever the rate */
-#define ESTIMATE_REPORT  0.05  /* a change this large (relative) is reported */
-#define RTX_OSN          2     /* RFC 4588: the original sequence number leads the payload */
-#define AUDIO_CLOCK      48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
+/* Nor in a viewer's first seconds: its losses then are the start-up probes and the
+ * shared encode's rate before its own estimate, which the share answers by moving it to
+ * an encode for slow links; keyframes on top would only starve it further. */
+#define SKIP_SETTLE_US  5000000
+#define QUEUE_HARD_MAX  8192  /* video packets queued, whatever the rate */
+#define ESTIMATE_REPORT 0.05  /* a change this large (relative) is reported */
+#define RTX_OSN         2     /* RFC 4588: the original sequence number leads the payload */
+#define AUDIO_CLOCK     48000 /* Opus's RTP clock, whatever the input rate (RFC 7587) */
 
 /* One packet waiting for the sender thread. */
 struct qpkt {
@@ -151,6 +155,7 @@ struct rtc_peer {
 	uint32_t pacing_bps;
 	bool congested;       /* rtc_bwe_congested: a backlog is not drained faster than the link */
 	int64_t skipped_us;   /* when heavy loss last made it skip to a keyframe (SKIP_LOSS) */
+	int64_t started_us;   /* when the sender started */
 	int64_t loss_from_us; /* packets sent before this do not count for SKIP_LOSS */
 	unsigned skip_seen, skip_lost; /* main loop: reported since loss_from_us */
 	bool queuing_key;              /* the frame being queued is a keyframe */
@@ -610,9 +615,9 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 	peer->congested = rtc_bwe_congested(peer->bwe, now);
 	peer->resend_gap_us = MAX(bs.rtt_us, RESEND_GAP_MIN_US) + bs.queue_us;
 	if (peer->skip_seen >= SKIP_MIN_PACKETS) {
-		if (peer->sending && peer->skip_lost >= SKIP_LOSS * peer->skip_seen &&
-		    !peer->skipping && now - peer->skipped_us >= SKIP_INTERVAL_US &&
-		    !keyframe_ahead(peer))
+		if (peer->sending && now - peer->started_us >= SKIP_SETTLE_US &&
+		    peer->skip_lost >= SKIP_LOSS * peer->skip_seen && !peer->skipping &&
+		    now - peer->skipped_us >= SKIP_INTERVAL_US && !keyframe_ahead(peer))
 			skip_after_loss(peer, now);
 		peer->skip_seen = peer->skip_lost = 0;
 	}
@@ -1500,6 +1505,7 @@ static void start_sender(struct rtc_peer *peer)
 	rtc_pacer_init(&peer->pacer, peer->pacing_bps, g_get_monotonic_time());
 	peer->stats.pacing_bps = peer->pacing_bps;
 	peer->resend_gap_us = RESEND_GAP_MIN_US;
+	peer->started_us = g_get_monotonic_time();
 	peer->sending = !peer->stopping;
 	if (!peer->sender)
 		peer->sender = g_thread_new("wayrtc-send", sender_main, peer);

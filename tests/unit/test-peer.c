@@ -1317,6 +1317,7 @@ static void test_skip_after_loss(void)
 	browser_cc = true;
 	world_connect(&w, true);
 	browser_cc = false;
+	g_usleep(5100000); /* past a viewer's first seconds, when losses make it move instead */
 	rtc_rtp_packetizer_init(&p, RTC_CODEC_VP8, SSRC);
 	for (unsigned i = 0; i < 30; i++)
 		g_bytes_unref(send_frame(&w, &p, 3000 * i, i == 0, (uint8_t)i));
