@@ -51,14 +51,14 @@
 #define RESEND_MARKS      1024 /* by sequence number, a power of two */
 #define RESEND_GAP_MIN_US 50000
 #define RESEND_QUEUED_US  1000000 /* a mark still queued after this is stale (queue dropped) */
-/* Of the packets sent since the newest keyframe began, transport-cc reports (at least
- * SKIP_MIN_PACKETS) that lost this much (a link that just got much slower overflowed):
+/* Of the packets sent since the newest keyframe began, transport-cc reports (in windows
+ * of SKIP_MIN_PACKETS) that lost this much (a link that just got much slower overflowed):
  * what waits is dropped and a keyframe asked for, at the new rate a few kilobytes, where
  * resending the lost packets would cost the slower link hundreds and the browser could
  * show nothing until they came. Not while a keyframe is queued or being queued (it is the
  * fresh start), and at most once a SKIP_INTERVAL_US. */
 #define SKIP_LOSS        0.25
-#define SKIP_MIN_PACKETS 20
+#define SKIP_MIN_PACKETS 100 /* at 5 % random loss, 25 of 100 is a 1e-8 chance; of 20, 2 % */
 #define SKIP_INTERVAL_US 1000000
 /* Nor in a viewer's first seconds: its losses then are the start-up probes and the
  * shared encode's rate before its own estimate, which the share answers by moving it to
