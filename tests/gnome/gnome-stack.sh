@@ -151,19 +151,6 @@ export DBUS_SYSTEM_BUS_ADDRESS=$bus_address
 start_bus "$dir/session.conf" session-bus
 export DBUS_SESSION_BUS_ADDRESS=$bus_address
 
-wait_name() { # NAME SECONDS
-	local n=$(($2 * 10))
-	for _ in $(seq "$n"); do
-		if gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-			--method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	say "$1 did not appear on the bus within $2 s"
-	stack_dump_logs 60
-	return 1
-}
 start() { # LOG PROGRAM ARGS...: as the user, in the background
 	local log=$1
 	shift
@@ -188,12 +175,12 @@ start wireplumber wireplumber
 
 # ---- the accessibility bus, before any GTK program
 start atspi /usr/libexec/at-spi-bus-launcher
-wait_name org.a11y.Bus 10 || exit 1
+stack_wait_name org.a11y.Bus 10 || exit 1
 
 # ---- GNOME
 start gnome-shell gnome-shell --headless --virtual-monitor "$size" --no-x11
-wait_name org.gnome.Mutter.ScreenCast 60 || exit 1
-wait_name org.gnome.Mutter.RemoteDesktop 10 || exit 1
+stack_wait_name org.gnome.Mutter.ScreenCast 60 || exit 1
+stack_wait_name org.gnome.Mutter.RemoteDesktop 10 || exit 1
 for _ in $(seq 100); do
 	[ -S "$XDG_RUNTIME_DIR/wayland-0" ] && break
 	sleep 0.1
@@ -244,11 +231,11 @@ fi
 
 # ---- the portals
 start xdg-desktop-portal-gnome /usr/libexec/xdg-desktop-portal-gnome
-wait_name org.freedesktop.impl.portal.desktop.gnome 20 || exit 1
+stack_wait_name org.freedesktop.impl.portal.desktop.gnome 20 || exit 1
 cp /usr/share/xdg-desktop-portal/portals/gnome.portal "$dir/portals/"
 start xdg-desktop-portal env XDG_DESKTOP_PORTAL_DIR="$dir/portals" \
 	/usr/libexec/xdg-desktop-portal --verbose
-wait_name org.freedesktop.portal.Desktop 20 || exit 1
+stack_wait_name org.freedesktop.portal.Desktop 20 || exit 1
 
 export WAYRTC_GNOME_DIR="$dir" WAYRTC_GNOME_AS_USER="${as_user[*]}"
 export WAYRTC_GNOME_WAYRTC="$dir/wayrtc" WAYRTC_GNOME_CONSENT="$dir/consent.py"

@@ -18,6 +18,22 @@ stack_stop_all() {
 }
 
 # The last LINES (default 40) of each log that has anything, to stderr.
+# Waits up to SECONDS for NAME on the session bus (gdbus: whichever the caller defines, a
+# function running it as another user will do); false, with the logs dumped, if it never comes.
+stack_wait_name() { # NAME SECONDS
+	local n=$(($2 * 10))
+	for _ in $(seq "$n"); do
+		if gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+			--method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	say "$1 did not appear on the bus within $2 s"
+	stack_dump_logs 60
+	return 1
+}
+
 stack_dump_logs() {
 	local f
 	for f in "$dir"/log/*.log; do

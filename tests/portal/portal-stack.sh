@@ -112,19 +112,6 @@ fi
 export DBUS_SESSION_BUS_ADDRESS=$(echo "$out" | sed -n 1p)
 pids+=("$(echo "$out" | sed -n 2p)")
 
-wait_name() { # NAME SECONDS
-	local n=$(($2 * 10))
-	for _ in $(seq "$n"); do
-		if gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-			--method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	say "$1 did not appear on the bus within $2 s"
-	return 1
-}
-
 # ---- PipeWire, then WirePlumber (without it a consumer waits forever for a link)
 stack_start_pipewire || exit 1
 export WAYRTC_STACK_WIREPLUMBER_PID=$STACK_WIREPLUMBER_PID
@@ -204,20 +191,14 @@ printf '[portal]\nchooser=%s\n' "$chooser" >"$dir/config/xdg-desktop-portal-wayr
 "$WAYRTC_PORTAL_BACKEND" >"$dir/log/backend.log" 2>&1 &
 pids+=($!)
 export WAYRTC_STACK_BACKEND_PID=$!
-if ! wait_name org.freedesktop.impl.portal.desktop.wayrtc 10; then
-	stack_dump_logs 60
-	exit 1
-fi
+stack_wait_name org.freedesktop.impl.portal.desktop.wayrtc 10 || exit 1
 
 # ---- the frontend, which finds only our .portal file
 cp "$portal_file" "$dir/portals/"
 XDG_DESKTOP_PORTAL_DIR="$dir/portals" "$frontend" --verbose >"$dir/log/frontend.log" 2>&1 &
 pids+=($!)
 export WAYRTC_STACK_FRONTEND_PID=$!
-if ! wait_name org.freedesktop.portal.Desktop 10; then
-	stack_dump_logs 60
-	exit 1
-fi
+stack_wait_name org.freedesktop.portal.Desktop 10 || exit 1
 
 export WAYRTC_STACK_DIR="$dir"
 export WAYRTC_STACK_CONFIG="$dir/config/xdg-desktop-portal-wayrtc/config.ini"
