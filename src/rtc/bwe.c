@@ -128,7 +128,6 @@ struct bwe {
 	double link_var;
 	int64_t last_overuse;
 	int64_t last_congestion; /* the last cut because the link was full (delay or loss) */
-	bool congested_once;
 	/* acked rate */
 	struct rate_ring acked; /* by arrival: what got through */
 	struct rate_ring sent;  /* by send time: what we sent, lost or not */
@@ -182,6 +181,7 @@ struct bwe *rtc_bwe_new(const struct rtc_bwe_config *config, int64_t now_us)
 	b->state = RATE_INCREASE;
 	b->last_rate_update = b->last_threshold_update = now_us;
 	b->last_overuse = now_us;
+	b->last_congestion = now_us - CONGESTED_US; /* none yet */
 	b->last_probe = now_us;
 	b->next_probe_id = 1;
 	update_estimate(b);
@@ -479,10 +479,8 @@ static void rate_control(struct bwe *b, int64_t now)
 				}
 			}
 			b->last_decrease = now;
-			if (!limited) {
+			if (!limited)
 				b->last_congestion = now;
-				b->congested_once = true;
-			}
 		}
 		b->state = RATE_HOLD;
 		break;
@@ -508,7 +506,6 @@ static void loss_control(struct bwe *b, int64_t now)
 			b->loss_bps = MIN(b->loss_bps, (double)b->estimate) * (1 - 0.5 * b->loss);
 			b->last_loss_decrease = now;
 			b->last_congestion = now;
-			b->congested_once = true;
 		}
 	} else if (b->loss < LOSS_LOW) {
 		/* low loss: no limit of its own beyond a gentle climb back */
@@ -649,7 +646,7 @@ void rtc_bwe_on_feedback(struct bwe *b, int64_t now, const struct rtc_bwe_packet
 
 bool rtc_bwe_congested(const struct bwe *b, int64_t now)
 {
-	return b->congested_once && now - b->last_congestion < CONGESTED_US;
+	return now - b->last_congestion < CONGESTED_US;
 }
 
 void rtc_bwe_get_state(const struct bwe *b, struct rtc_bwe_state *out)

@@ -92,11 +92,7 @@ cleanup() {
 	for pid in $rest; do
 		kill -KILL "$pid" 2>/dev/null
 	done
-	if [ "${WAYRTC_STACK_KEEP:-0}" = 1 ]; then
-		say "kept $dir"
-	else
-		rm -rf "$dir"
-	fi
+	stack_remove_dir
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -162,15 +158,7 @@ gdbus() { "${as_user[@]}" /usr/bin/gdbus "$@"; }
 
 # ---- PipeWire, then WirePlumber once PipeWire listens
 start pipewire pipewire
-for _ in $(seq 50); do
-	[ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break
-	sleep 0.1
-done
-if [ ! -S "$XDG_RUNTIME_DIR/pipewire-0" ]; then
-	say "pipewire did not start"
-	stack_dump_logs 60
-	exit 1
-fi
+stack_wait_pipewire || exit 1
 start wireplumber wireplumber
 
 # ---- the accessibility bus, before any GTK program

@@ -43,6 +43,27 @@ stack_dump_logs() {
 	done
 }
 
+# Waits up to 5 s for PipeWire's socket on $XDG_RUNTIME_DIR; false, with the last LINES
+# (default 60) of each log dumped, if it never comes.
+stack_wait_pipewire() { # [LINES]
+	for _ in $(seq 50); do
+		[ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && return 0
+		sleep 0.1
+	done
+	say "pipewire did not start"
+	stack_dump_logs "${1:-60}"
+	return 1
+}
+
+# $dir goes, or stays with WAYRTC_STACK_KEEP=1 (said, for looking into a failure).
+stack_remove_dir() {
+	if [ "${WAYRTC_STACK_KEEP:-0}" = 1 ]; then
+		say "kept $dir"
+	else
+		rm -rf "$dir"
+	fi
+}
+
 # PipeWire on $XDG_RUNTIME_DIR, then WirePlumber once PipeWire listens (without it a
 # stream is never linked; started sooner, under load, it found no PipeWire). Sets
 # STACK_PIPEWIRE_PID and STACK_WIREPLUMBER_PID; false, with the logs dumped, when PipeWire does not come up.
@@ -50,15 +71,7 @@ stack_start_pipewire() {
 	pipewire >"$dir/log/pipewire.log" 2>&1 &
 	pids+=($!)
 	STACK_PIPEWIRE_PID=$!
-	for _ in $(seq 50); do
-		[ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break
-		sleep 0.1
-	done
-	if [ ! -S "$XDG_RUNTIME_DIR/pipewire-0" ]; then
-		say "pipewire did not start"
-		stack_dump_logs
-		return 1
-	fi
+	stack_wait_pipewire 40 || return 1
 	wireplumber >"$dir/log/wireplumber.log" 2>&1 &
 	pids+=($!)
 	STACK_WIREPLUMBER_PID=$!

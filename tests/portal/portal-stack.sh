@@ -65,11 +65,7 @@ mkdir -p -m 0700 "$dir/run" "$dir/log" "$dir/services" "$dir/portals" "$dir/conf
 
 cleanup() {
 	stack_stop_all
-	if [ "${WAYRTC_STACK_KEEP:-0}" = 1 ]; then
-		say "kept $dir"
-	else
-		rm -rf "$dir"
-	fi
+	stack_remove_dir
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
