@@ -68,6 +68,17 @@
 #define X264_QP_MIN  0    /* x264enc's default, 10, stops the refinement early */
 #define X264_QP_STEP 16   /* from a moving QP to a still one in a frame or two */
 
+/* A cut in the bitrate (to under X264_CUT of what it was: the estimate fell because the
+ * link was full) comes when the VBV is likely full, since the busy screen sent less than
+ * the old rate allowed: at the new rate, x264 then spends X264_VBV_MS of the link in
+ * the next few frames (measured: 35, 40 and 30 KB frames at 1.15 Mbit/s after a step
+ * from 10 to 1.5 Mbit/s, 0.7 s of the link, every frame after them that much older).
+ * For X264_CUT_US after a cut the VBV holds X264_VBV_CUT_MS only, which also bounds the
+ * keyframe that may follow the loss. */
+#define X264_VBV_CUT_MS 150
+#define X264_CUT        0.8
+#define X264_CUT_US     (3 * G_USEC_PER_SEC)
+
 /* Still-screen refinement: once no new frame has come for REFINE_AFTER_MS, the last one is
  * encoded again, up to REFINE_FRAMES times, REFINE_INTERVAL_MS apart. Each repeat is a
  * P-frame of the same picture, so the encoder spends its bits on what the previous ones
@@ -124,9 +135,10 @@ struct encoder {
 	int64_t (*backlog_us)(void *data);
 	void *data;
 	unsigned max_fps;
-	unsigned fps;    /* main thread: frames per second allowed now (the bitrate's) */
-	double gap_us;   /* main thread: moving average of the gap between pushes */
-	double rc_scale; /* main thread: x264's VBV rate over the bitrate (gap × max_fps) */
+	unsigned fps;         /* main thread: frames per second allowed now (the bitrate's) */
+	double gap_us;        /* main thread: moving average of the gap between pushes */
+	double rc_scale;      /* main thread: x264's VBV rate over the bitrate (gap × max_fps) */
+	int64_t cut_until_us; /* main thread: the short VBV after a cut (X264_CUT) until then */
 	guint bus_watch;
 	bool idle;
 	bool stale; /* frames came while idle: the kept picture is out of date */
@@ -314,11 +326,12 @@ static unsigned fps_for(const struct encoder *e, unsigned kbps)
 static void rc_apply(struct encoder *e)
 {
 	double scale = e->rc_scale;
+	double vbv_ms = e->cut_until_us ? X264_VBV_CUT_MS : X264_VBV_MS;
 
 	if (strcmp(e->which->name, "x264enc"))
 		return;
 	g_object_set(e->enc, "bitrate", (guint)(e->bitrate_kbps * scale + 0.5), "vbv-buf-capacity",
-	             (guint)MAX(X264_VBV_MS / scale, 1.0), NULL);
+	             (guint)MAX(vbv_ms / scale, 1.0), NULL);
 }
 
 static void rc_follow(struct encoder *e, int64_t gap_us)
@@ -513,6 +526,10 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us, bool fre
 	GST_BUFFER_DURATION(buf) = GST_CLOCK_TIME_NONE;
 	gst_buffer_add_reference_timestamp_meta(
 	        buf, e->ready_ref, (GstClockTime)ready_us * GST_USECOND, GST_CLOCK_TIME_NONE);
+	if (e->cut_until_us && now >= e->cut_until_us) {
+		e->cut_until_us = 0;
+		rc_apply(e);
+	}
 	if (e->last_push_us)
 		rc_follow(e, now - e->last_push_us);
 	e->last_push_us = now;
@@ -926,6 +943,8 @@ void encoder_set_bitrate(struct encoder *e, unsigned kbps)
 	g_assert(g_thread_self() == e->main);
 	if (!kbps || kbps == e->bitrate_kbps)
 		return;
+	if (kbps < X264_CUT * e->bitrate_kbps)
+		e->cut_until_us = g_get_monotonic_time() + X264_CUT_US;
 	e->bitrate_kbps = kbps;
 	e->fps = fps_for(e, kbps);
 	/* each of these takes a new rate while playing (x264enc: the VBV's rate, which

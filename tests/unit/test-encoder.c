@@ -796,6 +796,57 @@ static void bitrate(const char *name, enum rtc_codec codec, double factor)
 	out_clear(&o);
 }
 
+/* A cut in the bitrate (the link was full) comes with x264's VBV full from a screen that
+ * sent less than the old rate allowed: the frames right after it spend 150 ms of the new
+ * rate, not the half second that VBV holds otherwise (guards the picture's age after a
+ * step down, issue 9). */
+static void test_bitrate_cut(void)
+{
+	struct encoder_config config = {.name = "x264enc",
+	                                .codec = RTC_CODEC_H264,
+	                                .max_fps = 60,
+	                                .bitrate_kbps = 8000,
+	                                .no_refinement = true};
+	struct out o = {0};
+	g_autoptr(GError) error = NULL;
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	struct encoder *enc;
+	size_t after = 0;
+	unsigned n = 0;
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	for (unsigned i = 0; i < 24; i++) {
+		if (i == 20)
+			encoder_set_bitrate(enc, 400);
+		if (i < 20)
+			fill(pixels, 320, 240, stride, i); /* little change: the VBV fills */
+		else
+			for (size_t k = 0; k < stride * 240; k += 4)
+				*(uint32_t *)(pixels + k) = g_random_int();
+		f.ready_us = g_get_monotonic_time();
+		encoder_push(enc, &f);
+		g_assert_cmpuint(wait_frames(&o, n + 1, 3000), ==, n + 1);
+		if (i >= 20)
+			after += g_bytes_get_size(o.coded[n]);
+		n++;
+		g_usleep(70000);
+	}
+	g_test_message("%zu bytes in the 4 frames after the cut to 400 kbit/s", after);
+	/* 280 ms of frames: at most their time plus 150 ms of the new rate (with some room
+	 * for x264's floor), where the 500 ms VBV lets them take about 38 KB */
+	g_assert_cmpuint(after * 8, <=, (size_t)(400 * (280 + 150) * 1.3));
+	encoder_free(enc);
+	out_clear(&o);
+}
+
 static void test_bitrate_x264(void)
 {
 	bitrate("x264enc", RTC_CODEC_H264, 3);
@@ -1152,6 +1203,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/rtp-timestamps", test_rtp_timestamps);
 	g_test_add_func("/encoder/keyframe-coalesce", test_keyframe_coalesce);
 	g_test_add_func("/encoder/bitrate-x264", test_bitrate_x264);
+	g_test_add_func("/encoder/bitrate-cut", test_bitrate_cut);
 	g_test_add_func("/encoder/bitrate-vp8", test_bitrate_vp8);
 	g_test_add_func("/encoder/bitrate-openh264", test_bitrate_openh264);
 	g_test_add_func("/encoder/refine", test_refine);
