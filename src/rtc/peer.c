@@ -1134,7 +1134,7 @@ int64_t rtc_peer_get_backlog_us(struct rtc_peer *peer)
 	int64_t us = 0;
 
 	g_mutex_lock(&peer->qlock);
-	if (peer->sending)
+	if (peer->sending && peer->congested)
 		us = queued_us(peer) + (int64_t)((double)peer->resend_bytes * 8 * G_USEC_PER_SEC /
 		                                 MAX(drain_rate(peer), 1u));
 	g_mutex_unlock(&peer->qlock);

@@ -416,6 +416,7 @@ static void test_backlog(void)
 	                          .data = pixels};
 	struct encoder *enc;
 	int64_t start, newest;
+	bool held;
 
 	g_mutex_init(&o.lock);
 	enc = encoder_new(&config, on_output, &o, &error);
@@ -449,15 +450,20 @@ static void test_backlog(void)
 	g_assert_cmpuint(wait_frames(&o, 3, 3000), ==, 3);
 	g_assert_cmpint(g_get_monotonic_time() - start, >=, 450 * 1000);
 
-	/* held, then asked for a keyframe: it goes now, as one */
+	/* held, then asked for a keyframe: it goes now, as one (unless this machine stalled
+	 * past the half second, when the hold's end sent it first: then only a keyframe) */
 	fill(pixels, 320, 240, stride, 25);
-	f.ready_us = g_get_monotonic_time();
+	start = f.ready_us = g_get_monotonic_time();
 	encoder_push(enc, &f);
 	g_assert_cmpuint(wait_frames(&o, 4, 100), ==, 3);
 	encoder_request_keyframe(enc);
+	held = g_get_monotonic_time() - start < 400 * 1000;
 	g_assert_cmpuint(wait_frames(&o, 4, 300), ==, 4);
-	g_assert_true(o.key);
-	g_assert_cmpint(o.ready_us, ==, f.ready_us);
+	g_assert_true(o.key || !held);
+	if (held)
+		g_assert_cmpint(o.ready_us, ==, f.ready_us);
+	else
+		g_test_message("the machine stalled: the held frame's keyframe not judged");
 	encoder_free(enc);
 	out_clear(&o);
 }
