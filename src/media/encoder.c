@@ -42,6 +42,15 @@
 #define BYTES_PER_PIXEL    4
 /* Capture jitter allowed before pacing holds a frame back, in quarters of an interval. */
 #define PACING_SLACK_QUARTERS 1
+/* A frame encoded while a viewer's link is still busy with the frames before it (a
+ * keyframe, a burst of change, a link that just got slower) would only wait behind them
+ * and show an older picture; one encoded when the link is nearly free shows a newer one.
+ * So frames wait while more than BACKLOG_SLACK_US waits to be sent (about an encode's
+ * time, so the link does not idle while the next frame is made), but no longer than
+ * BACKLOG_HOLD_MAX_US at a time: a queue that does not move must not stop every viewer's
+ * picture (the peer's own drop policy deals with it). */
+#define BACKLOG_SLACK_US    (30 * 1000)
+#define BACKLOG_HOLD_MAX_US (500 * 1000)
 
 /* x264 for desktops (docs/architecture.md, "Sharp text"): constant quality (CRF) capped by
  * a VBV at the bitrate, rather than a bitrate with a 120 ms VBV that starved every
@@ -112,6 +121,7 @@ struct encoder {
 	GstElement *src;
 	GstElement *enc;
 	encoder_output_fn output;
+	int64_t (*backlog_us)(void *data);
 	void *data;
 	unsigned max_fps;
 	unsigned fps;    /* main thread: frames per second allowed now (the bitrate's) */
@@ -139,8 +149,9 @@ struct encoder {
 	GstClockTime last_pts;
 	int64_t last_push_us;
 	GstBuffer *last;    /* the newest frame, for keyframes on a still screen */
-	GstBuffer *pending; /* a frame held back by max_fps */
+	GstBuffer *pending; /* a frame held back by max_fps or a viewer's backlog */
 	int64_t pending_ready_us;
+	int64_t held_since_us;  /* the first frame held back for a backlog; 0: none is */
 	GSource *pending_timer; /* on the thread-default context of encoder_new */
 	GMainContext *context;
 	GSource *refine_timer; /* on the same context */
@@ -346,6 +357,7 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	if (config->chroma == ENCODER_CHROMA_444 && !e->i444)
 		log_info("%s: 4:4:4 asked, but it makes 4:2:0 here", which->name);
 	e->output = output;
+	e->backlog_us = config->backlog_us;
 	e->data = data;
 	e->max_fps = config->max_fps ? config->max_fps : DEFAULT_FPS;
 	e->bitrate_kbps = config->bitrate_kbps;
@@ -504,6 +516,7 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us, bool fre
 	if (e->last_push_us)
 		rc_follow(e, now - e->last_push_us);
 	e->last_push_us = now;
+	e->held_since_us = 0;
 	gst_app_src_push_buffer(GST_APP_SRC(e->src), buf);
 	if (fresh && e->refinement) {
 		e->refine_left = REFINE_FRAMES;
@@ -514,10 +527,12 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us, bool fre
 	}
 }
 
+static int64_t backlog_wait(struct encoder *e, int64_t now);
+
 static gboolean refine(void *data)
 {
 	struct encoder *e = data;
-	int64_t now = g_get_monotonic_time();
+	int64_t now = g_get_monotonic_time(), wait;
 
 	g_clear_pointer(&e->refine_timer, g_source_unref);
 	/* a frame is waiting for its turn, or nobody watches: that frame (or the first
@@ -526,6 +541,12 @@ static gboolean refine(void *data)
 		return G_SOURCE_REMOVE;
 	if (now < e->refine_at_us) {
 		refine_arm(e, e->refine_at_us - now);
+		return G_SOURCE_REMOVE;
+	}
+	/* a repeat waits for a busy link like any frame (BACKLOG_SLACK_US) */
+	wait = backlog_wait(e, now);
+	if (wait > 0) {
+		refine_arm(e, wait);
 		return G_SOURCE_REMOVE;
 	}
 	/* how the previous repeat came out (33 ms is long enough to have encoded it) */
@@ -561,16 +582,55 @@ static void refine_arm(struct encoder *e, int64_t delay_us)
 	g_source_attach(e->refine_timer, e->context);
 }
 
+/* How much longer a frame must wait for the viewers' backlog (BACKLOG_SLACK_US). */
+static int64_t backlog_wait(struct encoder *e, int64_t now)
+{
+	int64_t wait = e->backlog_us ? e->backlog_us(e->data) - BACKLOG_SLACK_US : 0;
+
+	if (wait <= 0) {
+		e->held_since_us = 0;
+		return 0;
+	}
+	if (!e->held_since_us)
+		e->held_since_us = now;
+	return MIN(wait, e->held_since_us + BACKLOG_HOLD_MAX_US - now);
+}
+
+static void push_pending_now(struct encoder *e)
+{
+	if (e->pending_timer) {
+		g_source_destroy(e->pending_timer);
+		g_clear_pointer(&e->pending_timer, g_source_unref);
+	}
+	push(e, e->pending, e->pending_ready_us, true);
+	gst_clear_buffer(&e->pending);
+}
+
+static void hold_pending(struct encoder *e, int64_t wait);
+
 static gboolean push_pending(void *data)
 {
 	struct encoder *e = data;
+	int64_t wait;
 
 	g_clear_pointer(&e->pending_timer, g_source_unref);
-	if (e->pending) {
-		push(e, e->pending, e->pending_ready_us, true);
-		gst_clear_buffer(&e->pending);
-	}
+	if (!e->pending)
+		return G_SOURCE_REMOVE;
+	wait = backlog_wait(e, g_get_monotonic_time());
+	if (wait > 0)
+		hold_pending(e, wait);
+	else
+		push_pending_now(e);
 	return G_SOURCE_REMOVE;
+}
+
+static void hold_pending(struct encoder *e, int64_t wait)
+{
+	if (e->pending_timer)
+		return;
+	e->pending_timer = g_timeout_source_new(MAX(1, (guint)(wait / 1000)));
+	g_source_set_callback(e->pending_timer, push_pending, e, NULL);
+	g_source_attach(e->pending_timer, e->context);
 }
 
 static GstVideoFormat video_format(uint32_t drm_format)
@@ -759,7 +819,7 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 	 * to a whole frame of latency at exactly the rate we allow */
 	int64_t interval = G_USEC_PER_SEC * (4 - PACING_SLACK_QUARTERS) / 4 / e->fps;
 	GstVideoFormat fmt = frame_format(e, frame);
-	int64_t wait;
+	int64_t now, wait;
 
 	g_assert(g_thread_self() == e->main);
 	if (fmt == GST_VIDEO_FORMAT_UNKNOWN)
@@ -774,17 +834,14 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 	}
 	if (!take(e, frame, fmt))
 		return;
-	wait = e->last_push_us + interval - g_get_monotonic_time();
+	now = g_get_monotonic_time();
+	wait = MAX(e->last_push_us + interval - now, backlog_wait(e, now));
 	if (wait > 0) {
-		/* too soon: keep the newest and send it when the interval is up */
+		/* too soon, or the link is busy: keep the newest and send it when it is time */
 		gst_clear_buffer(&e->pending);
 		e->pending = gst_buffer_ref(e->last);
 		e->pending_ready_us = frame->ready_us;
-		if (!e->pending_timer) {
-			e->pending_timer = g_timeout_source_new(MAX(1, (guint)(wait / 1000)));
-			g_source_set_callback(e->pending_timer, push_pending, e, NULL);
-			g_source_attach(e->pending_timer, e->context);
-		}
+		hold_pending(e, wait);
 		return;
 	}
 	push(e, e->last, frame->ready_us, true);
@@ -795,8 +852,10 @@ void encoder_set_idle(struct encoder *e, bool idle)
 	g_assert(g_thread_self() == e->main);
 	e->idle = idle;
 	/* a frame held back for pacing would go out to nobody, or stale to the first viewer */
-	if (idle)
+	if (idle) {
 		gst_clear_buffer(&e->pending);
+		e->held_since_us = 0;
+	}
 }
 
 void encoder_set_picture(struct encoder *e, const struct capture_frame *frame)
@@ -852,8 +911,11 @@ static void force_keyframe(struct encoder *e)
 	gst_pad_send_event(
 	        pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 	gst_object_unref(pad);
-	/* a still screen sends no frames: encode the last one again */
-	if (e->last && !e->pending)
+	/* a frame held back goes now (whoever asked sees nothing until it comes); a still
+	 * screen sends no frames: encode the last one again */
+	if (e->pending)
+		push_pending_now(e);
+	else if (e->last)
 		push(e, e->last, g_get_monotonic_time(), true);
 }
 

@@ -141,6 +141,10 @@ void rtc_peer_resend(struct rtc_peer *peer, const uint8_t *pkt, size_t len);
 /* Main loop. The current bandwidth estimate, bits per second. */
 uint32_t rtc_peer_get_estimate(struct rtc_peer *peer);
 
+/* Any thread. How long what waits to be sent (resends and the video frames not yet
+ * begun) takes at the pacing rate, in microseconds; 0 while not sending. */
+int64_t rtc_peer_get_backlog_us(struct rtc_peer *peer);
+
 struct rtc_peer_send_stats {
 	uint64_t packets, bytes;
 	uint64_t resent;         /* NACKs answered */
