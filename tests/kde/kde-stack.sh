@@ -29,8 +29,10 @@ width=1280
 height=720
 here=$(cd "$(dirname "$0")" && pwd)
 build=${WAYRTC_BUILD:-$here/../../build}
-portal_kde=/usr/lib/x86_64-linux-gnu/libexec/xdg-desktop-portal-kde
-[ -x "$portal_kde" ] || portal_kde=/usr/libexec/xdg-desktop-portal-kde
+portal_kde=/usr/libexec/xdg-desktop-portal-kde # Debian's is in the multiarch libexec
+for p in /usr/lib/*/libexec/xdg-desktop-portal-kde; do
+	[ -x "$p" ] && portal_kde=$p
+done
 pids=()
 # shellcheck source=../lib/stack.sh
 . "$here/../lib/stack.sh"
