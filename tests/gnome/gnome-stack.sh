@@ -168,22 +168,12 @@ stack_wait_name org.a11y.Bus 10 || exit 1
 # ---- GNOME
 start gnome-shell gnome-shell --headless --virtual-monitor "$size" --no-x11
 shell_pid=$!
-stack_wait_name org.gnome.Mutter.ScreenCast 60 || exit 1
-stack_wait_name org.gnome.Mutter.RemoteDesktop 10 || exit 1
-for _ in $(seq 100); do
-	[ -S "$XDG_RUNTIME_DIR/wayland-0" ] && break
-	sleep 0.1
-done
-export WAYLAND_DISPLAY=wayland-0
-"${as_user[@]}" sh -c "exec '$dir/wayrtc-test-pattern' --fullscreen --keysyms --cursor \
-	>'$dir/client.out'" 2>"$dir/log/client.log" &
-pids+=($!)
 # gnome-shell 43 starts ibus-daemon with GLib.spawn_async and a child_setup written in
 # JavaScript: the forked child runs gjs before it execs, and can block for ever on a lock
 # (GType's) another thread held at the fork. gnome-shell then waits for that exec for
-# ever and configures no window (seen in 4 of 13 starts at load 15–20). Such a child is a
+# ever and configures no window (4 of 13 starts at load 15–20). Such a child is a
 # copy of gnome-shell that never became its program: ended, gnome-shell goes on without
-# ibus ("Failed to launch ibus-daemon").
+# ibus. Watched for as long as the stack runs: it may spawn again.
 unstick_shell() {
 	local c
 	for c in $(pgrep -P "$shell_pid"); do
@@ -194,11 +184,27 @@ unstick_shell() {
 		kill -KILL "$c" 2>/dev/null
 	done
 }
+(
+	while kill -0 "$shell_pid" 2>/dev/null; do
+		unstick_shell
+		sleep 2
+	done
+) &
+pids+=($!)
+stack_wait_name org.gnome.Mutter.ScreenCast 60 || exit 1
+stack_wait_name org.gnome.Mutter.RemoteDesktop 10 || exit 1
+for _ in $(seq 100); do
+	[ -S "$XDG_RUNTIME_DIR/wayland-0" ] && break
+	sleep 0.1
+done
+export WAYLAND_DISPLAY=wayland-0
+"${as_user[@]}" sh -c "exec '$dir/wayrtc-test-pattern' --fullscreen --keysyms --cursor \
+	>'$dir/client.out'" 2>"$dir/log/client.log" &
+pids+=($!)
 # (a first configure may come before the fullscreen one; on a busy machine mutter
 # configures no window before its start-up is done, which took 20 s and more)
-for i in $(seq 600); do
+for _ in $(seq 600); do
 	grep -q "^configured $size" "$dir/client.out" && break
-	[ $((i % 20)) = 0 ] && unstick_shell
 	sleep 0.1
 done
 if ! grep -q "^configured $size" "$dir/client.out"; then
