@@ -42,6 +42,15 @@
 #define BYTES_PER_PIXEL    4
 /* Capture jitter allowed before pacing holds a frame back, in quarters of an interval. */
 #define PACING_SLACK_QUARTERS 1
+/* A frame encoded while a viewer's link is still busy with the frames before it (a
+ * keyframe, a burst of change, a link that just got slower) would only wait behind them
+ * and show an older picture; one encoded when the link is nearly free shows a newer one.
+ * So frames wait while more than BACKLOG_SLACK_US waits to be sent (about an encode's
+ * time, so the link does not idle while the next frame is made), but no longer than
+ * BACKLOG_HOLD_MAX_US at a time: a queue that does not move must not stop every viewer's
+ * picture (the peer's own drop policy deals with it). */
+#define BACKLOG_SLACK_US    (30 * 1000)
+#define BACKLOG_HOLD_MAX_US (500 * 1000)
 
 /* x264 for desktops (docs/architecture.md, "Sharp text"): constant quality (CRF) capped by
  * a VBV at the bitrate, rather than a bitrate with a 120 ms VBV that starved every
@@ -58,6 +67,17 @@
 #define X264_RC_STEP 0.15 /* rescale x264's VBV only for a change of the gap this large */
 #define X264_QP_MIN  0    /* x264enc's default, 10, stops the refinement early */
 #define X264_QP_STEP 16   /* from a moving QP to a still one in a frame or two */
+
+/* A cut in the bitrate (to under X264_CUT of what it was: the estimate fell because the
+ * link was full) comes when the VBV is likely full, since the busy screen sent less than
+ * the old rate allowed: at the new rate, x264 then spends X264_VBV_MS of the link in
+ * the next few frames (measured: 35, 40 and 30 KB frames at 1.15 Mbit/s after a step
+ * from 10 to 1.5 Mbit/s, 0.7 s of the link, every frame after them that much older).
+ * For X264_CUT_US after a cut the VBV holds X264_VBV_CUT_MS only, which also bounds the
+ * keyframe that may follow the loss. */
+#define X264_VBV_CUT_MS 150
+#define X264_CUT        0.8
+#define X264_CUT_US     (3 * G_USEC_PER_SEC)
 
 /* Still-screen refinement: once no new frame has come for REFINE_AFTER_MS, the last one is
  * encoded again, up to REFINE_FRAMES times, REFINE_INTERVAL_MS apart. Each repeat is a
@@ -112,11 +132,13 @@ struct encoder {
 	GstElement *src;
 	GstElement *enc;
 	encoder_output_fn output;
+	int64_t (*backlog_us)(void *data);
 	void *data;
 	unsigned max_fps;
-	unsigned fps;    /* main thread: frames per second allowed now (the bitrate's) */
-	double gap_us;   /* main thread: moving average of the gap between pushes */
-	double rc_scale; /* main thread: x264's VBV rate over the bitrate (gap × max_fps) */
+	unsigned fps;         /* main thread: frames per second allowed now (the bitrate's) */
+	double gap_us;        /* main thread: moving average of the gap between pushes */
+	double rc_scale;      /* main thread: x264's VBV rate over the bitrate (gap × max_fps) */
+	int64_t cut_until_us; /* main thread: the short VBV after a cut (X264_CUT) until then */
 	guint bus_watch;
 	bool idle;
 	bool stale; /* frames came while idle: the kept picture is out of date */
@@ -139,8 +161,9 @@ struct encoder {
 	GstClockTime last_pts;
 	int64_t last_push_us;
 	GstBuffer *last;    /* the newest frame, for keyframes on a still screen */
-	GstBuffer *pending; /* a frame held back by max_fps */
+	GstBuffer *pending; /* a frame held back by max_fps or a viewer's backlog */
 	int64_t pending_ready_us;
+	int64_t held_since_us;  /* the first frame held back for a backlog; 0: none is */
 	GSource *pending_timer; /* on the thread-default context of encoder_new */
 	GMainContext *context;
 	GSource *refine_timer; /* on the same context */
@@ -303,11 +326,12 @@ static unsigned fps_for(const struct encoder *e, unsigned kbps)
 static void rc_apply(struct encoder *e)
 {
 	double scale = e->rc_scale;
+	double vbv_ms = e->cut_until_us ? X264_VBV_CUT_MS : X264_VBV_MS;
 
 	if (strcmp(e->which->name, "x264enc"))
 		return;
 	g_object_set(e->enc, "bitrate", (guint)(e->bitrate_kbps * scale + 0.5), "vbv-buf-capacity",
-	             (guint)MAX(X264_VBV_MS / scale, 1.0), NULL);
+	             (guint)MAX(vbv_ms / scale, 1.0), NULL);
 }
 
 static void rc_follow(struct encoder *e, int64_t gap_us)
@@ -346,6 +370,7 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 	if (config->chroma == ENCODER_CHROMA_444 && !e->i444)
 		log_info("%s: 4:4:4 asked, but it makes 4:2:0 here", which->name);
 	e->output = output;
+	e->backlog_us = config->backlog_us;
 	e->data = data;
 	e->max_fps = config->max_fps ? config->max_fps : DEFAULT_FPS;
 	e->bitrate_kbps = config->bitrate_kbps;
@@ -501,9 +526,14 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us, bool fre
 	GST_BUFFER_DURATION(buf) = GST_CLOCK_TIME_NONE;
 	gst_buffer_add_reference_timestamp_meta(
 	        buf, e->ready_ref, (GstClockTime)ready_us * GST_USECOND, GST_CLOCK_TIME_NONE);
+	if (e->cut_until_us && now >= e->cut_until_us) {
+		e->cut_until_us = 0;
+		rc_apply(e);
+	}
 	if (e->last_push_us)
 		rc_follow(e, now - e->last_push_us);
 	e->last_push_us = now;
+	e->held_since_us = 0;
 	gst_app_src_push_buffer(GST_APP_SRC(e->src), buf);
 	if (fresh && e->refinement) {
 		e->refine_left = REFINE_FRAMES;
@@ -514,10 +544,12 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us, bool fre
 	}
 }
 
+static int64_t backlog_wait(struct encoder *e, int64_t now);
+
 static gboolean refine(void *data)
 {
 	struct encoder *e = data;
-	int64_t now = g_get_monotonic_time();
+	int64_t now = g_get_monotonic_time(), wait;
 
 	g_clear_pointer(&e->refine_timer, g_source_unref);
 	/* a frame is waiting for its turn, or nobody watches: that frame (or the first
@@ -526,6 +558,12 @@ static gboolean refine(void *data)
 		return G_SOURCE_REMOVE;
 	if (now < e->refine_at_us) {
 		refine_arm(e, e->refine_at_us - now);
+		return G_SOURCE_REMOVE;
+	}
+	/* a repeat waits for a busy link like any frame (BACKLOG_SLACK_US) */
+	wait = backlog_wait(e, now);
+	if (wait > 0) {
+		refine_arm(e, wait);
 		return G_SOURCE_REMOVE;
 	}
 	/* how the previous repeat came out (33 ms is long enough to have encoded it) */
@@ -561,16 +599,55 @@ static void refine_arm(struct encoder *e, int64_t delay_us)
 	g_source_attach(e->refine_timer, e->context);
 }
 
+/* How much longer a frame must wait for the viewers' backlog (BACKLOG_SLACK_US). */
+static int64_t backlog_wait(struct encoder *e, int64_t now)
+{
+	int64_t wait = e->backlog_us ? e->backlog_us(e->data) - BACKLOG_SLACK_US : 0;
+
+	if (wait <= 0) {
+		e->held_since_us = 0;
+		return 0;
+	}
+	if (!e->held_since_us)
+		e->held_since_us = now;
+	return MIN(wait, e->held_since_us + BACKLOG_HOLD_MAX_US - now);
+}
+
+static void push_pending_now(struct encoder *e)
+{
+	if (e->pending_timer) {
+		g_source_destroy(e->pending_timer);
+		g_clear_pointer(&e->pending_timer, g_source_unref);
+	}
+	push(e, e->pending, e->pending_ready_us, true);
+	gst_clear_buffer(&e->pending);
+}
+
+static void hold_pending(struct encoder *e, int64_t wait);
+
 static gboolean push_pending(void *data)
 {
 	struct encoder *e = data;
+	int64_t wait;
 
 	g_clear_pointer(&e->pending_timer, g_source_unref);
-	if (e->pending) {
-		push(e, e->pending, e->pending_ready_us, true);
-		gst_clear_buffer(&e->pending);
-	}
+	if (!e->pending)
+		return G_SOURCE_REMOVE;
+	wait = backlog_wait(e, g_get_monotonic_time());
+	if (wait > 0)
+		hold_pending(e, wait);
+	else
+		push_pending_now(e);
 	return G_SOURCE_REMOVE;
+}
+
+static void hold_pending(struct encoder *e, int64_t wait)
+{
+	if (e->pending_timer)
+		return;
+	e->pending_timer = g_timeout_source_new(MAX(1, (guint)(wait / 1000)));
+	g_source_set_callback(e->pending_timer, push_pending, e, NULL);
+	g_source_attach(e->pending_timer, e->context);
 }
 
 static GstVideoFormat video_format(uint32_t drm_format)
@@ -759,7 +836,7 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 	 * to a whole frame of latency at exactly the rate we allow */
 	int64_t interval = G_USEC_PER_SEC * (4 - PACING_SLACK_QUARTERS) / 4 / e->fps;
 	GstVideoFormat fmt = frame_format(e, frame);
-	int64_t wait;
+	int64_t now, wait;
 
 	g_assert(g_thread_self() == e->main);
 	if (fmt == GST_VIDEO_FORMAT_UNKNOWN)
@@ -774,17 +851,14 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 	}
 	if (!take(e, frame, fmt))
 		return;
-	wait = e->last_push_us + interval - g_get_monotonic_time();
+	now = g_get_monotonic_time();
+	wait = MAX(e->last_push_us + interval - now, backlog_wait(e, now));
 	if (wait > 0) {
-		/* too soon: keep the newest and send it when the interval is up */
+		/* too soon, or the link is busy: keep the newest and send it when it is time */
 		gst_clear_buffer(&e->pending);
 		e->pending = gst_buffer_ref(e->last);
 		e->pending_ready_us = frame->ready_us;
-		if (!e->pending_timer) {
-			e->pending_timer = g_timeout_source_new(MAX(1, (guint)(wait / 1000)));
-			g_source_set_callback(e->pending_timer, push_pending, e, NULL);
-			g_source_attach(e->pending_timer, e->context);
-		}
+		hold_pending(e, wait);
 		return;
 	}
 	push(e, e->last, frame->ready_us, true);
@@ -795,8 +869,10 @@ void encoder_set_idle(struct encoder *e, bool idle)
 	g_assert(g_thread_self() == e->main);
 	e->idle = idle;
 	/* a frame held back for pacing would go out to nobody, or stale to the first viewer */
-	if (idle)
+	if (idle) {
 		gst_clear_buffer(&e->pending);
+		e->held_since_us = 0;
+	}
 }
 
 void encoder_set_picture(struct encoder *e, const struct capture_frame *frame)
@@ -852,8 +928,11 @@ static void force_keyframe(struct encoder *e)
 	gst_pad_send_event(
 	        pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 	gst_object_unref(pad);
-	/* a still screen sends no frames: encode the last one again */
-	if (e->last && !e->pending)
+	/* a frame held back goes now (whoever asked sees nothing until it comes); a still
+	 * screen sends no frames: encode the last one again */
+	if (e->pending)
+		push_pending_now(e);
+	else if (e->last)
 		push(e, e->last, g_get_monotonic_time(), true);
 }
 
@@ -864,6 +943,8 @@ void encoder_set_bitrate(struct encoder *e, unsigned kbps)
 	g_assert(g_thread_self() == e->main);
 	if (!kbps || kbps == e->bitrate_kbps)
 		return;
+	if (kbps < X264_CUT * e->bitrate_kbps)
+		e->cut_until_us = g_get_monotonic_time() + X264_CUT_US;
 	e->bitrate_kbps = kbps;
 	e->fps = fps_for(e, kbps);
 	/* each of these takes a new rate while playing (x264enc: the VBV's rate, which

@@ -39,6 +39,11 @@ struct encoder_config {
 	 * frames. */
 	bool no_refinement;
 	enum encoder_chroma chroma;
+	/* Main thread, optional, with the output's `data`: how long until the slowest
+	 * viewer of this encode has sent what waits for it, in microseconds. While that is
+	 * more than a little, new frames wait (the newest wins): fewer frames, not older
+	 * ones. */
+	int64_t (*backlog_us)(void *data);
 };
 
 /* Called on the encoder's streaming thread for each encoded frame (H.264: Annex-B access

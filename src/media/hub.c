@@ -184,6 +184,18 @@ void hub_retransmit(struct hub *hub, struct rtc_peer *peer, uint16_t seq)
 		rtc_peer_resend(peer, pkt, len);
 }
 
+int64_t hub_get_backlog_us(struct hub *hub)
+{
+	int64_t us = 0;
+
+	g_assert(g_thread_self() == hub->main);
+	g_mutex_lock(&hub->lock);
+	for (guint i = 0; i < hub->peers->len; i++)
+		us = MAX(us, rtc_peer_get_backlog_us(g_ptr_array_index(hub->peers, i)));
+	g_mutex_unlock(&hub->lock);
+	return us;
+}
+
 void hub_get_stats(struct hub *hub, struct hub_stats *out)
 {
 	g_mutex_lock(&hub->lock);

@@ -35,6 +35,10 @@ void hub_push_audio(struct hub *hub, const uint8_t *opus, size_t len, uint32_t r
  * where negotiated) if still in history. */
 void hub_retransmit(struct hub *hub, struct rtc_peer *peer, uint16_t seq);
 
+/* Main thread: the longest backlog among the peers (rtc_peer_get_backlog_us), the time
+ * until the slowest of them could take a new frame. */
+int64_t hub_get_backlog_us(struct hub *hub);
+
 struct hub_stats {
 	uint64_t frames;
 	uint64_t packets;

@@ -66,6 +66,11 @@
 #define PROBE_ALR_FRACTION   0.5     /* what got through under this share of the estimate */
 #define CONGESTED_US         3000000 /* rtc_bwe_congested: this long after a cut for a full link */
 
+/* A cut for a full link judges by what arrived in this last stretch: while the
+ * bottleneck's queue stands, arrivals come at exactly its rate, and the whole window
+ * would still hold half a second of the faster link before a step down. */
+#define ACKED_RECENT_US 150000
+
 enum rate_state { RATE_HOLD, RATE_INCREASE, RATE_DECREASE };
 
 struct group {
@@ -248,6 +253,34 @@ static double ring_bps(const struct rate_ring *r)
 static double acked_bps(const struct bwe *b)
 {
 	return ring_bps(&b->acked);
+}
+
+/* What arrived in the last ACKED_RECENT_US (at least that span), or 0 with too little. */
+static double acked_recent_bps(const struct bwe *b)
+{
+	const struct rate_ring *r = &b->acked;
+	int64_t newest, first;
+	uint64_t bytes = 0;
+	size_t n = 0;
+
+	if (r->len < 2)
+		return 0;
+	newest = r->ring[(r->head + r->len - 1) % ACKED_RING].at;
+	first = newest;
+	for (size_t i = r->len; i-- > 0;) {
+		const struct acked *a = &r->ring[(r->head + i) % ACKED_RING];
+
+		if (a->at < newest - ACKED_RECENT_US)
+			break;
+		first = a->at;
+		bytes += a->size;
+		n++;
+	}
+	if (n < 2)
+		return 0;
+	/* as ring_bps: the first packet's bytes arrived before the span began */
+	bytes -= r->ring[(r->head + r->len - n) % ACKED_RING].size;
+	return (double)bytes * 8 * G_USEC_PER_SEC / MAX(newest - first, ACKED_RECENT_US);
 }
 
 /* ---- trendline and overuse detector ---- */
@@ -459,7 +492,12 @@ static void rate_control(struct bwe *b, int64_t now)
 
 		if (now - b->last_decrease >= gap) {
 			double beta = CLAMP(1 - queue_delay_s(b), BETA_MIN, BETA);
-			double target = limited ? BETA * rate : beta * acked;
+			double recent = acked_recent_bps(b);
+			double target;
+
+			if (!limited && recent > 0)
+				acked = MIN(acked, recent);
+			target = limited ? BETA * rate : beta * acked;
 
 			if (target < rate)
 				rate = target;

@@ -617,8 +617,11 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 	if (peer->skip_seen >= SKIP_MIN_PACKETS) {
 		if (peer->sending && now - peer->started_us >= SKIP_SETTLE_US &&
 		    peer->skip_lost >= SKIP_LOSS * peer->skip_seen && !peer->skipping &&
-		    now - peer->skipped_us >= SKIP_INTERVAL_US && !keyframe_ahead(peer))
+		    now - peer->skipped_us >= SKIP_INTERVAL_US && !keyframe_ahead(peer)) {
+			log_debug("%u of %u packets lost: skipping to a keyframe", peer->skip_lost,
+			          peer->skip_seen);
 			skip_after_loss(peer, now);
+		}
 		peer->skip_seen = peer->skip_lost = 0;
 	}
 	rtc_pacer_set_rate(&peer->pacer, peer->pacing_bps);
@@ -1126,6 +1129,18 @@ static int64_t queued_us(struct rtc_peer *peer)
 	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(drain_rate(peer), 1u));
 }
 
+int64_t rtc_peer_get_backlog_us(struct rtc_peer *peer)
+{
+	int64_t us = 0;
+
+	g_mutex_lock(&peer->qlock);
+	if (peer->sending && peer->congested)
+		us = queued_us(peer) + (int64_t)((double)peer->resend_bytes * 8 * G_USEC_PER_SEC /
+		                                 MAX(drain_rate(peer), 1u));
+	g_mutex_unlock(&peer->qlock);
+	return us;
+}
+
 /* Under qlock: every frame not yet begun goes; the one on the wire is finished. */
 static void drop_unstarted(struct rtc_peer *peer)
 {
@@ -1229,6 +1244,8 @@ void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, 
 		} else if (peer->skipping) {
 			peer->drop_frame = true;
 		} else if (behind) {
+			log_debug("%d ms of video waits: skipping to a keyframe",
+			          (int)(queued_us(peer) / 1000));
 			drop_unstarted(peer);
 			peer->drop_frame = peer->skipping = true;
 			want_keyframe(peer);

@@ -141,6 +141,12 @@ void rtc_peer_resend(struct rtc_peer *peer, const uint8_t *pkt, size_t len);
 /* Main loop. The current bandwidth estimate, bits per second. */
 uint32_t rtc_peer_get_estimate(struct rtc_peer *peer);
 
+/* Any thread. While the link is known to be full (rtc_bwe_congested), how long what
+ * waits to be sent (resends and the video frames not yet begun) takes at the pacing
+ * rate, in microseconds; else 0: a backlog on a link with room drains faster than the
+ * estimate (up to 2.5 ×), and holding frames for it would only make each one bigger. */
+int64_t rtc_peer_get_backlog_us(struct rtc_peer *peer);
+
 struct rtc_peer_send_stats {
 	uint64_t packets, bytes;
 	uint64_t resent;         /* NACKs answered */

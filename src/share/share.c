@@ -57,6 +57,14 @@ static void on_encoded(void *data, const uint8_t *frame, size_t len, bool keyfra
 	hub_push_video(encode->hub, frame, len, keyframe, rtp_ts, ready_us);
 }
 
+/* Main thread: the encode's frames wait while a viewer's link is still busy. */
+static int64_t encode_backlog_us(void *data)
+{
+	struct share_encode *encode = data;
+
+	return encode->hub ? hub_get_backlog_us(encode->hub) : 0;
+}
+
 /* Opus encoder thread: the same way, into every hub (each viewer is in one); a hub
  * drops it for peers that were not offered the sound. */
 static void on_audio(void *data, const uint8_t *opus, size_t len, uint32_t rtp_ts)
@@ -278,6 +286,7 @@ static bool start_encode(struct share *share, struct share_encode *encode, enum 
 	        .max_fps = share->config.max_fps,
 	        .bitrate_kbps = share->config.bitrate_kbps,
 	        .chroma = high444 ? ENCODER_CHROMA_444 : ENCODER_CHROMA_420,
+	        .backlog_us = encode_backlog_us,
 	};
 
 	encode->codec = codec;

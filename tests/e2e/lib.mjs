@@ -1,6 +1,7 @@
 // Shared helpers for the browser end-to-end tests: start wayrtc (and sway) as a user would,
 // read the printed link, drive Debian's Chromium with Playwright, read decoded pixels.
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -179,6 +180,68 @@ export function tryUpgrade(url, { protocols, origin } = {}) {
   });
 }
 
+// A viewer without a browser: the link's WebSocket (/ws, its token as a subprotocol),
+// collecting the server's messages. It joins within milliseconds, where a browser page has
+// taken seconds on a loaded machine. It reads what wayrtc sends (unfragmented text frames)
+// and answers pings; it sends nothing else. Resolves once the upgrade is answered.
+export function signalingClient(url) {
+  const u = new URL(url);
+  const req = https.request({
+    host: u.hostname, port: u.port, path: '/ws', method: 'GET', rejectUnauthorized: false,
+    headers: {
+      Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64'),
+      'Sec-WebSocket-Protocol': `wayrtc, token.${tokenOf(url)}`, Origin: u.origin,
+    },
+  });
+  const messages = [];
+  let buf = Buffer.alloc(0);
+  const frame = (op, payload, socket) => { // client frames are masked
+    const mask = crypto.randomBytes(4);
+    socket.write(Buffer.concat([Buffer.from([0x80 | op, 0x80 | payload.length]), mask,
+      Buffer.from(payload.map((b, i) => b ^ mask[i % 4]))]));
+  };
+  const read = (socket) => {
+    for (;;) {
+      if (buf.length < 2) return;
+      let len = buf[1] & 0x7f;
+      let off = 2;
+      if (len === 126) [len, off] = [buf.length >= 4 ? buf.readUInt16BE(2) : Infinity, 4];
+      else if (len === 127) [len, off] = [buf.length >= 10 ? Number(buf.readBigUInt64BE(2)) : Infinity, 10];
+      if (buf.length < off + len) return;
+      const op = buf[0] & 0x0f;
+      const payload = buf.subarray(off, off + len);
+      buf = buf.subarray(off + len);
+      if (op === 1) messages.push(JSON.parse(payload.toString()));
+      else if (op === 9) frame(0xa, payload, socket);
+    }
+  };
+  return new Promise((resolve, reject) => {
+    req.on('upgrade', (res, socket, head) => {
+      buf = head;
+      socket.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        read(socket);
+      });
+      socket.on('error', () => {});
+      read(socket);
+      resolve({
+        messages,
+        // the first message of this type, waited for
+        waitFor: (type, timeoutMs = 10000) => waitFor(
+          () => messages.find((m) => m.type === type), `a "${type}" message`, timeoutMs),
+        close: () => socket.destroy(),
+      });
+    });
+    req.on('response', (res) => {
+      res.resume();
+      reject(new Error(`the WebSocket upgrade was answered ${res.statusCode}`));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 export function tokenOf(url) {
   return new URL(url).hash.replace(/^#token=/, '');
 }
@@ -283,6 +346,20 @@ export class EventLog {
     }
     return null;
   }
+}
+
+// Types a, then B with Shift held, at a hand's pace (GNOME's mutter loses what comes
+// faster), and waits until the client (the pattern client with --keysyms, its lines in
+// `events`) has seen each, Shift as a key of its own.
+export async function expectKeysAndShift(page, events) {
+  await page.keyboard.press('KeyA', { delay: 30 });
+  await events.waitFor(/^key 30 pressed a$/);
+  await page.keyboard.down('Shift');
+  await page.keyboard.press('KeyB', { delay: 30 });
+  await page.keyboard.up('Shift');
+  await events.waitFor(/^key 42 pressed Shift_L$/);
+  await events.waitFor(/^key 48 pressed B$/);
+  await events.waitFor(/^key 42 released$/);
 }
 
 // Waits until the page's input channel is open (the link allows control).

@@ -98,54 +98,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Private environment for everything below: nothing of the caller's desktop leaks in.
-export HOME="$dir/home" XDG_RUNTIME_DIR="$dir/run"
-export XDG_CONFIG_HOME="$dir/home/.config" XDG_DATA_HOME="$dir/home/.local/share"
-export XDG_STATE_HOME="$dir/home/.local/state" XDG_CACHE_HOME="$dir/home/.cache"
-export XDG_CURRENT_DESKTOP=GNOME XDG_SESSION_TYPE=wayland LIBGL_ALWAYS_SOFTWARE=1
-unset WAYLAND_DISPLAY DISPLAY PIPEWIRE_REMOTE PIPEWIRE_RUNTIME_DIR DBUS_SESSION_BUS_PID
+stack_private_home
+export XDG_CURRENT_DESKTOP=GNOME LIBGL_ALWAYS_SOFTWARE=1
 unset NO_AT_BRIDGE GTK_A11Y
-export GIO_USE_VFS=local
 
 # ---- the buses
-cat >"$dir/services/org.freedesktop.impl.portal.PermissionStore.service" <<EOF2
-[D-BUS Service]
-Name=org.freedesktop.impl.portal.PermissionStore
-Exec=/usr/libexec/xdg-permission-store --replace
-EOF2
-bus_conf() { # TYPE SOCKET [SERVICEDIR]
-	cat <<EOF2
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>$1</type>
-  <listen>unix:path=$2</listen>
-  <auth>EXTERNAL</auth>
-  ${3:+<servicedir>$3</servicedir>}
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-EOF2
-}
-bus_conf system "$dir/system_bus" >"$dir/system.conf"
-bus_conf session "$dir/bus" "$dir/services" >"$dir/session.conf"
-start_bus() { # CONFIG NAME: prints the address
-	local out
-	if ! out=$("${as_user[@]}" dbus-daemon --config-file="$1" --fork --print-address=1 \
-		--print-pid=1 2>"$dir/log/$2.log"); then
-		say "dbus-daemon ($2) failed"
-		stack_dump_logs 60
-		exit 1
-	fi
-	pids+=("$(echo "$out" | sed -n 2p)")
-	bus_address=$(echo "$out" | sed -n 1p)
-}
-start_bus "$dir/system.conf" system-bus
-export DBUS_SYSTEM_BUS_ADDRESS=$bus_address
-start_bus "$dir/session.conf" session-bus
-export DBUS_SESSION_BUS_ADDRESS=$bus_address
+stack_start_bus system system_bus "${as_user[@]}" || exit 1
+export DBUS_SYSTEM_BUS_ADDRESS=$STACK_BUS_ADDRESS
+stack_start_bus session bus "${as_user[@]}" || exit 1
+export DBUS_SESSION_BUS_ADDRESS=$STACK_BUS_ADDRESS
 
 start() { # LOG PROGRAM ARGS...: as the user, in the background
 	local log=$1
@@ -203,16 +164,7 @@ export WAYLAND_DISPLAY=wayland-0
 pids+=($!)
 # (a first configure may come before the fullscreen one; on a busy machine mutter
 # configures no window before its start-up is done, which took 20 s and more)
-for _ in $(seq 600); do
-	grep -q "^configured $size" "$dir/client.out" && break
-	sleep 0.1
-done
-if ! grep -q "^configured $size" "$dir/client.out"; then
-	say "the pattern client did not go fullscreen at $size; it printed:"
-	cat "$dir/client.out" >&2
-	stack_dump_logs 60
-	exit 1
-fi
+stack_wait_configured "$size" 60 || exit 1
 
 # GNOME starts in the overview, which would cover the client: it is closed as a person
 # would (Escape), through the shell's own OverviewActive property

@@ -8,7 +8,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
   startWayrtc, stop, launchBrowser, waitForVideo, expectPattern, waitForControl, pointAt,
-  EventLog, tokenOf,
+  EventLog, tokenOf, expectKeysAndShift,
 } from '../e2e/lib.mjs';
 
 const dir = process.env.WAYRTC_GNOME_DIR;
@@ -157,14 +157,7 @@ test('GNOME shows the desktop, the pointer comes beside it, clicks, keys and tex
         if (i === 4) throw err;
       }
     }
-    await page.keyboard.press('KeyA', { delay: 30 });
-    await events.waitFor(/^key 30 pressed a$/);
-    await page.keyboard.down('Shift');
-    await page.keyboard.press('KeyB', { delay: 30 });
-    await page.keyboard.up('Shift');
-    await events.waitFor(/^key 42 pressed Shift_L$/);
-    await events.waitFor(/^key 48 pressed B$/);
-    await events.waitFor(/^key 42 released$/);
+    await expectKeysAndShift(page, events);
 
     // the text path (an IME, a phone keyboard): mutter types a keysym only where its
     // layout (us) has a key for it, and drops ü and é in silence ("No keycode found for

@@ -60,7 +60,7 @@ fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/wayrtc-portal-stack-XXXXXX")
 chmod 0700 "$dir"
-mkdir -p -m 0700 "$dir/run" "$dir/log" "$dir/services" "$dir/portals" "$dir/config" \
+mkdir -p -m 0700 "$dir/run" "$dir/log" "$dir/portals" "$dir/config" \
 	"$dir/data" "$dir/state" "$dir/cache" "$dir/config/xdg-desktop-portal-wayrtc"
 
 cleanup() {
@@ -79,34 +79,8 @@ unset WAYLAND_DISPLAY DISPLAY PIPEWIRE_REMOTE PIPEWIRE_RUNTIME_DIR DBUS_SESSION_
 export GIO_USE_VFS=local GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1
 
 # ---- the bus
-cat >"$dir/services/org.freedesktop.impl.portal.PermissionStore.service" <<EOF
-[D-BUS Service]
-Name=org.freedesktop.impl.portal.PermissionStore
-Exec=/usr/libexec/xdg-permission-store --replace
-EOF
-cat >"$dir/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$dir/bus</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>$dir/services</servicedir>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-EOF
-if ! out=$(dbus-daemon --config-file="$dir/bus.conf" --fork --print-address=1 --print-pid=1 \
-	2>"$dir/log/dbus.log"); then
-	say "dbus-daemon failed"
-	stack_dump_logs 60
-	exit 1
-fi
-export DBUS_SESSION_BUS_ADDRESS=$(echo "$out" | sed -n 1p)
-pids+=("$(echo "$out" | sed -n 2p)")
+stack_start_bus session bus || exit 1
+export DBUS_SESSION_BUS_ADDRESS=$STACK_BUS_ADDRESS
 
 # ---- PipeWire, then WirePlumber (without it a consumer waits forever for a link)
 stack_start_pipewire || exit 1

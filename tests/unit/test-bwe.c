@@ -293,6 +293,27 @@ static void test_step_down_up(void)
 	}
 }
 
+/* A step down into a home router's small queue (200 ms at the new rate, tbf's latency in
+ * tests/net): the estimate reaches the new capacity within half a second, judged on what
+ * got through lately, not on half a second of arrivals from before the step. */
+static void test_step_down_fast(void)
+{
+	static const struct phase phases[] = {
+	        {0, 10e6, 0, 0, 0},
+	        {10 * G_USEC_PER_SEC, 1.5e6, 0, 0, 0},
+	};
+	struct sim s = {phases,  G_N_ELEMENTS(phases), 14 * G_USEC_PER_SEC, 20 * MS, 37500,
+	                20000000};
+
+	run(&s);
+	print(&s);
+	/* 0.4 s after the step at most the new capacity (judged on the whole window: 2.7
+	 * Mbit/s), and not far under it after */
+	g_assert_cmpfloat(s.est[104], <=, 1.5e6);
+	for (size_t i = 104; i < 140; i++)
+		g_assert_cmpfloat(s.est[i], >=, 0.5 * 1.5e6);
+}
+
 static void test_loss(void)
 {
 	/* 2 % random loss must not collapse it; a burst of 30 % for 2 s brings it down, and
@@ -397,6 +418,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/bwe/steady", test_steady);
 	g_test_add_func("/bwe/step-down-up", test_step_down_up);
+	g_test_add_func("/bwe/step-down-fast", test_step_down_fast);
 	g_test_add_func("/bwe/loss", test_loss);
 	g_test_add_func("/bwe/cross-traffic", test_cross_traffic);
 	g_test_add_func("/bwe/ceiling", test_ceiling);

@@ -24,7 +24,15 @@ struct out {
 	uint32_t rtp_ts[MAX_OUT];
 	bool keys[MAX_OUT];
 	GMutex lock;
+	int64_t backlog_us; /* main thread: what the viewers still have to send */
 };
+
+static void out_clear(struct out *o);
+
+static int64_t backlog(void *data)
+{
+	return ((struct out *)data)->backlog_us;
+}
 
 static void on_output(void *data, const uint8_t *frame, size_t len, bool keyframe, uint32_t rtp_ts,
                       int64_t ready_us)
@@ -385,6 +393,81 @@ static void test_pacing(void)
 	g_mutex_clear(&o.lock);
 }
 
+/* A frame waits while the viewers' links are busy (encoder_config.backlog_us, more than
+ * 30 ms): the newest goes once they are nearly free, the ones before it never; no longer
+ * than half a second at a time; and at once for a keyframe request, which someone sees
+ * nothing without. Guards the picture's age on a link that just got slower (issue 9). */
+static void test_backlog(void)
+{
+	struct encoder_config config = {.name = "x264enc",
+	                                .codec = RTC_CODEC_H264,
+	                                .max_fps = 1000,
+	                                .bitrate_kbps = 2000,
+	                                .no_refinement = true,
+	                                .backlog_us = backlog};
+	struct out o = {0};
+	g_autoptr(GError) error = NULL;
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	struct encoder *enc;
+	int64_t start, newest;
+	bool held;
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	fill(pixels, 320, 240, stride, 0);
+	f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+
+	/* busy for 200 ms: nothing for 170 ms (the slack is 30), then the newest of two */
+	o.backlog_us = 200 * 1000;
+	start = g_get_monotonic_time();
+	for (unsigned i = 1; i <= 2; i++) {
+		fill(pixels, 320, 240, stride, i * 5);
+		f.ready_us = g_get_monotonic_time();
+		encoder_push(enc, &f);
+	}
+	newest = f.ready_us;
+	g_assert_cmpuint(wait_frames(&o, 2, 120), ==, 1);
+	o.backlog_us = 20 * 1000; /* within the slack */
+	g_assert_cmpuint(wait_frames(&o, 2, 3000), ==, 2);
+	g_assert_cmpint(g_get_monotonic_time() - start, >=, 150 * 1000);
+	g_assert_cmpuint(wait_frames(&o, 3, 200), ==, 2);
+	g_assert_cmpint(o.ready_us, ==, newest);
+
+	/* a queue that never moves holds a frame half a second, not for ever */
+	o.backlog_us = 10 * G_USEC_PER_SEC;
+	fill(pixels, 320, 240, stride, 20);
+	start = f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 3, 3000), ==, 3);
+	g_assert_cmpint(g_get_monotonic_time() - start, >=, 450 * 1000);
+
+	/* held, then asked for a keyframe: it goes now, as one (unless this machine stalled
+	 * past the half second, when the hold's end sent it first: then only a keyframe) */
+	fill(pixels, 320, 240, stride, 25);
+	start = f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 4, 100), ==, 3);
+	encoder_request_keyframe(enc);
+	held = g_get_monotonic_time() - start < 400 * 1000;
+	g_assert_cmpuint(wait_frames(&o, 4, 300), ==, 4);
+	g_assert_true(o.key || !held);
+	if (held)
+		g_assert_cmpint(o.ready_us, ==, f.ready_us);
+	else
+		g_test_message("the machine stalled: the held frame's keyframe not judged");
+	encoder_free(enc);
+	out_clear(&o);
+}
+
 /* Frames faster than the encoder starts up: appsrc drops the older ones, and every frame
  * that does come out still carries its own capture time; the newest is never lost. */
 static void test_burst(void)
@@ -715,6 +798,57 @@ static void bitrate(const char *name, enum rtc_codec codec, double factor)
 	g_test_message("%s: %zu bytes a frame at 4000 kbit/s, %zu at 300", name, high / 15,
 	               low / 15);
 	g_assert_cmpfloat(low * factor, <, high);
+	encoder_free(enc);
+	out_clear(&o);
+}
+
+/* A cut in the bitrate (the link was full) comes with x264's VBV full from a screen that
+ * sent less than the old rate allowed: the frames right after it spend 150 ms of the new
+ * rate, not the half second that VBV holds otherwise (guards the picture's age after a
+ * step down, issue 9). */
+static void test_bitrate_cut(void)
+{
+	struct encoder_config config = {.name = "x264enc",
+	                                .codec = RTC_CODEC_H264,
+	                                .max_fps = 60,
+	                                .bitrate_kbps = 8000,
+	                                .no_refinement = true};
+	struct out o = {0};
+	g_autoptr(GError) error = NULL;
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	struct encoder *enc;
+	size_t after = 0;
+	unsigned n = 0;
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	for (unsigned i = 0; i < 24; i++) {
+		if (i == 20)
+			encoder_set_bitrate(enc, 400);
+		if (i < 20)
+			fill(pixels, 320, 240, stride, i); /* little change: the VBV fills */
+		else
+			for (size_t k = 0; k < stride * 240; k += 4)
+				*(uint32_t *)(pixels + k) = g_random_int();
+		f.ready_us = g_get_monotonic_time();
+		encoder_push(enc, &f);
+		g_assert_cmpuint(wait_frames(&o, n + 1, 3000), ==, n + 1);
+		if (i >= 20)
+			after += g_bytes_get_size(o.coded[n]);
+		n++;
+		g_usleep(70000);
+	}
+	g_test_message("%zu bytes in the 4 frames after the cut to 400 kbit/s", after);
+	/* 280 ms of frames: at most their time plus 150 ms of the new rate (with some room
+	 * for x264's floor), where the 500 ms VBV lets them take about 38 KB */
+	g_assert_cmpuint(after * 8, <=, (size_t)(400 * (280 + 150) * 1.3));
 	encoder_free(enc);
 	out_clear(&o);
 }
@@ -1066,6 +1200,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/pacing", test_pacing);
 	g_test_add_func("/encoder/resize", test_resize);
 	g_test_add_func("/encoder/burst", test_burst);
+	g_test_add_func("/encoder/backlog", test_backlog);
 	g_test_add_func("/encoder/damage-h264", test_damage_h264);
 	g_test_add_func("/encoder/damage-vp8", test_damage_vp8);
 	g_test_add_func("/encoder/damage-rects", test_damage_rects);
@@ -1074,6 +1209,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/rtp-timestamps", test_rtp_timestamps);
 	g_test_add_func("/encoder/keyframe-coalesce", test_keyframe_coalesce);
 	g_test_add_func("/encoder/bitrate-x264", test_bitrate_x264);
+	g_test_add_func("/encoder/bitrate-cut", test_bitrate_cut);
 	g_test_add_func("/encoder/bitrate-vp8", test_bitrate_vp8);
 	g_test_add_func("/encoder/bitrate-openh264", test_bitrate_openh264);
 	g_test_add_func("/encoder/refine", test_refine);
