@@ -107,6 +107,19 @@ char *input_sink_take_untyped(struct input_sink *sink)
 	return g_steal_pointer(&sink->untyped);
 }
 
+void input_sink_note_refused(struct input_sink *sink, size_t n)
+{
+	sink->refused += n;
+}
+
+size_t input_sink_take_refused(struct input_sink *sink)
+{
+	size_t n = sink->refused;
+
+	sink->refused = 0;
+	return n;
+}
+
 void input_sink_release_all(struct input_sink *sink)
 {
 	bool any_button = false;

@@ -47,6 +47,9 @@ struct input_sink {
 	/* characters the text path could not type since they were last taken, each once, in
 	 * UTF-8 (input_sink_note_untyped); NULL: none */
 	char *untyped;
+	/* characters the text path refused since last taken: more text waited than the
+	 * desktop takes (input_sink_note_refused) */
+	size_t refused;
 };
 
 /* For backends: whole wheel notches out of 1/120 ones. Adds `discrete120` to `*rest`
@@ -61,6 +64,12 @@ void input_sink_note_untyped(struct input_sink *sink, uint32_t c);
 /* The characters noted since the last call, in UTF-8 (free it); NULL when none: so that
  * whoever sent the text can say which ones the desktop cannot type. */
 char *input_sink_take_untyped(struct input_sink *sink);
+
+/* For backends: the text path refused `n` characters, because too much text already
+ * waits to be typed (the portal's path, a call at a time). They are not typed. */
+void input_sink_note_refused(struct input_sink *sink, size_t n);
+/* How many characters were refused since the last call (0: none). */
+size_t input_sink_take_refused(struct input_sink *sink);
 
 /* For backends: zeroes the held state and sets the implementation. */
 void input_sink_init(struct input_sink *sink, const struct input_sink_impl *impl);

@@ -93,6 +93,14 @@ static size_t portal_text(struct input_sink *base, const char *utf8, size_t len)
 
 		if (c == (gunichar)-1 || c == (gunichar)-2)
 			return skipped + 1; /* the decoder validated it: cannot happen */
+		/* a call at a time, text is typed far slower than a page can send it: what
+		 * would wait beyond the bound is refused, from here on */
+		if (xdp_session_input_waiting(s->portal) + 2 > SINK_PORTAL_WAITING_MAX) {
+			size_t rest = (size_t)g_utf8_strlen(p, end - p);
+
+			input_sink_note_refused(base, rest);
+			return skipped + rest;
+		}
 		p = g_utf8_next_char(p);
 		sym = xkb_utf32_to_keysym(c);
 		if (sym == XKB_KEY_NoSymbol) {

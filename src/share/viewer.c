@@ -316,7 +316,22 @@ static void tell_untyped(struct viewer *viewer)
 {
 	g_autofree char *chars = input_sink_take_untyped(viewer->sink);
 	g_autofree char *words = NULL;
+	size_t refused = input_sink_take_refused(viewer->sink);
 
+	/* the portal's text path goes a call at a time, and is bounded: the rest of a long
+	 * text is refused */
+	if (refused) {
+		g_autofree char *said = NULL;
+
+		log_warn("%s: %zu characters of text refused: more text waits to be typed than "
+		         "the desktop's portal takes",
+		         viewer_address(viewer), refused);
+		said = g_strdup_printf("Not typed: the last %zu characters. This desktop takes "
+		                       "text a key at a time, and more was sent than may wait; "
+		                       "send the rest once the text before it is typed.",
+		                       refused);
+		send_json(viewer, signal_build_error("text-overflow", said));
+	}
 	if (!chars)
 		return;
 	log_info("%s: the desktop's keyboard layout cannot type “%s”", viewer_address(viewer),

@@ -63,6 +63,8 @@ struct pending_notify {
 	GVariant *args;
 };
 
+#define NOTIFY_KEYSYM "NotifyKeyboardKeysym"
+
 static void pending_notify_free(struct pending_notify *n)
 {
 	g_variant_unref(n->args);
@@ -456,6 +458,8 @@ fail:
 	return NULL;
 }
 
+static void drop_text(struct xdp_session *p);
+
 void xdp_session_free(struct xdp_session *portal)
 {
 	if (!portal)
@@ -465,8 +469,10 @@ void xdp_session_free(struct xdp_session *portal)
 	if (portal->bus) {
 		struct pending_notify *n;
 
-		/* what still waits (a leaving viewer's releases, say) goes out at once, before
-		 * Close, which releases whatever the desktop still holds for the session */
+		/* text not yet typed is not typed; what else still waits (a leaving viewer's
+		 * releases, say) goes out at once, before Close, which releases whatever the
+		 * desktop still holds for the session */
+		drop_text(portal);
 		while ((n = g_queue_pop_head(&portal->notify_queue))) {
 			g_dbus_connection_call(portal->bus, DESKTOP_NAME, DESKTOP_PATH, IFACE_RD,
 			                       n->method, n->args, NULL,
@@ -504,7 +510,7 @@ static bool can_input(struct xdp_session *p, uint32_t device)
 
 #define NOTIFY_MOTION_ABSOLUTE "NotifyPointerMotionAbsolute"
 
-static void send_notify(struct xdp_session *p, const char *method, GVariant *args);
+static void send_next(struct xdp_session *p);
 
 static void on_notify_reply(GObject *source, GAsyncResult *res, void *data)
 {
@@ -512,7 +518,6 @@ static void on_notify_reply(GObject *source, GAsyncResult *res, void *data)
 	g_autoptr(GVariant) reply =
 	        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
 	struct xdp_session *p = data;
-	struct pending_notify *next;
 
 	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		return; /* freed: p is gone */
@@ -520,15 +525,7 @@ static void on_notify_reply(GObject *source, GAsyncResult *res, void *data)
 	if (!reply)
 		log_debug("the portal refused an input event: %s", error->message);
 	p->notify_in_flight = false;
-	if (p->step != STEP_RUNNING) {
-		g_queue_clear_full(&p->notify_queue, (GDestroyNotify)pending_notify_free);
-		return;
-	}
-	next = g_queue_pop_head(&p->notify_queue);
-	if (next) {
-		send_notify(p, next->method, next->args);
-		pending_notify_free(next);
-	}
+	send_next(p);
 }
 
 static void send_notify(struct xdp_session *p, const char *method, GVariant *args)
@@ -539,12 +536,33 @@ static void send_notify(struct xdp_session *p, const char *method, GVariant *arg
 	                       on_notify_reply, p);
 }
 
+/* Sends the queue's head, unless a call is in flight. */
+static void send_next(struct xdp_session *p)
+{
+	struct pending_notify *head;
+
+	if (p->notify_in_flight)
+		return;
+	if (p->step != STEP_RUNNING) {
+		g_queue_clear_full(&p->notify_queue, (GDestroyNotify)pending_notify_free);
+		return;
+	}
+	head = g_queue_pop_head(&p->notify_queue);
+	if (!head)
+		return;
+	send_notify(p, head->method, head->args);
+	pending_notify_free(head);
+}
+
 /* One call in flight, the next sent when it is answered. xdg-desktop-portal runs every
  * method call in a worker thread of its own (its skeletons' HANDLE_METHOD_INVOCATIONS_IN_
  * THREAD flag, in 1.16 and still upstream) and passes it on to the desktop from there, so
  * calls sent back to back can reach the desktop in any order: a release that overtakes its
  * press is dropped as stray, and the press then stays held. The frontend answers a Notify
  * only after passing it on, so once the answer is here the next call cannot overtake it.
+ * That is also all the pace GNOME needs: mutter 43 kept every keysym of text sent this
+ * way with no gap at all, and lost them only when calls went back to back, reordered
+ * (docs/portal.md has the figures).
  * An absolute position waiting right behind another replaces it (only the newest place
  * matters); buttons, keys and the wheel all wait their turn, and none is ever dropped. */
 static void notify(struct xdp_session *p, const char *method, GVariant *args)
@@ -553,11 +571,6 @@ static void notify(struct xdp_session *p, const char *method, GVariant *args)
 	struct pending_notify *n;
 
 	g_variant_ref_sink(args);
-	if (!p->notify_in_flight) {
-		send_notify(p, method, args);
-		g_variant_unref(args);
-		return;
-	}
 	if (tail && strcmp(method, NOTIFY_MOTION_ABSOLUTE) == 0 &&
 	    strcmp(tail->method, NOTIFY_MOTION_ABSOLUTE) == 0) {
 		g_variant_unref(tail->args);
@@ -568,6 +581,40 @@ static void notify(struct xdp_session *p, const char *method, GVariant *args)
 	n->method = method;
 	n->args = args;
 	g_queue_push_tail(&p->notify_queue, n);
+	send_next(p);
+}
+
+unsigned xdp_session_input_waiting(struct xdp_session *portal)
+{
+	return g_queue_get_length(&portal->notify_queue);
+}
+
+/* Text not yet typed goes; a keysym already pressed keeps its release, so nothing stays
+ * held. The text path queues each keysym's press right before its release. */
+static void drop_text(struct xdp_session *p)
+{
+	GList *l = p->notify_queue.head;
+	int32_t dropped = 0;
+	bool dropped_press = false;
+
+	while (l) {
+		GList *next = l->next;
+		struct pending_notify *n = l->data;
+
+		if (strcmp(n->method, NOTIFY_KEYSYM) == 0) {
+			int32_t sym;
+			uint32_t state;
+
+			g_variant_get(n->args, "(&o@a{sv}iu)", NULL, NULL, &sym, &state);
+			if (state || (dropped_press && sym == dropped)) {
+				dropped_press = state != 0;
+				dropped = sym;
+				pending_notify_free(n);
+				g_queue_delete_link(&p->notify_queue, l);
+			}
+		}
+		l = next;
+	}
 }
 
 #define NO_OPTIONS NULL
@@ -619,7 +666,7 @@ void xdp_session_keyboard_keycode(struct xdp_session *portal, uint32_t keycode, 
 void xdp_session_keyboard_keysym(struct xdp_session *portal, uint32_t keysym, bool pressed)
 {
 	if (can_input(portal, XDP_DEVICE_KEYBOARD))
-		notify(portal, "NotifyKeyboardKeysym",
+		notify(portal, NOTIFY_KEYSYM,
 		       g_variant_new("(oa{sv}iu)", portal->session_path, NO_OPTIONS,
 		                     (int32_t)keysym, pressed ? 1u : 0u));
 }

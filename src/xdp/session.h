@@ -43,7 +43,9 @@ struct xdp_options {
 struct xdp_session *xdp_session_new(GDBusConnection *bus, const struct xdp_options *options,
                                     const struct xdp_listener *listener, void *data,
                                     GError **error);
-/* Closes the session (the desktop stops sharing). NULL is fine. */
+/* Closes the session (the desktop stops sharing). Keysyms still waiting to be typed are
+ * dropped (one already pressed is released); other input still waiting goes out first.
+ * NULL is fine. */
 void xdp_session_free(struct xdp_session *portal);
 /* The restore token the portal gave for this session, to keep for the next run; NULL
  * when it gave none (it does not persist RemoteDesktop sessions before version 2). */
@@ -68,6 +70,10 @@ void xdp_session_pointer_axis(struct xdp_session *portal, double dx, double dy, 
 void xdp_session_pointer_axis_discrete(struct xdp_session *portal, uint32_t axis, int32_t steps);
 void xdp_session_keyboard_keycode(struct xdp_session *portal, uint32_t keycode, bool pressed);
 void xdp_session_keyboard_keysym(struct xdp_session *portal, uint32_t keysym, bool pressed);
+/* How many input events wait to be sent: each waits for the answer to the one before, a
+ * round trip through the frontend, the desktop's portal and the compositor (1 to 250 ms
+ * a call on GNOME, measured), so the text path bounds itself by it. */
+unsigned xdp_session_input_waiting(struct xdp_session *portal);
 
 /* Pure helpers, for tests. */
 /* The object path a Request gets for `token`, given our unique bus name (":1.42"). */

@@ -3,8 +3,10 @@
  * encoders in turn, one converting the damage itself and one sending whole frames through
  * videoconvert, so both see the same load and the ratio holds on a busy machine. Prints
  * push → encoded per encoder. Deterministic, so instruction counts under
- * `valgrind --tool=callgrind` compare too (then give one mode only).
- *   wayrtc-bench-encode WIDTHxHEIGHT FRAMES [both|own|videoconvert] */
+ * `valgrind --tool=callgrind` compare too (then give one mode only). `own-whole` pits our
+ * conversion of the square alone against ours of the whole frame (a producer that sends no
+ * damage, mutter before 45, or a frame after a corrupted buffer); `whole` runs the latter.
+ *   wayrtc-bench-encode WIDTHxHEIGHT FRAMES [both|own|videoconvert|own-whole|whole] */
 #include <gst/gst.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +107,7 @@ static void flip_square(uint8_t *px, unsigned stride, unsigned i)
 
 int main(int argc, char **argv)
 {
-	static struct side own, whole;
+	static struct side own, whole, undamaged;
 	struct side *sides[2] = {NULL, NULL};
 	unsigned w, h, frames;
 	GError *error = NULL;
@@ -119,15 +121,24 @@ int main(int argc, char **argv)
 
 	if (argc < 3 || argc > 4 || !config_parse_size(argv[1], &w, &h) ||
 	    !(frames = atoi(argv[2])) || frames > MAX_FRAMES ||
-	    (strcmp(mode, "both") && strcmp(mode, "own") && strcmp(mode, "videoconvert"))) {
-		fprintf(stderr, "usage: %s WIDTHxHEIGHT FRAMES [both|own|videoconvert]\n", argv[0]);
+	    (strcmp(mode, "both") && strcmp(mode, "own") && strcmp(mode, "videoconvert") &&
+	     strcmp(mode, "own-whole") && strcmp(mode, "whole"))) {
+		fprintf(stderr,
+		        "usage: %s WIDTHxHEIGHT FRAMES [both|own|videoconvert|own-whole|whole]\n",
+		        argv[0]);
 		return 2;
 	}
 	gst_init(NULL, NULL);
-	if (strcmp(mode, "videoconvert"))
-		sides[0] = &own;
-	if (strcmp(mode, "own"))
-		sides[sides[0] ? 1 : 0] = &whole;
+	if (!strcmp(mode, "own-whole") || !strcmp(mode, "whole")) {
+		if (!strcmp(mode, "own-whole"))
+			sides[0] = &own;
+		sides[sides[0] ? 1 : 0] = &undamaged;
+	} else {
+		if (strcmp(mode, "videoconvert"))
+			sides[0] = &own;
+		if (strcmp(mode, "own"))
+			sides[sides[0] ? 1 : 0] = &whole;
+	}
 	for (unsigned i = 0; i < 2 && sides[i]; i++) {
 		g_mutex_init(&sides[i]->lock);
 		ec.videoconvert = sides[i] == &whole;
@@ -151,14 +162,21 @@ int main(int argc, char **argv)
 			f.damage[0] = (struct capture_rect){0, 0, SQUARE, SQUARE};
 		}
 		for (unsigned j = 0; j < 2 && sides[j]; j++) {
-			f.ready_us = g_get_monotonic_time();
-			encode_one(sides[j], &f);
+			struct capture_frame g = f;
+
+			if (sides[j] == &undamaged)
+				g.n_damage = 0; /* the whole frame */
+			g.ready_us = g_get_monotonic_time();
+			encode_one(sides[j], &g);
 			if (i == 0)
 				sides[j]->n = 0;
 		}
 	}
 	for (unsigned i = 0; i < 2 && sides[i]; i++) {
-		report(sides[i] == &own ? "own conversion" : "videoconvert", sides[i]);
+		report(sides[i] == &own         ? "own conversion"
+		       : sides[i] == &undamaged ? "own conversion, whole frames"
+		                                : "videoconvert",
+		       sides[i]);
 		encoder_free(sides[i]->encoder);
 	}
 	return 0;

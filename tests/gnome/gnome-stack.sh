@@ -128,6 +128,30 @@ stack_wait_name org.a11y.Bus 10 || exit 1
 
 # ---- GNOME
 start gnome-shell gnome-shell --headless --virtual-monitor "$size" --no-x11
+shell_pid=$!
+# gnome-shell 43 starts ibus-daemon with GLib.spawn_async and a child_setup written in
+# JavaScript: the forked child runs gjs before it execs, and can block for ever on a lock
+# (GType's) another thread held at the fork. gnome-shell then waits for that exec for
+# ever and configures no window (4 of 13 starts at load 15–20). Such a child is a
+# copy of gnome-shell that never became its program: ended, gnome-shell goes on without
+# ibus. Watched for as long as the stack runs: it may spawn again.
+unstick_shell() {
+	local c
+	for c in $(pgrep -P "$shell_pid"); do
+		[ "$(readlink "/proc/$c/exe")" = "$(readlink "/proc/$shell_pid/exe")" ] || continue
+		# a fork about to exec is such a copy too, for a moment
+		[ "$(ps -o etimes= -p "$c" 2>/dev/null || echo 0)" -ge 5 ] || continue
+		say "gnome-shell's child $c is stuck between fork and exec: ended"
+		kill -KILL "$c" 2>/dev/null
+	done
+}
+(
+	while kill -0 "$shell_pid" 2>/dev/null; do
+		unstick_shell
+		sleep 2
+	done
+) &
+pids+=($!)
 stack_wait_name org.gnome.Mutter.ScreenCast 60 || exit 1
 stack_wait_name org.gnome.Mutter.RemoteDesktop 10 || exit 1
 for _ in $(seq 100); do

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "input/sink.h"
+#include "input/sink_portal.h"
 #include "xdp/session.h"
 
 static void test_request_path(void)
@@ -108,6 +110,9 @@ static const char fake_xml[] =
         "<method name='NotifyKeyboardKeycode'><arg type='o' direction='in'/>"
         "<arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
         "<arg type='u' direction='in'/></method>"
+        "<method name='NotifyKeyboardKeysym'><arg type='o' direction='in'/>"
+        "<arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+        "<arg type='u' direction='in'/></method>"
         "<property name='version' type='u' access='read'/>"
         "</interface>"
         "<interface name='org.freedesktop.portal.Session'>"
@@ -117,7 +122,7 @@ static const char fake_xml[] =
 
 /* A frontend on a thread and main context of its own. It keeps each Notify HOLD_MS, then
  * passes on every call it holds newest first (a later worker thread that ran faster) and
- * answers them. */
+ * answers them; or, with `at_once`, passes each on and answers it as it comes. */
 struct fake {
 	GThread *thread;
 	GMainContext *context;
@@ -129,8 +134,19 @@ struct fake {
 	bool ready;
 	GPtrArray *held;      /* GDBusMethodInvocation, unanswered */
 	GPtrArray *forwarded; /* "button 272 1", "close", …: in the order passed on */
+	GArray *times;        /* gint64: when each of `forwarded` was, monotonic µs */
 	unsigned max_held;
+	bool at_once;
 };
+
+/* with f->lock held */
+static void fake_forward(struct fake *f, const char *what)
+{
+	gint64 now = g_get_monotonic_time();
+
+	g_ptr_array_add(f->forwarded, g_strdup(what));
+	g_array_append_val(f->times, now);
+}
 
 static gboolean fake_pass_on(void *data)
 {
@@ -140,8 +156,7 @@ static gboolean fake_pass_on(void *data)
 	for (guint i = f->held->len; i-- > 0;) {
 		GDBusMethodInvocation *inv = g_ptr_array_index(f->held, i);
 
-		g_ptr_array_add(f->forwarded,
-		                g_strdup(g_object_get_data(G_OBJECT(inv), "fake-what")));
+		fake_forward(f, g_object_get_data(G_OBJECT(inv), "fake-what"));
 		g_dbus_method_invocation_return_value(inv, NULL);
 	}
 	g_ptr_array_set_size(f->held, 0);
@@ -197,7 +212,7 @@ static void fake_call(GDBusConnection *bus, const char *sender, const char *path
 		        inv, g_variant_new("(h)", 0), fds);
 	} else if (strcmp(method, "Close") == 0) {
 		g_mutex_lock(&f->lock);
-		g_ptr_array_add(f->forwarded, g_strdup("close"));
+		fake_forward(f, "close");
 		g_mutex_unlock(&f->lock);
 		g_dbus_method_invocation_return_value(inv, NULL);
 	} else {
@@ -212,11 +227,19 @@ static void fake_call(GDBusConnection *bus, const char *sender, const char *path
 			g_variant_get(params, "(&o@a{sv}iu)", NULL, NULL, &code, &state);
 			what = g_strdup_printf("%s %d %u",
 			                       strcmp(method, "NotifyPointerButton") == 0 ? "button"
-			                                                                  : "key",
+			                       : strcmp(method, "NotifyKeyboardKeysym") == 0
+			                               ? "sym"
+			                               : "key",
 			                       code, state);
 		}
 		g_object_set_data_full(G_OBJECT(inv), "fake-what", what, g_free);
 		g_mutex_lock(&f->lock);
+		if (f->at_once) {
+			fake_forward(f, what);
+			g_mutex_unlock(&f->lock);
+			g_dbus_method_invocation_return_value(inv, NULL);
+			return;
+		}
 		g_ptr_array_add(f->held, inv);
 		f->max_held = MAX(f->max_held, f->held->len);
 		if (f->held->len == 1) {
@@ -342,96 +365,181 @@ static const struct xdp_listener client_listener = {
         .closed = client_closed,
 };
 
+/* The fake frontend on a private bus, and a session started against it. */
+struct rig {
+	GTestDBus *dbus;
+	GDBusConnection *bus;
+	struct fake f;
+	struct client c;
+	struct xdp_session *p;
+};
+
+static bool rig_up(struct rig *r, bool at_once)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *daemon = g_find_program_in_path("dbus-daemon");
+	struct xdp_options options = {.remote_desktop = true};
+	gint64 end;
+
+	if (!daemon) {
+		g_test_skip("no dbus-daemon");
+		return false;
+	}
+	r->dbus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_test_dbus_up(r->dbus);
+	g_mutex_init(&r->f.lock);
+	g_cond_init(&r->f.cond);
+	r->f.at_once = at_once;
+	r->f.address = g_test_dbus_get_bus_address(r->dbus);
+	r->f.context = g_main_context_new();
+	r->f.loop = g_main_loop_new(r->f.context, FALSE);
+	r->f.held = g_ptr_array_new();
+	r->f.forwarded = g_ptr_array_new_with_free_func(g_free);
+	r->f.times = g_array_new(FALSE, FALSE, sizeof(gint64));
+	r->f.thread = g_thread_new("fake-portal", fake_run, &r->f);
+	g_mutex_lock(&r->f.lock);
+	while (!r->f.ready)
+		g_cond_wait(&r->f.cond, &r->f.lock);
+	g_mutex_unlock(&r->f.lock);
+
+	r->bus = g_dbus_connection_new_for_address_sync(
+	        r->f.address,
+	        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+	                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	        NULL, NULL, &error);
+	g_assert_no_error(error);
+	r->p = xdp_session_new(r->bus, &options, &client_listener, &r->c, &error);
+	g_assert_no_error(error);
+	end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (!r->c.started && !r->c.closed && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, FALSE), g_usleep(1000);
+	g_assert_null(r->c.closed);
+	g_assert_true(r->c.started);
+	return true;
+}
+
+/* the session already freed */
+static void rig_down(struct rig *r)
+{
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	g_main_loop_quit(r->f.loop);
+	g_thread_join(r->f.thread);
+	g_main_loop_unref(r->f.loop);
+	g_main_context_unref(r->f.context);
+	g_ptr_array_unref(r->f.held);
+	g_ptr_array_unref(r->f.forwarded);
+	g_array_unref(r->f.times);
+	g_mutex_clear(&r->f.lock);
+	g_cond_clear(&r->f.cond);
+	g_free(r->c.closed);
+	g_dbus_connection_close_sync(r->bus, NULL, NULL);
+	g_object_unref(r->bus);
+	g_test_dbus_down(r->dbus);
+	g_object_unref(r->dbus);
+}
+
 /* A click and a key through RemoteDesktop reach the desktop in the order sent, though the
  * frontend passes on whatever it holds newest first: each call waits for the answer to
  * the one before. Motion waiting behind a button becomes the newest place; no button or
  * key is dropped, not even when the session is freed with them still waiting. */
 static void test_input_order(void)
 {
-	g_autoptr(GTestDBus) dbus = NULL;
-	g_autoptr(GDBusConnection) bus = NULL;
-	g_autoptr(GError) error = NULL;
+	struct rig r = {0};
 	g_autofree char *order = NULL;
 	g_autofree char *after_free = NULL;
-	g_autofree char *daemon = g_find_program_in_path("dbus-daemon");
-	struct fake f = {0};
-	struct client c = {0};
-	struct xdp_options options = {.remote_desktop = true};
-	struct xdp_session *p;
-	gint64 end;
 
-	if (!daemon) {
-		g_test_skip("no dbus-daemon");
+	if (!rig_up(&r, false))
 		return;
-	}
-	dbus = g_test_dbus_new(G_TEST_DBUS_NONE);
-	g_test_dbus_up(dbus);
-	g_mutex_init(&f.lock);
-	g_cond_init(&f.cond);
-	f.address = g_test_dbus_get_bus_address(dbus);
-	f.context = g_main_context_new();
-	f.loop = g_main_loop_new(f.context, FALSE);
-	f.held = g_ptr_array_new();
-	f.forwarded = g_ptr_array_new_with_free_func(g_free);
-	f.thread = g_thread_new("fake-portal", fake_run, &f);
-	g_mutex_lock(&f.lock);
-	while (!f.ready)
-		g_cond_wait(&f.cond, &f.lock);
-	g_mutex_unlock(&f.lock);
-
-	bus = g_dbus_connection_new_for_address_sync(
-	        f.address,
-	        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-	                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-	        NULL, NULL, &error);
-	g_assert_no_error(error);
-	p = xdp_session_new(bus, &options, &client_listener, &c, &error);
-	g_assert_no_error(error);
-	end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	while (!c.started && !c.closed && g_get_monotonic_time() < end)
-		g_main_context_iteration(NULL, FALSE), g_usleep(1000);
-	g_assert_null(c.closed);
-	g_assert_true(c.started);
-
 	/* a click (a move first, as the page sends it), moves, the release, then a key */
-	xdp_session_pointer_motion_absolute(p, 100, 200);
-	xdp_session_pointer_button(p, 272, true);
-	xdp_session_pointer_motion_absolute(p, 101, 201);
-	xdp_session_pointer_motion_absolute(p, 102, 202);
-	xdp_session_pointer_button(p, 272, false);
-	xdp_session_keyboard_keycode(p, 30, true);
-	xdp_session_keyboard_keycode(p, 30, false);
-	g_assert_true(wait_forwarded(&f, 6));
+	xdp_session_pointer_motion_absolute(r.p, 100, 200);
+	xdp_session_pointer_button(r.p, 272, true);
+	xdp_session_pointer_motion_absolute(r.p, 101, 201);
+	xdp_session_pointer_motion_absolute(r.p, 102, 202);
+	xdp_session_pointer_button(r.p, 272, false);
+	xdp_session_keyboard_keycode(r.p, 30, true);
+	xdp_session_keyboard_keycode(r.p, 30, false);
+	g_assert_true(wait_forwarded(&r.f, 6));
 	g_usleep(3 * HOLD_MS * 1000); /* anything more would have come by now */
-	order = forwarded_text(&f);
+	order = forwarded_text(&r.f);
 	g_assert_cmpstr(order, ==,
 	                "motion 100 200, button 272 1, motion 102 202, button 272 0, key 30 1, "
 	                "key 30 0");
-	g_assert_cmpuint(f.max_held, ==, 1);
+	g_assert_cmpuint(r.f.max_held, ==, 1);
 
 	/* freed while a press is answered and its release waits: the release still goes */
-	xdp_session_pointer_button(p, 273, true);
-	xdp_session_pointer_button(p, 273, false);
-	xdp_session_free(p);
-	g_assert_true(wait_forwarded(&f, 9));
-	after_free = forwarded_text(&f);
+	xdp_session_pointer_button(r.p, 273, true);
+	xdp_session_pointer_button(r.p, 273, false);
+	xdp_session_free(r.p);
+	g_assert_true(wait_forwarded(&r.f, 9));
+	after_free = forwarded_text(&r.f);
 	g_assert_nonnull(strstr(after_free, "button 273 1"));
 	g_assert_nonnull(strstr(after_free, "button 273 0"));
 	g_assert_nonnull(strstr(after_free, "close"));
+	rig_down(&r);
+}
 
-	while (g_main_context_iteration(NULL, FALSE))
-		;
-	g_main_loop_quit(f.loop);
-	g_thread_join(f.thread);
-	g_main_loop_unref(f.loop);
-	g_main_context_unref(f.context);
-	g_ptr_array_unref(f.held);
-	g_ptr_array_unref(f.forwarded);
-	g_mutex_clear(&f.lock);
-	g_cond_clear(&f.cond);
-	g_free(c.closed);
-	g_dbus_connection_close_sync(bus, NULL, NULL);
-	g_test_dbus_down(dbus);
+static unsigned count_of(const char *text, const char *what)
+{
+	unsigned n = 0;
+
+	for (const char *t = text; (t = strstr(t, what)); t += strlen(what))
+		n++;
+	return n;
+}
+
+/* Text through the portal sink goes in order, with what comes after it (a key, a move)
+ * behind it. More text than may wait for the portal is refused and counted; what waits
+ * at Close is dropped, a keysym already pressed still released. */
+static void test_text_bound(void)
+{
+	struct rig r = {0};
+	struct input_sink *sink;
+	g_autofree char *order = NULL;
+	g_autofree char *after_free = NULL;
+	g_autofree char *lots = NULL;
+	const unsigned many = SINK_PORTAL_WAITING_MAX / 2 + 76;
+	size_t skipped;
+
+	if (!rig_up(&r, true))
+		return;
+	sink = input_sink_portal_new(r.p, NULL);
+	g_assert_cmpuint(input_sink_text(sink, "aB c", 4), ==, 0);
+	input_sink_key(sink, KEY_ENTER, true);
+	input_sink_key(sink, KEY_ENTER, false);
+	xdp_session_pointer_motion_absolute(r.p, 5, 6);
+	/* what comes after the text waits behind it */
+	g_assert_true(wait_forwarded(&r.f, 11));
+	order = forwarded_text(&r.f);
+	g_assert_cmpstr(order, ==,
+	                "sym 97 1, sym 97 0, sym 66 1, sym 66 0, sym 32 1, sym 32 0, sym 99 1, "
+	                "sym 99 0, key 28 1, key 28 0, motion 5 6");
+
+	/* more than may wait: the rest is refused, in order, and said */
+	lots = g_strnfill(many, 'z');
+	skipped = input_sink_text(sink, lots, many);
+	g_assert_cmpuint(skipped, ==, 76);
+	g_assert_cmpuint(input_sink_take_refused(sink), ==, 76);
+	g_assert_cmpuint(input_sink_take_refused(sink), ==, 0);
+	g_assert_cmpuint(xdp_session_input_waiting(r.p), <=, SINK_PORTAL_WAITING_MAX);
+	/* and at Close what waits is dropped: each press sent is released, nothing more */
+	for (int i = 0; i < 20; i++)
+		g_main_context_iteration(NULL, FALSE), g_usleep(1000);
+	input_sink_destroy(sink);
+	xdp_session_free(r.p);
+	/* Close goes after what was sent, on the same connection: all of it is in by then */
+	for (int i = 0; i < 5000; i++) {
+		g_free(after_free);
+		after_free = forwarded_text(&r.f);
+		if (strstr(after_free, "close"))
+			break;
+		g_usleep(1000);
+	}
+	g_assert_nonnull(strstr(after_free, "close"));
+	g_assert_cmpuint(count_of(after_free, "sym 122 1"), >=, 1);
+	g_assert_cmpuint(count_of(after_free, "sym 122 1"), ==, count_of(after_free, "sym 122 0"));
+	g_assert_cmpuint(count_of(after_free, "sym 122 1"), <, 20);
+	rig_down(&r);
 }
 
 int main(int argc, char **argv)
@@ -441,5 +549,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/portal/streams", test_streams);
 	g_test_add_func("/portal/reasons", test_reasons);
 	g_test_add_func("/portal/input-order", test_input_order);
+	g_test_add_func("/portal/text-bound", test_text_bound);
 	return g_test_run();
 }
