@@ -20,7 +20,11 @@
 /* The reference caps of the GstReferenceTimestampMeta that carries each frame's capture
  * time (g_get_monotonic_time, in ns) through the encoder to its output. */
 #define READY_REF_CAPS "timestamp/x-wayrtc-ready"
-#define KEYINT_MAX     600 /* keyframes come on request (a viewer joins or loses one) */
+/* Keyframes only on request (a viewer joins or loses one): x264's infinite keyint
+ * (X264_KEYINT_MAX_INFINITE), and as far for the others. 600, as this was, put a
+ * whole-screen keyframe (150 KB at 8 Mbit/s) every 11 s at 55 frames/s: on a link that
+ * had just got slower, a second's freeze. */
+#define KEYINT_MAX (1 << 30)
 /* Requests from every viewer and the peers' queues come together: at most one keyframe
  * this often (each costs a big frame on every link); a request inside it is deferred. */
 #define KEYFRAME_MIN_INTERVAL_US (300 * 1000)

@@ -853,6 +853,43 @@ static void test_bitrate_cut(void)
 	out_clear(&o);
 }
 
+/* No keyframe but on request, however long the stream (guards against a periodic
+ * whole-screen keyframe: 150 KB every 600 frames froze a link that had just got
+ * slower). */
+static void test_no_periodic_keyframe(void)
+{
+	/* a rate that lets through a frame a millisecond (the frame rate follows it) */
+	struct encoder_config config = {.name = "x264enc",
+	                                .codec = RTC_CODEC_H264,
+	                                .max_fps = 1000,
+	                                .bitrate_kbps = 100000,
+	                                .no_refinement = true};
+	struct out o = {0};
+	g_autoptr(GError) error = NULL;
+	struct encoder *enc;
+	unsigned stride = 64 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 64);
+	struct capture_frame f = {
+	        .width = 64, .height = 64, .stride = stride, .format = 0x34325258, .data = pixels};
+	unsigned keys = 0;
+
+	g_mutex_init(&o.lock);
+	enc = encoder_new(&config, on_output, &o, &error);
+	g_assert_no_error(error);
+	for (unsigned i = 0; i < 700; i++) {
+		fill(pixels, 64, 64, stride, i);
+		f.ready_us = g_get_monotonic_time();
+		encoder_push(enc, &f);
+		g_assert_cmpuint(wait_frames(&o, i + 1, 3000), ==, i + 1);
+		g_mutex_lock(&o.lock);
+		keys += o.key;
+		g_mutex_unlock(&o.lock);
+	}
+	g_assert_cmpuint(keys, ==, 1);
+	encoder_free(enc);
+	out_clear(&o);
+}
+
 static void test_bitrate_x264(void)
 {
 	bitrate("x264enc", RTC_CODEC_H264, 3);
@@ -1210,6 +1247,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/keyframe-coalesce", test_keyframe_coalesce);
 	g_test_add_func("/encoder/bitrate-x264", test_bitrate_x264);
 	g_test_add_func("/encoder/bitrate-cut", test_bitrate_cut);
+	g_test_add_func("/encoder/no-periodic-keyframe", test_no_periodic_keyframe);
 	g_test_add_func("/encoder/bitrate-vp8", test_bitrate_vp8);
 	g_test_add_func("/encoder/bitrate-openh264", test_bitrate_openh264);
 	g_test_add_func("/encoder/refine", test_refine);
