@@ -625,8 +625,12 @@ bool rtc_bwe_next_probe(struct bwe *b, int64_t now, struct rtc_bwe_probe *out)
 
 	if (b->probe.id && !b->probe.done && now - b->probe.started < PROBE_RESULT_WAIT_US)
 		return false; /* one at a time */
-	if (b->estimate >= b->max_bps)
+	if (b->estimate >= b->max_bps) {
+		/* nothing further to find; a probe kept for later would go off after the next
+		 * cut, at twice an estimate that just fell */
+		b->probe_further = false;
 		return false;
+	}
 	if (b->initial_probes < 2) {
 		rate = b->start_bps * (b->initial_probes ? 6 : 3);
 		/* the second waits for the first's answer */
@@ -634,7 +638,10 @@ bool rtc_bwe_next_probe(struct bwe *b, int64_t now, struct rtc_bwe_probe *out)
 			return false;
 		b->initial_probes++;
 	} else if (b->probe_further && b->probe.done) {
+		/* nor after a probe that got through, once the link is full after all */
 		b->probe_further = false;
+		if (congested)
+			return false;
 		rate = b->estimate * 2;
 	} else {
 		/* not while the link is known to be full: a token bucket's saved burst would
