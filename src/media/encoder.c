@@ -548,7 +548,19 @@ static void push(struct encoder *e, GstBuffer *frame, int64_t ready_us, bool fre
 	}
 }
 
-static int64_t backlog_wait(struct encoder *e, int64_t now);
+/* How much longer a frame must wait for the viewers' backlog (BACKLOG_SLACK_US). */
+static int64_t backlog_wait(struct encoder *e, int64_t now)
+{
+	int64_t wait = e->backlog_us ? e->backlog_us(e->data) - BACKLOG_SLACK_US : 0;
+
+	if (wait <= 0) {
+		e->held_since_us = 0;
+		return 0;
+	}
+	if (!e->held_since_us)
+		e->held_since_us = now;
+	return MIN(wait, e->held_since_us + BACKLOG_HOLD_MAX_US - now);
+}
 
 static gboolean refine(void *data)
 {
@@ -601,20 +613,6 @@ static void refine_arm(struct encoder *e, int64_t delay_us)
 	e->refine_timer = g_timeout_source_new(MAX(1, (guint)((delay_us + 999) / 1000)));
 	g_source_set_callback(e->refine_timer, refine, e, NULL);
 	g_source_attach(e->refine_timer, e->context);
-}
-
-/* How much longer a frame must wait for the viewers' backlog (BACKLOG_SLACK_US). */
-static int64_t backlog_wait(struct encoder *e, int64_t now)
-{
-	int64_t wait = e->backlog_us ? e->backlog_us(e->data) - BACKLOG_SLACK_US : 0;
-
-	if (wait <= 0) {
-		e->held_since_us = 0;
-		return 0;
-	}
-	if (!e->held_since_us)
-		e->held_since_us = now;
-	return MIN(wait, e->held_since_us + BACKLOG_HOLD_MAX_US - now);
 }
 
 static void push_pending_now(struct encoder *e)

@@ -239,15 +239,28 @@ static void ring_add(struct rate_ring *r, int64_t at, uint32_t size)
 	}
 }
 
-static double ring_bps(const struct rate_ring *r)
+/* The ring's i-th entry from the oldest. */
+static const struct acked *ring_entry(const struct rate_ring *r, size_t i)
+{
+	return &r->ring[(r->head + i) % ACKED_RING];
+}
+
+/* The rate of the entries from the i-th to the newest, whose `bytes` are given: the
+ * first one's arrived before the span began. */
+static double ring_bps_from(const struct rate_ring *r, size_t i, uint64_t bytes)
 {
 	int64_t span;
 
-	if (r->len < 2)
+	if (r->len - i < 2)
 		return 0;
-	span = r->ring[(r->head + r->len - 1) % ACKED_RING].at - r->ring[r->head].at;
+	span = ring_entry(r, r->len - 1)->at - ring_entry(r, i)->at;
 	span = MAX(span, ACKED_MIN_SPAN_US);
-	return (double)(r->bytes - r->ring[r->head].size) * 8 * G_USEC_PER_SEC / span;
+	return (double)(bytes - ring_entry(r, i)->size) * 8 * G_USEC_PER_SEC / span;
+}
+
+static double ring_bps(const struct rate_ring *r)
+{
+	return ring_bps_from(r, 0, r->bytes);
 }
 
 static double acked_bps(const struct bwe *b)
@@ -255,32 +268,17 @@ static double acked_bps(const struct bwe *b)
 	return ring_bps(&b->acked);
 }
 
-/* What arrived in the last ACKED_RECENT_US (at least that span), or 0 with too little. */
+/* What arrived in the last ACKED_RECENT_US (at least ACKED_MIN_SPAN_US), or 0 with too
+ * little. */
 static double acked_recent_bps(const struct bwe *b)
 {
 	const struct rate_ring *r = &b->acked;
-	int64_t newest, first;
 	uint64_t bytes = 0;
-	size_t n = 0;
+	size_t i = r->len;
 
-	if (r->len < 2)
-		return 0;
-	newest = r->ring[(r->head + r->len - 1) % ACKED_RING].at;
-	first = newest;
-	for (size_t i = r->len; i-- > 0;) {
-		const struct acked *a = &r->ring[(r->head + i) % ACKED_RING];
-
-		if (a->at < newest - ACKED_RECENT_US)
-			break;
-		first = a->at;
-		bytes += a->size;
-		n++;
-	}
-	if (n < 2)
-		return 0;
-	/* as ring_bps: the first packet's bytes arrived before the span began */
-	bytes -= r->ring[(r->head + r->len - n) % ACKED_RING].size;
-	return (double)bytes * 8 * G_USEC_PER_SEC / MAX(newest - first, ACKED_RECENT_US);
+	while (i > 0 && ring_entry(r, i - 1)->at >= ring_entry(r, r->len - 1)->at - ACKED_RECENT_US)
+		bytes += ring_entry(r, --i)->size;
+	return ring_bps_from(r, i, bytes);
 }
 
 /* ---- trendline and overuse detector ---- */

@@ -1115,6 +1115,12 @@ static uint32_t drain_rate(const struct rtc_peer *peer)
 	return (uint32_t)CLAMP(backlog, base, base * PACING_FACTOR_MAX / PACING_FACTOR);
 }
 
+/* Under qlock: how long `bytes` take at the pacer's rate for the backlog there is now. */
+static int64_t drain_us(const struct rtc_peer *peer, size_t bytes)
+{
+	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(drain_rate(peer), 1u));
+}
+
 /* Under qlock: how long the video not yet begun would take at the pacing rate. */
 static int64_t queued_us(struct rtc_peer *peer)
 {
@@ -1126,7 +1132,7 @@ static int64_t queued_us(struct rtc_peer *peer)
 		if (!peer->sending_any || q->ts != peer->sending_ts)
 			bytes += q->len;
 	}
-	return (int64_t)((double)bytes * 8 * G_USEC_PER_SEC / MAX(drain_rate(peer), 1u));
+	return drain_us(peer, bytes);
 }
 
 int64_t rtc_peer_get_backlog_us(struct rtc_peer *peer)
@@ -1135,8 +1141,7 @@ int64_t rtc_peer_get_backlog_us(struct rtc_peer *peer)
 
 	g_mutex_lock(&peer->qlock);
 	if (peer->sending && peer->congested)
-		us = queued_us(peer) + (int64_t)((double)peer->resend_bytes * 8 * G_USEC_PER_SEC /
-		                                 MAX(drain_rate(peer), 1u));
+		us = queued_us(peer) + drain_us(peer, peer->resend_bytes);
 	g_mutex_unlock(&peer->qlock);
 	return us;
 }
@@ -1231,7 +1236,8 @@ void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, 
 	if (!peer->sending)
 		goto out;
 	if (frame_start) {
-		bool behind = queued_us(peer) > RTC_PEER_QUEUE_MAX_MS * 1000 ||
+		int64_t queued = queued_us(peer);
+		bool behind = queued > RTC_PEER_QUEUE_MAX_MS * 1000 ||
 		              peer->video_q.length > QUEUE_HARD_MAX / 2;
 
 		peer->drop_frame = false;
@@ -1245,7 +1251,7 @@ void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, 
 			peer->drop_frame = true;
 		} else if (behind) {
 			log_debug("%d ms of video waits: skipping to a keyframe",
-			          (int)(queued_us(peer) / 1000));
+			          (int)(queued / 1000));
 			drop_unstarted(peer);
 			peer->drop_frame = peer->skipping = true;
 			want_keyframe(peer);
