@@ -315,21 +315,25 @@ static void test_idle(void)
 	g_mutex_clear(&o.lock);
 }
 
-static struct encoder *h264(struct out *o, unsigned max_fps)
+/* x264, no refinement, with the rest of `config`. */
+static struct encoder *x264_with(struct out *o, struct encoder_config config)
 {
-	struct encoder_config config = {.name = "x264enc",
-	                                .codec = RTC_CODEC_H264,
-	                                .max_fps = max_fps,
-	                                .bitrate_kbps = 2000,
-	                                .no_refinement = true};
 	g_autoptr(GError) error = NULL;
 	struct encoder *enc;
 
+	config.name = "x264enc";
+	config.codec = RTC_CODEC_H264;
+	config.no_refinement = true;
 	g_mutex_init(&o->lock);
 	enc = encoder_new(&config, on_output, o, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(encoder_get_name(enc), ==, "x264enc");
 	return enc;
+}
+
+static struct encoder *h264(struct out *o, unsigned max_fps)
+{
+	return x264_with(o, (struct encoder_config){.max_fps = max_fps, .bitrate_kbps = 2000});
 }
 
 /* A frame that says nothing changed is not encoded; one with a real rectangle is. */
@@ -399,14 +403,7 @@ static void test_pacing(void)
  * nothing without. Guards the picture's age on a link that just got slower (issue 9). */
 static void test_backlog(void)
 {
-	struct encoder_config config = {.name = "x264enc",
-	                                .codec = RTC_CODEC_H264,
-	                                .max_fps = 1000,
-	                                .bitrate_kbps = 2000,
-	                                .no_refinement = true,
-	                                .backlog_us = backlog};
 	struct out o = {0};
-	g_autoptr(GError) error = NULL;
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
 	struct capture_frame f = {.width = 320,
@@ -418,9 +415,8 @@ static void test_backlog(void)
 	int64_t start, newest;
 	bool held;
 
-	g_mutex_init(&o.lock);
-	enc = encoder_new(&config, on_output, &o, &error);
-	g_assert_no_error(error);
+	enc = x264_with(&o, (struct encoder_config){
+	                            .max_fps = 1000, .bitrate_kbps = 2000, .backlog_us = backlog});
 	fill(pixels, 320, 240, stride, 0);
 	f.ready_us = g_get_monotonic_time();
 	encoder_push(enc, &f);
@@ -808,13 +804,7 @@ static void bitrate(const char *name, enum rtc_codec codec, double factor)
  * step down, issue 9). */
 static void test_bitrate_cut(void)
 {
-	struct encoder_config config = {.name = "x264enc",
-	                                .codec = RTC_CODEC_H264,
-	                                .max_fps = 60,
-	                                .bitrate_kbps = 8000,
-	                                .no_refinement = true};
 	struct out o = {0};
-	g_autoptr(GError) error = NULL;
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
 	struct capture_frame f = {.width = 320,
@@ -826,9 +816,7 @@ static void test_bitrate_cut(void)
 	size_t after = 0;
 	unsigned n = 0;
 
-	g_mutex_init(&o.lock);
-	enc = encoder_new(&config, on_output, &o, &error);
-	g_assert_no_error(error);
+	enc = x264_with(&o, (struct encoder_config){.max_fps = 60, .bitrate_kbps = 8000});
 	for (unsigned i = 0; i < 24; i++) {
 		if (i == 20)
 			encoder_set_bitrate(enc, 400);
@@ -858,14 +846,7 @@ static void test_bitrate_cut(void)
  * slower). */
 static void test_no_periodic_keyframe(void)
 {
-	/* a rate that lets through a frame a millisecond (the frame rate follows it) */
-	struct encoder_config config = {.name = "x264enc",
-	                                .codec = RTC_CODEC_H264,
-	                                .max_fps = 1000,
-	                                .bitrate_kbps = 100000,
-	                                .no_refinement = true};
 	struct out o = {0};
-	g_autoptr(GError) error = NULL;
 	struct encoder *enc;
 	unsigned stride = 64 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 64);
@@ -873,9 +854,8 @@ static void test_no_periodic_keyframe(void)
 	        .width = 64, .height = 64, .stride = stride, .format = 0x34325258, .data = pixels};
 	unsigned keys = 0;
 
-	g_mutex_init(&o.lock);
-	enc = encoder_new(&config, on_output, &o, &error);
-	g_assert_no_error(error);
+	/* a rate that lets through a frame a millisecond (the frame rate follows it) */
+	enc = x264_with(&o, (struct encoder_config){.max_fps = 1000, .bitrate_kbps = 100000});
 	for (unsigned i = 0; i < 700; i++) {
 		fill(pixels, 64, 64, stride, i);
 		f.ready_us = g_get_monotonic_time();
