@@ -60,6 +60,11 @@
 #define SKIP_LOSS        0.25
 #define SKIP_MIN_PACKETS 100 /* at 5 % random loss, 25 of 100 is a 1e-8 chance; of 20, 2 % */
 #define SKIP_INTERVAL_US 1000000
+/* The keyframe of such a skip would meet the bottleneck's queue still full of what was
+ * sent before it and lose packets there too, and the picture would wait for their
+ * resends (seen: gaps of 1.2-1.5 s after a step to 1.5 Mbit/s). So no video goes until
+ * the standing queue the one-way delays show has drained, at most SKIP_QUIET_MAX_US. */
+#define SKIP_QUIET_MAX_US 300000
 /* Nor in a viewer's first seconds: its losses then are the start-up probes and the
  * shared encode's rate before its own estimate, which the share answers by moving it to
  * an encode for slow links; keyframes on top would only starve it further. */
@@ -158,6 +163,8 @@ struct rtc_peer {
 	int64_t started_us;   /* when the sender started */
 	int64_t loss_from_us; /* packets sent before this do not count for SKIP_LOSS */
 	unsigned skip_seen, skip_lost; /* main loop: reported since loss_from_us */
+	int64_t quiet_until_us;        /* after a skip: no video before (SKIP_QUIET_MAX_US) */
+	bool fresh_key;                /* a keyframe waits, all before it dropped: NACKs moot */
 	bool queuing_key;              /* the frame being queued is a keyframe */
 	uint32_t queued_ts;            /* timestamp of the last video packet queued */
 	bool queued_any;
@@ -586,13 +593,14 @@ static bool keyframe_ahead(const struct rtc_peer *peer)
 /* Under qlock: SKIP_LOSS. The frame on the wire is finished (the rest of one being
  * queued is not), then nothing but a keyframe; losses count again from its first packet
  * sent. */
-static void skip_after_loss(struct rtc_peer *peer, int64_t now)
+static void skip_after_loss(struct rtc_peer *peer, int64_t now, int64_t queue_us)
 {
 	drop_unstarted(peer);
 	g_queue_clear_full(&peer->resend_q, g_free);
 	peer->resend_bytes = 0;
 	peer->drop_frame = peer->skipping = true;
 	peer->skipped_us = now;
+	peer->quiet_until_us = now + MIN(queue_us, SKIP_QUIET_MAX_US);
 	peer->loss_from_us = INT64_MAX;
 	peer->skip_seen = peer->skip_lost = 0;
 	peer->stats.loss_skips++;
@@ -620,7 +628,7 @@ static void after_estimate(struct rtc_peer *peer, int64_t now)
 		    now - peer->skipped_us >= SKIP_INTERVAL_US && !keyframe_ahead(peer)) {
 			log_debug("%u of %u packets lost: skipping to a keyframe", peer->skip_lost,
 			          peer->skip_seen);
-			skip_after_loss(peer, now);
+			skip_after_loss(peer, now, bs.queue_us);
 		}
 		peer->skip_seen = peer->skip_lost = 0;
 	}
@@ -669,7 +677,8 @@ void rtc_peer_get_send_stats(struct rtc_peer *peer, struct rtc_peer_send_stats *
 }
 
 /* A NACK worth answering: not while the queue skips to a keyframe (the browser will get
- * one), not for a packet before the newest keyframe sent or of an encode before the
+ * one) nor while that keyframe waits (everything before it was dropped), not for a
+ * packet before the newest keyframe sent or of an encode before the
  * current one (they are moot), and not beyond the resend budget (resends compete with
  * the new frames for the link). `encode_seq`: the number the encode gave that packet
  * (ours less the current encode's delta), which its history knows it by. */
@@ -680,7 +689,8 @@ static bool nack_wanted(struct rtc_peer *peer, uint16_t seq, uint16_t *encode_se
 	bool ok;
 
 	g_mutex_lock(&peer->qlock);
-	ok = !peer->skipping && !(peer->have_kf && (int16_t)(seq - peer->kf_seq) < 0) &&
+	ok = !peer->skipping && !peer->fresh_key &&
+	     !(peer->have_kf && (int16_t)(seq - peer->kf_seq) < 0) &&
 	     (int16_t)(seq - peer->epoch_seq) >= 0 &&
 	     (double)peer->resend_bytes * 8 * 1000 <
 	             (double)MAX(peer->pacing_bps, 1u) * RESEND_BUDGET_MS &&
@@ -1162,6 +1172,16 @@ static void drop_unstarted(struct rtc_peer *peer)
 static size_t transmit(struct rtc_peer *peer, const struct qpkt *q, enum send_kind kind,
                        int probe_id);
 
+/* Under qlock: a keyframe's first packet goes. NACKs for what went before it are moot
+ * from now on (kf_seq), and losses count again for SKIP_LOSS. */
+static void keyframe_leaves(struct rtc_peer *peer, const struct qpkt *q, int64_t now)
+{
+	peer->kf_seq = q->seq;
+	peer->have_kf = true;
+	peer->fresh_key = false;
+	peer->loss_from_us = now;
+}
+
 /* Under qlock, on the caller's (encoder) thread: with nothing waiting and the pacer's
  * budget there (a typed key's frame: one or two packets), the packet goes now instead of
  * through the sender thread, whose wake-up costs a millisecond and more on a busy machine.
@@ -1172,16 +1192,13 @@ static bool fast_path(struct rtc_peer *peer, struct qpkt *q)
 	size_t sent;
 
 	if (peer->busy || peer->video_q.length || peer->resend_q.length || peer->audio_q.length ||
-	    rtc_pacer_wait(&peer->pacer, now) > 0)
+	    now < peer->quiet_until_us || rtc_pacer_wait(&peer->pacer, now) > 0)
 		return false;
 	peer->busy = true;
 	peer->sending_ts = q->ts;
 	peer->sending_any = true;
-	if (q->keyframe && q->frame_start) {
-		peer->kf_seq = q->seq;
-		peer->have_kf = true;
-		peer->loss_from_us = now;
-	}
+	if (q->keyframe && q->frame_start)
+		keyframe_leaves(peer, q, now);
 	if (q->frame_start)
 		peer->stats.frames++;
 	g_mutex_unlock(&peer->qlock);
@@ -1243,9 +1260,14 @@ void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, 
 		peer->drop_frame = false;
 		peer->queuing_key = keyframe;
 		if (keyframe) {
-			/* a fresh start: whatever waits before it is moot */
-			if (behind || peer->skipping)
+			/* a fresh start: whatever waits before it is moot, and so are resends
+			 * of what went before it (they would go first, and late) */
+			if (behind || peer->skipping) {
 				drop_unstarted(peer);
+				g_queue_clear_full(&peer->resend_q, g_free);
+				peer->resend_bytes = 0;
+				peer->fresh_key = true;
+			}
 			peer->skipping = false;
 		} else if (peer->skipping) {
 			peer->drop_frame = true;
@@ -1452,15 +1474,15 @@ static gpointer sender_main(void *data)
 			kind = SEND_AUDIO;
 		} else if (peer->resend_q.length || peer->video_q.length) {
 			rtc_pacer_set_rate(&peer->pacer, drain_rate(peer));
-			wait = rtc_pacer_wait(&peer->pacer, now);
-			if (wait == 0 && (q = g_queue_pop_head(&peer->resend_q))) {
+			wait = MAX(rtc_pacer_wait(&peer->pacer, now), peer->quiet_until_us - now);
+			if (wait <= 0 && (q = g_queue_pop_head(&peer->resend_q))) {
 				struct resend_mark *m = &peer->resent[q->seq % RESEND_MARKS];
 
 				kind = SEND_RESEND;
 				peer->resend_bytes -= q->len;
 				if (m->used && m->seq == q->seq)
 					m->sent = true, m->at_us = now;
-			} else if (wait == 0 && (q = g_queue_pop_head(&peer->video_q))) {
+			} else if (wait <= 0 && (q = g_queue_pop_head(&peer->video_q))) {
 				kind = SEND_VIDEO;
 				peer->video_bytes -= q->len;
 				if (q->frame_start) {
@@ -1475,11 +1497,8 @@ static gpointer sender_main(void *data)
 				}
 				peer->sending_ts = q->ts;
 				peer->sending_any = true;
-				if (q->keyframe && q->frame_start) {
-					peer->kf_seq = q->seq;
-					peer->have_kf = true;
-					peer->loss_from_us = now;
-				}
+				if (q->keyframe && q->frame_start)
+					keyframe_leaves(peer, q, now);
 			}
 		}
 		if (!q && peer->probe_left > 0) {

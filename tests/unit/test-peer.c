@@ -1303,7 +1303,10 @@ static void twcc_range(struct world *w, uint16_t *first, unsigned *n)
 /* A link that just got much slower overflows: a report that lost a third of what it
  * covers makes the peer drop what waits and ask for a keyframe (a few kilobytes at the
  * new rate, where resending the lost would cost hundreds); until it comes, delta frames
- * are not sent. */
+ * are not sent. The keyframe waits until the queue the report's delays show (the received
+ * packets arrived 3 ms apart, sent at once: about 240 ms) has drained, or it would be lost
+ * in that still-full queue too; while it waits, NACKs for what went before it are not
+ * answered (their resends would go first, into that queue, for frames it replaces). */
 static void test_skip_after_loss(void)
 {
 	struct world w;
@@ -1313,6 +1316,7 @@ static void test_skip_after_loss(void)
 	uint16_t first = 0;
 	unsigned n = 0, ok;
 	size_t len;
+	int64_t reported, arrived;
 
 	browser_cc = true;
 	world_connect(&w, true);
@@ -1327,7 +1331,7 @@ static void test_skip_after_loss(void)
 	g_assert_cmpuint(n, >=, 120);
 	ok = n * 2 / 3;
 
-	/* transport-cc: the first two thirds received 2 ms apart, the rest lost (two
+	/* transport-cc: the first two thirds received 3 ms apart, the rest lost (two
 	 * run-length chunks) */
 	memset(fb, 0, sizeof(fb));
 	fb[0] = 0x8f, fb[1] = 205;
@@ -1339,19 +1343,29 @@ static void test_skip_after_loss(void)
 	fb[20] = (uint8_t)(0x20 | ok >> 8), fb[21] = (uint8_t)ok;      /* received, small delta */
 	fb[22] = (uint8_t)((n - ok) >> 8), fb[23] = (uint8_t)(n - ok); /* not received */
 	for (unsigned i = 0; i < ok; i++)
-		fb[24 + i] = 8;
+		fb[24 + i] = 12;
 	len = (24 + ok + 3) / 4 * 4;
 	g_assert_cmpuint(len, <=, sizeof(fb));
 	fb[3] = (uint8_t)(len / 4 - 1);
 	w.want_keyframes = 1;
+	reported = g_get_monotonic_time();
 	g_assert_true(browser_send_rtcp(&w.browser, fb, len));
 	g_assert_true(run_until(got_feedback, &w));
 
-	/* a delta frame: dropped; the keyframe: sent */
+	/* a delta frame: dropped; the keyframe: sent once the queue drained; a NACK for a
+	 * packet lost before it: moot */
 	g_bytes_unref(send_frame(&w, &p, 3000 * 120, false, 0xd0));
 	g_bytes_unref(send_frame(&w, &p, 3000 * 121, true, 0xee));
+	{
+		g_autoptr(GPtrArray) before = video_received(&w);
+
+		send_nack(&w, header_of(before->pdata[before->len - 1]).seq);
+	}
 	w.want_rtp = 121;
 	g_assert_true(run_until(got_video, &w));
+	arrived = g_get_monotonic_time();
+	g_assert_cmpint(arrived - reported, >=, 150000);
+	g_assert_cmpuint(w.seen.nacks->len, ==, 0);
 	g_usleep(50000);
 	got = video_received(&w);
 	g_assert_cmpuint(got->len, ==, 121);
