@@ -137,6 +137,7 @@ struct encoder {
 	GstElement *enc;
 	encoder_output_fn output;
 	int64_t (*backlog_us)(void *data);
+	const struct capture_frame *(*picture)(void *data);
 	void *data;
 	unsigned max_fps;
 	unsigned fps;         /* main thread: frames per second allowed now (the bitrate's) */
@@ -167,6 +168,11 @@ struct encoder {
 	GstBuffer *last;    /* the newest frame, for keyframes on a still screen */
 	GstBuffer *pending; /* a frame held back by max_fps or a viewer's backlog */
 	int64_t pending_ready_us;
+	/* with a picture: the damage of the frames held back since the last conversion
+	 * (n_damage 0 there: all of it), not yet converted; `pending` is then the picture
+	 * before them */
+	bool held_unconverted;
+	struct capture_frame held;
 	int64_t held_since_us;  /* the first frame held back for a backlog; 0: none is */
 	GSource *pending_timer; /* on the thread-default context of encoder_new */
 	GMainContext *context;
@@ -375,6 +381,7 @@ struct encoder *encoder_new(const struct encoder_config *config, encoder_output_
 		log_info("%s: 4:4:4 asked, but it makes 4:2:0 here", which->name);
 	e->output = output;
 	e->backlog_us = config->backlog_us;
+	e->picture = config->picture;
 	e->data = data;
 	e->max_fps = config->max_fps ? config->max_fps : DEFAULT_FPS;
 	e->bitrate_kbps = config->bitrate_kbps;
@@ -615,11 +622,19 @@ static void refine_arm(struct encoder *e, int64_t delay_us)
 	g_source_attach(e->refine_timer, e->context);
 }
 
+static bool take_held(struct encoder *e);
+
 static void push_pending_now(struct encoder *e)
 {
 	if (e->pending_timer) {
 		g_source_destroy(e->pending_timer);
 		g_clear_pointer(&e->pending_timer, g_source_unref);
+	}
+	if (e->held_unconverted) {
+		gst_clear_buffer(&e->pending);
+		if (!take_held(e))
+			return;
+		e->pending = gst_buffer_ref(e->last);
 	}
 	push(e, e->pending, e->pending_ready_us, true);
 	gst_clear_buffer(&e->pending);
@@ -832,6 +847,54 @@ static bool take(struct encoder *e, const struct capture_frame *frame, GstVideoF
 	return true;
 }
 
+/* A frame that waits with e->picture: its damage joins the held frames' (all of it for a
+ * whole or y-inverted frame, or one of another size). */
+static void hold_damage(struct encoder *e, const struct capture_frame *frame)
+{
+	struct capture_frame *h = &e->held;
+	bool whole = frame->n_damage == 0 || frame->y_invert;
+
+	if (!e->held_unconverted) {
+		*h = (struct capture_frame){.width = frame->width, .height = frame->height};
+		e->held_unconverted = true;
+		if (whole)
+			return;
+	} else if (h->n_damage == 0 || h->width != frame->width || h->height != frame->height) {
+		/* already all of it, or all of it now */
+		h->n_damage = 0;
+		return;
+	}
+	if (whole) {
+		h->n_damage = 0;
+		return;
+	}
+	for (size_t i = 0; i < MIN(frame->n_damage, CAPTURE_MAX_DAMAGE); i++) {
+		const struct capture_rect *r = &frame->damage[i];
+
+		capture_frame_add_damage(h, (uint32_t)r->x, (uint32_t)r->y, r->width, r->height);
+	}
+}
+
+/* The held frames, converted now from e->picture: their damage, or all of it. */
+static bool take_held(struct encoder *e)
+{
+	const struct capture_frame *pic = e->picture(e->data);
+	struct capture_frame f;
+	GstVideoFormat fmt;
+
+	e->held_unconverted = false;
+	if (!pic || !pic->data)
+		return false;
+	f = *pic;
+	f.n_damage = 0;
+	if (f.width == e->held.width && f.height == e->held.height) {
+		f.n_damage = e->held.n_damage;
+		memcpy(f.damage, e->held.damage, sizeof(f.damage));
+	}
+	fmt = frame_format(e, &f);
+	return fmt != GST_VIDEO_FORMAT_UNKNOWN && take(e, &f, fmt);
+}
+
 void encoder_push(struct encoder *e, const struct capture_frame *frame)
 {
 	/* a frame a little early (capture jitter) goes at once: holding it back would add up
@@ -851,10 +914,27 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 		e->stale = true;
 		return;
 	}
-	if (!take(e, frame, fmt))
-		return;
 	now = g_get_monotonic_time();
 	wait = MAX(e->last_push_us + interval - now, backlog_wait(e, now));
+	if (wait > 0 && e->picture && e->last) {
+		/* too soon, or the link is busy: the newest goes when it is time, converted
+		 * then from the picture, with every held frame's damage */
+		hold_damage(e, frame);
+		if (!e->pending)
+			e->pending = gst_buffer_ref(e->last);
+		e->pending_ready_us = frame->ready_us;
+		hold_pending(e, wait);
+		return;
+	}
+	if (e->held_unconverted) {
+		/* frames waited and this one may go: the picture has them all, and it */
+		hold_damage(e, frame);
+		gst_clear_buffer(&e->pending);
+		if (!take_held(e))
+			return;
+	} else if (!take(e, frame, fmt)) {
+		return;
+	}
 	if (wait > 0) {
 		/* too soon, or the link is busy: keep the newest and send it when it is time */
 		gst_clear_buffer(&e->pending);
@@ -874,6 +954,10 @@ void encoder_set_idle(struct encoder *e, bool idle)
 	if (idle) {
 		gst_clear_buffer(&e->pending);
 		e->held_since_us = 0;
+		/* the held damage is not converted: the next frame goes whole */
+		if (e->held_unconverted)
+			e->stale = true;
+		e->held_unconverted = false;
 	}
 }
 

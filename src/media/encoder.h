@@ -44,6 +44,12 @@ struct encoder_config {
 	 * more than a little, new frames wait (the newest wins): fewer frames, not older
 	 * ones. */
 	int64_t (*backlog_us)(void *data);
+	/* Main thread, optional, with the output's `data`: the newest picture whole (the
+	 * share's copy of the screen, which outlives each frame), current at every
+	 * encoder_push. With it a frame that must wait (max_fps, a backlog) is not converted
+	 * on arrival: its damage is kept, and converted from this picture when its turn
+	 * comes. An encode held to a slow link's rate then converts one frame in several. */
+	const struct capture_frame *(*picture)(void *data);
 };
 
 /* Called on the encoder's streaming thread for each encoded frame (H.264: Annex-B access

@@ -51,6 +51,7 @@ struct share {
 	 * links far slower than the others' (share.c, "Two encodes per codec").
 	 */
 	struct share_encode {
+		struct share *share;
 		enum rtc_codec codec;
 		bool slow; /* the second encode of its codec */
 		struct encoder *encoder;

@@ -65,6 +65,14 @@ static int64_t encode_backlog_us(void *data)
 	return encode->hub ? hub_get_backlog_us(encode->hub) : 0;
 }
 
+/* Main thread: the screen as the share keeps it, for frames an encode converts late. */
+static const struct capture_frame *encode_picture(void *data)
+{
+	struct share_encode *encode = data;
+
+	return encode->share->screen_data ? &encode->share->screen : NULL;
+}
+
 /* Opus encoder thread: the same way, into every hub (each viewer is in one); a hub
  * drops it for peers that were not offered the sound. */
 static void on_audio(void *data, const uint8_t *opus, size_t len, uint32_t rtp_ts)
@@ -287,8 +295,10 @@ static bool start_encode(struct share *share, struct share_encode *encode, enum 
 	        .bitrate_kbps = share->config.bitrate_kbps,
 	        .chroma = high444 ? ENCODER_CHROMA_444 : ENCODER_CHROMA_420,
 	        .backlog_us = encode_backlog_us,
+	        .picture = encode_picture,
 	};
 
+	encode->share = share;
 	encode->codec = codec;
 	encode->slow = slow;
 	encode->encoder = encoder_new(&ec, on_encoded, encode, error);
