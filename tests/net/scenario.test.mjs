@@ -1,6 +1,6 @@
 // Issue 9's scenarios as tests: what a viewer sees across a bad link, each beside an
 // unshaped run of the same busy content in the same test. WAYRTC_NET_SCENARIO picks one
-// (meson runs each as its own test in the suite "net"); without it, all run.
+// (meson runs each as its own test); without it, all run.
 // Before congestion control lands most of these fail: docs/benchmarks.md has the figures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +61,11 @@ scenario('lossy', '5 % loss and 40 ms RTT: no gap over 500 ms', async () => {
   assert.ok(r.lossy.maxGapMs <= 500, `a gap of ${r.lossy.maxGapMs} ms between frames`);
 });
 
+// Frames/s as the first viewer's decoder took them (getStats): what the server gives it.
+// How many of them its page then showed depends on that page's CPU, which here it shares
+// with the second viewer's Chromium: shown, 0.85–0.95 of alone in twelve quiet runs,
+// decoded 0.94–0.99 in seven (docs/benchmarks.md, session 9). On two machines the pages
+// would not compete.
 scenario('twoViewers', 'two viewers, one behind 1 Mbit/s: the other keeps its frames/s and quality within 10 %', async () => {
     const r = await SCENARIOS.twoViewers({ slowKbit: 1000 });
     log('first viewer alone', r.alone);
@@ -68,8 +73,9 @@ scenario('twoViewers', 'two viewers, one behind 1 Mbit/s: the other keeps its fr
     if (r.slow) log('second viewer (1 Mbit/s)', r.slow);
     unshapedOk(r.alone);
     assert.ok(r.slowPlaying, 'the slow viewer gets a picture');
-    assert.ok(r.together.fps >= 0.9 * r.alone.fps,
-      `frames/s ${r.together.fps.toFixed(1)} beside ${r.alone.fps.toFixed(1)} alone`);
+    assert.ok(r.together.decodedFps >= 0.9 * r.alone.decodedFps,
+      `frames/s decoded ${r.together.decodedFps?.toFixed(1)} beside ` +
+      `${r.alone.decodedFps?.toFixed(1)} alone`);
     // Quality: the average quantiser of the frames it decodes (lower is finer).
     assert.ok(r.together.qp <= 1.1 * r.alone.qp,
       `QP ${r.together.qp?.toFixed(1)} beside ${r.alone.qp?.toFixed(1)} alone`);
