@@ -929,7 +929,6 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 	if (e->held_unconverted) {
 		/* frames waited and this one may go: the picture has them all, and it */
 		hold_damage(e, frame);
-		gst_clear_buffer(&e->pending);
 		if (!take_held(e))
 			return;
 	} else if (!take(e, frame, fmt)) {
@@ -943,6 +942,8 @@ void encoder_push(struct encoder *e, const struct capture_frame *frame)
 		hold_pending(e, wait);
 		return;
 	}
+	/* one held before it, whose timer has not run yet, is older: it must not follow */
+	gst_clear_buffer(&e->pending);
 	push(e, e->last, frame->ready_us, true);
 }
 
