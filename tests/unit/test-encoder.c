@@ -464,6 +464,45 @@ static void test_backlog(void)
 	out_clear(&o);
 }
 
+/* A frame held for a busy link, then a newer one that may go at once (the link freed up
+ * before the held frame's timer ran): the newer one goes, and the held one never after it,
+ * which would show an older picture last. */
+static void test_held_then_newer(void)
+{
+	struct out o = {0};
+	unsigned stride = 320 * 4;
+	g_autofree uint8_t *pixels = g_malloc(stride * 240);
+	struct capture_frame f = {.width = 320,
+	                          .height = 240,
+	                          .stride = stride,
+	                          .format = 0x34325258,
+	                          .data = pixels};
+	struct encoder *enc = x264_with(&o, (struct encoder_config){.max_fps = 1000,
+	                                                            .bitrate_kbps = 20000,
+	                                                            .no_refinement = true,
+	                                                            .backlog_us = backlog});
+	int64_t newest;
+
+	fill(pixels, 320, 240, stride, 0);
+	f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 1, 3000), ==, 1);
+	o.backlog_us = 200 * 1000;
+	fill(pixels, 320, 240, stride, 5);
+	f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f); /* held; its timer runs only when this thread's loop does */
+	o.backlog_us = 0;
+	g_usleep(20000);
+	fill(pixels, 320, 240, stride, 10);
+	newest = f.ready_us = g_get_monotonic_time();
+	encoder_push(enc, &f);
+	g_assert_cmpuint(wait_frames(&o, 2, 3000), ==, 2);
+	g_assert_cmpuint(wait_frames(&o, 3, 400), ==, 2);
+	g_assert_cmpint(o.ready_us, ==, newest);
+	encoder_free(enc);
+	out_clear(&o);
+}
+
 /* Frames faster than the encoder starts up: appsrc drops the older ones, and every frame
  * that does come out still carries its own capture time; the newest is never lost. */
 static void test_burst(void)
@@ -1296,6 +1335,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/encoder/resize", test_resize);
 	g_test_add_func("/encoder/burst", test_burst);
 	g_test_add_func("/encoder/backlog", test_backlog);
+	g_test_add_func("/encoder/held-then-newer", test_held_then_newer);
 	g_test_add_func("/encoder/damage-h264", test_damage_h264);
 	g_test_add_func("/encoder/damage-vp8", test_damage_vp8);
 	g_test_add_func("/encoder/damage-rects", test_damage_rects);
