@@ -213,7 +213,9 @@ static void test_tone(void)
 			peak = fabs(l), peak_at = i;
 		loud += fabs(l) > 0.6;
 		sum2 += l * l;
-		g_assert_cmpfloat(fabs(l - r), <, 0.05);
+		/* the same tone in both: a silent or other channel differs by up to 0.5; Opus's
+		 * stereo coding around a gap (a starved producer) by 0.0504 once under ASan */
+		g_assert_cmpfloat(fabs(l - r), <, 0.1);
 		/* upward crossings, with hysteresis, so coding noise around zero is not counted */
 		if (fabs(l) > 0.1 && (l < 0) != negative) {
 			if (!(negative = l < 0) && i > 0)
