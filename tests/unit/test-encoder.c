@@ -29,6 +29,16 @@ struct out {
 
 static void out_clear(struct out *o);
 
+/* A frame of `pixels` as the compositor hands one over: XRGB8888, rows `stride` apart. */
+static struct capture_frame xr24(const uint8_t *pixels, unsigned w, unsigned h, unsigned stride)
+{
+	return (struct capture_frame){.width = w,
+	                              .height = h,
+	                              .stride = stride,
+	                              .format = DRM_FORMAT_XRGB8888,
+	                              .data = pixels};
+}
+
 static int64_t backlog(void *data)
 {
 	return ((struct out *)data)->backlog_us;
@@ -102,11 +112,7 @@ static void run(const char *name, enum rtc_codec codec, unsigned w, unsigned h)
 	g_autoptr(GError) error = NULL;
 	unsigned stride = w * 4 + 64;
 	g_autofree uint8_t *pixels = g_malloc(stride * h);
-	struct capture_frame f = {.width = w,
-	                          .height = h,
-	                          .stride = stride,
-	                          .format = 0x34325258 /* XR24 */,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, w, h, stride);
 	struct encoder *enc;
 
 	g_mutex_init(&o.lock);
@@ -183,11 +189,7 @@ static void test_h264_level(void)
 			                                .bitrate_kbps = cases[i].kbps};
 			unsigned w = cases[i].w, h = cases[i].h, stride = w * 4;
 			g_autofree uint8_t *pixels = g_malloc(stride * h);
-			struct capture_frame fr = {.width = w,
-			                           .height = h,
-			                           .stride = stride,
-			                           .format = 0x34325258 /* XR24 */,
-			                           .data = pixels};
+			struct capture_frame fr = xr24(pixels, w, h, stride);
 			struct out o = {0};
 			g_autoptr(GError) error = NULL;
 			struct encoder *enc;
@@ -276,11 +278,7 @@ static void test_idle(void)
 	struct out o = {0};
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
-	struct capture_frame f = {.width = 320,
-	                          .height = 240,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 320, 240, stride);
 	struct encoder *enc;
 
 	g_mutex_init(&o.lock);
@@ -343,11 +341,7 @@ static void test_no_damage(void)
 	struct encoder *enc = h264(&o, 60);
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
-	struct capture_frame f = {.width = 320,
-	                          .height = 240,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 320, 240, stride);
 
 	fill(pixels, 320, 240, stride, 0);
 	encoder_push(enc, &f);
@@ -376,11 +370,7 @@ static void test_pacing(void)
 	struct encoder *enc = h264(&o, 10); /* 100 ms apart */
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
-	struct capture_frame f = {.width = 320,
-	                          .height = 240,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 320, 240, stride);
 	int64_t newest;
 
 	for (unsigned i = 0; i < 3; i++) {
@@ -406,11 +396,7 @@ static void test_backlog(void)
 	struct out o = {0};
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
-	struct capture_frame f = {.width = 320,
-	                          .height = 240,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 320, 240, stride);
 	struct encoder *enc;
 	int64_t start, newest;
 	bool held;
@@ -472,11 +458,7 @@ static void test_held_then_newer(void)
 	struct out o = {0};
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
-	struct capture_frame f = {.width = 320,
-	                          .height = 240,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 320, 240, stride);
 	struct encoder *enc = x264_with(&o, (struct encoder_config){.max_fps = 1000,
 	                                                            .bitrate_kbps = 20000,
 	                                                            .no_refinement = true,
@@ -511,11 +493,7 @@ static void test_burst(void)
 	struct encoder *enc = h264(&o, 1000);
 	unsigned stride = 640 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 480);
-	struct capture_frame f = {.width = 640,
-	                          .height = 480,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 640, 480, stride);
 	int64_t sent[5];
 	unsigned n;
 
@@ -669,8 +647,7 @@ static void damage(const char *name, enum rtc_codec codec)
 	g_autoptr(GError) error = NULL;
 	unsigned w = 322, h = 240, stride = w * 4; /* 161 chroma columns: padded strides */
 	g_autofree uint8_t *pixels = g_malloc(stride * h);
-	struct capture_frame f = {
-	        .width = w, .height = h, .stride = stride, .format = 0x34325258, .data = pixels};
+	struct capture_frame f = xr24(pixels, w, h, stride);
 	/* the square's middle, and outside it on two sides (its edges ring when coded; that
 	 * odd bounds convert exactly is test-convert's) */
 	static const unsigned at[][2] = {{48, 48}, {4, 4}, {200, 150}};
@@ -734,11 +711,7 @@ static void test_rtp_timestamps(void)
 	struct encoder *enc = h264(&o, 1000);
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
-	struct capture_frame f = {.width = 320,
-	                          .height = 240,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 320, 240, stride);
 	int64_t t0 = g_get_monotonic_time();
 
 	for (unsigned i = 0; i < 4; i++) {
@@ -761,11 +734,7 @@ static void test_keyframe_coalesce(void)
 	struct encoder *enc = h264(&o, 60);
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
-	struct capture_frame f = {.width = 320,
-	                          .height = 240,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 320, 240, stride);
 	unsigned keys = 0;
 
 	fill(pixels, 320, 240, stride, 0);
@@ -800,11 +769,7 @@ static void bitrate(const char *name, enum rtc_codec codec, double factor)
 	g_autoptr(GError) error = NULL;
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
-	struct capture_frame f = {.width = 320,
-	                          .height = 240,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 320, 240, stride);
 	struct encoder *enc;
 	size_t high = 0, low = 0;
 	unsigned n = 0;
@@ -846,11 +811,7 @@ static void test_bitrate_cut(void)
 	struct out o = {0};
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
-	struct capture_frame f = {.width = 320,
-	                          .height = 240,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 320, 240, stride);
 	struct encoder *enc;
 	size_t after = 0;
 	unsigned n = 0;
@@ -889,8 +850,7 @@ static void test_no_periodic_keyframe(void)
 	struct encoder *enc;
 	unsigned stride = 64 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 64);
-	struct capture_frame f = {
-	        .width = 64, .height = 64, .stride = stride, .format = 0x34325258, .data = pixels};
+	struct capture_frame f = xr24(pixels, 64, 64, stride);
 	unsigned keys = 0;
 
 	/* a rate that lets through a frame a millisecond (the frame rate follows it) */
@@ -994,8 +954,7 @@ static void test_refine(void)
 	unsigned stride = W * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * H);
 	g_autofree uint8_t *i420 = g_malloc(convert_i420_size(W, H));
-	struct capture_frame f = {
-	        .width = W, .height = H, .stride = stride, .format = 0x34325258, .data = pixels};
+	struct capture_frame f = xr24(pixels, W, H, stride);
 	struct convert_source cs = {pixels, stride * H, W, H, stride, 0x34325258, false};
 	struct convert_i420 dst;
 	struct capture_rect all = {0, 0, W, H};
@@ -1079,11 +1038,7 @@ static void test_444(void)
 	g_autoptr(GError) error = NULL;
 	unsigned stride = 320 * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * 240);
-	struct capture_frame f = {.width = 320,
-	                          .height = 240,
-	                          .stride = stride,
-	                          .format = 0x34325258,
-	                          .data = pixels};
+	struct capture_frame f = xr24(pixels, 320, 240, stride);
 	struct encoder *enc;
 	const uint8_t *sps = NULL, *au;
 	size_t len;
@@ -1168,8 +1123,7 @@ static void damage_vs_whole(const char *name, enum rtc_codec codec, bool y_inver
 	g_autoptr(GError) error = NULL;
 	unsigned w = 320, h = 240, stride = w * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * h);
-	struct capture_frame f = {
-	        .width = w, .height = h, .stride = stride, .format = 0x34325258, .data = pixels};
+	struct capture_frame f = xr24(pixels, w, h, stride);
 	unsigned at[GRID * GRID][2], luma[GRID * GRID], want[GRID * GRID];
 	struct encoder *enc;
 	unsigned differ = 0;
@@ -1248,8 +1202,7 @@ static void test_held_converted_late(void)
 	struct out o = {0};
 	unsigned w = 320, h = 240, stride = w * 4;
 	g_autofree uint8_t *pixels = g_malloc(stride * h);
-	struct capture_frame f = {
-	        .width = w, .height = h, .stride = stride, .format = 0x34325258, .data = pixels};
+	struct capture_frame f = xr24(pixels, w, h, stride);
 	const struct capture_rect squares[] = {
 	        {0, 0, 106, 80}, {106, 80, 108, 80}, {214, 160, 106, 80}};
 	unsigned at[GRID * GRID][2], luma[GRID * GRID], want[GRID * GRID];
