@@ -576,6 +576,13 @@ static void on_twcc(struct rtc_peer *peer, const struct rtc_rtcp_event *ev)
 static void drop_unstarted(struct rtc_peer *peer);
 static void want_keyframe(struct rtc_peer *peer);
 
+/* Under qlock: resends waiting are moot (a keyframe is coming). */
+static void drop_resends(struct rtc_peer *peer)
+{
+	g_queue_clear_full(&peer->resend_q, g_free);
+	peer->resend_bytes = 0;
+}
+
 /* Under qlock: a keyframe is being queued or waits to be sent. */
 static bool keyframe_ahead(const struct rtc_peer *peer)
 {
@@ -596,8 +603,7 @@ static bool keyframe_ahead(const struct rtc_peer *peer)
 static void skip_after_loss(struct rtc_peer *peer, int64_t now, int64_t queue_us)
 {
 	drop_unstarted(peer);
-	g_queue_clear_full(&peer->resend_q, g_free);
-	peer->resend_bytes = 0;
+	drop_resends(peer);
 	peer->drop_frame = peer->skipping = true;
 	peer->skipped_us = now;
 	peer->quiet_until_us = now + MIN(queue_us, SKIP_QUIET_MAX_US);
@@ -1264,8 +1270,7 @@ void rtc_peer_send_video(struct rtc_peer *peer, const uint8_t *pkt, size_t len, 
 			 * of what went before it (they would go first, and late) */
 			if (behind || peer->skipping) {
 				drop_unstarted(peer);
-				g_queue_clear_full(&peer->resend_q, g_free);
-				peer->resend_bytes = 0;
+				drop_resends(peer);
 				peer->fresh_key = true;
 			}
 			peer->skipping = false;
