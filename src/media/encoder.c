@@ -852,18 +852,14 @@ static bool take(struct encoder *e, const struct capture_frame *frame, GstVideoF
 static void hold_damage(struct encoder *e, const struct capture_frame *frame)
 {
 	struct capture_frame *h = &e->held;
-	bool whole = frame->n_damage == 0 || frame->y_invert;
+	/* all of it already, or all of it now */
+	bool whole = frame->n_damage == 0 || frame->y_invert ||
+	             (e->held_unconverted &&
+	              (h->n_damage == 0 || h->width != frame->width || h->height != frame->height));
 
-	if (!e->held_unconverted) {
+	if (!e->held_unconverted)
 		*h = (struct capture_frame){.width = frame->width, .height = frame->height};
-		e->held_unconverted = true;
-		if (whole)
-			return;
-	} else if (h->n_damage == 0 || h->width != frame->width || h->height != frame->height) {
-		/* already all of it, or all of it now */
-		h->n_damage = 0;
-		return;
-	}
+	e->held_unconverted = true;
 	if (whole) {
 		h->n_damage = 0;
 		return;
